@@ -1,0 +1,27 @@
+// Operator primitives on single objects (issue 2): the building blocks the backup
+// commands use, exposed so an operator can test a bucket or move a file by hand.
+// Each returns the process exit code (SPEC §2) and reports its own errors.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/context.h"
+
+namespace erp::app {
+
+// stdin → object KEY through the streaming multipart sink (single PUT when small).
+int run_put(Context& context, const std::vector<std::string>& args);
+// object KEY → stdout, streamed (resumes a broken download at the next byte).
+int run_cat(Context& context, const std::vector<std::string>& args);
+// Every key under PREFIX (default: all), one "SIZE<TAB>LAST_MODIFIED<TAB>KEY" per line.
+int run_ls(Context& context, const std::vector<std::string>& args);
+// Deletes KEY... (batch delete, one DELETE per key where the store lacks batches).
+int run_rm(Context& context, const std::vector<std::string>& args);
+// Prints a presigned GET URL for KEY; --expires SECONDS (default 3600, max 604800).
+int run_presign(Context& context, const std::vector<std::string>& args);
+
+// The exit code for a failed command: 2 config, 128+signal when cancelled, else 1.
+int exit_code_for(const Error& error, const Cancellation& cancellation);
+
+}  // namespace erp::app

@@ -1,0 +1,75 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <vector>
+
+#include "app/object_commands.h"
+#include "core/fd_stream.h"
+#include "upload/buffer_pool.h"
+#include "upload/multipart_sink.h"
+
+namespace erp::app {
+namespace {
+
+// Read size from stdin: large enough to make syscalls cheap, small next to a part.
+constexpr std::size_t kReadChunk = 1 << 20;
+
+std::string rate(std::uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  const double mib_per_s = seconds > 0 ? static_cast<double>(bytes) / (1 << 20) / seconds : 0;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fMiB/s", mib_per_s);
+  return text;
+}
+
+}  // namespace
+
+int run_put(Context& context, const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    context.log.error("usage: erp-backup put KEY < data");
+    return 2;
+  }
+  const std::string& key = args[0];
+  const auto started = std::chrono::steady_clock::now();
+  upload::BufferPool pool(context.s3_config.buffer_budget);
+  upload::MultipartSink sink(context.s3, pool, key,
+                             {.first_part_size = context.s3_config.part_size,
+                              .concurrency = context.s3_config.upload_concurrency});
+  FdSource input(STDIN_FILENO, context.cancellation);
+  std::vector<char> buffer(kReadChunk);
+
+  auto fail = [&](const Error& error) {
+    sink.abort();
+    context.log.error("put failed", {{"bucket", context.s3.bucket()}, {"key", key},
+                                     {"bytes", std::to_string(sink.stats().bytes)},
+                                     {"error", error.message}});
+    if (sink.stats().abort_error) {
+      context.log.error("abort of the multipart upload failed; it may linger",
+                        {{"upload_id", sink.stats().upload_id},
+                         {"error", sink.stats().abort_error->message}});
+    }
+    return exit_code_for(error, context.cancellation);
+  };
+
+  for (;;) {
+    auto n = input.read(buffer);
+    if (!n) return fail(n.error());
+    if (*n == 0) break;
+    if (auto written = sink.write({buffer.data(), *n}); !written) return fail(written.error());
+  }
+  // A signal that arrives after EOF still stops the job before it commits.
+  if (context.cancellation.cancelled()) {
+    return fail(Error{ErrorKind::cancelled, "stopped by signal before commit"});
+  }
+  if (auto finished = sink.finish(); !finished) return fail(finished.error());
+
+  const auto& stats = sink.stats();
+  context.log.info("put done", {{"bucket", context.s3.bucket()}, {"key", key},
+                                {"bytes", std::to_string(stats.bytes)},
+                                {"parts", std::to_string(stats.parts)},
+                                {"etag", stats.etag},
+                                {"rate", rate(stats.bytes, std::chrono::steady_clock::now() - started)}});
+  return 0;
+}
+
+}  // namespace erp::app

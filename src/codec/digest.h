@@ -1,0 +1,31 @@
+// Message digests over byte spans (OpenSSL EVP underneath).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+namespace erp::codec {
+
+// Lowercase hex SHA-256 of `data`.
+std::string sha256_hex(std::span<const char> data);
+// Base64 of the MD5 of `data`, as Content-MD5 wants it.
+std::string md5_base64(std::span<const char> data);
+
+// Incremental SHA-256. Move-only (owns an EVP context).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+  void update(std::span<const char> data);
+  // Lowercase hex; the object is spent afterwards.
+  std::string final_hex();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace erp::codec

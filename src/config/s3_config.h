@@ -1,0 +1,49 @@
+// The S3 side of the configuration (SPEC §3), typed and validated.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "config/environment.h"
+#include "config/secret.h"
+#include "core/error.h"
+#include "s3/s3_client.h"
+
+namespace erp::config {
+
+struct S3Config {
+  std::string bucket;                      // S3_BUCKET (required)
+  std::string endpoint;                    // AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / regional AWS
+  std::string region = "us-east-1";        // AWS_REGION / AWS_DEFAULT_REGION
+  s3::AddressingStyle addressing = s3::AddressingStyle::path;  // S3_ADDRESSING_STYLE
+  s3::PayloadSigning payload_signing = s3::PayloadSigning::automatic;  // S3_PAYLOAD_SIGNING
+  std::string access_key_id;               // AWS_ACCESS_KEY_ID[_FILE] (required)
+  Secret secret_access_key;                // AWS_SECRET_ACCESS_KEY[_FILE] (required)
+  Secret session_token;                    // AWS_SESSION_TOKEN[_FILE] (optional)
+  std::string ca_bundle;                   // AWS_CA_BUNDLE: extra CA file; verification stays on
+  // Parts in flight per stream (S3_UPLOAD_CONCURRENCY). Each costs one part buffer.
+  int upload_concurrency = 4;
+  // First part size (S3_PART_SIZE); later parts grow (upload/part_schedule.h).
+  std::uint64_t part_size = 8ull << 20;
+  // Cap on part buffers for the whole process (S3_BUFFER_BUDGET): the main RSS term.
+  std::uint64_t buffer_budget = 128ull << 20;
+  // A request moving no bytes for this long is abandoned and retried (S3_STALL_TIMEOUT).
+  std::chrono::milliseconds stall_timeout{30'000};
+  int max_attempts = 7;                    // S3_MAX_ATTEMPTS, per request
+};
+
+// Reads and validates every S3 setting. On failure the error (kind config) lists
+// every missing or malformed variable by name, each with a hint, one per line.
+Result<S3Config> load_s3_config(const Environment& env);
+
+// "8MiB", "5MB", "1GiB", "1048576" → bytes. Errors name nothing; callers add the variable.
+Result<std::uint64_t> parse_byte_size(std::string_view text);
+// "30s", "26h", "500ms", "2m", "7d", "90" (seconds).
+Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// Reads NAME or NAME_FILE (a mounted secret; one trailing newline is dropped).
+// Both set is an error; neither set gives nullopt.
+Result<std::optional<std::string>> read_value_or_file(const Environment& env, std::string_view name);
+
+}  // namespace erp::config

@@ -1,0 +1,188 @@
+#include "http/curl_transport.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace erp::http {
+namespace {
+
+struct TransferState {
+  const HttpRequest* request = nullptr;
+  std::size_t body_offset = 0;
+  ByteSink* body_sink = nullptr;
+  CURL* handle = nullptr;
+  HttpResponse response;
+  std::optional<Error> sink_error;
+};
+
+size_t read_body(char* buffer, size_t size, size_t count, void* user) {
+  auto* state = static_cast<TransferState*>(user);
+  const auto& body = state->request->body;
+  const std::size_t n = std::min(size * count, body.size() - state->body_offset);
+  std::memcpy(buffer, body.data() + state->body_offset, n);
+  state->body_offset += n;
+  return n;
+}
+
+// curl rewinds the body when it must re-send it (e.g. after a redirect or auth retry).
+int seek_body(void* user, curl_off_t offset, int origin) {
+  auto* state = static_cast<TransferState*>(user);
+  if (origin != SEEK_SET || offset < 0 ||
+      static_cast<std::size_t>(offset) > state->request->body.size()) {
+    return CURL_SEEKFUNC_FAIL;
+  }
+  state->body_offset = static_cast<std::size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+size_t write_body(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<TransferState*>(user);
+  const std::size_t n = size * count;
+  long status = 0;
+  curl_easy_getinfo(state->handle, CURLINFO_RESPONSE_CODE, &status);
+  // Only a successful body goes to the sink; error bodies are XML we must read.
+  if (state->body_sink != nullptr && status >= 200 && status < 300) {
+    if (auto written = state->body_sink->write({data, n}); !written) {
+      state->sink_error = written.error();
+      return 0;  // makes curl stop with CURLE_WRITE_ERROR
+    }
+    return n;
+  }
+  state->response.body.append(data, n);
+  return n;
+}
+
+size_t collect_header(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<TransferState*>(user);
+  const std::size_t n = size * count;
+  std::string_view line(data, n);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {
+    state->response.headers.clear();  // a new status line (e.g. after 100 Continue)
+    return n;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return n;
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  state->response.headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
+  return n;
+}
+
+// Network failures that another attempt may cure.
+bool is_transient(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct HeaderList {
+  curl_slist* list = nullptr;
+  ~HeaderList() { curl_slist_free_all(list); }
+  void add(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
+};
+
+}  // namespace
+
+void global_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+CurlTransport::CurlTransport(TransportOptions options)
+    : options_(std::move(options)), handle_(curl_easy_init()) {}
+
+CurlTransport::~CurlTransport() { curl_easy_cleanup(static_cast<CURL*>(handle_)); }
+
+Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink* body_sink) {
+  CURL* curl = static_cast<CURL*>(handle_);
+  if (curl == nullptr) return make_error(ErrorKind::permanent, "curl_easy_init failed");
+  // Reset options but keep the live connection for reuse.
+  curl_easy_reset(curl);
+
+  TransferState state;
+  state.request = &request;
+  state.body_sink = body_sink;
+  state.handle = curl;
+
+  HeaderList headers;
+  for (const Header& header : request.headers) headers.add(header.name + ": " + header.value);
+  // No "Expect: 100-continue": it costs a round trip per part and some proxies mishandle it.
+  headers.add("Expect:");
+
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for timeouts
+  // S3 keys are not paths: "a/../b" and "a//b" must reach the server as written.
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
+  const long stall_seconds =
+      std::max<long>(1, static_cast<long>((options_.stall_timeout.count() + 999) / 1000));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &state);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
+
+  if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.has_body) {
+    // UPLOAD sends exactly INFILESIZE bytes with Content-Length (never chunked).
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &state);
+    curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_body);
+    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &state);
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  } else if (request.method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+
+  const CURLcode code = curl_easy_perform(curl);
+  if (state.sink_error) return std::unexpected(*state.sink_error);
+  if (code != CURLE_OK) {
+    return make_error(is_transient(code) ? ErrorKind::transient : ErrorKind::permanent,
+                      std::string("HTTP ") + request.method + " failed: " + curl_easy_strerror(code));
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &state.response.status);
+  return std::move(state.response);
+}
+
+TransportPool::Lease TransportPool::take() {
+  std::unique_lock lock(mutex_);
+  if (!idle_.empty()) {
+    auto transport = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(*this, std::move(transport));
+  }
+  lock.unlock();
+  return Lease(*this, factory_());
+}
+
+void TransportPool::give_back(std::unique_ptr<HttpTransport> transport) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(transport));
+}
+
+}  // namespace erp::http

@@ -1,0 +1,107 @@
+// Composition root: command line and environment → configuration → concrete
+// objects → one command → exit code (SPEC §2). Nothing else in the program reads
+// the environment or decides exit codes.
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/object_commands.h"
+#include "config/log_config.h"
+#include "config/s3_config.h"
+#include "core/cancellation.h"
+#include "core/logger.h"
+#include "http/curl_transport.h"
+#include "s3/s3_client.h"
+
+namespace {
+
+constexpr std::string_view kUsage = R"(erp-backup — streaming PostgreSQL + documents backups to S3
+
+usage: erp-backup COMMAND [ARGS]
+
+object commands (operator primitives):
+  put KEY                       stream stdin into object KEY (multipart when large)
+  cat KEY                       stream object KEY to stdout
+  ls [PREFIX]                   list keys: SIZE<TAB>LAST_MODIFIED<TAB>KEY
+  rm KEY...                     delete objects
+  presign KEY [--expires S]     print a presigned GET URL (default 3600 s)
+
+  version                       print the version
+  --help                        this text
+
+Configuration is read from the environment (see README): S3_BUCKET,
+AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+(each credential also as NAME_FILE), S3_PART_SIZE, S3_UPLOAD_CONCURRENCY,
+S3_BUFFER_BUDGET, LOG_FORMAT, LOG_LEVEL, ...
+
+exit codes: 0 ok, 1 failed, 2 usage/configuration, 3 partial, 130/143 stopped by signal
+)";
+
+using CommandFunction = int (*)(erp::app::Context&, const std::vector<std::string>&);
+
+const std::map<std::string, CommandFunction, std::less<>>& commands() {
+  static const std::map<std::string, CommandFunction, std::less<>> kCommands = {
+      {"put", erp::app::run_put}, {"cat", erp::app::run_cat}, {"ls", erp::app::run_ls},
+      {"rm", erp::app::run_rm},   {"presign", erp::app::run_presign}};
+  return kCommands;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace erp;
+  // First, before any thread exists: every thread inherits the blocked signal mask.
+  Cancellation cancellation;
+  SignalWatcher signal_watcher(cancellation);
+
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+    std::cout << kUsage;
+    return words.empty() ? 2 : 0;
+  }
+  if (words[0] == "version" || words[0] == "--version") {
+    std::cout << "erp-backup " << ERP_BACKUP_VERSION << '\n';
+    return 0;
+  }
+  const auto command = commands().find(words[0]);
+  if (command == commands().end()) {
+    std::cerr << "erp-backup: unknown command '" << words[0] << "' (hint: erp-backup --help)\n";
+    return 2;
+  }
+  const std::vector<std::string> args(words.begin() + 1, words.end());
+
+  config::ProcessEnvironment environment;
+  auto log_config = config::load_log_config(environment);
+  if (!log_config) {
+    std::cerr << "erp-backup: " << log_config.error().message << '\n';
+    return 2;
+  }
+  Logger log(log_config->format, log_config->level);
+
+  auto s3_config = config::load_s3_config(environment);
+  if (!s3_config) {
+    log.error(s3_config.error().message);
+    return 2;
+  }
+
+  http::global_init();
+  http::TransportPool transports([&] {
+    return std::make_unique<http::CurlTransport>(http::TransportOptions{
+        .stall_timeout = s3_config->stall_timeout, .ca_bundle = s3_config->ca_bundle});
+  });
+  s3::S3Client client(
+      s3::S3ClientOptions{.endpoint = s3_config->endpoint,
+                          .bucket = s3_config->bucket,
+                          .addressing = s3_config->addressing,
+                          .scope = {.region = s3_config->region},
+                          .payload_signing = s3_config->payload_signing,
+                          .retry = {.max_attempts = s3_config->max_attempts}},
+      s3::Credentials{.access_key_id = s3_config->access_key_id,
+                      .secret_access_key = std::move(s3_config->secret_access_key),
+                      .session_token = std::move(s3_config->session_token)},
+      transports);
+
+  app::Context context{log, *s3_config, client, cancellation};
+  return command->second(context, args);
+}

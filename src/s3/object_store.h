@@ -1,0 +1,101 @@
+// The bucket-level S3 operations the rest of the program uses, as an interface so
+// the multipart sink, the catalog and the commands can be tested with an in-memory
+// fake. S3Client (s3_client.h) is the real implementation over HTTP.
+//
+// Thread safety: implementations must allow concurrent calls from several threads
+// (the multipart uploader sends parts in parallel through one store).
+// Retries: the implementation retries transient failures itself (one policy, see
+// http/retry.h); a returned error is final for that call.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/byte_stream.h"
+#include "core/error.h"
+
+namespace erp::s3 {
+
+struct ObjectInfo {
+  std::string key;
+  std::uint64_t size = 0;
+  std::string etag;           // as the server sent it, quotes removed
+  std::string last_modified;  // ISO 8601 as the server sent it
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;
+  std::optional<std::string> next_continuation_token;  // set when more pages follow
+};
+
+struct CompletedPart {
+  int part_number = 0;  // 1..10000
+  std::string etag;
+};
+
+struct MultipartUpload {
+  std::string key;
+  std::string upload_id;
+};
+
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::optional<std::uint64_t> last;  // inclusive; nullopt = to the end
+};
+
+struct DeleteFailure {
+  std::string key;
+  std::string code;
+  std::string message;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // The bucket this store addresses (for messages).
+  virtual const std::string& bucket() const = 0;
+
+  // Single PUT of a whole object. Returns the ETag.
+  virtual Result<std::string> put_object(std::string_view key, std::span<const char> body) = 0;
+
+  // Returns the upload id.
+  virtual Result<std::string> create_multipart_upload(std::string_view key) = 0;
+  // Returns the part's ETag. `body` is borrowed until the call returns; retries re-send it.
+  virtual Result<std::string> upload_part(std::string_view key, std::string_view upload_id,
+                                          int part_number, std::span<const char> body) = 0;
+  // Parts must be in ascending order. A 200 answer carrying <Error> is an error.
+  // Returns the final ETag.
+  virtual Result<std::string> complete_multipart_upload(std::string_view key,
+                                                        std::string_view upload_id,
+                                                        const std::vector<CompletedPart>& parts) = 0;
+  // not_found when the upload no longer exists.
+  virtual Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) = 0;
+  // All in-progress uploads under `prefix` (follows pagination).
+  virtual Result<std::vector<MultipartUpload>> list_multipart_uploads(std::string_view prefix) = 0;
+
+  // One page of ListObjectsV2. `delimiter` empty = none. max_keys 0 = server default.
+  virtual Result<ListPage> list_objects_v2(std::string_view prefix,
+                                           std::string_view continuation_token,
+                                           std::string_view delimiter, int max_keys) = 0;
+  // not_found when absent.
+  virtual Result<ObjectInfo> head_object(std::string_view key) = 0;
+  // Streams the object (or `range` of it) into `sink` (write() only: the caller
+  // finishes or aborts the sink). A transient failure mid-body resumes from the
+  // next byte with a ranged request pinned to the same ETag. not_found when absent.
+  virtual Result<void> get_object(std::string_view key, ByteSink& sink,
+                                  std::optional<ByteRange> range) = 0;
+  // Succeeds when the object is absent too (S3 semantics).
+  virtual Result<void> delete_object(std::string_view key) = 0;
+  // Batch delete (up to 1000 keys per request, Content-MD5 sent as required); when the
+  // store answers NotImplemented (GCS) falls back to one DELETE per key. Returns the
+  // keys the store refused (an empty vector means all deleted).
+  virtual Result<std::vector<DeleteFailure>> delete_objects(const std::vector<std::string>& keys) = 0;
+};
+
+}  // namespace erp::s3

@@ -1,0 +1,382 @@
+#include "s3/s3_client.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "codec/digest.h"
+#include "s3/uri_encode.h"
+#include "s3/xml_replies.h"
+
+namespace erp::s3 {
+
+struct S3Client::Call {
+  std::string_view operation;  // S3 API name, for messages
+  std::string_view method;
+  std::string_view key;        // empty for bucket-level operations
+  bool bucket_level = false;
+  QueryParams query;
+  std::vector<http::Header> headers;
+  std::span<const char> body;
+  bool has_body = false;
+};
+
+namespace {
+
+constexpr std::size_t kDeleteBatchSize = 1000;  // S3's limit per DeleteObjects request
+
+std::string describe(std::string_view bucket, std::string_view key) {
+  return "s3://" + std::string(bucket) + "/" + std::string(key);
+}
+
+// Wire form of the query: names and values encoded exactly as the signer encodes
+// them, so what is signed is what is sent. A parameter with an empty value is sent
+// bare ("?uploads"), which S3 canonicalises as "uploads=".
+std::string wire_query(const QueryParams& query) {
+  std::string out;
+  for (const auto& [name, value] : query) {
+    out += out.empty() ? "?" : "&";
+    out += uri_encode(name);
+    if (!value.empty()) out += "=" + uri_encode(value);
+  }
+  return out;
+}
+
+ErrorKind classify_status(long status, std::string_view code) {
+  if (is_transient_error_code(code)) return ErrorKind::transient;
+  if (status == 501 || code == "NotImplemented") return ErrorKind::permanent;
+  if (status >= 500 || status == 429 || status == 408) return ErrorKind::transient;
+  if (code == "NoSuchKey" || code == "NoSuchUpload" ||
+      (status == 404 && code != "NoSuchBucket")) {
+    return ErrorKind::not_found;
+  }
+  return ErrorKind::permanent;
+}
+
+std::string hint_for(std::string_view code) {
+  if (code == "NoSuchBucket") return " (hint: check S3_BUCKET and the endpoint)";
+  if (code == "SignatureDoesNotMatch") {
+    return " (hint: check AWS_SECRET_ACCESS_KEY, AWS_REGION and S3_ADDRESSING_STYLE)";
+  }
+  if (code == "InvalidAccessKeyId") return " (hint: check AWS_ACCESS_KEY_ID)";
+  if (code == "AccessDenied") return " (hint: the credentials lack permission for this operation)";
+  return "";
+}
+
+// Counts what reaches the sink so a broken GET can resume at the next byte.
+class CountingSink final : public ByteSink {
+ public:
+  explicit CountingSink(ByteSink& inner) : inner_(inner) {}
+  Result<void> write(std::span<const char> data) override {
+    auto written = inner_.write(data);
+    if (written) count_ += data.size();
+    return written;
+  }
+  Result<void> finish() override { return {}; }
+  void abort() noexcept override {}
+  std::uint64_t count() const { return count_; }
+
+ private:
+  ByteSink& inner_;
+  std::uint64_t count_ = 0;
+};
+
+}  // namespace
+
+std::chrono::sys_seconds system_clock_seconds() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+S3Client::S3Client(S3ClientOptions options, Credentials credentials,
+                   http::TransportPool& transports, Clock clock, http::Sleeper sleeper)
+    : options_(std::move(options)),
+      credentials_(std::move(credentials)),
+      transports_(transports),
+      clock_(std::move(clock)),
+      sleeper_(std::move(sleeper)) {
+  while (!options_.endpoint.empty() && options_.endpoint.back() == '/') options_.endpoint.pop_back();
+}
+
+std::string S3Client::object_url(std::string_view key, const QueryParams& query) const {
+  // The key is encoded exactly once and never normalised: "a//b" and "a/./b" are
+  // distinct S3 keys, and the signature covers the path as sent.
+  std::string url;
+  if (options_.addressing == AddressingStyle::path) {
+    url = options_.endpoint + "/" + options_.bucket;
+    if (!key.empty()) url += "/" + uri_encode_path(key);
+  } else {
+    const auto scheme_end = options_.endpoint.find("://");
+    const std::size_t host_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+    url = options_.endpoint.substr(0, host_start) + options_.bucket + "." +
+          options_.endpoint.substr(host_start) + "/" + uri_encode_path(key);
+  }
+  return url + wire_query(query);
+}
+
+std::string S3Client::payload_hash(std::span<const char> body) const {
+  switch (options_.payload_signing) {
+    case PayloadSigning::always:
+      return codec::sha256_hex(body);
+    case PayloadSigning::never:
+      return std::string(kUnsignedPayload);
+    case PayloadSigning::automatic:
+      break;
+  }
+  // Over plain HTTP the signed hash is the only thing protecting the bytes.
+  return options_.endpoint.starts_with("https://") ? std::string(kUnsignedPayload)
+                                                   : codec::sha256_hex(body);
+}
+
+Result<http::HttpResponse> S3Client::attempt(const Call& call, ByteSink* body_sink) {
+  http::HttpRequest request;
+  request.method = std::string(call.method);
+  request.url = object_url(call.key, call.query);
+  request.headers = call.headers;
+  request.body = call.body;
+  request.has_body = call.has_body;
+  const std::string hash =
+      call.has_body ? payload_hash(call.body) : std::string(kEmptyPayloadSha256);
+  sign_request(request, call.query, hash, credentials_, options_.scope, clock_());
+
+  auto lease = transports_.take();
+  auto response = lease->perform(request, body_sink);
+  const std::string target = call.bucket_level ? "s3://" + options_.bucket
+                                               : describe(options_.bucket, call.key);
+  if (!response) {
+    return std::unexpected(response.error().with_context(std::string(call.operation) + " " + target));
+  }
+  if (response->status >= 200 && response->status < 300) return response;
+
+  const auto body = parse_error(response->body);
+  const std::string code = body ? body->code : "";
+  std::string message = std::string(call.operation) + " " + target + ": HTTP " +
+                        std::to_string(response->status);
+  if (body) {
+    message += " " + body->code;
+    if (!body->message.empty()) message += ": " + body->message;
+    if (!body->request_id.empty()) message += " (request id " + body->request_id + ")";
+  }
+  message += hint_for(code);
+  return make_error(classify_status(response->status, code), std::move(message),
+                    code.empty() ? "HTTP" + std::to_string(response->status) : code);
+}
+
+Result<http::HttpResponse> S3Client::execute(const Call& call, ByteSink* body_sink) {
+  return http::with_retries<http::HttpResponse>(options_.retry, sleeper_,
+                                                [&] { return attempt(call, body_sink); });
+}
+
+Result<std::string> S3Client::put_object(std::string_view key, std::span<const char> body) {
+  Call call{.operation = "PutObject", .method = "PUT", .key = key};
+  call.headers.push_back({"Content-Type", "application/octet-stream"});
+  call.body = body;
+  call.has_body = true;
+  auto response = execute(call);
+  if (!response) return std::unexpected(response.error());
+  return strip_etag_quotes(http::find_header(response->headers, "ETag").value_or(""));
+}
+
+Result<std::string> S3Client::create_multipart_upload(std::string_view key) {
+  Call call{.operation = "CreateMultipartUpload", .method = "POST", .key = key};
+  call.query = {{"uploads", ""}};
+  call.headers.push_back({"Content-Type", "application/octet-stream"});
+  call.has_body = true;
+  auto response = execute(call);
+  if (!response) return std::unexpected(response.error());
+  auto upload_id = parse_upload_id(response->body);
+  if (!upload_id) return std::unexpected(upload_id.error().with_context("CreateMultipartUpload " + describe(options_.bucket, key)));
+  return upload_id;
+}
+
+Result<std::string> S3Client::upload_part(std::string_view key, std::string_view upload_id,
+                                          int part_number, std::span<const char> body) {
+  Call call{.operation = "UploadPart", .method = "PUT", .key = key};
+  call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", std::string(upload_id)}};
+  call.body = body;
+  call.has_body = true;
+  auto response = execute(call);
+  if (!response) {
+    return std::unexpected(
+        response.error().with_context("part " + std::to_string(part_number)));
+  }
+  const auto etag = http::find_header(response->headers, "ETag");
+  if (!etag || etag->empty()) {
+    return make_error(ErrorKind::corrupt, "UploadPart " + describe(options_.bucket, key) +
+                                              " part " + std::to_string(part_number) +
+                                              ": reply has no ETag");
+  }
+  return strip_etag_quotes(*etag);
+}
+
+Result<std::string> S3Client::complete_multipart_upload(std::string_view key,
+                                                        std::string_view upload_id,
+                                                        const std::vector<CompletedPart>& parts) {
+  const std::string xml = build_complete_multipart_upload(parts);
+  Call call{.operation = "CompleteMultipartUpload", .method = "POST", .key = key};
+  call.query = {{"uploadId", std::string(upload_id)}};
+  call.headers.push_back({"Content-Type", "application/xml"});
+  call.body = xml;
+  call.has_body = true;
+  // A 200 reply can still carry <Error> (S3 reports late failures that way), so the
+  // body is parsed inside the retried attempt: a transient <Error> is retried too.
+  return http::with_retries<std::string>(options_.retry, sleeper_, [&]() -> Result<std::string> {
+    auto response = attempt(call, nullptr);
+    if (!response) return std::unexpected(response.error());
+    auto etag = parse_complete_result(response->body);
+    if (!etag) return std::unexpected(etag.error().with_context(describe(options_.bucket, key)));
+    return etag;
+  });
+}
+
+Result<void> S3Client::abort_multipart_upload(std::string_view key, std::string_view upload_id) {
+  Call call{.operation = "AbortMultipartUpload", .method = "DELETE", .key = key};
+  call.query = {{"uploadId", std::string(upload_id)}};
+  auto response = execute(call);
+  if (!response) return std::unexpected(response.error());
+  return {};
+}
+
+Result<std::vector<MultipartUpload>> S3Client::list_multipart_uploads(std::string_view prefix) {
+  std::vector<MultipartUpload> uploads;
+  std::string key_marker;
+  std::string upload_id_marker;
+  for (;;) {
+    Call call{.operation = "ListMultipartUploads", .method = "GET", .bucket_level = true};
+    call.query = {{"uploads", ""}};
+    if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
+    if (!key_marker.empty()) call.query.emplace_back("key-marker", key_marker);
+    if (!upload_id_marker.empty()) call.query.emplace_back("upload-id-marker", upload_id_marker);
+    auto response = execute(call);
+    if (!response) return std::unexpected(response.error());
+    auto page = parse_list_multipart_uploads(response->body);
+    if (!page) return std::unexpected(page.error().with_context("ListMultipartUploads"));
+    std::ranges::move(page->uploads, std::back_inserter(uploads));
+    if (!page->next_key_marker) break;
+    if (*page->next_key_marker == key_marker && page->next_upload_id_marker == upload_id_marker) {
+      return make_error(ErrorKind::corrupt, "ListMultipartUploads: pagination does not advance");
+    }
+    key_marker = *page->next_key_marker;
+    upload_id_marker = page->next_upload_id_marker.value_or("");
+  }
+  return uploads;
+}
+
+Result<ListPage> S3Client::list_objects_v2(std::string_view prefix,
+                                           std::string_view continuation_token,
+                                           std::string_view delimiter, int max_keys) {
+  Call call{.operation = "ListObjectsV2", .method = "GET", .bucket_level = true};
+  call.query = {{"list-type", "2"}};
+  if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
+  if (!continuation_token.empty()) {
+    call.query.emplace_back("continuation-token", std::string(continuation_token));
+  }
+  if (!delimiter.empty()) call.query.emplace_back("delimiter", std::string(delimiter));
+  if (max_keys > 0) call.query.emplace_back("max-keys", std::to_string(max_keys));
+  auto response = execute(call);
+  if (!response) return std::unexpected(response.error());
+  auto page = parse_list_objects_v2(response->body);
+  if (!page) return std::unexpected(page.error().with_context("ListObjectsV2 s3://" + options_.bucket));
+  return page;
+}
+
+Result<ObjectInfo> S3Client::head_object(std::string_view key) {
+  Call call{.operation = "HeadObject", .method = "HEAD", .key = key};
+  auto response = execute(call);
+  if (!response) return std::unexpected(response.error());
+  ObjectInfo info;
+  info.key = std::string(key);
+  info.etag = strip_etag_quotes(http::find_header(response->headers, "ETag").value_or(""));
+  info.last_modified = std::string(http::find_header(response->headers, "Last-Modified").value_or(""));
+  const auto length = http::find_header(response->headers, "Content-Length");
+  if (!length ||
+      std::from_chars(length->data(), length->data() + length->size(), info.size).ec != std::errc()) {
+    return make_error(ErrorKind::corrupt, "HeadObject " + describe(options_.bucket, key) +
+                                              ": reply has no valid Content-Length");
+  }
+  return info;
+}
+
+Result<void> S3Client::get_object(std::string_view key, ByteSink& sink,
+                                  std::optional<ByteRange> range) {
+  // HEAD first: it pins the ETag (a resumed request must read the same object, not a
+  // newer one) and gives the size, so a body cut short is detected, not passed on.
+  auto info = head_object(key);
+  if (!info) return std::unexpected(info.error());
+  const std::uint64_t first = range ? range->first : 0;
+  std::uint64_t last = info->size == 0 ? 0 : info->size - 1;
+  if (range && range->last) last = std::min(last, *range->last);
+  const std::uint64_t expected = (info->size == 0 || first > last) ? 0 : last - first + 1;
+  if (expected == 0) return {};
+
+  CountingSink counter(sink);
+  auto result = http::with_retries<http::HttpResponse>(options_.retry, sleeper_, [&] {
+    Call call{.operation = "GetObject", .method = "GET", .key = key};
+    call.headers.push_back({"Range", "bytes=" + std::to_string(first + counter.count()) + "-" +
+                                         std::to_string(last)});
+    if (!info->etag.empty()) call.headers.push_back({"If-Match", "\"" + info->etag + "\""});
+    return attempt(call, &counter);
+  });
+  if (!result) return std::unexpected(result.error());
+  if (counter.count() != expected) {
+    return make_error(ErrorKind::corrupt, "GetObject " + describe(options_.bucket, key) + ": got " +
+                                              std::to_string(counter.count()) + " bytes, expected " +
+                                              std::to_string(expected));
+  }
+  return {};
+}
+
+Result<void> S3Client::delete_object(std::string_view key) {
+  Call call{.operation = "DeleteObject", .method = "DELETE", .key = key};
+  auto response = execute(call);
+  if (!response && response.error().kind != ErrorKind::not_found) {
+    return std::unexpected(response.error());
+  }
+  return {};
+}
+
+Result<std::vector<DeleteFailure>> S3Client::delete_batch(const std::vector<std::string>& keys) {
+  const std::string xml = build_delete_objects(keys);
+  Call call{.operation = "DeleteObjects", .method = "POST", .bucket_level = true};
+  call.query = {{"delete", ""}};
+  // DeleteObjects is one of the few operations that requires a checksum; Content-MD5
+  // is the one every S3 implementation (GCS included) understands.
+  call.headers.push_back({"Content-MD5", codec::md5_base64(xml)});
+  call.headers.push_back({"Content-Type", "application/xml"});
+  call.body = xml;
+  call.has_body = true;
+  auto response = execute(call);
+  if (!response) return std::unexpected(response.error());
+  return parse_delete_result(response->body);
+}
+
+Result<std::vector<DeleteFailure>> S3Client::delete_objects(const std::vector<std::string>& keys) {
+  std::vector<DeleteFailure> failures;
+  for (std::size_t start = 0; start < keys.size(); start += kDeleteBatchSize) {
+    const std::vector<std::string> batch(
+        keys.begin() + static_cast<std::ptrdiff_t>(start),
+        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + kDeleteBatchSize)));
+    auto result = delete_batch(batch);
+    if (result) {
+      std::ranges::move(*result, std::back_inserter(failures));
+      continue;
+    }
+    // GCS's XML API has no multi-object delete: fall back to one DELETE per key.
+    if (result.error().code != "NotImplemented" && result.error().code != "HTTP501") {
+      return std::unexpected(result.error());
+    }
+    for (std::size_t i = start; i < keys.size(); ++i) {
+      if (auto deleted = delete_object(keys[i]); !deleted) {
+        return std::unexpected(deleted.error());
+      }
+    }
+    break;
+  }
+  return failures;
+}
+
+std::string S3Client::presign(std::string_view method, std::string_view key,
+                              std::chrono::seconds expires) const {
+  return presign_url(method, object_url(key, {}), {}, credentials_, options_.scope, clock_(),
+                     expires);
+}
+
+}  // namespace erp::s3
