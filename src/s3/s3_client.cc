@@ -194,10 +194,7 @@ Result<std::string> S3Client::upload_part(std::string_view key, std::string_view
   call.body = body;
   call.has_body = true;
   auto response = execute(call);
-  if (!response) {
-    return std::unexpected(
-        response.error().with_context("part " + std::to_string(part_number)));
-  }
+  if (!response) return std::unexpected(response.error());
   const auto etag = http::find_header(response->headers, "ETag");
   if (!etag || etag->empty()) {
     return make_error(ErrorKind::corrupt, "UploadPart " + describe(options_.bucket, key) +

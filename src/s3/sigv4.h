@@ -5,6 +5,8 @@
 // query names and values are given decoded and encoded here with the strict
 // RFC 3986 unreserved set. The general rules of other AWS services (normalise the
 // path, encode it a second time) exist only for the conformance vectors.
+//
+// Every function here is pure and thread-safe; results are values the caller owns.
 #pragma once
 
 #include <chrono>
@@ -25,7 +27,7 @@ struct Credentials {
 };
 
 struct SigningScope {
-  std::string region;             // "us-east-1", "auto" for GCS
+  std::string region;  // "us-east-1", "auto" for GCS
   std::string service = "s3";
 };
 
@@ -44,14 +46,16 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;  // decode
 // What gets signed, in the form the signer needs.
 struct CanonicalInput {
   std::string method;
-  std::string path;        // as sent on the wire (S3: encoded once by the caller)
-  QueryParams query;       // decoded; encoded and sorted by the signer
+  std::string path;                   // as sent on the wire (S3: encoded once by the caller)
+  QueryParams query;                  // decoded; encoded and sorted by the signer
   std::vector<http::Header> headers;  // the headers to sign (any case, raw values)
   std::string payload_hash;           // hex SHA-256 or kUnsignedPayload
   PathRules path_rules = PathRules::s3;
 };
 
-// Each stage, so tests can compare them with the vectors.
+// Each stage, so tests can compare them with the vectors. canonical_request holds a
+// session token in clear text and authorization is a credential for ~15 minutes:
+// log neither (debug logs redact them).
 struct Signature {
   std::string canonical_request;
   std::string string_to_sign;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# What the erp-backup binary needs at run time on Debian 12 / Ubuntu. The
+# Containerfile's runtime stage runs exactly this script, and so does CI (through
+# install-test-deps.sh), so a missing package shows up here, not in production.
+set -euo pipefail
+
+packages=(
+  ca-certificates
+  libcurl4 libssl3 libpq5 libarchive13 libzstd1 libpugixml1v5 libspdlog1.10
+  postgresql-client   # pg_dump / pg_restore (major version >= the server's)
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Everything the test suite and the demo need on a fresh Debian 12 / Ubuntu machine, as root:
+# the build dependencies, real servers (PostgreSQL, moto_server, s3rver from the npm lockfile),
+# the independent clients the tests compare against (aws CLI, botocore), and tools.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+bash "$here/install-build-deps.sh"
+
+packages=(
+  postgresql postgresql-client zstd tar strace time procps curl
+  python3 python3-botocore python3-boto3 python3-pip
+)
+# Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
+command -v npm >/dev/null || packages+=(nodejs npm)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The python3 first on PATH runs the test front; it needs botocore and boto3.
+if ! python3 -c 'import botocore, boto3' 2>/dev/null; then
+  echo "python3 on PATH ($(command -v python3)) lacks botocore/boto3; installing them with pip"
+  python3 -m pip install --quiet boto3 || pip3 install --break-system-packages --quiet boto3
+fi
+# moto's server (a real, independent S3 implementation) is not packaged by Debian.
+if ! command -v moto_server >/dev/null || ! python3 -c 'import moto' 2>/dev/null; then
+  echo "installing moto[server] with pip"
+  python3 -m pip install --quiet 'moto[server]' ||
+    python3 -m pip install --break-system-packages --quiet 'moto[server]'
+fi
+# The aws CLI is the independent client the tests compare against.
+if ! command -v aws >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli ||
+    python3 -m pip install --quiet awscli
+fi
+
+# s3rver, pinned by tests/support/s3rver/package-lock.json.
+(cd "$root/tests/support/s3rver" && npm ci --no-audit --no-fund --loglevel=error)

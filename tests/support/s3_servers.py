@@ -1,0 +1,303 @@
+"""Start real S3 servers for integration tests, behind the signature-verifying front.
+
+    with S3Front(backend="moto") as s3:          # or backend="s3rver", gcs=True, record_file=...
+        subprocess.run([ERP_BACKUP_BIN, "backup"], env={**os.environ, **s3.env(), ...})
+        s3.set_faults([{"method": "PUT", "query_contains": "partNumber=2", "action": "503"}])
+        assert not [r for r in s3.requests() if r["violations"]]
+
+S3Front starts tests/support/s3front.py, which starts the backend (moto_server or s3rver) on a
+free loopback port and re-verifies every request's SigV4 signature with botocore before
+forwarding it. moto's own signature check is not used: it rebuilds the canonical request from a
+re-normalised URL and so rejects correct signatures for keys with '+', '=' or non-ASCII and for
+query values holding '/'. s3rver checks no SigV4 signature at all (only the key id `S3RVER`).
+
+The credentials are distinctive (`erpTEST-s3secret-<hex>`, `erpTEST-token-<hex>`) so a test can grep
+logs, argv and manifests for them (`secrets()`). The access key is `S3RVER` for both backends
+because s3rver knows no other. A server that does not start raises: it is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets as _secrets
+import selectors
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SUPPORT_DIR = os.path.dirname(os.path.abspath(__file__))
+S3FRONT = os.path.join(SUPPORT_DIR, "s3front.py")
+REGION = "us-east-1"
+ACCESS_KEY = "S3RVER"  # the only key id s3rver 3.7.1 accepts
+READY_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class S3Front:
+    """A real S3 server (moto or s3rver) behind s3front.py, as a context manager.
+
+    Attributes after __enter__: endpoint ("http://127.0.0.1:PORT"), bucket, backend, access_key,
+    secret_key, session_token, workdir (a temp dir removed on exit), log_path (the front's stderr).
+    """
+
+    def __init__(self, backend: str = "moto", gcs: bool = False, record_file: str | None = None,
+                 session_token: bool = True, region: str | None = None, bucket: str | None = None,
+                 share_backend_with: "S3Front | None" = None):
+        """share_backend_with: front the backend another running S3Front started (saves starting a
+        second server, e.g. for a GCS-mode front); this front still creates its own bucket."""
+        if backend not in ("moto", "s3rver"):
+            raise ValueError(f"unknown backend {backend!r} (moto or s3rver)")
+        self.backend, self.gcs, self.record_file, self.region = backend, gcs, record_file, region
+        self.share_backend_with = share_backend_with
+        if share_backend_with is not None and share_backend_with.backend != backend:
+            raise ValueError(f"cannot share a {share_backend_with.backend} backend as {backend}")
+        self.access_key = ACCESS_KEY
+        self.secret_key = f"erpTEST-s3secret-{_secrets.token_hex(12)}"
+        self.session_token = f"erpTEST-token-{_secrets.token_hex(16)}" if session_token else None
+        self.bucket = bucket or f"erp-test-{_secrets.token_hex(4)}"
+        self.endpoint = None
+        self.proc = None
+        self.workdir = None
+        self.log_path = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def __enter__(self) -> "S3Front":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            sys.stderr.write(f"--- s3front ({self.backend}) log tail ---\n{self.log_text()[-6000:]}\n")
+        self.stop()
+
+    def start(self) -> None:
+        self.workdir = tempfile.mkdtemp(prefix=f"erp-s3-{self.backend}-")
+        creds = {self.access_key: {"secret": self.secret_key}}
+        if self.session_token:
+            creds[self.access_key]["token"] = self.session_token
+        creds_path = os.path.join(self.workdir, "credentials.json")
+        fd = os.open(creds_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(creds, f)
+        self._write_aws_config()
+        self.log_path = os.path.join(self.workdir, "s3front.log")
+        cmd = [sys.executable, S3FRONT, "--backend", self.backend, "--credentials", creds_path,
+               "--backend-log", os.path.join(self.workdir, "backend.log")]
+        if self.gcs:
+            cmd.append("--gcs")
+        if self.record_file:
+            cmd += ["--record", self.record_file]
+        if self.region:
+            cmd += ["--region", self.region]
+        if self.share_backend_with is not None:
+            cmd += ["--backend-url", self.share_backend_with.health()["backend_url"]]
+        with open(self.log_path, "wb") as log:
+            # stdin stays open: the front stops on EOF, so it dies with this process.
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+        ready = self._read_ready_line()
+        self.endpoint = ready["endpoint"]
+        if ready.get("backend") != self.backend:
+            raise RuntimeError(f"s3front started backend {ready.get('backend')!r}, wanted {self.backend!r}")
+        self.boto3_client().create_bucket(Bucket=self.bucket)
+
+    def _read_ready_line(self) -> dict:
+        deadline = time.monotonic() + READY_TIMEOUT
+        buf = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.proc.stdout, selectors.EVENT_READ)
+            while b"\n" not in buf:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError(f"s3front ({self.backend}) printed no ready line within "
+                                       f"{READY_TIMEOUT:.0f}s\n{self.log_text()}")
+                if sel.select(left):
+                    chunk = os.read(self.proc.stdout.fileno(), 4096)
+                    if not chunk:
+                        self.proc.wait(5)
+                        raise RuntimeError(f"s3front ({self.backend}) exited with status {self.proc.returncode} "
+                                           f"before it was ready\n{self.log_text()}")
+                    buf += chunk
+        return json.loads(buf.split(b"\n", 1)[0])
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                try:
+                    self.proc.stdin.close()  # EOF: the front stops and kills its backend
+                except OSError:
+                    pass
+                try:
+                    self.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.proc.terminate()
+                    try:
+                        self.proc.wait(10)
+                    except subprocess.TimeoutExpired:
+                        self.proc.kill()
+                        self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                if stream is not None:
+                    stream.close()
+            self.proc = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def log_text(self) -> str:
+        """What the front wrote on stderr (expected canonical requests of rejected signatures)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except (OSError, TypeError):
+            return ""
+
+    # -- what a test hands to the tool -------------------------------------------------------------
+    def env(self) -> dict:
+        env = {
+            "AWS_ENDPOINT_URL_S3": self.endpoint,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_REGION": REGION,
+            "S3_BUCKET": self.bucket,
+            # for the aws CLI / boto3: never send the newer checksum headers the front flags
+            "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
+            "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+        }
+        if self.session_token:
+            env["AWS_SESSION_TOKEN"] = self.session_token
+        return env
+
+    def secrets(self) -> list[str]:
+        """The strings that must never show up in logs, argv, errors or manifests."""
+        return [s for s in (self.secret_key, self.session_token) if s]
+
+    # -- clients ------------------------------------------------------------------------------------
+    def boto3_client(self, **config):
+        """A boto3 S3 client through the front: path style, checksums only when required.
+
+        Keyword arguments go to botocore.config.Config (e.g. retries={"max_attempts": 1},
+        read_timeout=1) and override the defaults.
+        """
+        import boto3
+        from botocore.config import Config
+
+        settings = dict(s3={"addressing_style": "path"}, signature_version="s3v4",
+                        request_checksum_calculation="when_required",
+                        response_checksum_validation="when_required",
+                        retries={"max_attempts": 3, "mode": "standard"})
+        settings.update(config)
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION,
+                            aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key,
+                            aws_session_token=self.session_token, config=Config(**settings))
+
+    def _write_aws_config(self) -> None:
+        self.aws_config = os.path.join(self.workdir, "aws-config")
+        with open(self.aws_config, "w") as f:
+            f.write(f"[default]\nregion = {REGION}\nrequest_checksum_calculation = when_required\n"
+                    "response_checksum_validation = when_required\ns3 =\n    addressing_style = path\n")
+
+    def aws(self, *args: str, input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+        """Run the aws CLI against the front (`aws --endpoint-url ... ARGS`); checks nothing itself."""
+        aws = shutil.which("aws")
+        if aws is None:
+            raise RuntimeError("the aws CLI is not on PATH")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(self.env())
+        env.update(AWS_CONFIG_FILE=self.aws_config, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+                   AWS_DEFAULT_REGION=REGION, AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
+        return subprocess.run([aws, "--endpoint-url", self.endpoint, *args], input=input, env=env,
+                              capture_output=True, timeout=timeout)
+
+    def raw_request(self, method: str, target: str, body: bytes = b"", headers: dict | None = None,
+                    sign: bool = True, mutate=None, timeout: float = 30):
+        """Send one request with http.client, target exactly as given (already percent-encoded).
+
+        The request is SigV4-signed with botocore unless sign=False; mutate(headers) may change the
+        headers dict after signing. Returns (status, headers dict with lower-case names, body).
+        Connection errors and timeouts propagate.
+        """
+        headers = dict(headers or {})
+        if sign:
+            headers = self.sign(method, target, body, headers)
+        if body or method in ("PUT", "POST"):
+            headers.setdefault("Content-Length", str(len(body)))
+        if mutate is not None:
+            mutate(headers)
+        host, port = self.endpoint.split("//", 1)[1].split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        try:
+            conn.putrequest(method, target, skip_host="Host" in headers, skip_accept_encoding=True)
+            for name, value in headers.items():
+                conn.putheader(name, value)
+            conn.endheaders(body if body else None)
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+    def sign(self, method: str, target: str, body: bytes = b"", headers: dict | None = None,
+             secret_key: str | None = None, access_key: str | None = None) -> dict:
+        """Headers for `target` signed by botocore's S3SigV4Auth (payload hash included)."""
+        from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        request = AWSRequest(method=method, url=self.endpoint + target, data=body, headers=dict(headers or {}))
+        creds = Credentials(access_key or self.access_key, secret_key or self.secret_key, self.session_token)
+        S3SigV4Auth(creds, "s3", REGION).add_auth(request)
+        return dict(request.headers.items())
+
+    # -- control API --------------------------------------------------------------------------------
+    def _control(self, method: str, path: str, value=None):
+        host, port = self.endpoint.split("//", 1)[1].split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        try:
+            body = json.dumps(value).encode() if value is not None else None
+            conn.request(method, "/__front__/" + path, body=body,
+                         headers={"Content-Type": "application/json"} if body else {})
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"s3front control {method} {path}: {resp.status} {data.decode(errors='replace')}")
+            return json.loads(data)
+        finally:
+            conn.close()
+
+    def set_faults(self, rules: list[dict]) -> None:
+        """Replace the fault list (see s3front.py CONTROL_API_DOC for the rule fields)."""
+        self._control("POST", "faults", rules)
+
+    def faults(self) -> list[dict]:
+        """The current rules with their remaining skip/times and fired counts."""
+        return self._control("GET", "faults")
+
+    def requests(self, since: int = 0) -> list[dict]:
+        """Every recorded request (method, target, headers, body_length, verdict, status, violations...)."""
+        return self._control("GET", f"requests?since={since}" if since else "requests")
+
+    def violations(self) -> list[dict]:
+        """Recorded requests that carried a header erp-backup must never send."""
+        return [r for r in self.requests() if r["violations"]]
+
+    def health(self) -> dict:
+        """{"ok": true, "backend": ..., "backend_url": ..., "backend_pid": ..., "gcs": ...}"""
+        return self._control("GET", "health")
+
+    def reset(self) -> None:
+        """Clear the faults and the record."""
+        self._control("POST", "reset")
