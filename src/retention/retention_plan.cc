@@ -1,0 +1,199 @@
+#include "retention/retention_plan.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+#include <optional>
+#include <unordered_set>
+
+namespace erp::retention {
+namespace {
+
+using std::chrono::sys_days;
+using std::chrono::year_month_day;
+
+sys_days date_of(std::chrono::sys_seconds time) {
+  // floor, not duration_cast: a time before 1970 still belongs to the day it is in.
+  return std::chrono::floor<std::chrono::days>(time);
+}
+
+// `cap` is nullopt for a field with no upper bound.
+std::unexpected<Error> field_error(std::string_view name, int value, std::optional<int> cap) {
+  const std::string range =
+      cap ? "a whole number from 0 to " + std::to_string(*cap) : std::string("0 or more");
+  return make_error(ErrorKind::config, "retention policy: " + std::string(name) + "=" +
+                                           std::to_string(value) +
+                                           " is out of range (hint: " + range + ")");
+}
+
+}  // namespace
+
+std::string_view label(ReasonKind kind) {
+  switch (kind) {
+    case ReasonKind::daily:
+      return "daily";
+    case ReasonKind::monthly:
+      return "monthly";
+    case ReasonKind::yearly:
+      return "yearly";
+    case ReasonKind::newest:
+      return "newest";
+    case ReasonKind::min_keep:
+      return "min-keep";
+    case ReasonKind::incomplete_young:
+      return "incomplete-young";
+    case ReasonKind::run_failed:
+      return "run-failed";
+    case ReasonKind::expired:
+      return "expired";
+    case ReasonKind::incomplete_expired:
+      return "incomplete-expired";
+  }
+  return "unknown";
+}
+
+std::string to_string(const Reason& reason) {
+  std::string text(label(reason.kind));
+  char period[32];
+  if (reason.kind == ReasonKind::monthly) {
+    std::snprintf(period, sizeof period, " %04d-%02u", static_cast<int>(reason.year),
+                  static_cast<unsigned>(reason.month));
+    text += period;
+  } else if (reason.kind == ReasonKind::yearly) {
+    std::snprintf(period, sizeof period, " %04d", static_cast<int>(reason.year));
+    text += period;
+  }
+  return text;
+}
+
+year_month_day minus_months(year_month_day date, std::chrono::months n) {
+  // year_month_day - months keeps the day number; 31 March - 1 month is "31 February",
+  // which is not ok(): clamp it to the last day of February rather than letting it
+  // overflow into March, so the boundary stays inside the month it names.
+  const year_month_day shifted = date - n;
+  if (shifted.ok()) return shifted;
+  return year_month_day{shifted.year() / shifted.month() / std::chrono::last};
+}
+
+year_month_day minus_years(year_month_day date, std::chrono::years n) {
+  const year_month_day shifted = date - n;  // only 29 February can land on a missing day
+  if (shifted.ok()) return shifted;
+  return year_month_day{shifted.year() / shifted.month() / std::chrono::last};
+}
+
+Result<void> validate_policy(const RetentionPolicy& policy) {
+  if (policy.daily_days < 0 || policy.daily_days > kMaxDailyDays)
+    return field_error("RETENTION_DAILY_DAYS", policy.daily_days, kMaxDailyDays);
+  if (policy.monthly_months < 0 || policy.monthly_months > kMaxMonthlyMonths)
+    return field_error("RETENTION_MONTHLY_MONTHS", policy.monthly_months, kMaxMonthlyMonths);
+  if (policy.yearly_years < 0 || policy.yearly_years > kMaxYearlyYears)
+    return field_error("RETENTION_YEARLY_YEARS", policy.yearly_years, kMaxYearlyYears);
+  if (policy.min_keep < 0) return field_error("RETENTION_MIN_KEEP", policy.min_keep, std::nullopt);
+  if (policy.daily_days == 0 && policy.monthly_months == 0 && policy.yearly_years == 0 &&
+      policy.min_keep == 0) {
+    return make_error(ErrorKind::config,
+                      "retention policy keeps no history: RETENTION_DAILY_DAYS, "
+                      "RETENTION_MONTHLY_MONTHS, RETENTION_YEARLY_YEARS and RETENTION_MIN_KEEP "
+                      "are all 0 (hint: set RETENTION_MIN_KEEP to 1 or more to keep only the "
+                      "newest sets, or give one of the tiers a length)");
+  }
+  return {};
+}
+
+Result<RetentionBands> retention_bands(const RetentionPolicy& policy, year_month_day today) {
+  if (auto valid = validate_policy(policy); !valid) return std::unexpected(valid.error());
+  if (!today.ok()) {
+    return make_error(ErrorKind::permanent,
+                      "retention plan: today is not a calendar date (" +
+                          std::to_string(static_cast<int>(today.year())) + "-" +
+                          std::to_string(static_cast<unsigned>(today.month())) + "-" +
+                          std::to_string(static_cast<unsigned>(today.day())) + ")");
+  }
+  return RetentionBands{
+      .daily_from = sys_days{today} - std::chrono::days{policy.daily_days},
+      .monthly_after = sys_days{minus_months(today, std::chrono::months{policy.monthly_months})},
+      .yearly_after = sys_days{minus_years(today, std::chrono::years{policy.yearly_years})},
+  };
+}
+
+Result<RetentionPlan> plan_retention(std::span<const BackupSet> sets, const RetentionPolicy& policy,
+                                     year_month_day today, OwnBackup own_backup) {
+  auto bands = retention_bands(policy, today);
+  if (!bands) return std::unexpected(bands.error());
+  const RetentionBands b = *bands;
+
+  // Deletions are addressed by id: an id listed twice would make "keep one, delete the
+  // other" delete both.
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(sets.size());
+  for (const BackupSet& set : sets) {
+    if (!seen.insert(set.id).second) {
+      return make_error(ErrorKind::corrupt, "retention plan: backup set " + set.id +
+                                                " appears twice in the catalog (hint: the "
+                                                "listing is inconsistent; nothing was deleted)");
+    }
+  }
+
+  RetentionPlan plan{.bands = b, .decisions = {}};
+  plan.decisions.reserve(sets.size());
+  for (const BackupSet& set : sets) plan.decisions.push_back(Decision{set.id, Reason{}});
+
+  // Newest first. Because dates follow times, the sets of one month (or year) of a band
+  // are consecutive in this order, and the first one met is that month's newest.
+  std::vector<std::size_t> order(sets.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t l, std::size_t r) {
+    if (sets[l].start_time != sets[r].start_time) return sets[l].start_time > sets[r].start_time;
+    return sets[l].id > sets[r].id;
+  });
+
+  std::optional<std::chrono::year_month> last_month;  // of the previous monthly-band set
+  std::optional<std::chrono::year> last_year;         // of the previous yearly-band set
+  std::optional<std::size_t> newest_complete;
+  for (std::size_t i : order) {
+    const sys_days date = date_of(sets[i].start_time);
+    Reason& reason = plan.decisions[i].reason;
+    if (!sets[i].complete) {
+      reason.kind =
+          date >= b.daily_from ? ReasonKind::incomplete_young : ReasonKind::incomplete_expired;
+      continue;
+    }
+    if (!newest_complete) newest_complete = i;
+    if (date >= b.daily_from) {
+      reason.kind = ReasonKind::daily;
+    } else if (date > b.monthly_after) {
+      const year_month_day ymd{date};
+      const std::chrono::year_month month = ymd.year() / ymd.month();
+      if (month != last_month) reason = Reason{ReasonKind::monthly, ymd.year(), ymd.month()};
+      last_month = month;
+    } else if (date > b.yearly_after) {
+      const std::chrono::year year = year_month_day{date}.year();
+      if (year != last_year) reason = Reason{ReasonKind::yearly, year, std::chrono::month{0}};
+      last_year = year;
+    }
+    // else: stays expired
+  }
+
+  if (newest_complete && !plan.decisions[*newest_complete].keep())
+    plan.decisions[*newest_complete].reason.kind = ReasonKind::newest;
+
+  std::size_t kept_complete = 0;
+  for (std::size_t i = 0; i < sets.size(); ++i)
+    if (sets[i].complete && plan.decisions[i].keep()) ++kept_complete;
+  const auto min_keep = static_cast<std::size_t>(policy.min_keep);
+  for (std::size_t i : order) {
+    if (kept_complete >= min_keep) break;
+    if (sets[i].complete && !plan.decisions[i].keep()) {
+      plan.decisions[i].reason.kind = ReasonKind::min_keep;
+      ++kept_complete;
+    }
+  }
+
+  if (own_backup == OwnBackup::failed) {
+    for (Decision& decision : plan.decisions)
+      if (!decision.keep()) decision.reason = Reason{ReasonKind::run_failed};
+  }
+  return plan;
+}
+
+}  // namespace erp::retention

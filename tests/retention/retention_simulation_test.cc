@@ -1,0 +1,429 @@
+// Years of nightly backups, each followed by a prune that deletes what the plan says,
+// checked every day against what §5 promises an operator. The catalog is only ever the
+// surviving sets, as in the bucket.
+//
+// The property that matters over time is that a prune never deletes a set that a later
+// prune would want: once a set is gone it cannot come back, so a rule that deletes a
+// future representative loses it for good. For §5 the exact statement is (see
+// retention_plan.h, "Day-by-day behaviour"): every set that one plan over the whole,
+// never-pruned history keeps as daily or monthly, or as yearly for a year that lies
+// entirely below the monthly band, is still in the pruned catalog, with the same reason.
+// (It cannot be stated for the one year split by the monthly bound: there, the never-pruned
+// history keeps the year's newest set below the bound, which daily pruning has rightly
+// deleted as a superseded set of its month while that month was in the monthly band; the
+// last test case shows this.) Mutated rules below (oldest of a month, oldest of a year)
+// make exactly these checks fail, so they are not vacuous.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "retention/retention_plan.h"
+#include "retention_test_support.h"
+
+namespace erp::retention {
+namespace {
+
+using namespace std::chrono;
+using testing::complete_set;
+using testing::date_text;
+using testing::incomplete_set;
+using testing::ymd;
+
+using Planner = std::function<Result<RetentionPlan>(
+    std::span<const BackupSet>, const RetentionPolicy&, year_month_day, OwnBackup)>;
+
+// A complete set ever made, with its date worked out once.
+struct Made {
+  std::string id;
+  sys_days date;
+  year_month_day ymd;
+};
+
+// The band bounds, worked out here from §5 rather than taken from the plan, so that a
+// plan with wrong bounds cannot pass by agreeing with itself.
+struct Bounds {
+  sys_days daily_from, monthly_after, yearly_after;
+};
+Bounds bounds_for(const RetentionPolicy& p, year_month_day today) {
+  const auto clamp = [](year_month_day d) {
+    return d.ok() ? d : year_month_day{d.year() / d.month() / last};
+  };
+  return {sys_days{today} - days{p.daily_days}, sys_days{clamp(today - months{p.monthly_months})},
+          sys_days{clamp(today - years{p.yearly_years})}};
+}
+
+// Which days have no backup, or a failed one. Deterministic, so a failure reproduces.
+std::uint32_t day_hash(sys_days day) {
+  return static_cast<std::uint32_t>(day.time_since_epoch().count()) * 2654435761u >> 16;
+}
+struct Schedule {
+  bool gaps = true;  // whole February 2021, whole 2023, ~4% of other days; ~3% failures
+  bool skipped(sys_days day) const {
+    if (!gaps) return false;
+    const year_month_day d{day};
+    if (d.year() == year{2023}) return true;
+    if (d.year() == year{2021} && d.month() == February) return true;
+    return day_hash(day) % 100 < 4;
+  }
+  bool fails(sys_days day) const { return gaps && day_hash(day) % 100 >= 97; }
+};
+
+struct Simulation {
+  std::vector<BackupSet> catalog;                // the survivors
+  std::map<std::string, Reason> reasons;         // of the survivors, from the last plan
+  std::vector<Made> history;                     // complete sets ever made, oldest first
+  std::vector<BackupSet> history_sets;           // the same, as sets (never pruned)
+  std::vector<Made> incomplete_history;          // failed backups ever made
+  std::map<year, sys_days> newest_date_of_year;  // of the complete sets ever made
+  std::map<std::string, int> violation_counts;   // by check
+  std::vector<std::string> first_violations;     // the first few, for the report
+  year_month_day last_day{};
+  int prunes = 0;
+  int deleted = 0;
+
+  void violation(const std::string& check, const std::string& what) {
+    ++violation_counts[check];
+    if (first_violations.size() < 8)
+      first_violations.push_back(date_text(last_day) + " " + check + ": " + what);
+  }
+  int count(const std::string& check) const {
+    const auto it = violation_counts.find(check);
+    return it == violation_counts.end() ? 0 : it->second;
+  }
+  int violations() const {
+    int n = 0;
+    for (const auto& [check, count] : violation_counts) n += count;
+    return n;
+  }
+};
+
+// Band checks after a prune on `today`. Every expectation comes from `history` and §5.
+void check_day(Simulation& sim, const RetentionPolicy& policy, year_month_day today,
+               const Planner& planner) {
+  const Bounds b = bounds_for(policy, today);
+  std::map<std::string, sys_days> survivor_dates;  // complete survivors
+  std::vector<std::string> incomplete_survivors;
+  for (const BackupSet& set : sim.catalog) {
+    if (set.complete) {
+      survivor_dates[set.id] = floor<days>(set.start_time);
+    } else {
+      incomplete_survivors.push_back(set.id);
+    }
+  }
+  const auto survives = [&](const std::string& id) { return survivor_dates.count(id) == 1; };
+
+  // Daily: every set made in the band survives; monthly: the newest made of each month
+  // in the band, and nothing else; yearly: the newest made of each settled year.
+  std::map<year_month, const Made*> newest_of_month;  // in the monthly band
+  std::map<year, const Made*> newest_of_year;         // in the yearly band
+  std::map<year, bool> year_within_horizon;           // has a set newer than yearly_after
+  std::vector<std::string> expected_daily;
+  for (auto it = sim.history.rbegin(); it != sim.history.rend(); ++it) {
+    const Made& m = *it;
+    if (m.date <= b.yearly_after) break;  // older sets: only the "expired" check below
+    year_within_horizon[m.ymd.year()] = true;
+    if (m.date >= b.daily_from) {
+      expected_daily.push_back(m.id);
+    } else if (m.date > b.monthly_after) {
+      newest_of_month.try_emplace(m.ymd.year() / m.ymd.month(), &m);
+    } else {
+      newest_of_year.try_emplace(m.ymd.year(), &m);
+    }
+  }
+  for (const std::string& id : expected_daily)
+    if (!survives(id)) sim.violation("daily", id + " was deleted");
+  for (const auto& [month, made] : newest_of_month)
+    if (!survives(made->id)) sim.violation("monthly", made->id + " was deleted");
+
+  std::map<year_month, int> monthly_survivors;
+  std::map<year, std::vector<std::string>> yearly_survivors;
+  std::map<year, int> survivors_within_horizon;
+  for (const auto& [id, date] : survivor_dates) {
+    const year_month_day d{date};
+    if (date > b.yearly_after) ++survivors_within_horizon[d.year()];
+    if (date >= b.daily_from) continue;
+    if (date > b.monthly_after) {
+      ++monthly_survivors[d.year() / d.month()];
+      const auto it = newest_of_month.find(d.year() / d.month());
+      if (it == newest_of_month.end() || it->second->id != id)
+        sim.violation("monthly", id + " survives but is not the newest of its month");
+    } else if (date > b.yearly_after) {
+      yearly_survivors[d.year()].push_back(id);
+    } else {
+      sim.violation("expired", id + " survives below the yearly band");
+    }
+  }
+  for (const auto& [y, ids] : yearly_survivors)
+    if (ids.size() > 1) sim.violation("yearly", testing::join(ids) + " all survive");
+  for (const auto& [y, made] : newest_of_year) {
+    const bool settled = sim.newest_date_of_year.at(y) <= b.monthly_after &&
+                         sim.newest_date_of_year.at(y) < b.daily_from;
+    if (settled && !survives(made->id))
+      sim.violation("settled-year", made->id + ", the newest of its year, was deleted");
+  }
+  for (const auto& [y, within] : year_within_horizon)
+    if (survivors_within_horizon[y] == 0)
+      sim.violation("coverage", std::to_string(static_cast<int>(y)) + " lost all its sets");
+
+  // Incomplete sets: exactly those made in the daily band survive.
+  std::vector<std::string> expected_incomplete;
+  for (const Made& m : sim.incomplete_history)
+    if (m.date >= b.daily_from) expected_incomplete.push_back(m.id);
+  if (testing::join(expected_incomplete) != testing::join(incomplete_survivors))
+    sim.violation("incomplete", testing::join(incomplete_survivors));
+
+  // Pruning twice on the same day deletes nothing more.
+  auto again = planner(sim.catalog, policy, today, OwnBackup::succeeded);
+  if (!again) {
+    sim.violation("idempotent", again.error().message);
+  } else {
+    for (const Decision& decision : again->decisions)
+      if (!decision.keep()) sim.violation("idempotent", decision.id + " deleted by a 2nd prune");
+  }
+}
+
+// One plan over the never-pruned history: what it keeps as daily, monthly, or yearly for
+// a settled year, must have survived, with the same reason (and the converse for the
+// survivors' daily and monthly reasons).
+void check_against_full_history(Simulation& sim, const RetentionPolicy& policy,
+                                year_month_day today, const Planner& planner) {
+  const Bounds b = bounds_for(policy, today);
+  auto full = planner(sim.history_sets, policy, today, OwnBackup::succeeded);
+  if (!full) return sim.violation("full-history", full.error().message);
+  const auto comparable = [&](const Reason& reason) {
+    if (reason.kind == ReasonKind::daily || reason.kind == ReasonKind::monthly) return true;
+    if (reason.kind != ReasonKind::yearly) return false;
+    const sys_days newest = sim.newest_date_of_year.at(reason.year);
+    return newest <= b.monthly_after && newest < b.daily_from;
+  };
+  std::map<std::string, Reason> wanted;
+  for (const Decision& decision : full->decisions)
+    if (comparable(decision.reason)) wanted[decision.id] = decision.reason;
+  for (const auto& [id, reason] : wanted) {
+    const auto it = sim.reasons.find(id);
+    if (it == sim.reasons.end()) {
+      sim.violation("full-history", id + " (" + to_string(reason) + ") was deleted earlier");
+    } else if (!(it->second == reason)) {
+      sim.violation("full-history",
+                    id + " is " + to_string(it->second) + ", not " + to_string(reason));
+    }
+  }
+  for (const auto& [id, reason] : sim.reasons)
+    if (comparable(reason) && wanted.count(id) == 0)
+      sim.violation("full-history", id + " kept as " + to_string(reason) + " only after pruning");
+}
+
+// Backup at 02:00 UTC then prune, every day from `first` for `day_count` days.
+Simulation simulate(const Planner& planner, year_month_day first, int day_count, Schedule schedule,
+                    const RetentionPolicy& policy = {}) {
+  Simulation sim;
+  for (int k = 0; k < day_count; ++k) {
+    const sys_days day = sys_days{first} + days{k};
+    const year_month_day today{day};
+    sim.last_day = today;
+    OwnBackup own = OwnBackup::succeeded;
+    if (!schedule.skipped(day)) {
+      const sys_seconds start = day + hours{2};
+      if (schedule.fails(day)) {
+        own = OwnBackup::failed;
+        sim.catalog.push_back(incomplete_set(start));
+        sim.incomplete_history.push_back({sim.catalog.back().id, day, today});
+      } else {
+        sim.catalog.push_back(complete_set(start));
+        sim.history.push_back({sim.catalog.back().id, day, today});
+        sim.history_sets.push_back(sim.catalog.back());
+        sim.newest_date_of_year[today.year()] = day;
+      }
+    }  // a day without a backup still runs the prune (e.g. a manual `prune`)
+
+    auto plan = planner(sim.catalog, policy, today, own);
+    if (!plan) {
+      sim.violation("plan", plan.error().message);
+      break;
+    }
+    if (own == OwnBackup::failed) {
+      for (const Decision& decision : plan->decisions)
+        if (!decision.keep()) sim.violation("failed-run", decision.id + " would be deleted");
+      continue;  // the backup command skips pruning after a failure (SPEC §2)
+    }
+    std::vector<BackupSet> survivors;
+    sim.reasons.clear();
+    for (std::size_t i = 0; i < sim.catalog.size(); ++i) {
+      if (plan->decisions[i].keep()) {
+        survivors.push_back(sim.catalog[i]);
+        sim.reasons[sim.catalog[i].id] = plan->decisions[i].reason;
+      } else {
+        ++sim.deleted;
+      }
+    }
+    sim.catalog = std::move(survivors);
+    ++sim.prunes;
+    check_day(sim, policy, today, planner);
+    // The full-history plan is the costly check (a plan over thousands of sets): every
+    // 13th day, a prime so that it visits every day of the week and of the month.
+    if (k % 13 == 0 || k == day_count - 1) check_against_full_history(sim, policy, today, planner);
+  }
+  return sim;
+}
+
+Result<RetentionPlan> real_plan(std::span<const BackupSet> sets, const RetentionPolicy& policy,
+                                year_month_day today, OwnBackup own) {
+  return plan_retention(sets, policy, today, own);
+}
+
+// A mutated rule: the real plan, then in one band the OLDEST set of each month (or year)
+// made the representative instead of the newest.
+enum class Band { monthly, yearly };
+Planner oldest_instead_of_newest(Band band) {
+  return [band](std::span<const BackupSet> sets, const RetentionPolicy& policy,
+                year_month_day today, OwnBackup own) -> Result<RetentionPlan> {
+    auto plan = plan_retention(sets, policy, today, own);
+    if (!plan) return plan;
+    const RetentionBands& b = plan->bands;
+    std::map<int, std::size_t> oldest;  // period key -> index
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      const sys_days date = floor<days>(sets[i].start_time);
+      const bool in_band = band == Band::monthly ? date < b.daily_from && date > b.monthly_after
+                                                 : date < b.daily_from && date <= b.monthly_after &&
+                                                       date > b.yearly_after;
+      if (!sets[i].complete || !in_band) continue;
+      const year_month_day d{date};
+      const int key = static_cast<int>(d.year()) * 100 +
+                      (band == Band::monthly ? static_cast<int>(unsigned{d.month()}) : 0);
+      auto [it, inserted] = oldest.try_emplace(key, i);
+      if (!inserted && sets[i].start_time < sets[it->second].start_time) it->second = i;
+      Reason& reason = plan->decisions[i].reason;
+      if (reason.kind == ReasonKind::monthly || reason.kind == ReasonKind::yearly)
+        reason = Reason{ReasonKind::expired};
+    }
+    for (const auto& [key, i] : oldest) {
+      const year_month_day d{floor<days>(sets[i].start_time)};
+      plan->decisions[i].reason = band == Band::monthly
+                                      ? Reason{ReasonKind::monthly, d.year(), d.month()}
+                                      : Reason{ReasonKind::yearly, d.year()};
+    }
+    return plan;
+  };
+}
+
+std::string report(const Simulation& sim) {
+  std::string text = std::to_string(sim.violations()) + " violations";
+  for (const std::string& line : sim.first_violations) text += "\n  " + line;
+  return text;
+}
+
+TEST_CASE("eleven years of nightly backups and prunes keep every promise of §5 every day") {
+  // 2019-06-10 + 4018 days (11 years with three 29 Februaries) = 2030-06-10, so the last
+  // prune is on 2030-06-09. No backups in February 2021, in all of 2023 and on ~4% of
+  // other days; ~3% of backups fail and leave an incomplete set.
+  const Schedule schedule{.gaps = true};
+  const Simulation sim = simulate(real_plan, ymd(2019, 6, 10), 4018, schedule);
+  INFO(report(sim));
+  CHECK(sim.violations() == 0);
+  REQUIRE(date_text(sim.last_day) == "2030-06-09");
+  CHECK(sim.prunes > 3800);
+  CHECK(sim.deleted > 3000);
+
+  // The end state, spelled out. Bounds on 2030-06-09: daily from 2030-05-10, monthly band
+  // 2029-06-10 .. 2030-05-09, yearly band 2020-06-10 .. 2029-06-09.
+  const Bounds b = bounds_for({}, sim.last_day);
+  REQUIRE(date_text(b.daily_from) == "2030-05-10");
+  REQUIRE(date_text(b.monthly_after) == "2029-06-09");
+  REQUIRE(date_text(b.yearly_after) == "2020-06-09");
+  std::map<std::string, bool> survivor;
+  std::map<year_month, int> per_month;
+  std::map<year, int> per_year;
+  for (const BackupSet& set : sim.catalog) {
+    if (!set.complete) continue;
+    survivor[set.id] = true;
+    const sys_days date = floor<days>(set.start_time);
+    const year_month_day d{date};
+    if (date < b.daily_from && date > b.monthly_after) ++per_month[d.year() / d.month()];
+    if (date <= b.monthly_after && date > b.yearly_after) ++per_year[d.year()];
+  }
+  std::map<year_month, bool> month_had_backups;
+  std::map<year, bool> year_had_backups;
+  int daily_checked = 0;
+  for (const Made& m : sim.history) {
+    if (m.date >= b.daily_from) {
+      CHECK(survivor.count(m.id) == 1);  // every day in the daily band has its set
+      ++daily_checked;
+    } else if (m.date > b.monthly_after) {
+      month_had_backups[m.ymd.year() / m.ymd.month()] = true;
+    } else if (m.date > b.yearly_after) {
+      year_had_backups[m.ymd.year()] = true;
+    }
+  }
+  CHECK(daily_checked >= 25);
+  CHECK(month_had_backups.size() == 12);  // 2029-06 .. 2030-05
+  for (const auto& [month, had] : month_had_backups) {
+    CAPTURE(static_cast<int>(month.year()));
+    CAPTURE(unsigned{month.month()});
+    CHECK(per_month[month] == 1);
+  }
+  // Every year in the yearly band that had backups has exactly one set there (2029 too:
+  // January..May 2029 lie wholly below the bound, so May's representative stands for it).
+  // 2023 had none and has none; nothing stands in for it.
+  CHECK(year_had_backups.size() == 9);  // 2020..2029 without 2023
+  CHECK(year_had_backups.count(year{2023}) == 0);
+  for (const auto& [y, had] : year_had_backups) {
+    CAPTURE(static_cast<int>(y));
+    CHECK(per_year[y] == 1);
+  }
+  CHECK(per_year.count(year{2023}) == 0);
+}
+
+TEST_CASE("the checks above catch a rule that keeps the oldest set of a month") {
+  // Oldest of a month as monthly representative: 31 December is deleted while December
+  // is in the monthly band, so the year later keeps 1 December where the newest set of
+  // the year was due. The simulation must see it (three years are enough).
+  const Simulation sim = simulate(oldest_instead_of_newest(Band::monthly), ymd(2024, 1, 1), 3 * 366,
+                                  Schedule{.gaps = false});
+  INFO(report(sim));
+  CHECK(sim.count("settled-year") > 0);
+  CHECK(sim.count("full-history") > 0);
+}
+
+TEST_CASE("the checks above catch a rule that keeps the oldest set of a year") {
+  const Simulation sim = simulate(oldest_instead_of_newest(Band::yearly), ymd(2024, 1, 1), 3 * 366,
+                                  Schedule{.gaps = false});
+  INFO(report(sim));
+  CHECK(sim.count("settled-year") > 0);
+  CHECK(sim.count("full-history") > 0);
+}
+
+TEST_CASE("pruned daily, the year split by the monthly bound keeps its newest survivor") {
+  // The reference case's 1100 days (2023-11-23 .. 2026-11-26), but pruned every day
+  // instead of once. Everything agrees with the single plan over the full history except
+  // yearly 2025: that plan keeps 2025-11-26 (newest of 2025 below the bound 2025-11-26),
+  // but daily pruning deleted it on 2025-12-28, when 2025-11-27 left the daily band and
+  // superseded it as November's newest in the monthly band. What stands for 2025 below
+  // the bound is then 2025-10-31 (October's representative, which crossed the bound on
+  // 2026-10-31); November's own set, 2025-11-30, is still monthly. Still 46 sets.
+  const Simulation sim = simulate(real_plan, ymd(2023, 11, 23), 1100, Schedule{.gaps = false});
+  INFO(report(sim));
+  CHECK(sim.violations() == 0);
+  REQUIRE(date_text(sim.last_day) == "2026-11-26");
+
+  const RetentionPlan full = testing::plan_or_fail(sim.history_sets, {}, sim.last_day);
+  std::map<std::string, std::string> only_full, only_pruned;
+  for (const Decision& decision : full.decisions)
+    if (decision.keep() && sim.reasons.count(decision.id) == 0)
+      only_full[decision.id] = to_string(decision.reason);
+  std::map<std::string, std::string> full_reasons = testing::reasons_by_id(full);
+  for (const auto& [id, reason] : sim.reasons)
+    if (full_reasons.at(id) != to_string(reason)) only_pruned[id] = to_string(reason);
+  CHECK(testing::expected_text(only_full) == "20251126T020000Z=yearly 2025");
+  CHECK(testing::expected_text(only_pruned) == "20251031T020000Z=yearly 2025");
+  CHECK(sim.reasons.size() == 46);
+}
+
+}  // namespace
+}  // namespace erp::retention

@@ -1,0 +1,94 @@
+// Helpers shared by the retention tests: building sets from dates, and reading a plan
+// back as text so that a failing check prints ids and reasons, not "{?}".
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "retention/backup_id.h"
+#include "retention/retention_plan.h"
+
+namespace erp::retention::testing {
+
+inline std::chrono::year_month_day ymd(int y, unsigned m, unsigned d) {
+  return std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d};
+}
+
+// The instant at hh:mm:ss UTC on `date`.
+inline std::chrono::sys_seconds at(std::chrono::year_month_day date, int hh = 2, int mm = 0,
+                                   int ss = 0) {
+  return std::chrono::sys_days{date} + std::chrono::hours{hh} + std::chrono::minutes{mm} +
+         std::chrono::seconds{ss};
+}
+
+inline BackupSet complete_set(std::chrono::sys_seconds start) {
+  return BackupSet{format_backup_id(start), start, true};
+}
+inline BackupSet incomplete_set(std::chrono::sys_seconds start) {
+  return BackupSet{format_backup_id(start), start, false};
+}
+
+// "2026-11-26".
+inline std::string date_text(std::chrono::year_month_day date) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
+}
+inline std::string date_text(std::chrono::sys_days date) {
+  return date_text(std::chrono::year_month_day{date});
+}
+
+inline std::string join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : " ") + item;
+  return text;
+}
+
+// The plan, or a failed test that shows the error.
+inline RetentionPlan plan_or_fail(std::span<const BackupSet> sets, const RetentionPolicy& policy,
+                                  std::chrono::year_month_day today,
+                                  OwnBackup own = OwnBackup::succeeded) {
+  auto plan = plan_retention(sets, policy, today, own);
+  if (!plan) FAIL("plan_retention failed: " << plan.error().message);
+  REQUIRE(plan->decisions.size() == sets.size());
+  return *plan;
+}
+
+// id -> to_string(reason), for every set.
+inline std::map<std::string, std::string> reasons_by_id(const RetentionPlan& plan) {
+  std::map<std::string, std::string> reasons;
+  for (const Decision& decision : plan.decisions) reasons[decision.id] = to_string(decision.reason);
+  return reasons;
+}
+
+// "id=reason" words in id order for an expectation written as a map.
+inline std::string expected_text(const std::map<std::string, std::string>& expected) {
+  std::vector<std::string> words;
+  for (const auto& [id, reason] : expected) words.push_back(id + "=" + reason);
+  return join(words);
+}
+
+// The kept sets only, as "id=reason" words in id order (compare with expected_text).
+inline std::string kept_text(const RetentionPlan& plan) {
+  std::map<std::string, std::string> kept;
+  for (const Decision& decision : plan.decisions)
+    if (decision.keep()) kept[decision.id] = to_string(decision.reason);
+  return expected_text(kept);
+}
+
+// Counts decisions whose reason has `kind`.
+inline int count_kind(const RetentionPlan& plan, ReasonKind kind) {
+  int n = 0;
+  for (const Decision& decision : plan.decisions)
+    if (decision.reason.kind == kind) ++n;
+  return n;
+}
+
+}  // namespace erp::retention::testing
