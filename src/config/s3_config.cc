@@ -72,13 +72,15 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
     return make_error(ErrorKind::config, "not a duration");
   }
   const std::string_view unit = text.substr(digits);
-  using std::chrono::milliseconds;
-  const auto n = static_cast<std::int64_t>(number);
-  if (unit == "ms") return milliseconds(n);
-  if (unit.empty() || unit == "s") return milliseconds(n * 1000);
-  if (unit == "m") return milliseconds(n * 60'000);
-  if (unit == "h") return milliseconds(n * 3'600'000);
-  if (unit == "d") return milliseconds(n * 86'400'000);
+  static const std::vector<std::pair<std::string_view, std::uint64_t>> kUnits = {
+      {"ms", 1}, {"", 1000}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit != name) continue;
+    if (number > static_cast<std::uint64_t>(INT64_MAX) / factor) {
+      return make_error(ErrorKind::config, "duration too large");
+    }
+    return std::chrono::milliseconds(static_cast<std::int64_t>(number * factor));
+  }
   return make_error(ErrorKind::config, "unknown duration unit '" + std::string(unit) + "'");
 }
 
@@ -94,7 +96,9 @@ Result<std::optional<std::string>> read_value_or_file(const Environment& env,
   if (!path) return direct;
   std::ifstream file(*path, std::ios::binary);
   if (!file) {
-    return make_error(ErrorKind::config, file_name + ": cannot read " + *path +
+    // The value is not echoed: an operator who put the secret itself into NAME_FILE by
+    // mistake must not find it in the log.
+    return make_error(ErrorKind::config, file_name + ": cannot read the file it names" +
                                              " (hint: is the secret mounted at that path?)");
   }
   std::stringstream content;

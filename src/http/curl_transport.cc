@@ -44,6 +44,12 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
   curl_easy_getinfo(state->handle, CURLINFO_RESPONSE_CODE, &status);
   // Only a successful body goes to the sink; error bodies are XML we must read.
   if (state->body_sink != nullptr && status >= 200 && status < 300) {
+    if (state->request->stream_status != 0 && status != state->request->stream_status) {
+      state->sink_error = Error{ErrorKind::permanent,
+                                "expected HTTP " + std::to_string(state->request->stream_status) +
+                                    ", got " + std::to_string(status) + " (range ignored?)"};
+      return 0;
+    }
     if (auto written = state->body_sink->write({data, n}); !written) {
       state->sink_error = written.error();
       return 0;  // makes curl stop with CURLE_WRITE_ERROR

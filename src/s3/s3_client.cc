@@ -18,6 +18,7 @@ struct S3Client::Call {
   std::vector<http::Header> headers;
   std::span<const char> body;
   bool has_body = false;
+  long stream_status = 0;  // see HttpRequest::stream_status
 };
 
 namespace {
@@ -133,6 +134,7 @@ Result<http::HttpResponse> S3Client::attempt(const Call& call, ByteSink* body_si
   request.headers = call.headers;
   request.body = call.body;
   request.has_body = call.has_body;
+  request.stream_status = call.stream_status;
   const std::string hash =
       call.has_body ? payload_hash(call.body) : std::string(kEmptyPayloadSha256);
   sign_request(request, call.query, hash, credentials_, options_.scope, clock_());
@@ -310,6 +312,7 @@ Result<void> S3Client::get_object(std::string_view key, ByteSink& sink,
     call.headers.push_back({"Range", "bytes=" + std::to_string(first + counter.count()) + "-" +
                                          std::to_string(last)});
     if (!info->etag.empty()) call.headers.push_back({"If-Match", "\"" + info->etag + "\""});
+    call.stream_status = 206;  // a server that ignores Range must not append the whole object
     return attempt(call, &counter);
   });
   if (!result) return std::unexpected(result.error());
@@ -360,10 +363,16 @@ Result<std::vector<DeleteFailure>> S3Client::delete_objects(const std::vector<st
     if (result.error().code != "NotImplemented" && result.error().code != "HTTP501") {
       return std::unexpected(result.error());
     }
+    // A key the store refuses is reported like a batch <Error> entry and the rest go on;
+    // only errors that stop every request (transient after retries, cancelled) end the call.
     for (std::size_t i = start; i < keys.size(); ++i) {
-      if (auto deleted = delete_object(keys[i]); !deleted) {
-        return std::unexpected(deleted.error());
+      auto deleted = delete_object(keys[i]);
+      if (deleted) continue;
+      if (deleted.error().kind == ErrorKind::permanent || deleted.error().kind == ErrorKind::corrupt) {
+        failures.push_back({keys[i], deleted.error().code, deleted.error().message});
+        continue;
       }
+      return std::unexpected(deleted.error());
     }
     break;
   }

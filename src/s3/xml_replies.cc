@@ -152,6 +152,9 @@ Result<MultipartUploadPage> parse_list_multipart_uploads(std::string_view body) 
   }
   if (std::string_view(root.child("IsTruncated").text().as_string()) == "true") {
     page.next_key_marker = child_text(root, "NextKeyMarker");
+    if (page.next_key_marker->empty()) {
+      return make_error(ErrorKind::corrupt, "truncated ListMultipartUploads without NextKeyMarker");
+    }
     page.next_upload_id_marker = child_text(root, "NextUploadIdMarker");
   }
   return page;

@@ -17,7 +17,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from erp_cli import clean_env, run_erp  # noqa: E402
+from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
 from s3_servers import S3Front  # noqa: E402
 
 MiB = 1 << 20
@@ -245,6 +245,39 @@ class ObjectCommandsSpec:
         self.assert_no_multipart_uploads("denied/")
         status, _, _ = self.front.raw_request("HEAD", f"/{self.front.bucket}/denied/x.bin")
         self.assertEqual(status, 404, "nothing that looks complete is left behind")
+
+    def test_sigterm_mid_upload_aborts_and_exits_143(self):
+        import signal
+        import time
+        before = len(self.front.requests())
+        tool = subprocess.Popen([BINARY, "put", "sigterm/x.bin"],
+                                env=self.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        # Feed two parts and keep the pipe open, so the tool is mid-stream when stopped.
+        tool.stdin.write(pattern(2 * PART + 100, seed=3))
+        tool.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not any("partNumber=" in r["target"] and r["status"] == 200 and "sigterm/" in r["target"]
+                      for r in self.front.requests(before)):
+            self.assertLess(time.monotonic(), deadline, "no part reached the server")
+            time.sleep(0.05)  # polling the front's record, bounded by the deadline
+        stopped_at = time.monotonic()
+        tool.send_signal(signal.SIGTERM)
+        # stdin stays open: closing it would race an EOF (a complete stream) against the signal.
+        tool.wait(timeout=10)
+        stderr = tool.stderr.read()
+        tool.stdin.close()
+        tool.stdout.close()
+        tool.stderr.close()
+        self.assertLess(time.monotonic() - stopped_at, 10)
+        self.assertEqual(tool.returncode, 143, stderr.decode(errors="replace"))
+        aborts = [r for r in self.front.requests(before) if r["method"] == "DELETE" and "uploadId=" in r["target"]]
+        self.assertEqual(len(aborts), 1, "the upload was aborted")
+        completes = [r for r in self.front.requests(before) if r["method"] == "POST" and "uploadId=" in r["target"]]
+        self.assertEqual(completes, [], "nothing was completed")
+        self.assert_no_multipart_uploads("sigterm/")
+        for secret in self.front.secrets():
+            self.assertNotIn(secret.encode(), stderr)
 
     # -- configuration -----------------------------------------------------------------------------------
     def test_a_missing_setting_is_named_and_nothing_is_sent(self):
