@@ -1,0 +1,52 @@
+#include "catalog/key_layout.h"
+
+#include "retention/backup_id.h"
+
+namespace erp::catalog {
+namespace {
+
+struct KindSpelling {
+  ObjectKind kind;
+  std::string_view folder;  // "db/"
+  std::string_view suffix;  // ".dump"
+};
+
+constexpr KindSpelling kSpellings[] = {
+    {ObjectKind::db_dump, "db/", ".dump"},
+    {ObjectKind::docs_archive, "docs/", ".tar.zst"},
+    {ObjectKind::manifest, "manifests/", ".json"},
+};
+
+}  // namespace
+
+KeyLayout::KeyLayout(std::string prefix, std::string env)
+    : env_prefix_((prefix.empty() ? std::string() : prefix + "/") + env + "/") {}
+
+std::string KeyLayout::db_key(std::string_view id) const {
+  return env_prefix_ + "db/" + std::string(id) + ".dump";
+}
+std::string KeyLayout::docs_key(std::string_view id) const {
+  return env_prefix_ + "docs/" + std::string(id) + ".tar.zst";
+}
+std::string KeyLayout::manifest_key(std::string_view id) const {
+  return env_prefix_ + "manifests/" + std::string(id) + ".json";
+}
+std::string KeyLayout::last_success_key() const { return env_prefix_ + "last-success.json"; }
+
+std::optional<ParsedKey> KeyLayout::parse(std::string_view key) const {
+  if (!key.starts_with(env_prefix_)) return std::nullopt;
+  const std::string_view rest = key.substr(env_prefix_.size());
+  if (rest == "last-success.json") return ParsedKey{ObjectKind::last_success, ""};
+  for (const KindSpelling& spelling : kSpellings) {
+    if (!rest.starts_with(spelling.folder) || !rest.ends_with(spelling.suffix)) continue;
+    const std::string_view id = rest.substr(
+        spelling.folder.size(), rest.size() - spelling.folder.size() - spelling.suffix.size());
+    // Strict: the ID must round-trip, so "db/x/20261126T020000Z.dump" or a lower-case
+    // "t" never passes for one of ours.
+    if (!retention::parse_backup_id(id)) return std::nullopt;
+    return ParsedKey{spelling.kind, std::string(id)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace erp::catalog

@@ -1,0 +1,48 @@
+// The object keys of the tool (SPEC §4): the only place that spells them, in both
+// directions. Pure.
+//
+//   <prefix>/<env>/db/<ID>.dump          pg_dump custom format
+//   <prefix>/<env>/docs/<ID>.tar.zst     pax tar, zstd-compressed
+//   <prefix>/<env>/manifests/<ID>.json   the commit point of the set
+//   <prefix>/<env>/last-success.json     id and time of the newest complete set
+//
+// A key under the env's prefix that does not parse back exactly (a foreign object, a
+// typo, another tool's file) is reported and never deleted.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace erp::catalog {
+
+enum class ObjectKind { db_dump, docs_archive, manifest, last_success };
+
+struct ParsedKey {
+  ObjectKind kind;
+  std::string id;  // empty for last_success
+};
+
+class KeyLayout {
+ public:
+  // `prefix` (S3_PREFIX, may contain '/', no leading/trailing '/') and `env` (BACKUP_ENV,
+  // [a-z0-9-]+) are validated by the config module.
+  KeyLayout(std::string prefix, std::string env);
+
+  // "<prefix>/<env>/": every key of this env starts with it (the trailing '/' keeps
+  // env "prod" from matching "prod-old").
+  const std::string& env_prefix() const { return env_prefix_; }
+  std::string db_key(std::string_view id) const;
+  std::string docs_key(std::string_view id) const;
+  std::string manifest_key(std::string_view id) const;
+  std::string last_success_key() const;
+
+  // The kind and ID of one of the tool's keys; nullopt for anything else, including keys
+  // of other envs and IDs that are not exactly YYYYMMDDTHHMMSSZ.
+  std::optional<ParsedKey> parse(std::string_view key) const;
+
+ private:
+  std::string env_prefix_;
+};
+
+}  // namespace erp::catalog

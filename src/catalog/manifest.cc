@@ -1,0 +1,139 @@
+#include "catalog/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+namespace erp::catalog {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json stream_json(const StreamRecord& s) {
+  ordered_json j;
+  j["key"] = s.key;
+  j["status"] = s.status;
+  j["bytes"] = s.bytes;
+  j["sha256"] = s.sha256;
+  j["parts"] = s.parts;
+  j["etag"] = s.etag;
+  j["compression"] = s.compression;
+  j["producer_exit_status"] =
+      s.producer_exit_status ? ordered_json(*s.producer_exit_status) : ordered_json(nullptr);
+  if (!s.error.empty()) j["error"] = s.error;
+  return j;
+}
+
+StreamRecord stream_from(const ordered_json& j) {
+  StreamRecord s;
+  s.key = j.at("key").get<std::string>();
+  s.status = j.at("status").get<std::string>();
+  s.bytes = j.value("bytes", std::uint64_t{0});
+  s.sha256 = j.value("sha256", "");
+  s.parts = j.value("parts", 0);
+  s.etag = j.value("etag", "");
+  s.compression = j.value("compression", "");
+  if (j.contains("producer_exit_status") && !j["producer_exit_status"].is_null()) {
+    s.producer_exit_status = j["producer_exit_status"].get<int>();
+  }
+  s.error = j.value("error", "");
+  return s;
+}
+
+}  // namespace
+
+bool Manifest::complete() const {
+  if (!db && !docs) return false;
+  if (db && db->status != "committed") return false;
+  if (docs && docs->status != "committed") return false;
+  return true;
+}
+
+std::string to_json(const Manifest& m) {
+  ordered_json j;
+  j["format_version"] = m.format_version;
+  j["id"] = m.id;
+  j["env"] = m.env;
+  j["status"] = m.complete() ? "complete" : "incomplete";
+  j["started_at"] = m.started_at;
+  j["finished_at"] = m.finished_at;
+  j["tool_version"] = m.tool_version;
+  j["host"] = m.host;
+  if (m.database) {
+    j["database"] = {{"server_version", m.database->server_version},
+                     {"pg_dump_version", m.database->pg_dump_version},
+                     {"database", m.database->database},
+                     {"tables", m.database->tables},
+                     {"llx_tables", m.database->llx_tables}};
+  }
+  ordered_json streams = ordered_json::object();
+  if (m.db) streams["db"] = stream_json(*m.db);
+  if (m.docs) {
+    ordered_json docs = stream_json(*m.docs);
+    if (m.documents) {
+      const DocumentsRecord& d = *m.documents;
+      docs["root"] = d.root;
+      docs["files"] = d.files;
+      docs["directories"] = d.directories;
+      docs["symlinks"] = d.symlinks;
+      docs["hardlinks"] = d.hardlinks;
+      docs["uncompressed_bytes"] = d.uncompressed_bytes;
+      ordered_json skipped = ordered_json::array();
+      for (const SkippedEntry& entry : d.skipped) {
+        skipped.push_back({{"path", entry.path}, {"reason", entry.reason}});
+      }
+      docs["skipped"] = skipped;
+    }
+    streams["docs"] = docs;
+  }
+  j["streams"] = streams;
+  // Invalid UTF-8 in paths (non-UTF-8 file names) is replaced, not fatal.
+  return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+Result<Manifest> parse_manifest(std::string_view text) {
+  try {
+    const ordered_json j = ordered_json::parse(text);
+    Manifest m;
+    m.format_version = j.at("format_version").get<int>();
+    if (m.format_version != kManifestFormatVersion) {
+      return make_error(ErrorKind::corrupt,
+                        "manifest format_version " + std::to_string(m.format_version) +
+                            " is not supported (hint: a newer erp-backup wrote it)");
+    }
+    m.id = j.at("id").get<std::string>();
+    m.env = j.value("env", "");
+    m.started_at = j.value("started_at", "");
+    m.finished_at = j.value("finished_at", "");
+    m.tool_version = j.value("tool_version", "");
+    m.host = j.value("host", "");
+    if (j.contains("database")) {
+      const auto& d = j["database"];
+      m.database = DatabaseRecord{d.value("server_version", ""), d.value("pg_dump_version", ""),
+                                  d.value("database", ""), d.value("tables", 0),
+                                  d.value("llx_tables", 0)};
+    }
+    const auto& streams = j.at("streams");
+    if (streams.contains("db")) m.db = stream_from(streams["db"]);
+    if (streams.contains("docs")) {
+      const auto& docs = streams["docs"];
+      m.docs = stream_from(docs);
+      DocumentsRecord d;
+      d.root = docs.value("root", "");
+      d.files = docs.value("files", std::uint64_t{0});
+      d.directories = docs.value("directories", std::uint64_t{0});
+      d.symlinks = docs.value("symlinks", std::uint64_t{0});
+      d.hardlinks = docs.value("hardlinks", std::uint64_t{0});
+      d.uncompressed_bytes = docs.value("uncompressed_bytes", std::uint64_t{0});
+      if (docs.contains("skipped")) {
+        for (const auto& entry : docs["skipped"]) {
+          d.skipped.push_back({entry.value("path", ""), entry.value("reason", "")});
+        }
+      }
+      m.documents = std::move(d);
+    }
+    return m;
+  } catch (const nlohmann::json::exception& error) {
+    return make_error(ErrorKind::corrupt, std::string("manifest is not valid: ") + error.what());
+  }
+}
+
+}  // namespace erp::catalog

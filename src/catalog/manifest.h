@@ -1,0 +1,73 @@
+// The manifest of a backup set (SPEC §4): written last, it is the commit point. A set
+// is complete when its manifest exists and says every stream it ran succeeded.
+// JSON, format_version 1; to_json/parse are pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace erp::catalog {
+
+inline constexpr int kManifestFormatVersion = 1;
+
+struct StreamRecord {
+  std::string key;
+  std::string status;        // "committed", "failed", "not-run"
+  std::uint64_t bytes = 0;   // stored bytes (after compression)
+  std::string sha256;        // of the stored bytes
+  int parts = 0;
+  std::string etag;
+  std::string compression;   // "none" (pg_dump -Fc compresses itself), "zstd"
+  std::optional<int> producer_exit_status;  // pg_dump's exit code; absent for in-process tar
+  std::string error;         // why it failed (never contains secrets)
+};
+
+struct DatabaseRecord {
+  std::string server_version;
+  std::string pg_dump_version;
+  std::string database;
+  int tables = 0;
+  int llx_tables = 0;
+};
+
+struct SkippedEntry {
+  std::string path;
+  std::string reason;
+};
+
+struct DocumentsRecord {
+  std::string root;
+  std::uint64_t files = 0;
+  std::uint64_t directories = 0;
+  std::uint64_t symlinks = 0;
+  std::uint64_t hardlinks = 0;
+  std::uint64_t uncompressed_bytes = 0;  // content bytes of regular files
+  std::vector<SkippedEntry> skipped;
+};
+
+struct Manifest {
+  int format_version = kManifestFormatVersion;
+  std::string id;
+  std::string env;
+  std::string started_at;   // ISO 8601 UTC
+  std::string finished_at;  // ISO 8601 UTC
+  std::string tool_version;
+  std::string host;
+  std::optional<DatabaseRecord> database;  // absent with --only docs
+  std::optional<StreamRecord> db;
+  std::optional<DocumentsRecord> documents;
+  std::optional<StreamRecord> docs;
+
+  // Every stream that ran was committed, and at least one ran.
+  bool complete() const;
+};
+
+std::string to_json(const Manifest& manifest);
+// Errors: corrupt (not JSON, wrong format_version, missing id/streams).
+Result<Manifest> parse_manifest(std::string_view json);
+
+}  // namespace erp::catalog

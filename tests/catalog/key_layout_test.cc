@@ -1,0 +1,59 @@
+#include "catalog/key_layout.h"
+
+#include <doctest/doctest.h>
+
+using erp::catalog::KeyLayout;
+using erp::catalog::ObjectKind;
+
+TEST_CASE("keys are spelled as SPEC §4 says") {
+  const KeyLayout layout("erp", "prod");
+  CHECK(layout.env_prefix() == "erp/prod/");
+  CHECK(layout.db_key("20261126T020000Z") == "erp/prod/db/20261126T020000Z.dump");
+  CHECK(layout.docs_key("20261126T020000Z") == "erp/prod/docs/20261126T020000Z.tar.zst");
+  CHECK(layout.manifest_key("20261126T020000Z") == "erp/prod/manifests/20261126T020000Z.json");
+  CHECK(layout.last_success_key() == "erp/prod/last-success.json");
+  CHECK(KeyLayout("backups/erp", "sandbox").db_key("20261126T020000Z") ==
+        "backups/erp/sandbox/db/20261126T020000Z.dump");
+}
+
+TEST_CASE("every key the layout makes parses back to its kind and ID") {
+  const KeyLayout layout("erp", "prod");
+  const std::string id = "20240229T235959Z";
+  struct Case {
+    std::string key;
+    ObjectKind kind;
+  };
+  for (const Case& c : {Case{layout.db_key(id), ObjectKind::db_dump},
+                        Case{layout.docs_key(id), ObjectKind::docs_archive},
+                        Case{layout.manifest_key(id), ObjectKind::manifest}}) {
+    CAPTURE(c.key);
+    const auto parsed = layout.parse(c.key);
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->kind == c.kind);
+    CHECK(parsed->id == id);
+  }
+  const auto last = layout.parse(layout.last_success_key());
+  REQUIRE(last.has_value());
+  CHECK(last->kind == ObjectKind::last_success);
+}
+
+TEST_CASE("foreign keys, other envs and malformed IDs are not the tool's") {
+  const KeyLayout layout("erp", "prod");
+  for (const char* key : {
+           "erp/prod-old/db/20261126T020000Z.dump",      // another env sharing a prefix
+           "erp/sandbox/db/20261126T020000Z.dump",       // another env
+           "erp/prod/db/20261126t020000z.dump",          // lower case
+           "erp/prod/db/20261126T020000Z.dump.bak",      // wrong suffix
+           "erp/prod/db/x/20261126T020000Z.dump",        // nested
+           "erp/prod/db/20261131T020000Z.dump",          // no such date
+           "erp/prod/docs/20261126T020000Z.tar.gz",      // other compression
+           "erp/prod/manifests/20261126T020000Z.json~",  // editor backup
+           "erp/prod/notes.txt",
+           "erp/prod/",
+           "erp/prod/db/.dump",
+           "other/prod/db/20261126T020000Z.dump",
+       }) {
+    CAPTURE(key);
+    CHECK_FALSE(layout.parse(key).has_value());
+  }
+}

@@ -1,0 +1,66 @@
+#include "catalog/manifest.h"
+
+#include <doctest/doctest.h>
+
+using namespace erp::catalog;
+
+namespace {
+
+Manifest full_manifest() {
+  Manifest m;
+  m.id = "20261126T020000Z";
+  m.env = "prod";
+  m.started_at = "2026-11-26T02:00:00Z";
+  m.finished_at = "2026-11-26T02:03:10Z";
+  m.tool_version = "0.1.0";
+  m.host = "erp-backup-29123-abcde";
+  m.database = DatabaseRecord{"15.18", "15.18", "dolibarr", 312, 298};
+  m.db = StreamRecord{"erp/prod/db/20261126T020000Z.dump", "committed", 123456, std::string(64, 'a'),
+                      2, "etag-2", "none", 0, ""};
+  m.docs = StreamRecord{"erp/prod/docs/20261126T020000Z.tar.zst", "committed", 98765,
+                        std::string(64, 'b'), 1, "etag", "zstd", std::nullopt, ""};
+  m.documents = DocumentsRecord{"/var/www/documents", 10, 4, 2, 1, 555, {{"sock", "socket"}}};
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("a manifest survives a JSON round trip field by field") {
+  const Manifest original = full_manifest();
+  const auto parsed = parse_manifest(to_json(original));
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->id == original.id);
+  CHECK(parsed->env == "prod");
+  REQUIRE(parsed->database.has_value());
+  CHECK(parsed->database->llx_tables == 298);
+  REQUIRE(parsed->db.has_value());
+  CHECK(parsed->db->bytes == 123456);
+  CHECK(parsed->db->producer_exit_status == 0);
+  REQUIRE(parsed->docs.has_value());
+  CHECK_FALSE(parsed->docs->producer_exit_status.has_value());
+  REQUIRE(parsed->documents.has_value());
+  CHECK(parsed->documents->skipped.size() == 1);
+  CHECK(parsed->documents->skipped[0].reason == "socket");
+  CHECK(parsed->complete());
+}
+
+TEST_CASE("a set is complete only when every stream that ran was committed") {
+  Manifest m = full_manifest();
+  CHECK(m.complete());
+  m.docs->status = "failed";
+  CHECK_FALSE(m.complete());
+  m.docs.reset();
+  CHECK(m.complete());  // --only db
+  m.db.reset();
+  CHECK_FALSE(m.complete());  // nothing ran
+}
+
+TEST_CASE("a manifest that is not ours or not valid is corrupt") {
+  for (const char* text : {"", "{", "[]", R"({"format_version": 2, "id": "x", "streams": {}})",
+                           R"({"format_version": 1, "streams": {}})"}) {
+    CAPTURE(text);
+    const auto parsed = parse_manifest(text);
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().kind == erp::ErrorKind::corrupt);
+  }
+}
