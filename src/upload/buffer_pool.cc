@@ -1,0 +1,135 @@
+#include "upload/buffer_pool.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <string>
+#include <utility>
+
+namespace erp::upload {
+
+void UnmapDeleter::operator()(char* address) const noexcept {
+  if (address != nullptr) munmap(address, length);
+}
+
+PartBuffer::PartBuffer(PartBuffer&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr)),
+      data_(std::move(other.data_)),
+      capacity_(std::exchange(other.capacity_, 0)),
+      size_(std::exchange(other.size_, 0)) {}
+
+PartBuffer& PartBuffer::operator=(PartBuffer&& other) noexcept {
+  if (this != &other) {
+    release();
+    pool_ = std::exchange(other.pool_, nullptr);
+    data_ = std::move(other.data_);
+    capacity_ = std::exchange(other.capacity_, 0);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+std::size_t PartBuffer::append(std::span<const char> data) {
+  const std::size_t n = std::min(data.size(), capacity_ - size_);
+  if (n > 0) std::memcpy(data_.get() + size_, data.data(), n);
+  size_ += n;
+  return n;
+}
+
+void PartBuffer::release() noexcept {
+  // Free the memory before returning the budget, so that budget in use never understates memory.
+  data_.reset();
+  if (pool_ != nullptr) pool_->give_back(capacity_);
+  pool_ = nullptr;
+  capacity_ = 0;
+  size_ = 0;
+}
+
+Result<PartBuffer> BufferPool::acquire(std::uint64_t bytes, std::stop_token stop) {
+  if (bytes > budget_) {
+    // Waiting could never succeed; say which setting to change instead of hanging.
+    return make_error(ErrorKind::permanent,
+                      "a part buffer of " + std::to_string(bytes) +
+                          " bytes is larger than the whole buffer budget of " +
+                          std::to_string(budget_) +
+                          " bytes (hint: raise S3_BUFFER_BUDGET or lower S3_PART_SIZE)");
+  }
+  {
+    std::unique_lock lock(mutex_);
+    const std::uint64_t ticket = next_ticket_++;
+    queue_.push_back(ticket);
+    changed_.notify_all();  // wait_until_waiting() observers
+    // Strict arrival order: only the oldest waiter may take budget, so a large request is not
+    // overtaken forever by small ones. condition_variable_any also wakes us when `stop` is
+    // requested, so a stream whose upload failed stops waiting at once.
+    const bool granted = changed_.wait(lock, stop, [&] {
+      return shut_down_ || (queue_.front() == ticket && budget_ - in_use_ >= bytes);
+    });
+    if (!granted || shut_down_) {
+      queue_.erase(std::find(queue_.begin(), queue_.end(), ticket));
+      changed_.notify_all();  // the next waiter may now be at the front
+      return make_error(ErrorKind::cancelled,
+                        shut_down_ ? "waiting for part buffer budget: the job is shutting down"
+                                   : "waiting for part buffer budget: cancelled");
+    }
+    queue_.pop_front();
+    in_use_ += bytes;
+    high_water_ = std::max(high_water_, in_use_);
+  }
+  changed_.notify_all();  // the next waiter may fit in what is left
+
+  // Anonymous pages stay out of RSS until the producer writes into them, and munmap gives
+  // them back to the system at once when the part is done.
+  const std::size_t length = std::max<std::size_t>(bytes, 1);
+  void* address = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  MappedBytes data(address == MAP_FAILED ? nullptr : static_cast<char*>(address),
+                   UnmapDeleter{length});
+  if (!data) {
+    give_back(bytes);
+    return make_error(ErrorKind::permanent, "cannot allocate a part buffer of " +
+                                                std::to_string(bytes) +
+                                                " bytes (hint: lower S3_BUFFER_BUDGET or "
+                                                "raise the container's memory limit)");
+  }
+  return PartBuffer(this, std::move(data), bytes);
+}
+
+void BufferPool::shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    shut_down_ = true;
+  }
+  changed_.notify_all();
+}
+
+std::uint64_t BufferPool::in_use() const {
+  std::lock_guard lock(mutex_);
+  return in_use_;
+}
+
+std::uint64_t BufferPool::high_water() const {
+  std::lock_guard lock(mutex_);
+  return high_water_;
+}
+
+std::size_t BufferPool::waiting() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+void BufferPool::wait_until_waiting(std::size_t count) const {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return queue_.size() >= count; });
+}
+
+void BufferPool::give_back(std::uint64_t bytes) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    in_use_ -= bytes;
+  }
+  changed_.notify_all();
+}
+
+}  // namespace erp::upload

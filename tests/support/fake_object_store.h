@@ -1,0 +1,154 @@
+// An in-memory ObjectStore for unit tests: every operation of the interface, with S3's
+// semantics where a test could notice them (ETags as MD5 / MD5-of-MD5s "-N", parts completed in
+// ascending order with matching ETags, EntityTooSmall, ListObjectsV2 pagination and delimiters,
+// ranged GETs, NoSuchUpload as not_found).
+//
+// Test controls:
+//   - calls() records every call in order (operation, key, upload id, part number, body size);
+//   - inject_failure() makes a chosen operation (optionally a given part number or key) fail,
+//     once, a few times or always, before or after it takes effect;
+//   - hold_upload_parts() / release_upload_parts() / wait_until_held() park upload_part calls at a
+//     gate, so a test can see how many are in flight without sleeping;
+//   - max_concurrent_upload_parts() reports the most upload_part calls that ran at once.
+//
+// Thread-safe: every method may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s3/object_store.h"
+
+namespace erp::testing {
+
+class FakeObjectStore final : public s3::ObjectStore {
+ public:
+  enum class Op {
+    put_object,
+    create_multipart_upload,
+    upload_part,
+    complete_multipart_upload,
+    abort_multipart_upload,
+    list_multipart_uploads,
+    list_objects_v2,
+    head_object,
+    get_object,
+    delete_object,
+    delete_objects,
+  };
+
+  struct Call {
+    Op op;
+    std::string key;        // key, or prefix for the list operations, or "" for delete_objects
+    std::string upload_id;  // multipart operations
+    int part_number = 0;    // upload_part
+    std::uint64_t bytes = 0;  // body size for put_object / upload_part; part count for complete
+  };
+
+  struct Failure {
+    Op op = Op::upload_part;
+    Error error{ErrorKind::transient, "injected failure"};
+    int part_number = 0;  // upload_part only: 0 matches any part
+    std::string key;      // "" matches any key
+    int times = 1;        // how many matching calls fail; < 0 = every one
+    bool after_apply = false;  // true: the call takes effect, then reports the error (a lost reply)
+  };
+
+  explicit FakeObjectStore(std::string bucket = "test-bucket");
+
+  // --- ObjectStore ---
+  const std::string& bucket() const override { return bucket_; }
+  Result<std::string> put_object(std::string_view key, std::span<const char> body) override;
+  Result<std::string> create_multipart_upload(std::string_view key) override;
+  Result<std::string> upload_part(std::string_view key, std::string_view upload_id,
+                                  int part_number, std::span<const char> body) override;
+  Result<std::string> complete_multipart_upload(
+      std::string_view key, std::string_view upload_id,
+      const std::vector<s3::CompletedPart>& parts) override;
+  Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) override;
+  Result<std::vector<s3::MultipartUpload>> list_multipart_uploads(
+      std::string_view prefix) override;
+  Result<s3::ListPage> list_objects_v2(std::string_view prefix,
+                                       std::string_view continuation_token,
+                                       std::string_view delimiter, int max_keys) override;
+  Result<s3::ObjectInfo> head_object(std::string_view key) override;
+  Result<void> get_object(std::string_view key, ByteSink& sink,
+                          std::optional<s3::ByteRange> range) override;
+  Result<void> delete_object(std::string_view key) override;
+  Result<std::vector<s3::DeleteFailure>> delete_objects(
+      const std::vector<std::string>& keys) override;
+
+  // --- Setting up ---
+  // Stores an object directly (no call is recorded).
+  void seed(std::string key, std::string data);
+  // LastModified given to objects written from now on (ISO 8601).
+  void set_last_modified(std::string iso8601);
+  // complete_multipart_upload refuses non-last parts smaller than this (S3: 5 MiB; default 0,
+  // so tests can use tiny parts).
+  void set_min_part_size(std::uint64_t bytes);
+  // get_object hands the body to the sink in writes of at most this many bytes (default 64 KiB).
+  void set_get_chunk_size(std::size_t bytes);
+  void inject_failure(Failure failure);
+
+  // --- Gate for upload_part ---
+  // From now on upload_part calls wait (counted as in flight) until release_upload_parts().
+  void hold_upload_parts();
+  // Opens the gate: held calls and later ones proceed.
+  void release_upload_parts();
+  // Blocks until at least `count` upload_part calls are waiting at the gate.
+  void wait_until_held(int count) const;
+
+  // --- Inspecting ---
+  std::vector<Call> calls() const;
+  int count(Op op) const;
+  std::optional<std::string> object(std::string_view key) const;  // stored bytes
+  std::optional<std::string> etag(std::string_view key) const;
+  std::vector<std::string> keys() const;
+  std::size_t pending_uploads() const;  // multipart uploads neither completed nor aborted
+  int max_concurrent_upload_parts() const;
+
+ private:
+  struct Object {
+    std::string data;
+    std::string etag;
+    std::string last_modified;
+  };
+  struct Part {
+    std::string data;
+    std::string etag;
+  };
+  struct Upload {
+    std::string key;
+    std::map<int, Part> parts;
+  };
+
+  // Records the call, then looks for a matching injected failure. Caller holds mutex_.
+  const Failure* take_failure(const Call& call);
+  static Error injected(const Failure& failure, const Call& call);
+
+  const std::string bucket_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::map<std::string, Object, std::less<>> objects_;
+  std::map<std::string, Upload, std::less<>> uploads_;
+  std::vector<Call> calls_;
+  std::vector<Failure> failures_;
+  std::string last_modified_ = "2026-01-01T00:00:00.000Z";
+  std::uint64_t min_part_size_ = 0;
+  std::size_t get_chunk_size_ = 64 * 1024;
+  std::uint64_t next_upload_id_ = 1;
+  bool holding_ = false;
+  int held_ = 0;
+  int active_upload_parts_ = 0;
+  int max_active_upload_parts_ = 0;
+};
+
+std::string_view to_string(FakeObjectStore::Op op);
+
+}  // namespace erp::testing
