@@ -1,5 +1,7 @@
 #include "config/s3_config.h"
 
+#include "config/problems.h"
+
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -9,27 +11,13 @@
 namespace erp::config {
 namespace {
 
-// Collects every problem so one run shows the operator all of them, not one per try.
-class Problems {
- public:
-  void add(std::string problem) { lines_.push_back(std::move(problem)); }
-  bool empty() const { return lines_.empty(); }
-  std::string joined() const {
-    std::string text = "invalid configuration:";
-    for (const auto& line : lines_) text += "\n  " + line;
-    return text;
-  }
-
- private:
-  std::vector<std::string> lines_;
-};
-
 bool parse_integer(std::string_view text, std::uint64_t& value) {
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
 }
 
-std::optional<std::string> first_of(const Environment& env, std::string_view a, std::string_view b) {
+std::optional<std::string> first_of(const Environment& env, std::string_view a,
+                                    std::string_view b) {
   if (auto value = env.get(a)) return value;
   return env.get(b);
 }
@@ -52,9 +40,17 @@ Result<std::uint64_t> parse_byte_size(std::string_view text) {
   std::string unit(text.substr(digits));
   for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::vector<std::pair<std::string_view, std::uint64_t>> kUnits = {
-      {"", 1},          {"b", 1},           {"k", 1000},      {"kb", 1000},
-      {"kib", 1ull << 10}, {"m", 1000'000}, {"mb", 1000'000}, {"mib", 1ull << 20},
-      {"g", 1000'000'000}, {"gb", 1000'000'000}, {"gib", 1ull << 30}};
+      {"", 1},
+      {"b", 1},
+      {"k", 1000},
+      {"kb", 1000},
+      {"kib", 1ull << 10},
+      {"m", 1000'000},
+      {"mb", 1000'000},
+      {"mib", 1ull << 20},
+      {"g", 1000'000'000},
+      {"gb", 1000'000'000},
+      {"gib", 1ull << 30}};
   for (const auto& [name, factor] : kUnits) {
     if (unit == name) {
       if (number > UINT64_MAX / factor) return make_error(ErrorKind::config, "size too large");
@@ -104,8 +100,10 @@ Result<std::optional<std::string>> read_value_or_file(const Environment& env,
   std::stringstream content;
   content << file.rdbuf();
   std::string value = content.str();
-  if (value.ends_with("\r\n")) value.resize(value.size() - 2);
-  else if (value.ends_with('\n')) value.pop_back();
+  if (value.ends_with("\r\n"))
+    value.resize(value.size() - 2);
+  else if (value.ends_with('\n'))
+    value.pop_back();
   if (value.empty()) {
     return make_error(ErrorKind::config, file_name + ": " + *path + " is empty");
   }
@@ -129,8 +127,9 @@ Result<S3Config> load_s3_config(const Environment& env) {
     if (valid_endpoint(*endpoint)) {
       config.endpoint = *endpoint;
     } else {
-      problems.add("malformed AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL '" + *endpoint +
-                   "' (hint: a URL such as https://storage.googleapis.com or http://127.0.0.1:9000)");
+      problems.add(
+          "malformed AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL '" + *endpoint +
+          "' (hint: a URL such as https://storage.googleapis.com or http://127.0.0.1:9000)");
     }
   } else {
     config.endpoint = "https://s3." + config.region + ".amazonaws.com";
@@ -139,29 +138,38 @@ Result<S3Config> load_s3_config(const Environment& env) {
   // Path style is what MinIO, GCS-by-endpoint and test servers expect; AWS prefers virtual.
   config.addressing = endpoint ? s3::AddressingStyle::path : s3::AddressingStyle::virtual_host;
   if (auto style = env.get("S3_ADDRESSING_STYLE")) {
-    if (*style == "path") config.addressing = s3::AddressingStyle::path;
-    else if (*style == "virtual") config.addressing = s3::AddressingStyle::virtual_host;
-    else problems.add("malformed S3_ADDRESSING_STYLE '" + *style + "' (hint: path or virtual)");
+    if (*style == "path")
+      config.addressing = s3::AddressingStyle::path;
+    else if (*style == "virtual")
+      config.addressing = s3::AddressingStyle::virtual_host;
+    else
+      problems.add("malformed S3_ADDRESSING_STYLE '" + *style + "' (hint: path or virtual)");
   }
 
   if (auto mode = env.get("S3_PAYLOAD_SIGNING")) {
-    if (*mode == "auto") config.payload_signing = s3::PayloadSigning::automatic;
-    else if (*mode == "always") config.payload_signing = s3::PayloadSigning::always;
-    else if (*mode == "never") config.payload_signing = s3::PayloadSigning::never;
-    else problems.add("malformed S3_PAYLOAD_SIGNING '" + *mode + "' (hint: auto, always or never)");
+    if (*mode == "auto")
+      config.payload_signing = s3::PayloadSigning::automatic;
+    else if (*mode == "always")
+      config.payload_signing = s3::PayloadSigning::always;
+    else if (*mode == "never")
+      config.payload_signing = s3::PayloadSigning::never;
+    else
+      problems.add("malformed S3_PAYLOAD_SIGNING '" + *mode + "' (hint: auto, always or never)");
   }
 
   if (auto key_id = read_value_or_file(env, "AWS_ACCESS_KEY_ID"); !key_id) {
     problems.add(key_id.error().message);
   } else if (!*key_id) {
-    problems.add("missing AWS_ACCESS_KEY_ID (hint: the S3/HMAC access key id, or AWS_ACCESS_KEY_ID_FILE)");
+    problems.add(
+        "missing AWS_ACCESS_KEY_ID (hint: the S3/HMAC access key id, or AWS_ACCESS_KEY_ID_FILE)");
   } else {
     config.access_key_id = **key_id;
   }
   if (auto secret = read_value_or_file(env, "AWS_SECRET_ACCESS_KEY"); !secret) {
     problems.add(secret.error().message);
   } else if (!*secret) {
-    problems.add("missing AWS_SECRET_ACCESS_KEY (hint: the S3/HMAC secret, or AWS_SECRET_ACCESS_KEY_FILE)");
+    problems.add(
+        "missing AWS_SECRET_ACCESS_KEY (hint: the S3/HMAC secret, or AWS_SECRET_ACCESS_KEY_FILE)");
   } else {
     config.secret_access_key = Secret(std::move(**secret));
   }
@@ -172,8 +180,11 @@ Result<S3Config> load_s3_config(const Environment& env) {
   }
 
   if (auto bundle = env.get("AWS_CA_BUNDLE")) {
-    if (std::ifstream(*bundle)) config.ca_bundle = *bundle;
-    else problems.add("AWS_CA_BUNDLE: cannot read " + *bundle + " (hint: a PEM file of CA certificates)");
+    if (std::ifstream(*bundle))
+      config.ca_bundle = *bundle;
+    else
+      problems.add("AWS_CA_BUNDLE: cannot read " + *bundle +
+                   " (hint: a PEM file of CA certificates)");
   }
 
   if (auto text = env.get("S3_UPLOAD_CONCURRENCY")) {
@@ -181,28 +192,38 @@ Result<S3Config> load_s3_config(const Environment& env) {
     if (parse_integer(*text, value) && value >= 1 && value <= 64) {
       config.upload_concurrency = static_cast<int>(value);
     } else {
-      problems.add("malformed S3_UPLOAD_CONCURRENCY '" + *text + "' (hint: 1 to 64 parts in flight)");
+      problems.add("malformed S3_UPLOAD_CONCURRENCY '" + *text +
+                   "' (hint: 1 to 64 parts in flight)");
     }
   }
   if (auto text = env.get("S3_PART_SIZE")) {
     auto size = parse_byte_size(*text);
-    if (size && *size >= (5ull << 20) && *size <= (5ull << 30)) config.part_size = *size;
-    else problems.add("malformed S3_PART_SIZE '" + *text + "' (hint: between 5MiB and 5GiB, e.g. 8MiB)");
+    if (size && *size >= (5ull << 20) && *size <= (5ull << 30))
+      config.part_size = *size;
+    else
+      problems.add("malformed S3_PART_SIZE '" + *text +
+                   "' (hint: between 5MiB and 5GiB, e.g. 8MiB)");
   }
   if (auto text = env.get("S3_BUFFER_BUDGET")) {
     auto size = parse_byte_size(*text);
-    if (size) config.buffer_budget = *size;
-    else problems.add("malformed S3_BUFFER_BUDGET '" + *text + "' (hint: e.g. 128MiB)");
+    if (size)
+      config.buffer_budget = *size;
+    else
+      problems.add("malformed S3_BUFFER_BUDGET '" + *text + "' (hint: e.g. 128MiB)");
   }
   if (auto text = env.get("S3_STALL_TIMEOUT")) {
     auto duration = parse_duration(*text);
-    if (duration && duration->count() >= 1000) config.stall_timeout = *duration;
-    else problems.add("malformed S3_STALL_TIMEOUT '" + *text + "' (hint: at least 1s, e.g. 30s)");
+    if (duration && duration->count() >= 1000)
+      config.stall_timeout = *duration;
+    else
+      problems.add("malformed S3_STALL_TIMEOUT '" + *text + "' (hint: at least 1s, e.g. 30s)");
   }
   if (auto text = env.get("S3_MAX_ATTEMPTS")) {
     std::uint64_t value = 0;
-    if (parse_integer(*text, value) && value >= 1 && value <= 20) config.max_attempts = static_cast<int>(value);
-    else problems.add("malformed S3_MAX_ATTEMPTS '" + *text + "' (hint: 1 to 20)");
+    if (parse_integer(*text, value) && value >= 1 && value <= 20)
+      config.max_attempts = static_cast<int>(value);
+    else
+      problems.add("malformed S3_MAX_ATTEMPTS '" + *text + "' (hint: 1 to 20)");
   }
   // Every stream needs at least two parts in memory (one filling, one in flight).
   if (config.buffer_budget < 2 * config.part_size) {
@@ -211,7 +232,7 @@ Result<S3Config> load_s3_config(const Environment& env) {
                  " (hint: raise the budget or lower the part size)");
   }
 
-  if (!problems.empty()) return make_error(ErrorKind::config, problems.joined());
+  if (!problems.empty()) return std::unexpected(problems.error());
   return config;
 }
 

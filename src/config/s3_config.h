@@ -13,15 +13,15 @@
 namespace erp::config {
 
 struct S3Config {
-  std::string bucket;                      // S3_BUCKET (required)
-  std::string endpoint;                    // AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / regional AWS
-  std::string region = "us-east-1";        // AWS_REGION / AWS_DEFAULT_REGION
-  s3::AddressingStyle addressing = s3::AddressingStyle::path;  // S3_ADDRESSING_STYLE
+  std::string bucket;                // S3_BUCKET (required)
+  std::string endpoint;              // AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / regional AWS
+  std::string region = "us-east-1";  // AWS_REGION / AWS_DEFAULT_REGION
+  s3::AddressingStyle addressing = s3::AddressingStyle::path;          // S3_ADDRESSING_STYLE
   s3::PayloadSigning payload_signing = s3::PayloadSigning::automatic;  // S3_PAYLOAD_SIGNING
-  std::string access_key_id;               // AWS_ACCESS_KEY_ID[_FILE] (required)
-  Secret secret_access_key;                // AWS_SECRET_ACCESS_KEY[_FILE] (required)
-  Secret session_token;                    // AWS_SESSION_TOKEN[_FILE] (optional)
-  std::string ca_bundle;                   // AWS_CA_BUNDLE: extra CA file; verification stays on
+  std::string access_key_id;  // AWS_ACCESS_KEY_ID[_FILE] (required)
+  Secret secret_access_key;   // AWS_SECRET_ACCESS_KEY[_FILE] (required)
+  Secret session_token;       // AWS_SESSION_TOKEN[_FILE] (optional)
+  std::string ca_bundle;      // AWS_CA_BUNDLE: extra CA file; verification stays on
   // Parts in flight per stream (S3_UPLOAD_CONCURRENCY). Each costs one part buffer.
   int upload_concurrency = 4;
   // First part size (S3_PART_SIZE); later parts grow (upload/part_schedule.h).
@@ -30,7 +30,7 @@ struct S3Config {
   std::uint64_t buffer_budget = 128ull << 20;
   // A request moving no bytes for this long is abandoned and retried (S3_STALL_TIMEOUT).
   std::chrono::milliseconds stall_timeout{30'000};
-  int max_attempts = 7;                    // S3_MAX_ATTEMPTS, per request
+  int max_attempts = 7;  // S3_MAX_ATTEMPTS, per request
 };
 
 // Reads and validates every S3 setting. On failure the error (kind config) lists
@@ -44,6 +44,7 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // Reads NAME or NAME_FILE (a mounted secret; one trailing newline is dropped).
 // Both set is an error; neither set gives nullopt.
-Result<std::optional<std::string>> read_value_or_file(const Environment& env, std::string_view name);
+Result<std::optional<std::string>> read_value_or_file(const Environment& env,
+                                                      std::string_view name);
 
 }  // namespace erp::config

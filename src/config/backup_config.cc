@@ -1,0 +1,98 @@
+#include "config/backup_config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include "config/problems.h"
+#include "config/s3_config.h"
+
+namespace erp::config {
+namespace {
+
+bool valid_env_name(std::string_view name) {
+  return !name.empty() && std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool valid_prefix(std::string_view prefix) {
+  if (prefix.empty() || prefix.front() == '/' || prefix.back() == '/') return false;
+  return prefix.find("//") == std::string_view::npos;
+}
+
+bool parse_int(std::string_view text, int low, int high, int& value) {
+  int parsed = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+  if (ec != std::errc() || ptr != text.data() + text.size() || parsed < low || parsed > high) {
+    return false;
+  }
+  value = parsed;
+  return true;
+}
+
+}  // namespace
+
+Result<BackupConfig> load_backup_config(const Environment& env) {
+  BackupConfig config;
+  Problems problems;
+
+  if (auto prefix = env.get("S3_PREFIX")) {
+    if (valid_prefix(*prefix))
+      config.prefix = *prefix;
+    else
+      problems.add("malformed S3_PREFIX '" + *prefix +
+                   "' (hint: e.g. erp or backups/erp, no leading or trailing '/')");
+  }
+  if (auto name = env.get("BACKUP_ENV")) {
+    if (valid_env_name(*name))
+      config.env = *name;
+    else
+      problems.add("malformed BACKUP_ENV '" + *name +
+                   "' (hint: lower-case letters, digits and '-', e.g. prod)");
+  } else {
+    problems.add(
+        "missing BACKUP_ENV (hint: the environment name in the keys, e.g. prod or sandbox)");
+  }
+  if (auto dir = env.get("DOCUMENTS_DIR")) config.documents_dir = *dir;
+  if (auto policy = env.get("DOCS_ON_ERROR")) {
+    if (*policy == "fail")
+      config.docs_on_error = DocsOnError::fail;
+    else if (*policy == "skip")
+      config.docs_on_error = DocsOnError::skip;
+    else
+      problems.add("malformed DOCS_ON_ERROR '" + *policy + "' (hint: fail or skip)");
+  }
+  if (auto level = env.get("DOCS_ZSTD_LEVEL");
+      level && !parse_int(*level, 1, 19, config.zstd_level)) {
+    problems.add("malformed DOCS_ZSTD_LEVEL '" + *level + "' (hint: 1 to 19, default 3)");
+  }
+  if (auto threads = env.get("DOCS_ZSTD_THREADS");
+      threads && !parse_int(*threads, 0, 64, config.zstd_threads)) {
+    problems.add("malformed DOCS_ZSTD_THREADS '" + *threads +
+                 "' (hint: 0 = one per CPU, up to 64)");
+  }
+  if (auto program = env.get("PG_DUMP")) config.pg_dump = *program;
+  for (const PgVariable& variable : kPgVariables) {
+    if (auto value = env.get(variable.variable)) config.pg_params[variable.keyword] = *value;
+  }
+  if (auto options = env.get("PGOPTIONS")) config.pg_options = *options;
+  if (auto password = read_value_or_file(env, "PGPASSWORD"); !password) {
+    problems.add(password.error().message);
+  } else if (*password) {
+    config.pg_password = Secret(std::move(**password));
+  }
+  if (auto prune = env.get("PRUNE_AFTER_BACKUP")) {
+    if (*prune == "true")
+      config.prune_after_backup = true;
+    else if (*prune == "false")
+      config.prune_after_backup = false;
+    else
+      problems.add("malformed PRUNE_AFTER_BACKUP '" + *prune + "' (hint: true or false)");
+  }
+
+  if (!problems.empty()) return std::unexpected(problems.error());
+  return config;
+}
+
+}  // namespace erp::config

@@ -1,0 +1,27 @@
+// Collects every configuration problem so one run shows the operator all of them,
+// not one per attempt.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace erp::config {
+
+class Problems {
+ public:
+  void add(std::string problem) { lines_.push_back(std::move(problem)); }
+  bool empty() const { return lines_.empty(); }
+  // ErrorKind::config, "invalid configuration:" then one problem per indented line.
+  Error error() const {
+    std::string text = "invalid configuration:";
+    for (const auto& line : lines_) text += "\n  " + line;
+    return Error{ErrorKind::config, std::move(text)};
+  }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+}  // namespace erp::config
