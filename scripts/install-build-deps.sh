@@ -2,6 +2,7 @@
 # Compiler, CMake and the -dev packages erp-backup builds against (Debian 12 / Ubuntu).
 # Used by the Containerfile's build stage and by install-test-deps.sh.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$here/install-runtime-deps.sh"
 
@@ -11,13 +12,4 @@ packages=(
   libspdlog-dev libpugixml-dev nlohmann-json3-dev doctest-dev
 )
 
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-if ((${#missing[@]})); then
-  echo "installing: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+install_missing "${packages[@]}"

@@ -3,6 +3,7 @@
 # Containerfile's runtime stage runs exactly this script, and so does CI (through
 # install-test-deps.sh), so a missing package shows up here, not in production.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
 
 packages=(
   ca-certificates
@@ -10,13 +11,4 @@ packages=(
   postgresql-client   # pg_dump / pg_restore (major version >= the server's)
 )
 
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-if ((${#missing[@]})); then
-  echo "installing: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+install_missing "${packages[@]}"

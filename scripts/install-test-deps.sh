@@ -3,6 +3,7 @@
 # the build dependencies, real servers (PostgreSQL, moto_server, s3rver from the npm lockfile),
 # the independent clients the tests compare against (aws CLI, botocore), and tools.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 bash "$here/install-build-deps.sh"
@@ -13,16 +14,7 @@ packages=(
 )
 # Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-if ((${#missing[@]})); then
-  echo "installing: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+install_missing "${packages[@]}"
 
 # The python3 first on PATH runs the test front; it needs botocore and boto3.
 if ! python3 -c 'import botocore, boto3' 2>/dev/null; then
