@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "app/object_commands.h"
+#include "app/progress_reporter.h"
 #include "core/fd_stream.h"
 #include "upload/buffer_pool.h"
 #include "upload/multipart_sink.h"
@@ -13,14 +14,6 @@ namespace {
 
 // Read size from stdin: large enough to make syscalls cheap, small next to a part.
 constexpr std::size_t kReadChunk = 1 << 20;
-
-std::string rate(std::uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
-  const double seconds = std::chrono::duration<double>(elapsed).count();
-  const double mib_per_s = seconds > 0 ? static_cast<double>(bytes) / (1 << 20) / seconds : 0;
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1fMiB/s", mib_per_s);
-  return text;
-}
 
 }  // namespace
 
@@ -68,7 +61,7 @@ int run_put(Context& context, const std::vector<std::string>& args) {
                                 {"bytes", std::to_string(stats.bytes)},
                                 {"parts", std::to_string(stats.parts)},
                                 {"etag", stats.etag},
-                                {"rate", rate(stats.bytes, std::chrono::steady_clock::now() - started)}});
+                                {"rate", format_rate(stats.bytes, std::chrono::steady_clock::now() - started)}});
   return 0;
 }
 

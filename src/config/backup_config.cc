@@ -73,14 +73,18 @@ Result<BackupConfig> load_backup_config(const Environment& env) {
                  "' (hint: 0 = one per CPU, up to 64)");
   }
   if (auto program = env.get("PG_DUMP")) config.pg_dump = *program;
-  for (const PgVariable& variable : kPgVariables) {
-    if (auto value = env.get(variable.variable)) config.pg_params[variable.keyword] = *value;
+  for (const pg::PgKeywordVariable& variable : pg::pg_environment_variables()) {
+    if (auto value = env.get(variable.variable)) {
+      config.pg.params[std::string(variable.keyword)] = *value;
+    }
   }
-  if (auto options = env.get("PGOPTIONS")) config.pg_options = *options;
   if (auto password = read_value_or_file(env, "PGPASSWORD"); !password) {
     problems.add(password.error().message);
   } else if (*password) {
-    config.pg_password = Secret(std::move(**password));
+    config.pg.password = Secret(std::move(**password));
+  }
+  for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ"}) {
+    if (auto value = env.get(name)) config.child_environment[name] = *value;
   }
   if (auto prune = env.get("PRUNE_AFTER_BACKUP")) {
     if (*prune == "true")

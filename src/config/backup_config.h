@@ -8,6 +8,7 @@
 #include "config/environment.h"
 #include "config/secret.h"
 #include "core/error.h"
+#include "pg/pg_settings.h"
 
 namespace erp::config {
 
@@ -24,35 +25,16 @@ struct BackupConfig {
   // DOCS_ZSTD_THREADS: compression workers; 0 = one per CPU.
   int zstd_threads = 0;
   std::string pg_dump = "pg_dump";  // PG_DUMP: the program (PATH lookup when no '/')
-  // libpq settings of the source database, by libpq keyword (host, port, dbname, user,
-  // sslmode, ...), from the PG* variables. The password is separate, as a Secret.
-  std::map<std::string, std::string> pg_params;
-  Secret pg_password;              // PGPASSWORD / PGPASSWORD_FILE
-  std::string pg_options;          // PGOPTIONS as given (the dump appends read-only to it)
+  // The source database: libpq keywords from the PG* variables (PGOPTIONS included, the
+  // dump appends read-only to it) and the password (PGPASSWORD / PGPASSWORD_FILE).
+  pg::PgSettings pg;
+  // What children (pg_dump) inherit besides the database settings: PATH, HOME (for
+  // ~/.postgresql certificates), LANG, LC_ALL, TZ. Nothing else of ours leaks into them.
+  std::map<std::string, std::string> child_environment;
   bool prune_after_backup = true;  // PRUNE_AFTER_BACKUP
 };
 
 // Errors: kind config, every problem listed by variable name with a hint.
 Result<BackupConfig> load_backup_config(const Environment& env);
-
-// The libpq environment variables the tool forwards, with their conninfo keywords.
-struct PgVariable {
-  const char* variable;
-  const char* keyword;
-};
-inline constexpr PgVariable kPgVariables[] = {
-    {"PGHOST", "host"},
-    {"PGHOSTADDR", "hostaddr"},
-    {"PGPORT", "port"},
-    {"PGDATABASE", "dbname"},
-    {"PGUSER", "user"},
-    {"PGSSLMODE", "sslmode"},
-    {"PGSSLROOTCERT", "sslrootcert"},
-    {"PGSSLCERT", "sslcert"},
-    {"PGSSLKEY", "sslkey"},
-    {"PGCONNECT_TIMEOUT", "connect_timeout"},
-    {"PGAPPNAME", "application_name"},
-    {"PGTARGETSESSIONATTRS", "target_session_attrs"},
-};
 
 }  // namespace erp::config

@@ -15,7 +15,9 @@ MultipartSink::MultipartSink(s3::ObjectStore& store, BufferPool& pool, std::stri
       schedule_(options.first_part_size),
       concurrency_(std::max(1, options.concurrency)) {}
 
-MultipartSink::~MultipartSink() { abort(); }
+MultipartSink::~MultipartSink() {
+  abort();
+}
 
 Result<void> MultipartSink::write(std::span<const char> data) {
   if (state_ != State::open) return closed_error();
@@ -26,13 +28,13 @@ Result<void> MultipartSink::write(std::span<const char> data) {
       // More data after a full part: that part is not the last one, so it can go. Sending only
       // now (not as soon as it fills) is what lets a stream of exactly one part be a single PUT.
       if (parts_started_ >= kS3MaxParts) {
-        return fail(Error{
-            ErrorKind::permanent,
-            name_ + ": the stream is larger than " + std::to_string(schedule_.max_stream_bytes()) +
-                " bytes, the most " + std::to_string(kS3MaxParts) +
-                " parts hold with a first part of " + std::to_string(schedule_.first_part_size()) +
-                " bytes; refused before part " + std::to_string(kS3MaxParts + 1) +
-                " (hint: raise S3_PART_SIZE)"});
+        return fail(Error{ErrorKind::permanent,
+                          name_ + ": the stream is larger than " +
+                              std::to_string(schedule_.max_stream_bytes()) + " bytes, the most " +
+                              std::to_string(kS3MaxParts) + " parts hold with a first part of " +
+                              std::to_string(schedule_.first_part_size()) +
+                              " bytes; refused before part " + std::to_string(kS3MaxParts + 1) +
+                              " (hint: raise S3_PART_SIZE)"});
       }
       if (auto sent = send_current_part(); !sent) return fail(sent.error());
     }
@@ -55,8 +57,7 @@ Result<void> MultipartSink::finish() {
 
   if (!stats_.multipart) {
     // At most one part's worth of data: one PUT, no upload to create, complete or clean up.
-    const std::span<const char> body =
-        current_ ? current_->bytes() : std::span<const char>{};
+    const std::span<const char> body = current_ ? current_->bytes() : std::span<const char>{};
     auto etag = store_.put_object(key_, body);
     current_.reset();
     if (!etag) return fail(etag.error().with_context(name_ + ": put_object"));

@@ -48,7 +48,7 @@ namespace erp::upload {
 struct MultipartSinkOptions {
   // S3_PART_SIZE: size of part 1; later parts grow per PartSchedule (8 MiB up to 128 MiB at
   // defaults). Cost: memory — each buffered part holds this much pool budget; smaller means more
-  // requests (and a lower maximum object size: 10,000 parts hold ~130,000x this).
+  // requests (and a lower maximum object size: 10,000 parts hold 136,500x this).
   std::uint64_t first_part_size = kDefaultFirstPartSize;
   // S3_UPLOAD_CONCURRENCY: parts uploaded at once by this stream (values < 1 count as 1).
   // Cost: one thread and one connection per part in flight, and up to concurrency + 1 part
@@ -58,12 +58,12 @@ struct MultipartSinkOptions {
 
 // What the sink did; read it from the producer thread between calls.
 struct MultipartSinkStats {
-  std::uint64_t bytes = 0;   // accepted by write()
-  int parts = 0;             // parts sent (1 for a single PUT, including an empty object)
-  bool multipart = false;    // a multipart upload was created
-  std::string upload_id;     // its id (empty when none was created)
-  std::string etag;          // the object's final ETag, once finish() succeeded
-  std::uint64_t largest_part = 0;       // size in bytes of the largest part buffer used
+  std::uint64_t bytes = 0;         // accepted by write()
+  int parts = 0;                   // parts sent (1 for a single PUT, including an empty object)
+  bool multipart = false;          // a multipart upload was created
+  std::string upload_id;           // its id (empty when none was created)
+  std::string etag;                // the object's final ETag, once finish() succeeded
+  std::uint64_t largest_part = 0;  // size in bytes of the largest part buffer used
   std::uint64_t peak_buffer_bytes = 0;  // most pool budget this sink held at once
   bool finished = false;                // finish() succeeded: the object exists
   bool aborted = false;                 // abort() ran (explicitly, on failure, or on destruction)
@@ -139,13 +139,13 @@ class MultipartSink final : public ByteSink {
   std::condition_variable work_ready_;  // workers: a job was queued, or stop_
   std::condition_variable part_done_;   // producer: a part finished (or failed)
   std::deque<Job> queue_;
-  int in_flight_ = 0;                 // parts queued or uploading
-  std::uint64_t in_flight_bytes_ = 0; // their buffer capacity
-  bool stop_ = false;                 // workers: drop queued parts and exit when the queue is empty
-  std::optional<Error> error_;        // the first failure; wins over anything later
-  std::vector<std::string> etags_;    // etags_[n - 1] is part n's ETag
-  std::atomic<bool> failed_{false};   // error_ is set (cheap check on every write)
-  std::stop_source cancel_;           // wakes the producer from pool_.acquire() after a failure
+  int in_flight_ = 0;                  // parts queued or uploading
+  std::uint64_t in_flight_bytes_ = 0;  // their buffer capacity
+  bool stop_ = false;                // workers: drop queued parts and exit when the queue is empty
+  std::optional<Error> error_;       // the first failure; wins over anything later
+  std::vector<std::string> etags_;   // etags_[n - 1] is part n's ETag
+  std::atomic<bool> failed_{false};  // error_ is set (cheap check on every write)
+  std::stop_source cancel_;          // wakes the producer from pool_.acquire() after a failure
 
   std::vector<std::jthread> workers_;  // last: joined before the members they use are destroyed
 };

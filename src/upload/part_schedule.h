@@ -37,9 +37,9 @@ inline constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 inline constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 inline constexpr std::uint64_t kTiB = std::uint64_t{1} << 40;
 
-inline constexpr int kS3MaxParts = 10'000;                  // S3 limit on parts per upload
-inline constexpr std::uint64_t kS3MinPartSize = 5 * kMiB;   // S3 minimum for all but the last part
-inline constexpr std::uint64_t kS3MaxPartSize = 5 * kGiB;   // S3 maximum for any part
+inline constexpr int kS3MaxParts = 10'000;                 // S3 limit on parts per upload
+inline constexpr std::uint64_t kS3MinPartSize = 5 * kMiB;  // S3 minimum for all but the last part
+inline constexpr std::uint64_t kS3MaxPartSize = 5 * kGiB;  // S3 maximum for any part
 inline constexpr std::uint64_t kDefaultFirstPartSize = 8 * kMiB;  // S3_PART_SIZE default
 
 // Checks an operator-supplied S3_PART_SIZE: config error (with hint) unless it lies in
@@ -77,7 +77,8 @@ class PartSchedule {
       const int first = kSteps[i].first_part;
       if (part_number < first) break;
       const int last = std::min(part_number, step_last_part(i));
-      total += static_cast<std::uint64_t>(last - first + 1) * clamp_size(base_ * kSteps[i].multiplier);
+      total +=
+          static_cast<std::uint64_t>(last - first + 1) * clamp_size(base_ * kSteps[i].multiplier);
     }
     return total;
   }

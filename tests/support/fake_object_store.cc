@@ -89,8 +89,7 @@ Error FakeObjectStore::injected(const Failure& failure, const Call& call) {
   return error;
 }
 
-Result<std::string> FakeObjectStore::put_object(std::string_view key,
-                                                std::span<const char> body) {
+Result<std::string> FakeObjectStore::put_object(std::string_view key, std::span<const char> body) {
   Object object{std::string(body.data(), body.size()), "", ""};
   object.etag = hex(md5_binary(object.data));
   std::lock_guard lock(mutex_);
@@ -144,9 +143,8 @@ Result<std::string> FakeObjectStore::upload_part(std::string_view key, std::stri
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
   auto upload = uploads_.find(upload_id);
   if (upload == uploads_.end() || upload->second.key != key) {
-    return make_error(ErrorKind::not_found,
-                      "upload_part " + std::string(key) + ": NoSuchUpload " +
-                          std::string(upload_id));
+    return make_error(ErrorKind::not_found, "upload_part " + std::string(key) + ": NoSuchUpload " +
+                                                std::string(upload_id));
   }
   if (part_number < 1 || part_number > 10'000) {
     return make_error(ErrorKind::permanent, "upload_part " + std::string(key) +
@@ -160,8 +158,7 @@ Result<std::string> FakeObjectStore::upload_part(std::string_view key, std::stri
 }
 
 Result<std::string> FakeObjectStore::complete_multipart_upload(
-    std::string_view key, std::string_view upload_id,
-    const std::vector<s3::CompletedPart>& parts) {
+    std::string_view key, std::string_view upload_id, const std::vector<s3::CompletedPart>& parts) {
   std::lock_guard lock(mutex_);
   const Call call{Op::complete_multipart_upload, std::string(key), std::string(upload_id), 0,
                   parts.size()};
@@ -241,8 +238,7 @@ Result<std::vector<s3::MultipartUpload>> FakeObjectStore::list_multipart_uploads
 
 Result<s3::ListPage> FakeObjectStore::list_objects_v2(std::string_view prefix,
                                                       std::string_view continuation_token,
-                                                      std::string_view delimiter,
-                                                      int max_keys) {
+                                                      std::string_view delimiter, int max_keys) {
   std::lock_guard lock(mutex_);
   const Call call{Op::list_objects_v2, std::string(prefix)};
   calls_.push_back(call);
@@ -278,8 +274,8 @@ Result<s3::ListPage> FakeObjectStore::list_objects_v2(std::string_view prefix,
       page.common_prefixes.push_back(*common);
       last = *common;
     } else {
-      page.objects.push_back({key, it->second.data.size(), it->second.etag,
-                              it->second.last_modified});
+      page.objects.push_back(
+          {key, it->second.data.size(), it->second.etag, it->second.last_modified});
       last = key;
     }
     ++count;

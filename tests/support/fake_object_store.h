@@ -45,18 +45,18 @@ class FakeObjectStore final : public s3::ObjectStore {
 
   struct Call {
     Op op;
-    std::string key;        // key, or prefix for the list operations, or "" for delete_objects
-    std::string upload_id;  // multipart operations
-    int part_number = 0;    // upload_part
+    std::string key;          // key, or prefix for the list operations, or "" for delete_objects
+    std::string upload_id;    // multipart operations
+    int part_number = 0;      // upload_part
     std::uint64_t bytes = 0;  // body size for put_object / upload_part; part count for complete
   };
 
   struct Failure {
     Op op = Op::upload_part;
     Error error{ErrorKind::transient, "injected failure"};
-    int part_number = 0;  // upload_part only: 0 matches any part
-    std::string key;      // "" matches any key
-    int times = 1;        // how many matching calls fail; < 0 = every one
+    int part_number = 0;       // upload_part only: 0 matches any part
+    std::string key;           // "" matches any key
+    int times = 1;             // how many matching calls fail; < 0 = every one
     bool after_apply = false;  // true: the call takes effect, then reports the error (a lost reply)
   };
 
@@ -66,16 +66,14 @@ class FakeObjectStore final : public s3::ObjectStore {
   const std::string& bucket() const override { return bucket_; }
   Result<std::string> put_object(std::string_view key, std::span<const char> body) override;
   Result<std::string> create_multipart_upload(std::string_view key) override;
-  Result<std::string> upload_part(std::string_view key, std::string_view upload_id,
-                                  int part_number, std::span<const char> body) override;
+  Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
+                                  std::span<const char> body) override;
   Result<std::string> complete_multipart_upload(
       std::string_view key, std::string_view upload_id,
       const std::vector<s3::CompletedPart>& parts) override;
   Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) override;
-  Result<std::vector<s3::MultipartUpload>> list_multipart_uploads(
-      std::string_view prefix) override;
-  Result<s3::ListPage> list_objects_v2(std::string_view prefix,
-                                       std::string_view continuation_token,
+  Result<std::vector<s3::MultipartUpload>> list_multipart_uploads(std::string_view prefix) override;
+  Result<s3::ListPage> list_objects_v2(std::string_view prefix, std::string_view continuation_token,
                                        std::string_view delimiter, int max_keys) override;
   Result<s3::ObjectInfo> head_object(std::string_view key) override;
   Result<void> get_object(std::string_view key, ByteSink& sink,

@@ -12,7 +12,9 @@ namespace {
 
 using Op = FakeObjectStore::Op;
 
-std::span<const char> span_of(const std::string& data) { return {data.data(), data.size()}; }
+std::span<const char> span_of(const std::string& data) {
+  return {data.data(), data.size()};
+}
 
 class StringSink final : public ByteSink {
  public:
@@ -80,9 +82,9 @@ TEST_CASE("fake store: complete refuses parts out of order, unknown ETags and sm
 
 TEST_CASE("fake store: listing pages through keys and groups common prefixes") {
   FakeObjectStore store;
-  for (const char* key : {"erp/prod/db/1.dump", "erp/prod/db/2.dump", "erp/prod/docs/1.tar.zst",
-                          "erp/prod/last-success.json", "erp/prod/manifests/1.json",
-                          "erp/sandbox/db/1.dump"}) {
+  for (const char* key :
+       {"erp/prod/db/1.dump", "erp/prod/db/2.dump", "erp/prod/docs/1.tar.zst",
+        "erp/prod/last-success.json", "erp/prod/manifests/1.json", "erp/sandbox/db/1.dump"}) {
     store.seed(key, "x");
   }
   auto top = store.list_objects_v2("erp/prod/", "", "/", 0);

@@ -28,7 +28,9 @@ std::string random_bytes(std::size_t size, std::uint64_t seed) {
   return data;
 }
 
-std::span<const char> span_of(const std::string& data) { return {data.data(), data.size()}; }
+std::span<const char> span_of(const std::string& data) {
+  return {data.data(), data.size()};
+}
 
 // Writes `data` in pieces of random odd sizes between 1 and `max_piece`; stops at the first error.
 Result<void> write_in_pieces(ByteSink& sink, const std::string& data, std::size_t max_piece,
@@ -162,7 +164,7 @@ TEST_CASE("parts are completed in order and the assembled object equals the inpu
   CHECK(numbers.size() == static_cast<std::size_t>(expected_parts));
   CHECK(*numbers.begin() == 1);
   CHECK(*numbers.rbegin() == expected_parts);
-  CHECK(store.count(Op::upload_part) == expected_parts);  // each part sent once
+  CHECK(store.count(Op::upload_part) == expected_parts);   // each part sent once
   CHECK(store.count(Op::complete_multipart_upload) == 1);  // which checks order and ETags
   CHECK(store.object(kKey) == data);
   CHECK(sink.stats().bytes == data.size());
@@ -271,7 +273,8 @@ TEST_CASE("a failed part aborts the upload exactly once and finish() reports the
   CHECK(pool.in_use() == 0);
 }
 
-TEST_CASE("after a failed part the next write that needs an upload slot fails, sending nothing more") {
+TEST_CASE(
+    "after a failed part the next write that needs an upload slot fails, sending nothing more") {
   FakeObjectStore store;
   BufferPool pool(1 << 20);
   store.inject_failure({.op = Op::upload_part,
@@ -368,8 +371,8 @@ TEST_CASE("abort is idempotent, and the sink refuses data afterwards") {
 TEST_CASE("a failed abort is reported in the stats, not thrown") {
   FakeObjectStore store;
   BufferPool pool(1 << 20);
-  store.inject_failure({.op = Op::abort_multipart_upload,
-                        .error = {ErrorKind::transient, "InternalError"}});
+  store.inject_failure(
+      {.op = Op::abort_multipart_upload, .error = {ErrorKind::transient, "InternalError"}});
   const std::string data = random_bytes(5000, 17);
   MultipartSink sink(store, pool, kKey, options(1024, 2));
   REQUIRE(sink.write(span_of(data)).has_value());
@@ -476,8 +479,8 @@ TEST_CASE("a complete whose answer was lost leaves no object behind") {
 TEST_CASE("a failed create_multipart_upload is reported and nothing is left to abort") {
   FakeObjectStore store;
   BufferPool pool(1 << 20);
-  store.inject_failure({.op = Op::create_multipart_upload,
-                        .error = {ErrorKind::permanent, "NoSuchBucket"}});
+  store.inject_failure(
+      {.op = Op::create_multipart_upload, .error = {ErrorKind::permanent, "NoSuchBucket"}});
   const std::string data = random_bytes(5000, 22);
   MultipartSink sink(store, pool, kKey, options(1024, 2));
   const auto written = sink.write(span_of(data));
@@ -586,7 +589,8 @@ TEST_CASE("two sinks share one budget without deadlock") {
     std::uint64_t docs_part;
   };
   // Budget 4096: equal small parts, and one stream whose parts take the whole budget.
-  const Case cases[] = {{"small parts", 1024, 1024}, {"one stream with budget-sized parts", 4096, 512}};
+  const Case cases[] = {{"small parts", 1024, 1024},
+                        {"one stream with budget-sized parts", 4096, 512}};
   for (const auto& c : cases) {
     CAPTURE(c.name);
     FakeObjectStore store;

@@ -26,9 +26,9 @@ TEST_CASE("at the default part size 10,000 parts hold at least 1 TiB") {
 TEST_CASE("the default schedule keeps 1000 parts at 8 MiB, then doubles three times to 128 MiB") {
   const PartSchedule schedule;
   const SizeAt table[] = {
-      {1, 8 * kMiB},       {2, 8 * kMiB},       {1000, 8 * kMiB},    {1001, 16 * kMiB},
-      {1250, 16 * kMiB},   {1251, 32 * kMiB},   {1500, 32 * kMiB},   {1501, 64 * kMiB},
-      {1750, 64 * kMiB},   {1751, 128 * kMiB},  {5000, 128 * kMiB},  {10000, 128 * kMiB},
+      {1, 8 * kMiB},     {2, 8 * kMiB},      {1000, 8 * kMiB},   {1001, 16 * kMiB},
+      {1250, 16 * kMiB}, {1251, 32 * kMiB},  {1500, 32 * kMiB},  {1501, 64 * kMiB},
+      {1750, 64 * kMiB}, {1751, 128 * kMiB}, {5000, 128 * kMiB}, {10000, 128 * kMiB},
   };
   for (const auto& row : table) {
     CAPTURE(row.part_number);
@@ -49,8 +49,8 @@ TEST_CASE("bytes held through a part number, at defaults") {
 }
 
 TEST_CASE("for every S3-valid first part size, sizes stay within S3's limits and never shrink") {
-  const std::uint64_t bases[] = {kS3MinPartSize, 8 * kMiB,      64 * kMiB, 100 * kMiB + 1,
-                                 512 * kMiB,     kS3MaxPartSize};
+  const std::uint64_t bases[] = {kS3MinPartSize, 8 * kMiB,   64 * kMiB,
+                                 100 * kMiB + 1, 512 * kMiB, kS3MaxPartSize};
   for (std::uint64_t base : bases) {
     CAPTURE(base);
     REQUIRE(check_first_part_size(base).has_value());
@@ -87,9 +87,9 @@ TEST_CASE("the maximum stream size scales with the first part size, capped by S3
     std::uint64_t max_bytes;
   };
   const Row table[] = {
-      {5 * kMiB, 80 * kMiB, std::uint64_t{136'500} * 5 * kMiB},    // ~0.65 TiB
-      {8 * kMiB, 128 * kMiB, std::uint64_t{136'500} * 8 * kMiB},   // ~1.04 TiB
-      {64 * kMiB, 1 * kGiB, std::uint64_t{136'500} * 64 * kMiB},   // ~8.3 TiB
+      {5 * kMiB, 80 * kMiB, std::uint64_t{136'500} * 5 * kMiB},   // ~0.65 TiB
+      {8 * kMiB, 128 * kMiB, std::uint64_t{136'500} * 8 * kMiB},  // ~1.04 TiB
+      {64 * kMiB, 1 * kGiB, std::uint64_t{136'500} * 64 * kMiB},  // ~8.3 TiB
       // 16 x 512 MiB would be 8 GiB: the last 8250 parts are clamped to 5 GiB.
       {512 * kMiB, 5 * kGiB, (1000 + 2 * 250 + 4 * 250 + 8 * 250) * 512 * kMiB + 8250 * 5 * kGiB},
       {5 * kGiB, 5 * kGiB, std::uint64_t{10'000} * 5 * kGiB},
