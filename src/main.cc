@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/backup_command.h"
 #include "app/object_commands.h"
 #include "config/log_config.h"
 #include "config/s3_config.h"
@@ -19,6 +20,10 @@ namespace {
 constexpr std::string_view kUsage = R"(erp-backup — streaming PostgreSQL + documents backups to S3
 
 usage: erp-backup COMMAND [ARGS]
+
+backup:
+  backup [--only db|docs]       stream pg_dump and the documents tree into a new backup set,
+                                manifest last (BACKUP_ENV, S3_PREFIX, PG*, DOCUMENTS_DIR)
 
 object commands (operator primitives):
   put KEY                       stream stdin into object KEY (multipart when large)
@@ -43,7 +48,8 @@ using CommandFunction = int (*)(erp::app::Context&, const std::vector<std::strin
 const std::map<std::string, CommandFunction, std::less<>>& commands() {
   static const std::map<std::string, CommandFunction, std::less<>> kCommands = {
       {"put", erp::app::run_put}, {"cat", erp::app::run_cat}, {"ls", erp::app::run_ls},
-      {"rm", erp::app::run_rm},   {"presign", erp::app::run_presign}};
+      {"rm", erp::app::run_rm},   {"presign", erp::app::run_presign},
+      {"backup", erp::app::run_backup}};
   return kCommands;
 }
 
@@ -102,6 +108,6 @@ int main(int argc, char** argv) {
                       .session_token = std::move(s3_config->session_token)},
       transports);
 
-  app::Context context{log, *s3_config, client, cancellation};
+  app::Context context{log, *s3_config, client, cancellation, environment};
   return command->second(context, args);
 }

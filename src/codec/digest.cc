@@ -32,7 +32,8 @@ std::string md5_base64(std::span<const char> data) {
   EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_md5(), nullptr);
   std::array<unsigned char, 4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1> encoded{};
   const int length = EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(size));
-  return std::string(reinterpret_cast<const char*>(encoded.data()), static_cast<std::size_t>(length));
+  return std::string(reinterpret_cast<const char*>(encoded.data()),
+                     static_cast<std::size_t>(length));
 }
 
 struct Sha256::State {

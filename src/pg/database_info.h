@@ -1,0 +1,40 @@
+// What the source database is: the facts a backup records in its manifest (SPEC §4) and a
+// restore checks afterwards (SPEC §6), read over libpq in a read-only transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/error.h"
+#include "pg/pg_settings.h"
+
+namespace erp::pg {
+
+struct DatabaseInfo {
+  int server_version_num = 0;        // PQserverVersion(): 150004 for 15.4, 90624 for 9.6.24
+  std::string server_version;        // SHOW server_version: "15.4 (Debian 15.4-1.pgdg120+1)"
+  std::string database;              // current_database()
+  std::string user;                  // current_user
+  std::int64_t table_count = 0;      // ordinary + partitioned tables in user schemas (not
+                                     // pg_catalog, information_schema, pg_toast/pg_temp);
+                                     // partitions are not counted apart from their parent
+  std::int64_t llx_table_count = 0;  // those whose name starts with "llx_" (Dolibarr's prefix;
+                                     // the "_" is literal: "llxfoo" does not count)
+};
+
+// Connects with PQconnectdbParams(settings.conninfo()), runs the queries inside
+// BEGIN TRANSACTION READ ONLY, and disconnects. Blocking; no state is kept. libpq notices
+// are dropped (library code does not log).
+//
+// Errors, all permanent (for a backup job a retry minutes later is the next cron run), with
+// libpq's own text (trailing newlines removed, lines joined) and never the password:
+//   - wrong password / none given: `authentication failed for user "erp" at host:port: ...
+//     (hint: check PGPASSWORD/PGPASSWORD_FILE)`
+//   - unknown role or database: `... (hint: check PGUSER)` / `(hint: check PGDATABASE)`
+//   - anything else while connecting (refused, unreachable, TLS, pg_hba):
+//     `cannot connect to PostgreSQL at host:port: ... (hint: check PGHOST/PGPORT ...)`
+//   - a failing query: `querying database "x" at host:port: ...`
+// Invalid settings → config (PgSettings::validate()).
+Result<DatabaseInfo> inspect_database(const PgSettings& settings);
+
+}  // namespace erp::pg
