@@ -1,0 +1,313 @@
+"""Issue 3: `erp-backup backup` end to end against real PostgreSQL and real S3 servers.
+
+The source database (an ERP-like schema of 340+ llx_ tables) and the documents tree are
+generated once per class; each test runs the real binary with only environment settings,
+then checks the bucket with independent tools: the aws CLI and boto3 through the
+signature-verifying front, pg_restore into a fresh database, the zstd CLI and GNU tar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+
+from docs_fixture import add_special_files, describe_tree, diff_trees, generate_documents_tree  # noqa: E402
+from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
+from erp_fixture import generate_erp_database  # noqa: E402
+from postgres_server import PostgresServer  # noqa: E402
+from s3_servers import S3Front  # noqa: E402
+
+ENV_NAME = "prod"
+PREFIX = f"erp/{ENV_NAME}/"
+
+
+class BackupSpec:
+    backend = "moto"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.workdir = tempfile.mkdtemp(prefix="erp-backup-test-")
+        cls.pg = PostgresServer()
+        cls.pg.__enter__()
+        cls.front = S3Front(backend=cls.backend)
+        cls.front.__enter__()
+        cls.pg.create_database("dolibarr")
+        cls.db_summary = generate_erp_database(cls.pg, "dolibarr", scale="small")
+        cls.docs = os.path.join(cls.workdir, "documents")
+        cls.docs_summary = generate_documents_tree(cls.docs)
+        cls.source_fingerprints = cls.pg.table_fingerprints("dolibarr")
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            assert not cls.front.violations(), "a forbidden header was sent"
+        finally:
+            cls.front.__exit__(None, None, None)
+            cls.pg.__exit__(None, None, None)
+            subprocess.run(["chmod", "-R", "u+rwx", cls.workdir])
+            shutil.rmtree(cls.workdir, ignore_errors=True)
+
+    def setUp(self):
+        self.front.set_faults([])
+        self.clear_bucket()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def secrets(self):
+        return self.front.secrets() + self.pg.secrets()
+
+    def env(self, **extra):
+        settings = {**self.front.env(), **self.pg.env("dolibarr"), "BACKUP_ENV": ENV_NAME,
+                    "DOCUMENTS_DIR": self.docs, "S3_PART_SIZE": "5MiB", "S3_STALL_TIMEOUT": "3s",
+                    "S3_MAX_ATTEMPTS": "3", "PRUNE_AFTER_BACKUP": "false"}
+        settings.update(extra)
+        return clean_env({k: v for k, v in settings.items() if v is not None})
+
+    def backup(self, *args, **extra):
+        return run_erp(["backup", *args], self.env(**extra), self.secrets(), timeout=600)
+
+    def client(self):
+        return self.front.boto3_client()
+
+    def keys(self):
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=self.front.bucket, Prefix=PREFIX)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+    def clear_bucket(self):
+        for key in self.keys():
+            self.client().delete_object(Bucket=self.front.bucket, Key=key)
+
+    def get(self, key) -> bytes:
+        return self.client().get_object(Bucket=self.front.bucket, Key=key)["Body"].read()
+
+    def assert_no_uploads_left(self):
+        if self.backend == "s3rver":
+            return  # s3rver implements no ListMultipartUploads; the tests check objects instead
+        listing = self.client().list_multipart_uploads(Bucket=self.front.bucket, Prefix=PREFIX)
+        self.assertEqual(listing.get("Uploads", []), [], "an upload was left open")
+
+    def assert_nothing_committed(self):
+        keys = self.keys()
+        self.assertFalse([k for k in keys if "/manifests/" in k], f"no manifest expected: {keys}")
+        self.assertNotIn(PREFIX + "last-success.json", keys)
+        self.assert_no_uploads_left()
+
+    def manifest(self):
+        manifests = [k for k in self.keys() if "/manifests/" in k]
+        self.assertEqual(len(manifests), 1, manifests)
+        return json.loads(self.get(manifests[0]))
+
+    # -- the success path ------------------------------------------------------------------------------
+    def test_backup_restores_to_an_identical_database_and_tree(self):
+        result = self.backup()
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        manifest = self.manifest()
+        self.assertEqual(manifest["status"], "complete")
+        self.assertGreaterEqual(manifest["database"]["llx_tables"], 295)
+        self.assertEqual(json.loads(self.get(PREFIX + "last-success.json"))["id"], manifest["id"])
+
+        # The manifest's sizes and hashes match the stored objects.
+        for stream in ("db", "docs"):
+            record = manifest["streams"][stream]
+            body = self.get(record["key"])
+            self.assertEqual(len(body), record["bytes"], stream)
+            self.assertEqual(hashlib.sha256(body).hexdigest(), record["sha256"], stream)
+
+        # The dump, downloaded by an independent client, restores to the same data.
+        dump_key = manifest["streams"]["db"]["key"]
+        downloaded = self.front.aws("s3", "cp", f"s3://{self.front.bucket}/{dump_key}", "-")
+        self.assertEqual(downloaded.returncode, 0, downloaded.stderr)
+        self.assertTrue(downloaded.stdout.startswith(b"PGDMP"))
+        self.pg.create_database("restored")
+        try:
+            restore = subprocess.run(
+                [self.pg.bin("pg_restore"), "--no-owner", "-d", "restored"], input=downloaded.stdout,
+                env=self.pg.client_env("restored"), capture_output=True)
+            self.assertEqual(restore.returncode, 0, restore.stderr.decode(errors="replace")[-3000:])
+            self.assertEqual(self.pg.table_fingerprints("restored"), self.source_fingerprints)
+        finally:
+            self.pg.drop_database("restored")
+
+        # The documents archive, read with the zstd CLI and GNU tar, reproduces the tree.
+        archive = self.get(manifest["streams"]["docs"]["key"])
+        target = tempfile.mkdtemp(dir=self.workdir)
+        extract = subprocess.run(f"zstd -dc | tar -xpf - -C '{target}'", shell=True, input=archive,
+                                 capture_output=True)
+        self.assertEqual(extract.returncode, 0, extract.stderr)
+        differences = diff_trees(describe_tree(self.docs), describe_tree(target))
+        self.assertEqual(differences, [], "\n".join(differences[:20]))
+        docs_record = manifest["streams"]["docs"]
+        # The fixture counts every regular-file name; the tar stores second names as hard links.
+        self.assertEqual(docs_record["files"] + docs_record["hardlinks"], self.docs_summary["files"])
+        self.assertGreater(docs_record["hardlinks"], 0)
+        self.assertEqual(docs_record["symlinks"], self.docs_summary["symlinks"])
+
+    def test_only_db_writes_a_complete_db_only_set(self):
+        result = self.backup("--only", "db")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        manifest = self.manifest()
+        self.assertIn("db", manifest["streams"])
+        self.assertNotIn("docs", manifest["streams"])
+        self.assertFalse([k for k in self.keys() if "/docs/" in k])
+
+
+class BackupOnMoto(BackupSpec, unittest.TestCase):
+    backend = "moto"
+
+    # -- failures: each exits with the documented code and commits nothing for the failed part --------
+    def fake_pg_dump(self, body: str) -> str:
+        """A PG_DUMP wrapper: answers --version like the real one, otherwise runs `body`."""
+        path = os.path.join(self.workdir, f"fake-pg-dump-{time.monotonic_ns()}")
+        real = self.pg.bin("pg_dump")
+        with open(path, "w") as f:
+            f.write(f'#!/bin/sh\nif [ "$1" = "--version" ]; then exec {real} --version; fi\n{body}\n')
+        os.chmod(path, 0o755)
+        return path
+
+    def assert_db_failed_docs_committed(self, result, reason: bytes):
+        self.assertEqual(result.returncode, 3, result.stderr.decode(errors="replace"))
+        self.assertIn(reason, result.stderr)
+        manifest = self.manifest()
+        self.assertEqual(manifest["status"], "incomplete")
+        self.assertEqual(manifest["streams"]["db"]["status"], "failed")
+        self.assertEqual(manifest["streams"]["docs"]["status"], "committed")
+        self.assertFalse([k for k in self.keys() if "/db/" in k], "no dump object may remain")
+        self.assertNotIn(PREFIX + "last-success.json", self.keys())
+        self.assert_no_uploads_left()
+
+    def test_pg_dump_failing_midway_aborts_the_dump(self):
+        real = self.pg.bin("pg_dump")
+        fake = self.fake_pg_dump(f'{real} "$@" | head -c 6000000\necho "simulated failure" >&2\nexit 1')
+        self.assert_db_failed_docs_committed(self.backup(PG_DUMP=fake), b"exited with status 1")
+
+    def test_pg_dump_killed_by_a_signal_aborts_the_dump(self):
+        real = self.pg.bin("pg_dump")
+        fake = self.fake_pg_dump(f'{real} "$@" | head -c 6000000\nkill -9 $$')
+        self.assert_db_failed_docs_committed(self.backup(PG_DUMP=fake), b"signal 9")
+
+    def test_wrong_password_fails_the_db_stream_naming_the_cause(self):
+        result = self.backup(PGPASSWORD="erpTEST-wrong-password")
+        self.assert_db_failed_docs_committed(result, b"authentication failed")
+
+    def test_unreachable_database_fails_the_db_stream(self):
+        from s3_servers import free_port
+        result = self.backup(PGPORT=str(free_port()))
+        self.assert_db_failed_docs_committed(result, b"PostgreSQL")
+
+    def test_unreadable_documents_dir_fails_the_docs_stream(self):
+        result = self.backup(DOCUMENTS_DIR=os.path.join(self.workdir, "no-such-dir"))
+        self.assertEqual(result.returncode, 3, result.stderr.decode(errors="replace"))
+        self.assertIn(b"no-such-dir", result.stderr)
+        manifest = self.manifest()
+        self.assertEqual(manifest["streams"]["docs"]["status"], "failed")
+        self.assertEqual(manifest["streams"]["db"]["status"], "committed")
+        self.assertFalse([k for k in self.keys() if "/docs/" in k])
+        self.assertNotIn(PREFIX + "last-success.json", self.keys())
+        self.assert_no_uploads_left()
+
+    def test_s3_refusing_mid_stream_commits_nothing(self):
+        self.front.set_faults([{"method": "PUT", "query_contains": "partNumber=2", "times": -1, "action": "403"},
+                               {"method": "PUT", "path_contains": "/db/", "times": -1, "action": "403"}])
+        result = self.backup()
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(b"AccessDenied", result.stderr)
+        self.front.set_faults([])
+        self.assert_nothing_committed()
+        self.assertEqual(self.keys(), [])
+
+    def test_sigterm_mid_upload_aborts_everything_and_exits_143(self):
+        real = self.pg.bin("pg_dump")
+        # A dump that streams a few parts and then waits, so the job is mid-upload when stopped.
+        fake = self.fake_pg_dump(f'{{ {real} "$@"; sleep 60; }} | cat')
+        before = self.front.requests()[-1]["seq"] if self.front.requests() else 0
+        tool = subprocess.Popen([BINARY, "backup"], env=self.env(PG_DUMP=fake),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while not any("/db/" in r["target"] and "partNumber=" in r["target"] and r["status"] == 200
+                      for r in self.front.requests(before)):
+            self.assertLess(time.monotonic(), deadline, "the dump never reached S3")
+            self.assertIsNone(tool.poll(), "the job ended before it could be stopped")
+            time.sleep(0.1)  # polling the front's record, bounded by the deadline
+        stopped = time.monotonic()
+        tool.send_signal(signal.SIGTERM)
+        tool.wait(timeout=10)
+        stderr = tool.stderr.read()
+        tool.stderr.close()
+        self.assertLess(time.monotonic() - stopped, 10)
+        self.assertEqual(tool.returncode, 143, stderr.decode(errors="replace"))
+        for secret in self.secrets():
+            self.assertNotIn(secret.encode(), stderr)
+        self.assert_nothing_committed()
+        self.assertFalse([k for k in self.keys() if "/db/" in k])
+
+    def test_an_existing_set_is_never_overwritten(self):
+        result = self.backup("--only", "docs")
+        self.assertEqual(result.returncode, 0)
+        first = self.keys()
+        # The same second again is refused; simulate it by pre-creating the next IDs' objects.
+        now = time.time()
+        for offset in range(0, 5):
+            set_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + offset))
+            self.client().put_object(Bucket=self.front.bucket, Key=f"{PREFIX}db/{set_id}.dump", Body=b"keep me")
+        result = self.backup("--only", "docs")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(b"already has", result.stderr)
+        for offset in range(0, 5):
+            set_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + offset))
+            if f"{PREFIX}db/{set_id}.dump" in self.keys():
+                self.assertEqual(self.get(f"{PREFIX}db/{set_id}.dump"), b"keep me")
+        self.assertTrue(set(first) <= set(self.keys()))
+
+    # -- no staging, secrets, read-only --------------------------------------------------------------
+    def test_no_file_is_opened_for_writing_and_no_secret_reaches_argv(self):
+        trace = os.path.join(self.workdir, "strace.out")
+        env = self.env()
+        result = subprocess.run(["strace", "-f", "-qq", "-s", "4096", "-o", trace,
+                                 "-e", "trace=open,openat,openat2,creat,rename,renameat,renameat2,"
+                                       "mkdir,mkdirat,unlink,unlinkat,execve",
+                                 BINARY, "backup"], env=env, capture_output=True, timeout=600)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace")[-3000:])
+        with open(trace, errors="replace") as f:
+            lines = f.read().splitlines()
+        self.assertTrue(any("execve(" in line and "pg_dump" in line for line in lines), "pg_dump ran under strace")
+        writes = []
+        for line in lines:
+            if any(call in line for call in ("creat(", "rename", "mkdir", "unlink")) and "= -1" not in line:
+                writes.append(line)
+            if ("open" in line and ("O_WRONLY" in line or "O_RDWR" in line or "O_CREAT" in line)
+                    and "= -1" not in line):
+                path = line.split('"')[1] if '"' in line else ""
+                if not (path.startswith("/dev/") or path.startswith("/proc/")):
+                    writes.append(line)
+        self.assertEqual(writes, [], "files written: " + "\n".join(writes[:10]))
+        for line in lines:
+            if "execve(" in line:
+                for secret in self.secrets():
+                    self.assertNotIn(secret, line, "a secret in a child's argv")
+
+    def test_the_manifest_and_logs_hold_no_secret_and_json_logs_are_json(self):
+        result = self.backup(LOG_FORMAT="json")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        for line in result.stderr.decode().splitlines():
+            json.loads(line)
+        manifest_text = self.get([k for k in self.keys() if "/manifests/" in k][0]).decode()
+        for secret in self.secrets():
+            self.assertNotIn(secret, manifest_text)
+
+
+class BackupOnS3rver(BackupSpec, unittest.TestCase):
+    backend = "s3rver"
+
+
+if __name__ == "__main__":
+    unittest.main()
