@@ -47,9 +47,9 @@ using CommandFunction = int (*)(erp::app::Context&, const std::vector<std::strin
 
 const std::map<std::string, CommandFunction, std::less<>>& commands() {
   static const std::map<std::string, CommandFunction, std::less<>> kCommands = {
-      {"put", erp::app::run_put}, {"cat", erp::app::run_cat}, {"ls", erp::app::run_ls},
-      {"rm", erp::app::run_rm},   {"presign", erp::app::run_presign},
-      {"backup", erp::app::run_backup}};
+      {"put", erp::app::run_put},         {"cat", erp::app::run_cat},
+      {"ls", erp::app::run_ls},           {"rm", erp::app::run_rm},
+      {"presign", erp::app::run_presign}, {"backup", erp::app::run_backup}};
   return kCommands;
 }
 
@@ -96,17 +96,16 @@ int main(int argc, char** argv) {
     return std::make_unique<http::CurlTransport>(http::TransportOptions{
         .stall_timeout = s3_config->stall_timeout, .ca_bundle = s3_config->ca_bundle});
   });
-  s3::S3Client client(
-      s3::S3ClientOptions{.endpoint = s3_config->endpoint,
-                          .bucket = s3_config->bucket,
-                          .addressing = s3_config->addressing,
-                          .scope = {.region = s3_config->region},
-                          .payload_signing = s3_config->payload_signing,
-                          .retry = {.max_attempts = s3_config->max_attempts}},
-      s3::Credentials{.access_key_id = s3_config->access_key_id,
-                      .secret_access_key = std::move(s3_config->secret_access_key),
-                      .session_token = std::move(s3_config->session_token)},
-      transports);
+  s3::S3Client client(s3::S3ClientOptions{.endpoint = s3_config->endpoint,
+                                          .bucket = s3_config->bucket,
+                                          .addressing = s3_config->addressing,
+                                          .scope = {.region = s3_config->region},
+                                          .payload_signing = s3_config->payload_signing,
+                                          .retry = {.max_attempts = s3_config->max_attempts}},
+                      s3::Credentials{.access_key_id = s3_config->access_key_id,
+                                      .secret_access_key = std::move(s3_config->secret_access_key),
+                                      .session_token = std::move(s3_config->session_token)},
+                      transports);
 
   app::Context context{log, *s3_config, client, cancellation, environment};
   return command->second(context, args);

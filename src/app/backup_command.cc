@@ -32,9 +32,12 @@ Result<Selection> parse_selection(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--only" && i + 1 < args.size()) {
       const std::string& what = args[++i];
-      if (what == "db") selection.docs = false;
-      else if (what == "docs") selection.db = false;
-      else return make_error(ErrorKind::config, "--only takes db or docs, not '" + what + "'");
+      if (what == "db")
+        selection.docs = false;
+      else if (what == "docs")
+        selection.db = false;
+      else
+        return make_error(ErrorKind::config, "--only takes db or docs, not '" + what + "'");
     } else {
       return make_error(ErrorKind::config, "unknown argument '" + args[i] +
                                                "' (hint: erp-backup backup [--only db|docs])");
@@ -147,13 +150,7 @@ int run_backup(Context& context, const std::vector<std::string>& args) {
                               log,
                               context.cancellation};
   ProgressReporter progress(log, kProgressInterval);
-  std::mutex counters_mutex;
-  auto watch = [&](const std::string& name) {
-    return [&, name](const CountingStage& counter) {
-      std::lock_guard lock(counters_mutex);
-      progress.watch(name, counter);
-    };
-  };
+  progress.start();
 
   // The streams run concurrently, one thread each (they share the buffer budget).
   std::optional<DbStreamResult> db;
@@ -161,14 +158,13 @@ int run_backup(Context& context, const std::vector<std::string>& args) {
   {
     std::jthread db_thread;
     if (selection->db && !db_preflight_error) {
-      db_thread = std::jthread([&] { db = run_db_stream(env, layout.db_key(id), watch("db")); });
+      db_thread = std::jthread([&] { db = run_db_stream(env, layout.db_key(id), progress); });
     }
     std::jthread docs_thread;
     if (selection->docs) {
       docs_thread =
-          std::jthread([&] { docs = run_docs_stream(env, layout.docs_key(id), watch("docs")); });
+          std::jthread([&] { docs = run_docs_stream(env, layout.docs_key(id), progress); });
     }
-    progress.start();
   }  // both joined here
   if (db_preflight_error) {
     db = DbStreamResult{};
@@ -253,11 +249,12 @@ int run_backup(Context& context, const std::vector<std::string>& args) {
     log.error("updating last-success.json failed", {{"error", written.error().message}});
     return 1;
   }
-  log.info("backup complete", {{"id", id},
-                               {"manifest", layout.manifest_key(id)},
-                               {"seconds", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                              std::chrono::system_clock::now() - started)
-                                                              .count())}});
+  log.info("backup complete",
+           {{"id", id},
+            {"manifest", layout.manifest_key(id)},
+            {"seconds", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now() - started)
+                                           .count())}});
   if (config->prune_after_backup) {
     log.info("prune after backup: not available yet in this version (issue 4)");
   }

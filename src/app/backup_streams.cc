@@ -21,8 +21,7 @@ catalog::StreamRecord failed_record(const std::string& key, const std::string& c
 // Commits the chain whose head is `head` and whose tail is `sink`, or aborts it when
 // `produced` failed; fills the record from what the tap and the sink saw.
 std::optional<Error> commit_or_abort(Result<void> produced, ByteSink& head,
-                                     const codec::Sha256Tap& tap,
-                                     const upload::MultipartSink& sink,
+                                     const codec::Sha256Tap& tap, const upload::MultipartSink& sink,
                                      catalog::StreamRecord& record) {
   if (produced) produced = head.finish();
   if (!produced) {
@@ -42,12 +41,12 @@ std::optional<Error> commit_or_abort(Result<void> produced, ByteSink& head,
 }  // namespace
 
 DbStreamResult run_db_stream(const StreamEnvironment& env, const std::string& key,
-                             const std::function<void(const CountingStage&)>& counter_ready) {
+                             ProgressReporter& progress) {
   DbStreamResult result;
   upload::MultipartSink sink(env.store, env.pool, key, env.sink_options);
   codec::Sha256Tap tap(sink);
   CountingStage counter(tap);
-  counter_ready(counter);
+  const auto watch = progress.watch("db", counter);
 
   pg::PgDumpOptions options;
   options.settings = env.config.pg.clone();
@@ -56,7 +55,9 @@ DbStreamResult run_db_stream(const StreamEnvironment& env, const std::string& ke
   Logger& log = env.log;
   auto dump = pg::run_pg_dump(
       options, counter,
-      [&log](std::string_view line) { log.warn("pg_dump", {{"stderr", std::string(line)}}); },
+      [&log](std::string_view line) {
+        log.warn("pg_dump", {{"stderr", std::string(line)}});
+      },
       env.cancellation);
 
   result.record.key = key;
@@ -74,7 +75,7 @@ DbStreamResult run_db_stream(const StreamEnvironment& env, const std::string& ke
 }
 
 DocsStreamResult run_docs_stream(const StreamEnvironment& env, const std::string& key,
-                                 const std::function<void(const CountingStage&)>& counter_ready) {
+                                 ProgressReporter& progress) {
   DocsStreamResult result;
   upload::MultipartSink sink(env.store, env.pool, key, env.sink_options);
   codec::Sha256Tap tap(sink);
@@ -88,7 +89,7 @@ DocsStreamResult run_docs_stream(const StreamEnvironment& env, const std::string
     return result;
   }
   CountingStage counter(**zstd);
-  counter_ready(counter);
+  const auto watch = progress.watch("docs", counter);
 
   archive::TarOptions options;
   options.on_error = env.config.docs_on_error == config::DocsOnError::skip ? archive::OnError::skip

@@ -44,10 +44,10 @@ struct DocsStreamResult {
   std::optional<Error> error;
 };
 
-// `counter_ready` is called with the stream's byte counter before data flows (for progress).
+// Each stream reports its bytes to `progress` (borrowed) while it runs.
 DbStreamResult run_db_stream(const StreamEnvironment& env, const std::string& key,
-                             const std::function<void(const CountingStage&)>& counter_ready);
+                             ProgressReporter& progress);
 DocsStreamResult run_docs_stream(const StreamEnvironment& env, const std::string& key,
-                                 const std::function<void(const CountingStage&)>& counter_ready);
+                                 ProgressReporter& progress);
 
 }  // namespace erp::app

@@ -14,8 +14,9 @@ int run_cat(Context& context, const std::vector<std::string>& args) {
   FdSink stdout_sink(STDOUT_FILENO);
   auto result = context.s3.get_object(key, stdout_sink, std::nullopt);
   if (!result) {
-    context.log.error("cat failed", {{"bucket", context.s3.bucket()}, {"key", key},
-                                     {"error", result.error().message}});
+    context.log.error(
+        "cat failed",
+        {{"bucket", context.s3.bucket()}, {"key", key}, {"error", result.error().message}});
     return exit_code_for(result.error(), context.cancellation);
   }
   return 0;

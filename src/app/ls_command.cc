@@ -15,8 +15,9 @@ int run_ls(Context& context, const std::vector<std::string>& args) {
   do {
     auto page = context.s3.list_objects_v2(prefix, token, "", 0);
     if (!page) {
-      context.log.error("ls failed", {{"bucket", context.s3.bucket()}, {"prefix", prefix},
-                                      {"error", page.error().message}});
+      context.log.error(
+          "ls failed",
+          {{"bucket", context.s3.bucket()}, {"prefix", prefix}, {"error", page.error().message}});
       return exit_code_for(page.error(), context.cancellation);
     }
     for (const auto& object : page->objects) {

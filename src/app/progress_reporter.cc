@@ -24,11 +24,20 @@ ProgressReporter::~ProgressReporter() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ProgressReporter::watch(std::string name, const CountingStage& counter) {
+ProgressReporter::Watch ProgressReporter::watch(std::string name, const CountingStage& counter) {
+  std::lock_guard lock(mutex_);
   watched_.push_back({std::move(name), &counter});
+  return Watch(*this, counter);
 }
 
-void ProgressReporter::start() { thread_ = std::thread([this] { run(); }); }
+void ProgressReporter::unwatch(const CountingStage& counter) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(watched_, [&](const Watched& watched) { return watched.counter == &counter; });
+}
+
+void ProgressReporter::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void ProgressReporter::run() {
   std::unique_lock lock(mutex_);

@@ -34,8 +34,8 @@ class CountingStage final : public ByteSink {
   std::atomic<std::uint64_t> bytes_{0};
 };
 
-// Logs "progress stream=NAME bytes=N rate=X" for each registered counter every
-// `interval` until destroyed. Counters are borrowed and must outlive the reporter.
+// Logs "progress stream=NAME bytes=N rate=X" for each watched counter every `interval`
+// until destroyed. Thread-safe: streams start and stop being watched from their own threads.
 class ProgressReporter {
  public:
   ProgressReporter(Logger& log, std::chrono::milliseconds interval);
@@ -43,12 +43,25 @@ class ProgressReporter {
   ProgressReporter(const ProgressReporter&) = delete;
   ProgressReporter& operator=(const ProgressReporter&) = delete;
 
-  // Call before the streams start.
-  void watch(std::string name, const CountingStage& counter);
+  // While the returned Watch lives, `counter` (borrowed for that long) is reported.
+  class Watch {
+   public:
+    Watch(ProgressReporter& reporter, const CountingStage& counter)
+        : reporter_(reporter), counter_(counter) {}
+    ~Watch() { reporter_.unwatch(counter_); }
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+   private:
+    ProgressReporter& reporter_;
+    const CountingStage& counter_;
+  };
+  [[nodiscard]] Watch watch(std::string name, const CountingStage& counter);
   void start();
 
  private:
   void run();
+  void unwatch(const CountingStage& counter);
   struct Watched {
     std::string name;
     const CountingStage* counter;

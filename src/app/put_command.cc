@@ -33,13 +33,14 @@ int run_put(Context& context, const std::vector<std::string>& args) {
 
   auto fail = [&](const Error& error) {
     sink.abort();
-    context.log.error("put failed", {{"bucket", context.s3.bucket()}, {"key", key},
+    context.log.error("put failed", {{"bucket", context.s3.bucket()},
+                                     {"key", key},
                                      {"bytes", std::to_string(sink.stats().bytes)},
                                      {"error", error.message}});
     if (sink.stats().abort_error) {
-      context.log.error("abort of the multipart upload failed; it may linger",
-                        {{"upload_id", sink.stats().upload_id},
-                         {"error", sink.stats().abort_error->message}});
+      context.log.error(
+          "abort of the multipart upload failed; it may linger",
+          {{"upload_id", sink.stats().upload_id}, {"error", sink.stats().abort_error->message}});
     }
     return exit_code_for(error, context.cancellation);
   };
@@ -57,11 +58,13 @@ int run_put(Context& context, const std::vector<std::string>& args) {
   if (auto finished = sink.finish(); !finished) return fail(finished.error());
 
   const auto& stats = sink.stats();
-  context.log.info("put done", {{"bucket", context.s3.bucket()}, {"key", key},
-                                {"bytes", std::to_string(stats.bytes)},
-                                {"parts", std::to_string(stats.parts)},
-                                {"etag", stats.etag},
-                                {"rate", format_rate(stats.bytes, std::chrono::steady_clock::now() - started)}});
+  context.log.info(
+      "put done", {{"bucket", context.s3.bucket()},
+                   {"key", key},
+                   {"bytes", std::to_string(stats.bytes)},
+                   {"parts", std::to_string(stats.parts)},
+                   {"etag", stats.etag},
+                   {"rate", format_rate(stats.bytes, std::chrono::steady_clock::now() - started)}});
   return 0;
 }
 

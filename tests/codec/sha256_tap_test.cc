@@ -25,7 +25,7 @@ std::span<const char> span_of(const std::string& data) {
   return {data.data(), data.size()};
 }
 
-TEST_CASE("Sha256Tap: the tap's hash and count equal sha256_hex of everything written, in any pieces") {
+TEST_CASE("Sha256Tap: hash and count equal sha256_hex of everything written, in any pieces") {
   struct Case {
     const char* name;
     std::string data;
@@ -59,7 +59,7 @@ TEST_CASE("Sha256Tap: the tap's hash and count equal sha256_hex of everything wr
   CHECK(tap.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST_CASE("Sha256Tap: finish is forwarded exactly once, and abort after a successful finish does nothing") {
+TEST_CASE("Sha256Tap: finish is forwarded exactly once; abort after a finish does nothing") {
   MemorySink next;
   Sha256Tap tap(next);
   REQUIRE(tap.write(span_of(std::string("data"))));
@@ -89,7 +89,7 @@ TEST_CASE("Sha256Tap: abort is forwarded exactly once and closes the tap") {
   CHECK(next.finish_calls() == 0);
 }
 
-TEST_CASE("Sha256Tap: a failing next write is returned unchanged and not counted; abort then reaches next") {
+TEST_CASE("Sha256Tap: a failing next write is returned unchanged and not counted") {
   MemorySink next;
   next.fail_on_write(2, Error{ErrorKind::transient, "part 3 failed", "SlowDown"});
   Sha256Tap tap(next);

@@ -228,7 +228,7 @@ TEST_CASE("ZstdSink output is a standard frame: the zstd CLI decompresses it") {
   }
 }
 
-TEST_CASE("zstd: a failing next sink: the error comes back unchanged, abort and finish reach it once") {
+TEST_CASE("zstd: a failing next sink's error comes back unchanged; abort reaches it once") {
   MemorySink out;
   out.fail_on_write(1, Error{ErrorKind::transient, "part 1 failed"});
   auto sink = ZstdSink::create(out, {.level = 3, .workers = 0});
@@ -246,7 +246,7 @@ TEST_CASE("zstd: a failing next sink: the error comes back unchanged, abort and 
   CHECK(out.abort_calls() == 1);
 }
 
-TEST_CASE("zstd: finish is forwarded once; abort after success does nothing; abort alone reaches next") {
+TEST_CASE("zstd: finish and abort are forwarded exactly once, abort not after a finish") {
   MemorySink out;
   auto sink = ZstdSink::create(out, {.level = 3, .workers = 2});
   REQUIRE(sink);
