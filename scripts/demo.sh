@@ -3,9 +3,8 @@
 # (s3rver behind the signature-verifying test front, on a free loopback port) and
 # shows what it does. Installs what is missing and builds first. Leaves nothing behind.
 #
-# Today it demonstrates the S3 core (issue 2): streaming put from a pipe, ls, cat with a
-# checksum comparison, presign, rm. The backup/list/verify/restore walk-through over a
-# throwaway PostgreSQL joins it with the `backup` command (issue 3).
+# A throwaway PostgreSQL and S3 server, a sample ERP database and documents tree, then
+# backup, ls, the manifest, and a restore check (verify and restore commands are not yet built).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/install-test-deps.sh" >/dev/null
