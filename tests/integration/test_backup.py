@@ -195,6 +195,20 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         fake = self.fake_pg_dump(f'{real} "$@" | head -c 6000000\nkill -9 $$')
         self.assert_db_failed_docs_committed(self.backup(PG_DUMP=fake), b"signal 9")
 
+    def test_a_dump_without_the_custom_format_signature_is_a_failure(self):
+        fake = self.fake_pg_dump('head -c 7000000 /dev/zero')
+        self.assert_db_failed_docs_committed(self.backup(PG_DUMP=fake), b"PGDMP")
+
+    def test_a_pg_dump_older_than_the_server_is_refused_before_anything_starts(self):
+        path = os.path.join(self.workdir, "old-pg-dump")
+        with open(path, "w") as f:
+            f.write('#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n')
+        os.chmod(path, 0o755)
+        result = self.backup(PG_DUMP=path)
+        self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))
+        self.assertIn(b"pg_dump 9 is older than the PostgreSQL server", result.stderr)
+        self.assertEqual(self.keys(), [], "nothing may be touched")
+
     def test_wrong_password_fails_the_db_stream_naming_the_cause(self):
         result = self.backup(PGPASSWORD="erpTEST-wrong-password")
         self.assert_db_failed_docs_committed(result, b"authentication failed")
