@@ -80,9 +80,7 @@ DocsStreamResult run_docs_stream(const StreamEnvironment& env, const std::string
   upload::MultipartSink sink(env.store, env.pool, key, env.sink_options);
   codec::Sha256Tap tap(sink);
   auto zstd = codec::ZstdSink::create(
-      tap, {.level = env.config.zstd_level,
-            .workers = env.config.zstd_threads == 0 ? codec::kZstdHardwareThreads
-                                                    : env.config.zstd_threads});
+      tap, {.level = env.config.zstd_level, .workers = env.config.zstd_threads});
   if (!zstd) {
     result.error = zstd.error();
     result.record = failed_record(key, "zstd", zstd.error());

@@ -143,16 +143,10 @@ std::string change_between(const struct stat& before, const struct stat& after) 
   return what;
 }
 
-struct ArchiveCloser {
-  void operator()(struct archive* archive) const {
-    // A closed archive is left in a state where free() writes nothing more; an unclosed one is
-    // failed first so that free() does not append end-of-archive blocks after an error (which
-    // would make an incomplete archive look complete).
-    archive_write_fail(archive);
-    archive_write_free(archive);
-  }
+struct ArchiveFree {
+  void operator()(struct archive* archive) const { archive_write_free(archive); }
 };
-using ArchivePtr = std::unique_ptr<struct archive, ArchiveCloser>;
+using ArchivePtr = std::unique_ptr<struct archive, ArchiveFree>;
 
 struct EntryFree {
   void operator()(archive_entry* entry) const { archive_entry_free(entry); }
@@ -169,6 +163,12 @@ class TarWriter {
         options_(options),
         cancellation_(cancellation),
         buffer_(std::max(options.read_chunk_size, kMinChunk)) {}
+
+  // Closes an archive that run() did not close (after an error) with the output cut off, so
+  // that libarchive frees its buffers without writing anything more.
+  ~TarWriter();
+  TarWriter(const TarWriter&) = delete;
+  TarWriter& operator=(const TarWriter&) = delete;
 
   Result<TarStats> run();
 
@@ -218,17 +218,30 @@ class TarWriter {
   ArchivePtr archive_;
   EntryPtr entry_{archive_entry_new()};
   std::optional<Error> out_error_;  // the sink's first error; nothing is written after it
+  bool discard_output_ = false;     // set when closing after an error: nothing more reaches out_
   std::map<std::pair<dev_t, ino_t>, PendingLink> links_;
   std::unordered_map<uid_t, std::string> users_;
   std::unordered_map<gid_t, std::string> groups_;
   TarStats stats_;
 };
 
+TarWriter::~TarWriter() {
+  if (archive_ == nullptr) return;
+  // After an error the archive is still open (or in libarchive's fatal state). It must not get
+  // its end-of-archive blocks — an incomplete archive must not look complete — yet it must be
+  // closed: libarchive 3.6 frees its output buffer only in close, so archive_write_fail() +
+  // free() would leak it. With discard_output_ every write fails without reaching out_, so
+  // close() stops at its first write and releases everything. After a successful close this
+  // is a no-op.
+  discard_output_ = true;
+  archive_write_close(archive_.get());
+}
+
 la_ssize_t TarWriter::write_callback(struct archive* archive, void* client, const void* data,
                                      size_t size) {
   auto* self = static_cast<TarWriter*>(client);
-  if (self->out_error_) {
-    archive_set_error(archive, EIO, "output stream failed earlier");
+  if (self->out_error_ || self->discard_output_) {
+    archive_set_error(archive, EIO, "output stream closed after an error");
     return -1;
   }
   auto written = self->out_.write(std::span<const char>(static_cast<const char*>(data), size));

@@ -70,7 +70,7 @@ Result<BackupConfig> load_backup_config(const Environment& env) {
   if (auto threads = env.get("DOCS_ZSTD_THREADS");
       threads && !parse_int(*threads, 0, 64, config.zstd_threads)) {
     problems.add("malformed DOCS_ZSTD_THREADS '" + *threads +
-                 "' (hint: 0 = one per CPU, up to 64)");
+                 "' (hint: extra zstd workers, 0 = none, up to 64)");
   }
   if (auto program = env.get("PG_DUMP")) config.pg_dump = *program;
   for (const pg::PgKeywordVariable& variable : pg::pg_environment_variables()) {
