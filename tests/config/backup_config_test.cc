@@ -1,0 +1,80 @@
+#include "config/backup_config.h"
+
+#include <doctest/doctest.h>
+
+using erp::config::BackupConfig;
+using erp::config::DocsOnError;
+using erp::config::MapEnvironment;
+
+namespace {
+
+erp::Result<BackupConfig> load(std::map<std::string, std::string, std::less<>> values) {
+  return erp::config::load_backup_config(MapEnvironment(std::move(values)));
+}
+
+}  // namespace
+
+TEST_CASE("backup settings default as SPEC §3 says") {
+  const auto config = load({{"BACKUP_ENV", "prod"}});
+  REQUIRE(config.has_value());
+  CHECK(config->prefix == "erp");
+  CHECK(config->env == "prod");
+  CHECK(config->documents_dir == "/var/www/documents");
+  CHECK(config->docs_on_error == DocsOnError::fail);
+  CHECK(config->zstd_level == 3);
+  CHECK(config->zstd_threads == 0);
+  CHECK(config->pg_dump == "pg_dump");
+  CHECK(config->prune_after_backup);
+  CHECK(config->pg.params.empty());
+  CHECK(config->pg.password.empty());
+}
+
+TEST_CASE("PG* variables become libpq keywords and the password a Secret") {
+  const auto config = load({{"BACKUP_ENV", "prod"},
+                            {"PGHOST", "db.internal"},
+                            {"PGPORT", "6432"},
+                            {"PGDATABASE", "dolibarr"},
+                            {"PGUSER", "backup"},
+                            {"PGSSLMODE", "verify-full"},
+                            {"PGOPTIONS", "-c statement_timeout=0"},
+                            {"PGPASSWORD", "erpTEST-pg-secret"},
+                            {"PATH", "/usr/bin"},
+                            {"AWS_SECRET_ACCESS_KEY", "must-not-reach-children"}});
+  REQUIRE(config.has_value());
+  CHECK(config->pg.params.at("host") == "db.internal");
+  CHECK(config->pg.params.at("port") == "6432");
+  CHECK(config->pg.params.at("dbname") == "dolibarr");
+  CHECK(config->pg.params.at("user") == "backup");
+  CHECK(config->pg.params.at("sslmode") == "verify-full");
+  CHECK(config->pg.params.at("options") == "-c statement_timeout=0");
+  CHECK_FALSE(config->pg.params.contains("password"));
+  CHECK(config->pg.password.reveal() == "erpTEST-pg-secret");
+  CHECK(config->child_environment.at("PATH") == "/usr/bin");
+  CHECK_FALSE(config->child_environment.contains("AWS_SECRET_ACCESS_KEY"));
+}
+
+TEST_CASE("every malformed backup setting is named with a hint, at once") {
+  const auto config = load({{"BACKUP_ENV", "Prod_1"},
+                            {"S3_PREFIX", "/erp/"},
+                            {"DOCS_ON_ERROR", "ignore"},
+                            {"DOCS_ZSTD_LEVEL", "30"},
+                            {"DOCS_ZSTD_THREADS", "-1"},
+                            {"PRUNE_AFTER_BACKUP", "yes"},
+                            {"PGPASSWORD", "erpTEST-pg-secret"}});
+  REQUIRE_FALSE(config.has_value());
+  CHECK(config.error().kind == erp::ErrorKind::config);
+  const std::string& message = config.error().message;
+  for (const char* name : {"BACKUP_ENV", "S3_PREFIX", "DOCS_ON_ERROR", "DOCS_ZSTD_LEVEL",
+                           "DOCS_ZSTD_THREADS", "PRUNE_AFTER_BACKUP"}) {
+    CAPTURE(name);
+    CHECK(message.find(name) != std::string::npos);
+  }
+  CHECK(message.find("(hint:") != std::string::npos);
+  CHECK(message.find("erpTEST-pg-secret") == std::string::npos);
+}
+
+TEST_CASE("BACKUP_ENV is required") {
+  const auto config = load({});
+  REQUIRE_FALSE(config.has_value());
+  CHECK(config.error().message.find("missing BACKUP_ENV (hint:") != std::string::npos);
+}
