@@ -8,6 +8,7 @@
 
 #include "app/backup_command.h"
 #include "app/object_commands.h"
+#include "app/retention_commands.h"
 #include "config/log_config.h"
 #include "config/s3_config.h"
 #include "core/cancellation.h"
@@ -23,7 +24,15 @@ usage: erp-backup COMMAND [ARGS]
 
 backup:
   backup [--only db|docs]       stream pg_dump and the documents tree into a new backup set,
-                                manifest last (BACKUP_ENV, S3_PREFIX, PG*, DOCUMENTS_DIR)
+                                manifest last (BACKUP_ENV, S3_PREFIX, PG*, DOCUMENTS_DIR),
+                                then prunes (PRUNE_AFTER_BACKUP, default true)
+
+retention:
+  prune [--dry-run] [--as-of YYYY-MM-DD] [--json]
+                                apply the retention plan (RETENTION_DAILY_DAYS,
+                                RETENTION_MONTHLY_MONTHS, RETENTION_YEARLY_YEARS,
+                                RETENTION_MIN_KEEP): delete expired sets, manifest last
+  list [--json]                 backup sets, newest first, with sizes and the tier keeping each
 
 object commands (operator primitives):
   put KEY                       stream stdin into object KEY (multipart when large)
@@ -49,7 +58,8 @@ const std::map<std::string, CommandFunction, std::less<>>& commands() {
   static const std::map<std::string, CommandFunction, std::less<>> kCommands = {
       {"put", erp::app::run_put},         {"cat", erp::app::run_cat},
       {"ls", erp::app::run_ls},           {"rm", erp::app::run_rm},
-      {"presign", erp::app::run_presign}, {"backup", erp::app::run_backup}};
+      {"presign", erp::app::run_presign}, {"backup", erp::app::run_backup},
+      {"prune", erp::app::run_prune},     {"list", erp::app::run_list}};
   return kCommands;
 }
 

@@ -10,9 +10,11 @@
 #include "app/backup_streams.h"
 #include "app/object_commands.h"
 #include "app/progress_reporter.h"
+#include "app/prune.h"
 #include "catalog/key_layout.h"
 #include "catalog/manifest.h"
 #include "config/backup_config.h"
+#include "config/retention_config.h"
 #include "pg/database_info.h"
 #include "pg/pg_dump.h"
 #include "retention/backup_id.h"
@@ -94,6 +96,12 @@ int run_backup(Context& context, const std::vector<std::string>& args) {
   auto config = config::load_backup_config(context.environment);
   if (!config) {
     log.error(config.error().message);
+    return 2;
+  }
+  // Checked before anything starts, although only used after a successful backup.
+  auto policy = config::load_retention_config(context.environment);
+  if (config->prune_after_backup && !policy) {
+    log.error(policy.error().message);
     return 2;
   }
 
@@ -256,7 +264,19 @@ int run_backup(Context& context, const std::vector<std::string>& args) {
                                            std::chrono::system_clock::now() - started)
                                            .count())}});
   if (config->prune_after_backup) {
-    log.info("prune after backup: not available yet in this version (issue 4)");
+    // Reached only when every stream committed: the new set is the newest complete set,
+    // which the plan never deletes.
+    auto pruned = prune(context.s3, layout, *policy, utc_today(), /*dry_run=*/false,
+                        retention::OwnBackup::succeeded);
+    if (!pruned) {
+      log.error("prune after backup failed", {{"id", id}, {"error", pruned.error().message}});
+      return 1;
+    }
+    log.info("prune after backup done",
+             {{"kept", std::to_string(pruned->sets_kept)},
+              {"deleted_sets", std::to_string(pruned->sets_deleted)},
+              {"objects_deleted", std::to_string(pruned->objects_deleted)},
+              {"foreign", std::to_string(pruned->catalog.foreign.size())}});
   }
   return 0;
 }

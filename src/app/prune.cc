@@ -1,0 +1,84 @@
+#include "app/prune.h"
+
+namespace erp::app {
+namespace {
+
+Result<std::size_t> delete_keys(s3::ObjectStore& store, const std::vector<std::string>& keys) {
+  if (keys.empty()) return std::size_t{0};
+  auto refused = store.delete_objects(keys);
+  if (!refused) return std::unexpected(refused.error());
+  if (!refused->empty()) {
+    std::string message =
+        "the store refused to delete " + std::to_string(refused->size()) + " object(s):";
+    for (const s3::DeleteFailure& failure : *refused) {
+      message += " " + failure.key + " (" + failure.code + ": " + failure.message + ")";
+    }
+    return make_error(ErrorKind::permanent, message, refused->front().code);
+  }
+  return keys.size();
+}
+
+}  // namespace
+
+std::chrono::year_month_day utc_today() {
+  return std::chrono::year_month_day{
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+}
+
+Result<PruneSummary> plan_prune(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                                const retention::RetentionPolicy& policy,
+                                std::chrono::year_month_day today,
+                                retention::OwnBackup own_backup) {
+  if (auto valid = retention::validate_policy(policy); !valid) {
+    return std::unexpected(valid.error());
+  }
+  auto catalog = catalog::load_catalog(store, layout);
+  if (!catalog) return std::unexpected(catalog.error());
+  const auto sets = catalog::backup_sets(*catalog);
+  auto plan = retention::plan_retention(sets, policy, today, own_backup);
+  if (!plan) return std::unexpected(plan.error());
+  PruneSummary summary{std::move(*catalog), std::move(*plan)};
+  for (const retention::Decision& decision : summary.plan.decisions) {
+    if (decision.keep())
+      ++summary.sets_kept;
+    else
+      ++summary.sets_deleted;
+  }
+  return summary;
+}
+
+Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary) {
+  std::vector<std::string> data;
+  std::vector<std::string> manifests;
+  for (std::size_t i = 0; i < summary.catalog.sets.size(); ++i) {
+    if (summary.plan.decisions[i].keep()) continue;
+    for (const catalog::CatalogObject& object : summary.catalog.sets[i].objects) {
+      (object.kind == catalog::ObjectKind::manifest ? manifests : data).push_back(object.key);
+    }
+  }
+  // Data first: if this fails, no manifest has been touched and every half-deleted set
+  // still has its manifest naming a missing object, i.e. it is visibly incomplete.
+  auto deleted = delete_keys(store, data);
+  if (!deleted) return std::unexpected(deleted.error().with_context("deleting expired sets"));
+  summary.objects_deleted += *deleted;
+  deleted = delete_keys(store, manifests);
+  if (!deleted) {
+    return std::unexpected(deleted.error().with_context("deleting manifests of expired sets"));
+  }
+  summary.objects_deleted += *deleted;
+  return {};
+}
+
+Result<PruneSummary> prune(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                           const retention::RetentionPolicy& policy,
+                           std::chrono::year_month_day today, bool dry_run,
+                           retention::OwnBackup own_backup) {
+  auto summary = plan_prune(store, layout, policy, today, own_backup);
+  if (!summary) return summary;
+  summary->dry_run = dry_run;
+  if (dry_run) return summary;
+  if (auto done = execute_prune(store, *summary); !done) return std::unexpected(done.error());
+  return summary;
+}
+
+}  // namespace erp::app

@@ -1,0 +1,52 @@
+// Pruning (SPEC §5, issue 4): catalog → retention plan → deletion of the sets the plan
+// does not keep. Used by `erp-backup prune` and by `backup` after a successful run.
+//
+// Deletion order: the data objects of every deleted set first, then their manifests, so
+// an interrupted prune leaves sets that are complete or visibly incomplete (the catalog
+// checks the manifest's streams against the listing), and the next prune converges.
+// Foreign objects and last-success.json are never deleted.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "catalog/key_layout.h"
+#include "core/error.h"
+#include "retention/retention_plan.h"
+#include "s3/object_store.h"
+
+namespace erp::app {
+
+struct PruneSummary {
+  catalog::Catalog catalog;
+  retention::RetentionPlan plan;  // plan.decisions[i] is for catalog.sets[i]
+  bool dry_run = false;
+  std::size_t sets_kept = 0;
+  std::size_t sets_deleted = 0;     // planned for deletion (deleted unless dry_run)
+  std::size_t objects_deleted = 0;  // actually deleted
+};
+
+// Loads the catalog and the plan; deletes nothing.
+Result<PruneSummary> plan_prune(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                                const retention::RetentionPolicy& policy,
+                                std::chrono::year_month_day today, retention::OwnBackup own_backup);
+
+// Deletes the objects of every set `summary.plan` does not keep (data objects first,
+// manifests last) and counts them in summary.objects_deleted.
+Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary);
+
+// plan_prune, then (unless dry_run) execute_prune: deletes every object of each set the plan does
+// not keep. Errors: config for a policy that keeps nothing; the store's errors; permanent naming
+// the keys the store refused to delete.
+Result<PruneSummary> prune(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                           const retention::RetentionPolicy& policy,
+                           std::chrono::year_month_day today, bool dry_run,
+                           retention::OwnBackup own_backup);
+
+// The UTC date now.
+std::chrono::year_month_day utc_today();
+
+}  // namespace erp::app

@@ -1,0 +1,178 @@
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "app/object_commands.h"
+#include "app/prune.h"
+#include "app/retention_commands.h"
+#include "config/backup_config.h"
+#include "config/retention_config.h"
+
+namespace erp::app {
+namespace {
+
+struct PruneArgs {
+  bool dry_run = false;
+  bool json = false;
+  std::optional<std::chrono::year_month_day> as_of;
+};
+
+std::optional<std::chrono::year_month_day> parse_date(const std::string& text) {
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  char tail = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
+      std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{m},
+                                         std::chrono::day{d}};
+  if (!date.ok()) return std::nullopt;
+  return date;
+}
+
+Result<PruneArgs> parse_args(const std::vector<std::string>& args) {
+  PruneArgs parsed;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--dry-run") {
+      parsed.dry_run = true;
+    } else if (args[i] == "--json") {
+      parsed.json = true;
+    } else if (args[i] == "--as-of" && i + 1 < args.size()) {
+      parsed.as_of = parse_date(args[++i]);
+      if (!parsed.as_of) {
+        return make_error(ErrorKind::config,
+                          "--as-of takes a date YYYY-MM-DD, not '" + args[i] + "'");
+      }
+    } else {
+      return make_error(ErrorKind::config,
+                        "unknown argument '" + args[i] +
+                            "' (hint: erp-backup prune [--dry-run] [--as-of YYYY-MM-DD] [--json])");
+    }
+  }
+  return parsed;
+}
+
+std::string date_text(std::chrono::year_month_day date) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
+}
+
+void print_text(const PruneSummary& summary, std::chrono::year_month_day today) {
+  std::cout << "retention plan as of " << date_text(today)
+            << (summary.dry_run ? " (dry run: nothing is deleted)" : "") << '\n';
+  for (std::size_t i = summary.catalog.sets.size(); i-- > 0;) {
+    const catalog::CatalogSet& set = summary.catalog.sets[i];
+    const retention::Decision& decision = summary.plan.decisions[i];
+    std::cout << set.id << '\t' << (decision.keep() ? "keep" : "delete") << '\t'
+              << retention::to_string(decision.reason);
+    if (!set.complete) std::cout << "\t(" << set.problem << ')';
+    std::cout << '\n';
+  }
+  for (const s3::ObjectInfo& object : summary.catalog.foreign) {
+    std::cout << object.key << "\tforeign (never deleted)\n";
+  }
+}
+
+void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
+                const retention::RetentionPolicy& policy, std::optional<std::string> error) {
+  nlohmann::ordered_json doc;
+  doc["as_of"] = date_text(today);
+  doc["dry_run"] = summary.dry_run;
+  doc["policy"] = {{"daily_days", policy.daily_days},
+                   {"monthly_months", policy.monthly_months},
+                   {"yearly_years", policy.yearly_years},
+                   {"min_keep", policy.min_keep}};
+  auto sets = nlohmann::ordered_json::array();
+  for (std::size_t i = summary.catalog.sets.size(); i-- > 0;) {
+    const catalog::CatalogSet& set = summary.catalog.sets[i];
+    const retention::Decision& decision = summary.plan.decisions[i];
+    nlohmann::ordered_json entry;
+    entry["id"] = set.id;
+    entry["action"] = decision.keep() ? "keep" : "delete";
+    entry["reason"] = retention::to_string(decision.reason);
+    entry["complete"] = set.complete;
+    if (!set.complete) entry["problem"] = set.problem;
+    auto keys = nlohmann::ordered_json::array();
+    for (const auto& object : set.objects) keys.push_back(object.key);
+    entry["objects"] = std::move(keys);
+    sets.push_back(std::move(entry));
+  }
+  doc["sets"] = std::move(sets);
+  auto foreign = nlohmann::ordered_json::array();
+  for (const s3::ObjectInfo& object : summary.catalog.foreign) foreign.push_back(object.key);
+  doc["foreign"] = std::move(foreign);
+  doc["kept"] = summary.sets_kept;
+  doc["deleted_sets"] = summary.dry_run ? 0 : summary.sets_deleted;
+  doc["planned_deletions"] = summary.sets_deleted;
+  doc["objects_deleted"] = summary.objects_deleted;
+  doc["error"] = error ? nlohmann::ordered_json(*error) : nlohmann::ordered_json(nullptr);
+  std::cout << doc.dump(2) << '\n';
+}
+
+}  // namespace
+
+int run_prune(Context& context, const std::vector<std::string>& args) {
+  Logger& log = context.log;
+  auto parsed = parse_args(args);
+  if (!parsed) {
+    log.error(parsed.error().message);
+    return 2;
+  }
+  auto config = config::load_backup_config(context.environment);
+  if (!config) {
+    log.error(config.error().message);
+    return 2;
+  }
+  auto policy = config::load_retention_config(context.environment);
+  if (!policy) {
+    log.error(policy.error().message);
+    return 2;
+  }
+  const catalog::KeyLayout layout(config->prefix, config->env);
+  const auto today = parsed->as_of.value_or(utc_today());
+  auto summary = plan_prune(context.s3, layout, *policy, today, retention::OwnBackup::succeeded);
+  if (!summary) {
+    log.error("prune failed",
+              {{"prefix", layout.env_prefix()}, {"error", summary.error().message}});
+    return exit_code_for(summary.error(), context.cancellation);
+  }
+  summary->dry_run = parsed->dry_run;
+  if (!parsed->json) {
+    print_text(*summary, today);
+    std::cout.flush();
+  }
+  std::optional<Error> failure;
+  if (!parsed->dry_run) {
+    if (auto done = execute_prune(context.s3, *summary); !done) failure = done.error();
+  }
+  if (parsed->json) {
+    print_json(*summary, today, *policy,
+               failure ? std::optional<std::string>(failure->message) : std::nullopt);
+  }
+  std::cout.flush();
+  if (failure) {
+    log.error("prune failed", {{"prefix", layout.env_prefix()},
+                               {"objects_deleted", std::to_string(summary->objects_deleted)},
+                               {"error", failure->message}});
+    return exit_code_for(*failure, context.cancellation);
+  }
+  log.info(parsed->dry_run ? "prune dry run" : "prune done",
+           {{"prefix", layout.env_prefix()},
+            {"as_of", date_text(today)},
+            {"kept", std::to_string(summary->sets_kept)},
+            {"deleted_sets", std::to_string(parsed->dry_run ? 0 : summary->sets_deleted)},
+            {"planned_deletions", std::to_string(summary->sets_deleted)},
+            {"objects_deleted", std::to_string(summary->objects_deleted)},
+            {"foreign", std::to_string(summary->catalog.foreign.size())}});
+  for (const s3::ObjectInfo& object : summary->catalog.foreign) {
+    log.warn("foreign object under the env prefix (never deleted)", {{"key", object.key}});
+  }
+  return 0;
+}
+
+}  // namespace erp::app

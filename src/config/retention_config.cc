@@ -1,0 +1,44 @@
+#include "config/retention_config.h"
+
+#include <charconv>
+
+#include "config/problems.h"
+
+namespace erp::config {
+namespace {
+
+void read_int(const Environment& env, std::string_view name, int high, std::string_view hint,
+              int& value, Problems& problems) {
+  const auto text = env.get(name);
+  if (!text) return;
+  int parsed = 0;
+  const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), parsed);
+  if (ec != std::errc() || ptr != text->data() + text->size() || parsed < 0 || parsed > high) {
+    problems.add("malformed " + std::string(name) + " '" + *text + "' (hint: " + std::string(hint) +
+                 ", 0 to " + std::to_string(high) + ")");
+    return;
+  }
+  value = parsed;
+}
+
+}  // namespace
+
+Result<retention::RetentionPolicy> load_retention_config(const Environment& env) {
+  retention::RetentionPolicy policy;
+  Problems problems;
+  read_int(env, "RETENTION_DAILY_DAYS", retention::kMaxDailyDays, "days of daily sets, default 30",
+           policy.daily_days, problems);
+  read_int(env, "RETENTION_MONTHLY_MONTHS", retention::kMaxMonthlyMonths,
+           "months of monthly sets, default 12", policy.monthly_months, problems);
+  read_int(env, "RETENTION_YEARLY_YEARS", retention::kMaxYearlyYears,
+           "years of yearly sets, default 10", policy.yearly_years, problems);
+  read_int(env, "RETENTION_MIN_KEEP", 1'000'000, "complete sets always kept, default 3",
+           policy.min_keep, problems);
+  if (!problems.empty()) return std::unexpected(problems.error());
+  if (auto valid = retention::validate_policy(policy); !valid) {
+    return std::unexpected(valid.error());
+  }
+  return policy;
+}
+
+}  // namespace erp::config

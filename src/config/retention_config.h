@@ -1,0 +1,15 @@
+// The retention policy (SPEC §3, §5) from RETENTION_DAILY_DAYS, RETENTION_MONTHLY_MONTHS,
+// RETENTION_YEARLY_YEARS and RETENTION_MIN_KEEP (defaults 30/12/10/3).
+#pragma once
+
+#include "config/environment.h"
+#include "core/error.h"
+#include "retention/retention_plan.h"
+
+namespace erp::config {
+
+// Errors: kind config, every malformed variable named with a hint; a policy that keeps
+// nothing is refused too (retention::validate_policy).
+Result<retention::RetentionPolicy> load_retention_config(const Environment& env);
+
+}  // namespace erp::config

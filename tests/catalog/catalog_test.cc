@@ -1,0 +1,113 @@
+#include "catalog/catalog.h"
+
+#include <doctest/doctest.h>
+
+#include "app/retention_seed.h"
+#include "retention/backup_id.h"
+
+using namespace erp;
+using erp::catalog::KeyLayout;
+using erp::catalog::ObjectKind;
+using erp::testing::FakeObjectStore;
+using erp::testing::seed_set;
+using erp::testing::SeedManifest;
+
+TEST_CASE("the catalog groups objects by set id, oldest first, across pages") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  // Enough sets for several ListObjectsV2 pages (the fake pages at 1000 keys).
+  for (int day = 1; day <= 28; ++day) {
+    for (int hour = 0; hour < 13; ++hour) {
+      char id[32];
+      std::snprintf(id, sizeof id, "202602%02dT%02d0000Z", day, hour);
+      seed_set(store, layout, id);
+    }
+  }
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  REQUIRE(catalog->sets.size() == 28 * 13);
+  CHECK(store.count(FakeObjectStore::Op::list_objects_v2) >= 2);
+  CHECK(catalog->sets.front().id == "20260201T000000Z");
+  CHECK(catalog->sets.back().id == "20260228T120000Z");
+  const auto& set = catalog->sets.front();
+  CHECK(set.complete);
+  CHECK(set.problem.empty());
+  CHECK(set.objects.size() == 3);
+  CHECK(set.bytes(ObjectKind::db_dump) == std::string("dump-20260201T000000Z").size());
+  CHECK(set.total_bytes() > set.bytes(ObjectKind::docs_archive));
+  REQUIRE(set.manifest.has_value());
+  CHECK(set.manifest->id == set.id);
+  CHECK(catalog->foreign.empty());
+  const auto sets = catalog::backup_sets(*catalog);
+  REQUIRE(sets.size() == catalog->sets.size());
+  CHECK(sets[0].start_time == retention::parse_backup_id("20260201T000000Z").value());
+}
+
+TEST_CASE("foreign keys, last-success and other envs are kept apart") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_set(store, layout, "20261126T020000Z");
+  seed_set(store, KeyLayout("erp", "prod-old"), "20261126T020000Z");
+  store.seed("erp/prod/last-success.json", "{}");
+  store.seed("erp/prod/notes.txt", "hello");
+  store.seed("erp/prod/db/20261126T020000Z.dump.bak", "x");
+  store.seed("erp/prod/db/2026-11-26.dump", "x");
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  REQUIRE(catalog->sets.size() == 1);
+  CHECK(catalog->sets[0].complete);
+  CHECK(catalog->foreign.size() == 3);
+  REQUIRE(catalog->last_success.has_value());
+  CHECK(catalog->last_success->key == "erp/prod/last-success.json");
+}
+
+TEST_CASE("incomplete sets say why") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_set(store, layout, "20261101T020000Z", SeedManifest::none);
+  seed_set(store, layout, "20261102T020000Z", SeedManifest::failed_stream);
+  seed_set(store, layout, "20261103T020000Z", SeedManifest::garbage);
+  seed_set(store, layout, "20261104T020000Z");
+  seed_set(store, layout, "20261105T020000Z");
+  seed_set(store, layout, "20261106T020000Z");
+  // A half-deleted set: manifest present, data gone.
+  REQUIRE(store.delete_object(layout.db_key("20261104T020000Z")).has_value());
+  // Data that does not match the manifest's size.
+  store.seed(layout.docs_key("20261105T020000Z"), "truncated");
+  // A manifest copied from another set.
+  store.seed(layout.manifest_key("20261106T020000Z"),
+             store.object(layout.manifest_key("20261102T020000Z")).value());
+
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  REQUIRE(catalog->sets.size() == 6);
+  for (const auto& set : catalog->sets) {
+    CHECK_MESSAGE(!set.complete, set.id);
+    CHECK_MESSAGE(!set.problem.empty(), set.id);
+  }
+  CHECK(catalog->sets[0].problem == "no manifest");
+  CHECK(catalog->sets[1].problem.find("failed") != std::string::npos);
+  CHECK(catalog->sets[2].problem.find("unreadable manifest") != std::string::npos);
+  CHECK(catalog->sets[3].problem.find("missing") != std::string::npos);
+  CHECK(catalog->sets[4].problem.find("bytes") != std::string::npos);
+  CHECK(catalog->sets[5].problem.find("names set") != std::string::npos);
+}
+
+TEST_CASE("a listing failure is an error, not an empty catalog") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_set(store, layout, "20261126T020000Z");
+  store.inject_failure({.op = FakeObjectStore::Op::list_objects_v2,
+                        .error = {ErrorKind::permanent, "AccessDenied"}});
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE_FALSE(catalog.has_value());
+  CHECK(catalog.error().kind == ErrorKind::permanent);
+}
+
+TEST_CASE("an empty prefix is an empty catalog") {
+  FakeObjectStore store;
+  auto catalog = catalog::load_catalog(store, KeyLayout("erp", "prod"));
+  REQUIRE(catalog.has_value());
+  CHECK(catalog->sets.empty());
+  CHECK(catalog->foreign.empty());
+}
