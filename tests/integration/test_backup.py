@@ -264,6 +264,41 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assert_nothing_committed()
         self.assertFalse([k for k in self.keys() if "/db/" in k])
 
+    def seed_old_docs_set(self, set_id: str) -> list[str]:
+        body = b"old archive"
+        docs_key = f"{PREFIX}docs/{set_id}.tar.zst"
+        manifest = {"format_version": 1, "id": set_id, "env": ENV_NAME,
+                    "streams": {"docs": {"key": docs_key, "status": "committed", "bytes": len(body),
+                                         "sha256": hashlib.sha256(body).hexdigest(), "parts": 1,
+                                         "compression": "zstd", "producer_exit_status": None}}}
+        manifest_key = f"{PREFIX}manifests/{set_id}.json"
+        self.client().put_object(Bucket=self.front.bucket, Key=docs_key, Body=body)
+        self.client().put_object(Bucket=self.front.bucket, Key=manifest_key, Body=json.dumps(manifest).encode())
+        return [docs_key, manifest_key]
+
+    def test_prune_follows_a_successful_backup_and_its_failure_fails_the_job(self):
+        old = self.seed_old_docs_set("20150101T020000Z")
+        self.front.set_faults([{"method": "POST", "query_contains": "delete", "times": -1, "action": "403"},
+                               {"method": "DELETE", "times": -1, "action": "403"}])
+        result = self.backup("--only", "docs", PRUNE_AFTER_BACKUP="true", RETENTION_MIN_KEEP="1")
+        self.front.set_faults([])
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(b"prune", result.stderr.lower())
+        keys = self.keys()
+        for key in old:
+            self.assertIn(key, keys, "the refused deletes left the old set")
+        new_manifests = [k for k in keys if "/manifests/" in k and "20150101" not in k]
+        self.assertEqual(len(new_manifests), 1, "the new set is committed and untouched")
+        self.assertIn(PREFIX + "last-success.json", keys)
+        # The next successful run prunes the expired set.
+        time.sleep(1.1)  # not synchronisation: set IDs have one-second resolution, the next run needs a new one
+        result = self.backup("--only", "docs", PRUNE_AFTER_BACKUP="true", RETENTION_MIN_KEEP="1")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        keys = self.keys()
+        for key in old:
+            self.assertNotIn(key, keys, "the expired set was pruned after the backup")
+        self.assertEqual(len([k for k in keys if "/manifests/" in k]), 2)
+
     def test_an_existing_set_is_never_overwritten(self):
         result = self.backup("--only", "docs")
         self.assertEqual(result.returncode, 0)
