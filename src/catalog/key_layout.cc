@@ -31,7 +31,9 @@ std::string KeyLayout::docs_key(std::string_view id) const {
 std::string KeyLayout::manifest_key(std::string_view id) const {
   return env_prefix_ + "manifests/" + std::string(id) + ".json";
 }
-std::string KeyLayout::last_success_key() const { return env_prefix_ + "last-success.json"; }
+std::string KeyLayout::last_success_key() const {
+  return env_prefix_ + "last-success.json";
+}
 
 std::optional<ParsedKey> KeyLayout::parse(std::string_view key) const {
   if (!key.starts_with(env_prefix_)) return std::nullopt;

@@ -107,9 +107,9 @@ Result<Manifest> parse_manifest(std::string_view text) {
     m.host = j.value("host", "");
     if (j.contains("database")) {
       const auto& d = j["database"];
-      m.database = DatabaseRecord{d.value("server_version", ""), d.value("pg_dump_version", ""),
-                                  d.value("database", ""), d.value("tables", 0),
-                                  d.value("llx_tables", 0)};
+      m.database =
+          DatabaseRecord{d.value("server_version", ""), d.value("pg_dump_version", ""),
+                         d.value("database", ""), d.value("tables", 0), d.value("llx_tables", 0)};
     }
     const auto& streams = j.at("streams");
     if (streams.contains("db")) m.db = stream_from(streams["db"]);

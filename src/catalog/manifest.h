@@ -16,14 +16,14 @@ inline constexpr int kManifestFormatVersion = 1;
 
 struct StreamRecord {
   std::string key;
-  std::string status;        // "committed", "failed", "not-run"
-  std::uint64_t bytes = 0;   // stored bytes (after compression)
-  std::string sha256;        // of the stored bytes
+  std::string status;       // "committed", "failed", "not-run"
+  std::uint64_t bytes = 0;  // stored bytes (after compression)
+  std::string sha256;       // of the stored bytes
   int parts = 0;
   std::string etag;
-  std::string compression;   // "none" (pg_dump -Fc compresses itself), "zstd"
+  std::string compression;                  // "none" (pg_dump -Fc compresses itself), "zstd"
   std::optional<int> producer_exit_status;  // pg_dump's exit code; absent for in-process tar
-  std::string error;         // why it failed (never contains secrets)
+  std::string error;                        // why it failed (never contains secrets)
 };
 
 struct DatabaseRecord {

@@ -34,7 +34,7 @@ template <typename T>
 using Result = std::expected<T, Error>;
 
 inline std::unexpected<Error> make_error(ErrorKind kind, std::string message,
-                                        std::string code = {}) {
+                                         std::string code = {}) {
   return std::unexpected(Error{kind, std::move(message), std::move(code)});
 }
 

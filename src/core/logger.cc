@@ -3,9 +3,9 @@
 #include <chrono>
 #include <ctime>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace erp {
 namespace {
@@ -33,8 +33,8 @@ std::string quote_if_needed(const std::string& value) {
 std::string utc_timestamp() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          now.time_since_epoch()).count() % 1000;
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[40];
@@ -83,7 +83,8 @@ void Logger::log(LogLevel level, std::string_view message, std::vector<LogField>
     line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     line = utc_timestamp() + " " + std::string(level_name(level)) + " " + std::string(message);
-    for (const auto& [key, value] : fields) line += " " + std::string(key) + "=" + quote_if_needed(value);
+    for (const auto& [key, value] : fields)
+      line += " " + std::string(key) + "=" + quote_if_needed(value);
   }
   sink_->info(line);
 }

@@ -104,12 +104,16 @@ struct HeaderList {
 
 }  // namespace
 
-void global_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+void global_init() {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 CurlTransport::CurlTransport(TransportOptions options)
     : options_(std::move(options)), handle_(curl_easy_init()) {}
 
-CurlTransport::~CurlTransport() { curl_easy_cleanup(static_cast<CURL*>(handle_)); }
+CurlTransport::~CurlTransport() {
+  curl_easy_cleanup(static_cast<CURL*>(handle_));
+}
 
 Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink* body_sink) {
   CURL* curl = static_cast<CURL*>(handle_);
@@ -141,7 +145,8 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  if (!options_.ca_bundle.empty())
+    curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
   curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
@@ -168,8 +173,9 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink
   const CURLcode code = curl_easy_perform(curl);
   if (state.sink_error) return std::unexpected(*state.sink_error);
   if (code != CURLE_OK) {
-    return make_error(is_transient(code) ? ErrorKind::transient : ErrorKind::permanent,
-                      std::string("HTTP ") + request.method + " failed: " + curl_easy_strerror(code));
+    return make_error(
+        is_transient(code) ? ErrorKind::transient : ErrorKind::permanent,
+        std::string("HTTP ") + request.method + " failed: " + curl_easy_strerror(code));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &state.response.status);
   return std::move(state.response);

@@ -17,7 +17,7 @@ namespace erp::http {
 
 struct RetryPolicy {
   int max_attempts = 7;                         // ~1 min of backoff in all at the defaults
-  std::chrono::milliseconds base_delay{250};   // first backoff ceiling; doubles per attempt
+  std::chrono::milliseconds base_delay{250};    // first backoff ceiling; doubles per attempt
   std::chrono::milliseconds max_delay{20'000};  // cap so one request never sleeps for minutes
 };
 

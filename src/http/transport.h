@@ -24,11 +24,11 @@ std::optional<std::string_view> find_header(const std::vector<Header>& headers,
                                             std::string_view name);
 
 struct HttpRequest {
-  std::string method;               // "GET", "PUT", ...
-  std::string url;                  // scheme://host[:port]/path?query, already encoded once
-  std::vector<Header> headers;      // sent exactly as given; Content-Length is set from body
-  std::span<const char> body;       // borrowed until perform() returns
-  bool has_body = false;            // true for PUT/POST even when body is empty
+  std::string method;           // "GET", "PUT", ...
+  std::string url;              // scheme://host[:port]/path?query, already encoded once
+  std::vector<Header> headers;  // sent exactly as given; Content-Length is set from body
+  std::span<const char> body;   // borrowed until perform() returns
+  bool has_body = false;        // true for PUT/POST even when body is empty
   // When set, only a response with exactly this status is streamed to the body sink; any
   // other 2xx fails the request instead (e.g. a ranged GET answered 200 with the whole
   // object would otherwise append the wrong bytes).

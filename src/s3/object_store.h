@@ -71,9 +71,9 @@ class ObjectStore {
                                           int part_number, std::span<const char> body) = 0;
   // Parts must be in ascending order. A 200 answer carrying <Error> is an error.
   // Returns the final ETag.
-  virtual Result<std::string> complete_multipart_upload(std::string_view key,
-                                                        std::string_view upload_id,
-                                                        const std::vector<CompletedPart>& parts) = 0;
+  virtual Result<std::string> complete_multipart_upload(
+      std::string_view key, std::string_view upload_id,
+      const std::vector<CompletedPart>& parts) = 0;
   // not_found when the upload no longer exists.
   virtual Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) = 0;
   // All in-progress uploads under `prefix` (follows pagination).
@@ -95,7 +95,8 @@ class ObjectStore {
   // Batch delete (up to 1000 keys per request, Content-MD5 sent as required); when the
   // store answers NotImplemented (GCS) falls back to one DELETE per key. Returns the
   // keys the store refused (an empty vector means all deleted).
-  virtual Result<std::vector<DeleteFailure>> delete_objects(const std::vector<std::string>& keys) = 0;
+  virtual Result<std::vector<DeleteFailure>> delete_objects(
+      const std::vector<std::string>& keys) = 0;
 };
 
 }  // namespace erp::s3

@@ -12,7 +12,7 @@ namespace erp::s3 {
 struct S3Client::Call {
   std::string_view operation;  // S3 API name, for messages
   std::string_view method;
-  std::string_view key;        // empty for bucket-level operations
+  std::string_view key;  // empty for bucket-level operations
   bool bucket_level = false;
   QueryParams query;
   std::vector<http::Header> headers;
@@ -46,8 +46,7 @@ ErrorKind classify_status(long status, std::string_view code) {
   if (is_transient_error_code(code)) return ErrorKind::transient;
   if (status == 501 || code == "NotImplemented") return ErrorKind::permanent;
   if (status >= 500 || status == 429 || status == 408) return ErrorKind::transient;
-  if (code == "NoSuchKey" || code == "NoSuchUpload" ||
-      (status == 404 && code != "NoSuchBucket")) {
+  if (code == "NoSuchKey" || code == "NoSuchUpload" || (status == 404 && code != "NoSuchBucket")) {
     return ErrorKind::not_found;
   }
   return ErrorKind::permanent;
@@ -94,7 +93,8 @@ S3Client::S3Client(S3ClientOptions options, Credentials credentials,
       transports_(transports),
       clock_(std::move(clock)),
       sleeper_(std::move(sleeper)) {
-  while (!options_.endpoint.empty() && options_.endpoint.back() == '/') options_.endpoint.pop_back();
+  while (!options_.endpoint.empty() && options_.endpoint.back() == '/')
+    options_.endpoint.pop_back();
 }
 
 std::string S3Client::object_url(std::string_view key, const QueryParams& query) const {
@@ -141,17 +141,18 @@ Result<http::HttpResponse> S3Client::attempt(const Call& call, ByteSink* body_si
 
   auto lease = transports_.take();
   auto response = lease->perform(request, body_sink);
-  const std::string target = call.bucket_level ? "s3://" + options_.bucket
-                                               : describe(options_.bucket, call.key);
+  const std::string target =
+      call.bucket_level ? "s3://" + options_.bucket : describe(options_.bucket, call.key);
   if (!response) {
-    return std::unexpected(response.error().with_context(std::string(call.operation) + " " + target));
+    return std::unexpected(
+        response.error().with_context(std::string(call.operation) + " " + target));
   }
   if (response->status >= 200 && response->status < 300) return response;
 
   const auto body = parse_error(response->body);
   const std::string code = body ? body->code : "";
-  std::string message = std::string(call.operation) + " " + target + ": HTTP " +
-                        std::to_string(response->status);
+  std::string message =
+      std::string(call.operation) + " " + target + ": HTTP " + std::to_string(response->status);
   if (body) {
     message += " " + body->code;
     if (!body->message.empty()) message += ": " + body->message;
@@ -185,7 +186,9 @@ Result<std::string> S3Client::create_multipart_upload(std::string_view key) {
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
   auto upload_id = parse_upload_id(response->body);
-  if (!upload_id) return std::unexpected(upload_id.error().with_context("CreateMultipartUpload " + describe(options_.bucket, key)));
+  if (!upload_id)
+    return std::unexpected(
+        upload_id.error().with_context("CreateMultipartUpload " + describe(options_.bucket, key)));
   return upload_id;
 }
 
@@ -273,7 +276,8 @@ Result<ListPage> S3Client::list_objects_v2(std::string_view prefix,
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
   auto page = parse_list_objects_v2(response->body);
-  if (!page) return std::unexpected(page.error().with_context("ListObjectsV2 s3://" + options_.bucket));
+  if (!page)
+    return std::unexpected(page.error().with_context("ListObjectsV2 s3://" + options_.bucket));
   return page;
 }
 
@@ -284,10 +288,11 @@ Result<ObjectInfo> S3Client::head_object(std::string_view key) {
   ObjectInfo info;
   info.key = std::string(key);
   info.etag = strip_etag_quotes(http::find_header(response->headers, "ETag").value_or(""));
-  info.last_modified = std::string(http::find_header(response->headers, "Last-Modified").value_or(""));
+  info.last_modified =
+      std::string(http::find_header(response->headers, "Last-Modified").value_or(""));
   const auto length = http::find_header(response->headers, "Content-Length");
-  if (!length ||
-      std::from_chars(length->data(), length->data() + length->size(), info.size).ec != std::errc()) {
+  if (!length || std::from_chars(length->data(), length->data() + length->size(), info.size).ec !=
+                     std::errc()) {
     return make_error(ErrorKind::corrupt, "HeadObject " + describe(options_.bucket, key) +
                                               ": reply has no valid Content-Length");
   }
@@ -309,8 +314,8 @@ Result<void> S3Client::get_object(std::string_view key, ByteSink& sink,
   CountingSink counter(sink);
   auto result = http::with_retries<http::HttpResponse>(options_.retry, sleeper_, [&] {
     Call call{.operation = "GetObject", .method = "GET", .key = key};
-    call.headers.push_back({"Range", "bytes=" + std::to_string(first + counter.count()) + "-" +
-                                         std::to_string(last)});
+    call.headers.push_back(
+        {"Range", "bytes=" + std::to_string(first + counter.count()) + "-" + std::to_string(last)});
     if (!info->etag.empty()) call.headers.push_back({"If-Match", "\"" + info->etag + "\""});
     call.stream_status = 206;  // a server that ignores Range must not append the whole object
     return attempt(call, &counter);
@@ -318,8 +323,8 @@ Result<void> S3Client::get_object(std::string_view key, ByteSink& sink,
   if (!result) return std::unexpected(result.error());
   if (counter.count() != expected) {
     return make_error(ErrorKind::corrupt, "GetObject " + describe(options_.bucket, key) + ": got " +
-                                              std::to_string(counter.count()) + " bytes, expected " +
-                                              std::to_string(expected));
+                                              std::to_string(counter.count()) +
+                                              " bytes, expected " + std::to_string(expected));
   }
   return {};
 }
@@ -353,7 +358,8 @@ Result<std::vector<DeleteFailure>> S3Client::delete_objects(const std::vector<st
   for (std::size_t start = 0; start < keys.size(); start += kDeleteBatchSize) {
     const std::vector<std::string> batch(
         keys.begin() + static_cast<std::ptrdiff_t>(start),
-        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + kDeleteBatchSize)));
+        keys.begin() +
+            static_cast<std::ptrdiff_t>(std::min(keys.size(), start + kDeleteBatchSize)));
     auto result = delete_batch(batch);
     if (result) {
       std::ranges::move(*result, std::back_inserter(failures));
@@ -368,7 +374,8 @@ Result<std::vector<DeleteFailure>> S3Client::delete_objects(const std::vector<st
     for (std::size_t i = start; i < keys.size(); ++i) {
       auto deleted = delete_object(keys[i]);
       if (deleted) continue;
-      if (deleted.error().kind == ErrorKind::permanent || deleted.error().kind == ErrorKind::corrupt) {
+      if (deleted.error().kind == ErrorKind::permanent ||
+          deleted.error().kind == ErrorKind::corrupt) {
         failures.push_back({keys[i], deleted.error().code, deleted.error().message});
         continue;
       }

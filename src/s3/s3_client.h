@@ -52,8 +52,8 @@ class S3Client final : public ObjectStore {
 
   Result<std::string> put_object(std::string_view key, std::span<const char> body) override;
   Result<std::string> create_multipart_upload(std::string_view key) override;
-  Result<std::string> upload_part(std::string_view key, std::string_view upload_id,
-                                  int part_number, std::span<const char> body) override;
+  Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
+                                  std::span<const char> body) override;
   Result<std::string> complete_multipart_upload(std::string_view key, std::string_view upload_id,
                                                 const std::vector<CompletedPart>& parts) override;
   Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) override;

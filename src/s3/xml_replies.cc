@@ -71,8 +71,8 @@ std::string strip_etag_quotes(std::string_view etag) {
 
 bool is_transient_error_code(std::string_view code) {
   return code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable" ||
-         code == "RequestTimeout" || code == "Throttling" ||
-         code == "ThrottlingException" || code == "RequestLimitExceeded";
+         code == "RequestTimeout" || code == "Throttling" || code == "ThrottlingException" ||
+         code == "RequestLimitExceeded";
 }
 
 std::optional<S3ErrorBody> parse_error(std::string_view body) {
@@ -94,21 +94,21 @@ Result<std::string> parse_upload_id(std::string_view body) {
 
 Result<std::string> parse_complete_result(std::string_view body) {
   if (auto error = parse_error(body)) {
-    return make_error(is_transient_error_code(error->code) ? ErrorKind::transient
-                                                           : ErrorKind::permanent,
-                      "CompleteMultipartUpload answered 200 with an error: " + error->code + ": " +
-                          error->message + (error->request_id.empty()
-                                                ? std::string()
-                                                : " (request id " + error->request_id + ")"),
-                      error->code);
+    return make_error(
+        is_transient_error_code(error->code) ? ErrorKind::transient : ErrorKind::permanent,
+        "CompleteMultipartUpload answered 200 with an error: " + error->code + ": " +
+            error->message +
+            (error->request_id.empty() ? std::string() : " (request id " + error->request_id + ")"),
+        error->code);
   }
   // moto names the root CompleteMultipartUploadResponse; AWS, MinIO and GCS ...Result.
   const bool moto_style = body.find("<CompleteMultipartUploadResponse") != std::string_view::npos;
-  auto doc = load(body, moto_style ? "CompleteMultipartUploadResponse"
-                                   : "CompleteMultipartUploadResult");
+  auto doc =
+      load(body, moto_style ? "CompleteMultipartUploadResponse" : "CompleteMultipartUploadResult");
   if (!doc) return std::unexpected(doc.error());
   std::string etag = strip_etag_quotes(child_text(doc->document_element(), "ETag"));
-  if (etag.empty()) return make_error(ErrorKind::corrupt, "CompleteMultipartUpload reply has no ETag");
+  if (etag.empty())
+    return make_error(ErrorKind::corrupt, "CompleteMultipartUpload reply has no ETag");
   return etag;
 }
 

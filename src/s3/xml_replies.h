@@ -15,7 +15,7 @@
 namespace erp::s3 {
 
 struct S3ErrorBody {
-  std::string code;        // "NoSuchKey", "SlowDown", ...
+  std::string code;  // "NoSuchKey", "SlowDown", ...
   std::string message;
   std::string request_id;
 };

@@ -15,10 +15,24 @@ Manifest full_manifest() {
   m.tool_version = "0.1.0";
   m.host = "erp-backup-29123-abcde";
   m.database = DatabaseRecord{"15.18", "15.18", "dolibarr", 312, 298};
-  m.db = StreamRecord{"erp/prod/db/20261126T020000Z.dump", "committed", 123456, std::string(64, 'a'),
-                      2, "etag-2", "none", 0, ""};
-  m.docs = StreamRecord{"erp/prod/docs/20261126T020000Z.tar.zst", "committed", 98765,
-                        std::string(64, 'b'), 1, "etag", "zstd", std::nullopt, ""};
+  m.db = StreamRecord{"erp/prod/db/20261126T020000Z.dump",
+                      "committed",
+                      123456,
+                      std::string(64, 'a'),
+                      2,
+                      "etag-2",
+                      "none",
+                      0,
+                      ""};
+  m.docs = StreamRecord{"erp/prod/docs/20261126T020000Z.tar.zst",
+                        "committed",
+                        98765,
+                        std::string(64, 'b'),
+                        1,
+                        "etag",
+                        "zstd",
+                        std::nullopt,
+                        ""};
   m.documents = DocumentsRecord{"/var/www/documents", 10, 4, 2, 1, 555, {{"sock", "socket"}}};
   return m;
 }
