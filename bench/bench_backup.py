@@ -3,7 +3,7 @@
 
     python3 bench/bench_backup.py [--db-size 1GiB] [--docs-size 1GiB] [--backend s3rver|moto]
                                   [--max-db-rss-mib 80] [--max-full-rss-mib 160]
-                                  [--env NAME=VALUE ...] [--repeat 1]
+                                  [--env NAME=VALUE ...] [--upload-delay 0] [--repeat 1]
 
 Starts a throwaway PostgreSQL and a real S3 server behind the signature-verifying test front (as
 the tests do), generates a database whose `pg_dump -Fc` is at least --db-size (size-targeted mode:
@@ -34,6 +34,10 @@ and each stream's byte count equal to the stored object's size (boto3 head_objec
 
 Prints a table. Exits 1 when a bound is exceeded or any run failed. Not a timed test.
 --env NAME=VALUE (repeatable) adds settings to every erp-backup run, e.g. DOCS_ZSTD_THREADS=1.
+--upload-delay SECONDS makes the front hold every UploadPart answer that long (its `delay` fault):
+a slow uplink, where both streams wait on S3 and keep all their part buffers filled, the worst
+case for memory. Without it the local server is faster than pg_dump, so the db stream rarely holds
+more than a part or two and the full run under-states what a slow link costs.
 """
 
 from __future__ import annotations
@@ -292,6 +296,8 @@ def main() -> int:
     parser.add_argument("--max-full-rss-mib", type=float, default=160.0)
     parser.add_argument("--env", type=parse_assignment, action="append", default=[], metavar="NAME=VALUE",
                         help="an extra setting for every erp-backup run (repeatable)")
+    parser.add_argument("--upload-delay", type=float, default=0.0, metavar="SECONDS",
+                        help="hold every UploadPart answer this long (a slow uplink: all part buffers stay full)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each measurement N times; report the fastest wall and the largest peaks")
     args = parser.parse_args()
@@ -337,6 +343,9 @@ def main() -> int:
 
             with open(os.path.join(pg.datadir, "postmaster.pid")) as f:
                 servers = {"s3": front.proc.pid, "pg": int(f.readline())}
+            if args.upload_delay > 0:  # only erp-backup's UploadPart requests: reads and deletes are not held
+                front.set_faults([{"method": "PUT", "query_contains": "partNumber=", "times": -1,
+                                   "action": "delay", "seconds": args.upload_delay}])
             client = front.boto3_client()
             produced: dict[str, dict] = {}
             for index, (name, (argv, streams, producer, bound)) in enumerate(backups.items()):
@@ -372,7 +381,8 @@ def main() -> int:
     built = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(os.path.getmtime(BINARY)))
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     print(f"\nerp-backup backup: pg_dump -Fc >= {args.db_size / MiB:.0f} MiB, documents >= {args.docs_size / MiB:.0f} MiB, "
-          f"{args.backend} behind the test front, {os.cpu_count()} cores")
+          f"{args.backend} behind the test front, {os.cpu_count()} cores"
+          + (f", every UploadPart answer held {args.upload_delay:g} s" if args.upload_delay > 0 else ""))
     print(f"binary {os.path.abspath(BINARY)} (built {built} UTC, checkout at {head.stdout.strip() or '?'})"
           + (f"; extra env: {' '.join(f'{k}={v}' for k, v in extra_env.items())}" if extra_env else "; default settings"))
     print(f"generation: database {generation['db']:.0f} s, documents {generation['docs']:.0f} s"
