@@ -285,6 +285,12 @@ def best(results: list[dict]) -> dict:
     return fastest
 
 
+def binary_build() -> str:
+    """When the binary was built (others may rebuild it in a shared checkout mid-benchmark)."""
+    stamp = os.stat(BINARY)
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(stamp.st_mtime)) + f", {stamp.st_size} bytes"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db-size", type=parse_size, default=parse_size("1GiB"),
@@ -306,6 +312,7 @@ def main() -> int:
     workdir = tempfile.mkdtemp(prefix="erp-bench-backup-")
     rows: list[tuple[str, dict]] = []
     generation: dict = {}
+    builds: set[str] = set()
     try:
         with PostgresServer() as pg, S3Front(backend=args.backend) as front:
             print(f"generating a database of >= {args.db_size / MiB:.0f} MiB of pg_dump -Fc ...", flush=True)
@@ -360,6 +367,7 @@ def main() -> int:
                                  "PG_DUMP": pg_dump, "PRUNE_AFTER_BACKUP": "false", **extra_env})
                 results = []
                 for _ in range(args.repeat):
+                    builds.add(binary_build())
                     result = measure([BINARY, "backup", *argv], env, own=True, servers=servers)
                     result["stored"] = {}
                     if result["ok"]:
@@ -378,12 +386,11 @@ def main() -> int:
         subprocess.run(["chmod", "-R", "u+rwx", workdir])
         shutil.rmtree(workdir, ignore_errors=True)
 
-    built = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(os.path.getmtime(BINARY)))
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     print(f"\nerp-backup backup: pg_dump -Fc >= {args.db_size / MiB:.0f} MiB, documents >= {args.docs_size / MiB:.0f} MiB, "
           f"{args.backend} behind the test front, {os.cpu_count()} cores"
           + (f", every UploadPart answer held {args.upload_delay:g} s" if args.upload_delay > 0 else ""))
-    print(f"binary {os.path.abspath(BINARY)} (built {built} UTC, checkout at {head.stdout.strip() or '?'})"
+    print(f"binary {os.path.abspath(BINARY)} (built {'; '.join(sorted(builds))}; checkout now at {head.stdout.strip() or '?'})"
           + (f"; extra env: {' '.join(f'{k}={v}' for k, v in extra_env.items())}" if extra_env else "; default settings"))
     print(f"generation: database {generation['db']:.0f} s, documents {generation['docs']:.0f} s"
           + (f" ({args.repeat} runs of each measurement: fastest wall, largest peaks)" if args.repeat > 1 else "")
@@ -410,6 +417,8 @@ def main() -> int:
           " process's own, polled from /proc.\nS3 srv, PG srv: CPU seconds the S3 front + s3rver and the PostgreSQL"
           " server spent during the run; other: the rest of the\nmachine's busy CPU in that time (other users, this"
           " script). overhead: backup wall - producers-alone wall.")
+    if len(builds) > 1:
+        print("WARNING: the binary was rebuilt during the benchmark: the runs above used different builds")
     sizes = {k: v for _, r in rows if r["kind"] == "backup" for k, v in r["stored"].items()}
     if "db" in sizes and sizes["db"] < args.db_size:
         print(f"note: the dump is {sizes['db'] / MiB:.0f} MiB, less than the {args.db_size / MiB:.0f} MiB asked for")
