@@ -1,5 +1,7 @@
 #include "s3/sigv4.h"
 
+#include "codec/digest.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -254,13 +256,6 @@ std::string amz_day(std::chrono::sys_seconds time) {
   return amz_date(time).substr(0, 8);
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  return to_hex(std::span(digest.data(), length));
-}
-
 std::string normalize_path(std::string_view path) {
   std::vector<std::string_view> segments;
   std::size_t start = 0;
@@ -296,7 +291,7 @@ Signature sign(const CanonicalInput& input, const Credentials& credentials,
                           canonical_query(input.query) + '\n' + headers.block + '\n' +
                           headers.names + '\n' + input.payload_hash;
   out.string_to_sign = std::string(kAlgorithm) + '\n' + amz_date(now) + '\n' + credential + '\n' +
-                       sha256_hex(out.canonical_request);
+                       codec::sha256_hex(out.canonical_request);
   Digest key = signing_key(credentials.secret_access_key, day, scope);
   out.signature = to_hex(hmac_sha256(key, out.string_to_sign));
   OPENSSL_cleanse(key.data(), key.size());

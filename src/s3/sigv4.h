@@ -68,9 +68,6 @@ struct Signature {
 std::string amz_date(std::chrono::sys_seconds time);
 std::string amz_day(std::chrono::sys_seconds time);
 
-// Lowercase hex SHA-256 of `bytes`: the x-amz-content-sha256 value of a signed payload.
-std::string sha256_hex(std::string_view bytes);
-
 // The normalisation step of PathRules::general, exposed for the conformance tests:
 // removes "." and ".." segments and empty segments ("//"); keeps a leading '/' and a
 // trailing '/' (when something is left). "" -> "/", "/a/./b/../c//" -> "/a/c/".

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "codec/digest.h"
 #include "s3/sigv4.h"
 #include "s3/uri_encode.h"
 
@@ -106,7 +107,8 @@ TEST_CASE("sign_request agrees with botocore's S3SigV4Auth on 1200 random S3 req
     const std::string body = bytes_from_hex(item.at("body_hex"));
     const std::string payload_hash = item.at("payload_hash");
     if (item.at("payload_mode") == "signed") {
-      CHECK_MESSAGE(sha256_hex(body) == payload_hash, "body hash, request #", item.at("index"));
+      CHECK_MESSAGE(codec::sha256_hex(body) == payload_hash, "body hash, request #",
+                    item.at("index"));
     } else {
       CHECK(payload_hash == kUnsignedPayload);
     }

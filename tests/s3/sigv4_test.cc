@@ -1,6 +1,7 @@
 // SigV4 as the S3 client uses it: the published S3 examples, and what sign_request()
 // and presign_url() add, derive and leave alone.
 #include "s3/sigv4.h"
+#include "codec/digest.h"
 
 #include <doctest/doctest.h>
 
@@ -58,7 +59,7 @@ TEST_CASE("the S3 documentation's GET object example signs host, range and the a
 
 TEST_CASE("the S3 documentation's PUT object example signs Date and a hashed body") {
   const std::string body = "Welcome to Amazon S3.";
-  const std::string payload_hash = sha256_hex(body);
+  const std::string payload_hash = codec::sha256_hex(body);
   CHECK(payload_hash == "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
   http::HttpRequest request{
       .method = "PUT",
@@ -255,9 +256,10 @@ TEST_CASE("amz_date and amz_day format UTC as SigV4 wants it") {
 }
 
 TEST_CASE("sha256_hex is lowercase hex SHA-256") {
-  CHECK(sha256_hex("") == kEmptyPayloadSha256);
-  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(sha256_hex(std::string_view("\0", 1)) ==
+  CHECK(codec::sha256_hex(std::string_view("")) == kEmptyPayloadSha256);
+  CHECK(codec::sha256_hex(std::string_view("abc")) ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(codec::sha256_hex(std::string_view("\0", 1)) ==
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
 }
 

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "codec/digest.h"
 #include "s3/sigv4.h"
 #include "s3/uri_encode.h"
 
@@ -236,7 +237,7 @@ void check_header_variant(Walk& walk, const fs::path& dir, const VectorContext& 
   input.headers.push_back({"X-Amz-Date", amz_date(context.timestamp)});
   input.payload_hash = std::string(kEmptyPayloadSha256);
   if (context.sign_body) {
-    input.payload_hash = context.signed_body_value.value_or(sha256_hex(request.body));
+    input.payload_hash = context.signed_body_value.value_or(codec::sha256_hex(request.body));
     input.headers.push_back({"x-amz-content-sha256", input.payload_hash});
   }
   if (signs_token(context)) input.headers.push_back({"X-Amz-Security-Token", *context.token});
@@ -273,7 +274,7 @@ void check_query_variant(Walk& walk, const fs::path& dir, const VectorContext& c
   input.headers = request.headers;
   // Query mode hashes the body when asked to but never adds a header or parameter for it.
   input.payload_hash =
-      context.sign_body ? sha256_hex(request.body) : std::string(kEmptyPayloadSha256);
+      context.sign_body ? codec::sha256_hex(request.body) : std::string(kEmptyPayloadSha256);
   const std::string scope = amz_day(context.timestamp) + "/" + context.scope.region + "/" +
                             context.scope.service + "/aws4_request";
   input.query.emplace_back("X-Amz-Algorithm", "AWS4-HMAC-SHA256");
@@ -350,7 +351,7 @@ void check_legacy_case(Walk& walk, const fs::path& req_file) {
       .path = request.path,
       .query = request.query,
       .headers = request.headers,
-      .payload_hash = sha256_hex(request.body),
+      .payload_hash = codec::sha256_hex(request.body),
       .path_rules = PathRules::general,
   };
   const Credentials credentials{"AKIDEXAMPLE", Secret(std::string(kLegacySecret)), Secret()};
