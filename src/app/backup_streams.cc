@@ -45,7 +45,7 @@ DbStreamResult run_db_stream(const StreamEnvironment& env, const std::string& ke
   DbStreamResult result;
   upload::MultipartSink sink(env.store, env.pool, key, env.sink_options);
   codec::Sha256Tap tap(sink);
-  CountingStage counter(tap);
+  CountingSink counter(tap);
   const auto watch = progress.watch("db", counter);
 
   pg::PgDumpOptions options;
@@ -86,7 +86,7 @@ DocsStreamResult run_docs_stream(const StreamEnvironment& env, const std::string
     result.record = failed_record(key, "zstd", zstd.error());
     return result;
   }
-  CountingStage counter(**zstd);
+  CountingSink counter(**zstd);
   const auto watch = progress.watch("docs", counter);
 
   archive::TarOptions options;

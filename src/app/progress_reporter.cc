@@ -24,13 +24,13 @@ ProgressReporter::~ProgressReporter() {
   if (thread_.joinable()) thread_.join();
 }
 
-ProgressReporter::Watch ProgressReporter::watch(std::string name, const CountingStage& counter) {
+ProgressReporter::Watch ProgressReporter::watch(std::string name, const CountingSink& counter) {
   std::lock_guard lock(mutex_);
   watched_.push_back({std::move(name), &counter});
   return Watch(*this, counter);
 }
 
-void ProgressReporter::unwatch(const CountingStage& counter) {
+void ProgressReporter::unwatch(const CountingSink& counter) {
   std::lock_guard lock(mutex_);
   std::erase_if(watched_, [&](const Watched& watched) { return watched.counter == &counter; });
 }

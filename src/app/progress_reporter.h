@@ -1,8 +1,7 @@
-// Progress of the running streams: a ByteSink stage that counts bytes atomically, and
-// a reporter thread that logs one line per stream every interval (SPEC: bytes, rate).
+// Progress of the running streams: a reporter thread that logs one line per watched
+// CountingSink (core/counting_sink.h) every interval (SPEC: bytes, rate).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -10,29 +9,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/byte_stream.h"
+#include "core/counting_sink.h"
 #include "core/logger.h"
 
 namespace erp::app {
-
-// Forwards everything to `next` (borrowed) and counts the bytes; bytes() may be read from
-// any thread while one producer writes.
-class CountingStage final : public ByteSink {
- public:
-  explicit CountingStage(ByteSink& next) : next_(next) {}
-  Result<void> write(std::span<const char> data) override {
-    auto written = next_.write(data);
-    if (written) bytes_.fetch_add(data.size(), std::memory_order_relaxed);
-    return written;
-  }
-  Result<void> finish() override { return next_.finish(); }
-  void abort() noexcept override { next_.abort(); }
-  std::uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
-
- private:
-  ByteSink& next_;
-  std::atomic<std::uint64_t> bytes_{0};
-};
 
 // Logs "progress stream=NAME bytes=N rate=X" for each watched counter every `interval`
 // until destroyed. Thread-safe: streams start and stop being watched from their own threads.
@@ -46,7 +26,7 @@ class ProgressReporter {
   // While the returned Watch lives, `counter` (borrowed for that long) is reported.
   class Watch {
    public:
-    Watch(ProgressReporter& reporter, const CountingStage& counter)
+    Watch(ProgressReporter& reporter, const CountingSink& counter)
         : reporter_(reporter), counter_(counter) {}
     ~Watch() { reporter_.unwatch(counter_); }
     Watch(const Watch&) = delete;
@@ -54,17 +34,17 @@ class ProgressReporter {
 
    private:
     ProgressReporter& reporter_;
-    const CountingStage& counter_;
+    const CountingSink& counter_;
   };
-  [[nodiscard]] Watch watch(std::string name, const CountingStage& counter);
+  [[nodiscard]] Watch watch(std::string name, const CountingSink& counter);
   void start();
 
  private:
   void run();
-  void unwatch(const CountingStage& counter);
+  void unwatch(const CountingSink& counter);
   struct Watched {
     std::string name;
-    const CountingStage* counter;
+    const CountingSink* counter;
     std::uint64_t last_bytes = 0;
   };
   Logger& log_;

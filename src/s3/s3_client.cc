@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "codec/digest.h"
+#include "core/counting_sink.h"
 #include "s3/uri_encode.h"
 #include "s3/xml_replies.h"
 
@@ -62,24 +63,6 @@ std::string hint_for(std::string_view code) {
   return "";
 }
 
-// Counts what reaches the sink so a broken GET can resume at the next byte.
-class CountingSink final : public ByteSink {
- public:
-  explicit CountingSink(ByteSink& inner) : inner_(inner) {}
-  Result<void> write(std::span<const char> data) override {
-    auto written = inner_.write(data);
-    if (written) count_ += data.size();
-    return written;
-  }
-  Result<void> finish() override { return {}; }
-  void abort() noexcept override {}
-  std::uint64_t count() const { return count_; }
-
- private:
-  ByteSink& inner_;
-  std::uint64_t count_ = 0;
-};
-
 }  // namespace
 
 std::chrono::sys_seconds system_clock_seconds() {
@@ -127,7 +110,12 @@ std::string S3Client::payload_hash(std::span<const char> body) const {
                                                    : codec::sha256_hex(body);
 }
 
-Result<http::HttpResponse> S3Client::attempt(const Call& call, ByteSink* body_sink) {
+std::string S3Client::call_payload_hash(const Call& call) const {
+  return call.has_body ? payload_hash(call.body) : std::string(kEmptyPayloadSha256);
+}
+
+Result<http::HttpResponse> S3Client::attempt(const Call& call, const std::string& hash,
+                                             ByteSink* body_sink) {
   http::HttpRequest request;
   request.method = std::string(call.method);
   request.url = object_url(call.key, call.query);
@@ -135,8 +123,6 @@ Result<http::HttpResponse> S3Client::attempt(const Call& call, ByteSink* body_si
   request.body = call.body;
   request.has_body = call.has_body;
   request.stream_status = call.stream_status;
-  const std::string hash =
-      call.has_body ? payload_hash(call.body) : std::string(kEmptyPayloadSha256);
   sign_request(request, call.query, hash, credentials_, options_.scope, clock_());
 
   auto lease = transports_.take();
@@ -164,8 +150,10 @@ Result<http::HttpResponse> S3Client::attempt(const Call& call, ByteSink* body_si
 }
 
 Result<http::HttpResponse> S3Client::execute(const Call& call, ByteSink* body_sink) {
+  // Hashed once: a retried part is re-sent and re-signed, not re-hashed.
+  const std::string hash = call_payload_hash(call);
   return http::with_retries<http::HttpResponse>(options_.retry, sleeper_,
-                                                [&] { return attempt(call, body_sink); });
+                                                [&] { return attempt(call, hash, body_sink); });
 }
 
 Result<std::string> S3Client::put_object(std::string_view key, std::span<const char> body) {
@@ -220,8 +208,9 @@ Result<std::string> S3Client::complete_multipart_upload(std::string_view key,
   call.has_body = true;
   // A 200 reply can still carry <Error> (S3 reports late failures that way), so the
   // body is parsed inside the retried attempt: a transient <Error> is retried too.
+  const std::string hash = call_payload_hash(call);
   return http::with_retries<std::string>(options_.retry, sleeper_, [&]() -> Result<std::string> {
-    auto response = attempt(call, nullptr);
+    auto response = attempt(call, hash, nullptr);
     if (!response) return std::unexpected(response.error());
     auto etag = parse_complete_result(response->body);
     if (!etag) return std::unexpected(etag.error().with_context(describe(options_.bucket, key)));
@@ -315,15 +304,15 @@ Result<void> S3Client::get_object(std::string_view key, ByteSink& sink,
   auto result = http::with_retries<http::HttpResponse>(options_.retry, sleeper_, [&] {
     Call call{.operation = "GetObject", .method = "GET", .key = key};
     call.headers.push_back(
-        {"Range", "bytes=" + std::to_string(first + counter.count()) + "-" + std::to_string(last)});
+        {"Range", "bytes=" + std::to_string(first + counter.bytes()) + "-" + std::to_string(last)});
     if (!info->etag.empty()) call.headers.push_back({"If-Match", "\"" + info->etag + "\""});
     call.stream_status = 206;  // a server that ignores Range must not append the whole object
-    return attempt(call, &counter);
+    return attempt(call, std::string(kEmptyPayloadSha256), &counter);
   });
   if (!result) return std::unexpected(result.error());
-  if (counter.count() != expected) {
+  if (counter.bytes() != expected) {
     return make_error(ErrorKind::corrupt, "GetObject " + describe(options_.bucket, key) + ": got " +
-                                              std::to_string(counter.count()) +
+                                              std::to_string(counter.bytes()) +
                                               " bytes, expected " + std::to_string(expected));
   }
   return {};

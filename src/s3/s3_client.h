@@ -73,7 +73,10 @@ class S3Client final : public ObjectStore {
  private:
   struct Call;  // one S3 operation: what to send and how to describe it in errors
   Result<http::HttpResponse> execute(const Call& call, ByteSink* body_sink = nullptr);
-  Result<http::HttpResponse> attempt(const Call& call, ByteSink* body_sink);
+  // One try of `call`, signed with `hash` (its payload hash, computed once per call).
+  Result<http::HttpResponse> attempt(const Call& call, const std::string& hash,
+                                     ByteSink* body_sink);
+  std::string call_payload_hash(const Call& call) const;
   std::string object_url(std::string_view key, const QueryParams& query) const;
   std::string payload_hash(std::span<const char> body) const;
   Result<std::vector<DeleteFailure>> delete_batch(const std::vector<std::string>& keys);
