@@ -1,6 +1,7 @@
 #include "config/s3_config.h"
 
 #include "config/problems.h"
+#include "upload/part_schedule.h"
 
 #include <cctype>
 #include <charconv>
@@ -198,11 +199,13 @@ Result<S3Config> load_s3_config(const Environment& env) {
   }
   if (auto text = env.get("S3_PART_SIZE")) {
     auto size = parse_byte_size(*text);
-    if (size && *size >= (5ull << 20) && *size <= (5ull << 30))
+    if (!size) {
+      problems.add("malformed S3_PART_SIZE '" + *text + "' (hint: a size such as 8MiB)");
+    } else if (auto in_range = upload::check_first_part_size(*size); !in_range) {
+      problems.add("S3_PART_SIZE '" + *text + "': " + in_range.error().message);
+    } else {
       config.part_size = *size;
-    else
-      problems.add("malformed S3_PART_SIZE '" + *text +
-                   "' (hint: between 5MiB and 5GiB, e.g. 8MiB)");
+    }
   }
   if (auto text = env.get("S3_BUFFER_BUDGET")) {
     auto size = parse_byte_size(*text);
