@@ -26,6 +26,8 @@ std::string child_text(const pugi::xml_node& node, const char* name) {
   return node.child(name).text().as_string();
 }
 
+}  // namespace
+
 std::string escape_xml(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -55,8 +57,6 @@ std::string escape_xml(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string strip_etag_quotes(std::string_view etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {

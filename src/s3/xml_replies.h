@@ -50,6 +50,9 @@ std::string build_complete_multipart_upload(const std::vector<CompletedPart>& pa
 // Quiet mode: the reply lists only failures.
 std::string build_delete_objects(const std::vector<std::string>& keys);
 
+// Text escaped for XML character data: & < > " ' and CR (which a parser would fold).
+std::string escape_xml(std::string_view text);
+
 // ETags arrive quoted ("\"abc\""); stored and compared without quotes.
 std::string strip_etag_quotes(std::string_view etag);
 

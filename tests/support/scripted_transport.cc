@@ -1,5 +1,7 @@
 #include "support/scripted_transport.h"
 
+#include "s3/xml_replies.h"
+
 #include <algorithm>
 #include <cctype>
 #include <memory>
@@ -12,26 +14,6 @@ bool same_name(std::string_view a, std::string_view b) {
     return std::tolower(static_cast<unsigned char>(x)) ==
            std::tolower(static_cast<unsigned char>(y));
   });
-}
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // What the pool hands out: forwards to the shared scripted transport.
@@ -110,9 +92,9 @@ Reply Reply::with_status(long status, std::string body, std::vector<http::Header
 
 Reply Reply::s3_error(long status, std::string_view code, std::string_view message,
                       std::string_view request_id) {
-  std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + escape(code) +
-                     "</Code><Message>" + escape(message) + "</Message><RequestId>" +
-                     escape(request_id) + "</RequestId></Error>";
+  std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" +
+                     s3::escape_xml(code) + "</Code><Message>" + s3::escape_xml(message) +
+                     "</Message><RequestId>" + s3::escape_xml(request_id) + "</RequestId></Error>";
   return with_status(status, std::move(body), {{"Content-Type", "application/xml"}});
 }
 
