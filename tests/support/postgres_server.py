@@ -42,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 
+from managed_server import ManagedServer
+
 START_TIMEOUT = 60  # seconds pg_ctl waits for the server to accept connections
 STOP_TIMEOUT = 30
 PORT_ATTEMPTS = 5  # a free port can be taken between probing and binding: retry with another
@@ -135,12 +137,14 @@ def find_bindir(explicit: str | None = None) -> str:
         + " (hint: apt-get install postgresql, or set ERP_TEST_PG_BINDIR to the directory holding initdb)")
 
 
-class PostgresServer:
+class PostgresServer(ManagedServer):
     """A throwaway PostgreSQL cluster on 127.0.0.1, as a context manager.
 
     Attributes after start(): host ("127.0.0.1"), port, superuser, password, bindir, workdir
     (temp dir removed by stop()), datadir, socket_dir, log_path.
     """
+
+    log_label = "postgres"
 
     def __init__(self, *, bindir: str | None = None, superuser: str = "erp_admin",
                  run_as: str | None = None, base_dir: str | None = None,
@@ -172,19 +176,6 @@ class PostgresServer:
         self._role_passwords: dict[str, str] = {superuser: self.password}
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def __enter__(self) -> "PostgresServer":
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            sys.stderr.write(f"--- postgres log tail ---\n{self.log_text()[-6000:]}\n")
-        self.stop()
-
     @property
     def run_as_uid(self) -> int:
         """The uid the server runs as (the `postgres` user when this process is root)."""

@@ -30,6 +30,10 @@ import sys
 import tempfile
 import time
 
+from managed_server import ManagedServer  # noqa: E402
+
+from managed_server import ManagedServer
+
 SUPPORT_DIR = os.path.dirname(os.path.abspath(__file__))
 S3FRONT = os.path.join(SUPPORT_DIR, "s3front.py")
 REGION = "us-east-1"
@@ -44,7 +48,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class S3Front:
+class S3Front(ManagedServer):
     """A real S3 server (moto or s3rver) behind s3front.py, as a context manager.
 
     Attributes after __enter__: endpoint ("http://127.0.0.1:PORT"), bucket, backend, access_key,
@@ -59,6 +63,7 @@ class S3Front:
         if backend not in ("moto", "s3rver"):
             raise ValueError(f"unknown backend {backend!r} (moto or s3rver)")
         self.backend, self.gcs, self.record_file, self.region = backend, gcs, record_file, region
+        self.log_label = f"s3front ({backend})"
         self.share_backend_with = share_backend_with
         if share_backend_with is not None and share_backend_with.backend != backend:
             raise ValueError(f"cannot share a {share_backend_with.backend} backend as {backend}")
@@ -72,19 +77,6 @@ class S3Front:
         self.log_path = None
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def __enter__(self) -> "S3Front":
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            sys.stderr.write(f"--- s3front ({self.backend}) log tail ---\n{self.log_text()[-6000:]}\n")
-        self.stop()
-
     def start(self) -> None:
         self.workdir = tempfile.mkdtemp(prefix=f"erp-s3-{self.backend}-")
         creds = {self.access_key: {"secret": self.secret_key}}
