@@ -69,6 +69,11 @@ def measure(command: list[str], size: int, env: dict) -> dict:
 def tool_commands(front: S3Front, key: str) -> dict:
     endpoint, bucket = front.endpoint, front.bucket
     host = endpoint.split("//", 1)[1]
+    # A missing tool is a setup error (scripts/install-test-deps.sh installs all three), not a
+    # row to drop quietly.
+    for tool in ("aws", "rclone", "s3cmd"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not installed (hint: bash scripts/install-test-deps.sh)")
     commands = {"erp-backup put": [BINARY, "put", key]}
     if shutil.which("aws"):
         commands["aws s3 cp -"] = ["aws", "--endpoint-url", endpoint, "s3", "cp", "-", f"s3://{bucket}/{key}"]
