@@ -75,15 +75,12 @@ def tool_commands(front: S3Front, key: str) -> dict:
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed (hint: bash scripts/install-test-deps.sh)")
     commands = {"erp-backup put": [BINARY, "put", key]}
-    if shutil.which("aws"):
-        commands["aws s3 cp -"] = ["aws", "--endpoint-url", endpoint, "s3", "cp", "-", f"s3://{bucket}/{key}"]
-    if shutil.which("rclone"):
-        commands["rclone rcat"] = ["rclone", "rcat", f"bench:{bucket}/{key}"]
-    if shutil.which("s3cmd"):
-        commands["s3cmd put -"] = ["s3cmd", "--no-ssl", f"--host={host}", f"--host-bucket={host}",
-                                   f"--access_key={front.access_key}", f"--secret_key={front.secret_key}",
-                                   f"--access_token={front.session_token or ''}", "--region=us-east-1",
-                                   "--no-check-md5", "-c", os.devnull, "put", "-", f"s3://{bucket}/{key}"]
+    commands["aws s3 cp -"] = ["aws", "--endpoint-url", endpoint, "s3", "cp", "-", f"s3://{bucket}/{key}"]
+    commands["rclone rcat"] = ["rclone", "rcat", f"bench:{bucket}/{key}"]
+    commands["s3cmd put -"] = ["s3cmd", "--no-ssl", f"--host={host}", f"--host-bucket={host}",
+                              f"--access_key={front.access_key}", f"--secret_key={front.secret_key}",
+                              f"--access_token={front.session_token or ''}", "--region=us-east-1",
+                              "--no-check-md5", "-c", os.devnull, "put", "-", f"s3://{bucket}/{key}"]
     return commands
 
 
