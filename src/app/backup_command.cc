@@ -177,7 +177,7 @@ int run_backup(Context& context, const std::vector<std::string>& args) {
   if (db_preflight_error) {
     db = DbStreamResult{};
     db->record.key = layout.db_key(id);
-    db->record.status = "failed";
+    db->record.status = catalog::StreamStatus::failed;
     db->record.compression = "none";
     db->record.error = db_preflight_error->message;
     db->error = db_preflight_error;

@@ -12,7 +12,7 @@ catalog::StreamRecord failed_record(const std::string& key, const std::string& c
                                     const Error& error) {
   catalog::StreamRecord record;
   record.key = key;
-  record.status = "failed";
+  record.status = catalog::StreamStatus::failed;
   record.compression = compression;
   record.error = error.message;
   return record;
@@ -26,11 +26,11 @@ std::optional<Error> commit_or_abort(Result<void> produced, ByteSink& head,
   if (produced) produced = head.finish();
   if (!produced) {
     head.abort();
-    record.status = "failed";
+    record.status = catalog::StreamStatus::failed;
     record.error = produced.error().message;
     return produced.error();
   }
-  record.status = "committed";
+  record.status = catalog::StreamStatus::committed;
   record.bytes = tap.bytes();
   record.sha256 = tap.hex();
   record.parts = sink.stats().parts;

@@ -43,7 +43,7 @@ const CatalogObject* find_object(const CatalogSet& set, const std::string& key) 
 // Whether the committed streams of the manifest are all present with their sizes.
 std::string check_streams(const CatalogSet& set, const Manifest& manifest) {
   for (const auto* stream : {&manifest.db, &manifest.docs}) {
-    if (!*stream || (*stream)->status != "committed") continue;
+    if (!*stream || (*stream)->status != StreamStatus::committed) continue;
     const CatalogObject* object = find_object(set, (*stream)->key);
     if (object == nullptr) return "manifest names " + (*stream)->key + ", which is missing";
     if (object->size != (*stream)->bytes) {

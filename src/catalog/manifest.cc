@@ -1,6 +1,7 @@
 #include "catalog/manifest.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace erp::catalog {
 namespace {
@@ -10,7 +11,7 @@ using nlohmann::ordered_json;
 ordered_json stream_json(const StreamRecord& s) {
   ordered_json j;
   j["key"] = s.key;
-  j["status"] = s.status;
+  j["status"] = to_string(s.status);
   j["bytes"] = s.bytes;
   j["sha256"] = s.sha256;
   j["parts"] = s.parts;
@@ -25,7 +26,9 @@ ordered_json stream_json(const StreamRecord& s) {
 StreamRecord stream_from(const ordered_json& j) {
   StreamRecord s;
   s.key = j.at("key").get<std::string>();
-  s.status = j.at("status").get<std::string>();
+  auto status = parse_stream_status(j.at("status").get<std::string>());
+  if (!status) throw std::invalid_argument(status.error().message);
+  s.status = *status;
   s.bytes = j.value("bytes", std::uint64_t{0});
   s.sha256 = j.value("sha256", "");
   s.parts = j.value("parts", 0);
@@ -40,10 +43,30 @@ StreamRecord stream_from(const ordered_json& j) {
 
 }  // namespace
 
+std::string_view to_string(StreamStatus status) {
+  switch (status) {
+    case StreamStatus::committed:
+      return "committed";
+    case StreamStatus::failed:
+      return "failed";
+    case StreamStatus::not_run:
+      return "not-run";
+  }
+  return "unknown";
+}
+
+Result<StreamStatus> parse_stream_status(std::string_view text) {
+  for (StreamStatus status :
+       {StreamStatus::committed, StreamStatus::failed, StreamStatus::not_run}) {
+    if (text == to_string(status)) return status;
+  }
+  return make_error(ErrorKind::corrupt, "unknown stream status '" + std::string(text) + "'");
+}
+
 bool Manifest::complete() const {
   if (!db && !docs) return false;
-  if (db && db->status != "committed") return false;
-  if (docs && docs->status != "committed") return false;
+  if (db && db->status != StreamStatus::committed) return false;
+  if (docs && docs->status != StreamStatus::committed) return false;
   return true;
 }
 
@@ -132,6 +155,8 @@ Result<Manifest> parse_manifest(std::string_view text) {
     }
     return m;
   } catch (const nlohmann::json::exception& error) {
+    return make_error(ErrorKind::corrupt, std::string("manifest is not valid: ") + error.what());
+  } catch (const std::invalid_argument& error) {
     return make_error(ErrorKind::corrupt, std::string("manifest is not valid: ") + error.what());
   }
 }

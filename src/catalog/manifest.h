@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -14,9 +15,16 @@ namespace erp::catalog {
 
 inline constexpr int kManifestFormatVersion = 1;
 
+// What became of one stream of a set. Serialised only by to_string/parse_stream_status
+// ("committed", "failed", "not-run"), which the manifest and every report use.
+enum class StreamStatus { committed, failed, not_run };
+std::string_view to_string(StreamStatus status);
+// Errors: corrupt for any other text.
+Result<StreamStatus> parse_stream_status(std::string_view text);
+
 struct StreamRecord {
   std::string key;
-  std::string status;       // "committed", "failed", "not-run"
+  StreamStatus status = StreamStatus::not_run;
   std::uint64_t bytes = 0;  // stored bytes (after compression)
   std::string sha256;       // of the stored bytes
   int parts = 0;

@@ -30,10 +30,19 @@ inline void seed_set(FakeObjectStore& store, const catalog::KeyLayout& layout,
   m.finished_at = "2026-01-01T00:01:00Z";
   m.tool_version = "test";
   m.host = "test";
-  m.db = catalog::StreamRecord{
-      layout.db_key(id), "committed", db.size(), std::string(64, 'a'), 1, "e", "none", 0, ""};
+  m.db = catalog::StreamRecord{layout.db_key(id),
+                               catalog::StreamStatus::committed,
+                               db.size(),
+                               std::string(64, 'a'),
+                               1,
+                               "e",
+                               "none",
+                               0,
+                               ""};
   m.docs = catalog::StreamRecord{layout.docs_key(id),
-                                 manifest == SeedManifest::failed_stream ? "failed" : "committed",
+                                 manifest == SeedManifest::failed_stream
+                                     ? catalog::StreamStatus::failed
+                                     : catalog::StreamStatus::committed,
                                  docs.size(),
                                  std::string(64, 'b'),
                                  1,

@@ -16,7 +16,7 @@ Manifest full_manifest() {
   m.host = "erp-backup-29123-abcde";
   m.database = DatabaseRecord{"15.18", "15.18", "dolibarr", 312, 298};
   m.db = StreamRecord{"erp/prod/db/20261126T020000Z.dump",
-                      "committed",
+                      StreamStatus::committed,
                       123456,
                       std::string(64, 'a'),
                       2,
@@ -25,7 +25,7 @@ Manifest full_manifest() {
                       0,
                       ""};
   m.docs = StreamRecord{"erp/prod/docs/20261126T020000Z.tar.zst",
-                        "committed",
+                        StreamStatus::committed,
                         98765,
                         std::string(64, 'b'),
                         1,
@@ -61,7 +61,7 @@ TEST_CASE("a manifest survives a JSON round trip field by field") {
 TEST_CASE("a set is complete only when every stream that ran was committed") {
   Manifest m = full_manifest();
   CHECK(m.complete());
-  m.docs->status = "failed";
+  m.docs->status = StreamStatus::failed;
   CHECK_FALSE(m.complete());
   m.docs.reset();
   CHECK(m.complete());  // --only db
@@ -77,4 +77,22 @@ TEST_CASE("a manifest that is not ours or not valid is corrupt") {
     REQUIRE_FALSE(parsed.has_value());
     CHECK(parsed.error().kind == erp::ErrorKind::corrupt);
   }
+}
+
+TEST_CASE("stream statuses are spelled in one place and an unknown one is corrupt") {
+  for (StreamStatus status :
+       {StreamStatus::committed, StreamStatus::failed, StreamStatus::not_run}) {
+    const auto parsed = parse_stream_status(to_string(status));
+    REQUIRE(parsed.has_value());
+    CHECK(*parsed == status);
+  }
+  CHECK(to_string(StreamStatus::not_run) == "not-run");
+  std::string json = to_json(full_manifest());
+  const auto at = json.find("\"committed\"");
+  REQUIRE(at != std::string::npos);
+  json.replace(at, 11, "\"finished\"");
+  const auto parsed = parse_manifest(json);
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(parsed.error().kind == erp::ErrorKind::corrupt);
+  CHECK(parsed.error().message.find("finished") != std::string::npos);
 }

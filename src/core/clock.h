@@ -1,0 +1,37 @@
+// Where "now" comes from. App code never calls system_clock::now() itself: it is handed
+// a Clock, so tests can pin time (backup IDs, ages of uploads, retention dates) and
+// production passes SystemClock.
+#pragma once
+
+#include <chrono>
+
+namespace erp {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // The current wall-clock time (UTC).
+  virtual std::chrono::system_clock::time_point now() const = 0;
+};
+
+// The real clock. Stateless and thread-safe.
+class SystemClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now();
+  }
+};
+
+// A clock that says whatever the test sets. Not thread-safe.
+class FixedClock final : public Clock {
+ public:
+  explicit FixedClock(std::chrono::system_clock::time_point now) : now_(now) {}
+  std::chrono::system_clock::time_point now() const override { return now_; }
+  void set(std::chrono::system_clock::time_point now) { now_ = now; }
+  void advance(std::chrono::system_clock::duration by) { now_ += by; }
+
+ private:
+  std::chrono::system_clock::time_point now_;
+};
+
+}  // namespace erp
