@@ -153,7 +153,8 @@ int run_backup(Context& context, const std::vector<std::string>& args) {
   const StreamEnvironment env{context.s3,
                               pool,
                               {.first_part_size = context.s3_config.part_size,
-                               .concurrency = context.s3_config.upload_concurrency},
+                               .concurrency = context.s3_config.upload_concurrency,
+                               .stop = context.cancellation.token()},
                               *config,
                               log,
                               context.cancellation};

@@ -27,7 +27,8 @@ int run_put(Context& context, const std::vector<std::string>& args) {
   upload::BufferPool pool(context.s3_config.buffer_budget);
   upload::MultipartSink sink(context.s3, pool, key,
                              {.first_part_size = context.s3_config.part_size,
-                              .concurrency = context.s3_config.upload_concurrency});
+                              .concurrency = context.s3_config.upload_concurrency,
+                              .stop = context.cancellation.token()});
   FdSource input(STDIN_FILENO, context.cancellation);
   std::vector<char> buffer(kReadChunk);
 

@@ -22,6 +22,7 @@ void Cancellation::cancel(int signal_number) noexcept {
   signal_.store(signal_number, std::memory_order_release);
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto written = write(event_fd_, &one, sizeof one);
+  source_.request_stop();
 }
 
 struct SignalWatcher::Impl {

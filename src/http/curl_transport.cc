@@ -17,6 +17,14 @@ struct TransferState {
   std::optional<Error> sink_error;
 };
 
+// libcurl calls this often while bytes move and about once a second while a transfer is
+// idle (a stalled server): a non-zero return aborts the transfer with
+// CURLE_ABORTED_BY_CALLBACK, which is how a stop reaches a request already on the wire.
+int check_stop(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* state = static_cast<const TransferState*>(user);
+  return state->request->stop.stop_requested() ? 1 : 0;
+}
+
 size_t read_body(char* buffer, size_t size, size_t count, void* user) {
   auto* state = static_cast<TransferState*>(user);
   const auto& body = state->request->body;
@@ -118,6 +126,9 @@ CurlTransport::~CurlTransport() {
 Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink* body_sink) {
   CURL* curl = static_cast<CURL*>(handle_);
   if (curl == nullptr) return make_error(ErrorKind::permanent, "curl_easy_init failed");
+  if (request.stop.stop_requested()) {
+    return make_error(ErrorKind::cancelled, "HTTP " + request.method + " not sent: stopped");
+  }
   // Reset options but keep the live connection for reuse.
   curl_easy_reset(curl);
 
@@ -137,8 +148,17 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink
   curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(options_.connect_timeout.count()));
+  auto connect_timeout = options_.connect_timeout;
+  if (request.timeout.count() > 0) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    connect_timeout = std::min(connect_timeout, request.timeout);
+  }
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
+  if (request.stop.stop_possible()) {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_stop);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &state);
+  }
   const long stall_seconds =
       std::max<long>(1, static_cast<long>((options_.stall_timeout.count() + 999) / 1000));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -172,6 +192,10 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink
 
   const CURLcode code = curl_easy_perform(curl);
   if (state.sink_error) return std::unexpected(*state.sink_error);
+  if (code == CURLE_ABORTED_BY_CALLBACK) {
+    return make_error(ErrorKind::cancelled,
+                      "HTTP " + request.method + " stopped during the transfer");
+  }
   if (code != CURLE_OK) {
     return make_error(
         is_transient(code) ? ErrorKind::transient : ErrorKind::permanent,

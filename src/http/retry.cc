@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "core/stop.h"
+
 namespace erp::http {
 
-void sleep_for_real(std::chrono::milliseconds delay) {
-  std::this_thread::sleep_for(delay);
+bool sleep_for_real(std::chrono::milliseconds delay, std::stop_token stop) {
+  return sleep_unless_stopped(delay, std::move(stop));
 }
 
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,13 @@ struct HttpRequest {
   // other 2xx fails the request instead (e.g. a ranged GET answered 200 with the whole
   // object would otherwise append the wrong bytes).
   long stream_status = 0;
+  // Once requested, the request is not sent, or its transfer ends within about a second
+  // (libcurl's progress callback runs about once a second on an idle connection) with
+  // `cancelled`. Default: never stopped.
+  std::stop_token stop;
+  // The whole request (connect, send, answer) must end within this; 0 = no limit beyond the
+  // transport's stall timeout. For cleanup requests that must not hold up an exit.
+  std::chrono::milliseconds timeout{0};
 };
 
 struct HttpResponse {
@@ -50,9 +58,10 @@ class HttpTransport {
   // Sends `request` and returns the response for any HTTP status (status handling
   // is the caller's). If `body_sink` is given, a 2xx response body is streamed to it
   // (error bodies are always collected in HttpResponse::body so they can be parsed).
-  // Errors: transient for resets, timeouts and refused connections; permanent for
-  // TLS verification failures, malformed URLs and sink write failures (the sink's
-  // own error is returned then).
+  // Errors: transient for resets, timeouts (the stall timeout and request.timeout) and
+  // refused connections; cancelled when request.stop was requested (before or during the
+  // transfer); permanent for TLS verification failures, malformed URLs and sink write
+  // failures (the sink's own error is returned then).
   virtual Result<HttpResponse> perform(const HttpRequest& request, ByteSink* body_sink) = 0;
 };
 

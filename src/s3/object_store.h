@@ -6,11 +6,14 @@
 // (the multipart uploader sends parts in parallel through one store).
 // Retries: the implementation retries transient failures itself (one policy, see
 // http/retry.h); a returned error is final for that call.
+// Stopping: an implementation may be bound to a stop signal (S3Client: the job's); once it is
+// requested, calls end promptly with `cancelled`, which is never retried.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,12 +72,23 @@ class ObjectStore {
   // Returns the part's ETag. `body` is borrowed until the call returns; retries re-send it.
   virtual Result<std::string> upload_part(std::string_view key, std::string_view upload_id,
                                           int part_number, std::span<const char> body) = 0;
+  // The same, also ended promptly with `cancelled` once `stop` is requested: the caller's own
+  // stop for this part (its upload is being aborted), on top of the store's stop signal. The
+  // default ignores `stop` and calls the overload above, which suits stores whose calls cannot
+  // stall (in-memory fakes); S3Client hands `stop` to the transfer and the back-off.
+  virtual Result<std::string> upload_part(std::string_view key, std::string_view upload_id,
+                                          int part_number, std::span<const char> body,
+                                          std::stop_token /*stop*/) {
+    return upload_part(key, upload_id, part_number, body);
+  }
   // Parts must be in ascending order. A 200 answer carrying <Error> is an error.
   // Returns the final ETag.
   virtual Result<std::string> complete_multipart_upload(
       std::string_view key, std::string_view upload_id,
       const std::vector<CompletedPart>& parts) = 0;
-  // not_found when the upload no longer exists.
+  // not_found when the upload no longer exists. This is cleanup that must still happen after
+  // the job was stopped: implementations do not end it on their stop signal but bound it by a
+  // short deadline of its own, so a stalled endpoint cannot hold up the exit.
   virtual Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) = 0;
   // All in-progress uploads under `prefix` (follows pagination).
   virtual Result<std::vector<MultipartUpload>> list_multipart_uploads(std::string_view prefix) = 0;

@@ -5,6 +5,7 @@
 
 #include "codec/digest.h"
 #include "core/counting_sink.h"
+#include "core/stop.h"
 #include "s3/uri_encode.h"
 #include "s3/xml_replies.h"
 
@@ -20,6 +21,8 @@ struct S3Client::Call {
   std::span<const char> body;
   bool has_body = false;
   long stream_status = 0;  // see HttpRequest::stream_status
+  std::stop_token stop;    // the caller's own stop, on top of the client's
+  bool cleanup = false;    // abort: runs after a stop, once, within abort_timeout
 };
 
 namespace {
@@ -115,8 +118,10 @@ std::string S3Client::call_payload_hash(const Call& call) const {
 }
 
 Result<http::HttpResponse> S3Client::attempt(const Call& call, const std::string& hash,
-                                             ByteSink* body_sink) {
+                                             ByteSink* body_sink, std::stop_token stop) {
   http::HttpRequest request;
+  request.stop = std::move(stop);
+  if (call.cleanup) request.timeout = options_.abort_timeout;
   request.method = std::string(call.method);
   request.url = object_url(call.key, call.query);
   request.headers = call.headers;
@@ -149,11 +154,25 @@ Result<http::HttpResponse> S3Client::attempt(const Call& call, const std::string
                     code.empty() ? "HTTP" + std::to_string(response->status) : code);
 }
 
+template <typename T, typename Attempt>
+Result<T> S3Client::retried(const Call& call, Attempt&& try_once) {
+  if (call.cleanup) {
+    // Cleanup is what a stop leads to, so the client's stop must not cancel it; one bounded
+    // attempt keeps a stalled endpoint from holding the exit (the stale-upload sweep of
+    // `prune` removes what an abort could not).
+    const http::RetryPolicy once{.max_attempts = 1};
+    return http::with_retries<T>(once, sleeper_, call.stop, [&] { return try_once(call.stop); });
+  }
+  const AnyStop stop(options_.stop, call.stop);
+  return http::with_retries<T>(options_.retry, sleeper_, stop.token(),
+                               [&] { return try_once(stop.token()); });
+}
+
 Result<http::HttpResponse> S3Client::execute(const Call& call, ByteSink* body_sink) {
   // Hashed once: a retried part is re-sent and re-signed, not re-hashed.
   const std::string hash = call_payload_hash(call);
-  return http::with_retries<http::HttpResponse>(options_.retry, sleeper_,
-                                                [&] { return attempt(call, hash, body_sink); });
+  return retried<http::HttpResponse>(
+      call, [&](std::stop_token stop) { return attempt(call, hash, body_sink, std::move(stop)); });
 }
 
 Result<std::string> S3Client::put_object(std::string_view key, std::span<const char> body) {
@@ -182,7 +201,14 @@ Result<std::string> S3Client::create_multipart_upload(std::string_view key) {
 
 Result<std::string> S3Client::upload_part(std::string_view key, std::string_view upload_id,
                                           int part_number, std::span<const char> body) {
+  return upload_part(key, upload_id, part_number, body, std::stop_token{});
+}
+
+Result<std::string> S3Client::upload_part(std::string_view key, std::string_view upload_id,
+                                          int part_number, std::span<const char> body,
+                                          std::stop_token stop) {
   Call call{.operation = "UploadPart", .method = "PUT", .key = key};
+  call.stop = std::move(stop);
   call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", std::string(upload_id)}};
   call.body = body;
   call.has_body = true;
@@ -209,8 +235,8 @@ Result<std::string> S3Client::complete_multipart_upload(std::string_view key,
   // A 200 reply can still carry <Error> (S3 reports late failures that way), so the
   // body is parsed inside the retried attempt: a transient <Error> is retried too.
   const std::string hash = call_payload_hash(call);
-  return http::with_retries<std::string>(options_.retry, sleeper_, [&]() -> Result<std::string> {
-    auto response = attempt(call, hash, nullptr);
+  return retried<std::string>(call, [&](std::stop_token stop) -> Result<std::string> {
+    auto response = attempt(call, hash, nullptr, std::move(stop));
     if (!response) return std::unexpected(response.error());
     auto etag = parse_complete_result(response->body);
     if (!etag) return std::unexpected(etag.error().with_context(describe(options_.bucket, key)));
@@ -221,6 +247,7 @@ Result<std::string> S3Client::complete_multipart_upload(std::string_view key,
 Result<void> S3Client::abort_multipart_upload(std::string_view key, std::string_view upload_id) {
   Call call{.operation = "AbortMultipartUpload", .method = "DELETE", .key = key};
   call.query = {{"uploadId", std::string(upload_id)}};
+  call.cleanup = true;
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
   return {};
@@ -301,13 +328,14 @@ Result<void> S3Client::get_object(std::string_view key, ByteSink& sink,
   if (expected == 0) return {};
 
   CountingSink counter(sink);
-  auto result = http::with_retries<http::HttpResponse>(options_.retry, sleeper_, [&] {
-    Call call{.operation = "GetObject", .method = "GET", .key = key};
+  const Call whole{.operation = "GetObject", .method = "GET", .key = key};
+  auto result = retried<http::HttpResponse>(whole, [&](std::stop_token stop) {
+    Call call = whole;
     call.headers.push_back(
         {"Range", "bytes=" + std::to_string(first + counter.bytes()) + "-" + std::to_string(last)});
     if (!info->etag.empty()) call.headers.push_back({"If-Match", "\"" + info->etag + "\""});
     call.stream_status = 206;  // a server that ignores Range must not append the whole object
-    return attempt(call, std::string(kEmptyPayloadSha256), &counter);
+    return attempt(call, std::string(kEmptyPayloadSha256), &counter, std::move(stop));
   });
   if (!result) return std::unexpected(result.error());
   if (counter.bytes() != expected) {

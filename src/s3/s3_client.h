@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 #include "http/curl_transport.h"
@@ -34,6 +35,15 @@ struct S3ClientOptions {
   // over HTTPS (TLS does, and hashing costs a pass over every byte).
   PayloadSigning payload_signing = PayloadSigning::automatic;
   http::RetryPolicy retry;
+  // The job's stop signal (Cancellation::token()). Once requested, every call but
+  // abort_multipart_upload ends with `cancelled` within about a second: a transfer on the
+  // wire is aborted, a back-off sleep ends, nothing is retried.
+  std::stop_token stop;
+  // abort_multipart_upload is the cleanup a stop leads to, so `stop` does not end it; it gets
+  // one attempt that must finish within this instead. Cost: an abort slower than this fails
+  // (the upload lingers until `prune` or a lifecycle rule removes it) — but a stalled endpoint
+  // holds the exit of a stopped job for at most this long (Kubernetes' grace period is 30 s).
+  std::chrono::milliseconds abort_timeout{5'000};
 };
 
 using Clock = std::function<std::chrono::sys_seconds()>;
@@ -54,6 +64,8 @@ class S3Client final : public ObjectStore {
   Result<std::string> create_multipart_upload(std::string_view key) override;
   Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
                                   std::span<const char> body) override;
+  Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
+                                  std::span<const char> body, std::stop_token stop) override;
   Result<std::string> complete_multipart_upload(std::string_view key, std::string_view upload_id,
                                                 const std::vector<CompletedPart>& parts) override;
   Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) override;
@@ -73,9 +85,13 @@ class S3Client final : public ObjectStore {
  private:
   struct Call;  // one S3 operation: what to send and how to describe it in errors
   Result<http::HttpResponse> execute(const Call& call, ByteSink* body_sink = nullptr);
+  // Runs `try_once(stop)` under the retry policy, with `stop` requested on the client's stop
+  // or the call's own. A cleanup call ignores the client's stop and gets one attempt.
+  template <typename T, typename Attempt>
+  Result<T> retried(const Call& call, Attempt&& try_once);
   // One try of `call`, signed with `hash` (its payload hash, computed once per call).
-  Result<http::HttpResponse> attempt(const Call& call, const std::string& hash,
-                                     ByteSink* body_sink);
+  Result<http::HttpResponse> attempt(const Call& call, const std::string& hash, ByteSink* body_sink,
+                                     std::stop_token stop);
   std::string call_payload_hash(const Call& call) const;
   std::string object_url(std::string_view key, const QueryParams& query) const;
   std::string payload_hash(std::span<const char> body) const;

@@ -2,8 +2,9 @@
 // length into S3 with bounded memory:
 //
 //   write() copies into the current part buffer (from the shared BufferPool). When a part is full
-//   and more data arrives, the full part goes to one of `concurrency` upload workers; when all are
-//   busy, write() blocks (backpressure), so a stream holds at most concurrency + 1 part buffers.
+//   and more data arrives, the full part is handed to an upload task; when `concurrency` parts are
+//   in flight, write() blocks (backpressure), so a stream holds at most concurrency + 1 part
+//   buffers.
 //   Part sizes follow PartSchedule; a stream that would need part 10,001 fails before that part
 //   is uploaded.
 //
@@ -21,24 +22,29 @@
 // abort() and the destructor never throw; what they did is in stats() (no logging in here: the
 // command that owns the sink logs).
 //
-// Threads: one producer thread calls write/finish/abort/stats. Upload workers (std::jthread,
-// started with the multipart upload, joined by finish/abort) call the store concurrently.
+// Stopping: the job's stop token (options.stop, e.g. SIGTERM) and any failure end every wait of
+// the sink at once — for pool budget, for an upload slot, for the last parts in finish() — and
+// stop the parts in flight through upload_part's stop token. abort() drops queued parts, waits
+// only for the parts in flight to return from the store (promptly, since they are stopped), and
+// then sends one abort_multipart_upload, which the store bounds by a deadline of its own.
+//
+// Threads: one producer thread calls write/finish/abort/stats. Part uploads run as tasks on an
+// Executor (options.executor, or `concurrency` threads the sink starts with the multipart
+// upload) and call the store concurrently. A task that runs after the sink is gone (an executor
+// the sink does not own) does nothing: tasks co-own the little state they touch.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stop_token>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "core/byte_stream.h"
 #include "core/error.h"
+#include "core/executor.h"
+#include "core/stop.h"
 #include "s3/object_store.h"
 #include "upload/buffer_pool.h"
 #include "upload/part_schedule.h"
@@ -54,6 +60,13 @@ struct MultipartSinkOptions {
   // Cost: one thread and one connection per part in flight, and up to concurrency + 1 part
   // buffers of pool budget per stream (5 x 8 MiB = 40 MiB at defaults).
   int concurrency = 4;
+  // Where part uploads run (borrowed; must outlive the sink). null: the sink starts
+  // `concurrency` threads of its own when it creates the multipart upload (none for a single
+  // PUT). Tests pass a manual executor to run the uploads by hand.
+  Executor* executor = nullptr;
+  // The job's stop signal (Cancellation::token()). Once requested, write() and finish() fail
+  // with `cancelled`, ending their waits at once, and parts in flight are stopped.
+  std::stop_token stop;
 };
 
 // What the sink did; read it from the producer thread between calls.
@@ -86,7 +99,8 @@ class MultipartSink final : public ByteSink {
   // pool budget. Errors (the sink is then already aborted; abort() is still allowed):
   //   a part's error (kind from the store) — "s3://bucket/key part N (upload id U): ...";
   //   permanent — the stream needs more than 10,000 parts, or a part does not fit the pool;
-  //   cancelled — the pool was shut down; after abort(), or the first error again after a failure.
+  //   cancelled — the job's stop was requested, or the pool was shut down; after abort(), or
+  //               the first error again after a failure.
   Result<void> write(std::span<const char> data) override;
 
   // Sends the last part (or the single PUT), waits for all parts and completes the upload.
@@ -94,8 +108,9 @@ class MultipartSink final : public ByteSink {
   // upload is aborted. Calling it again after success is a permanent error.
   Result<void> finish() override;
 
-  // Stops the workers (queued parts are dropped), waits for parts in flight, and aborts the
-  // multipart upload once if one was created. Idempotent; does nothing after finish() succeeded.
+  // Drops queued parts, stops the parts in flight and waits for them to return from the store,
+  // then aborts the multipart upload once if one was created. Idempotent; does nothing after
+  // finish() succeeded.
   void abort() noexcept override;
 
   const MultipartSinkStats& stats() const { return stats_; }
@@ -106,6 +121,9 @@ class MultipartSink final : public ByteSink {
     int part_number = 0;
     PartBuffer buffer;
   };
+  // What upload tasks share with the sink (queue, counters, ETags, first error, the stop
+  // source). Co-owned by every submitted task, so a task that runs late finds it intact.
+  struct Shared;
 
   Result<void> start_part();
   Result<void> send_current_part();
@@ -113,10 +131,12 @@ class MultipartSink final : public ByteSink {
   Result<void> complete_upload();
   std::unexpected<Error> fail(Error error);
   std::unexpected<Error> closed_error() const;
+  Error stopped_error() const;
   std::optional<Error> first_error() const;
-  void worker_loop();
-  void stop_workers();
-  std::string part_context(int part_number) const;
+  // Lets no further part start and drops the queued ones; with `stop_in_flight`, stops the
+  // parts in the store's hands too. Then waits for running tasks and releases own threads.
+  void stop_uploads(bool stop_in_flight);
+  static void upload_next(const std::shared_ptr<Shared>& shared);
 
   s3::ObjectStore& store_;
   BufferPool& pool_;
@@ -124,6 +144,7 @@ class MultipartSink final : public ByteSink {
   const std::string name_;  // "s3://bucket/key", for messages
   const PartSchedule schedule_;
   const int concurrency_;
+  const std::stop_token job_stop_;
 
   // Producer thread only.
   enum class State { open, finished, aborted };
@@ -131,23 +152,14 @@ class MultipartSink final : public ByteSink {
   std::optional<PartBuffer> current_;  // the part being filled (number parts_started_)
   int parts_started_ = 0;
   bool complete_attempted_ = false;
-  std::string upload_id_;  // set before the workers start, read-only afterwards
+  std::string upload_id_;  // set before the first part is handed off, read-only afterwards
   MultipartSinkStats stats_;
 
-  // Shared with the workers, guarded by mutex_.
-  mutable std::mutex mutex_;
-  std::condition_variable work_ready_;  // workers: a job was queued, or stop_
-  std::condition_variable part_done_;   // producer: a part finished (or failed)
-  std::deque<Job> queue_;
-  int in_flight_ = 0;                  // parts queued or uploading
-  std::uint64_t in_flight_bytes_ = 0;  // their buffer capacity
-  bool stop_ = false;                // workers: drop queued parts and exit when the queue is empty
-  std::optional<Error> error_;       // the first failure; wins over anything later
-  std::vector<std::string> etags_;   // etags_[n - 1] is part n's ETag
-  std::atomic<bool> failed_{false};  // error_ is set (cheap check on every write)
-  std::stop_source cancel_;          // wakes the producer from pool_.acquire() after a failure
-
-  std::vector<std::jthread> workers_;  // last: joined before the members they use are destroyed
+  std::shared_ptr<Shared> shared_;
+  // The job's stop → shared_'s stop source (which failures and abort() request too).
+  std::optional<std::stop_callback<RequestStop>> forward_job_stop_;
+  Executor* executor_ = nullptr;                  // options.executor or own_executor_
+  std::unique_ptr<ThreadExecutor> own_executor_;  // last: drained before the rest goes
 };
 
 }  // namespace erp::upload

@@ -27,7 +27,10 @@ bool contains(std::string_view text, std::string_view part) {
 struct RecordingSleeper {
   std::vector<milliseconds> delays;
   Sleeper sleeper() {
-    return [this](milliseconds delay) { delays.push_back(delay); };
+    return [this](milliseconds delay, std::stop_token) {
+      delays.push_back(delay);
+      return true;
+    };
   }
 };
 
@@ -123,10 +126,11 @@ TEST_CASE("a zero base delay never waits") {
 TEST_CASE("a first success is returned at once, without sleeping") {
   RecordingSleeper sleeps;
   int attempts = 0;
-  const Result<int> result = with_retries<int>(kDefaults, sleeps.sleeper(), [&]() -> Result<int> {
-    ++attempts;
-    return 42;
-  });
+  const Result<int> result =
+      with_retries<int>(kDefaults, sleeps.sleeper(), {}, [&]() -> Result<int> {
+        ++attempts;
+        return 42;
+      });
   REQUIRE(result.has_value());
   CHECK(*result == 42);
   CHECK(attempts == 1);
@@ -137,7 +141,7 @@ TEST_CASE("transient failures are retried until success, sleeping a bounded back
   RecordingSleeper sleeps;
   int attempts = 0;
   const Result<std::string> result =
-      with_retries<std::string>(kDefaults, sleeps.sleeper(), [&]() -> Result<std::string> {
+      with_retries<std::string>(kDefaults, sleeps.sleeper(), {}, [&]() -> Result<std::string> {
         if (++attempts < 4) return make_error(ErrorKind::transient, "reset");
         return std::string("done on attempt ") + std::to_string(attempts);
       });
@@ -156,7 +160,7 @@ TEST_CASE("with_retries works for Result<void> too") {
   RecordingSleeper sleeps;
   int attempts = 0;
   const Result<void> result =
-      with_retries<void>(kDefaults, sleeps.sleeper(), [&]() -> Result<void> {
+      with_retries<void>(kDefaults, sleeps.sleeper(), {}, [&]() -> Result<void> {
         if (++attempts < 2) return make_error(ErrorKind::transient, "timeout");
         return {};
       });
@@ -171,10 +175,11 @@ TEST_CASE("a non-transient error stops at once and is returned unchanged") {
     CAPTURE(to_string(kind));
     RecordingSleeper sleeps;
     int attempts = 0;
-    const Result<int> result = with_retries<int>(kDefaults, sleeps.sleeper(), [&]() -> Result<int> {
-      ++attempts;
-      return make_error(kind, "PutObject s3://b/k: HTTP 403 AccessDenied", "AccessDenied");
-    });
+    const Result<int> result =
+        with_retries<int>(kDefaults, sleeps.sleeper(), {}, [&]() -> Result<int> {
+          ++attempts;
+          return make_error(kind, "PutObject s3://b/k: HTTP 403 AccessDenied", "AccessDenied");
+        });
     REQUIRE_FALSE(result.has_value());
     CHECK(attempts == 1);
     CHECK(sleeps.delays.empty());
@@ -187,10 +192,11 @@ TEST_CASE("a non-transient error stops at once and is returned unchanged") {
 TEST_CASE("a permanent error after transient ones stops the retries there") {
   RecordingSleeper sleeps;
   int attempts = 0;
-  const Result<int> result = with_retries<int>(kDefaults, sleeps.sleeper(), [&]() -> Result<int> {
-    if (++attempts < 3) return make_error(ErrorKind::transient, "503");
-    return make_error(ErrorKind::not_found, "NoSuchUpload");
-  });
+  const Result<int> result =
+      with_retries<int>(kDefaults, sleeps.sleeper(), {}, [&]() -> Result<int> {
+        if (++attempts < 3) return make_error(ErrorKind::transient, "503");
+        return make_error(ErrorKind::not_found, "NoSuchUpload");
+      });
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error().kind == ErrorKind::not_found);
   CHECK_FALSE(contains(result.error().message, "gave up"));
@@ -204,11 +210,12 @@ TEST_CASE("after max_attempts transient failures it gives up, saying how many at
     const RetryPolicy policy{.max_attempts = max_attempts};
     RecordingSleeper sleeps;
     int attempts = 0;
-    const Result<int> result = with_retries<int>(policy, sleeps.sleeper(), [&]() -> Result<int> {
-      ++attempts;
-      return make_error(ErrorKind::transient, "UploadPart s3://b/k part 3: HTTP 503 SlowDown",
-                        "SlowDown");
-    });
+    const Result<int> result =
+        with_retries<int>(policy, sleeps.sleeper(), {}, [&]() -> Result<int> {
+          ++attempts;
+          return make_error(ErrorKind::transient, "UploadPart s3://b/k part 3: HTTP 503 SlowDown",
+                            "SlowDown");
+        });
     REQUIRE_FALSE(result.has_value());
     CHECK(attempts == max_attempts);
     CHECK(sleeps.delays.size() == static_cast<std::size_t>(max_attempts - 1));
@@ -223,7 +230,7 @@ TEST_CASE("after max_attempts transient failures it gives up, saying how many at
 TEST_CASE("sleeps between many attempts stay within max_delay") {
   const RetryPolicy policy{.max_attempts = 20, .base_delay = 100ms, .max_delay = 800ms};
   RecordingSleeper sleeps;
-  const Result<int> result = with_retries<int>(policy, sleeps.sleeper(), [&]() -> Result<int> {
+  const Result<int> result = with_retries<int>(policy, sleeps.sleeper(), {}, [&]() -> Result<int> {
     return make_error(ErrorKind::transient, "reset");
   });
   REQUIRE_FALSE(result.has_value());
@@ -235,19 +242,20 @@ TEST_CASE("the attempt callable keeps its state between attempts") {
   RecordingSleeper sleeps;
   std::vector<int> offsets_seen;
   int offset = 0;
-  const Result<int> result = with_retries<int>(kDefaults, sleeps.sleeper(), [&]() -> Result<int> {
-    offsets_seen.push_back(offset);
-    offset += 10;  // e.g. bytes delivered before the connection broke
-    if (offset < 30) return make_error(ErrorKind::transient, "reset");
-    return offset;
-  });
+  const Result<int> result =
+      with_retries<int>(kDefaults, sleeps.sleeper(), {}, [&]() -> Result<int> {
+        offsets_seen.push_back(offset);
+        offset += 10;  // e.g. bytes delivered before the connection broke
+        if (offset < 30) return make_error(ErrorKind::transient, "reset");
+        return offset;
+      });
   REQUIRE(result.has_value());
   CHECK(offsets_seen == std::vector<int>{0, 10, 20});
 }
 
 TEST_CASE("sleep_for_real waits at least the given delay") {
   const auto start = std::chrono::steady_clock::now();
-  sleep_for_real(5ms);
+  CHECK(sleep_for_real(5ms, {}));
   CHECK(std::chrono::steady_clock::now() - start >= 5ms);
 }
 

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -148,6 +149,8 @@ struct Setup {
   PayloadSigning payload_signing = PayloadSigning::automatic;
   bool session_token = false;
   int max_attempts = 4;
+  std::stop_token stop;            // the client's stop signal (the job's, in production)
+  std::function<void()> on_sleep;  // runs inside each back-off, e.g. to request the stop
 };
 
 Credentials credentials(bool with_token) {
@@ -171,11 +174,16 @@ class Harness {
                             .payload_signing = setup_.payload_signing,
                             .retry = {.max_attempts = setup_.max_attempts,
                                       .base_delay = 100ms,
-                                      .max_delay = 1s}},
+                                      .max_delay = 1s},
+                            .stop = setup_.stop},
             credentials(setup_.session_token), pool_, [] { return kNow; },
-            [this](std::chrono::milliseconds delay) {
-              std::lock_guard lock(sleeps_mutex_);
-              sleeps_.push_back(delay);
+            [this](std::chrono::milliseconds delay, std::stop_token stop) {
+              {
+                std::lock_guard lock(sleeps_mutex_);
+                sleeps_.push_back(delay);
+              }
+              if (setup_.on_sleep) setup_.on_sleep();
+              return !stop.stop_requested();  // a real sleep ends at once on a stop
             }) {}
 
   ~Harness() {

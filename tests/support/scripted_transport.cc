@@ -138,7 +138,13 @@ Result<http::HttpResponse> ScriptedTransport::perform(const http::HttpRequest& r
                            .headers = request.headers,
                            .body = std::string(request.body.begin(), request.body.end()),
                            .has_body = request.has_body,
-                           .had_sink = body_sink != nullptr};
+                           .had_sink = body_sink != nullptr,
+                           .stoppable = request.stop.stop_possible(),
+                           .timeout = request.timeout};
+  // Like the real transport: a request whose stop is already requested is never sent.
+  if (request.stop.stop_requested()) {
+    return make_error(ErrorKind::cancelled, "HTTP " + request.method + " not sent: stopped");
+  }
   std::optional<Reply> reply;
   Responder responder;
   std::size_t chunk_size = 0;

@@ -4,7 +4,8 @@
 // Answers come from a queue of Replies, in order; when the queue is empty the responder
 // (if one is set) answers; with neither, the request fails with a permanent "nothing
 // scripted" error, so an unexpected extra request shows up as a failing call rather than
-// a hang.
+// a hang. A request whose stop token is already requested is neither recorded nor answered: it
+// fails with `cancelled`, as the real transport does before sending anything.
 //
 // A Reply is either an HTTP response (any status, headers, body) or a transport error.
 // For a 2xx answer to a request made with a body sink (a streamed GET) the body is written
@@ -18,6 +19,7 @@
 // forwards to this one, which must outlive the pool.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -39,7 +41,9 @@ struct RecordedRequest {
   std::vector<http::Header> headers;
   std::string body;
   bool has_body = false;
-  bool had_sink = false;  // the client asked for the body to be streamed
+  bool had_sink = false;                 // the client asked for the body to be streamed
+  bool stoppable = false;                // the request carried a stop token that can be requested
+  std::chrono::milliseconds timeout{0};  // the request's own deadline (0 = none)
 
   // Case-insensitive header lookup (first match); nullopt when absent.
   std::optional<std::string> header(std::string_view name) const;
