@@ -170,6 +170,12 @@ Result<void> MultipartSink::start_part() {
   if (!buffer) {
     return std::unexpected(buffer.error().with_context(shared_->part_context(number)));
   }
+  if (shared_->cancel.stop_requested()) {
+    // The budget that a stop or a failure frees (its parts end) can reach a waiting acquire
+    // together with the stop itself: a stopped stream starts no new part either way.
+    buffer->release();
+    return std::unexpected(first_error().value_or(stopped_error()));
+  }
   parts_started_ = number;
   current_.emplace(std::move(*buffer));
   stats_.largest_part = std::max(stats_.largest_part, size);

@@ -1,6 +1,7 @@
 // The one retry policy: capped exponential backoff with full jitter, retrying transient
-// errors only, and saying how many attempts it made when it gives up. No test sleeps:
-// a recording Sleeper stands in for the clock.
+// errors only, saying how many attempts it made when it gives up, and never retrying after a
+// stop. A recording Sleeper stands in for the clock; the one test that uses the real,
+// cancellable sleep proves that a stop cuts a minute of back-off short.
 #include "http/retry.h"
 
 #include <doctest/doctest.h>
@@ -8,9 +9,13 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
+#include <latch>
+#include <optional>
 #include <random>
+#include <stop_token>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace erp::http {
@@ -251,6 +256,86 @@ TEST_CASE("the attempt callable keeps its state between attempts") {
       });
   REQUIRE(result.has_value());
   CHECK(offsets_seen == std::vector<int>{0, 10, 20});
+}
+
+// --- stopping --------------------------------------------------------------------------
+
+TEST_CASE("a stop during a back-off ends the retries at once with cancelled") {
+  // A real, cancellable sleep of a minute; the stop comes from another thread once the first
+  // attempt has failed, i.e. while (or just before) the loop sleeps.
+  const RetryPolicy policy{.max_attempts = 7, .base_delay = 60s, .max_delay = 60s};
+  std::stop_source stop;
+  std::latch first_failed(1);
+  int attempts = 0;
+  std::optional<Result<int>> result;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread caller([&] {
+    // Full jitter may draw a short back-off; a sleeper that never sleeps less than a minute
+    // makes the test independent of the draw.
+    const Sleeper long_sleep = [](milliseconds, std::stop_token token) {
+      return sleep_for_real(60s, std::move(token));
+    };
+    result = with_retries<int>(policy, long_sleep, stop.get_token(), [&]() -> Result<int> {
+      ++attempts;
+      first_failed.count_down();
+      return make_error(ErrorKind::transient, "PUT part 3: Operation timed out", "timeout");
+    });
+  });
+  first_failed.wait();
+  stop.request_stop();
+  caller.join();
+
+  CHECK(std::chrono::steady_clock::now() - start < 10s);  // not the minute of back-off
+  CHECK(attempts == 1);
+  REQUIRE(result.has_value());
+  REQUIRE_FALSE(result->has_value());
+  CHECK(result->error().kind == ErrorKind::cancelled);
+  CHECK(result->error().code == "timeout");  // the last attempt's error, kept
+  CHECK(contains(result->error().message, "PUT part 3: Operation timed out"));
+  CHECK(contains(result->error().message, "stopped; not retried after attempt 1"));
+}
+
+TEST_CASE("a transient failure after the stop is not retried and nothing sleeps") {
+  RecordingSleeper sleeps;
+  std::stop_source stop;
+  int attempts = 0;
+  const Result<int> result =
+      with_retries<int>(kDefaults, sleeps.sleeper(), stop.get_token(), [&]() -> Result<int> {
+        ++attempts;
+        stop.request_stop();  // e.g. SIGTERM while the request was on the wire
+        return make_error(ErrorKind::transient, "reset");
+      });
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().kind == ErrorKind::cancelled);
+  CHECK(attempts == 1);
+  CHECK(sleeps.delays.empty());
+}
+
+TEST_CASE("a cancelled attempt is returned as it is, never retried") {
+  RecordingSleeper sleeps;
+  int attempts = 0;
+  const Result<int> result =
+      with_retries<int>(kDefaults, sleeps.sleeper(), {}, [&]() -> Result<int> {
+        ++attempts;
+        return make_error(ErrorKind::cancelled, "HTTP PUT stopped during the transfer");
+      });
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().kind == ErrorKind::cancelled);
+  CHECK(result.error().message == "HTTP PUT stopped during the transfer");
+  CHECK(attempts == 1);
+  CHECK(sleeps.delays.empty());
+}
+
+TEST_CASE("a sleeper reporting a stop ends the retries with cancelled") {
+  int attempts = 0;
+  const Sleeper interrupted = [](milliseconds, std::stop_token) { return false; };
+  const Result<int> result = with_retries<int>(kDefaults, interrupted, {}, [&]() -> Result<int> {
+    ++attempts;
+    return make_error(ErrorKind::transient, "503 SlowDown");
+  });
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().kind == ErrorKind::cancelled);
+  CHECK(attempts == 1);
 }
 
 TEST_CASE("sleep_for_real waits at least the given delay") {

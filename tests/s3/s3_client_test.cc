@@ -1230,5 +1230,87 @@ TEST_CASE("parts uploaded from several threads each get their own answer") {
   CHECK(harness.transport.request_count() == kThreads * kPartsPerThread);
 }
 
+// --- stopping -------------------------------------------------------------------------------
+
+TEST_CASE("the client's stop ends a retried call during its back-off, with cancelled") {
+  std::stop_source job;
+  Harness harness({.max_attempts = 7, .stop = job.get_token(), .on_sleep = [&job] {
+                     job.request_stop();
+                   }});  // SIGTERM during the back-off
+  harness.transport.set_responder(
+      [](const RecordedRequest&) { return Reply::s3_error(503, "SlowDown", "Reduce your rate"); });
+  const auto etag = harness.client.upload_part(kKey, "u", 3, span_of("data"));
+  REQUIRE_FALSE(etag.has_value());
+  CHECK(etag.error().kind == ErrorKind::cancelled);
+  CHECK(contains(etag.error().message, "UploadPart"));
+  CHECK(contains(etag.error().message, "SlowDown"));
+  CHECK(contains(etag.error().message, "not retried after attempt 1"));
+  CHECK(harness.transport.request_count() == 1);  // no attempt after the stop
+  CHECK(harness.sleeps().size() == 1);
+  CHECK(harness.request(0).stoppable);  // the transfer itself was given the stop too
+}
+
+TEST_CASE("after the client's stop no request is sent and the call is cancelled") {
+  std::stop_source job;
+  job.request_stop();
+  Harness harness({.stop = job.get_token()});
+  const auto put = harness.client.put_object(kKey, span_of("data"));
+  REQUIRE_FALSE(put.has_value());
+  CHECK(put.error().kind == ErrorKind::cancelled);
+  CHECK(contains(put.error().message, "PutObject"));
+  CHECK(contains(put.error().message, std::string(kKey)));
+  const auto listed = harness.client.list_objects_v2("erp/", "", "", 0);
+  REQUIRE_FALSE(listed.has_value());
+  CHECK(listed.error().kind == ErrorKind::cancelled);
+  CHECK(harness.transport.request_count() == 0);
+  CHECK(harness.sleeps().empty());
+}
+
+TEST_CASE("upload_part's own stop ends it like the client's, the client's stop untouched") {
+  std::stop_source job;
+  std::stop_source part;
+  Harness harness({.max_attempts = 7, .stop = job.get_token(), .on_sleep = [&part] {
+                     part.request_stop();
+                   }});  // the sink aborts meanwhile
+  harness.transport.set_responder([](const RecordedRequest&) { return Reply::transport_error(); });
+  const auto etag = harness.client.upload_part(kKey, "u", 1, span_of("data"), part.get_token());
+  REQUIRE_FALSE(etag.has_value());
+  CHECK(etag.error().kind == ErrorKind::cancelled);
+  CHECK(harness.transport.request_count() == 1);
+  CHECK_FALSE(job.stop_requested());
+  // The client still works for everyone else.
+  harness.transport.set_responder([](const RecordedRequest&) {
+    return Reply::ok({}, {{"ETag", "\"e\""}});
+  });
+  CHECK(harness.client.upload_part(kKey, "u", 2, span_of("data")).has_value());
+}
+
+TEST_CASE("an abort still goes out after the stop: once, with its own 5 s deadline") {
+  std::stop_source job;
+  job.request_stop();
+  Harness harness({.max_attempts = 7, .stop = job.get_token()});
+  harness.transport.push(Reply::with_status(204));
+  REQUIRE(harness.client.abort_multipart_upload(kKey, "u-1").has_value());
+  const RecordedRequest request = harness.request(0);
+  CHECK(request.method == "DELETE");
+  CHECK(request.query() == "uploadId=u-1");
+  CHECK(request.timeout == 5s);    // a stalled endpoint holds the exit this long at most
+  CHECK_FALSE(request.stoppable);  // the job's stop, already requested, does not cancel it
+}
+
+TEST_CASE("a failed abort is not retried, even when the failure is transient") {
+  Harness harness({.max_attempts = 7});
+  harness.transport.set_responder([](const RecordedRequest&) {
+    return Reply::transport_error({ErrorKind::transient, "Operation timed out"});
+  });
+  const auto aborted = harness.client.abort_multipart_upload(kKey, "u-1");
+  REQUIRE_FALSE(aborted.has_value());
+  CHECK(aborted.error().kind == ErrorKind::transient);
+  CHECK(contains(aborted.error().message, "AbortMultipartUpload"));
+  CHECK(contains(aborted.error().message, "gave up after 1 attempts"));
+  CHECK(harness.transport.request_count() == 1);
+  CHECK(harness.sleeps().empty());
+}
+
 }  // namespace
 }  // namespace erp::s3

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/cancellation.h"
+
 namespace erp::upload {
 namespace {
 
@@ -195,6 +197,30 @@ TEST_CASE("a stop request wakes a waiting acquire with cancelled and takes no bu
   // The pool itself keeps working for others.
   everything->release();
   CHECK(pool.acquire(10).has_value());
+}
+
+TEST_CASE("a signal (the job's Cancellation) wakes every waiting acquire with cancelled") {
+  BufferPool pool(10);
+  auto everything = pool.acquire(10);
+  REQUIRE(everything.has_value());
+
+  Cancellation cancellation;
+  std::optional<Result<PartBuffer>> db;
+  std::optional<Result<PartBuffer>> docs;
+  std::thread db_stream([&] { db = pool.acquire(8, cancellation.token()); });
+  std::thread docs_stream([&] { docs = pool.acquire(4, cancellation.token()); });
+  pool.wait_until_waiting(2);
+  cancellation.cancel(15);  // what the signal watcher does on SIGTERM
+  db_stream.join();
+  docs_stream.join();
+
+  for (const auto* got : {&db, &docs}) {
+    REQUIRE(got->has_value());
+    REQUIRE_FALSE((*got)->has_value());
+    CHECK((*got)->error().kind == ErrorKind::cancelled);
+  }
+  CHECK(pool.waiting() == 0);
+  CHECK(pool.in_use() == 10);
 }
 
 TEST_CASE("a buffer costs memory only for the bytes written into it" *

@@ -1,0 +1,178 @@
+// The libcurl transport against a real socket: a server on 127.0.0.1 that accepts connections
+// and never answers is the stalled endpoint of a network brown-out. A stop must end a transfer
+// to it promptly (the stall timeout here is a minute), a stopped request must not even connect,
+// and a request's own deadline must end it without any stop.
+#include "http/curl_transport.h"
+
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+
+namespace erp::http {
+namespace {
+
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+// Listens on 127.0.0.1 (a free port); accepts connections and reads what they send, but never
+// writes a byte back.
+class SilentServer {
+ public:
+  SilentServer() {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listen_fd_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    REQUIRE(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listen_fd_, 4) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentServer() {
+    if (client_fd_ >= 0) ::close(client_fd_);
+    ::close(listen_fd_);
+  }
+  SilentServer(const SilentServer&) = delete;
+  SilentServer& operator=(const SilentServer&) = delete;
+
+  std::string url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  }
+
+  // Waits (at most `limit`) for a client to connect and accepts it.
+  bool accept_within(std::chrono::milliseconds limit) {
+    pollfd ready{listen_fd_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(limit.count())) != 1) return false;
+    client_fd_ = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    return client_fd_ >= 0;
+  }
+
+  // Reads from the accepted client until `marker` arrived (at most `limit`); returns what came.
+  std::string read_until(std::string_view marker, std::chrono::milliseconds limit) {
+    std::string received;
+    const auto deadline = SteadyClock::now() + limit;
+    while (received.find(marker) == std::string::npos) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+      pollfd ready{client_fd_, POLLIN, 0};
+      if (left <= 0ms || ::poll(&ready, 1, static_cast<int>(left.count())) != 1) break;
+      char buffer[4096];
+      const ssize_t n = ::read(client_fd_, buffer, sizeof buffer);
+      if (n <= 0) break;
+      received.append(buffer, static_cast<std::size_t>(n));
+    }
+    return received;
+  }
+
+  // A connection is waiting to be accepted right now.
+  bool connection_pending() const {
+    pollfd ready{listen_fd_, POLLIN, 0};
+    return ::poll(&ready, 1, 0) == 1;
+  }
+
+ private:
+  int listen_fd_ = -1;
+  int client_fd_ = -1;
+  int port_ = 0;
+};
+
+// A stall timeout far longer than any bound the tests check: only a stop can end a transfer early.
+TransportOptions patient() {
+  return TransportOptions{.connect_timeout = 10s, .stall_timeout = 60s};
+}
+
+TEST_CASE("a stop ends a transfer to a server that accepts and never answers") {
+  const std::string body(4 << 20, 'x');  // more than socket buffers hold: the PUT blocks sending
+  struct Case {
+    const char* name;
+    const char* method;
+    bool with_body;
+    const char* wait_for;  // what the server waits to receive before the stop is requested
+  };
+  const Case cases[] = {{"GET waiting for its answer", "GET", false, "\r\n\r\n"},
+                        {"PUT blocked sending its body", "PUT", true, "xxxx"}};
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    SilentServer server;
+    CurlTransport transport(patient());
+    std::stop_source stop;
+    HttpRequest request;
+    request.method = c.method;
+    request.url = server.url("/bucket/stalled");
+    if (c.with_body) {
+      request.body = {body.data(), body.size()};
+      request.has_body = true;
+    }
+    request.stop = stop.get_token();
+
+    std::optional<Result<HttpResponse>> result;
+    std::thread client([&] { result = transport.perform(request, nullptr); });
+    REQUIRE(server.accept_within(30s));
+    // The request is on the wire: the headers (GET) or the start of the body (PUT) arrived.
+    CHECK(server.read_until(c.wait_for, 30s).find(c.wait_for) != std::string::npos);
+    const auto stopped_at = SteadyClock::now();
+    stop.request_stop();
+    client.join();
+    const auto took = SteadyClock::now() - stopped_at;
+
+    CHECK(took < 5s);  // libcurl's progress callback runs about once a second when idle
+    REQUIRE(result.has_value());
+    REQUIRE_FALSE(result->has_value());
+    CHECK(result->error().kind == ErrorKind::cancelled);
+    CHECK(result->error().message.find(c.method) != std::string::npos);
+  }
+}
+
+TEST_CASE("a request whose stop is already requested does not even connect") {
+  SilentServer server;
+  CurlTransport transport(patient());
+  std::stop_source stop;
+  stop.request_stop();
+  HttpRequest request;
+  request.method = "GET";
+  request.url = server.url("/bucket/key");
+  request.stop = stop.get_token();
+
+  const auto result = transport.perform(request, nullptr);
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().kind == ErrorKind::cancelled);
+  // A loopback connect completes inside connect(), so one would be waiting here now.
+  CHECK_FALSE(server.connection_pending());
+}
+
+TEST_CASE("a request's own deadline ends a transfer that gets no answer, without any stop") {
+  SilentServer server;
+  CurlTransport transport(patient());
+  HttpRequest request;
+  request.method = "DELETE";
+  request.url = server.url("/bucket/key?uploadId=u");
+  request.timeout = 1s;
+
+  const auto start = SteadyClock::now();
+  std::optional<Result<HttpResponse>> result;
+  std::thread client([&] { result = transport.perform(request, nullptr); });
+  REQUIRE(server.accept_within(30s));
+  client.join();
+  const auto took = SteadyClock::now() - start;
+
+  CHECK(took >= 1s);
+  CHECK(took < 10s);  // not the minute of stall timeout
+  REQUIRE(result.has_value());
+  REQUIRE_FALSE(result->has_value());
+  CHECK(result->error().kind == ErrorKind::transient);  // a timeout, like any other
+  CHECK(result->error().message.find("DELETE") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace erp::http
