@@ -5,8 +5,6 @@
 #include "app/object_commands.h"
 #include "app/prune.h"
 #include "app/retention_commands.h"
-#include "config/backup_config.h"
-#include "config/retention_config.h"
 
 namespace erp::app {
 namespace {
@@ -33,19 +31,10 @@ int run_list(Context& context, const std::vector<std::string>& args) {
       return 2;
     }
   }
-  auto config = config::load_backup_config(context.environment);
-  if (!config) {
-    log.error(config.error().message);
-    return 2;
-  }
-  auto policy = config::load_retention_config(context.environment);
-  if (!policy) {
-    log.error(policy.error().message);
-    return 2;
-  }
-  const catalog::KeyLayout layout(config->prefix, config->env);
-  auto summary =
-      plan_prune(context.s3, layout, *policy, utc_today(), retention::OwnBackup::succeeded);
+  const auto& policy = context.settings.retention;
+  const catalog::KeyLayout layout(context.settings.layout->prefix, context.settings.layout->env);
+  auto summary = plan_prune(context.s3, layout, *policy, utc_today(context.clock),
+                            retention::OwnBackup::succeeded);
   if (!summary) {
     log.error("list failed", {{"prefix", layout.env_prefix()}, {"error", summary.error().message}});
     return exit_code_for(summary.error(), context.cancellation);

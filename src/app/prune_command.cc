@@ -6,8 +6,6 @@
 #include "app/object_commands.h"
 #include "app/prune.h"
 #include "app/retention_commands.h"
-#include "config/backup_config.h"
-#include "config/retention_config.h"
 
 namespace erp::app {
 namespace {
@@ -123,18 +121,9 @@ int run_prune(Context& context, const std::vector<std::string>& args) {
     log.error(parsed.error().message);
     return 2;
   }
-  auto config = config::load_backup_config(context.environment);
-  if (!config) {
-    log.error(config.error().message);
-    return 2;
-  }
-  auto policy = config::load_retention_config(context.environment);
-  if (!policy) {
-    log.error(policy.error().message);
-    return 2;
-  }
-  const catalog::KeyLayout layout(config->prefix, config->env);
-  const auto today = parsed->as_of.value_or(utc_today());
+  const auto& policy = context.settings.retention;
+  const catalog::KeyLayout layout(context.settings.layout->prefix, context.settings.layout->env);
+  const auto today = parsed->as_of.value_or(utc_today(context.clock));
   auto summary = plan_prune(context.s3, layout, *policy, today, retention::OwnBackup::succeeded);
   if (!summary) {
     log.error("prune failed",
