@@ -6,13 +6,18 @@
 
 namespace erp::upload {
 
+// SPEC §4: at the default part size and budget, one stream holds at least 1 TiB.
+static_assert(PartSchedule{kDefaultFirstPartSize, BufferPool::kDefaultBudget}.max_stream_bytes() >=
+              kTiB);
+
 MultipartSink::MultipartSink(s3::ObjectStore& store, BufferPool& pool, std::string key,
                              MultipartSinkOptions options)
     : store_(store),
       pool_(pool),
       key_(std::move(key)),
       name_("s3://" + store.bucket() + "/" + key_),
-      schedule_(options.first_part_size),
+      // A part is buffered whole, so the budget caps every part (part_schedule.h).
+      schedule_(options.first_part_size, pool.budget()),
       concurrency_(std::max(1, options.concurrency)) {}
 
 MultipartSink::~MultipartSink() {
@@ -34,7 +39,7 @@ Result<void> MultipartSink::write(std::span<const char> data) {
                               std::to_string(kS3MaxParts) + " parts hold with a first part of " +
                               std::to_string(schedule_.first_part_size()) +
                               " bytes; refused before part " + std::to_string(kS3MaxParts + 1) +
-                              " (hint: raise S3_PART_SIZE)"});
+                              " (hint: raise S3_PART_SIZE or S3_BUFFER_BUDGET)"});
       }
       if (auto sent = send_current_part(); !sent) return fail(sent.error());
     }
