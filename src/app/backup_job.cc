@@ -112,18 +112,8 @@ class BackupJob {
       db_preflight_error_ = compatible.error();
       return std::nullopt;
     }
-    // The dump is smaller than the database on disk (no indexes, compressed), so a database
-    // that fits is a dump that fits; one that does not would fail hours in, after 10,000 parts.
-    if (static_cast<std::uint64_t>(info->database_bytes) > schedule_.max_stream_bytes()) {
-      return refuse(
-          "backup refused",
-          Error{ErrorKind::config,
-                "database " + info->database + " occupies " + std::to_string(info->database_bytes) +
-                    " bytes, more than the " + std::to_string(schedule_.max_stream_bytes()) +
-                    " bytes one stream can hold in 10,000 parts with S3_PART_SIZE=" +
-                    std::to_string(schedule_.first_part_size()) +
-                    " and S3_BUFFER_BUDGET=" + std::to_string(context_.s3_config.buffer_budget) +
-                    " (hint: raise S3_PART_SIZE or S3_BUFFER_BUDGET)"});
+    if (auto fits = check_database_fits(*info, schedule_); !fits) {
+      return refuse("backup refused", fits.error());
     }
     return std::nullopt;
   }
@@ -278,6 +268,23 @@ class BackupJob {
 };
 
 }  // namespace
+
+Result<void> check_database_fits(const pg::DatabaseInfo& database,
+                                 const upload::PartSchedule& schedule) {
+  // The dump is smaller than the database on disk (no indexes, compressed), so a database that
+  // fits is a dump that fits; one that does not would fail hours in, before part 10,001.
+  if (database.database_bytes <= 0 ||
+      static_cast<std::uint64_t>(database.database_bytes) <= schedule.max_stream_bytes()) {
+    return {};
+  }
+  return make_error(ErrorKind::config,
+                    "database " + database.database + " occupies " +
+                        std::to_string(database.database_bytes) + " bytes, more than the " +
+                        std::to_string(schedule.max_stream_bytes()) +
+                        " bytes one stream can hold in 10,000 parts of at most " +
+                        std::to_string(schedule.largest_part_size()) +
+                        " bytes (hint: raise S3_PART_SIZE or S3_BUFFER_BUDGET)");
+}
 
 Result<BackupSelection> parse_backup_args(const std::vector<std::string>& args) {
   BackupSelection selection;

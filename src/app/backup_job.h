@@ -27,6 +27,7 @@
 #include "catalog/manifest.h"
 #include "core/error.h"
 #include "pg/database_info.h"
+#include "upload/part_schedule.h"
 
 namespace erp::app {
 
@@ -38,6 +39,11 @@ struct BackupSelection {
 // `[--only db|docs]`, at most once. Errors: config (a usage error, exit 2), e.g. for
 // `--only db --only docs`, which would otherwise select nothing.
 Result<BackupSelection> parse_backup_args(const std::vector<std::string>& args);
+
+// Whether the database fits in the largest stream `schedule` can carry (its size on disk is an
+// upper bound for its dump). Errors: config, naming the sizes and the settings to raise.
+Result<void> check_database_fits(const pg::DatabaseInfo& database,
+                                 const upload::PartSchedule& schedule);
 
 // What the manifest records besides the streams' own records.
 struct BackupFacts {

@@ -242,12 +242,16 @@ void MultipartSink::worker_loop() {
         error = Error{ErrorKind::permanent, part_context(job.part_number) + ": " + e.what()};
       }
     }
-    const std::uint64_t capacity = job.buffer.capacity();
+    {
+      // Uncounted before the budget goes back: a producer that gets this budget from the pool
+      // must not count it twice in peak_buffer_bytes.
+      std::lock_guard lock(mutex_);
+      in_flight_bytes_ -= job.buffer.capacity();
+    }
     job.buffer.release();  // budget back before the producer hears the slot is free
     {
       std::lock_guard lock(mutex_);
       in_flight_ -= 1;
-      in_flight_bytes_ -= capacity;
       if (error) {
         if (!error_) error_ = std::move(*error);
         failed_.store(true, std::memory_order_release);

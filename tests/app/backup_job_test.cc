@@ -132,6 +132,24 @@ TEST_CASE("what the streams amount to: complete, partial or nothing") {
   CHECK(manifest.docs->error == "pg_dump exited with 1");
 }
 
+TEST_CASE("a database larger than the settings can carry is refused before the dump") {
+  using upload::kMiB;
+  pg::DatabaseInfo database = facts().database.value();
+  // 64 MiB budget: parts stop at 64 MiB, so one stream holds 1750 parts then 8250 x 64 MiB.
+  const upload::PartSchedule small(8 * kMiB, 64 * kMiB);
+  database.database_bytes = static_cast<std::int64_t>(small.max_stream_bytes());
+  CHECK(check_database_fits(database, small).has_value());
+  database.database_bytes += 1;
+  const auto refused = check_database_fits(database, small);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().kind == ErrorKind::config);
+  CHECK(refused.error().message.find("S3_BUFFER_BUDGET") != std::string::npos);
+  CHECK(refused.error().message.find(std::to_string(small.max_stream_bytes())) !=
+        std::string::npos);
+  // The same database fits at the defaults (1.04 TiB).
+  CHECK(check_database_fits(database, upload::PartSchedule(8 * kMiB, 128 * kMiB)).has_value());
+}
+
 TEST_CASE("the bucket pre-flight turns misconfiguration into a configuration error") {
   const catalog::KeyLayout layout("erp", "prod");
   for (const char* code : {"NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch",
