@@ -3,7 +3,7 @@
 // A pure function of (sets, policy, today, whether this run's own backup failed): no
 // clock, no I/O, no logging. `prune` builds the catalog, asks for a plan, then deletes
 // exactly the sets whose decision is not keep() (or prints the plan for --dry-run);
-// `list` shows each set's reason.
+// `list` shows each set's reason and, per stream, what keeps it for that stream.
 //
 // ## Dates
 // A set is dated by the UTC calendar date of its start_time (00:00:00 to 23:59:59 UTC is
@@ -39,10 +39,11 @@
 // A set holds the streams it committed: db and docs for a full run, one of them for
 // `backup --only db|docs`. Rules 1-5 below are applied once per stream, each time to the
 // complete sets that hold that stream only, as if the other stream did not exist; every
-// complete set gets a reason per stream it holds (Decision::db / ::docs), and
-// a set is kept when any of its streams keeps it. So a later `--only docs` run is the
-// docs representative of its month, while the month's newest set holding a db dump stays
-// the db representative, and the month keeps both:
+// complete set gets a reason per stream it holds (Decision::db / ::docs), and a set is
+// kept when any of its streams keeps it. So a later `--only docs` run is the docs
+// representative of its month, while the month's newest set holding a db dump stays the
+// db representative, and the month keeps both (today 2026-11-26, defaults, enough newer
+// sets that min-keep plays no part):
 //     2026-03-20 db+docs   db: monthly 2026-03   docs: expired           -> kept
 //     2026-03-28 docs      -                      docs: monthly 2026-03   -> kept
 // and with full, docs-only, full in one month the last full set represents both streams:
@@ -52,8 +53,8 @@
 // The overall reason (Decision::reason) is the first rule, in the order below, that keeps
 // the set for any of its streams (daily before monthly before yearly before newest before
 // min-keep; the bands are decided on the date, so two streams never disagree on the band).
-// A set that holds both streams and only full sets in the catalog give exactly the plan of
-// one stream: the per-stream rules only differ where the streams' sets differ.
+// A catalog of full sets only gets the single-stream plan of before: both streams see the
+// same sets and agree on every reason (the reference case still keeps 46 sets).
 //
 // ## Rules, in the order they are applied (the first that keeps a set names its reason)
 // Rules 1-5 per stream s, among the complete sets holding s ("s-sets"):
