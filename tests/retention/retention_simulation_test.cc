@@ -619,6 +619,25 @@ TEST_CASE("the checks above catch a plan that ignores streams") {
   CHECK(real.violations() == 0);
 }
 
+TEST_CASE("with a tiny policy each stream keeps its newest set and min_keep of its sets") {
+  // 0/0/0/2: the tiers keep only today's sets, so rules 4 and 5 do the work, per stream,
+  // after every one of three years of random --only runs. Only the "newest" and "min-keep"
+  // checks apply here (the band checks assume the default tiers, which this is not).
+  const RetentionPolicy tiny{
+      .daily_days = 0, .monthly_months = 0, .yearly_years = 0, .min_keep = 2};
+  const Schedule schedule{.gaps = false, .only_runs = true};
+  const Simulation real = simulate(real_plan, ymd(2024, 1, 1), 3 * 366, schedule, tiny);
+  INFO(report(real));
+  CHECK(real.count("newest") == 0);
+  CHECK(real.count("min-keep") == 0);
+  CHECK(real.prunes > 3 * 366);
+  // The single-stream rules keep the two newest sets whatever they hold: after two
+  // --only docs runs in a row, no db dump is left at all.
+  const Simulation ignored = simulate(streams_ignored, ymd(2024, 1, 1), 3 * 366, schedule, tiny);
+  CHECK(ignored.count("newest") > 0);
+  CHECK(ignored.count("min-keep") > 0);
+}
+
 TEST_CASE("the checks above catch a rule that keeps the oldest set of a month") {
   // Oldest of a month as monthly representative: 31 December is deleted while December
   // is in the monthly band, so the year later keeps 1 December where the newest set of
