@@ -11,7 +11,9 @@
 #include "app/retention_commands.h"
 #include "config/log_config.h"
 #include "config/s3_config.h"
+#include "config/settings.h"
 #include "core/cancellation.h"
+#include "core/clock.h"
 #include "core/logger.h"
 #include "http/curl_transport.h"
 #include "s3/s3_client.h"
@@ -54,12 +56,26 @@ exit codes: 0 ok, 1 failed, 2 usage/configuration, 3 partial, 130/143 stopped by
 
 using CommandFunction = int (*)(erp::app::Context&, const std::vector<std::string>&);
 
-const std::map<std::string, CommandFunction, std::less<>>& commands() {
-  static const std::map<std::string, CommandFunction, std::less<>> kCommands = {
-      {"put", erp::app::run_put},         {"cat", erp::app::run_cat},
-      {"ls", erp::app::run_ls},           {"rm", erp::app::run_rm},
-      {"presign", erp::app::run_presign}, {"backup", erp::app::run_backup},
-      {"prune", erp::app::run_prune},     {"list", erp::app::run_list}};
+// Each command and the settings it reads; nothing else is loaded for it (config/settings.h).
+struct Command {
+  CommandFunction run;
+  erp::config::Needs needs;
+};
+
+const std::map<std::string, Command, std::less<>>& commands() {
+  using erp::config::Needs;
+  constexpr Needs kObjects{.s3 = true};
+  constexpr Needs kSets{.s3 = true, .layout = true, .retention = true};
+  static const std::map<std::string, Command, std::less<>> kCommands = {
+      {"put", {erp::app::run_put, kObjects}},
+      {"cat", {erp::app::run_cat, kObjects}},
+      {"ls", {erp::app::run_ls, kObjects}},
+      {"rm", {erp::app::run_rm, kObjects}},
+      {"presign", {erp::app::run_presign, kObjects}},
+      {"backup",
+       {erp::app::run_backup, {.s3 = true, .layout = true, .backup = true, .retention = true}}},
+      {"prune", {erp::app::run_prune, kSets}},
+      {"list", {erp::app::run_list, kSets}}};
   return kCommands;
 }
 
@@ -95,29 +111,32 @@ int main(int argc, char** argv) {
   }
   Logger log(log_config->format, log_config->level);
 
-  auto s3_config = config::load_s3_config(environment);
-  if (!s3_config) {
-    log.error(s3_config.error().message);
+  auto settings = config::load_settings(environment, command->second.needs);
+  if (!settings) {
+    log.error(settings.error().message);
     return 2;
   }
+  // Every command today talks to the bucket; the S3 group is in all their needs.
+  config::S3Config& s3_config = *settings->s3;
 
   http::global_init();
   http::TransportPool transports([&] {
     return std::make_unique<http::CurlTransport>(http::TransportOptions{
-        .stall_timeout = s3_config->stall_timeout, .ca_bundle = s3_config->ca_bundle});
+        .stall_timeout = s3_config.stall_timeout, .ca_bundle = s3_config.ca_bundle});
   });
-  s3::S3Client client(s3::S3ClientOptions{.endpoint = s3_config->endpoint,
-                                          .bucket = s3_config->bucket,
-                                          .addressing = s3_config->addressing,
-                                          .scope = {.region = s3_config->region},
-                                          .payload_signing = s3_config->payload_signing,
-                                          .retry = {.max_attempts = s3_config->max_attempts},
+  s3::S3Client client(s3::S3ClientOptions{.endpoint = s3_config.endpoint,
+                                          .bucket = s3_config.bucket,
+                                          .addressing = s3_config.addressing,
+                                          .scope = {.region = s3_config.region},
+                                          .payload_signing = s3_config.payload_signing,
+                                          .retry = {.max_attempts = s3_config.max_attempts},
                                           .stop = cancellation.token()},
-                      s3::Credentials{.access_key_id = s3_config->access_key_id,
-                                      .secret_access_key = std::move(s3_config->secret_access_key),
-                                      .session_token = std::move(s3_config->session_token)},
+                      s3::Credentials{.access_key_id = s3_config.access_key_id,
+                                      .secret_access_key = std::move(s3_config.secret_access_key),
+                                      .session_token = std::move(s3_config.session_token)},
                       transports);
 
-  app::Context context{log, *s3_config, client, cancellation, environment};
-  return command->second(context, args);
+  const SystemClock clock;
+  app::Context context{log, s3_config, client, cancellation, *settings, clock};
+  return command->second.run(context, args);
 }

@@ -1,118 +1,118 @@
 #include "app/backup_streams.h"
 
+#include <memory>
+
 #include "archive/tar_writer.h"
 #include "codec/sha256_tap.h"
-#include "codec/zstd_sink.h"
+#include "core/counting_sink.h"
 #include "pg/pg_dump.h"
 
 namespace erp::app {
-namespace {
 
-catalog::StreamRecord failed_record(const std::string& key, const std::string& compression,
-                                    const Error& error) {
-  catalog::StreamRecord record;
-  record.key = key;
-  record.status = catalog::StreamStatus::failed;
-  record.compression = compression;
-  record.error = error.message;
-  return record;
+StreamOutcome not_started(const StreamSpec& spec, const Error& error) {
+  StreamOutcome outcome;
+  outcome.record.key = spec.key;
+  outcome.record.compression = spec.compression;
+  outcome.record.status = catalog::StreamStatus::failed;
+  outcome.record.error = error.message;
+  outcome.error = error;
+  return outcome;
 }
 
-// Commits the chain whose head is `head` and whose tail is `sink`, or aborts it when
-// `produced` failed; fills the record from what the tap and the sink saw.
-std::optional<Error> commit_or_abort(Result<void> produced, ByteSink& head,
-                                     const codec::Sha256Tap& tap, const upload::MultipartSink& sink,
-                                     catalog::StreamRecord& record) {
-  if (produced) produced = head.finish();
-  if (!produced) {
+StreamOutcome run_stream(const StreamEnvironment& env, const StreamSpec& spec,
+                         ProgressReporter& progress) {
+  upload::MultipartSink sink(env.store, env.pool, spec.key, env.sink_options);
+  codec::Sha256Tap tap(sink);
+  std::unique_ptr<codec::ZstdSink> zstd;
+  if (spec.zstd) {
+    auto created = codec::ZstdSink::create(tap, *spec.zstd);
+    if (!created) return not_started(spec, created.error());
+    zstd = std::move(*created);
+  }
+  ByteSink& compressed = zstd ? static_cast<ByteSink&>(*zstd) : tap;
+  CountingSink head(compressed);
+  const auto watch = progress.watch(spec.name, head);
+
+  auto produced = spec.produce(head);
+  std::optional<int> exit_status;
+  Result<void> done;
+  if (produced) {
+    exit_status = *produced;
+    done = head.finish();
+  } else {
+    done = std::unexpected(produced.error());
+  }
+  if (!done) {
     head.abort();
-    record.status = catalog::StreamStatus::failed;
-    record.error = produced.error().message;
-    return produced.error();
+    StreamOutcome outcome = not_started(spec, done.error());
+    outcome.record.producer_exit_status = exit_status;
+    outcome.abort_error = sink.stats().abort_error;
+    return outcome;
   }
-  record.status = catalog::StreamStatus::committed;
-  record.bytes = tap.bytes();
-  record.sha256 = tap.hex();
-  record.parts = sink.stats().parts;
-  record.etag = sink.stats().etag;
-  return std::nullopt;
+  StreamOutcome outcome;
+  outcome.record.key = spec.key;
+  outcome.record.compression = spec.compression;
+  outcome.record.status = catalog::StreamStatus::committed;
+  outcome.record.bytes = tap.bytes();
+  outcome.record.sha256 = tap.hex();
+  outcome.record.parts = sink.stats().parts;
+  outcome.record.etag = sink.stats().etag;
+  outcome.record.producer_exit_status = exit_status;
+  return outcome;
 }
 
-}  // namespace
-
-DbStreamResult run_db_stream(const StreamEnvironment& env, const std::string& key,
-                             ProgressReporter& progress) {
-  DbStreamResult result;
-  upload::MultipartSink sink(env.store, env.pool, key, env.sink_options);
-  codec::Sha256Tap tap(sink);
-  CountingSink counter(tap);
-  const auto watch = progress.watch("db", counter);
-
-  pg::PgDumpOptions options;
-  options.settings = env.config.pg.clone();
-  options.program = env.config.pg_dump;
-  options.base_environment = env.config.child_environment;
-  Logger& log = env.log;
-  auto dump = pg::run_pg_dump(
-      options, counter,
-      [&log](std::string_view line) {
-        log.warn("pg_dump", {{"stderr", std::string(line)}});
-      },
-      env.cancellation);
-
-  result.record.key = key;
-  result.record.compression = "none";  // the custom format compresses table data itself
-  Result<void> produced;
-  if (dump) {
-    result.pg_dump_version = dump->pg_dump_version;
-    result.record.producer_exit_status = dump->exit_status.exit_code;
-  } else {
-    produced = std::unexpected(dump.error());
-  }
-  result.error = commit_or_abort(std::move(produced), counter, tap, sink, result.record);
-  if (result.error) result.record = failed_record(key, "none", *result.error);
-  return result;
+StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
+                          const Cancellation& cancellation, std::string key,
+                          std::string& pg_dump_version) {
+  StreamSpec spec;
+  spec.name = "db";
+  spec.key = std::move(key);
+  spec.compression = "none";  // the custom format compresses table data itself
+  spec.produce = [&config, &log, &cancellation,
+                  &pg_dump_version](ByteSink& head) -> Result<std::optional<int>> {
+    pg::PgDumpOptions options;
+    options.settings = config.pg.clone();
+    options.program = config.pg_dump;
+    options.base_environment = config.child_environment;
+    auto dump = pg::run_pg_dump(
+        options, head,
+        [&log](std::string_view line) {
+          log.warn("pg_dump", {{"stderr", std::string(line)}});
+        },
+        cancellation);
+    if (!dump) return std::unexpected(dump.error());
+    pg_dump_version = dump->pg_dump_version;
+    return std::optional<int>(dump->exit_status.exit_code);
+  };
+  return spec;
 }
 
-DocsStreamResult run_docs_stream(const StreamEnvironment& env, const std::string& key,
-                                 ProgressReporter& progress) {
-  DocsStreamResult result;
-  upload::MultipartSink sink(env.store, env.pool, key, env.sink_options);
-  codec::Sha256Tap tap(sink);
-  auto zstd = codec::ZstdSink::create(
-      tap, {.level = env.config.zstd_level, .workers = env.config.zstd_threads});
-  if (!zstd) {
-    result.error = zstd.error();
-    result.record = failed_record(key, "zstd", zstd.error());
-    return result;
-  }
-  CountingSink counter(**zstd);
-  const auto watch = progress.watch("docs", counter);
-
-  archive::TarOptions options;
-  options.on_error = env.config.docs_on_error == config::DocsOnError::skip ? archive::OnError::skip
-                                                                           : archive::OnError::fail;
-  auto tar = archive::write_tar(env.config.documents_dir, counter, options, env.cancellation);
-
-  result.record.key = key;
-  result.record.compression = "zstd";
-  result.documents.root = env.config.documents_dir;
-  Result<void> produced;
-  if (tar) {
-    result.documents.files = tar->files;
-    result.documents.directories = tar->directories;
-    result.documents.symlinks = tar->symlinks;
-    result.documents.hardlinks = tar->hardlinks;
-    result.documents.uncompressed_bytes = tar->bytes;
+StreamSpec docs_stream_spec(const config::BackupConfig& config, const Cancellation& cancellation,
+                            std::string key, catalog::DocumentsRecord& documents) {
+  StreamSpec spec;
+  spec.name = "docs";
+  spec.key = std::move(key);
+  spec.compression = "zstd";
+  spec.zstd = codec::ZstdSinkOptions{.level = config.zstd_level, .workers = config.zstd_threads};
+  documents.root = config.documents_dir;
+  spec.produce = [&config, &cancellation,
+                  &documents](ByteSink& head) -> Result<std::optional<int>> {
+    archive::TarOptions options;
+    options.on_error = config.docs_on_error == config::DocsOnError::skip ? archive::OnError::skip
+                                                                         : archive::OnError::fail;
+    auto tar = archive::write_tar(config.documents_dir, head, options, cancellation);
+    if (!tar) return std::unexpected(tar.error());
+    documents.files = tar->files;
+    documents.directories = tar->directories;
+    documents.symlinks = tar->symlinks;
+    documents.hardlinks = tar->hardlinks;
+    documents.uncompressed_bytes = tar->bytes;
     for (const archive::TarSkip& skip : tar->skipped) {
-      result.documents.skipped.push_back({archive::printable_path(skip.path), skip.reason});
+      documents.skipped.push_back({archive::printable_path(skip.path), skip.reason});
     }
-  } else {
-    produced = std::unexpected(tar.error());
-  }
-  result.error = commit_or_abort(std::move(produced), counter, tap, sink, result.record);
-  if (result.error) result.record = failed_record(key, "zstd", *result.error);
-  return result;
+    return std::optional<int>{};  // written in-process: no child's exit status
+  };
+  return spec;
 }
 
 }  // namespace erp::app

@@ -1,19 +1,25 @@
-// The two streams of a backup set, each a chain assembled here and nowhere else:
+// The streams of a backup set. Every stream is one chain, assembled by run_stream() and
+// nowhere else:
 //
-//   db:   pg_dump stdout → count → sha256 tap → multipart sink (db/<ID>.dump)
-//   docs: tar of DOCUMENTS_DIR → count → zstd → sha256 tap → multipart sink (docs/<ID>.tar.zst)
+//   producer → count → [zstd] → sha256 tap → multipart sink (the stream's key)
 //
-// Each function runs its stream to the end on the calling thread (run them on two threads
-// for concurrency; they share the buffer pool) and never throws. On any failure the upload
-// is aborted and nothing that looks complete is left: the returned record says "failed"
-// with the reason. Both borrow everything they are given for the duration of the call.
+// and what differs between streams is only its StreamSpec: the db stream's producer is
+// pg_dump -Fc (db_stream_spec, no zstd: the custom format compresses itself), the docs
+// stream's a pax tar of DOCUMENTS_DIR (docs_stream_spec, zstd).
+//
+// run_stream() runs one stream to the end on the calling thread (run several on their own
+// threads for concurrency; they share the buffer pool) and never throws. On any failure the
+// upload is aborted and nothing that looks complete is left: the outcome says "failed" with
+// the reason. Everything passed in is borrowed for the duration of the call.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "app/progress_reporter.h"
 #include "catalog/manifest.h"
+#include "codec/zstd_sink.h"
 #include "config/backup_config.h"
 #include "core/cancellation.h"
 #include "core/logger.h"
@@ -27,27 +33,45 @@ struct StreamEnvironment {
   s3::ObjectStore& store;
   upload::BufferPool& pool;
   upload::MultipartSinkOptions sink_options;
-  const config::BackupConfig& config;
-  Logger& log;
-  const Cancellation& cancellation;
 };
 
-struct DbStreamResult {
-  catalog::StreamRecord record;
-  std::string pg_dump_version;
-  std::optional<Error> error;
+struct StreamSpec {
+  std::string name;         // "db" or "docs": progress lines and logs
+  std::string key;          // the object the stream becomes
+  std::string compression;  // recorded in the manifest: "none" or "zstd"
+  // Set: the producer's bytes are compressed in-process before they are hashed and stored.
+  std::optional<codec::ZstdSinkOptions> zstd;
+  // Writes the whole stream into `head` (never finishing or aborting it: run_stream does).
+  // Returns the producer's exit status when a child process produced the bytes.
+  std::function<Result<std::optional<int>>(ByteSink& head)> produce;
 };
 
-struct DocsStreamResult {
-  catalog::StreamRecord record;
-  catalog::DocumentsRecord documents;
-  std::optional<Error> error;
+struct StreamOutcome {
+  catalog::StreamRecord record;      // committed (bytes, sha256, parts, etag) or failed (error)
+  std::optional<Error> error;        // why the stream failed
+  std::optional<Error> abort_error;  // the failed stream's multipart upload could not be
+                                     // aborted: it may linger (named key and upload id)
+
+  bool committed() const { return !error.has_value(); }
 };
 
-// Each stream reports its bytes to `progress` (borrowed) while it runs.
-DbStreamResult run_db_stream(const StreamEnvironment& env, const std::string& key,
-                             ProgressReporter& progress);
-DocsStreamResult run_docs_stream(const StreamEnvironment& env, const std::string& key,
-                                 ProgressReporter& progress);
+// Runs `spec`'s chain into a new multipart sink; reports its bytes to `progress` (borrowed)
+// while it runs.
+StreamOutcome run_stream(const StreamEnvironment& env, const StreamSpec& spec,
+                         ProgressReporter& progress);
+
+// The outcome of a stream that never started (its pre-flight failed).
+StreamOutcome not_started(const StreamSpec& spec, const Error& error);
+
+// pg_dump -Fc of the source database (config.pg) into `key`. The dump's stderr is logged
+// line by line; its version is stored in `pg_dump_version` (borrowed until the stream ends).
+StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
+                          const Cancellation& cancellation, std::string key,
+                          std::string& pg_dump_version);
+
+// A pax tar of config.documents_dir, zstd-compressed, into `key`. What the walk found
+// (counts, skipped entries) is stored in `documents` (borrowed until the stream ends).
+StreamSpec docs_stream_spec(const config::BackupConfig& config, const Cancellation& cancellation,
+                            std::string key, catalog::DocumentsRecord& documents);
 
 }  // namespace erp::app

@@ -4,7 +4,9 @@
 
 #include "config/environment.h"
 #include "config/s3_config.h"
+#include "config/settings.h"
 #include "core/cancellation.h"
+#include "core/clock.h"
 #include "core/logger.h"
 #include "s3/s3_client.h"
 
@@ -15,8 +17,10 @@ struct Context {
   const config::S3Config& s3_config;
   s3::S3Client& s3;  // the store; S3Client also presigns
   Cancellation& cancellation;
-  // For commands with settings of their own (backup reads BACKUP_ENV, PG*, ...).
-  const config::Environment& environment;
+  // The groups the command declared in main.cc's table (config/settings.h), loaded and
+  // validated before it runs: a group it declared is always present.
+  const config::Settings& settings;
+  const Clock& clock;  // the only source of "now" for commands
 };
 
 }  // namespace erp::app

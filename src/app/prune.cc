@@ -20,9 +20,8 @@ Result<std::size_t> delete_keys(s3::ObjectStore& store, const std::vector<std::s
 
 }  // namespace
 
-std::chrono::year_month_day utc_today() {
-  return std::chrono::year_month_day{
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+std::chrono::year_month_day utc_today(const Clock& clock) {
+  return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now())};
 }
 
 Result<PruneSummary> plan_prune(s3::ObjectStore& store, const catalog::KeyLayout& layout,

@@ -14,6 +14,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/key_layout.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "retention/retention_plan.h"
 #include "s3/object_store.h"
@@ -46,7 +47,7 @@ Result<PruneSummary> prune(s3::ObjectStore& store, const catalog::KeyLayout& lay
                            std::chrono::year_month_day today, bool dry_run,
                            retention::OwnBackup own_backup);
 
-// The UTC date now.
-std::chrono::year_month_day utc_today();
+// The UTC date of `clock`'s now.
+std::chrono::year_month_day utc_today(const Clock& clock);
 
 }  // namespace erp::app

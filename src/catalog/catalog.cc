@@ -108,6 +108,14 @@ std::optional<std::string> CatalogSet::manifest_key() const {
   return std::nullopt;
 }
 
+StreamSet CatalogSet::streams() const {
+  StreamSet held;
+  if (!manifest) return held;
+  if (manifest->db && manifest->db->status == StreamStatus::committed) held.add(Stream::db);
+  if (manifest->docs && manifest->docs->status == StreamStatus::committed) held.add(Stream::docs);
+  return held;
+}
+
 std::string_view kind_label(ObjectKind kind) {
   switch (kind) {
     case ObjectKind::db_dump:
@@ -190,7 +198,7 @@ std::vector<retention::BackupSet> backup_sets(const Catalog& catalog) {
   std::vector<retention::BackupSet> result;
   result.reserve(catalog.sets.size());
   for (const CatalogSet& set : catalog.sets) {
-    result.push_back({set.id, set.start_time, set.complete});
+    result.push_back({set.id, set.start_time, set.complete, set.streams()});
   }
   return result;
 }

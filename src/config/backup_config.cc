@@ -1,6 +1,5 @@
 #include "config/backup_config.h"
 
-#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -9,17 +8,6 @@
 
 namespace erp::config {
 namespace {
-
-bool valid_env_name(std::string_view name) {
-  return !name.empty() && std::ranges::all_of(name, [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
-bool valid_prefix(std::string_view prefix) {
-  if (prefix.empty() || prefix.front() == '/' || prefix.back() == '/') return false;
-  return prefix.find("//") == std::string_view::npos;
-}
 
 bool parse_int(std::string_view text, int low, int high, int& value) {
   int parsed = 0;
@@ -33,27 +21,8 @@ bool parse_int(std::string_view text, int low, int high, int& value) {
 
 }  // namespace
 
-Result<BackupConfig> load_backup_config(const Environment& env) {
+BackupConfig load_backup_config(const Environment& env, Problems& problems) {
   BackupConfig config;
-  Problems problems;
-
-  if (auto prefix = env.get("S3_PREFIX")) {
-    if (valid_prefix(*prefix))
-      config.prefix = *prefix;
-    else
-      problems.add("malformed S3_PREFIX '" + *prefix +
-                   "' (hint: e.g. erp or backups/erp, no leading or trailing '/')");
-  }
-  if (auto name = env.get("BACKUP_ENV")) {
-    if (valid_env_name(*name))
-      config.env = *name;
-    else
-      problems.add("malformed BACKUP_ENV '" + *name +
-                   "' (hint: lower-case letters, digits and '-', e.g. prod)");
-  } else {
-    problems.add(
-        "missing BACKUP_ENV (hint: the environment name in the keys, e.g. prod or sandbox)");
-  }
   if (auto dir = env.get("DOCUMENTS_DIR")) config.documents_dir = *dir;
   if (auto policy = env.get("DOCS_ON_ERROR")) {
     if (*policy == "fail")
@@ -94,7 +63,12 @@ Result<BackupConfig> load_backup_config(const Environment& env) {
     else
       problems.add("malformed PRUNE_AFTER_BACKUP '" + *prune + "' (hint: true or false)");
   }
+  return config;
+}
 
+Result<BackupConfig> load_backup_config(const Environment& env) {
+  Problems problems;
+  BackupConfig config = load_backup_config(env, problems);
   if (!problems.empty()) return std::unexpected(problems.error());
   return config;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/environment.h"
+#include "config/problems.h"
 #include "config/secret.h"
 #include "core/error.h"
 #include "pg/pg_settings.h"
@@ -14,9 +15,8 @@ namespace erp::config {
 
 enum class DocsOnError { fail, skip };
 
+// Where the set goes (S3_PREFIX, BACKUP_ENV) is config/layout_config.h.
 struct BackupConfig {
-  std::string prefix = "erp";  // S3_PREFIX: top-level key prefix, no leading/trailing '/'
-  std::string env;             // BACKUP_ENV (required): [a-z0-9-]+
   std::string documents_dir = "/var/www/documents";  // DOCUMENTS_DIR
   DocsOnError docs_on_error = DocsOnError::fail;     // DOCS_ON_ERROR: fail | skip
   // DOCS_ZSTD_LEVEL: 3 is zstd's default: ~3x on office documents at hundreds of MiB/s per
@@ -36,7 +36,10 @@ struct BackupConfig {
   bool prune_after_backup = true;  // PRUNE_AFTER_BACKUP
 };
 
-// Errors: kind config, every problem listed by variable name with a hint.
+// Adds every missing or malformed variable to `problems`, by name with a hint; the value is
+// only meaningful when nothing was added.
+BackupConfig load_backup_config(const Environment& env, Problems& problems);
+// The same on its own. Errors: kind config, every problem listed.
 Result<BackupConfig> load_backup_config(const Environment& env);
 
 }  // namespace erp::config

@@ -13,6 +13,10 @@ class Problems {
  public:
   void add(std::string problem) { lines_.push_back(std::move(problem)); }
   bool empty() const { return lines_.empty(); }
+  std::size_t size() const { return lines_.size(); }
+  void merge(const Problems& other) {
+    lines_.insert(lines_.end(), other.lines_.begin(), other.lines_.end());
+  }
   // ErrorKind::config, "invalid configuration:" then one problem per indented line.
   Error error() const {
     std::string text = "invalid configuration:";

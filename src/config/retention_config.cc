@@ -23,21 +23,29 @@ void read_int(const Environment& env, std::string_view name, int high, std::stri
 
 }  // namespace
 
-Result<retention::RetentionPolicy> load_retention_config(const Environment& env) {
+retention::RetentionPolicy load_retention_config(const Environment& env, Problems& problems) {
   retention::RetentionPolicy policy;
-  Problems problems;
+  Problems own;
   read_int(env, "RETENTION_DAILY_DAYS", retention::kMaxDailyDays, "days of daily sets, default 30",
-           policy.daily_days, problems);
+           policy.daily_days, own);
   read_int(env, "RETENTION_MONTHLY_MONTHS", retention::kMaxMonthlyMonths,
-           "months of monthly sets, default 12", policy.monthly_months, problems);
+           "months of monthly sets, default 12", policy.monthly_months, own);
   read_int(env, "RETENTION_YEARLY_YEARS", retention::kMaxYearlyYears,
-           "years of yearly sets, default 10", policy.yearly_years, problems);
+           "years of yearly sets, default 10", policy.yearly_years, own);
   read_int(env, "RETENTION_MIN_KEEP", 1'000'000, "complete sets always kept, default 3",
-           policy.min_keep, problems);
-  if (!problems.empty()) return std::unexpected(problems.error());
-  if (auto valid = retention::validate_policy(policy); !valid) {
-    return std::unexpected(valid.error());
+           policy.min_keep, own);
+  // A policy made of malformed values is not worth judging as a whole.
+  if (own.empty()) {
+    if (auto valid = retention::validate_policy(policy); !valid) own.add(valid.error().message);
   }
+  problems.merge(own);
+  return policy;
+}
+
+Result<retention::RetentionPolicy> load_retention_config(const Environment& env) {
+  Problems problems;
+  auto policy = load_retention_config(env, problems);
+  if (!problems.empty()) return std::unexpected(problems.error());
   return policy;
 }
 

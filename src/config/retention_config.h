@@ -3,13 +3,17 @@
 #pragma once
 
 #include "config/environment.h"
+#include "config/problems.h"
 #include "core/error.h"
 #include "retention/retention_plan.h"
 
 namespace erp::config {
 
-// Errors: kind config, every malformed variable named with a hint; a policy that keeps
-// nothing is refused too (retention::validate_policy).
+// Adds every malformed variable to `problems`, named with a hint; a policy that keeps
+// nothing is refused too (retention::validate_policy). The value is only meaningful when
+// nothing was added.
+retention::RetentionPolicy load_retention_config(const Environment& env, Problems& problems);
+// The same on its own. Errors: kind config, every problem listed.
 Result<retention::RetentionPolicy> load_retention_config(const Environment& env);
 
 }  // namespace erp::config

@@ -111,9 +111,8 @@ Result<std::optional<std::string>> read_value_or_file(const Environment& env,
   return std::optional<std::string>(std::move(value));
 }
 
-Result<S3Config> load_s3_config(const Environment& env) {
+S3Config load_s3_config(const Environment& env, Problems& problems) {
   S3Config config;
-  Problems problems;
 
   if (auto bucket = env.get("S3_BUCKET")) {
     config.bucket = *bucket;
@@ -234,7 +233,12 @@ Result<S3Config> load_s3_config(const Environment& env) {
                  " is smaller than two parts of S3_PART_SIZE " + std::to_string(config.part_size) +
                  " (hint: raise the budget or lower the part size)");
   }
+  return config;
+}
 
+Result<S3Config> load_s3_config(const Environment& env) {
+  Problems problems;
+  S3Config config = load_s3_config(env, problems);
   if (!problems.empty()) return std::unexpected(problems.error());
   return config;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/environment.h"
+#include "config/problems.h"
 #include "config/secret.h"
 #include "core/error.h"
 #include "s3/s3_client.h"
@@ -33,8 +34,10 @@ struct S3Config {
   int max_attempts = 7;  // S3_MAX_ATTEMPTS, per request
 };
 
-// Reads and validates every S3 setting. On failure the error (kind config) lists
-// every missing or malformed variable by name, each with a hint, one per line.
+// Reads and validates every S3 setting, adding every missing or malformed variable to
+// `problems` by name with a hint; the value is only meaningful when nothing was added.
+S3Config load_s3_config(const Environment& env, Problems& problems);
+// The same on its own: the error (kind config) lists every problem, one per line.
 Result<S3Config> load_s3_config(const Environment& env);
 
 // "8MiB", "5MB", "1GiB", "1048576" → bytes. Errors name nothing; callers add the variable.

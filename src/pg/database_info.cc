@@ -125,7 +125,8 @@ Result<DatabaseInfo> inspect_database(const PgSettings& settings) {
   const std::string counts =
       std::string(
           "SELECT current_database(), current_user, count(*), "
-          "count(*) FILTER (WHERE c.relname LIKE 'llx!_%' ESCAPE '!') "
+          "count(*) FILTER (WHERE c.relname LIKE 'llx!_%' ESCAPE '!'), "
+          "pg_catalog.pg_database_size(current_database()) "
           "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
           "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg!_%' ESCAPE '!' "
           "AND n.nspname <> 'information_schema'") +
@@ -137,6 +138,7 @@ Result<DatabaseInfo> inspect_database(const PgSettings& settings) {
     info.user = PQgetvalue(rows->get(), 0, 1);
     info.table_count = to_int64(PQgetvalue(rows->get(), 0, 2));
     info.llx_table_count = to_int64(PQgetvalue(rows->get(), 0, 3));
+    info.database_bytes = to_int64(PQgetvalue(rows->get(), 0, 4));
   }
   if (auto done = run(connection.get(), settings, "COMMIT", PGRES_COMMAND_OK); !done) {
     return std::unexpected(done.error());

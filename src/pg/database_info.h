@@ -20,6 +20,10 @@ struct DatabaseInfo {
                                      // partitions are not counted apart from their parent
   std::int64_t llx_table_count = 0;  // those whose name starts with "llx_" (Dolibarr's prefix;
                                      // the "_" is literal: "llxfoo" does not count)
+  // pg_database_size(): what the database occupies on disk, indexes included. An upper
+  // bound for the size of its dump, which the backup checks against the most one stream
+  // can hold (upload/part_schedule.h).
+  std::int64_t database_bytes = 0;
 };
 
 // Connects with PQconnectdbParams(settings.conninfo()), runs the queries inside

@@ -160,7 +160,8 @@ Result<DumpStats> run_pg_dump(const PgDumpOptions& options, ByteSink& out,
   };
 
   FdSource source(child->stdout_fd(), cancellation);
-  std::vector<char> buffer(std::max<std::size_t>(options.read_size, kCustomFormatMagic.size()));
+  // Any read size works: the signature is gathered across reads until it is complete.
+  std::vector<char> buffer(std::max<std::size_t>(options.read_size, 1));
   std::string head;  // the first bytes, held back until they prove to be a custom-format archive
   bool verified = false;
   for (;;) {

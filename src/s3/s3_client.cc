@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <ctime>
 
 #include "codec/digest.h"
 #include "core/counting_sink.h"
@@ -56,13 +57,64 @@ ErrorKind classify_status(long status, std::string_view code) {
   return ErrorKind::permanent;
 }
 
-std::string hint_for(std::string_view code) {
+// "2026-11-30T12:20:00Z" or "2026-11-30T12:20:00.123Z" (S3's <ServerTime>).
+std::optional<std::chrono::sys_seconds> parse_iso_time(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) return std::nullopt;
+  return std::chrono::sys_seconds{std::chrono::seconds{timegm(&tm)}};
+}
+
+// "Mon, 30 Nov 2026 12:20:00 GMT" (the HTTP Date header).
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text) {
+  std::tm tm{};
+  const std::string copy(text);
+  if (strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return std::nullopt;
+  return std::chrono::sys_seconds{std::chrono::seconds{timegm(&tm)}};
+}
+
+// The hint that tells an operator which setting to fix. `signed_at` is the time the request
+// was signed with, so a clock-skew refusal can say by how much this host's clock is off.
+std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& headers,
+                     std::chrono::sys_seconds signed_at) {
+  const std::string& code = body.code;
   if (code == "NoSuchBucket") return " (hint: check S3_BUCKET and the endpoint)";
   if (code == "SignatureDoesNotMatch") {
-    return " (hint: check AWS_SECRET_ACCESS_KEY, AWS_REGION and S3_ADDRESSING_STYLE)";
+    return " (hint: check AWS_SECRET_ACCESS_KEY/AWS_SECRET_ACCESS_KEY_FILE, AWS_REGION and "
+           "S3_ADDRESSING_STYLE)";
   }
-  if (code == "InvalidAccessKeyId") return " (hint: check AWS_ACCESS_KEY_ID)";
+  if (code == "InvalidAccessKeyId") {
+    return " (hint: check AWS_ACCESS_KEY_ID/AWS_ACCESS_KEY_ID_FILE: the server does not know "
+           "this key id)";
+  }
   if (code == "AccessDenied") return " (hint: the credentials lack permission for this operation)";
+  if (code == "AuthorizationHeaderMalformed" || code == "PermanentRedirect" ||
+      code == "IllegalLocationConstraintException") {
+    std::string region = body.region;
+    if (region.empty()) {
+      region = std::string(http::find_header(headers, "x-amz-bucket-region").value_or(""));
+    }
+    if (!region.empty()) {
+      return " (hint: the server expects region '" + region + "': set AWS_REGION=" + region + ")";
+    }
+    if (!body.endpoint.empty()) {
+      return " (hint: the bucket answers at " + body.endpoint +
+             ": set AWS_REGION or AWS_ENDPOINT_URL_S3 to match)";
+    }
+    return " (hint: check AWS_REGION and AWS_ENDPOINT_URL_S3)";
+  }
+  if (code == "RequestTimeTooSkewed") {
+    std::optional<std::chrono::sys_seconds> server = parse_iso_time(body.server_time);
+    if (!server) {
+      if (auto date = http::find_header(headers, "Date")) server = parse_http_date(*date);
+    }
+    if (!server) return " (hint: this host's clock is off; fix it, e.g. with NTP)";
+    const auto offset = (*server - signed_at).count();
+    const std::string direction = offset >= 0 ? "behind" : "ahead of";
+    return " (hint: this host's clock is " + std::to_string(offset >= 0 ? offset : -offset) +
+           " s " + direction + " the server's (clock offset " + std::to_string(offset) +
+           " s); fix the host's clock, e.g. with NTP)";
+  }
   return "";
 }
 
@@ -128,7 +180,8 @@ Result<http::HttpResponse> S3Client::attempt(const Call& call, const std::string
   request.body = call.body;
   request.has_body = call.has_body;
   request.stream_status = call.stream_status;
-  sign_request(request, call.query, hash, credentials_, options_.scope, clock_());
+  const std::chrono::sys_seconds signed_at = clock_();
+  sign_request(request, call.query, hash, credentials_, options_.scope, signed_at);
 
   auto lease = transports_.take();
   auto response = lease->perform(request, body_sink);
@@ -149,7 +202,7 @@ Result<http::HttpResponse> S3Client::attempt(const Call& call, const std::string
     if (!body->message.empty()) message += ": " + body->message;
     if (!body->request_id.empty()) message += " (request id " + body->request_id + ")";
   }
-  message += hint_for(code);
+  if (body) message += hint_for(*body, response->headers, signed_at);
   return make_error(classify_status(response->status, code), std::move(message),
                     code.empty() ? "HTTP" + std::to_string(response->status) : code);
 }

@@ -80,8 +80,9 @@ std::optional<S3ErrorBody> parse_error(std::string_view body) {
   if (!doc.load_buffer(body.data(), body.size())) return std::nullopt;
   const pugi::xml_node root = doc.document_element();
   if (std::string_view(root.name()) != "Error") return std::nullopt;
-  return S3ErrorBody{child_text(root, "Code"), child_text(root, "Message"),
-                     child_text(root, "RequestId")};
+  return S3ErrorBody{child_text(root, "Code"),      child_text(root, "Message"),
+                     child_text(root, "RequestId"), child_text(root, "Region"),
+                     child_text(root, "Endpoint"),  child_text(root, "ServerTime")};
 }
 
 Result<std::string> parse_upload_id(std::string_view body) {

@@ -18,6 +18,10 @@ struct S3ErrorBody {
   std::string code;  // "NoSuchKey", "SlowDown", ...
   std::string message;
   std::string request_id;
+  // Details some codes carry, empty when absent:
+  std::string region;       // <Region>: the region S3 expects (AuthorizationHeaderMalformed)
+  std::string endpoint;     // <Endpoint>: where the bucket answers (PermanentRedirect)
+  std::string server_time;  // <ServerTime>: the server's clock, ISO 8601 (RequestTimeTooSkewed)
 };
 
 // S3 error codes that another attempt may cure (InternalError, SlowDown, ...).

@@ -7,6 +7,7 @@
 #include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace erp::upload {
 
@@ -39,9 +40,11 @@ std::size_t PartBuffer::append(std::span<const char> data) {
 }
 
 void PartBuffer::release() noexcept {
-  // Free the memory before returning the budget, so that budget in use never understates memory.
-  data_.reset();
-  if (pool_ != nullptr) pool_->give_back(capacity_);
+  if (pool_ != nullptr) {
+    pool_->give_back(std::move(data_), capacity_);
+  } else {
+    data_.reset();
+  }
   pool_ = nullptr;
   capacity_ = 0;
   size_ = 0;
@@ -56,6 +59,8 @@ Result<PartBuffer> BufferPool::acquire(std::uint64_t bytes, std::stop_token stop
                           std::to_string(budget_) +
                           " bytes (hint: raise S3_BUFFER_BUDGET or lower S3_PART_SIZE)");
   }
+  MappedBytes reused;
+  std::vector<MappedBytes> dropped;  // unmapped outside the lock
   {
     std::unique_lock lock(mutex_);
     const std::uint64_t ticket = next_ticket_++;
@@ -77,17 +82,36 @@ Result<PartBuffer> BufferPool::acquire(std::uint64_t bytes, std::stop_token stop
     queue_.pop_front();
     in_use_ += bytes;
     high_water_ = std::max(high_water_, in_use_);
+    // A spare of exactly this size is reused as it is (its pages are already resident, so
+    // the producer's copy takes no page faults); otherwise spares go until the new mapping
+    // fits beside them within the budget.
+    const auto same = std::ranges::find_if(
+        spares_, [&](const MappedBytes& spare) { return spare.get_deleter().length == bytes; });
+    if (same != spares_.end()) {
+      reused = std::move(*same);
+      spares_.erase(same);
+      spare_bytes_ -= bytes;
+    } else {
+      while (!spares_.empty() && in_use_ + spare_bytes_ > budget_) {
+        spare_bytes_ -= spares_.front().get_deleter().length;
+        dropped.push_back(std::move(spares_.front()));
+        spares_.erase(spares_.begin());
+      }
+    }
   }
   changed_.notify_all();  // the next waiter may fit in what is left
 
-  // Anonymous pages stay out of RSS until the producer writes into them, and munmap gives
-  // them back to the system at once when the part is done.
+  if (reused) return PartBuffer(this, std::move(reused), bytes);
+  // Spares that would push memory past the budget were taken out under the lock; unmap them
+  // before mapping anything new, so mapped memory never exceeds the budget.
+  dropped.clear();
+  // Anonymous pages stay out of RSS until the producer writes into them.
   const std::size_t length = std::max<std::size_t>(bytes, 1);
   void* address = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   MappedBytes data(address == MAP_FAILED ? nullptr : static_cast<char*>(address),
                    UnmapDeleter{length});
   if (!data) {
-    give_back(bytes);
+    give_back(MappedBytes{}, bytes);
     return make_error(ErrorKind::permanent, "cannot allocate a part buffer of " +
                                                 std::to_string(bytes) +
                                                 " bytes (hint: lower S3_BUFFER_BUDGET or "
@@ -124,11 +148,26 @@ void BufferPool::wait_until_waiting(std::size_t count) const {
   changed_.wait(lock, [&] { return queue_.size() >= count; });
 }
 
-void BufferPool::give_back(std::uint64_t bytes) noexcept {
+std::uint64_t BufferPool::spare_bytes() const {
+  std::lock_guard lock(mutex_);
+  return spare_bytes_;
+}
+
+void BufferPool::give_back(MappedBytes memory, std::uint64_t bytes) noexcept {
   {
     std::lock_guard lock(mutex_);
     in_use_ -= bytes;
+    // Kept for the next part of the same size: in_use + spares stays within the budget
+    // because this memory was counted in in_use until now.
+    if (memory && memory.get_deleter().length == bytes && spares_.size() < kMaxSpares) {
+      try {
+        spares_.push_back(std::move(memory));
+        spare_bytes_ += bytes;
+      } catch (...) {  // no room to remember it: memory's destructor unmaps it below
+      }
+    }
   }
+  memory.reset();  // unmapped outside the lock when it was not kept
   changed_.notify_all();
 }
 

@@ -11,6 +11,10 @@
 
 namespace erp::upload {
 
+// SPEC §4: at the default part size and budget, one stream holds at least 1 TiB.
+static_assert(PartSchedule{kDefaultFirstPartSize, BufferPool::kDefaultBudget}.max_stream_bytes() >=
+              kTiB);
+
 struct MultipartSink::Shared {
   Shared(s3::ObjectStore& store, std::string key, std::string name)
       : store(store), key(std::move(key)), name(std::move(name)) {}
@@ -50,7 +54,8 @@ MultipartSink::MultipartSink(s3::ObjectStore& store, BufferPool& pool, std::stri
       pool_(pool),
       key_(std::move(key)),
       name_("s3://" + store.bucket() + "/" + key_),
-      schedule_(options.first_part_size),
+      // A part is buffered whole, so the budget caps every part (part_schedule.h).
+      schedule_(options.first_part_size, pool.budget()),
       concurrency_(std::max(1, options.concurrency)),
       job_stop_(options.stop),
       shared_(std::make_shared<Shared>(store, key_, name_)),
@@ -78,7 +83,7 @@ Result<void> MultipartSink::write(std::span<const char> data) {
                               std::to_string(kS3MaxParts) + " parts hold with a first part of " +
                               std::to_string(schedule_.first_part_size()) +
                               " bytes; refused before part " + std::to_string(kS3MaxParts + 1) +
-                              " (hint: raise S3_PART_SIZE)"});
+                              " (hint: raise S3_PART_SIZE or S3_BUFFER_BUDGET)"});
       }
       if (auto sent = send_current_part(); !sent) return fail(sent.error());
     }
@@ -312,12 +317,16 @@ void MultipartSink::upload_next(const std::shared_ptr<Shared>& shared_state) {
       error = Error{ErrorKind::permanent, shared.part_context(job.part_number) + ": " + e.what()};
     }
   }
-  const std::uint64_t capacity = job.buffer.capacity();
+  {
+    // Uncounted before the budget goes back: a producer that gets this budget from the pool
+    // must not count it twice in peak_buffer_bytes.
+    std::lock_guard lock(shared.mutex);
+    shared.in_flight_bytes -= job.buffer.capacity();
+  }
   job.buffer.release();  // budget back before the producer hears the slot is free
   {
     std::lock_guard lock(shared.mutex);
     shared.in_flight -= 1;
-    shared.in_flight_bytes -= capacity;
     shared.running -= 1;
     if (error) {
       if (!shared.error) shared.error = std::move(*error);

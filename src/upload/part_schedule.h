@@ -22,6 +22,13 @@
 // for (dumps and document trees of a few GiB) entirely at the base size: with concurrency 4,
 // (4 + 1) x 8 MiB = 40 MiB of buffers per stream.
 //
+// The schedule and the buffer budget agree: a part is buffered whole, so no part may be larger
+// than S3_BUFFER_BUDGET. The sink builds its schedule with the budget as `max_part_size`, and
+// every size is capped there; a budget below 16 B lowers the largest stream (max_stream_bytes()
+// says by how much, and `backup` refuses a database larger than that before it starts) instead
+// of failing a stream after ~35 GiB. At defaults the cap (128 MiB) is exactly 16 B, so nothing
+// changes: 1.04 TiB.
+//
 // Everything here is constexpr and allocation-free; thread-safe as a value.
 #pragma once
 
@@ -48,14 +55,17 @@ Result<void> check_first_part_size(std::uint64_t bytes);
 
 class PartSchedule {
  public:
-  // `first_part_size` is clamped to [1, 5 GiB]. Production callers pass a value accepted by
-  // check_first_part_size(); only then is every size within S3's [5 MiB, 5 GiB].
-  constexpr explicit PartSchedule(std::uint64_t first_part_size = kDefaultFirstPartSize)
-      : base_(first_part_size < 1                ? 1
-              : first_part_size > kS3MaxPartSize ? kS3MaxPartSize
-                                                 : first_part_size) {}
+  // `first_part_size` is clamped to [1, 5 GiB] and `max_part_size` (the buffer budget) to
+  // [1, 5 GiB]; no part is larger than the cap, the first one included. Production callers pass
+  // a first part accepted by check_first_part_size() and a budget of at least two first parts;
+  // only then is every size within S3's [5 MiB, 5 GiB].
+  constexpr explicit PartSchedule(std::uint64_t first_part_size = kDefaultFirstPartSize,
+                                  std::uint64_t max_part_size = kS3MaxPartSize)
+      : cap_(clamp_to_s3(max_part_size)),
+        base_(std::min(clamp_to_s3(first_part_size), clamp_to_s3(max_part_size))) {}
 
   constexpr std::uint64_t first_part_size() const { return base_; }
+  constexpr std::uint64_t max_part_size() const { return cap_; }
 
   // Size of part `part_number` (1..10000); 0 outside that range.
   constexpr std::uint64_t part_size(int part_number) const {
@@ -122,10 +132,12 @@ class PartSchedule {
     while (i + 1 < kStepCount && part_number >= kSteps[i + 1].first_part) ++i;
     return i;
   }
-  static constexpr std::uint64_t clamp_size(std::uint64_t size) {
-    return size > kS3MaxPartSize ? kS3MaxPartSize : size;
+  static constexpr std::uint64_t clamp_to_s3(std::uint64_t size) {
+    return size < 1 ? 1 : size > kS3MaxPartSize ? kS3MaxPartSize : size;
   }
+  constexpr std::uint64_t clamp_size(std::uint64_t size) const { return size > cap_ ? cap_ : size; }
 
+  std::uint64_t cap_;
   std::uint64_t base_;
 };
 

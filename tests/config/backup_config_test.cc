@@ -1,5 +1,7 @@
 #include "config/backup_config.h"
 
+#include "config/settings.h"
+
 #include <doctest/doctest.h>
 
 using erp::config::BackupConfig;
@@ -12,13 +14,22 @@ erp::Result<BackupConfig> load(std::map<std::string, std::string, std::less<>> v
   return erp::config::load_backup_config(MapEnvironment(std::move(values)));
 }
 
+// What `backup` loads: the layout (S3_PREFIX, BACKUP_ENV) and its own settings.
+erp::Result<erp::config::Settings> load_layout_and_backup(
+    std::map<std::string, std::string, std::less<>> values) {
+  return erp::config::load_settings(MapEnvironment(std::move(values)),
+                                    {.layout = true, .backup = true});
+}
+
 }  // namespace
 
 TEST_CASE("backup settings default as SPEC §3 says") {
-  const auto config = load({{"BACKUP_ENV", "prod"}});
+  const auto settings = load_layout_and_backup({{"BACKUP_ENV", "prod"}});
+  REQUIRE(settings.has_value());
+  CHECK(settings->layout->prefix == "erp");
+  CHECK(settings->layout->env == "prod");
+  const auto config = load({});
   REQUIRE(config.has_value());
-  CHECK(config->prefix == "erp");
-  CHECK(config->env == "prod");
   CHECK(config->documents_dir == "/var/www/documents");
   CHECK(config->docs_on_error == DocsOnError::fail);
   CHECK(config->zstd_level == 3);
@@ -54,13 +65,13 @@ TEST_CASE("PG* variables become libpq keywords and the password a Secret") {
 }
 
 TEST_CASE("every malformed backup setting is named with a hint, at once") {
-  const auto config = load({{"BACKUP_ENV", "Prod_1"},
-                            {"S3_PREFIX", "/erp/"},
-                            {"DOCS_ON_ERROR", "ignore"},
-                            {"DOCS_ZSTD_LEVEL", "30"},
-                            {"DOCS_ZSTD_THREADS", "-1"},
-                            {"PRUNE_AFTER_BACKUP", "yes"},
-                            {"PGPASSWORD", "erpTEST-pg-secret"}});
+  const auto config = load_layout_and_backup({{"BACKUP_ENV", "Prod_1"},
+                                              {"S3_PREFIX", "/erp/"},
+                                              {"DOCS_ON_ERROR", "ignore"},
+                                              {"DOCS_ZSTD_LEVEL", "30"},
+                                              {"DOCS_ZSTD_THREADS", "-1"},
+                                              {"PRUNE_AFTER_BACKUP", "yes"},
+                                              {"PGPASSWORD", "erpTEST-pg-secret"}});
   REQUIRE_FALSE(config.has_value());
   CHECK(config.error().kind == erp::ErrorKind::config);
   const std::string& message = config.error().message;
@@ -74,7 +85,7 @@ TEST_CASE("every malformed backup setting is named with a hint, at once") {
 }
 
 TEST_CASE("BACKUP_ENV is required") {
-  const auto config = load({});
+  const auto config = load_layout_and_backup({});
   REQUIRE_FALSE(config.has_value());
   CHECK(config.error().message.find("missing BACKUP_ENV (hint:") != std::string::npos);
 }

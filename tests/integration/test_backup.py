@@ -185,6 +185,41 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertNotIn(PREFIX + "last-success.json", self.keys())
         self.assert_no_uploads_left()
 
+    # -- pre-flight: the bucket is checked before production is touched -----------------------------
+    def recording_pg_dump(self) -> tuple[str, str]:
+        """A PG_DUMP that records every call other than --version, then runs the real pg_dump."""
+        log = os.path.join(self.workdir, f"pg-dump-calls-{time.monotonic_ns()}")
+        fake = self.fake_pg_dump(f'echo "$@" >> "{log}"\nexec {self.pg.bin("pg_dump")} "$@"')
+        return fake, log
+
+    def assert_refused_before_any_dump(self, result, log: str, *needles: bytes):
+        stderr = result.stderr.decode(errors="replace")
+        self.assertEqual(result.returncode, 2, stderr)
+        for needle in needles:
+            self.assertIn(needle, result.stderr)
+        self.assertFalse(os.path.exists(log), "pg_dump was started although the bucket check failed")
+        self.assertEqual(self.keys(), [], "nothing may be written")
+
+    def test_a_missing_bucket_is_refused_before_pg_dump_starts(self):
+        fake, log = self.recording_pg_dump()
+        result = self.backup(PG_DUMP=fake, S3_BUCKET="no-such-erp-bucket")
+        self.assert_refused_before_any_dump(result, log, b"no-such-erp-bucket", b"NoSuchBucket",
+                                            b"S3_BUCKET")
+
+    def test_a_wrong_secret_key_is_refused_before_pg_dump_starts(self):
+        fake, log = self.recording_pg_dump()
+        result = self.backup(PG_DUMP=fake, AWS_SECRET_ACCESS_KEY="erpTEST-wrong-secret-key")
+        self.assert_refused_before_any_dump(result, log, b"SignatureDoesNotMatch",
+                                            b"AWS_SECRET_ACCESS_KEY")
+
+    def test_the_recording_pg_dump_does_record_a_dump(self):
+        # The wrapper the pre-flight tests rely on notices a dump when one runs.
+        fake, log = self.recording_pg_dump()
+        result = self.backup("--only", "db", PG_DUMP=fake)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        with open(log) as f:
+            self.assertIn("--format=custom", f.read())
+
     def test_pg_dump_failing_midway_aborts_the_dump(self):
         real = self.pg.bin("pg_dump")
         fake = self.fake_pg_dump(f'{real} "$@" | head -c 6000000\necho "simulated failure" >&2\nexit 1')

@@ -35,6 +35,12 @@ TEST_CASE("pg: inspect_database counts no system tables in an empty database") {
   CHECK(info->database == "postgres");
   CHECK(info->table_count == 0);
   CHECK(info->llx_table_count == 0);
+  // pg_database_size: every database holds the system catalogs (several MiB), and the seeded
+  // one holds its tables besides.
+  CHECK(info->database_bytes > (1 << 20));
+  const auto seeded = inspect_database(server.settings());
+  REQUIRE_MESSAGE(seeded, seeded.error().message);
+  CHECK(seeded->database_bytes > info->database_bytes);
 }
 
 TEST_CASE("pg: a wrong password fails with the hint, and no password in the message") {

@@ -53,6 +53,24 @@ class StringSink final : public ByteSink {
   std::string data_;
 };
 
+// Cancels `cancellation` when the first bytes arrive: a signal in the middle of a dump,
+// without guessing when the dump is running.
+class CancelOnFirstWrite final : public ByteSink {
+ public:
+  CancelOnFirstWrite(Cancellation& cancellation, int signal_number)
+      : cancellation_(cancellation), signal_number_(signal_number) {}
+  Result<void> write(std::span<const char>) override {
+    cancellation_.cancel(signal_number_);
+    return {};
+  }
+  Result<void> finish() override { return {}; }
+  void abort() noexcept override {}
+
+ private:
+  Cancellation& cancellation_;
+  int signal_number_;
+};
+
 // Gathers stderr lines from the pump thread.
 struct Lines {
   std::mutex mutex;
@@ -305,12 +323,16 @@ TEST_CASE("run_pg_dump: output without the PGDMP signature is corrupt and never 
 }
 
 TEST_CASE("run_pg_dump: the signature may arrive split across reads") {
-  FakePgDump fake("printf 'PG'; sleep 0.1; printf 'D'; sleep 0.1; printf 'MP rest'");
+  // Reads of one byte split the signature whatever the pipe holds: no timing involved.
+  FakePgDump fake("printf 'PG'; printf 'D'; printf 'MP rest'");
   StringSink out;
   Cancellation cancellation;
-  const auto stats = run_pg_dump(fake_options(fake), out, {}, cancellation);
+  PgDumpOptions options = fake_options(fake);
+  options.read_size = 1;
+  const auto stats = run_pg_dump(options, out, {}, cancellation);
   REQUIRE_MESSAGE(stats, stats.error().message);
   CHECK(out.data() == "PGDMP rest");
+  CHECK(out.writes() == 6);  // the signature once it was whole, then each byte as it came
 }
 
 TEST_CASE("run_pg_dump: a successful exit with (almost) no output is corrupt") {
@@ -337,17 +359,13 @@ TEST_CASE("run_pg_dump: the password is redacted from stderr lines and from the 
 }
 
 TEST_CASE("run_pg_dump: cancellation mid-dump kills pg_dump and returns cancelled promptly") {
+  // The signal arrives while pg_dump is running: the moment its first bytes reach the sink.
   FakePgDump fake("echo $$ > \"$DIR/pid\"; printf PGDMP; exec sleep 30");
-  StringSink out;
   Cancellation cancellation;
-  std::thread canceller([&] {
-    std::this_thread::sleep_for(300ms);
-    cancellation.cancel(SIGTERM);
-  });
+  CancelOnFirstWrite out(cancellation, SIGTERM);
   const auto start = Clock::now();
   const auto stats = run_pg_dump(fake_options(fake), out, {}, cancellation);
   const auto took = Clock::now() - start;
-  canceller.join();
   REQUIRE_FALSE(stats);
   CHECK(stats.error().kind == ErrorKind::cancelled);
   CHECK(stats.error().message == "pg_dump cancelled after streaming 5 bytes");

@@ -785,6 +785,49 @@ TEST_CASE("SignatureDoesNotMatch points at the secret, region and addressing sty
   CHECK_FALSE(contains(etag.error().message, kSecretKey));
 }
 
+TEST_CASE("a request signed for the wrong region names the region the server expects") {
+  Harness harness;
+  harness.transport.push(Reply::with_status(
+      400,
+      "<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is "
+      "malformed; the region 'us-east-1' is wrong; expecting 'eu-west-3'</Message>"
+      "<Region>eu-west-3</Region></Error>"));
+  harness.transport.push(Reply::with_status(
+      301, "<Error><Code>PermanentRedirect</Code><Message>use the endpoint</Message></Error>",
+      {{"x-amz-bucket-region", "ap-south-1"}}));
+  const auto wrong = harness.client.list_objects_v2("erp/prod/", "", "", 1);
+  REQUIRE_FALSE(wrong.has_value());
+  CHECK(wrong.error().code == "AuthorizationHeaderMalformed");
+  CHECK(wrong.error().kind == ErrorKind::permanent);
+  CHECK(contains(wrong.error().message, "set AWS_REGION=eu-west-3"));
+  const auto moved = harness.client.list_objects_v2("erp/prod/", "", "", 1);
+  REQUIRE_FALSE(moved.has_value());
+  CHECK(moved.error().code == "PermanentRedirect");
+  CHECK(contains(moved.error().message, "set AWS_REGION=ap-south-1"));
+  CHECK(harness.transport.request_count() == 2);
+}
+
+TEST_CASE("RequestTimeTooSkewed shows by how much this host's clock is off") {
+  Harness harness;
+  // The server's clock is 20 minutes ahead of the signing clock (kNow): once said by
+  // <ServerTime>, once only by the Date header (as some S3 implementations answer).
+  harness.transport.push(Reply::with_status(
+      403,
+      "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request "
+      "time and the current time is too large.</Message><RequestTime>20260102T030405Z"
+      "</RequestTime><ServerTime>2026-01-02T03:24:05Z</ServerTime></Error>"));
+  harness.transport.push(Reply::with_status(
+      403, "<Error><Code>RequestTimeTooSkewed</Code><Message>too skewed</Message></Error>",
+      {{"Date", "Fri, 02 Jan 2026 02:44:05 GMT"}}));
+  const auto behind = harness.client.list_objects_v2("", "", "", 1);
+  REQUIRE_FALSE(behind.has_value());
+  CHECK(contains(behind.error().message, "1200 s behind the server's (clock offset 1200 s)"));
+  const auto ahead = harness.client.list_objects_v2("", "", "", 1);
+  REQUIRE_FALSE(ahead.has_value());
+  CHECK(ahead.error().code == "RequestTimeTooSkewed");
+  CHECK(contains(ahead.error().message, "1200 s ahead of the server's (clock offset -1200 s)"));
+}
+
 // --- CompleteMultipartUpload's 200-with-<Error> ----------------------------------------------
 
 TEST_CASE("CompleteMultipartUpload answered 200 with <Error>InternalError is retried") {

@@ -40,12 +40,39 @@ TEST_CASE("parse_error reads code, message and request id of an S3 <Error>") {
   CHECK(error->request_id == "4442587FB7D0A2F9");
 }
 
+TEST_CASE("parse_error reads the region, endpoint and server time some codes carry") {
+  // As AWS S3 answers a request signed for the wrong region, a bucket of another region and
+  // a request whose clock is off.
+  const auto region = parse_error(
+      "<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is "
+      "malformed; the region 'us-east-1' is wrong; expecting 'eu-west-3'</Message>"
+      "<Region>eu-west-3</Region><RequestId>R1</RequestId></Error>");
+  REQUIRE(region.has_value());
+  CHECK(region->region == "eu-west-3");
+  const auto redirect = parse_error(
+      "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access "
+      "must be addressed using the specified endpoint.</Message><Endpoint>b.s3.eu-west-3."
+      "amazonaws.com</Endpoint><Bucket>b</Bucket></Error>");
+  REQUIRE(redirect.has_value());
+  CHECK(redirect->endpoint == "b.s3.eu-west-3.amazonaws.com");
+  const auto skew = parse_error(
+      "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request "
+      "time and the current time is too large.</Message><RequestTime>20261130T120000Z"
+      "</RequestTime><ServerTime>2026-11-30T12:20:00Z</ServerTime>"
+      "<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds></Error>");
+  REQUIRE(skew.has_value());
+  CHECK(skew->server_time == "2026-11-30T12:20:00Z");
+}
+
 TEST_CASE("parse_error leaves absent fields empty") {
   const auto error = parse_error("<Error><Code>SlowDown</Code></Error>");
   REQUIRE(error.has_value());
   CHECK(error->code == "SlowDown");
   CHECK(error->message.empty());
   CHECK(error->request_id.empty());
+  CHECK(error->region.empty());
+  CHECK(error->endpoint.empty());
+  CHECK(error->server_time.empty());
 }
 
 TEST_CASE("parse_error finds nothing in a body that is not an <Error> document") {

@@ -14,10 +14,17 @@ BINARY = os.environ.get("ERP_BACKUP_BIN") or os.path.join(
     "build", "erp-backup")
 
 
+# Every prefix of an environment variable erp-backup reads (SPEC §3).
+SETTING_PREFIXES = ("AWS_", "S3_", "PG", "LOG_", "BACKUP_", "RESTORE_", "DOCUMENTS_", "DOCS_",
+                    "RETENTION_", "PRUNE_", "STALE_", "METRICS_", "PUSHGATEWAY_", "REFRESH_",
+                    "DB_")
+
+
 def clean_env(extra: dict) -> dict:
-    """The caller's environment without any AWS_/S3_/PG settings, plus `extra`."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "S3_", "PG", "LOG_", "BACKUP_", "RESTORE_", "DOCUMENTS_"))}
+    """The caller's environment without any setting erp-backup reads, plus `extra`.
+
+    A host's own RETENTION_*, PRUNE_*, DOCS_*, ... must not change what a test exercises."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
     env.update(extra)
     return env
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -240,8 +241,51 @@ TEST_CASE("a buffer costs memory only for the bytes written into it" *
   CHECK(after_write >= after_acquire + 60 * kMiB);  // the 64 MiB written are
   CHECK(after_write < before + 128 * kMiB);         // but not the other 192 MiB
 
+  // Released, the memory stays mapped as a spare for the next part of this size...
   buffer->release();
-  CHECK(resident_bytes() < after_write - 60 * kMiB);  // and they go back when released
+  CHECK(pool.spare_bytes() == 256 * kMiB);
+  // ...until a part of another size needs the room: then it goes back to the system.
+  auto large = pool.acquire(900 * kMiB);
+  REQUIRE(large.has_value());
+  CHECK(pool.spare_bytes() == 0);
+  CHECK(resident_bytes() < after_write - 60 * kMiB);
+}
+
+TEST_CASE("a released buffer's memory is handed out again for the next part of its size") {
+  BufferPool pool(64 * 1024);
+  auto first = pool.acquire(16 * 1024);
+  REQUIRE(first.has_value());
+  const char* memory = first->bytes().data();
+  const std::string data(1000, 'a');
+  first->append(std::span<const char>(data.data(), data.size()));
+  first->release();
+  CHECK(pool.in_use() == 0);
+  CHECK(pool.spare_bytes() == 16 * 1024);
+
+  auto second = pool.acquire(16 * 1024);
+  REQUIRE(second.has_value());
+  CHECK(second->bytes().data() == memory);
+  CHECK(second->size() == 0);  // reused memory starts empty
+  CHECK(pool.spare_bytes() == 0);
+  CHECK(pool.in_use() == 16 * 1024);
+}
+
+TEST_CASE("budget in use plus spare memory never exceeds the budget, whatever the sizes") {
+  constexpr std::uint64_t kBudget = 1 << 20;
+  BufferPool pool(kBudget);
+  std::mt19937_64 random(7);
+  std::vector<PartBuffer> held;
+  for (int round = 0; round < 2000; ++round) {
+    if (!held.empty() && (random() % 2 == 0 || pool.in_use() > kBudget / 2)) {
+      held.erase(held.begin() + static_cast<std::ptrdiff_t>(random() % held.size()));
+    } else {
+      const std::uint64_t size = std::uint64_t{4096} << (random() % 6);  // 4 KiB .. 128 KiB
+      auto buffer = pool.acquire(size);
+      REQUIRE(buffer.has_value());
+      held.push_back(std::move(*buffer));
+    }
+    CHECK(pool.in_use() + pool.spare_bytes() <= kBudget);
+  }
 }
 
 }  // namespace erp::upload

@@ -166,3 +166,48 @@ TEST_CASE("the schedule is a compile-time function") {
 }
 
 }  // namespace erp::upload
+
+namespace erp::upload {
+
+TEST_CASE("the budget caps every part, and the largest stream shrinks with it") {
+  // Budgets an operator might set, with the default first part and with others.
+  const std::uint64_t firsts[] = {5 * kMiB, 8 * kMiB, 16 * kMiB, 64 * kMiB};
+  const std::uint64_t budgets[] = {16 * kMiB,  32 * kMiB,  64 * kMiB, 100 * kMiB,
+                                   128 * kMiB, 256 * kMiB, 1 * kGiB,  8 * kGiB};
+  for (std::uint64_t first : firsts) {
+    std::uint64_t previous_max = 0;
+    for (std::uint64_t budget : budgets) {
+      if (budget < 2 * first) continue;  // refused by the configuration
+      CAPTURE(first);
+      CAPTURE(budget);
+      const PartSchedule schedule(first, budget);
+      std::uint64_t total = 0;
+      for (int part = 1; part <= kS3MaxParts; ++part) {
+        const std::uint64_t size = schedule.part_size(part);
+        REQUIRE(size <= budget);          // every part fits in the budget...
+        REQUIRE(size <= kS3MaxPartSize);  // ...and in S3's limit
+        if (part < kS3MaxParts) REQUIRE(size >= kS3MinPartSize);
+        total += size;
+      }
+      CHECK(schedule.largest_part_size() <= budget);
+      CHECK(schedule.max_stream_bytes() == total);         // what it says it carries, it carries
+      CHECK(schedule.max_stream_bytes() >= previous_max);  // a larger budget never carries less
+      previous_max = schedule.max_stream_bytes();
+    }
+  }
+}
+
+TEST_CASE("at the default budget the cap changes nothing; below it the largest stream says so") {
+  CHECK(PartSchedule(8 * kMiB, 128 * kMiB).max_stream_bytes() ==
+        PartSchedule(8 * kMiB).max_stream_bytes());
+  // 64 MiB budget: parts stop growing at 64 MiB, so 1750 parts then 8250 x 64 MiB.
+  const PartSchedule half(8 * kMiB, 64 * kMiB);
+  CHECK(half.largest_part_size() == 64 * kMiB);
+  CHECK(half.max_stream_bytes() ==
+        std::uint64_t{1000} * 8 * kMiB + 250 * (16 + 32 + 64) * kMiB + 8250 * 64 * kMiB);
+  CHECK(half.max_stream_bytes() < kTiB);
+  CHECK(half.parts_needed(half.max_stream_bytes()) == kS3MaxParts);
+  CHECK_FALSE(half.parts_needed(half.max_stream_bytes() + 1).has_value());
+}
+
+}  // namespace erp::upload

@@ -1,0 +1,356 @@
+#include "app/backup_job.h"
+
+#include <unistd.h>
+
+#include <thread>
+
+#include "app/object_commands.h"
+#include "app/preflight.h"
+#include "app/progress_reporter.h"
+#include "app/prune.h"
+#include "catalog/key_layout.h"
+#include "core/time_format.h"
+#include "pg/pg_dump.h"
+#include "retention/backup_id.h"
+#include "upload/part_schedule.h"
+
+namespace erp::app {
+namespace {
+
+constexpr std::chrono::seconds kProgressInterval{5};
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "unknown";
+  return name;
+}
+
+// A run never overwrites a set: if any object of this ID exists, refuse.
+Result<void> refuse_existing_set(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                                 const std::string& id) {
+  for (const std::string& key : {layout.db_key(id), layout.docs_key(id), layout.manifest_key(id)}) {
+    auto head = store.head_object(key);
+    if (head) {
+      return make_error(ErrorKind::permanent, "backup set " + id + " already has " + key +
+                                                  " (hint: another run started in the same "
+                                                  "second; nothing was touched)");
+    }
+    if (head.error().kind != ErrorKind::not_found) return std::unexpected(head.error());
+  }
+  return {};
+}
+
+Result<void> put_text(s3::ObjectStore& store, const std::string& key, const std::string& text) {
+  auto put = store.put_object(key, text);
+  if (!put) return std::unexpected(put.error());
+  return {};
+}
+
+class BackupJob {
+ public:
+  BackupJob(Context& context, BackupSelection selection)
+      : context_(context),
+        log_(context.log),
+        config_(*context.settings.backup),
+        layout_(context.settings.layout->prefix, context.settings.layout->env),
+        selection_(selection),
+        schedule_(context.s3_config.part_size, context.s3_config.buffer_budget) {}
+
+  int run() {
+    if (auto stop = preflight()) return *stop;
+    run_streams();
+    return commit();
+  }
+
+ private:
+  // Phase 1. Returns the exit code to stop with, or nullopt to go on. A failure that only
+  // concerns the database (unreachable, wrong password) fails the db stream and lets docs run:
+  // an outage of the database should not also cost the day's documents.
+  std::optional<int> preflight() {
+    facts_.started = context_.clock.now();
+    facts_.id = retention::format_backup_id(
+        std::chrono::time_point_cast<std::chrono::seconds>(facts_.started));
+    facts_.env = context_.settings.layout->env;
+    facts_.tool_version = ERP_BACKUP_VERSION;
+    facts_.host = host_name();
+    log_.info("backup starting",
+              {{"id", facts_.id},
+               {"bucket", context_.s3.bucket()},
+               {"prefix", layout_.env_prefix()},
+               {"db", selection_.db ? "yes" : "no"},
+               {"docs", selection_.docs ? "yes" : "no"},
+               {"largest_stream_bytes", std::to_string(schedule_.max_stream_bytes())}});
+
+    if (auto bucket = check_bucket(context_.s3, layout_); !bucket) {
+      return refuse("backup refused before anything started", bucket.error());
+    }
+    if (auto fresh = refuse_existing_set(context_.s3, layout_, facts_.id); !fresh) {
+      return refuse("backup refused", fresh.error());
+    }
+    if (!selection_.db) return std::nullopt;
+
+    auto info = pg::inspect_database(config_.pg);
+    if (!info) {
+      if (info.error().kind == ErrorKind::config) return refuse("backup refused", info.error());
+      db_preflight_error_ = info.error();
+      return std::nullopt;
+    }
+    facts_.database = *info;
+    log_.info("database", {{"server_version", info->server_version},
+                           {"database", info->database},
+                           {"tables", std::to_string(info->table_count)},
+                           {"llx_tables", std::to_string(info->llx_table_count)},
+                           {"database_bytes", std::to_string(info->database_bytes)}});
+    auto version = pg::pg_dump_version(config_.pg_dump, config_.child_environment);
+    auto major = version ? pg::pg_major_version(*version) : std::unexpected(version.error());
+    auto compatible = major ? pg::check_dump_compatible(*major, info->server_version_num)
+                            : std::unexpected(major.error());
+    if (!compatible) {
+      if (compatible.error().kind == ErrorKind::config) {
+        return refuse("backup refused", compatible.error());
+      }
+      db_preflight_error_ = compatible.error();
+      return std::nullopt;
+    }
+    if (auto fits = check_database_fits(*info, schedule_); !fits) {
+      return refuse("backup refused", fits.error());
+    }
+    return std::nullopt;
+  }
+
+  int refuse(std::string_view what, const Error& error) {
+    log_.error(std::string(what), {{"id", facts_.id}, {"error", error.message}});
+    return exit_code_for(error, context_.cancellation);
+  }
+
+  // Phase 2.
+  void run_streams() {
+    upload::BufferPool pool(context_.s3_config.buffer_budget);
+    const StreamEnvironment env{context_.s3,
+                                pool,
+                                {.first_part_size = context_.s3_config.part_size,
+                                 .concurrency = context_.s3_config.upload_concurrency,
+                                 .stop = context_.cancellation.token()}};
+    std::optional<StreamSpec> db_spec;
+    std::optional<StreamSpec> docs_spec;
+    if (selection_.db) {
+      db_spec = db_stream_spec(config_, log_, context_.cancellation, layout_.db_key(facts_.id),
+                               facts_.pg_dump_version);
+    }
+    if (selection_.docs) {
+      documents_.emplace();
+      docs_spec = docs_stream_spec(config_, context_.cancellation, layout_.docs_key(facts_.id),
+                                   *documents_);
+    }
+    ProgressReporter progress(log_, kProgressInterval);
+    progress.start();
+    {
+      std::jthread db_thread;
+      if (db_spec && !db_preflight_error_) {
+        db_thread = std::jthread([&] { db_ = run_stream(env, *db_spec, progress); });
+      }
+      std::jthread docs_thread;
+      if (docs_spec) {
+        docs_thread = std::jthread([&] { docs_ = run_stream(env, *docs_spec, progress); });
+      }
+    }  // both joined here
+    if (db_spec && db_preflight_error_) db_ = not_started(*db_spec, *db_preflight_error_);
+    facts_.documents = documents_;
+    facts_.finished = context_.clock.now();
+    report_stream("db", db_);
+    report_stream("docs", docs_);
+  }
+
+  void report_stream(const std::string& name, const std::optional<StreamOutcome>& outcome) {
+    if (!outcome) return;
+    const catalog::StreamRecord& record = outcome->record;
+    if (outcome->error) {
+      log_.error(name + " stream failed",
+                 {{"key", record.key}, {"error", outcome->error->message}});
+    } else {
+      log_.info(name + " stream committed", {{"key", record.key},
+                                             {"bytes", std::to_string(record.bytes)},
+                                             {"parts", std::to_string(record.parts)},
+                                             {"sha256", record.sha256}});
+    }
+    if (outcome->abort_error) {
+      ++failed_aborts_;
+      log_.error(
+          "abort of the multipart upload failed; it may linger until a prune or a bucket "
+          "lifecycle rule removes it",
+          {{"key", record.key}, {"error", outcome->abort_error->message}});
+    }
+  }
+
+  // Phases 3 to 5.
+  int commit() {
+    if (documents_) {
+      for (const auto& skipped : documents_->skipped) {
+        log_.warn("document skipped", {{"path", skipped.path}, {"reason", skipped.reason}});
+      }
+    }
+    // A signal stops the job before its commit point: the streams aborted their uploads, and no
+    // manifest makes any of it look complete.
+    if (context_.cancellation.cancelled()) {
+      return finish(exit_code_for(Error{ErrorKind::cancelled, "stopped"}, context_.cancellation),
+                    "backup stopped by signal");
+    }
+    const SetOutcome outcome = outcome_of(db_, docs_);
+    if (outcome == SetOutcome::nothing) return finish(1, "backup failed: nothing committed");
+
+    const catalog::Manifest manifest = assemble_manifest(facts_, db_, docs_);
+    const std::string manifest_key = layout_.manifest_key(facts_.id);
+    if (auto written = put_text(context_.s3, manifest_key, catalog::to_json(manifest)); !written) {
+      log_.error("writing the manifest failed; the set is incomplete",
+                 {{"key", manifest_key}, {"error", written.error().message}});
+      return finish(1, "backup failed");
+    }
+    if (outcome == SetOutcome::partial) return finish(3, "backup partial");
+
+    const std::string last_success = "{\n  \"id\": \"" + facts_.id + "\",\n  \"finished_at\": \"" +
+                                     manifest.finished_at + "\",\n  \"manifest\": \"" +
+                                     manifest_key + "\"\n}\n";
+    if (auto written = put_text(context_.s3, layout_.last_success_key(), last_success); !written) {
+      log_.error("updating last-success.json failed", {{"error", written.error().message}});
+      return finish(1, "backup failed");
+    }
+    log_.info("backup complete",
+              {{"id", facts_.id},
+               {"manifest", manifest_key},
+               {"seconds", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                              facts_.finished - facts_.started)
+                                              .count())}});
+    if (!config_.prune_after_backup) return finish(0, "backup done");
+    // Reached only when every stream committed: the new set is the newest complete set, which
+    // the plan never deletes.
+    auto pruned =
+        prune(context_.s3, layout_, *context_.settings.retention, utc_today(context_.clock),
+              /*dry_run=*/false, retention::OwnBackup::succeeded);
+    if (!pruned) {
+      log_.error("prune after backup failed",
+                 {{"id", facts_.id}, {"error", pruned.error().message}});
+      return finish(1, "backup done, prune failed");
+    }
+    log_.info("prune after backup done",
+              {{"kept", std::to_string(pruned->sets_kept)},
+               {"deleted_sets", std::to_string(pruned->sets_deleted)},
+               {"objects_deleted", std::to_string(pruned->objects_deleted)},
+               {"foreign", std::to_string(pruned->catalog.foreign.size())}});
+    return finish(0, "backup done");
+  }
+
+  // The summary line every run ends with.
+  int finish(int exit_code, std::string_view what) {
+    std::vector<LogField> fields = {{"id", facts_.id}, {"exit_code", std::to_string(exit_code)}};
+    if (db_) fields.emplace_back("db", std::string(catalog::to_string(db_->record.status)));
+    if (docs_) fields.emplace_back("docs", std::string(catalog::to_string(docs_->record.status)));
+    fields.emplace_back("failed_aborts", std::to_string(failed_aborts_));
+    if (exit_code == 0) {
+      log_.info(std::string(what), fields);
+    } else {
+      log_.error(std::string(what), fields);
+    }
+    return exit_code;
+  }
+
+  Context& context_;
+  Logger& log_;
+  const config::BackupConfig& config_;
+  const catalog::KeyLayout layout_;
+  const BackupSelection selection_;
+  const upload::PartSchedule schedule_;  // what the sinks will use: the budget caps every part
+
+  BackupFacts facts_;
+  std::optional<Error> db_preflight_error_;
+  std::optional<catalog::DocumentsRecord> documents_;
+  std::optional<StreamOutcome> db_;
+  std::optional<StreamOutcome> docs_;
+  int failed_aborts_ = 0;  // uploads that may linger (reported in the summary)
+};
+
+}  // namespace
+
+Result<void> check_database_fits(const pg::DatabaseInfo& database,
+                                 const upload::PartSchedule& schedule) {
+  // The dump is smaller than the database on disk (no indexes, compressed), so a database that
+  // fits is a dump that fits; one that does not would fail hours in, before part 10,001.
+  if (database.database_bytes <= 0 ||
+      static_cast<std::uint64_t>(database.database_bytes) <= schedule.max_stream_bytes()) {
+    return {};
+  }
+  return make_error(ErrorKind::config,
+                    "database " + database.database + " occupies " +
+                        std::to_string(database.database_bytes) + " bytes, more than the " +
+                        std::to_string(schedule.max_stream_bytes()) +
+                        " bytes one stream can hold in 10,000 parts of at most " +
+                        std::to_string(schedule.largest_part_size()) +
+                        " bytes (hint: raise S3_PART_SIZE or S3_BUFFER_BUDGET)");
+}
+
+Result<BackupSelection> parse_backup_args(const std::vector<std::string>& args) {
+  BackupSelection selection;
+  bool only_seen = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--only" && i + 1 < args.size()) {
+      const std::string& what = args[++i];
+      if (only_seen) {
+        return make_error(ErrorKind::config,
+                          "--only may be given once (hint: without --only both db and docs run)");
+      }
+      only_seen = true;
+      if (what == "db")
+        selection.docs = false;
+      else if (what == "docs")
+        selection.db = false;
+      else
+        return make_error(ErrorKind::config, "--only takes db or docs, not '" + what + "'");
+    } else {
+      return make_error(ErrorKind::config, "unknown argument '" + args[i] +
+                                               "' (hint: erp-backup backup [--only db|docs])");
+    }
+  }
+  return selection;
+}
+
+catalog::Manifest assemble_manifest(const BackupFacts& facts,
+                                    const std::optional<StreamOutcome>& db,
+                                    const std::optional<StreamOutcome>& docs) {
+  catalog::Manifest manifest;
+  manifest.id = facts.id;
+  manifest.env = facts.env;
+  manifest.started_at = format_iso8601_utc(facts.started);
+  manifest.finished_at = format_iso8601_utc(facts.finished);
+  manifest.tool_version = facts.tool_version;
+  manifest.host = facts.host;
+  if (facts.database) {
+    manifest.database = catalog::DatabaseRecord{facts.database->server_version,
+                                                facts.pg_dump_version, facts.database->database,
+                                                static_cast<int>(facts.database->table_count),
+                                                static_cast<int>(facts.database->llx_table_count)};
+  }
+  if (db) manifest.db = db->record;
+  if (docs) {
+    manifest.docs = docs->record;
+    if (facts.documents) manifest.documents = facts.documents;
+  }
+  return manifest;
+}
+
+SetOutcome outcome_of(const std::optional<StreamOutcome>& db,
+                      const std::optional<StreamOutcome>& docs) {
+  int committed = 0;
+  int failed = 0;
+  for (const auto* outcome : {&db, &docs}) {
+    if (!*outcome) continue;
+    ((*outcome)->committed() ? committed : failed) += 1;
+  }
+  if (committed == 0) return SetOutcome::nothing;
+  return failed == 0 ? SetOutcome::complete : SetOutcome::partial;
+}
+
+int run_backup_job(Context& context, BackupSelection selection) {
+  BackupJob job(context, selection);
+  return job.run();
+}
+
+}  // namespace erp::app

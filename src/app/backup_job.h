@@ -1,0 +1,79 @@
+// `erp-backup backup` in phases (SPEC §2, issue 7). Each phase is a function the commands
+// that follow (verify, restore, status) can reuse:
+//
+//   1. pre-flight  before pg_dump starts or the tree is walked: the bucket answers a listing
+//                  with these credentials (app/preflight.h), the set's ID is unused, the source
+//                  database is inspected, its pg_dump is new enough, and the database fits in
+//                  the largest stream the part settings can carry (upload/part_schedule.h)
+//   2. streams     db and docs concurrently, one thread each, sharing the part-buffer budget
+//                  (run_stream in app/backup_streams.h)
+//   3. manifest    assembled from what the pre-flight and the streams found (pure)
+//   4. commit      the manifest (the commit point), then last-success.json
+//   5. follow-ups  prune, only when every stream committed
+//
+// Exit codes: 0 every stream committed; 3 one committed and the other failed (the manifest
+// says which; the set is incomplete); 1 nothing committed (no manifest) or the commit or prune
+// failed; 2 usage or configuration (nothing touched); 128+N stopped by signal N (uploads
+// aborted, no manifest).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/backup_streams.h"
+#include "app/context.h"
+#include "catalog/manifest.h"
+#include "core/error.h"
+#include "pg/database_info.h"
+#include "upload/part_schedule.h"
+
+namespace erp::app {
+
+struct BackupSelection {
+  bool db = true;
+  bool docs = true;
+};
+
+// `[--only db|docs]`, at most once. Errors: config (a usage error, exit 2), e.g. for
+// `--only db --only docs`, which would otherwise select nothing.
+Result<BackupSelection> parse_backup_args(const std::vector<std::string>& args);
+
+// Whether the database fits in the largest stream `schedule` can carry (its size on disk is an
+// upper bound for its dump). Errors: config, naming the sizes and the settings to raise.
+Result<void> check_database_fits(const pg::DatabaseInfo& database,
+                                 const upload::PartSchedule& schedule);
+
+// What the manifest records besides the streams' own records.
+struct BackupFacts {
+  std::string id;
+  std::string env;
+  std::chrono::system_clock::time_point started;
+  std::chrono::system_clock::time_point finished;
+  std::string tool_version;
+  std::string host;
+  std::optional<pg::DatabaseInfo> database;           // when the db pre-flight succeeded
+  std::string pg_dump_version;                        // when pg_dump ran
+  std::optional<catalog::DocumentsRecord> documents;  // when the docs stream ran
+};
+
+// The manifest of a set, from the facts and the outcome of each stream that was selected
+// (nullopt: not selected). Pure.
+catalog::Manifest assemble_manifest(const BackupFacts& facts,
+                                    const std::optional<StreamOutcome>& db,
+                                    const std::optional<StreamOutcome>& docs);
+
+// What a run's streams amount to.
+enum class SetOutcome {
+  complete,  // every selected stream committed: exit 0, last-success.json, prune
+  partial,   // some committed, some failed: the manifest says which, exit 3
+  nothing,   // nothing committed: no manifest, exit 1
+};
+SetOutcome outcome_of(const std::optional<StreamOutcome>& db,
+                      const std::optional<StreamOutcome>& docs);
+
+// Runs the whole job for `selection` with the settings in `context`; returns the exit code.
+int run_backup_job(Context& context, BackupSelection selection);
+
+}  // namespace erp::app

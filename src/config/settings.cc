@@ -1,0 +1,18 @@
+#include "config/settings.h"
+
+namespace erp::config {
+
+Result<Settings> load_settings(const Environment& env, Needs needs) {
+  Settings settings;
+  Problems problems;
+  if (needs.s3) settings.s3 = load_s3_config(env, problems);
+  if (needs.layout) settings.layout = load_layout_config(env, problems);
+  if (needs.backup) settings.backup = load_backup_config(env, problems);
+  // A backup that will not prune does not read the retention settings, so they cannot stop it.
+  const bool prunes = !settings.backup || settings.backup->prune_after_backup;
+  if (needs.retention && prunes) settings.retention = load_retention_config(env, problems);
+  if (!problems.empty()) return std::unexpected(problems.error());
+  return settings;
+}
+
+}  // namespace erp::config

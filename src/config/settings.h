@@ -1,0 +1,38 @@
+// The settings a command declares it needs, loaded once by the composition root.
+//
+// Each command names the groups it reads (S3, layout, backup job, retention) and nothing
+// else is read: a broken PGPASSWORD_FILE must not stop `list`. Every problem of every group
+// a command needs is reported at once, so an operator fixes the configuration in one go
+// (BACKUP_ENV=Prod and a missing key are both named in one run).
+#pragma once
+
+#include <optional>
+
+#include "config/backup_config.h"
+#include "config/environment.h"
+#include "config/layout_config.h"
+#include "config/retention_config.h"
+#include "config/s3_config.h"
+#include "core/error.h"
+
+namespace erp::config {
+
+struct Needs {
+  bool s3 = false;         // S3_*, AWS_*: every command that talks to the bucket
+  bool layout = false;     // S3_PREFIX, BACKUP_ENV: commands that read or write backup sets
+  bool backup = false;     // DOCUMENTS_DIR, DOCS_*, PG_DUMP, PG*, PRUNE_AFTER_BACKUP
+  bool retention = false;  // RETENTION_* (for backup: only while PRUNE_AFTER_BACKUP is true)
+};
+
+// What was loaded: a group is set exactly when it was needed.
+struct Settings {
+  std::optional<S3Config> s3;
+  std::optional<LayoutConfig> layout;
+  std::optional<BackupConfig> backup;
+  std::optional<retention::RetentionPolicy> retention;
+};
+
+// Loads the groups in `needs`. Errors: kind config, listing every problem of every group.
+Result<Settings> load_settings(const Environment& env, Needs needs);
+
+}  // namespace erp::config

@@ -1,0 +1,18 @@
+#include "core/time_format.h"
+
+#include <ctime>
+
+namespace erp {
+
+std::string format_iso8601_utc(std::chrono::system_clock::time_point time) {
+  // floor, not to_time_t's truncation toward zero: a time before 1970 keeps its second.
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
+  const std::time_t value = seconds.time_since_epoch().count();
+  std::tm utc{};
+  gmtime_r(&value, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+}  // namespace erp

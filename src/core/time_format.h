@@ -1,0 +1,13 @@
+// Time as the tool writes it everywhere (manifests, last-success.json, listings, logs):
+// ISO 8601 in UTC with a Z, to the second.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace erp {
+
+// "2026-11-30T02:00:00Z". Sub-second parts are dropped (floor).
+std::string format_iso8601_utc(std::chrono::system_clock::time_point time);
+
+}  // namespace erp
