@@ -58,6 +58,10 @@ struct Catalog {
   std::optional<s3::ObjectInfo> last_success;
 };
 
+// The whole content of one of the tool's small objects (a manifest, last-success.json).
+// Errors: the store's (not_found when absent); corrupt above 4 MiB.
+Result<std::string> read_small_object(s3::ObjectStore& store, const std::string& key);
+
 // Lists the env prefix (every page) and builds the catalog. Errors: those of the store
 // (listing, or a manifest GET failing other than not_found).
 Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout);
