@@ -9,6 +9,7 @@
 #include "app/backup_command.h"
 #include "app/object_commands.h"
 #include "app/retention_commands.h"
+#include "app/verify_command.h"
 #include "config/log_config.h"
 #include "config/s3_config.h"
 #include "config/settings.h"
@@ -35,6 +36,12 @@ retention:
                                 RETENTION_MONTHLY_MONTHS, RETENTION_YEARLY_YEARS,
                                 RETENTION_MIN_KEEP): delete expired sets, manifest last
   list [--json]                 backup sets, newest first, with sizes and the tier keeping each
+
+checks:
+  verify [ID|latest|--all] [--json]
+                                read every object of the set back: size and SHA-256 against the
+                                manifest, the dump's table of contents (pg_restore --list, PG_RESTORE),
+                                the documents archive's entry counts
 
 object commands (operator primitives):
   put KEY                       stream stdin into object KEY (multipart when large)
@@ -75,7 +82,8 @@ const std::map<std::string, Command, std::less<>>& commands() {
       {"backup",
        {erp::app::run_backup, {.s3 = true, .layout = true, .backup = true, .retention = true}}},
       {"prune", {erp::app::run_prune, kSets}},
-      {"list", {erp::app::run_list, kSets}}};
+      {"list", {erp::app::run_list, kSets}},
+      {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}}};
   return kCommands;
 }
 

@@ -11,6 +11,7 @@ Result<Settings> load_settings(const Environment& env, Needs needs) {
   // A backup that will not prune does not read the retention settings, so they cannot stop it.
   const bool prunes = !settings.backup || settings.backup->prune_after_backup;
   if (needs.retention && prunes) settings.retention = load_retention_config(env, problems);
+  if (needs.tools) settings.tools = load_tools_config(env, problems);
   if (!problems.empty()) return std::unexpected(problems.error());
   return settings;
 }

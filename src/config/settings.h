@@ -13,6 +13,7 @@
 #include "config/layout_config.h"
 #include "config/retention_config.h"
 #include "config/s3_config.h"
+#include "config/tools_config.h"
 #include "core/error.h"
 
 namespace erp::config {
@@ -22,6 +23,7 @@ struct Needs {
   bool layout = false;     // S3_PREFIX, BACKUP_ENV: commands that read or write backup sets
   bool backup = false;     // DOCUMENTS_DIR, DOCS_*, PG_DUMP, PG*, PRUNE_AFTER_BACKUP
   bool retention = false;  // RETENTION_* (for backup: only while PRUNE_AFTER_BACKUP is true)
+  bool tools = false;      // PG_RESTORE and what children inherit (verify, restore)
 };
 
 // What was loaded: a group is set exactly when it was needed.
@@ -30,6 +32,7 @@ struct Settings {
   std::optional<LayoutConfig> layout;
   std::optional<BackupConfig> backup;
   std::optional<retention::RetentionPolicy> retention;
+  std::optional<ToolsConfig> tools;
 };
 
 // Loads the groups in `needs`. Errors: kind config, listing every problem of every group.

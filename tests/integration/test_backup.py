@@ -161,6 +161,35 @@ class BackupSpec:
         self.assertFalse([k for k in self.keys() if "/docs/" in k])
 
 
+    # -- verify: every object read back and opened as a restore would ------------------------------
+    def verify(self, *args, **extra):
+        return run_erp(["verify", *args], self.env(**extra), self.secrets(), timeout=600)
+
+    def test_verify_passes_after_a_backup_and_counts_what_the_manifest_says(self):
+        result = self.backup()
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        manifest = self.manifest()
+        checked = self.verify("--json")
+        self.assertEqual(checked.returncode, 0, checked.stderr.decode(errors="replace"))
+        report = json.loads(checked.stdout)
+        self.assertTrue(report["ok"])
+        [only] = report["sets"]
+        self.assertEqual(only["id"], manifest["id"])
+        streams = {s["stream"]: s for s in only["streams"]}
+        for stream in ("db", "docs"):
+            self.assertEqual(streams[stream]["sha256"], manifest["streams"][stream]["sha256"])
+            self.assertEqual(streams[stream]["bytes"], manifest["streams"][stream]["bytes"])
+        self.assertEqual(streams["db"]["tables"], manifest["database"]["tables"])
+        self.assertGreaterEqual(streams["db"]["tables"], 295)
+        self.assertEqual(streams["docs"]["files"], manifest["streams"]["docs"]["files"])
+        self.assertEqual(streams["docs"]["content_bytes"],
+                         manifest["streams"]["docs"]["uncompressed_bytes"])
+        for which in (manifest["id"], "latest", "--all"):
+            again = self.verify(which)
+            self.assertEqual(again.returncode, 0, again.stderr.decode(errors="replace"))
+            self.assertIn(manifest["id"].encode() + b"\tok", again.stdout)
+
+
 class BackupOnMoto(BackupSpec, unittest.TestCase):
     backend = "moto"
 
@@ -219,6 +248,52 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
         with open(log) as f:
             self.assertIn("--format=custom", f.read())
+
+    # -- verify finds every kind of damage and names the key --------------------------------------
+    def put(self, key: str, body: bytes):
+        self.client().put_object(Bucket=self.front.bucket, Key=key, Body=body)
+
+    def assert_verify_fails_naming(self, set_id: str, key: str, *needles: bytes):
+        result = self.verify(set_id)
+        output = result.stdout + result.stderr
+        self.assertEqual(result.returncode, 1, output.decode(errors="replace"))
+        self.assertIn(key.encode(), output)
+        for needle in needles:
+            self.assertIn(needle, output)
+
+    def test_verify_reports_a_flipped_byte_in_the_dump(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        manifest = self.manifest()
+        key = manifest["streams"]["db"]["key"]
+        body = bytearray(self.get(key))
+        body[len(body) // 2] ^= 0x01
+        self.put(key, bytes(body))
+        self.assert_verify_fails_naming(manifest["id"], key, b"SHA-256")
+
+    def test_verify_reports_a_truncated_docs_archive(self):
+        self.assertEqual(self.backup("--only", "docs").returncode, 0)
+        manifest = self.manifest()
+        key = manifest["streams"]["docs"]["key"]
+        body = self.get(key)
+        self.put(key, body[: len(body) // 2])
+        self.assert_verify_fails_naming(manifest["id"], key)
+
+    def test_verify_reports_a_manifest_whose_hash_disagrees(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        manifest = self.manifest()
+        key = manifest["streams"]["db"]["key"]
+        manifest["streams"]["db"]["sha256"] = "0" * 64
+        self.put(PREFIX + f"manifests/{manifest['id']}.json", json.dumps(manifest).encode())
+        self.assert_verify_fails_naming(manifest["id"], key, b"0" * 64)
+
+    def test_verify_reports_a_missing_object(self):
+        self.assertEqual(self.backup().returncode, 0)
+        manifest = self.manifest()
+        key = manifest["streams"]["docs"]["key"]
+        self.client().delete_object(Bucket=self.front.bucket, Key=key)
+        self.assert_verify_fails_naming(manifest["id"], key)
+        # The set is now incomplete, so `latest` has nothing complete to check.
+        self.assertEqual(self.verify("latest").returncode, 1)
 
     def test_pg_dump_failing_midway_aborts_the_dump(self):
         real = self.pg.bin("pg_dump")
