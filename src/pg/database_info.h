@@ -24,6 +24,9 @@ struct DatabaseInfo {
   // bound for the size of its dump, which the backup checks against the most one stream
   // can hold (upload/part_schedule.h).
   std::int64_t database_bytes = 0;
+  // pg_control_system().system_identifier: the cluster's identity, "" when this role may not
+  // read it. With the database name it tells a restore whether its target is the source.
+  std::string system_identifier;
 };
 
 // Connects with PQconnectdbParams(settings.conninfo()), runs the queries inside
