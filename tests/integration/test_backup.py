@@ -114,7 +114,10 @@ class BackupSpec:
         manifest = self.manifest()
         self.assertEqual(manifest["status"], "complete")
         self.assertGreaterEqual(manifest["database"]["llx_tables"], 295)
-        self.assertEqual(json.loads(self.get(PREFIX + "last-success.json"))["id"], manifest["id"])
+        last = json.loads(self.get(PREFIX + "last-success.json"))
+        for stream in ("db", "docs"):
+            self.assertEqual(last["streams"][stream]["id"], manifest["id"], stream)
+            self.assertEqual(last["streams"][stream]["finished_at"], manifest["finished_at"])
 
         # The manifest's sizes and hashes match the stored objects.
         for stream in ("db", "docs"):
@@ -151,6 +154,25 @@ class BackupSpec:
         self.assertEqual(docs_record["files"] + docs_record["hardlinks"], self.docs_summary["files"])
         self.assertGreater(docs_record["hardlinks"], 0)
         self.assertEqual(docs_record["symlinks"], self.docs_summary["symlinks"])
+
+    def test_a_docs_only_run_never_makes_the_database_look_backed_up(self):
+        result = self.backup("--only", "docs")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        last = json.loads(self.get(PREFIX + "last-success.json"))
+        self.assertEqual(last["streams"]["docs"]["id"], self.manifest()["id"])
+        self.assertNotIn("db", last["streams"])
+
+    def test_a_docs_only_run_keeps_the_last_database_success_as_it_was(self):
+        earlier = {"id": "20260101T000000Z", "finished_at": "2026-01-01T00:05:00Z",
+                   "manifest": PREFIX + "manifests/20260101T000000Z.json"}
+        self.client().put_object(Bucket=self.front.bucket, Key=PREFIX + "last-success.json",
+                                 Body=json.dumps({"format_version": 2,
+                                                  "streams": {"db": earlier}}).encode())
+        result = self.backup("--only", "docs")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        last = json.loads(self.get(PREFIX + "last-success.json"))
+        self.assertEqual(last["streams"]["db"], earlier)
+        self.assertEqual(last["streams"]["docs"]["id"], self.manifest()["id"])
 
     def test_only_db_writes_a_complete_db_only_set(self):
         result = self.backup("--only", "db")
