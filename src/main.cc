@@ -8,6 +8,7 @@
 
 #include "app/backup_command.h"
 #include "app/object_commands.h"
+#include "app/restore_db.h"
 #include "app/retention_commands.h"
 #include "app/verify_command.h"
 #include "config/log_config.h"
@@ -36,6 +37,13 @@ retention:
                                 RETENTION_MONTHLY_MONTHS, RETENTION_YEARLY_YEARS,
                                 RETENTION_MIN_KEEP): delete expired sets, manifest last
   list [--json]                 backup sets, newest first, with sizes and the tier keeping each
+
+restore:
+  restore db [ID|latest] [--i-know-this-is-the-source]
+                                stream the set's dump into pg_restore on the RESTORE_PG* target
+                                (never the source's PG*): checks the dump first, refuses while
+                                other sessions are connected, RESTORE_DROP_OWNED, RESTORE_EXCLUDE,
+                                judged by the restored llx_ table count (RESTORE_MIN_TABLES)
 
 checks:
   verify [ID|latest|--all] [--json]
@@ -83,7 +91,10 @@ const std::map<std::string, Command, std::less<>>& commands() {
        {erp::app::run_backup, {.s3 = true, .layout = true, .backup = true, .retention = true}}},
       {"prune", {erp::app::run_prune, kSets}},
       {"list", {erp::app::run_list, kSets}},
-      {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}}};
+      {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}},
+      {"restore db",
+       {erp::app::run_restore_db,
+        {.s3 = true, .layout = true, .tools = true, .restore_target = true}}}};
   return kCommands;
 }
 
@@ -104,12 +115,15 @@ int main(int argc, char** argv) {
     std::cout << "erp-backup " << ERP_BACKUP_VERSION << '\n';
     return 0;
   }
-  const auto command = commands().find(words[0]);
+  // "restore db" and "restore docs" are two commands with different settings.
+  const bool two_words = words[0] == "restore" && words.size() > 1;
+  const std::string name = two_words ? words[0] + " " + words[1] : words[0];
+  const auto command = commands().find(name);
   if (command == commands().end()) {
-    std::cerr << "erp-backup: unknown command '" << words[0] << "' (hint: erp-backup --help)\n";
+    std::cerr << "erp-backup: unknown command '" << name << "' (hint: erp-backup --help)\n";
     return 2;
   }
-  const std::vector<std::string> args(words.begin() + 1, words.end());
+  const std::vector<std::string> args(words.begin() + (two_words ? 2 : 1), words.end());
 
   config::ProcessEnvironment environment;
   auto log_config = config::load_log_config(environment);

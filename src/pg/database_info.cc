@@ -4,8 +4,9 @@
 
 namespace erp::pg {
 
-Result<DatabaseInfo> inspect_database(const PgSettings& settings) {
-  auto session = PgSession::connect(settings);
+Result<DatabaseInfo> inspect_database(const PgSettings& settings,
+                                      std::string_view variable_prefix) {
+  auto session = PgSession::connect(settings, variable_prefix);
   if (!session) return std::unexpected(session.error());
 
   DatabaseInfo info;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "pg/pg_settings.h"
@@ -42,6 +43,8 @@ struct DatabaseInfo {
 //     `cannot connect to PostgreSQL at host:port: ... (hint: check PGHOST/PGPORT ...)`
 //   - a failing query: `querying database "x" at host:port: ...`
 // Invalid settings → config (PgSettings::validate()).
-Result<DatabaseInfo> inspect_database(const PgSettings& settings);
+// `variable_prefix` is put before the PG* names in hints ("RESTORE_" for a restore target).
+Result<DatabaseInfo> inspect_database(const PgSettings& settings,
+                                      std::string_view variable_prefix = "");
 
 }  // namespace erp::pg

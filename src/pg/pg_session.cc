@@ -136,6 +136,14 @@ std::string PgSession::quote_identifier(std::string_view name) const {
   return result;
 }
 
+std::string PgSession::quote_literal(std::string_view text) const {
+  char* quoted = PQescapeLiteral(connection_.get(), text.data(), text.size());
+  if (quoted == nullptr) return {};
+  std::string result(quoted);
+  PQfreemem(quoted);
+  return result;
+}
+
 std::int64_t to_int64(const std::optional<std::string>& text) {
   std::int64_t value = 0;
   if (!text) return 0;

@@ -35,6 +35,8 @@ class PgSession {
   Result<void> execute(const std::string& sql);
   // "name" quoted as an SQL identifier for this connection.
   std::string quote_identifier(std::string_view name) const;
+  // 'text' quoted as an SQL string literal for this connection.
+  std::string quote_literal(std::string_view text) const;
 
  private:
   struct ConnectionDeleter {
