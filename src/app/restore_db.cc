@@ -139,26 +139,15 @@ Result<const catalog::CatalogSet*> select_db_set(const catalog::Catalog& catalog
                     "no backup set " + which + " (hint: erp-backup list shows the IDs)");
 }
 
-int run_restore_db(Context& context, const std::vector<std::string>& args) {
+int restore_set_db(Context& context, const catalog::CatalogSet& set,
+                   const RestoreDbOptions& request) {
   Logger& log = context.log;
-  auto parsed = parse_args(args);
-  if (!parsed) {
-    log.error(parsed.error().message);
-    return 2;
-  }
   const config::RestoreTargetConfig& config = *context.settings.restore_target;
-  const catalog::KeyLayout layout(context.settings.layout->prefix, context.settings.layout->env);
+  const bool drop_owned = config.drop_owned || request.force_drop_owned;
   auto fail = [&](std::string_view what, const Error& error) {
     log.error(std::string(what), {{"error", error.message}});
     return exit_code_for(error, context.cancellation);
   };
-
-  // 1. The set.
-  auto catalog = catalog::load_catalog(context.s3, layout);
-  if (!catalog) return fail("restore refused: cannot list the sets", catalog.error());
-  auto chosen = select_db_set(*catalog, parsed->which);
-  if (!chosen) return fail("restore refused", chosen.error());
-  const catalog::CatalogSet& set = **chosen;
   const catalog::Manifest& manifest = *set.manifest;
   const catalog::StreamRecord& dump = *manifest.db;
   log.info("restore db starting", {{"id", set.id},
@@ -169,9 +158,8 @@ int run_restore_db(Context& context, const std::vector<std::string>& args) {
   // The target, as it is now.
   auto target = pg::inspect_database(config.target, kTargetPrefix);
   if (!target) return fail("restore refused: cannot inspect the target", target.error());
-  if (config.drop_owned && manifest.source &&
-      is_backup_source(*manifest.source, *target, config.target)) {
-    if (!parsed->source_override) {
+  if (drop_owned && manifest.source && is_backup_source(*manifest.source, *target, config.target)) {
+    if (!request.source_override) {
       return fail("restore refused",
                   Error{ErrorKind::config,
                         "the target " + config.target.target() + "/" + target->database +
@@ -231,7 +219,7 @@ int run_restore_db(Context& context, const std::vector<std::string>& args) {
                               "RESTORE_REQUIRE_EXCLUSIVE=false)"});
       }
     }
-    if (config.drop_owned) {
+    if (drop_owned) {
       std::string role = config.role;
       if (role.empty()) {
         auto user = pg::current_user(*session);
@@ -302,6 +290,27 @@ int run_restore_db(Context& context, const std::vector<std::string>& args) {
   }
   log.info("restore db done", summary);
   return 0;
+}
+
+int run_restore_db(Context& context, const std::vector<std::string>& args) {
+  auto parsed = parse_args(args);
+  if (!parsed) {
+    context.log.error(parsed.error().message);
+    return 2;
+  }
+  const catalog::KeyLayout layout(context.settings.layout->prefix, context.settings.layout->env);
+  auto catalog = catalog::load_catalog(context.s3, layout);
+  if (!catalog) {
+    context.log.error("restore refused: cannot list the sets",
+                      {{"error", catalog.error().message}});
+    return exit_code_for(catalog.error(), context.cancellation);
+  }
+  auto chosen = select_db_set(*catalog, parsed->which);
+  if (!chosen) {
+    context.log.error("restore refused", {{"error", chosen.error().message}});
+    return exit_code_for(chosen.error(), context.cancellation);
+  }
+  return restore_set_db(context, **chosen, {.source_override = parsed->source_override});
 }
 
 }  // namespace erp::app

@@ -53,6 +53,16 @@ bool is_backup_source(const catalog::SourceRecord& source, const pg::DatabaseInf
 Result<const catalog::CatalogSet*> select_db_set(const catalog::Catalog& catalog,
                                                  const std::string& which);
 
+struct RestoreDbOptions {
+  bool force_drop_owned = false;  // refresh-sandbox: always drop first (RESTORE_DROP_OWNED or not)
+  bool source_override = false;   // --i-know-this-is-the-source
+};
+
+// Steps 2 to 6 above for `set` (complete, with a committed dump), into the RESTORE_PG* target
+// of `context`; returns the exit code. Used by `restore db` and `refresh-sandbox`.
+int restore_set_db(Context& context, const catalog::CatalogSet& set,
+                   const RestoreDbOptions& options);
+
 int run_restore_db(Context& context, const std::vector<std::string>& args);
 
 }  // namespace erp::app
