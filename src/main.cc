@@ -8,6 +8,7 @@
 
 #include "app/backup_command.h"
 #include "app/object_commands.h"
+#include "app/restore_command.h"
 #include "app/retention_commands.h"
 #include "app/verify_command.h"
 #include "config/log_config.h"
@@ -43,6 +44,14 @@ checks:
                                 manifest, the dump's table of contents (pg_restore --list, PG_RESTORE),
                                 the documents archive's entry counts
 
+restore:
+  restore docs [ID|latest] [--target-dir DIR] [--subtree PATH] [--force]
+               [--absolute-links-under PATH]...
+                                extract the documents archive into DIR (RESTORE_DOCUMENTS_DIR)
+                                with its own checks: no absolute names, no '..', no links out of
+                                DIR, nothing through a symlink, no devices or FIFOs; DIR must be
+                                empty unless --force
+
 object commands (operator primitives):
   put KEY                       stream stdin into object KEY (multipart when large)
   cat KEY                       stream object KEY to stdout
@@ -67,6 +76,9 @@ using CommandFunction = int (*)(erp::app::Context&, const std::vector<std::strin
 struct Command {
   CommandFunction run;
   erp::config::Needs needs;
+  // For commands whose subcommands read different groups (restore db|docs): the needs for
+  // the words after the command, instead of `needs`.
+  erp::config::Needs (*needs_for)(const std::vector<std::string>&) = nullptr;
 };
 
 const std::map<std::string, Command, std::less<>>& commands() {
@@ -83,7 +95,8 @@ const std::map<std::string, Command, std::less<>>& commands() {
        {erp::app::run_backup, {.s3 = true, .layout = true, .backup = true, .retention = true}}},
       {"prune", {erp::app::run_prune, kSets}},
       {"list", {erp::app::run_list, kSets}},
-      {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}}};
+      {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}},
+      {"restore", {erp::app::run_restore, {}, erp::app::restore_needs}}};
   return kCommands;
 }
 
@@ -119,7 +132,9 @@ int main(int argc, char** argv) {
   }
   Logger log(log_config->format, log_config->level);
 
-  auto settings = config::load_settings(environment, command->second.needs);
+  const config::Needs needs =
+      command->second.needs_for ? command->second.needs_for(args) : command->second.needs;
+  auto settings = config::load_settings(environment, needs);
   if (!settings) {
     log.error(settings.error().message);
     return 2;
