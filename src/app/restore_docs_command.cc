@@ -176,7 +176,14 @@ int run_restore_docs(Context& context, const std::vector<std::string>& args) {
         "set (hint: --target-dir /var/www/documents)");
     return 2;
   }
-  const std::filesystem::path target = std::filesystem::absolute(*target_dir).lexically_normal();
+  std::error_code cwd_error;
+  const std::filesystem::path absolute = std::filesystem::absolute(*target_dir, cwd_error);
+  if (cwd_error) {
+    log.error("restore docs: cannot make the target directory absolute",
+              {{"target", *target_dir}, {"error", cwd_error.message()}});
+    return 2;
+  }
+  const std::filesystem::path target = absolute.lexically_normal();
   auto existing = holds_entries(target);
   if (!existing) {
     log.error("restore docs failed",

@@ -381,14 +381,22 @@ Result<void> SafeExtractor::extract_entry(TarReader& reader, const TarEntry& ent
     }
     if (first->empty()) return hostile(shown, "a hard link to the target directory itself");
     std::string first_name = join(*first);
-    if (!starts_with(*first, subtree_)) {
-      // Outside the subtree: its content went by; the second pass brings it back.
+    if (auto deferred = deferred_links_.find(first_name); deferred != deferred_links_.end()) {
+      first_name = deferred->second;  // a link to a name the second pass fills: same group
+    }
+    if (!starts_with(split(first_name), subtree_)) {
+      // Outside the subtree: its content went by; the second pass brings it back. Follow
+      // skipped links to the group's first name (bounded: a hostile archive may loop them).
+      std::size_t hops = 0;
       for (auto it = skipped_links_.find(first_name); it != skipped_links_.end();
            it = skipped_links_.find(first_name)) {
+        if (++hops > skipped_links_.size()) {
+          return hostile(shown, "a hard link into a loop of hard links outside the subtree");
+        }
         first_name = it->second;
       }
       outside_links_[first_name].push_back(joined);
-      extracted_files_.insert(joined);
+      deferred_links_[joined] = first_name;
       return {};
     }
     if (!extracted_files_.contains(first_name)) {

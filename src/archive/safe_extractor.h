@@ -33,6 +33,8 @@
 //               (or hard link) earlier in this run: a hard link to a name outside the target, to
 //               a file that was already in the target (--force) or to a later entry is refused.
 //   other     — device nodes, FIFOs, sockets: refused (the backup never writes them).
+// Name and type checks apply to every entry, also outside the subtree: an archive holding a
+// hostile entry anywhere is not restored from. Link targets are checked where extracted.
 // An entry whose name already exists: a regular file or symlink is replaced (unlinked, then
 // created: never written through); a directory or anything else fails the entry. This is what
 // --force allows in a non-empty target, and what a repeated name inside one archive does.
@@ -164,6 +166,7 @@ class SafeExtractor {
   std::set<std::string> extracted_files_;  // normalised names of regular files written here
   std::map<std::string, std::string> skipped_links_;  // outside the subtree: name → first name
   std::map<std::string, std::vector<std::string>> outside_links_;
+  std::map<std::string, std::string> deferred_links_;  // link name → its group's first name
   std::vector<PendingDirectory> directories_;
   // The last parent directory opened, kept open: archives list a directory's entries together.
   std::string cached_parent_;

@@ -373,6 +373,29 @@ TEST_CASE("hostile archives are refused naming the entry, with nothing written o
   }
 }
 
+TEST_CASE("--subtree: links to a name the second pass fills join its group; loops are refused") {
+  TempDir parent;
+  std::filesystem::create_directory(parent / "target");
+  const std::string archive = hostile_archive({{.path = "out/f", .content = "shared content"},
+                                               {.path = "sub/a", .hardlink = "out/f"},
+                                               {.path = "sub/b", .hardlink = "sub/a"}});
+  auto stats = extract(archive, parent / "target", {.subtree = "sub"});
+  REQUIRE_MESSAGE(stats.has_value(), stats.error().message);
+  auto tree = testing::snapshot(parent / "target");
+  CHECK(tree.size() == 3);  // sub, sub/a, sub/b
+  CHECK(tree.at("sub/a").content == "shared content");
+  CHECK(tree.at("sub/a").inode == tree.at("sub/b").inode);
+  CHECK(tree.at("sub/a").links == 2);
+
+  check_refused({{.path = "out/x", .hardlink = "out/y"},
+                 {.path = "out/y", .hardlink = "out/x"},
+                 {.path = "sub/l", .hardlink = "out/x"}},
+                {"'sub/l'", "loop"}, {.subtree = "sub"});
+  // A link inside the subtree to an outside name the archive never holds as a file.
+  check_refused({{.path = "sub/l", .hardlink = "out/none"}},
+                {"'sub/l'", "not a file archived before it"}, {.subtree = "sub"});
+}
+
 TEST_CASE("in a non-empty target, files and links are replaced, never written through") {
   TempDir parent;
   std::filesystem::create_directories(parent / "target/dir");
