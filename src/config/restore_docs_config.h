@@ -16,7 +16,8 @@ struct RestoreDocsConfig {
   std::optional<std::string> documents_dir;
 };
 
-// An empty RESTORE_DOCUMENTS_DIR is a problem (named, with a hint).
+// Adds no problem today (an unset or empty RESTORE_DOCUMENTS_DIR is absent); takes `problems`
+// like every group so that later settings of restore docs report theirs the same way.
 RestoreDocsConfig load_restore_docs_config(const Environment& env, Problems& problems);
 
 }  // namespace erp::config
