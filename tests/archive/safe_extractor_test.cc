@@ -148,6 +148,22 @@ TEST_CASE("an archive written by write_tar extracts to an identical tree") {
   CHECK(stats->outside_subtree == 0);
 }
 
+TEST_CASE("read-only directories are filled without the privilege to ignore modes") {
+  // As root, CAP_DAC_OVERRIDE would let a write into a 0555 directory succeed anyway; without
+  // it, only creating directories writable and applying their modes last makes this work.
+  TempDir dir;
+  make_tree(dir / "source");
+  const std::string archive = archive_of(dir / "source");
+  std::filesystem::create_directory(dir / "target");
+  std::optional<Result<ExtractStats>> result;
+  const bool ran = testing::run_without_dac_override(
+      [&] { result = extract(archive, dir / "target", {.restore_owners = ::geteuid() == 0}); });
+  REQUIRE(ran);
+  REQUIRE(result.has_value());
+  REQUIRE_MESSAGE(result->has_value(), result->error().message);
+  check_same_tree(testing::snapshot(dir / "source"), testing::snapshot(dir / "target"));
+}
+
 TEST_CASE("--subtree extracts one subtree under its own names, hard links to outside included") {
   TempDir dir;
   make_tree(dir / "source");
