@@ -8,7 +8,8 @@
 
 #include "app/backup_command.h"
 #include "app/object_commands.h"
-#include "app/restore_command.h"
+#include "app/restore_db.h"
+#include "app/restore_docs_command.h"
 #include "app/retention_commands.h"
 #include "app/verify_command.h"
 #include "config/log_config.h"
@@ -38,19 +39,24 @@ retention:
                                 RETENTION_MIN_KEEP): delete expired sets, manifest last
   list [--json]                 backup sets, newest first, with sizes and the tier keeping each
 
-checks:
-  verify [ID|latest|--all] [--json]
-                                read every object of the set back: size and SHA-256 against the
-                                manifest, the dump's table of contents (pg_restore --list, PG_RESTORE),
-                                the documents archive's entry counts
-
 restore:
+  restore db [ID|latest] [--i-know-this-is-the-source]
+                                stream the set's dump into pg_restore on the RESTORE_PG* target
+                                (never the source's PG*): checks the dump first, refuses while
+                                other sessions are connected, RESTORE_DROP_OWNED, RESTORE_EXCLUDE,
+                                judged by the restored llx_ table count (RESTORE_MIN_TABLES)
   restore docs [ID|latest] [--target-dir DIR] [--subtree PATH] [--force]
                [--absolute-links-under PATH]...
                                 extract the documents archive into DIR (RESTORE_DOCUMENTS_DIR)
                                 with its own checks: no absolute names, no '..', no links out of
                                 DIR, nothing through a symlink, no devices or FIFOs; DIR must be
                                 empty unless --force
+
+checks:
+  verify [ID|latest|--all] [--json]
+                                read every object of the set back: size and SHA-256 against the
+                                manifest, the dump's table of contents (pg_restore --list, PG_RESTORE),
+                                the documents archive's entry counts
 
 object commands (operator primitives):
   put KEY                       stream stdin into object KEY (multipart when large)
@@ -76,9 +82,6 @@ using CommandFunction = int (*)(erp::app::Context&, const std::vector<std::strin
 struct Command {
   CommandFunction run;
   erp::config::Needs needs;
-  // For commands whose subcommands read different groups (restore db|docs): the needs for
-  // the words after the command, instead of `needs`.
-  erp::config::Needs (*needs_for)(const std::vector<std::string>&) = nullptr;
 };
 
 const std::map<std::string, Command, std::less<>>& commands() {
@@ -96,7 +99,11 @@ const std::map<std::string, Command, std::less<>>& commands() {
       {"prune", {erp::app::run_prune, kSets}},
       {"list", {erp::app::run_list, kSets}},
       {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}},
-      {"restore", {erp::app::run_restore, {}, erp::app::restore_needs}}};
+      {"restore db",
+       {erp::app::run_restore_db,
+        {.s3 = true, .layout = true, .tools = true, .restore_target = true}}},
+      {"restore docs",
+       {erp::app::run_restore_docs, {.s3 = true, .layout = true, .restore_docs = true}}}};
   return kCommands;
 }
 
@@ -117,12 +124,15 @@ int main(int argc, char** argv) {
     std::cout << "erp-backup " << ERP_BACKUP_VERSION << '\n';
     return 0;
   }
-  const auto command = commands().find(words[0]);
+  // "restore db" and "restore docs" are two commands with different settings.
+  const bool two_words = words[0] == "restore" && words.size() > 1;
+  const std::string name = two_words ? words[0] + " " + words[1] : words[0];
+  const auto command = commands().find(name);
   if (command == commands().end()) {
-    std::cerr << "erp-backup: unknown command '" << words[0] << "' (hint: erp-backup --help)\n";
+    std::cerr << "erp-backup: unknown command '" << name << "' (hint: erp-backup --help)\n";
     return 2;
   }
-  const std::vector<std::string> args(words.begin() + 1, words.end());
+  const std::vector<std::string> args(words.begin() + (two_words ? 2 : 1), words.end());
 
   config::ProcessEnvironment environment;
   auto log_config = config::load_log_config(environment);
@@ -132,9 +142,7 @@ int main(int argc, char** argv) {
   }
   Logger log(log_config->format, log_config->level);
 
-  const config::Needs needs =
-      command->second.needs_for ? command->second.needs_for(args) : command->second.needs;
-  auto settings = config::load_settings(environment, needs);
+  auto settings = config::load_settings(environment, command->second.needs);
   if (!settings) {
     log.error(settings.error().message);
     return 2;

@@ -8,7 +8,9 @@
 #include "app/preflight.h"
 #include "app/progress_reporter.h"
 #include "app/prune.h"
+#include "catalog/catalog.h"
 #include "catalog/key_layout.h"
+#include "catalog/last_success.h"
 #include "core/time_format.h"
 #include "pg/pg_dump.h"
 #include "retention/backup_id.h"
@@ -96,6 +98,10 @@ class BackupJob {
       return std::nullopt;
     }
     facts_.database = *info;
+    facts_.source = catalog::SourceRecord{
+        config_.pg.params.contains("host") ? config_.pg.params.at("host") : "",
+        config_.pg.params.contains("port") ? config_.pg.params.at("port") : "5432", info->database,
+        info->system_identifier};
     log_.info("database", {{"server_version", info->server_version},
                            {"database", info->database},
                            {"tables", std::to_string(info->table_count)},
@@ -206,11 +212,8 @@ class BackupJob {
     }
     if (outcome == SetOutcome::partial) return finish(3, "backup partial");
 
-    const std::string last_success = "{\n  \"id\": \"" + facts_.id + "\",\n  \"finished_at\": \"" +
-                                     manifest.finished_at + "\",\n  \"manifest\": \"" +
-                                     manifest_key + "\"\n}\n";
-    if (auto written = put_text(context_.s3, layout_.last_success_key(), last_success); !written) {
-      log_.error("updating last-success.json failed", {{"error", written.error().message}});
+    if (auto updated = update_last_success(manifest, manifest_key); !updated) {
+      log_.error("updating last-success.json failed", {{"error", updated.error().message}});
       return finish(1, "backup failed");
     }
     log_.info("backup complete",
@@ -236,6 +239,33 @@ class BackupJob {
                {"objects_deleted", std::to_string(pruned->objects_deleted)},
                {"foreign", std::to_string(pruned->catalog.foreign.size())}});
     return finish(0, "backup done");
+  }
+
+  // Records each stream this run committed in last-success.json, keeping the other stream's
+  // entry: a docs-only run never makes the database look backed up. Reached only for a complete
+  // set (a partial set's committed stream is in a set retention treats as incomplete).
+  Result<void> update_last_success(const catalog::Manifest& manifest,
+                                   const std::string& manifest_key) {
+    const std::string key = layout_.last_success_key();
+    catalog::LastSuccess last;
+    if (auto current = catalog::read_small_object(context_.s3, key); current) {
+      if (auto parsed = catalog::parse_last_success(*current); parsed) {
+        last = std::move(*parsed);
+      } else {
+        log_.warn("last-success.json is unreadable and is rewritten",
+                  {{"key", key}, {"error", parsed.error().message}});
+      }
+    } else if (current.error().kind != ErrorKind::not_found) {
+      return std::unexpected(current.error());
+    }
+    for (const auto& [stream, record] : {std::pair{catalog::Stream::db, &manifest.db},
+                                         std::pair{catalog::Stream::docs, &manifest.docs}}) {
+      if (*record && (*record)->status == catalog::StreamStatus::committed) {
+        last = catalog::record(std::move(last), stream, manifest.id, manifest.finished_at,
+                               manifest_key);
+      }
+    }
+    return put_text(context_.s3, key, catalog::to_json(last));
   }
 
   // The summary line every run ends with.
@@ -327,6 +357,7 @@ catalog::Manifest assemble_manifest(const BackupFacts& facts,
                                                 static_cast<int>(facts.database->table_count),
                                                 static_cast<int>(facts.database->llx_table_count)};
   }
+  manifest.source = facts.source;
   if (db) manifest.db = db->record;
   if (docs) {
     manifest.docs = docs->record;

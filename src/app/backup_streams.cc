@@ -31,7 +31,7 @@ StreamOutcome run_stream(const StreamEnvironment& env, const StreamSpec& spec,
   }
   ByteSink& compressed = zstd ? static_cast<ByteSink&>(*zstd) : tap;
   CountingSink head(compressed);
-  const auto watch = progress.watch(spec.name, head);
+  const auto watch = progress.watch(std::string(catalog::to_string(spec.stream)), head);
 
   auto produced = spec.produce(head);
   std::optional<int> exit_status;
@@ -65,7 +65,7 @@ StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
                           const Cancellation& cancellation, std::string key,
                           std::string& pg_dump_version) {
   StreamSpec spec;
-  spec.name = "db";
+  spec.stream = catalog::Stream::db;
   spec.key = std::move(key);
   spec.compression = "none";  // the custom format compresses table data itself
   spec.produce = [&config, &log, &cancellation,
@@ -90,7 +90,7 @@ StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
 StreamSpec docs_stream_spec(const config::BackupConfig& config, const Cancellation& cancellation,
                             std::string key, catalog::DocumentsRecord& documents) {
   StreamSpec spec;
-  spec.name = "docs";
+  spec.stream = catalog::Stream::docs;
   spec.key = std::move(key);
   spec.compression = "zstd";
   spec.zstd = codec::ZstdSinkOptions{.level = config.zstd_level, .workers = config.zstd_threads};

@@ -19,6 +19,7 @@
 
 #include "app/progress_reporter.h"
 #include "catalog/manifest.h"
+#include "catalog/stream.h"
 #include "codec/zstd_sink.h"
 #include "config/backup_config.h"
 #include "core/cancellation.h"
@@ -36,9 +37,9 @@ struct StreamEnvironment {
 };
 
 struct StreamSpec {
-  std::string name;         // "db" or "docs": progress lines and logs
-  std::string key;          // the object the stream becomes
-  std::string compression;  // recorded in the manifest: "none" or "zstd"
+  catalog::Stream stream = catalog::Stream::db;  // names the stream in progress lines and logs
+  std::string key;                               // the object the stream becomes
+  std::string compression;                       // recorded in the manifest: "none" or "zstd"
   // Set: the producer's bytes are compressed in-process before they are hashed and stored.
   std::optional<codec::ZstdSinkOptions> zstd;
   // Writes the whole stream into `head` (never finishing or aborting it: run_stream does).

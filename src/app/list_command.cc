@@ -1,7 +1,9 @@
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "app/dates.h"
 #include "app/object_commands.h"
 #include "app/prune.h"
 #include "app/retention_commands.h"
@@ -23,18 +25,27 @@ std::string iso_time(std::chrono::sys_seconds time) {
 int run_list(Context& context, const std::vector<std::string>& args) {
   Logger& log = context.log;
   bool json = false;
-  for (const std::string& arg : args) {
-    if (arg == "--json") {
+  std::optional<std::chrono::year_month_day> as_of;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--json") {
       json = true;
+    } else if (args[i] == "--as-of" && i + 1 < args.size()) {
+      auto date = parse_as_of(args[++i]);
+      if (!date) {
+        log.error(date.error().message);
+        return 2;
+      }
+      as_of = *date;
     } else {
-      log.error("unknown argument '" + arg + "' (hint: erp-backup list [--json])");
+      log.error("unknown argument '" + args[i] +
+                "' (hint: erp-backup list [--as-of YYYY-MM-DD] [--json])");
       return 2;
     }
   }
   const auto& policy = context.settings.retention;
   const catalog::KeyLayout layout(context.settings.layout->prefix, context.settings.layout->env);
-  auto summary = plan_prune(context.s3, layout, *policy, utc_today(context.clock),
-                            retention::OwnBackup::succeeded);
+  const auto today = as_of.value_or(utc_today(context.clock));
+  auto summary = plan_prune(context.s3, layout, *policy, today, retention::OwnBackup::succeeded);
   if (!summary) {
     log.error("list failed", {{"prefix", layout.env_prefix()}, {"error", summary.error().message}});
     return exit_code_for(summary.error(), context.cancellation);
@@ -44,8 +55,15 @@ int run_list(Context& context, const std::vector<std::string>& args) {
   auto tier = [&](std::size_t i) {
     return decisions[i].keep() ? retention::to_string(decisions[i].reason) : std::string("expires");
   };
+  // What keeps the set for one stream: its tier, "expired" when that stream's rules do
+  // not keep it (another stream may), "-" when the set does not hold the stream.
+  auto stream_tier = [&](std::size_t i, catalog::Stream stream) {
+    const auto& reason = decisions[i].of(stream);
+    return reason ? retention::to_string(*reason) : std::string("-");
+  };
   if (json) {
     nlohmann::ordered_json doc;
+    doc["as_of"] = date_text(today);
     auto rows = nlohmann::ordered_json::array();
     for (std::size_t i = sets.size(); i-- > 0;) {
       const catalog::CatalogSet& set = sets[i];
@@ -54,10 +72,20 @@ int run_list(Context& context, const std::vector<std::string>& args) {
       row["time"] = iso_time(set.start_time);
       row["status"] = set.complete ? "complete" : "incomplete";
       if (!set.complete) row["problem"] = set.problem;
+      // The committed streams (a partial set names its committed one too).
+      auto streams = nlohmann::ordered_json::array();
+      for (catalog::Stream stream : catalog::kStreams)
+        if (set.streams().has(stream)) streams.push_back(catalog::to_string(stream));
+      row["streams"] = std::move(streams);
       row["db_bytes"] = set.bytes(catalog::ObjectKind::db_dump);
       row["docs_bytes"] = set.bytes(catalog::ObjectKind::docs_archive);
       row["total_bytes"] = set.total_bytes();
       row["tier"] = tier(i);
+      auto tiers = nlohmann::ordered_json::object();  // per stream the plan decided for
+      for (catalog::Stream stream : catalog::kStreams)
+        if (decisions[i].of(stream))
+          tiers[std::string(catalog::to_string(stream))] = stream_tier(i, stream);
+      row["tiers"] = std::move(tiers);
       rows.push_back(std::move(row));
     }
     doc["sets"] = std::move(rows);
@@ -66,14 +94,17 @@ int run_list(Context& context, const std::vector<std::string>& args) {
     doc["foreign"] = std::move(foreign);
     std::cout << doc.dump(2) << '\n';
   } else {
-    std::cout << "ID\tTIME\tSTATUS\tDB_BYTES\tDOCS_BYTES\tTOTAL_BYTES\tTIER\n";
+    std::cout << "ID\tTIME\tSTATUS\tSTREAMS\tDB_BYTES\tDOCS_BYTES\tTOTAL_BYTES\tTIER\tDB_TIER\t"
+                 "DOCS_TIER\n";
     for (std::size_t i = sets.size(); i-- > 0;) {
       const catalog::CatalogSet& set = sets[i];
       std::cout << set.id << '\t' << iso_time(set.start_time) << '\t'
                 << (set.complete ? "complete" : "incomplete") << '\t'
+                << catalog::to_string(set.streams()) << '\t'
                 << set.bytes(catalog::ObjectKind::db_dump) << '\t'
                 << set.bytes(catalog::ObjectKind::docs_archive) << '\t' << set.total_bytes() << '\t'
-                << tier(i) << '\n';
+                << tier(i) << '\t' << stream_tier(i, catalog::Stream::db) << '\t'
+                << stream_tier(i, catalog::Stream::docs) << '\n';
     }
     for (const auto& object : summary->catalog.foreign) {
       std::cout << object.key << "\tforeign (never deleted)\n";

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "app/dates.h"
 #include "app/object_commands.h"
 #include "app/prune.h"
 #include "app/retention_commands.h"
@@ -16,21 +17,6 @@ struct PruneArgs {
   std::optional<std::chrono::year_month_day> as_of;
 };
 
-std::optional<std::chrono::year_month_day> parse_date(const std::string& text) {
-  int y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
-  char tail = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
-    return std::nullopt;
-  }
-  const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{m},
-                                         std::chrono::day{d}};
-  if (!date.ok()) return std::nullopt;
-  return date;
-}
-
 Result<PruneArgs> parse_args(const std::vector<std::string>& args) {
   PruneArgs parsed;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -39,11 +25,9 @@ Result<PruneArgs> parse_args(const std::vector<std::string>& args) {
     } else if (args[i] == "--json") {
       parsed.json = true;
     } else if (args[i] == "--as-of" && i + 1 < args.size()) {
-      parsed.as_of = parse_date(args[++i]);
-      if (!parsed.as_of) {
-        return make_error(ErrorKind::config,
-                          "--as-of takes a date YYYY-MM-DD, not '" + args[i] + "'");
-      }
+      auto as_of = parse_as_of(args[++i]);
+      if (!as_of) return std::unexpected(as_of.error());
+      parsed.as_of = *as_of;
     } else {
       return make_error(ErrorKind::config,
                         "unknown argument '" + args[i] +
@@ -53,11 +37,14 @@ Result<PruneArgs> parse_args(const std::vector<std::string>& args) {
   return parsed;
 }
 
-std::string date_text(std::chrono::year_month_day date) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-  return text;
+// {"db": "monthly 2026-03", "docs": "expired"}: the reason per stream the set holds.
+nlohmann::ordered_json stream_reasons_json(const retention::Decision& decision) {
+  auto reasons = nlohmann::ordered_json::object();
+  for (catalog::Stream stream : catalog::kStreams) {
+    if (const auto& reason = decision.of(stream))
+      reasons[std::string(catalog::to_string(stream))] = retention::to_string(*reason);
+  }
+  return reasons;
 }
 
 void print_text(const PruneSummary& summary, std::chrono::year_month_day today) {
@@ -68,7 +55,9 @@ void print_text(const PruneSummary& summary, std::chrono::year_month_day today) 
     const retention::Decision& decision = summary.plan.decisions[i];
     std::cout << set.id << '\t' << (decision.keep() ? "keep" : "delete") << '\t'
               << retention::to_string(decision.reason);
-    if (!set.complete) std::cout << "\t(" << set.problem << ')';
+    // Per stream for a complete set ("db: monthly 2026-03, docs: expired"), else why not.
+    std::cout << "\t(" << (set.complete ? retention::stream_reasons_text(decision) : set.problem)
+              << ')';
     std::cout << '\n';
   }
   for (const s3::ObjectInfo& object : summary.catalog.foreign) {
@@ -95,6 +84,7 @@ void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
     entry["reason"] = retention::to_string(decision.reason);
     entry["complete"] = set.complete;
     if (!set.complete) entry["problem"] = set.problem;
+    entry["streams"] = stream_reasons_json(decision);
     auto keys = nlohmann::ordered_json::array();
     for (const auto& object : set.objects) keys.push_back(object.key);
     entry["objects"] = std::move(keys);

@@ -14,8 +14,10 @@ namespace erp::app {
 // listing failed, 2 usage/configuration (including a policy that keeps nothing).
 int run_prune(Context& context, const std::vector<std::string>& args);
 
-// list [--json]: the env's sets, newest first: id, time, status, sizes, and the tier that
-// keeps each today (or "expires").
+// list [--as-of YYYY-MM-DD] [--json]: the env's sets, newest first: id, time, status,
+// the streams each holds, sizes, the tier that keeps each today (or on the --as-of date)
+// or "expires", and per stream the tier that keeps it for that stream ("expired" when
+// that stream's rules do not, "-" when the set does not hold it).
 int run_list(Context& context, const std::vector<std::string>& args);
 
 }  // namespace erp::app

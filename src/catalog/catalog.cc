@@ -18,18 +18,21 @@ constexpr std::size_t kManifestReaders = 8;
 
 class StringSink final : public ByteSink {
  public:
+  explicit StringSink(std::size_t limit) : limit_(limit) {}
   Result<void> write(std::span<const char> data) override {
-    if (text_.size() + data.size() > kMaxManifestBytes) {
-      return make_error(ErrorKind::corrupt, "manifest larger than 4 MiB");
+    if (text_.size() + data.size() > limit_) {
+      return make_error(ErrorKind::corrupt, "larger than " + std::to_string(limit_) +
+                                                " bytes: not one of this tool's small objects");
     }
     text_.append(data.data(), data.size());
     return {};
   }
   Result<void> finish() override { return {}; }
   void abort() noexcept override {}
-  const std::string& text() const { return text_; }
+  std::string& text() { return text_; }
 
  private:
+  std::size_t limit_;
   std::string text_;
 };
 
@@ -62,14 +65,15 @@ Result<void> read_manifest(s3::ObjectStore& store, CatalogSet& set) {
     set.problem = "no manifest";
     return {};
   }
-  StringSink sink;
-  auto got = store.get_object(*key, sink, std::nullopt);
-  if (!got) {
-    if (got.error().kind != ErrorKind::not_found) {
-      return std::unexpected(got.error().with_context("reading " + *key));
+  auto text = read_small_object(store, *key);
+  if (!text) {
+    // Only a vanished manifest is the set's problem: anything else (a short read, an oversized
+    // object) fails the listing, so that prune never judges a set by a manifest it misread.
+    if (text.error().kind != ErrorKind::not_found) {
+      return std::unexpected(text.error().with_context("reading " + *key));
     }
     set.problem = "manifest vanished while listing";
-  } else if (auto manifest = parse_manifest(sink.text()); !manifest) {
+  } else if (auto manifest = parse_manifest(*text); !manifest) {
     set.problem = "unreadable manifest: " + manifest.error().message;
   } else {
     set.manifest = std::move(*manifest);
@@ -86,6 +90,13 @@ Result<void> read_manifest(s3::ObjectStore& store, CatalogSet& set) {
 }
 
 }  // namespace
+
+Result<std::string> read_small_object(s3::ObjectStore& store, const std::string& key) {
+  StringSink sink(kMaxManifestBytes);
+  auto got = store.get_object(key, sink, std::nullopt);
+  if (!got) return std::unexpected(got.error());
+  return std::move(sink.text());
+}
 
 std::uint64_t CatalogSet::bytes(ObjectKind kind) const {
   std::uint64_t total = 0;
@@ -106,6 +117,14 @@ std::optional<std::string> CatalogSet::manifest_key() const {
     if (object.kind == ObjectKind::manifest) return object.key;
   }
   return std::nullopt;
+}
+
+StreamSet CatalogSet::streams() const {
+  StreamSet held;
+  if (!manifest) return held;
+  if (manifest->db && manifest->db->status == StreamStatus::committed) held.add(Stream::db);
+  if (manifest->docs && manifest->docs->status == StreamStatus::committed) held.add(Stream::docs);
+  return held;
 }
 
 std::string_view kind_label(ObjectKind kind) {
@@ -190,7 +209,7 @@ std::vector<retention::BackupSet> backup_sets(const Catalog& catalog) {
   std::vector<retention::BackupSet> result;
   result.reserve(catalog.sets.size());
   for (const CatalogSet& set : catalog.sets) {
-    result.push_back({set.id, set.start_time, set.complete});
+    result.push_back({set.id, set.start_time, set.complete, set.streams()});
   }
   return result;
 }

@@ -19,6 +19,7 @@
 
 #include "catalog/key_layout.h"
 #include "catalog/manifest.h"
+#include "catalog/stream.h"
 #include "core/error.h"
 #include "retention/retention_plan.h"
 #include "s3/object_store.h"
@@ -44,6 +45,11 @@ struct CatalogSet {
   std::uint64_t total_bytes() const;
   // The manifest's key, when the manifest object exists.
   std::optional<std::string> manifest_key() const;
+  // The streams the manifest says were committed (a stream present with status
+  // committed); none without a parsed manifest. For a complete set these are the streams
+  // the set holds, whose objects the catalog has checked; a partial set may name one
+  // committed stream and still be incomplete.
+  StreamSet streams() const;
 };
 
 struct Catalog {
@@ -52,11 +58,16 @@ struct Catalog {
   std::optional<s3::ObjectInfo> last_success;
 };
 
+// The whole content of one of the tool's small objects (a manifest, last-success.json).
+// Errors: the store's (not_found when absent); corrupt above 4 MiB.
+Result<std::string> read_small_object(s3::ObjectStore& store, const std::string& key);
+
 // Lists the env prefix (every page) and builds the catalog. Errors: those of the store
 // (listing, or a manifest GET failing other than not_found).
 Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout);
 
-// The retention plan's view of the sets, index-aligned with catalog.sets.
+// The retention plan's view of the sets, index-aligned with catalog.sets: id, start time,
+// complete, and the streams each set holds (CatalogSet::streams()).
 std::vector<retention::BackupSet> backup_sets(const Catalog& catalog);
 
 // A short label for reports.

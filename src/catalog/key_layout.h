@@ -4,7 +4,8 @@
 //   <prefix>/<env>/db/<ID>.dump          pg_dump custom format
 //   <prefix>/<env>/docs/<ID>.tar.zst     pax tar, zstd-compressed
 //   <prefix>/<env>/manifests/<ID>.json   the commit point of the set
-//   <prefix>/<env>/last-success.json     id and time of the newest complete set
+//   <prefix>/<env>/last-success.json     per stream: id and time of its last success
+//                                        (catalog/last_success.h)
 //
 // A key under the env's prefix that does not parse back exactly (a foreign object, a
 // typo, another tool's file) is reported and never deleted.

@@ -116,6 +116,71 @@ Result<RetentionBands> retention_bands(const RetentionPolicy& policy, year_month
   };
 }
 
+std::string stream_reasons_text(const Decision& decision) {
+  std::string text;
+  for (Stream stream : catalog::kStreams) {
+    const std::optional<Reason>& reason = decision.of(stream);
+    if (!reason) continue;
+    if (!text.empty()) text += ", ";
+    text += std::string(catalog::to_string(stream)) + ": " + to_string(*reason);
+  }
+  return text;
+}
+
+namespace {
+
+// Rules 1-5 for one stream: a reason for every complete set holding `stream`, written
+// into decisions[i].db or .docs. `order` is newest first.
+void plan_stream(Stream stream, std::span<const BackupSet> sets,
+                 const std::vector<std::size_t>& order, const RetentionBands& b,
+                 const RetentionPolicy& policy, std::vector<Decision>& decisions) {
+  const auto holds = [&](std::size_t i) { return sets[i].complete && sets[i].streams.has(stream); };
+  const auto reason_of = [&](std::size_t i) -> std::optional<Reason>& {
+    return stream == Stream::db ? decisions[i].db : decisions[i].docs;
+  };
+
+  // Because dates follow times, the s-sets of one month (or year) of a band are
+  // consecutive in `order`, and the first one met is that month's newest.
+  std::optional<std::chrono::year_month> last_month;  // of the previous monthly-band set
+  std::optional<std::chrono::year> last_year;         // of the previous yearly-band set
+  std::optional<std::size_t> newest;
+  for (std::size_t i : order) {
+    if (!holds(i)) continue;
+    const sys_days date = date_of(sets[i].start_time);
+    Reason reason{ReasonKind::expired};
+    if (!newest) newest = i;
+    if (date >= b.daily_from) {
+      reason.kind = ReasonKind::daily;
+    } else if (date > b.monthly_after) {
+      const year_month_day ymd{date};
+      const std::chrono::year_month month = ymd.year() / ymd.month();
+      if (month != last_month) reason = Reason{ReasonKind::monthly, ymd.year(), ymd.month()};
+      last_month = month;
+    } else if (date > b.yearly_after) {
+      const std::chrono::year year = year_month_day{date}.year();
+      if (year != last_year) reason = Reason{ReasonKind::yearly, year, std::chrono::month{0}};
+      last_year = year;
+    }
+    reason_of(i) = reason;
+  }
+
+  if (newest && !keeps(reason_of(*newest)->kind)) reason_of(*newest)->kind = ReasonKind::newest;
+
+  std::size_t kept = 0;
+  for (std::size_t i : order)
+    if (holds(i) && keeps(reason_of(i)->kind)) ++kept;
+  const auto min_keep = static_cast<std::size_t>(policy.min_keep);
+  for (std::size_t i : order) {
+    if (kept >= min_keep) break;
+    if (holds(i) && !keeps(reason_of(i)->kind)) {
+      reason_of(i)->kind = ReasonKind::min_keep;
+      ++kept;
+    }
+  }
+}
+
+}  // namespace
+
 Result<RetentionPlan> plan_retention(std::span<const BackupSet> sets, const RetentionPolicy& policy,
                                      year_month_day today, OwnBackup own_backup) {
   auto bands = retention_bands(policy, today);
@@ -132,14 +197,20 @@ Result<RetentionPlan> plan_retention(std::span<const BackupSet> sets, const Rete
                                                 " appears twice in the catalog (hint: the "
                                                 "listing is inconsistent; nothing was deleted)");
     }
+    // No stream would keep it, count it or let it supersede anything: the catalog never
+    // calls such a set complete, so this is a caller bug, not something to guess about.
+    if (set.complete && set.streams.empty()) {
+      return make_error(ErrorKind::corrupt, "retention plan: complete backup set " + set.id +
+                                                " holds no stream (hint: a complete manifest "
+                                                "names at least one committed stream)");
+    }
   }
 
   RetentionPlan plan{.bands = b, .decisions = {}};
   plan.decisions.reserve(sets.size());
   for (const BackupSet& set : sets) plan.decisions.push_back(Decision{set.id, Reason{}});
 
-  // Newest first. Because dates follow times, the sets of one month (or year) of a band
-  // are consecutive in this order, and the first one met is that month's newest.
+  // Newest first; "newest" means later start_time, then larger id.
   std::vector<std::size_t> order(sets.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t l, std::size_t r) {
@@ -147,45 +218,26 @@ Result<RetentionPlan> plan_retention(std::span<const BackupSet> sets, const Rete
     return sets[l].id > sets[r].id;
   });
 
-  std::optional<std::chrono::year_month> last_month;  // of the previous monthly-band set
-  std::optional<std::chrono::year> last_year;         // of the previous yearly-band set
-  std::optional<std::size_t> newest_complete;
-  for (std::size_t i : order) {
-    const sys_days date = date_of(sets[i].start_time);
-    Reason& reason = plan.decisions[i].reason;
+  for (Stream stream : catalog::kStreams)
+    plan_stream(stream, sets, order, b, policy, plan.decisions);
+
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    Decision& decision = plan.decisions[i];
     if (!sets[i].complete) {
-      reason.kind =
-          date >= b.daily_from ? ReasonKind::incomplete_young : ReasonKind::incomplete_expired;
+      decision.reason.kind = date_of(sets[i].start_time) >= b.daily_from
+                                 ? ReasonKind::incomplete_young
+                                 : ReasonKind::incomplete_expired;
       continue;
     }
-    if (!newest_complete) newest_complete = i;
-    if (date >= b.daily_from) {
-      reason.kind = ReasonKind::daily;
-    } else if (date > b.monthly_after) {
-      const year_month_day ymd{date};
-      const std::chrono::year_month month = ymd.year() / ymd.month();
-      if (month != last_month) reason = Reason{ReasonKind::monthly, ymd.year(), ymd.month()};
-      last_month = month;
-    } else if (date > b.yearly_after) {
-      const std::chrono::year year = year_month_day{date}.year();
-      if (year != last_year) reason = Reason{ReasonKind::yearly, year, std::chrono::month{0}};
-      last_year = year;
-    }
-    // else: stays expired
-  }
-
-  if (newest_complete && !plan.decisions[*newest_complete].keep())
-    plan.decisions[*newest_complete].reason.kind = ReasonKind::newest;
-
-  std::size_t kept_complete = 0;
-  for (std::size_t i = 0; i < sets.size(); ++i)
-    if (sets[i].complete && plan.decisions[i].keep()) ++kept_complete;
-  const auto min_keep = static_cast<std::size_t>(policy.min_keep);
-  for (std::size_t i : order) {
-    if (kept_complete >= min_keep) break;
-    if (sets[i].complete && !plan.decisions[i].keep()) {
-      plan.decisions[i].reason.kind = ReasonKind::min_keep;
-      ++kept_complete;
+    // The first rule that keeps the set for any stream: the kinds are declared in rule
+    // order. Two streams in the same band name the same month or year.
+    decision.reason = Reason{ReasonKind::expired};
+    for (Stream stream : catalog::kStreams) {
+      const std::optional<Reason>& reason = decision.of(stream);
+      if (reason && keeps(reason->kind) &&
+          (!keeps(decision.reason.kind) || reason->kind < decision.reason.kind)) {
+        decision.reason = *reason;
+      }
     }
   }
 

@@ -3,7 +3,7 @@
 // A pure function of (sets, policy, today, whether this run's own backup failed): no
 // clock, no I/O, no logging. `prune` builds the catalog, asks for a plan, then deletes
 // exactly the sets whose decision is not keep() (or prints the plan for --dry-run);
-// `list` shows each set's reason.
+// `list` shows each set's reason and, per stream, what keeps it for that stream.
 //
 // ## Dates
 // A set is dated by the UTC calendar date of its start_time (00:00:00 to 23:59:59 UTC is
@@ -35,29 +35,60 @@
 // A band can be empty (e.g. M = 0, or D = 90 with M = 2). Sets dated after `today`
 // (clock skew) are in the daily band. D = 0 still keeps the sets dated today.
 //
+// ## Streams (SPEC §5: "applied per stream")
+// A set holds the streams it committed: db and docs for a full run, one of them for
+// `backup --only db|docs`. Rules 1-5 below are applied once per stream, each time to the
+// complete sets that hold that stream only, as if the other stream did not exist; every
+// complete set gets a reason per stream it holds (Decision::db / ::docs), and a set is
+// kept when any of its streams keeps it. So a later `--only docs` run is the docs
+// representative of its month, while the month's newest set holding a db dump stays the
+// db representative, and the month keeps both (today 2026-11-26, defaults, enough newer
+// sets that min-keep plays no part):
+//     2026-03-20 db+docs   db: monthly 2026-03   docs: expired           -> kept
+//     2026-03-28 docs      -                      docs: monthly 2026-03   -> kept
+// and with full, docs-only, full in one month the last full set represents both streams:
+//     2026-03-10 db+docs   db: expired            docs: expired           -> deleted
+//     2026-03-20 docs      -                      docs: expired           -> deleted
+//     2026-03-28 db+docs   db: monthly 2026-03    docs: monthly 2026-03   -> kept
+// The overall reason (Decision::reason) is the first rule, in the order below, that keeps
+// the set for any of its streams (daily before monthly before yearly before newest before
+// min-keep; the bands are decided on the date, so two streams never disagree on the band).
+// A catalog of full sets only gets the single-stream plan of before: both streams see the
+// same sets and agree on every reason (the reference case still keeps 46 sets).
+//
 // ## Rules, in the order they are applied (the first that keeps a set names its reason)
-// 1. daily     every complete set in the daily band is kept: reason `daily`.
-// 2. monthly   in the monthly band, the newest set of each calendar month present in the
-//              band is kept: `monthly YYYY-MM`. Other sets of that month in the band are
-//              `expired`. A month with no set in the band has no representative; a
-//              neighbouring month never stands in for it. A month split by the daily bound
-//              (its last days daily) still gets its own representative from the band.
+// Rules 1-5 per stream s, among the complete sets holding s ("s-sets"):
+// 1. daily     every s-set in the daily band is kept: reason `daily`.
+// 2. monthly   in the monthly band, the newest s-set of each calendar month present in the
+//              band is kept: `monthly YYYY-MM`. Other s-sets of that month in the band are
+//              `expired` for s. A month with no s-set in the band has no representative for
+//              s; a neighbouring month never stands in for it. A month split by the daily
+//              bound (its last days daily) still gets its own representative from the band.
 // 3. yearly    likewise per calendar year in the yearly band: `yearly YYYY`.
-// 4. newest    the newest complete set is never deleted: `newest` when no rule above
-//              keeps it (it always is kept by them when it lies in any band).
-// 5. min-keep  when fewer than policy.min_keep complete sets are kept so far, the newest
-//              complete sets not yet kept are kept, newest first, until min_keep are (or
-//              every complete set is): `min-keep`. These are normally expired sets, but a
+// 4. newest    the newest s-set is never deleted: `newest` when no rule above keeps it
+//              for s (it always is kept by them when it lies in any band). So each stream's
+//              newest complete set survives, and with it the newest complete set.
+// 5. min-keep  when fewer than policy.min_keep s-sets are kept for s by rules 1-4, the
+//              newest s-sets not yet kept for s are kept, newest first, until min_keep are
+//              (or every s-set is): `min-keep`. These are normally expired sets, but a
 //              superseded set of a monthly/yearly band qualifies too when it is newer.
-// 6. incomplete sets (no complete manifest) never count for 4 and 5 and are not in any
+//              Counted per stream on that stream's own reasons, not on what the other
+//              stream keeps: the outcome then does not depend on which stream is planned
+//              first, and each stream alone guarantees min_keep surviving s-sets (a set the
+//              other stream keeps may make the floor keep one set more than needed).
+// Then, for the set as a whole:
+// 6. incomplete sets (no complete manifest) hold no stream for 1-5 and are not in any
 //              band: kept as `incomplete-young` when dated in the daily band
-//              (date >= daily_from), otherwise deleted as `incomplete-expired`.
+//              (date >= daily_from), otherwise deleted as `incomplete-expired`. A partial
+//              set (one stream committed, the other failed) is incomplete: as before.
 // 7. failed run when this run's own backup failed nothing is deleted: every set that
 //              rules 1-6 would delete is kept with reason `run-failed` (reasons of the
-//              sets kept by 1-6 are unchanged). Chosen over refusing with an error so
-//              that the safe outcome does not depend on the caller checking a result,
-//              and `prune --dry-run` / logs can still show what would have happened.
-// Everything else is deleted: `expired` (complete) or `incomplete-expired`.
+//              sets kept by 1-6 are unchanged; per-stream reasons always are). Chosen over
+//              refusing with an error so that the safe outcome does not depend on the
+//              caller checking a result, and `prune --dry-run` / logs can still show what
+//              would have happened.
+// Everything else is deleted: `expired` (complete, no stream keeps it) or
+// `incomplete-expired`.
 //
 // "Newest" orders by start_time, then by id (the larger id is the newer on equal
 // times; with canonical ids equal times mean equal ids, which are refused).
@@ -65,31 +96,42 @@
 // ## Day-by-day behaviour
 // Pruning every day gives the same daily and monthly sets as one plan over the never
 // pruned history, and, for every year entirely older than the monthly band, the same
-// yearly set (the newest set ever made in that year). For the one year that is split by
-// the monthly bound, the never-pruned history would keep that year's newest set below
-// the bound, which daily pruning has already removed as a superseded set of its month:
-// the year is then represented by its newest survivor below the bound (e.g. on
-// 2026-11-26, 2025-10-31 instead of 2025-11-26) until the rest of the year crosses the
-// bound. No year or month loses all its sets because of this, but a year whose part below
-// the bound lies within one month has no set below the bound at all (on 2026-01-15,
-// 2025-01-01..15 are gone and 2025-01-31 is still monthly) until that month crosses it.
+// yearly set (the newest set ever made in that year). This holds per stream, reading
+// "set" as "s-set": a set that survives because the other stream keeps it never
+// supersedes a stream's representative, which is the newest s-set ever made in its
+// period. For the one year that is split by the monthly bound, the never-pruned history
+// would keep that year's newest set below the bound, which daily pruning has already
+// removed as a superseded set of its month: the year is then represented by its newest
+// survivor below the bound (e.g. on 2026-11-26, 2025-10-31 instead of 2025-11-26) until
+// the rest of the year crosses the bound. No year or month loses all its sets because of
+// this, but a year whose part below the bound lies within one month has no set below the
+// bound at all (on 2026-01-15, 2025-01-01..15 are gone and 2025-01-31 is still monthly)
+// until that month crosses it.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "catalog/stream.h"
 #include "core/error.h"
 
 namespace erp::retention {
+
+using catalog::Stream;
+using catalog::StreamSet;
 
 // One backup set as the catalog sees it.
 struct BackupSet {
   std::string id;                         // "YYYYMMDDTHHMMSSZ" (backup_id.h), unique in a catalog
   std::chrono::sys_seconds start_time{};  // UTC; its date decides the set's band
   bool complete = false;                  // manifest present and every stream succeeded
+  // The streams the set committed; read only when complete, and then not empty. The
+  // default is a full run's.
+  StreamSet streams = StreamSet::both();
 };
 
 // SPEC §3 RETENTION_*. Every field must be >= 0 and at most its cap (kMax* below).
@@ -106,7 +148,7 @@ struct RetentionPolicy {
 enum class OwnBackup { succeeded, failed };
 
 enum class ReasonKind {
-  // keep
+  // keep; daily .. min_keep in the order of rules 1-5 (the overall reason is the first)
   daily,
   monthly,
   yearly,
@@ -142,10 +184,19 @@ std::string to_string(const Reason& reason);
 
 struct Decision {
   std::string id;  // copied from the set
-  Reason reason;
+  Reason reason;   // for the set as a whole: the set is deleted when !keeps(reason.kind)
+  // Per stream, for a complete set holding that stream (nullopt otherwise): daily,
+  // monthly, yearly, newest, min-keep, or expired when that stream's rules do not keep it.
+  std::optional<Reason> db;
+  std::optional<Reason> docs;
 
   bool keep() const { return keeps(reason.kind); }
+  const std::optional<Reason>& of(Stream stream) const { return stream == Stream::db ? db : docs; }
 };
+
+// "db: monthly 2026-03, docs: expired" for the streams the decision has a reason for;
+// "" for none (an incomplete set).
+std::string stream_reasons_text(const Decision& decision);
 
 // The bounds of the bands for one (policy, today); see "Bands" above.
 struct RetentionBands {
@@ -182,7 +233,8 @@ Result<RetentionBands> retention_bands(const RetentionPolicy& policy,
 
 // One decision per set, index-aligned with `sets` (which may be in any order; `sets` is
 // only read during the call). Errors: those of retention_bands; ErrorKind::corrupt when
-// two sets share an id (a catalog that lists a set twice cannot be pruned safely).
+// two sets share an id (a catalog that lists a set twice cannot be pruned safely), or
+// when a complete set holds no stream (no stream could ever keep or count it).
 // Cost: O(n log n) time, O(n) memory.
 Result<RetentionPlan> plan_retention(std::span<const BackupSet> sets, const RetentionPolicy& policy,
                                      std::chrono::year_month_day today, OwnBackup own_backup);

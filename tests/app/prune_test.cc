@@ -210,3 +210,34 @@ TEST_CASE("the newest set survives even when it is old") {
   REQUIRE(summary.has_value());
   CHECK(set_ids(store, layout) == std::set<std::string>{"20100102T020000Z"});
 }
+
+TEST_CASE("prune keeps a month's full set and its later docs-only set: its only db dump survives") {
+  // Through the catalog: the manifests say which streams each set holds. March 2026 is in
+  // the monthly band on 2026-11-26. Its full set (03-20) is the newest set holding a db
+  // dump, the docs-only set (03-28) the newest holding docs: both kept. April has full,
+  // docs-only, full: only the last full set (04-28) is kept.
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_daily(store, layout, 31);  // the daily band: 2026-10-27 .. 2026-11-26
+  seed_set(store, layout, "20260320T020000Z");
+  seed_set(store, layout, "20260328T020000Z", SeedManifest::docs_only);
+  seed_set(store, layout, "20260410T020000Z");
+  seed_set(store, layout, "20260420T020000Z", SeedManifest::docs_only);
+  seed_set(store, layout, "20260428T020000Z");
+  auto summary = prune(store, layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded);
+  REQUIRE(summary.has_value());
+  const auto left = set_ids(store, layout);
+  CHECK(left.contains("20260320T020000Z"));
+  CHECK(left.contains("20260328T020000Z"));
+  CHECK(store.object(layout.db_key("20260320T020000Z")).has_value());
+  CHECK_FALSE(left.contains("20260410T020000Z"));
+  CHECK_FALSE(left.contains("20260420T020000Z"));
+  CHECK(left.contains("20260428T020000Z"));
+  CHECK(summary->sets_deleted == 2);
+  CHECK(summary->objects_deleted == 3 + 2);  // a full set's 3 objects, a docs-only set's 2
+  for (std::size_t i = 0; i < summary->catalog.sets.size(); ++i) {
+    if (summary->catalog.sets[i].id != "20260320T020000Z") continue;
+    CHECK(retention::stream_reasons_text(summary->plan.decisions[i]) ==
+          "db: monthly 2026-03, docs: expired");
+  }
+}

@@ -10,14 +10,16 @@
 
 namespace erp::testing {
 
-enum class SeedManifest { complete, failed_stream, none, garbage };
+// complete: a full run; db_only / docs_only: `backup --only`, one stream and its object;
+// failed_stream: db committed, docs failed; none: no manifest; garbage: unreadable.
+enum class SeedManifest { complete, db_only, docs_only, failed_stream, none, garbage };
 
 inline void seed_set(FakeObjectStore& store, const catalog::KeyLayout& layout,
                      const std::string& id, SeedManifest manifest = SeedManifest::complete) {
   const std::string db = "dump-" + id;
   const std::string docs = "tar-" + id + "-docs";
-  store.seed(layout.db_key(id), db);
-  store.seed(layout.docs_key(id), docs);
+  if (manifest != SeedManifest::docs_only) store.seed(layout.db_key(id), db);
+  if (manifest != SeedManifest::db_only) store.seed(layout.docs_key(id), docs);
   if (manifest == SeedManifest::none) return;
   if (manifest == SeedManifest::garbage) {
     store.seed(layout.manifest_key(id), "{not json");
@@ -50,6 +52,8 @@ inline void seed_set(FakeObjectStore& store, const catalog::KeyLayout& layout,
                                  "zstd",
                                  std::nullopt,
                                  ""};
+  if (manifest == SeedManifest::docs_only) m.db.reset();
+  if (manifest == SeedManifest::db_only) m.docs.reset();
   store.seed(layout.manifest_key(id), catalog::to_json(m));
 }
 

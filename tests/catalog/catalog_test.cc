@@ -111,3 +111,51 @@ TEST_CASE("an empty prefix is an empty catalog") {
   CHECK(catalog->sets.empty());
   CHECK(catalog->foreign.empty());
 }
+
+TEST_CASE("the catalog tells which streams each set holds, from its manifest") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_set(store, layout, "20261101T020000Z");                               // full
+  seed_set(store, layout, "20261102T020000Z", SeedManifest::docs_only);      // --only docs
+  seed_set(store, layout, "20261103T020000Z", SeedManifest::db_only);        // --only db
+  seed_set(store, layout, "20261104T020000Z", SeedManifest::failed_stream);  // docs failed
+  seed_set(store, layout, "20261105T020000Z", SeedManifest::none);           // no manifest
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  REQUIRE(catalog->sets.size() == 5);
+  using catalog::Stream;
+  using catalog::StreamSet;
+  CHECK(catalog->sets[0].streams() == StreamSet::both());
+  CHECK(catalog->sets[1].streams() == StreamSet::only(Stream::docs));
+  CHECK(catalog->sets[2].streams() == StreamSet::only(Stream::db));
+  CHECK(catalog->sets[3].streams() == StreamSet::only(Stream::db));  // committed, not complete
+  CHECK(catalog->sets[4].streams().empty());
+  CHECK(catalog->sets[1].complete);
+  CHECK(catalog->sets[2].complete);
+  CHECK_FALSE(catalog->sets[3].complete);
+  CHECK(catalog::to_string(catalog->sets[1].streams()) == "docs");
+  CHECK(catalog::to_string(catalog->sets[0].streams()) == "db+docs");
+
+  const auto sets = catalog::backup_sets(*catalog);
+  REQUIRE(sets.size() == 5);
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    CAPTURE(sets[i].id);
+    CHECK(sets[i].streams == catalog->sets[i].streams());
+    CHECK(sets[i].complete == catalog->sets[i].complete);
+  }
+}
+
+TEST_CASE("a docs-only set whose manifest names a db dump that is gone is incomplete") {
+  // The streams come from the manifest, and only committed ones are checked against the
+  // listing: a docs-only set does not need a db object, but one that names it does.
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_set(store, layout, "20261101T020000Z", SeedManifest::docs_only);
+  REQUIRE_FALSE(store.object(layout.db_key("20261101T020000Z")).has_value());
+  seed_set(store, layout, "20261102T020000Z");
+  REQUIRE(store.delete_object(layout.db_key("20261102T020000Z")).has_value());
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  CHECK(catalog->sets[0].complete);
+  CHECK_FALSE(catalog->sets[1].complete);
+}

@@ -44,6 +44,8 @@ class BackupSpec:
         cls.front.__enter__()
         cls.pg.create_database("dolibarr")
         cls.db_summary = generate_erp_database(cls.pg, "dolibarr", scale="small")
+        # A large object (an attachment stored in the database): dumps and restores carry them too.
+        cls.pg.psql("dolibarr", "select lo_from_bytea(0, convert_to(repeat('facture PDF ', 5000), 'UTF8'))")
         cls.docs = os.path.join(cls.workdir, "documents")
         cls.docs_summary = generate_documents_tree(cls.docs)
         cls.source_fingerprints = cls.pg.table_fingerprints("dolibarr")
@@ -114,7 +116,10 @@ class BackupSpec:
         manifest = self.manifest()
         self.assertEqual(manifest["status"], "complete")
         self.assertGreaterEqual(manifest["database"]["llx_tables"], 295)
-        self.assertEqual(json.loads(self.get(PREFIX + "last-success.json"))["id"], manifest["id"])
+        last = json.loads(self.get(PREFIX + "last-success.json"))
+        for stream in ("db", "docs"):
+            self.assertEqual(last["streams"][stream]["id"], manifest["id"], stream)
+            self.assertEqual(last["streams"][stream]["finished_at"], manifest["finished_at"])
 
         # The manifest's sizes and hashes match the stored objects.
         for stream in ("db", "docs"):
@@ -151,6 +156,25 @@ class BackupSpec:
         self.assertEqual(docs_record["files"] + docs_record["hardlinks"], self.docs_summary["files"])
         self.assertGreater(docs_record["hardlinks"], 0)
         self.assertEqual(docs_record["symlinks"], self.docs_summary["symlinks"])
+
+    def test_a_docs_only_run_never_makes_the_database_look_backed_up(self):
+        result = self.backup("--only", "docs")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        last = json.loads(self.get(PREFIX + "last-success.json"))
+        self.assertEqual(last["streams"]["docs"]["id"], self.manifest()["id"])
+        self.assertNotIn("db", last["streams"])
+
+    def test_a_docs_only_run_keeps_the_last_database_success_as_it_was(self):
+        earlier = {"id": "20260101T000000Z", "finished_at": "2026-01-01T00:05:00Z",
+                   "manifest": PREFIX + "manifests/20260101T000000Z.json"}
+        self.client().put_object(Bucket=self.front.bucket, Key=PREFIX + "last-success.json",
+                                 Body=json.dumps({"format_version": 2,
+                                                  "streams": {"db": earlier}}).encode())
+        result = self.backup("--only", "docs")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        last = json.loads(self.get(PREFIX + "last-success.json"))
+        self.assertEqual(last["streams"]["db"], earlier)
+        self.assertEqual(last["streams"]["docs"]["id"], self.manifest()["id"])
 
     def test_only_db_writes_a_complete_db_only_set(self):
         result = self.backup("--only", "db")
@@ -259,6 +283,56 @@ class BackupSpec:
         self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))
         self.assertIn(b"--target-dir", result.stderr)
         self.assertIn(b"RESTORE_DOCUMENTS_DIR", result.stderr)
+
+
+    # -- restore db: into a database owned by a role that is not a superuser ------------------------
+    targets = 0
+
+    def restore_target(self) -> tuple[str, str, str]:
+        """A fresh database owned by a fresh non-superuser role: (database, role, password)."""
+        BackupSpec.targets += 1
+        user = f"sandbox_{self.backend}_{BackupSpec.targets}"
+        password = f"erpTEST-target-{BackupSpec.targets}-Zq8"
+        self.pg.create_role(user, password)
+        self.pg.create_database(user, owner=user)
+        return user, user, password
+
+    def restore_env(self, db: str, user: str, password: str, **extra) -> dict:
+        settings = {"RESTORE_PGHOST": self.pg.host, "RESTORE_PGPORT": str(self.pg.port),
+                    "RESTORE_PGDATABASE": db, "RESTORE_PGUSER": user,
+                    "RESTORE_PGPASSWORD": password, "RESTORE_EXCLUDE": "FUNCTION pgbouncer user_lookup"}
+        settings.update(extra)
+        env = self.env()
+        for name in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"):
+            env.pop(name, None)  # a restore reads RESTORE_PG* only
+        env.update({k: v for k, v in settings.items() if v is not None})
+        return env
+
+    def restore_db(self, db, user, password, *args, **extra):
+        return run_erp(["restore", "db", *args], self.restore_env(db, user, password, **extra),
+                       self.secrets(), timeout=600)
+
+    def test_restore_db_reproduces_the_source_in_a_database_owned_by_a_non_superuser(self):
+        result = self.backup("--only", "db")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        self.assertEqual(self.verify().returncode, 0)
+        db, user, password = self.restore_target()
+        restored = self.restore_db(db, user, password, "latest")
+        stderr = restored.stderr.decode(errors="replace")
+        self.assertEqual(restored.returncode, 0, stderr[-4000:])
+        self.assertIn("excluded", stderr)  # the pgbouncer function was left out, and said so
+        self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
+        self.assertEqual(self.pg.sequence_values(db), self.pg.sequence_values("dolibarr"))
+        self.assertEqual(self.large_objects(db), self.large_objects("dolibarr"))
+        self.assertIsNone(self.pg.scalar(db, "select to_regprocedure('pgbouncer.user_lookup(text)')"))
+        # Restoring again with RESTORE_DROP_OWNED gives the same database (idempotent).
+        again = self.restore_db(db, user, password, "latest", RESTORE_DROP_OWNED="true")
+        self.assertEqual(again.returncode, 0, again.stderr.decode(errors="replace")[-4000:])
+        self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
+
+    def large_objects(self, db: str) -> list:
+        return self.pg.query(db, "select oid::bigint as oid, md5(lo_get(oid)) as h "
+                                 "from pg_largeobject_metadata order by oid")
 
 
 class BackupOnMoto(BackupSpec, unittest.TestCase):
@@ -410,6 +484,82 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertIn(b"0" * 64, result.stderr)
         self.assertIn(b"before the end of the object could be checked", result.stderr)
 
+    # -- restore db: the failure modes of the script it replaces --------------------------------------
+    def assert_restore_refused(self, result, code: int, *needles: bytes):
+        output = result.stdout + result.stderr
+        self.assertEqual(result.returncode, code, output.decode(errors="replace")[-4000:])
+        for needle in needles:
+            self.assertIn(needle, output)
+
+    def test_restore_db_with_a_wrong_target_password_fails_naming_it(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        db, user, _ = self.restore_target()
+        result = self.restore_db(db, user, "erpTEST-wrong-target-pw")
+        self.assert_restore_refused(result, 1, b"RESTORE_PGPASSWORD", b"authentication failed")
+        self.assertEqual(self.pg.table_fingerprints(db), {})
+
+    def test_restore_db_into_a_missing_database_fails_naming_it(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        _, user, password = self.restore_target()
+        result = self.restore_db("no_such_target_db", user, password)
+        self.assert_restore_refused(result, 1, b"RESTORE_PGDATABASE", b"no_such_target_db")
+
+    def test_restore_db_needs_every_target_setting_and_never_uses_the_source(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        env = self.restore_env("x", "y", "z", RESTORE_PGHOST=None, RESTORE_PGDATABASE=None)
+        env.update(self.pg.env("dolibarr"))  # the source's PG* are set, and must not be used
+        result = run_erp(["restore", "db"], env, self.secrets())
+        self.assert_restore_refused(result, 2, b"missing RESTORE_PGHOST", b"missing RESTORE_PGDATABASE")
+
+    def test_a_dump_that_restores_only_part_of_the_tables_is_a_failure(self):
+        real = self.pg.bin("pg_dump")
+        partial = self.fake_pg_dump(f"exec {real} \"$@\" --table='llx_s*'")
+        self.assertEqual(self.backup("--only", "db", PG_DUMP=partial).returncode, 0)
+        db, user, password = self.restore_target()
+        result = self.restore_db(db, user, password)
+        self.assert_restore_refused(result, 1, b"fewer than RESTORE_MIN_TABLES=250",
+                                    b"the manifest recorded")
+
+    def test_restore_db_refuses_to_drop_the_backup_source(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        source = self.pg.env("dolibarr")
+        result = self.restore_db(source["PGDATABASE"], source["PGUSER"], source["PGPASSWORD"],
+                                 RESTORE_DROP_OWNED="true")
+        self.assert_restore_refused(result, 2, b"is the backup's source",
+                                    b"--i-know-this-is-the-source")
+        self.assertEqual(self.pg.table_fingerprints("dolibarr"), self.source_fingerprints)
+
+    def test_restore_db_refuses_while_another_session_is_connected(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        db, user, password = self.restore_target()
+        self.pg.psql(db, "create table marker (x int); insert into marker values (1)", user=user)
+        env = self.pg.client_env(db, user=user)
+        env["PGAPPNAME"] = "dolibarr-web"
+        holder = subprocess.Popen([self.pg.bin("psql"), "-X", "-q", "-c", "select pg_sleep(120)"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while not self.pg.scalar(db, "select count(*) from pg_stat_activity "
+                                         "where application_name = 'dolibarr-web'", user=user) != "0":
+                self.assertLess(time.monotonic(), deadline, "the other session never connected")
+            result = self.restore_db(db, user, password, RESTORE_DROP_OWNED="true")
+            self.assert_restore_refused(result, 1, b"dolibarr-web", b"nothing was dropped")
+            self.assertEqual(self.pg.scalar(db, "select count(*) from marker", user=user), "1")
+        finally:
+            holder.kill()
+            holder.wait()
+
+    def test_restore_db_refuses_a_set_whose_dump_failed(self):
+        real = self.pg.bin("pg_dump")
+        fake = self.fake_pg_dump(f'{real} "$@" | head -c 6000000\nexit 1')
+        self.assertEqual(self.backup(PG_DUMP=fake).returncode, 3)
+        set_id = self.manifest()["id"]
+        db, user, password = self.restore_target()
+        self.assert_restore_refused(self.restore_db(db, user, password, set_id), 1,
+                                    b"no committed database dump")
+        self.client().delete_object(Bucket=self.front.bucket, Key=PREFIX + f"manifests/{set_id}.json")
+        self.assert_restore_refused(self.restore_db(db, user, password, set_id), 1)
+
     def test_pg_dump_failing_midway_aborts_the_dump(self):
         real = self.pg.bin("pg_dump")
         fake = self.fake_pg_dump(f'{real} "$@" | head -c 6000000\necho "simulated failure" >&2\nexit 1')
@@ -543,17 +693,18 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertTrue(set(first) <= set(self.keys()))
 
     # -- no staging, secrets, read-only --------------------------------------------------------------
-    def test_no_file_is_opened_for_writing_and_no_secret_reaches_argv(self):
-        trace = os.path.join(self.workdir, "strace.out")
-        env = self.env()
+    def traced_writes(self, args: list[str], env: dict, child: str) -> list[str]:
+        """Runs erp-backup ARGS under strace -f; returns every file it or its children opened for
+        writing (outside /dev and /proc), created, renamed or removed. Fails on a secret in argv."""
+        trace = os.path.join(self.workdir, f"strace-{time.monotonic_ns()}.out")
         result = subprocess.run(["strace", "-f", "-qq", "-s", "4096", "-o", trace,
                                  "-e", "trace=open,openat,openat2,creat,rename,renameat,renameat2,"
                                        "mkdir,mkdirat,unlink,unlinkat,execve",
-                                 BINARY, "backup"], env=env, capture_output=True, timeout=600)
+                                 BINARY, *args], env=env, capture_output=True, timeout=600)
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace")[-3000:])
         with open(trace, errors="replace") as f:
             lines = f.read().splitlines()
-        self.assertTrue(any("execve(" in line and "pg_dump" in line for line in lines), "pg_dump ran under strace")
+        self.assertTrue(any("execve(" in line and child in line for line in lines), f"{child} ran under strace")
         writes = []
         for line in lines:
             if any(call in line for call in ("creat(", "rename", "mkdir", "unlink")) and "= -1" not in line:
@@ -563,11 +714,25 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
                 path = line.split('"')[1] if '"' in line else ""
                 if not (path.startswith("/dev/") or path.startswith("/proc/")):
                     writes.append(line)
-        self.assertEqual(writes, [], "files written: " + "\n".join(writes[:10]))
         for line in lines:
             if "execve(" in line:
                 for secret in self.secrets():
                     self.assertNotIn(secret, line, "a secret in a child's argv")
+        return writes
+
+    def test_no_file_is_opened_for_writing_and_no_secret_reaches_argv(self):
+        writes = self.traced_writes(["backup"], self.env(), "pg_dump")
+        self.assertEqual(writes, [], "files written: " + "\n".join(writes[:10]))
+
+    def test_verify_and_restore_db_open_no_file_for_writing(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        writes = self.traced_writes(["verify"], self.env(), "pg_restore")
+        self.assertEqual(writes, [], "verify wrote: " + "\n".join(writes[:10]))
+        db, user, password = self.restore_target()
+        writes = self.traced_writes(["restore", "db"],
+                                    self.restore_env(db, user, password, RESTORE_MIN_TABLES="1"),
+                                    "pg_restore")
+        self.assertEqual(writes, [], "restore db wrote: " + "\n".join(writes[:10]))
 
     def test_the_manifest_and_logs_hold_no_secret_and_json_logs_are_json(self):
         result = self.backup(LOG_FORMAT="json")

@@ -1,8 +1,11 @@
 // The plan against a second, deliberately naive reading of SPEC §5, on random catalogs,
-// policies and dates. The model decides each set by looking at every other set (O(n²)),
-// with its own calendar arithmetic; the plan sorts once. They must agree on every reason.
+// policies and dates. The model decides each set and each stream by looking at every
+// other set (O(n²)), with its own calendar arithmetic; the plan sorts once. They must agree
+// on every reason: the set's and each stream's.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -27,9 +30,11 @@ year_month_day clamp_to_month(year_month_day date) {
   return date.ok() ? date : year_month_day{date.year() / date.month() / last};
 }
 
-// §5 read literally, one set at a time.
-std::vector<Reason> model_plan(const std::vector<BackupSet>& sets, const RetentionPolicy& policy,
-                               year_month_day today, OwnBackup own) {
+// §5 read literally, one set and one stream at a time: for stream `stream`, the reasons
+// of the complete sets holding it (nullopt for the others).
+std::vector<std::optional<Reason>> model_stream(const std::vector<BackupSet>& sets, Stream stream,
+                                                const RetentionPolicy& policy,
+                                                year_month_day today) {
   const sys_days daily_from = sys_days{today} - days{policy.daily_days};
   const sys_days monthly_after{clamp_to_month(today - months{policy.monthly_months})};
   const sys_days yearly_after{clamp_to_month(today - years{policy.yearly_years})};
@@ -37,12 +42,12 @@ std::vector<Reason> model_plan(const std::vector<BackupSet>& sets, const Retenti
   const auto newer = [](const BackupSet& a, const BackupSet& b) {
     return std::tie(a.start_time, a.id) > std::tie(b.start_time, b.id);
   };
-  const auto in_daily = [&](const BackupSet& s) { return s.complete && date(s) >= daily_from; };
+  const auto holds = [&](const BackupSet& s) { return s.complete && s.streams.has(stream); };
   const auto in_monthly = [&](const BackupSet& s) {
-    return s.complete && date(s) < daily_from && date(s) > monthly_after;
+    return holds(s) && date(s) < daily_from && date(s) > monthly_after;
   };
   const auto in_yearly = [&](const BackupSet& s) {
-    return s.complete && date(s) < daily_from && date(s) <= monthly_after && date(s) > yearly_after;
+    return holds(s) && date(s) < daily_from && date(s) <= monthly_after && date(s) > yearly_after;
   };
   const auto month_of = [&](const BackupSet& s) {
     const year_month_day d{date(s)};
@@ -50,40 +55,38 @@ std::vector<Reason> model_plan(const std::vector<BackupSet>& sets, const Retenti
   };
   const auto year_of = [&](const BackupSet& s) { return year_month_day{date(s)}.year(); };
 
-  std::vector<Reason> reasons(sets.size());
+  std::vector<std::optional<Reason>> reasons(sets.size());
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const BackupSet& s = sets[i];
+    if (!holds(s)) continue;
     const bool newest_of_month = std::none_of(sets.begin(), sets.end(), [&](const BackupSet& t) {
       return in_monthly(t) && month_of(t) == month_of(s) && newer(t, s);
     });
     const bool newest_of_year = std::none_of(sets.begin(), sets.end(), [&](const BackupSet& t) {
       return in_yearly(t) && year_of(t) == year_of(s) && newer(t, s);
     });
-    if (!s.complete) {
-      reasons[i] = {date(s) >= daily_from ? ReasonKind::incomplete_young
-                                          : ReasonKind::incomplete_expired};
-    } else if (in_daily(s)) {
-      reasons[i] = {ReasonKind::daily};
+    if (date(s) >= daily_from) {
+      reasons[i] = Reason{ReasonKind::daily};
     } else if (in_monthly(s) && newest_of_month) {
-      reasons[i] = {ReasonKind::monthly, year_of(s), year_month_day{date(s)}.month()};
+      reasons[i] = Reason{ReasonKind::monthly, year_of(s), year_month_day{date(s)}.month()};
     } else if (in_yearly(s) && newest_of_year) {
-      reasons[i] = {ReasonKind::yearly, year_of(s)};
+      reasons[i] = Reason{ReasonKind::yearly, year_of(s)};
     } else {
-      reasons[i] = {ReasonKind::expired};
+      reasons[i] = Reason{ReasonKind::expired};
     }
   }
   for (std::size_t i = 0; i < sets.size(); ++i) {
-    const bool newest_complete =
-        sets[i].complete && std::none_of(sets.begin(), sets.end(), [&](const BackupSet& t) {
-          return t.complete && newer(t, sets[i]);
+    const bool newest =
+        holds(sets[i]) && std::none_of(sets.begin(), sets.end(), [&](const BackupSet& t) {
+          return holds(t) && newer(t, sets[i]);
         });
-    if (newest_complete && !keeps(reasons[i].kind)) reasons[i] = {ReasonKind::newest};
+    if (newest && !keeps(reasons[i]->kind)) reasons[i] = Reason{ReasonKind::newest};
   }
   int kept = 0;
   std::vector<std::size_t> deleted;
   for (std::size_t i = 0; i < sets.size(); ++i) {
-    if (!sets[i].complete) continue;
-    if (keeps(reasons[i].kind)) {
+    if (!holds(sets[i])) continue;
+    if (keeps(reasons[i]->kind)) {
       ++kept;
     } else {
       deleted.push_back(i);
@@ -92,16 +95,57 @@ std::vector<Reason> model_plan(const std::vector<BackupSet>& sets, const Retenti
   std::sort(deleted.begin(), deleted.end(),
             [&](std::size_t a, std::size_t b) { return newer(sets[a], sets[b]); });
   for (std::size_t k = 0; k < deleted.size() && kept < policy.min_keep; ++k, ++kept)
-    reasons[deleted[k]] = {ReasonKind::min_keep};
-  if (own == OwnBackup::failed) {
-    for (Reason& reason : reasons)
-      if (!keeps(reason.kind)) reason = {ReasonKind::run_failed};
-  }
+    reasons[deleted[k]] = Reason{ReasonKind::min_keep};
   return reasons;
 }
 
-TEST_CASE("the plan agrees with a literal reading of §5 on 3000 random catalogs") {
-  std::mt19937 rng(20261126);  // fixed: a failure reproduces
+// The whole model: per-stream reasons, then the set's reason.
+struct ModelDecision {
+  Reason reason;
+  std::optional<Reason> db, docs;
+};
+std::vector<ModelDecision> model_plan(const std::vector<BackupSet>& sets,
+                                      const RetentionPolicy& policy, year_month_day today,
+                                      OwnBackup own) {
+  const auto db = model_stream(sets, Stream::db, policy, today);
+  const auto docs = model_stream(sets, Stream::docs, policy, today);
+  const sys_days daily_from = sys_days{today} - days{policy.daily_days};
+  std::vector<ModelDecision> result(sets.size());
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    ModelDecision& m = result[i];
+    m.db = db[i];
+    m.docs = docs[i];
+    if (!sets[i].complete) {
+      m.reason = {floor<days>(sets[i].start_time) >= daily_from ? ReasonKind::incomplete_young
+                                                                : ReasonKind::incomplete_expired};
+    } else {
+      // Kept by a stream: the rule that comes first in §5's order, looked up by name.
+      m.reason = {ReasonKind::expired};
+      for (ReasonKind kind : {ReasonKind::daily, ReasonKind::monthly, ReasonKind::yearly,
+                              ReasonKind::newest, ReasonKind::min_keep}) {
+        if (m.db && m.db->kind == kind)
+          m.reason = *m.db;
+        else if (m.docs && m.docs->kind == kind)
+          m.reason = *m.docs;
+        else
+          continue;
+        break;
+      }
+    }
+    if (own == OwnBackup::failed && !keeps(m.reason.kind)) m.reason = {ReasonKind::run_failed};
+  }
+  return result;
+}
+
+std::string text(const std::optional<Reason>& reason) {
+  return reason ? to_string(*reason) : std::string("none");
+}
+
+// 3000 random catalogs, policies and dates; `mixed` gives a third of the complete sets one
+// stream only (`--only db` / `--only docs`). Returns the reasons seen, for coverage.
+std::set<std::string> compare_on_random_catalogs(std::uint32_t seed, bool mixed,
+                                                 int& sets_compared) {
+  std::mt19937 rng(seed);  // fixed: a failure reproduces
   const auto uniform = [&](int lo, int hi) {
     return std::uniform_int_distribution<int>(lo, hi)(rng);
   };
@@ -110,8 +154,7 @@ TEST_CASE("the plan agrees with a literal reading of §5 on 3000 random catalogs
                                     ymd(2028, 2, 29),  ymd(2029, 2, 28), ymd(2029, 3, 1),
                                     ymd(2026, 12, 31), ymd(2027, 1, 1),  ymd(2026, 11, 26),
                                     ymd(2038, 2, 28),  ymd(2038, 3, 1),  ymd(2032, 2, 29)};
-  int sets_compared = 0;
-  std::set<ReasonKind> kinds_seen;
+  std::set<std::string> seen;
   for (int round = 0; round < 3000; ++round) {
     year_month_day today = uniform(0, 2) == 0
                                ? awkward[uniform(0, std::size(awkward) - 1)]
@@ -152,6 +195,8 @@ TEST_CASE("the plan agrees with a literal reading of §5 on 3000 random catalogs
       }
       BackupSet set = complete_set(start);
       set.complete = uniform(0, 6) != 0;
+      if (mixed && uniform(0, 2) == 0)
+        set.streams = StreamSet::only(uniform(0, 1) == 0 ? Stream::db : Stream::docs);
       if (ids.insert(set.id).second) sets.push_back(set);
     }
 
@@ -163,17 +208,48 @@ TEST_CASE("the plan agrees with a literal reading of §5 on 3000 random catalogs
     CAPTURE(policy.min_keep);
     auto plan = plan_retention(sets, policy, today, own);
     REQUIRE(plan.has_value());
-    const std::vector<Reason> expected = model_plan(sets, policy, today, own);
+    const std::vector<ModelDecision> expected = model_plan(sets, policy, today, own);
     for (std::size_t i = 0; i < sets.size(); ++i) {
       CAPTURE(sets[i].id);
       CAPTURE(sets[i].complete);
-      REQUIRE(to_string(plan->decisions[i].reason) == to_string(expected[i]));
-      kinds_seen.insert(expected[i].kind);
+      CAPTURE(to_string(sets[i].streams));
+      REQUIRE(to_string(plan->decisions[i].reason) == to_string(expected[i].reason));
+      REQUIRE(text(plan->decisions[i].db) == text(expected[i].db));
+      REQUIRE(text(plan->decisions[i].docs) == text(expected[i].docs));
+      seen.insert(std::string(label(expected[i].reason.kind)));
+      if (expected[i].db) seen.insert("db " + std::string(label(expected[i].db->kind)));
+      if (expected[i].docs) seen.insert("docs " + std::string(label(expected[i].docs->kind)));
       ++sets_compared;
     }
   }
+  return seen;
+}
+
+TEST_CASE("the plan agrees with a literal reading of §5 on 3000 random catalogs of full sets") {
+  int sets_compared = 0;
+  const std::set<std::string> seen = compare_on_random_catalogs(20261126, false, sets_compared);
   // The random catalogs exercised every rule, so agreement above means something.
-  CHECK(kinds_seen.size() == 9);
+  for (const char* kind : {"daily", "monthly", "yearly", "newest", "min-keep", "incomplete-young",
+                           "run-failed", "expired", "incomplete-expired"}) {
+    CAPTURE(kind);
+    CHECK(seen.count(kind) == 1);
+  }
+  CHECK(sets_compared > 30000);
+}
+
+TEST_CASE("per stream, the plan agrees with a literal reading of §5 on 3000 mixed catalogs") {
+  // A third of the complete sets are --only db or --only docs: each stream's rules then
+  // choose among different sets, and the model decides each stream separately.
+  int sets_compared = 0;
+  const std::set<std::string> seen = compare_on_random_catalogs(20270101, true, sets_compared);
+  for (const char* stream : {"db ", "docs "}) {
+    for (const char* kind : {"daily", "monthly", "yearly", "newest", "min-keep", "expired"}) {
+      CAPTURE(stream);
+      CAPTURE(kind);
+      CHECK(seen.count(std::string(stream) + kind) == 1);
+    }
+  }
+  CHECK(seen.size() == 9 + 12);
   CHECK(sets_compared > 30000);
 }
 

@@ -21,6 +21,8 @@ using testing::at;
 using testing::complete_set;
 using testing::count_kind;
 using testing::date_text;
+using testing::db_only_set;
+using testing::docs_only_set;
 using testing::expected_text;
 using testing::incomplete_set;
 using testing::kept_text;
@@ -666,6 +668,174 @@ TEST_CASE("the run's own backup failed: nothing is deleted and tier reasons are 
   }
   CHECK(held == 1100 - 46 + 1);  // the expired sets of the reference case and the leftover
   CHECK(to_string(failed.decisions.back().reason) == "run-failed");
+}
+
+// ---- Per stream (SPEC §5 "applied per stream"; issue 7) ----------------------------------
+// Three full daily sets at the top of each catalog below keep min-keep (3) out of the way,
+// so each case shows the tiers alone unless it is about min-keep.
+std::vector<BackupSet> with_recent_full_sets(std::vector<BackupSet> sets) {
+  for (unsigned d : {24u, 25u, 26u}) sets.push_back(complete_set(at(ymd(2026, 11, d), 2)));
+  return sets;
+}
+
+TEST_CASE("per stream: a month with a full set and a later docs-only set keeps both") {
+  // today 2026-11-26, defaults: March 2026 is in the monthly band (2025-11-27 .. 2026-10-26).
+  // db sets of March: only 03-20, so it is db's representative; docs sets of March: 03-20
+  // and 03-28, the newer one represents docs. Without per-stream rules 03-28 (the newest
+  // set of the month) would be the only survivor and March would lose its database dump.
+  const auto sets = with_recent_full_sets({
+      complete_set(at(ymd(2026, 3, 20), 2)),
+      docs_only_set(at(ymd(2026, 3, 28), 2)),
+  });
+  const RetentionPlan plan = plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26));
+  const auto reasons = testing::stream_reasons_by_id(plan);
+  CHECK(reasons.at("20260320T020000Z") == "monthly 2026-03 | db: monthly 2026-03, docs: expired");
+  CHECK(reasons.at("20260328T020000Z") == "monthly 2026-03 | docs: monthly 2026-03");
+  CHECK(reasons.at("20261126T020000Z") == "daily | db: daily, docs: daily");
+  CHECK(count_kind(plan, ReasonKind::expired) == 0);
+}
+
+TEST_CASE("per stream: full, docs-only, full in one month keeps only the last full set") {
+  // The last full set (03-28) is the newest of March for both streams.
+  const auto sets = with_recent_full_sets({
+      complete_set(at(ymd(2026, 3, 10), 2)),
+      docs_only_set(at(ymd(2026, 3, 20), 2)),
+      complete_set(at(ymd(2026, 3, 28), 2)),
+  });
+  const RetentionPlan plan = plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26));
+  const auto reasons = testing::stream_reasons_by_id(plan);
+  CHECK(reasons.at("20260310T020000Z") == "expired | db: expired, docs: expired");
+  CHECK(reasons.at("20260320T020000Z") == "expired | docs: expired");
+  CHECK(reasons.at("20260328T020000Z") ==
+        "monthly 2026-03 | db: monthly 2026-03, docs: monthly 2026-03");
+  CHECK(count_kind(plan, ReasonKind::expired) == 2);
+}
+
+TEST_CASE("per stream: a year keeps its newest db dump and its newest docs archive") {
+  // 2020 lies in the yearly band (2016-11-27 .. 2025-11-26). The newest set of 2020 is a
+  // docs-only run; the db dump of 2020 survives in the newest set holding one (06-30), and
+  // the db-only run of 2019 represents 2019 for db while 2019-12-31 represents docs.
+  const auto sets = with_recent_full_sets({
+      complete_set(at(ymd(2019, 12, 31), 2)),
+      db_only_set(at(ymd(2019, 12, 31), 5)),
+      complete_set(at(ymd(2020, 1, 31), 2)),
+      complete_set(at(ymd(2020, 6, 30), 2)),
+      docs_only_set(at(ymd(2020, 12, 31), 2)),
+  });
+  const RetentionPlan plan = plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26));
+  const auto reasons = testing::stream_reasons_by_id(plan);
+  CHECK(reasons.at("20191231T020000Z") == "yearly 2019 | db: expired, docs: yearly 2019");
+  CHECK(reasons.at("20191231T050000Z") == "yearly 2019 | db: yearly 2019");
+  CHECK(reasons.at("20200131T020000Z") == "expired | db: expired, docs: expired");
+  CHECK(reasons.at("20200630T020000Z") == "yearly 2020 | db: yearly 2020, docs: expired");
+  CHECK(reasons.at("20201231T020000Z") == "yearly 2020 | docs: yearly 2020");
+}
+
+TEST_CASE("per stream: a docs-only set in the daily band is daily for docs and has no db reason") {
+  const std::vector<BackupSet> sets = {docs_only_set(at(ymd(2026, 11, 26), 2)),
+                                       db_only_set(at(ymd(2026, 11, 25), 2))};
+  const RetentionPlan plan = plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26));
+  REQUIRE(plan.decisions[0].reason.kind == ReasonKind::daily);
+  CHECK_FALSE(plan.decisions[0].db.has_value());
+  REQUIRE(plan.decisions[0].docs.has_value());
+  CHECK(plan.decisions[0].docs->kind == ReasonKind::daily);
+  CHECK(plan.decisions[1].db->kind == ReasonKind::daily);
+  CHECK_FALSE(plan.decisions[1].docs.has_value());
+  CHECK(stream_reasons_text(plan.decisions[0]) == "docs: daily");
+}
+
+TEST_CASE("per stream: each stream's newest complete set is never deleted") {
+  // Every set is older than the yearly band (2016-11-26) and min_keep is 0: only rule 4
+  // keeps anything. The newest set is a docs-only run (2010), but the newest db dump is in
+  // the full set of 2005, which later docs-only runs must not cost.
+  std::vector<BackupSet> sets;
+  for (int y = 2001; y <= 2005; ++y) sets.push_back(complete_set(at(ymd(y, 1, 1), 2)));
+  for (int y = 2006; y <= 2010; ++y) sets.push_back(docs_only_set(at(ymd(y, 1, 1), 2)));
+  const RetentionPolicy policy{
+      .daily_days = 30, .monthly_months = 12, .yearly_years = 10, .min_keep = 0};
+  const RetentionPlan plan = plan_or_fail(sets, policy, ymd(2026, 11, 26));
+  CHECK(kept_text(plan) == "20050101T020000Z=newest 20100101T020000Z=newest");
+  const auto reasons = testing::stream_reasons_by_id(plan);
+  CHECK(reasons.at("20050101T020000Z") == "newest | db: newest, docs: expired");
+  CHECK(reasons.at("20100101T020000Z") == "newest | docs: newest");
+}
+
+TEST_CASE("per stream: min-keep holds for each stream on its own sets") {
+  // Same catalog, min_keep 3. db sets: 2001..2005 (full): 2005 newest, 2004 and 2003
+  // min-keep. docs sets: 2001..2010: 2010 newest, 2009 and 2008 min-keep. A single floor
+  // over all sets would have kept only 2010, 2009, 2008, and no db dump at all but 2005.
+  std::vector<BackupSet> sets;
+  for (int y = 2001; y <= 2005; ++y) sets.push_back(complete_set(at(ymd(y, 1, 1), 2)));
+  for (int y = 2006; y <= 2010; ++y) sets.push_back(docs_only_set(at(ymd(y, 1, 1), 2)));
+  const RetentionPlan plan = plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26));
+  const std::map<std::string, std::string> expected = {
+      {"20030101T020000Z", "min-keep"}, {"20040101T020000Z", "min-keep"},
+      {"20050101T020000Z", "newest"},   {"20080101T020000Z", "min-keep"},
+      {"20090101T020000Z", "min-keep"}, {"20100101T020000Z", "newest"},
+  };
+  CHECK(kept_text(plan) == expected_text(expected));
+  const auto reasons = testing::stream_reasons_by_id(plan);
+  CHECK(reasons.at("20040101T020000Z") == "min-keep | db: min-keep, docs: expired");
+  CHECK(reasons.at("20070101T020000Z") == "expired | docs: expired");
+
+  SUBCASE("each floor counts the sets its own stream keeps") {
+    // Two daily sets added: a full one (kept by both streams) and a docs-only one. db
+    // keeps 1 by tiers, so its floor adds 2005 and 2004; docs keeps 2, so its floor adds
+    // only 2010.
+    std::vector<BackupSet> more = sets;
+    more.push_back(docs_only_set(at(ymd(2026, 11, 25), 2)));
+    more.push_back(complete_set(at(ymd(2026, 11, 26), 2)));
+    const auto r =
+        testing::stream_reasons_by_id(plan_or_fail(more, RetentionPolicy{}, ymd(2026, 11, 26)));
+    CHECK(r.at("20261126T020000Z") == "daily | db: daily, docs: daily");
+    CHECK(r.at("20050101T020000Z") == "min-keep | db: min-keep, docs: expired");
+    CHECK(r.at("20040101T020000Z") == "min-keep | db: min-keep, docs: expired");
+    CHECK(r.at("20030101T020000Z") == "expired | db: expired, docs: expired");
+    CHECK(r.at("20100101T020000Z") == "min-keep | docs: min-keep");
+    CHECK(r.at("20090101T020000Z") == "expired | docs: expired");
+  }
+}
+
+TEST_CASE("per stream: with only full sets both streams agree with the overall reason") {
+  // The reference case's 1100 full sets: every decision names the same reason three times,
+  // which is why the per-stream plan keeps exactly the 46 sets of the single-stream plan.
+  std::vector<BackupSet> sets = daily_sets(ymd(2023, 11, 23), ymd(2026, 11, 26));
+  const RetentionPlan plan = plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26));
+  int kept = 0;
+  for (const Decision& decision : plan.decisions) {
+    CAPTURE(decision.id);
+    REQUIRE(decision.db.has_value());
+    REQUIRE(decision.docs.has_value());
+    CHECK(*decision.db == decision.reason);
+    CHECK(*decision.docs == decision.reason);
+    kept += decision.keep();
+  }
+  CHECK(kept == 46);
+}
+
+TEST_CASE("per stream: incomplete sets have no stream reasons; a failed run keeps them") {
+  const std::vector<BackupSet> sets = {
+      incomplete_set(at(ymd(2026, 11, 26), 2)), docs_only_set(at(ymd(2026, 3, 20), 2)),
+      docs_only_set(at(ymd(2026, 3, 28), 2)), complete_set(at(ymd(2026, 11, 25), 2))};
+  const RetentionPolicy policy{
+      .daily_days = 30, .monthly_months = 12, .yearly_years = 10, .min_keep = 0};
+  const RetentionPlan plan = plan_or_fail(sets, policy, ymd(2026, 11, 26), OwnBackup::failed);
+  const auto reasons = testing::stream_reasons_by_id(plan);
+  CHECK(reasons.at("20261126T020000Z") == "incomplete-young | ");
+  CHECK(reasons.at("20260320T020000Z") == "run-failed | docs: expired");
+  CHECK(reasons.at("20260328T020000Z") == "monthly 2026-03 | docs: monthly 2026-03");
+}
+
+TEST_CASE("a complete set that holds no stream is refused") {
+  std::vector<BackupSet> sets = {complete_set(at(ymd(2026, 11, 26), 2))};
+  sets[0].streams = StreamSet{};
+  auto plan = plan_retention(sets, RetentionPolicy{}, ymd(2026, 11, 26), OwnBackup::succeeded);
+  REQUIRE_FALSE(plan.has_value());
+  CHECK(plan.error().kind == ErrorKind::corrupt);
+  CHECK(plan.error().message.find("20261126T020000Z") != std::string::npos);
+  sets[0].complete = false;  // an incomplete set's streams are not read
+  CHECK(
+      plan_retention(sets, RetentionPolicy{}, ymd(2026, 11, 26), OwnBackup::succeeded).has_value());
 }
 
 TEST_CASE("decisions are index-aligned and do not depend on the order of the input") {

@@ -13,6 +13,13 @@
 // deleted as a superseded set of its month while that month was in the monthly band; the
 // last test case shows this.) Mutated rules below (oldest of a month, oldest of a year)
 // make exactly these checks fail, so they are not vacuous.
+//
+// Per stream (issue 7): with random `backup --only db` / `--only docs` runs, everything
+// above is checked for each stream on the sets holding it: every band holds, per month
+// (monthly) and per settled year (yearly), the newest db dump and the newest docs archive
+// ever taken there, each stream's newest set survives and each stream keeps at least
+// min_keep sets. A plan that ignores streams (the single-stream rules of before) loses
+// months' db dumps to later docs-only runs, and these checks see it.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -44,7 +51,12 @@ struct Made {
   std::string id;
   sys_days date;
   year_month_day ymd;
+  StreamSet streams = StreamSet::both();
 };
+
+std::size_t index(Stream stream) {
+  return stream == Stream::db ? 0 : 1;
+}
 
 // The band bounds, worked out here from §5 rather than taken from the plan, so that a
 // plan with wrong bounds cannot pass by agreeing with itself.
@@ -73,17 +85,49 @@ struct Schedule {
     return day_hash(day) % 100 < 4;
   }
   bool fails(sys_days day) const { return gaps && day_hash(day) % 100 >= 97; }
+
+  // Random `--only` runs (a second hash, so they do not follow the gaps): the 02:00 run is
+  // `--only db` on ~12% of days and `--only docs` on ~12%; on ~10% of days a second run at
+  // 14:00 backs up one stream (docs twice as often as db), often the newest of its month.
+  bool only_runs = false;
+  struct Run {
+    hours at;
+    StreamSet streams;
+  };
+  static std::uint32_t run_hash(sys_days day) {
+    return (static_cast<std::uint32_t>(day.time_since_epoch().count()) * 2246822519u +
+            374761393u) >>
+           12;
+  }
+  std::vector<Run> runs(sys_days day) const {
+    if (skipped(day)) return {};
+    if (!only_runs) return {{hours{2}, StreamSet::both()}};
+    const std::uint32_t h = run_hash(day);
+    std::vector<Run> result;
+    const std::uint32_t first = h % 100;
+    result.push_back({hours{2}, first < 12   ? StreamSet::only(Stream::db)
+                                : first < 24 ? StreamSet::only(Stream::docs)
+                                             : StreamSet::both()});
+    const std::uint32_t second = (h / 100) % 30;
+    if (second < 3)
+      result.push_back({hours{14}, StreamSet::only(second == 0 ? Stream::db : Stream::docs)});
+    return result;
+  }
 };
 
 struct Simulation {
-  std::vector<BackupSet> catalog;                // the survivors
-  std::map<std::string, Reason> reasons;         // of the survivors, from the last plan
-  std::vector<Made> history;                     // complete sets ever made, oldest first
-  std::vector<BackupSet> history_sets;           // the same, as sets (never pruned)
-  std::vector<Made> incomplete_history;          // failed backups ever made
-  std::map<year, sys_days> newest_date_of_year;  // of the complete sets ever made
-  std::map<std::string, int> violation_counts;   // by check
-  std::vector<std::string> first_violations;     // the first few, for the report
+  std::vector<BackupSet> catalog;                        // the survivors
+  std::map<std::string, Reason> reasons;                 // of the survivors, from the last plan
+  std::map<std::string, Decision> decisions;             // the same, with the per-stream reasons
+  std::vector<Made> history;                             // complete sets ever made, oldest first
+  std::vector<BackupSet> history_sets;                   // the same, as sets (never pruned)
+  std::vector<Made> incomplete_history;                  // failed backups ever made
+  std::map<year, sys_days> newest_date_of_year;          // of the complete sets ever made
+  std::map<year, sys_days> newest_of_year_by_stream[2];  // the same, per stream (index())
+  int only_runs[2] = {0, 0};                             // --only db, --only docs made
+  int split_months = 0;  // months (summed over days) whose db and docs sets differ
+  std::map<std::string, int> violation_counts;  // by check
+  std::vector<std::string> first_violations;    // the first few, for the report
   year_month_day last_day{};
   int prunes = 0;
   int deleted = 0;
@@ -104,73 +148,113 @@ struct Simulation {
   }
 };
 
-// Band checks after a prune on `today`. Every expectation comes from `history` and §5.
+// Band checks after a prune on `today`. Every expectation comes from `history` and §5,
+// for each stream on the sets holding it.
 void check_day(Simulation& sim, const RetentionPolicy& policy, year_month_day today,
                const Planner& planner) {
   const Bounds b = bounds_for(policy, today);
-  std::map<std::string, sys_days> survivor_dates;  // complete survivors
+  struct Survivor {
+    sys_days date;
+    StreamSet streams;
+  };
+  std::map<std::string, Survivor> survivors;  // complete survivors
   std::vector<std::string> incomplete_survivors;
   for (const BackupSet& set : sim.catalog) {
     if (set.complete) {
-      survivor_dates[set.id] = floor<days>(set.start_time);
+      survivors[set.id] = {floor<days>(set.start_time), set.streams};
     } else {
       incomplete_survivors.push_back(set.id);
     }
   }
-  const auto survives = [&](const std::string& id) { return survivor_dates.count(id) == 1; };
+  const auto survives = [&](const std::string& id) { return survivors.count(id) == 1; };
 
-  // Daily: every set made in the band survives; monthly: the newest made of each month
-  // in the band, and nothing else; yearly: the newest made of each settled year.
-  std::map<year_month, const Made*> newest_of_month;  // in the monthly band
-  std::map<year, const Made*> newest_of_year;         // in the yearly band
-  std::map<year, bool> year_within_horizon;           // has a set newer than yearly_after
-  std::vector<std::string> expected_daily;
-  for (auto it = sim.history.rbegin(); it != sim.history.rend(); ++it) {
-    const Made& m = *it;
-    if (m.date <= b.yearly_after) break;  // older sets: only the "expired" check below
-    year_within_horizon[m.ymd.year()] = true;
-    if (m.date >= b.daily_from) {
-      expected_daily.push_back(m.id);
-    } else if (m.date > b.monthly_after) {
-      newest_of_month.try_emplace(m.ymd.year() / m.ymd.month(), &m);
-    } else {
-      newest_of_year.try_emplace(m.ymd.year(), &m);
+  // Daily: every set made in the band survives.
+  for (auto it = sim.history.rbegin(); it != sim.history.rend() && it->date >= b.daily_from; ++it)
+    if (!survives(it->id)) sim.violation("daily", it->id + " was deleted");
+
+  // Per stream s: monthly, the newest s-set made of each month in the band; yearly, the
+  // newest s-set made of each settled year; every year within the horizon that had an
+  // s-set still has one; the newest s-set ever made survives.
+  std::map<year_month, const Made*> newest_of_month[2];  // in the monthly band
+  for (Stream stream : catalog::kStreams) {
+    const std::string name(catalog::to_string(stream));
+    const std::size_t s = index(stream);
+    std::map<year, const Made*> newest_of_year;  // in the yearly band
+    std::map<year, bool> year_within_horizon;    // has an s-set newer than yearly_after
+    const Made* newest = nullptr;
+    for (auto it = sim.history.rbegin(); it != sim.history.rend(); ++it) {
+      const Made& m = *it;
+      if (!m.streams.has(stream)) continue;
+      if (newest == nullptr) newest = &m;
+      if (m.date <= b.yearly_after) break;  // older sets: only the "expired" check below
+      year_within_horizon[m.ymd.year()] = true;
+      if (m.date >= b.daily_from) continue;
+      if (m.date > b.monthly_after) {
+        newest_of_month[s].try_emplace(m.ymd.year() / m.ymd.month(), &m);
+      } else {
+        newest_of_year.try_emplace(m.ymd.year(), &m);
+      }
     }
+    if (newest != nullptr && !survives(newest->id))
+      sim.violation("newest", name + ": " + newest->id + ", its newest set, was deleted");
+    for (const auto& [month, made] : newest_of_month[s])
+      if (!survives(made->id))
+        sim.violation("monthly", name + ": " + made->id + ", the month's newest, was deleted");
+    for (const auto& [y, made] : newest_of_year) {
+      const sys_days newest_date = sim.newest_of_year_by_stream[s].at(y);
+      const bool settled = newest_date <= b.monthly_after && newest_date < b.daily_from;
+      if (settled && !survives(made->id))
+        sim.violation("settled-year",
+                      name + ": " + made->id + ", the newest of its year, was deleted");
+    }
+    std::map<year, int> survivors_within_horizon;
+    for (const auto& [id, survivor] : survivors)
+      if (survivor.streams.has(stream) && survivor.date > b.yearly_after)
+        ++survivors_within_horizon[year_month_day{survivor.date}.year()];
+    for (const auto& [y, within] : year_within_horizon)
+      if (survivors_within_horizon[y] == 0)
+        sim.violation("coverage",
+                      name + ": " + std::to_string(static_cast<int>(y)) + " lost all its sets");
   }
-  for (const std::string& id : expected_daily)
-    if (!survives(id)) sim.violation("daily", id + " was deleted");
-  for (const auto& [month, made] : newest_of_month)
-    if (!survives(made->id)) sim.violation("monthly", made->id + " was deleted");
+  for (const auto& [month, made] : newest_of_month[0]) {
+    const auto docs = newest_of_month[1].find(month);
+    if (docs != newest_of_month[1].end() && docs->second != made) ++sim.split_months;
+  }
 
-  std::map<year_month, int> monthly_survivors;
-  std::map<year, std::vector<std::string>> yearly_survivors;
-  std::map<year, int> survivors_within_horizon;
-  for (const auto& [id, date] : survivor_dates) {
-    const year_month_day d{date};
-    if (date > b.yearly_after) ++survivors_within_horizon[d.year()];
-    if (date >= b.daily_from) continue;
-    if (date > b.monthly_after) {
-      ++monthly_survivors[d.year() / d.month()];
-      const auto it = newest_of_month.find(d.year() / d.month());
-      if (it == newest_of_month.end() || it->second->id != id)
-        sim.violation("monthly", id + " survives but is not the newest of its month");
-    } else if (date > b.yearly_after) {
-      yearly_survivors[d.year()].push_back(id);
+  // Nothing else survives: a set in the monthly band is the newest of its month for one of
+  // its streams; in the yearly band, the newest survivor of its year for one of its
+  // streams; nothing below the yearly band.
+  std::map<std::pair<year, std::size_t>, std::string> newest_survivor_of_year;  // (year, stream)
+  for (const auto& [id, survivor] : survivors) {  // ids ascend with time: the last wins
+    if (survivor.date >= b.daily_from || survivor.date > b.monthly_after ||
+        survivor.date <= b.yearly_after)
+      continue;
+    for (Stream stream : catalog::kStreams)
+      if (survivor.streams.has(stream))
+        newest_survivor_of_year[{year_month_day{survivor.date}.year(), index(stream)}] = id;
+  }
+  for (const auto& [id, survivor] : survivors) {
+    const year_month_day d{survivor.date};
+    if (survivor.date >= b.daily_from) continue;
+    bool represents = false;
+    if (survivor.date > b.monthly_after) {
+      for (Stream stream : catalog::kStreams) {
+        const auto& months = newest_of_month[index(stream)];
+        const auto it = months.find(d.year() / d.month());
+        represents |= survivor.streams.has(stream) && it != months.end() && it->second->id == id;
+      }
+      if (!represents)
+        sim.violation("monthly", id + " survives but is not the newest of its month for any "
+                                      "stream it holds");
+    } else if (survivor.date > b.yearly_after) {
+      for (Stream stream : catalog::kStreams)
+        represents |= survivor.streams.has(stream) &&
+                      newest_survivor_of_year[{d.year(), index(stream)}] == id;
+      if (!represents) sim.violation("yearly", id + " survives but represents no stream's year");
     } else {
       sim.violation("expired", id + " survives below the yearly band");
     }
   }
-  for (const auto& [y, ids] : yearly_survivors)
-    if (ids.size() > 1) sim.violation("yearly", testing::join(ids) + " all survive");
-  for (const auto& [y, made] : newest_of_year) {
-    const bool settled = sim.newest_date_of_year.at(y) <= b.monthly_after &&
-                         sim.newest_date_of_year.at(y) < b.daily_from;
-    if (settled && !survives(made->id))
-      sim.violation("settled-year", made->id + ", the newest of its year, was deleted");
-  }
-  for (const auto& [y, within] : year_within_horizon)
-    if (survivors_within_horizon[y] == 0)
-      sim.violation("coverage", std::to_string(static_cast<int>(y)) + " lost all its sets");
 
   // Incomplete sets: exactly those made in the daily band survive.
   std::vector<std::string> expected_incomplete;
@@ -191,36 +275,58 @@ void check_day(Simulation& sim, const RetentionPolicy& policy, year_month_day to
 
 // One plan over the never-pruned history: what it keeps as daily, monthly, or yearly for
 // a settled year, must have survived, with the same reason (and the converse for the
-// survivors' daily and monthly reasons).
+// survivors' daily and monthly reasons). The same per stream, on each stream's reasons,
+// a year being settled for a stream when its newest set of that stream is.
 void check_against_full_history(Simulation& sim, const RetentionPolicy& policy,
                                 year_month_day today, const Planner& planner) {
   const Bounds b = bounds_for(policy, today);
   auto full = planner(sim.history_sets, policy, today, OwnBackup::succeeded);
   if (!full) return sim.violation("full-history", full.error().message);
-  const auto comparable = [&](const Reason& reason) {
+  const auto comparable = [&](const Reason& reason, const std::map<year, sys_days>& newest_of) {
     if (reason.kind == ReasonKind::daily || reason.kind == ReasonKind::monthly) return true;
     if (reason.kind != ReasonKind::yearly) return false;
-    const sys_days newest = sim.newest_date_of_year.at(reason.year);
+    const sys_days newest = newest_of.at(reason.year);
     return newest <= b.monthly_after && newest < b.daily_from;
   };
+  const auto compare = [&](const std::string& what, const std::map<std::string, Reason>& wanted,
+                           const std::map<std::string, Reason>& pruned,
+                           const std::map<year, sys_days>& newest_of) {
+    for (const auto& [id, reason] : wanted) {
+      const auto it = pruned.find(id);
+      if (it == pruned.end()) {
+        sim.violation("full-history",
+                      what + id + " (" + to_string(reason) + ") was deleted earlier");
+      } else if (!(it->second == reason)) {
+        sim.violation("full-history",
+                      what + id + " is " + to_string(it->second) + ", not " + to_string(reason));
+      }
+    }
+    for (const auto& [id, reason] : pruned)
+      if (comparable(reason, newest_of) && wanted.count(id) == 0)
+        sim.violation("full-history",
+                      what + id + " kept as " + to_string(reason) + " only after pruning");
+  };
+
   std::map<std::string, Reason> wanted;
   for (const Decision& decision : full->decisions)
-    if (comparable(decision.reason)) wanted[decision.id] = decision.reason;
-  for (const auto& [id, reason] : wanted) {
-    const auto it = sim.reasons.find(id);
-    if (it == sim.reasons.end()) {
-      sim.violation("full-history", id + " (" + to_string(reason) + ") was deleted earlier");
-    } else if (!(it->second == reason)) {
-      sim.violation("full-history",
-                    id + " is " + to_string(it->second) + ", not " + to_string(reason));
-    }
+    if (comparable(decision.reason, sim.newest_date_of_year)) wanted[decision.id] = decision.reason;
+  compare("", wanted, sim.reasons, sim.newest_date_of_year);
+
+  for (Stream stream : catalog::kStreams) {
+    const auto& newest_of = sim.newest_of_year_by_stream[index(stream)];
+    std::map<std::string, Reason> wanted_s;
+    std::map<std::string, Reason> pruned_s;
+    for (const Decision& decision : full->decisions)
+      if (decision.of(stream) && comparable(*decision.of(stream), newest_of))
+        wanted_s[decision.id] = *decision.of(stream);
+    for (const auto& [id, decision] : sim.decisions)
+      if (decision.of(stream)) pruned_s[id] = *decision.of(stream);
+    compare(std::string(catalog::to_string(stream)) + ": ", wanted_s, pruned_s, newest_of);
   }
-  for (const auto& [id, reason] : sim.reasons)
-    if (comparable(reason) && wanted.count(id) == 0)
-      sim.violation("full-history", id + " kept as " + to_string(reason) + " only after pruning");
 }
 
-// Backup at 02:00 UTC then prune, every day from `first` for `day_count` days.
+// Every day from `first` for `day_count` days: the schedule's backups (each followed by a
+// prune, as `backup` does), or a prune alone on a day without one.
 Simulation simulate(const Planner& planner, year_month_day first, int day_count, Schedule schedule,
                     const RetentionPolicy& policy = {}) {
   Simulation sim;
@@ -228,47 +334,80 @@ Simulation simulate(const Planner& planner, year_month_day first, int day_count,
     const sys_days day = sys_days{first} + days{k};
     const year_month_day today{day};
     sim.last_day = today;
-    OwnBackup own = OwnBackup::succeeded;
-    if (!schedule.skipped(day)) {
-      const sys_seconds start = day + hours{2};
-      if (schedule.fails(day)) {
-        own = OwnBackup::failed;
-        sim.catalog.push_back(incomplete_set(start));
-        sim.incomplete_history.push_back({sim.catalog.back().id, day, today});
-      } else {
-        sim.catalog.push_back(complete_set(start));
-        sim.history.push_back({sim.catalog.back().id, day, today});
-        sim.history_sets.push_back(sim.catalog.back());
-        sim.newest_date_of_year[today.year()] = day;
+    std::vector<Schedule::Run> runs = schedule.runs(day);
+    if (runs.empty()) runs.push_back({hours{-1}, StreamSet{}});  // a manual `prune`
+    bool reasons_of_today = false;  // sim.reasons come from a prune on this day
+    for (const Schedule::Run& run : runs) {
+      reasons_of_today = false;
+      OwnBackup own = OwnBackup::succeeded;
+      if (run.at >= hours{0}) {
+        const sys_seconds start = day + run.at;
+        if (run.at == hours{2} && schedule.fails(day)) {
+          own = OwnBackup::failed;
+          sim.catalog.push_back(incomplete_set(start));
+          sim.incomplete_history.push_back({sim.catalog.back().id, day, today});
+        } else {
+          BackupSet set = complete_set(start);
+          set.streams = run.streams;
+          sim.catalog.push_back(set);
+          sim.history.push_back({set.id, day, today, set.streams});
+          sim.history_sets.push_back(set);
+          sim.newest_date_of_year[today.year()] = day;
+          for (Stream stream : catalog::kStreams)
+            if (set.streams.has(stream))
+              sim.newest_of_year_by_stream[index(stream)][today.year()] = day;
+          if (!(set.streams == StreamSet::both())) ++sim.only_runs[set.streams.db ? 0 : 1];
+        }
       }
-    }  // a day without a backup still runs the prune (e.g. a manual `prune`)
 
-    auto plan = planner(sim.catalog, policy, today, own);
-    if (!plan) {
-      sim.violation("plan", plan.error().message);
-      break;
-    }
-    if (own == OwnBackup::failed) {
-      for (const Decision& decision : plan->decisions)
-        if (!decision.keep()) sim.violation("failed-run", decision.id + " would be deleted");
-      continue;  // the backup command skips pruning after a failure (SPEC §2)
-    }
-    std::vector<BackupSet> survivors;
-    sim.reasons.clear();
-    for (std::size_t i = 0; i < sim.catalog.size(); ++i) {
-      if (plan->decisions[i].keep()) {
-        survivors.push_back(sim.catalog[i]);
-        sim.reasons[sim.catalog[i].id] = plan->decisions[i].reason;
-      } else {
-        ++sim.deleted;
+      // The catalog before the prune, per stream, for the min-keep check.
+      int held_before[2] = {0, 0};
+      for (const BackupSet& set : sim.catalog)
+        for (Stream stream : catalog::kStreams)
+          if (set.complete && set.streams.has(stream)) ++held_before[index(stream)];
+
+      auto plan = planner(sim.catalog, policy, today, own);
+      if (!plan) {
+        sim.violation("plan", plan.error().message);
+        return sim;
       }
+      if (own == OwnBackup::failed) {
+        for (const Decision& decision : plan->decisions)
+          if (!decision.keep()) sim.violation("failed-run", decision.id + " would be deleted");
+        continue;  // the backup command skips pruning after a failure (SPEC §2)
+      }
+      std::vector<BackupSet> survivors;
+      sim.reasons.clear();
+      sim.decisions.clear();
+      int held_after[2] = {0, 0};
+      for (std::size_t i = 0; i < sim.catalog.size(); ++i) {
+        if (plan->decisions[i].keep()) {
+          const BackupSet& set = sim.catalog[i];
+          survivors.push_back(set);
+          sim.reasons[set.id] = plan->decisions[i].reason;
+          sim.decisions[set.id] = plan->decisions[i];
+          for (Stream stream : catalog::kStreams)
+            if (set.complete && set.streams.has(stream)) ++held_after[index(stream)];
+        } else {
+          ++sim.deleted;
+        }
+      }
+      for (Stream stream : catalog::kStreams) {
+        const std::size_t s = index(stream);
+        if (held_after[s] < std::min(held_before[s], policy.min_keep))
+          sim.violation("min-keep", std::string(catalog::to_string(stream)) + ": " +
+                                        std::to_string(held_after[s]) + " sets left of " +
+                                        std::to_string(held_before[s]));
+      }
+      sim.catalog = std::move(survivors);
+      ++sim.prunes;
+      reasons_of_today = true;
+      check_day(sim, policy, today, planner);
     }
-    sim.catalog = std::move(survivors);
-    ++sim.prunes;
-    check_day(sim, policy, today, planner);
     // The full-history plan is the costly check (a plan over thousands of sets): every
     // 13th day, a prime so that it visits every day of the week and of the month.
-    if (k % 13 == 0 || k == day_count - 1) check_against_full_history(sim, policy, today, planner);
+    if (reasons_of_today && (k % 13 == 0 || k == day_count - 1))
+      check_against_full_history(sim, policy, today, planner);
   }
   return sim;
 }
@@ -276,6 +415,24 @@ Simulation simulate(const Planner& planner, year_month_day first, int day_count,
 Result<RetentionPlan> real_plan(std::span<const BackupSet> sets, const RetentionPolicy& policy,
                                 year_month_day today, OwnBackup own) {
   return plan_retention(sets, policy, today, own);
+}
+
+// A mutated rule: the single-stream plan of before issue 7, which treats every complete
+// set as holding both streams (so a later `--only docs` set supersedes a full set).
+Result<RetentionPlan> streams_ignored(std::span<const BackupSet> sets,
+                                      const RetentionPolicy& policy, year_month_day today,
+                                      OwnBackup own) {
+  std::vector<BackupSet> full(sets.begin(), sets.end());
+  for (BackupSet& set : full) set.streams = StreamSet::both();
+  auto plan = plan_retention(full, policy, today, own);
+  if (!plan) return plan;
+  for (std::size_t i = 0; i < sets.size(); ++i) {  // reasons only for the streams held
+    for (Stream stream : catalog::kStreams) {
+      if (sets[i].streams.has(stream)) continue;
+      (stream == Stream::db ? plan->decisions[i].db : plan->decisions[i].docs).reset();
+    }
+  }
+  return plan;
 }
 
 // A mutated rule: the real plan, then in one band the OLDEST set of each month (or year)
@@ -380,23 +537,130 @@ TEST_CASE("eleven years of nightly backups and prunes keep every promise of §5 
   CHECK(per_year.count(year{2023}) == 0);
 }
 
+TEST_CASE("eleven years with random --only db and --only docs runs keep both streams every day") {
+  // The schedule of the test above, plus random `--only` runs: the 02:00 run backs up one
+  // stream on about a quarter of the days, and a second run at 14:00 one stream on about
+  // a tenth. Every day, for each stream, each band holds that stream's newest set of
+  // every month (monthly) and settled year (yearly) where one was ever taken.
+  const Schedule schedule{.gaps = true, .only_runs = true};
+  const Simulation sim = simulate(real_plan, ymd(2019, 6, 10), 4018, schedule);
+  INFO(report(sim));
+  CHECK(sim.violations() == 0);
+  REQUIRE(date_text(sim.last_day) == "2030-06-09");
+  CHECK(sim.only_runs[0] > 400);  // --only db
+  CHECK(sim.only_runs[1] > 400);  // --only docs
+  // Often a month's newest db dump and newest docs archive are in different sets: the
+  // situation the per-stream rules are for (counted per day and month in the band).
+  CHECK(sim.split_months > 1000);
+
+  // The end state on 2030-06-09, per stream (bounds as in the test above).
+  const Bounds b = bounds_for({}, sim.last_day);
+  std::map<year_month, int> survivors_of_month;
+  std::map<year, int> survivors_of_year;
+  std::map<std::pair<year_month, std::size_t>, int> month_stream;  // (month, stream) -> count
+  std::map<std::pair<year, std::size_t>, int> year_stream;
+  for (const BackupSet& set : sim.catalog) {
+    if (!set.complete) continue;
+    const sys_days date = floor<days>(set.start_time);
+    const year_month_day d{date};
+    const bool monthly = date < b.daily_from && date > b.monthly_after;
+    const bool yearly = date <= b.monthly_after && date > b.yearly_after;
+    if (monthly) ++survivors_of_month[d.year() / d.month()];
+    if (yearly) ++survivors_of_year[d.year()];
+    for (Stream stream : catalog::kStreams) {
+      if (!set.streams.has(stream)) continue;
+      if (monthly) ++month_stream[{d.year() / d.month(), index(stream)}];
+      if (yearly) ++year_stream[{d.year(), index(stream)}];
+    }
+  }
+  std::map<std::pair<year_month, std::size_t>, bool> month_had;
+  std::map<std::pair<year, std::size_t>, bool> year_had;
+  for (const Made& m : sim.history) {
+    for (Stream stream : catalog::kStreams) {
+      if (!m.streams.has(stream)) continue;
+      if (m.date < b.daily_from && m.date > b.monthly_after)
+        month_had[{m.ymd.year() / m.ymd.month(), index(stream)}] = true;
+      else if (m.date <= b.monthly_after && m.date > b.yearly_after)
+        year_had[{m.ymd.year(), index(stream)}] = true;
+    }
+  }
+  CHECK(month_had.size() == 2 * 12);  // both streams in each of 2029-06 .. 2030-05
+  for (const auto& [key, had] : month_had) {
+    CAPTURE(static_cast<int>(key.first.year()));
+    CAPTURE(unsigned{key.first.month()});
+    CAPTURE(key.second);
+    CHECK(month_stream[key] >= 1);
+    CHECK(survivors_of_month[key.first] <= 2);  // at most one set per stream
+  }
+  CHECK(year_had.size() == 2 * 9);  // 2020..2029 without 2023, both streams
+  for (const auto& [key, had] : year_had) {
+    CAPTURE(static_cast<int>(key.first));
+    CAPTURE(key.second);
+    CHECK(year_stream[key] >= 1);
+    CHECK(survivors_of_year[key.first] <= 2);
+  }
+  CHECK(survivors_of_year.count(year{2023}) == 0);
+}
+
+TEST_CASE("the checks above catch a plan that ignores streams") {
+  // The single-stream rules: a later --only docs set is the newest set of its month and
+  // supersedes the month's only db dump. Three years of random --only runs are enough.
+  // Only the per-stream band checks can see it: the comparison with one plan over the
+  // whole history cannot, because a wrong rule applied to the whole history agrees with
+  // itself.
+  const Simulation sim = simulate(streams_ignored, ymd(2024, 1, 1), 3 * 366,
+                                  Schedule{.gaps = false, .only_runs = true});
+  INFO(report(sim));
+  CHECK(sim.count("monthly") > 100);
+  // And the same schedule with the real plan has none of them.
+  const Simulation real =
+      simulate(real_plan, ymd(2024, 1, 1), 3 * 366, Schedule{.gaps = false, .only_runs = true});
+  INFO(report(real));
+  CHECK(real.violations() == 0);
+}
+
+TEST_CASE("with a tiny policy each stream keeps its newest set and min_keep of its sets") {
+  // 0/0/0/2: the tiers keep only today's sets, so rules 4 and 5 do the work, per stream,
+  // after every one of three years of random --only runs. Only the "newest" and "min-keep"
+  // checks apply here (the band checks assume the default tiers, which this is not).
+  const RetentionPolicy tiny{
+      .daily_days = 0, .monthly_months = 0, .yearly_years = 0, .min_keep = 2};
+  const Schedule schedule{.gaps = false, .only_runs = true};
+  const Simulation real = simulate(real_plan, ymd(2024, 1, 1), 3 * 366, schedule, tiny);
+  INFO(report(real));
+  CHECK(real.count("newest") == 0);
+  CHECK(real.count("min-keep") == 0);
+  CHECK(real.prunes > 3 * 366);
+  // The single-stream rules keep the two newest sets whatever they hold: after two
+  // --only docs runs in a row, no db dump is left at all.
+  const Simulation ignored = simulate(streams_ignored, ymd(2024, 1, 1), 3 * 366, schedule, tiny);
+  CHECK(ignored.count("newest") > 0);
+  CHECK(ignored.count("min-keep") > 0);
+}
+
 TEST_CASE("the checks above catch a rule that keeps the oldest set of a month") {
   // Oldest of a month as monthly representative: 31 December is deleted while December
   // is in the monthly band, so the year later keeps 1 December where the newest set of
   // the year was due. The simulation must see it (three years are enough).
-  const Simulation sim = simulate(oldest_instead_of_newest(Band::monthly), ymd(2024, 1, 1), 3 * 366,
-                                  Schedule{.gaps = false});
-  INFO(report(sim));
-  CHECK(sim.count("settled-year") > 0);
-  CHECK(sim.count("full-history") > 0);
+  for (bool only_runs : {false, true}) {
+    CAPTURE(only_runs);
+    const Simulation sim = simulate(oldest_instead_of_newest(Band::monthly), ymd(2024, 1, 1),
+                                    3 * 366, Schedule{.gaps = false, .only_runs = only_runs});
+    INFO(report(sim));
+    CHECK(sim.count("settled-year") > 0);
+    CHECK(sim.count("full-history") > 0);
+  }
 }
 
 TEST_CASE("the checks above catch a rule that keeps the oldest set of a year") {
-  const Simulation sim = simulate(oldest_instead_of_newest(Band::yearly), ymd(2024, 1, 1), 3 * 366,
-                                  Schedule{.gaps = false});
-  INFO(report(sim));
-  CHECK(sim.count("settled-year") > 0);
-  CHECK(sim.count("full-history") > 0);
+  for (bool only_runs : {false, true}) {
+    CAPTURE(only_runs);
+    const Simulation sim = simulate(oldest_instead_of_newest(Band::yearly), ymd(2024, 1, 1),
+                                    3 * 366, Schedule{.gaps = false, .only_runs = only_runs});
+    INFO(report(sim));
+    CHECK(sim.count("settled-year") > 0);
+    CHECK(sim.count("full-history") > 0);
+  }
 }
 
 TEST_CASE("pruned daily, the year split by the monthly bound keeps its newest survivor") {

@@ -33,6 +33,13 @@ inline BackupSet complete_set(std::chrono::sys_seconds start) {
 inline BackupSet incomplete_set(std::chrono::sys_seconds start) {
   return BackupSet{format_backup_id(start), start, false};
 }
+// A complete set of `backup --only db` / `--only docs`.
+inline BackupSet db_only_set(std::chrono::sys_seconds start) {
+  return BackupSet{format_backup_id(start), start, true, StreamSet::only(Stream::db)};
+}
+inline BackupSet docs_only_set(std::chrono::sys_seconds start) {
+  return BackupSet{format_backup_id(start), start, true, StreamSet::only(Stream::docs)};
+}
 
 // "2026-11-26".
 inline std::string date_text(std::chrono::year_month_day date) {
@@ -81,6 +88,14 @@ inline std::string kept_text(const RetentionPlan& plan) {
   for (const Decision& decision : plan.decisions)
     if (decision.keep()) kept[decision.id] = to_string(decision.reason);
   return expected_text(kept);
+}
+
+// id -> "overall | db: ..., docs: ..." for every set: the whole decision, per stream too.
+inline std::map<std::string, std::string> stream_reasons_by_id(const RetentionPlan& plan) {
+  std::map<std::string, std::string> reasons;
+  for (const Decision& decision : plan.decisions)
+    reasons[decision.id] = to_string(decision.reason) + " | " + stream_reasons_text(decision);
+  return reasons;
 }
 
 // Counts decisions whose reason has `kind`.
