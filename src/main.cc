@@ -9,6 +9,7 @@
 #include "app/backup_command.h"
 #include "app/object_commands.h"
 #include "app/restore_db.h"
+#include "app/restore_docs_command.h"
 #include "app/retention_commands.h"
 #include "app/verify_command.h"
 #include "config/log_config.h"
@@ -44,6 +45,12 @@ restore:
                                 (never the source's PG*): checks the dump first, refuses while
                                 other sessions are connected, RESTORE_DROP_OWNED, RESTORE_EXCLUDE,
                                 judged by the restored llx_ table count (RESTORE_MIN_TABLES)
+  restore docs [ID|latest] [--target-dir DIR] [--subtree PATH] [--force]
+               [--absolute-links-under PATH]...
+                                extract the documents archive into DIR (RESTORE_DOCUMENTS_DIR)
+                                with its own checks: no absolute names, no '..', no links out of
+                                DIR, nothing through a symlink, no devices or FIFOs; DIR must be
+                                empty unless --force
 
 checks:
   verify [ID|latest|--all] [--json]
@@ -94,7 +101,9 @@ const std::map<std::string, Command, std::less<>>& commands() {
       {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}},
       {"restore db",
        {erp::app::run_restore_db,
-        {.s3 = true, .layout = true, .tools = true, .restore_target = true}}}};
+        {.s3 = true, .layout = true, .tools = true, .restore_target = true}}},
+      {"restore docs",
+       {erp::app::run_restore_docs, {.s3 = true, .layout = true, .restore_docs = true}}}};
   return kCommands;
 }
 

@@ -13,6 +13,7 @@ Result<Settings> load_settings(const Environment& env, Needs needs) {
   if (needs.retention && prunes) settings.retention = load_retention_config(env, problems);
   if (needs.tools) settings.tools = load_tools_config(env, problems);
   if (needs.restore_target) settings.restore_target = load_restore_target_config(env, problems);
+  if (needs.restore_docs) settings.restore_docs = load_restore_docs_config(env, problems);
   if (!problems.empty()) return std::unexpected(problems.error());
   return settings;
 }

@@ -11,6 +11,7 @@
 #include "config/backup_config.h"
 #include "config/environment.h"
 #include "config/layout_config.h"
+#include "config/restore_docs_config.h"
 #include "config/restore_target_config.h"
 #include "config/retention_config.h"
 #include "config/s3_config.h"
@@ -26,6 +27,7 @@ struct Needs {
   bool retention = false;       // RETENTION_* (for backup: only while PRUNE_AFTER_BACKUP is true)
   bool tools = false;           // PG_RESTORE and what children inherit (verify, restore)
   bool restore_target = false;  // RESTORE_PG*, RESTORE_ROLE, RESTORE_* options (restore db)
+  bool restore_docs = false;    // RESTORE_DOCUMENTS_DIR (restore docs)
 };
 
 // What was loaded: a group is set exactly when it was needed.
@@ -36,6 +38,7 @@ struct Settings {
   std::optional<retention::RetentionPolicy> retention;
   std::optional<ToolsConfig> tools;
   std::optional<RestoreTargetConfig> restore_target;
+  std::optional<RestoreDocsConfig> restore_docs;
 };
 
 // Loads the groups in `needs`. Errors: kind config, listing every problem of every group.

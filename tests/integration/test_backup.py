@@ -213,6 +213,77 @@ class BackupSpec:
             self.assertEqual(again.returncode, 0, again.stderr.decode(errors="replace"))
             self.assertIn(manifest["id"].encode() + b"\tok", again.stdout)
 
+    # -- restore docs: the safe extractor reproduces the tree ---------------------------------------
+    # The fixture holds one absolute symlink into Dolibarr's usual /var/www/documents; absolute
+    # links are restored only under a root the operator names (or the target, or the backup's
+    # own documents root).
+    LINK_ROOT = ("--absolute-links-under", "/var/www/documents")
+
+    def restore_docs(self, *args, **extra):
+        return run_erp(["restore", "docs", *args], self.env(**extra), self.secrets(), timeout=600)
+
+    def backup_docs(self) -> dict:
+        result = self.backup("--only", "docs")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        return self.manifest()
+
+    def assert_same_tree(self, source: str, target: str):
+        differences = diff_trees(describe_tree(source, mtime_ns=True, owner=True),
+                                 describe_tree(target, mtime_ns=True, owner=True))
+        self.assertEqual(differences, [], "\n".join(differences[:20]))
+
+    def test_restore_docs_reproduces_the_tree_exactly(self):
+        manifest = self.backup_docs()
+        target = os.path.join(tempfile.mkdtemp(dir=self.workdir), "restored")  # created by restore
+        result = self.restore_docs("latest", "--target-dir", target, *self.LINK_ROOT)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        self.assert_same_tree(self.docs, target)
+        self.assertIn(manifest["id"].encode(), result.stderr)
+        # By ID, into RESTORE_DOCUMENTS_DIR: the same tree again.
+        again = tempfile.mkdtemp(dir=self.workdir)
+        result = self.restore_docs(manifest["id"], *self.LINK_ROOT, RESTORE_DOCUMENTS_DIR=again)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        self.assert_same_tree(self.docs, again)
+
+    def test_restore_docs_subtree_restores_only_that_subtree(self):
+        self.backup_docs()
+        target = tempfile.mkdtemp(dir=self.workdir)
+        # mycompany's logo has its first name outside the subtree (ecm/Logos/… sorts first), so
+        # its two names inside come from the extractor's second pass.
+        result = self.restore_docs("--subtree", "mycompany", "--target-dir", target)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        self.assertEqual(os.listdir(target), ["mycompany"])
+        self.assert_same_tree(os.path.join(self.docs, "mycompany"), os.path.join(target, "mycompany"))
+        source_dir = describe_tree(self.docs, mtime_ns=True, include_root=False)["mycompany"]
+        self.assertEqual(describe_tree(target, mtime_ns=True)["mycompany"], source_dir)
+        logo = os.stat(os.path.join(target, "mycompany/logos/logo.png"))
+        small = os.stat(os.path.join(target, "mycompany/logos/thumbs/logo_small.png"))
+        self.assertEqual((logo.st_ino, logo.st_nlink), (small.st_ino, 2))
+
+    def test_restore_docs_refuses_a_non_empty_target_without_force(self):
+        self.backup_docs()
+        target = tempfile.mkdtemp(dir=self.workdir)
+        keep = os.path.join(target, "already-here.txt")
+        with open(keep, "wb") as f:
+            f.write(b"operator data")
+        before = describe_tree(target, mtime_ns=True, include_root=True)
+        result = self.restore_docs("--target-dir", target, *self.LINK_ROOT)
+        self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))
+        self.assertIn(b"not empty", result.stderr)
+        self.assertIn(b"--force", result.stderr)
+        self.assertEqual(describe_tree(target, mtime_ns=True, include_root=True), before)
+        # --force restores over it: the archive's names are written, the rest stays.
+        result = self.restore_docs("--target-dir", target, "--force", *self.LINK_ROOT)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        os.remove(keep)
+        self.assert_same_tree(self.docs, target)
+
+    def test_restore_docs_without_a_target_is_a_usage_error_naming_both(self):
+        result = self.restore_docs("latest")
+        self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))
+        self.assertIn(b"--target-dir", result.stderr)
+        self.assertIn(b"RESTORE_DOCUMENTS_DIR", result.stderr)
+
 
     # -- restore db: into a database owned by a role that is not a superuser ------------------------
     targets = 0
@@ -368,6 +439,50 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assert_verify_fails_naming(manifest["id"], key)
         # The set is now incomplete, so `latest` has nothing complete to check.
         self.assertEqual(self.verify("latest").returncode, 1)
+
+    # -- restore docs refuses what it cannot trust -----------------------------------------------------
+    def test_restore_docs_refuses_an_absolute_link_outside_every_allowed_root(self):
+        self.backup_docs()
+        target = tempfile.mkdtemp(dir=self.workdir)
+        result = self.restore_docs("--target-dir", target)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn("ecm/Lien absolu.pdf".encode(), result.stderr)
+        self.assertIn(b"/var/www/documents/facture", result.stderr)
+        self.assertFalse(os.path.lexists(os.path.join(target, "ecm", "Lien absolu.pdf")))
+
+    def test_restore_docs_refuses_a_set_without_manifest_or_with_failed_docs(self):
+        manifest = self.backup_docs()
+        self.client().delete_object(Bucket=self.front.bucket, Key=PREFIX + f"manifests/{manifest['id']}.json")
+        target = tempfile.mkdtemp(dir=self.workdir)
+        result = self.restore_docs(manifest["id"], "--target-dir", target)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(manifest["id"].encode(), result.stderr)
+        self.assertIn(b"manifest", result.stderr)
+        self.assertEqual(os.listdir(target), [])
+        # `latest` skips it: no set holds committed documents.
+        self.assertEqual(self.restore_docs("latest", "--target-dir", target).returncode, 1)
+
+        self.clear_bucket()
+        failed = self.backup(DOCUMENTS_DIR=os.path.join(self.workdir, "no-such-dir"))
+        self.assertEqual(failed.returncode, 3, failed.stderr.decode(errors="replace"))
+        failed_manifest = self.manifest()
+        result = self.restore_docs(failed_manifest["id"], "--target-dir", target)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(failed_manifest["streams"]["docs"]["key"].encode(), result.stderr)
+        self.assertIn(b"failed", result.stderr)
+        self.assertEqual(os.listdir(target), [])
+
+    def test_restore_docs_reports_a_hash_mismatch_after_the_fact_naming_the_key(self):
+        manifest = self.backup_docs()
+        key = manifest["streams"]["docs"]["key"]
+        manifest["streams"]["docs"]["sha256"] = "0" * 64
+        self.put(PREFIX + f"manifests/{manifest['id']}.json", json.dumps(manifest).encode())
+        target = tempfile.mkdtemp(dir=self.workdir)
+        result = self.restore_docs("latest", "--target-dir", target, *self.LINK_ROOT)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(key.encode(), result.stderr)
+        self.assertIn(b"0" * 64, result.stderr)
+        self.assertIn(b"before the end of the object could be checked", result.stderr)
 
     # -- restore db: the failure modes of the script it replaces --------------------------------------
     def assert_restore_refused(self, result, code: int, *needles: bytes):
