@@ -8,6 +8,7 @@
 
 #include "app/backup_command.h"
 #include "app/object_commands.h"
+#include "app/refresh_sandbox_command.h"
 #include "app/restore_db.h"
 #include "app/restore_docs_command.h"
 #include "app/retention_commands.h"
@@ -51,6 +52,11 @@ restore:
                                 with its own checks: no absolute names, no '..', no links out of
                                 DIR, nothing through a symlink, no devices or FIFOs; DIR must be
                                 empty unless --force
+
+  refresh-sandbox --from-env ENV
+                                ENV's newest complete set into the RESTORE_PG* database
+                                (drop-owned, exclusions, guards) and its REFRESH_DOCS_SUBTREE
+                                into RESTORE_DOCUMENTS_DIR; reads only the bucket
 
 checks:
   verify [ID|latest|--all] [--json]
@@ -102,6 +108,9 @@ const std::map<std::string, Command, std::less<>>& commands() {
       {"restore db",
        {erp::app::run_restore_db,
         {.s3 = true, .layout = true, .tools = true, .restore_target = true}}},
+      {"refresh-sandbox",
+       {erp::app::run_refresh_sandbox,
+        {.s3 = true, .prefix = true, .tools = true, .restore_target = true, .restore_docs = true}}},
       {"restore docs",
        {erp::app::run_restore_docs, {.s3 = true, .layout = true, .restore_docs = true}}}};
   return kCommands;

@@ -161,69 +161,13 @@ struct ArchiveChain {
 
 }  // namespace
 
-int run_restore_docs(Context& context, const std::vector<std::string>& args) {
+int restore_set_docs(Context& context, const catalog::CatalogSet& set,
+                     const std::filesystem::path& target, archive::ExtractOptions options) {
   Logger& log = context.log;
-  auto parsed = parse_args(args);
-  if (!parsed) {
-    log.error(parsed.error().message);
-    return 2;
-  }
-  std::optional<std::string> target_dir = parsed->target_dir;
-  if (!target_dir) target_dir = context.settings.restore_docs->documents_dir;
-  if (!target_dir) {
-    log.error(
-        "restore docs: no target directory: neither --target-dir nor RESTORE_DOCUMENTS_DIR is "
-        "set (hint: --target-dir /var/www/documents)");
-    return 2;
-  }
-  std::error_code cwd_error;
-  const std::filesystem::path absolute = std::filesystem::absolute(*target_dir, cwd_error);
-  if (cwd_error) {
-    log.error("restore docs: cannot make the target directory absolute",
-              {{"target", *target_dir}, {"error", cwd_error.message()}});
-    return 2;
-  }
-  const std::filesystem::path target = absolute.lexically_normal();
-  auto existing = holds_entries(target);
-  if (!existing) {
-    log.error("restore docs failed",
-              {{"target", target.string()}, {"error", existing.error().message}});
-    return exit_code_for(existing.error(), context.cancellation);
-  }
-  if (*existing && **existing && !parsed->force) {
-    log.error(
-        "restore docs: the target directory is not empty; nothing was written (hint: "
-        "--force restores over it: existing files and links of the archive's names are "
-        "replaced, everything else stays)",
-        {{"target", target.string()}});
-    return 2;
-  }
-
-  const catalog::KeyLayout layout(context.settings.layout->prefix, context.settings.layout->env);
-  auto catalog = catalog::load_catalog(context.s3, layout);
-  if (!catalog) {
-    log.error("restore docs failed",
-              {{"prefix", layout.env_prefix()}, {"error", catalog.error().message}});
-    return exit_code_for(catalog.error(), context.cancellation);
-  }
-  auto set = select_set(*catalog, parsed->which);
-  if (!set) {
-    log.error("restore docs refused",
-              {{"prefix", layout.env_prefix()}, {"error", set.error().message}});
-    return 1;
-  }
-  const catalog::Manifest& manifest = *(*set)->manifest;
+  const catalog::Manifest& manifest = *set.manifest;
   const catalog::StreamRecord& record = *manifest.docs;
-
-  if (!*existing && ::mkdir(target.c_str(), 0755) != 0) {
-    const int code = errno;
-    log.error("restore docs failed", {{"target", target.string()},
-                                      {"error", std::string("mkdir: ") + std::strerror(code)}});
-    return 1;
-  }
-  archive::ExtractOptions options{.subtree = parsed->subtree,
-                                  .absolute_link_roots = parsed->link_roots,
-                                  .restore_owners = ::geteuid() == 0};
+  // Absolute links may point into the target and into the tree the backup was taken from
+  // (where the application serves the documents), besides the caller's roots.
   options.absolute_link_roots.push_back(target.string());
   if (manifest.documents && !manifest.documents->root.empty() &&
       manifest.documents->root.front() == '/') {
@@ -238,7 +182,7 @@ int run_restore_docs(Context& context, const std::vector<std::string>& args) {
   log.info("restore docs", {{"id", manifest.id},
                             {"key", record.key},
                             {"target", target.string()},
-                            {"subtree", parsed->subtree}});
+                            {"subtree", options.subtree}});
   auto fail = [&](const Error& error) {
     log.error("restore docs failed", {{"id", manifest.id},
                                       {"key", record.key},
@@ -294,6 +238,69 @@ int run_restore_docs(Context& context, const std::vector<std::string>& args) {
                                {"bytes", std::to_string(stats.bytes)},
                                {"sha256", chain.hashed.hex()}});
   return 0;
+}
+
+int run_restore_docs(Context& context, const std::vector<std::string>& args) {
+  Logger& log = context.log;
+  auto parsed = parse_args(args);
+  if (!parsed) {
+    log.error(parsed.error().message);
+    return 2;
+  }
+  std::optional<std::string> target_dir = parsed->target_dir;
+  if (!target_dir) target_dir = context.settings.restore_docs->documents_dir;
+  if (!target_dir) {
+    log.error(
+        "restore docs: no target directory: neither --target-dir nor RESTORE_DOCUMENTS_DIR is "
+        "set (hint: --target-dir /var/www/documents)");
+    return 2;
+  }
+  std::error_code cwd_error;
+  const std::filesystem::path absolute = std::filesystem::absolute(*target_dir, cwd_error);
+  if (cwd_error) {
+    log.error("restore docs: cannot make the target directory absolute",
+              {{"target", *target_dir}, {"error", cwd_error.message()}});
+    return 2;
+  }
+  const std::filesystem::path target = absolute.lexically_normal();
+  auto existing = holds_entries(target);
+  if (!existing) {
+    log.error("restore docs failed",
+              {{"target", target.string()}, {"error", existing.error().message}});
+    return exit_code_for(existing.error(), context.cancellation);
+  }
+  if (*existing && **existing && !parsed->force) {
+    log.error(
+        "restore docs: the target directory is not empty; nothing was written (hint: "
+        "--force restores over it: existing files and links of the archive's names are "
+        "replaced, everything else stays)",
+        {{"target", target.string()}});
+    return 2;
+  }
+
+  const catalog::KeyLayout layout(context.settings.layout->prefix, context.settings.layout->env);
+  auto catalog = catalog::load_catalog(context.s3, layout);
+  if (!catalog) {
+    log.error("restore docs failed",
+              {{"prefix", layout.env_prefix()}, {"error", catalog.error().message}});
+    return exit_code_for(catalog.error(), context.cancellation);
+  }
+  auto set = select_set(*catalog, parsed->which);
+  if (!set) {
+    log.error("restore docs refused",
+              {{"prefix", layout.env_prefix()}, {"error", set.error().message}});
+    return 1;
+  }
+  if (!*existing && ::mkdir(target.c_str(), 0755) != 0) {
+    const int code = errno;
+    log.error("restore docs failed", {{"target", target.string()},
+                                      {"error", std::string("mkdir: ") + std::strerror(code)}});
+    return 1;
+  }
+  const archive::ExtractOptions options{.subtree = parsed->subtree,
+                                        .absolute_link_roots = parsed->link_roots,
+                                        .restore_owners = ::geteuid() == 0};
+  return restore_set_docs(context, **set, target, options);
 }
 
 }  // namespace erp::app

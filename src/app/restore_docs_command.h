@@ -25,12 +25,22 @@
 // mismatch; 2 usage or configuration; 128+N when stopped by a signal.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "app/context.h"
+#include "archive/safe_extractor.h"
+#include "catalog/catalog.h"
 
 namespace erp::app {
+
+// Extracts `set`'s documents archive (the set has a committed docs stream) into `target`, an
+// existing directory, with `options` (absolute links are also allowed into `target` and into
+// the manifest's documents root), then checks the object's size and SHA-256; returns the exit
+// code. Used by `restore docs` and `refresh-sandbox`.
+int restore_set_docs(Context& context, const catalog::CatalogSet& set,
+                     const std::filesystem::path& target, archive::ExtractOptions options);
 
 // args: what follows `restore docs`.
 int run_restore_docs(Context& context, const std::vector<std::string>& args);

@@ -14,10 +14,13 @@ struct RestoreDocsConfig {
   // RESTORE_DOCUMENTS_DIR: the directory `restore docs` extracts into when --target-dir is not
   // given. No default: restoring over a live documents volume must be asked for by name.
   std::optional<std::string> documents_dir;
+  // REFRESH_DOCS_SUBTREE: the subtree refresh-sandbox replaces in RESTORE_DOCUMENTS_DIR (the
+  // company logo and uploads a sandbox needs). A relative path without "..".
+  std::string refresh_subtree = "mycompany";
 };
 
-// Adds no problem today (an unset or empty RESTORE_DOCUMENTS_DIR is absent); takes `problems`
-// like every group so that later settings of restore docs report theirs the same way.
+// An unset RESTORE_DOCUMENTS_DIR is absent (the command names it when it needs it); a
+// REFRESH_DOCS_SUBTREE that is absolute or holds ".." is a problem.
 RestoreDocsConfig load_restore_docs_config(const Environment& env, Problems& problems);
 
 }  // namespace erp::config

@@ -6,7 +6,11 @@ Result<Settings> load_settings(const Environment& env, Needs needs) {
   Settings settings;
   Problems problems;
   if (needs.s3) settings.s3 = load_s3_config(env, problems);
-  if (needs.layout) settings.layout = load_layout_config(env, problems);
+  if (needs.layout) {
+    settings.layout = load_layout_config(env, problems);
+  } else if (needs.prefix) {
+    settings.layout = load_prefix_config(env, problems);
+  }
   if (needs.backup) settings.backup = load_backup_config(env, problems);
   // A backup that will not prune does not read the retention settings, so they cannot stop it.
   const bool prunes = !settings.backup || settings.backup->prune_after_backup;

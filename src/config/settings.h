@@ -23,6 +23,7 @@ namespace erp::config {
 struct Needs {
   bool s3 = false;              // S3_*, AWS_*: every command that talks to the bucket
   bool layout = false;          // S3_PREFIX, BACKUP_ENV: commands that read or write backup sets
+  bool prefix = false;          // S3_PREFIX alone (the env comes from the command line)
   bool backup = false;          // DOCUMENTS_DIR, DOCS_*, PG_DUMP, PG*, PRUNE_AFTER_BACKUP
   bool retention = false;       // RETENTION_* (for backup: only while PRUNE_AFTER_BACKUP is true)
   bool tools = false;           // PG_RESTORE and what children inherit (verify, restore)

@@ -560,6 +560,46 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.client().delete_object(Bucket=self.front.bucket, Key=PREFIX + f"manifests/{set_id}.json")
         self.assert_restore_refused(self.restore_db(db, user, password, set_id), 1)
 
+    # -- refresh-sandbox: prod's newest set into the sandbox, from the bucket alone ------------------
+    def test_refresh_sandbox_twice_gives_the_same_sandbox_and_never_contacts_prod(self):
+        self.assertEqual(self.backup().returncode, 0)
+        db, user, password = self.restore_target()
+        sandbox_docs = tempfile.mkdtemp(dir=self.workdir)
+        os.makedirs(os.path.join(sandbox_docs, "mycompany", "stale"))
+        with open(os.path.join(sandbox_docs, "mycompany", "stale", "old.pdf"), "w") as f:
+            f.write("replaced by the refresh")
+        with open(os.path.join(sandbox_docs, "sandbox-only.txt"), "w") as f:
+            f.write("not part of the subtree: stays")
+        env = self.restore_env(db, user, password, RESTORE_DOCUMENTS_DIR=sandbox_docs)
+        env["BACKUP_ENV"] = "sandbox"  # the sandbox's own env: refresh reads prod's sets anyway
+        self.pg.psql("postgres", "alter system set log_connections = on; select pg_reload_conf()")
+        try:
+            for attempt in (1, 2):
+                log_before = len(self.pg.log_text())
+                result = run_erp(["refresh-sandbox", "--from-env", ENV_NAME], env, self.secrets(),
+                                 timeout=600)
+                stderr = result.stderr.decode(errors="replace")
+                self.assertEqual(result.returncode, 0, f"attempt {attempt}: {stderr[-4000:]}")
+                connections = [line for line in self.pg.log_text()[log_before:].splitlines()
+                               if "connection authorized" in line]
+                # The log does record the tool's connections (to the sandbox), and none to prod.
+                self.assertTrue([c for c in connections if f"database={db}" in c], connections[:5])
+                prod = [c for c in connections if "database=dolibarr" in c]
+                self.assertEqual(prod, [], f"attempt {attempt} connected to prod")
+                self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
+                self.assert_same_tree(os.path.join(self.docs, "mycompany"),
+                                      os.path.join(sandbox_docs, "mycompany"))
+                self.assertEqual(sorted(os.listdir(sandbox_docs)), ["mycompany", "sandbox-only.txt"])
+        finally:
+            self.pg.psql("postgres", "alter system reset log_connections; select pg_reload_conf()")
+
+    def test_refresh_sandbox_needs_no_source_setting_and_names_what_is_missing(self):
+        env = self.restore_env("x", "y", "z")
+        result = run_erp(["refresh-sandbox", "--from-env", ENV_NAME], env, self.secrets())
+        self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))
+        self.assertIn(b"RESTORE_DOCUMENTS_DIR", result.stderr)
+        self.assertNotIn(b"PGHOST", result.stderr.replace(b"RESTORE_PGHOST", b""))
+
     def test_pg_dump_failing_midway_aborts_the_dump(self):
         real = self.pg.bin("pg_dump")
         fake = self.fake_pg_dump(f'{real} "$@" | head -c 6000000\necho "simulated failure" >&2\nexit 1')
