@@ -8,7 +8,11 @@
 
 #include "app/backup_command.h"
 #include "app/object_commands.h"
+#include "app/refresh_sandbox_command.h"
+#include "app/restore_db.h"
+#include "app/restore_docs_command.h"
 #include "app/retention_commands.h"
+#include "app/verify_command.h"
 #include "config/log_config.h"
 #include "config/s3_config.h"
 #include "config/settings.h"
@@ -35,6 +39,30 @@ retention:
                                 RETENTION_MONTHLY_MONTHS, RETENTION_YEARLY_YEARS,
                                 RETENTION_MIN_KEEP): delete expired sets, manifest last
   list [--json]                 backup sets, newest first, with sizes and the tier keeping each
+
+restore:
+  restore db [ID|latest] [--i-know-this-is-the-source]
+                                stream the set's dump into pg_restore on the RESTORE_PG* target
+                                (never the source's PG*): checks the dump first, refuses while
+                                other sessions are connected, RESTORE_DROP_OWNED, RESTORE_EXCLUDE,
+                                judged by the restored llx_ table count (RESTORE_MIN_TABLES)
+  restore docs [ID|latest] [--target-dir DIR] [--subtree PATH] [--force]
+               [--absolute-links-under PATH]...
+                                extract the documents archive into DIR (RESTORE_DOCUMENTS_DIR)
+                                with its own checks: no absolute names, no '..', no links out of
+                                DIR, nothing through a symlink, no devices or FIFOs; DIR must be
+                                empty unless --force
+
+  refresh-sandbox --from-env ENV
+                                ENV's newest complete set into the RESTORE_PG* database
+                                (drop-owned, exclusions, guards) and its REFRESH_DOCS_SUBTREE
+                                into RESTORE_DOCUMENTS_DIR; reads only the bucket
+
+checks:
+  verify [ID|latest|--all] [--json]
+                                read every object of the set back: size and SHA-256 against the
+                                manifest, the dump's table of contents (pg_restore --list, PG_RESTORE),
+                                the documents archive's entry counts
 
 object commands (operator primitives):
   put KEY                       stream stdin into object KEY (multipart when large)
@@ -75,7 +103,16 @@ const std::map<std::string, Command, std::less<>>& commands() {
       {"backup",
        {erp::app::run_backup, {.s3 = true, .layout = true, .backup = true, .retention = true}}},
       {"prune", {erp::app::run_prune, kSets}},
-      {"list", {erp::app::run_list, kSets}}};
+      {"list", {erp::app::run_list, kSets}},
+      {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}},
+      {"restore db",
+       {erp::app::run_restore_db,
+        {.s3 = true, .layout = true, .tools = true, .restore_target = true}}},
+      {"refresh-sandbox",
+       {erp::app::run_refresh_sandbox,
+        {.s3 = true, .prefix = true, .tools = true, .restore_target = true, .restore_docs = true}}},
+      {"restore docs",
+       {erp::app::run_restore_docs, {.s3 = true, .layout = true, .restore_docs = true}}}};
   return kCommands;
 }
 
@@ -96,12 +133,15 @@ int main(int argc, char** argv) {
     std::cout << "erp-backup " << ERP_BACKUP_VERSION << '\n';
     return 0;
   }
-  const auto command = commands().find(words[0]);
+  // "restore db" and "restore docs" are two commands with different settings.
+  const bool two_words = words[0] == "restore" && words.size() > 1;
+  const std::string name = two_words ? words[0] + " " + words[1] : words[0];
+  const auto command = commands().find(name);
   if (command == commands().end()) {
-    std::cerr << "erp-backup: unknown command '" << words[0] << "' (hint: erp-backup --help)\n";
+    std::cerr << "erp-backup: unknown command '" << name << "' (hint: erp-backup --help)\n";
     return 2;
   }
-  const std::vector<std::string> args(words.begin() + 1, words.end());
+  const std::vector<std::string> args(words.begin() + (two_words ? 2 : 1), words.end());
 
   config::ProcessEnvironment environment;
   auto log_config = config::load_log_config(environment);

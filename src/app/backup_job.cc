@@ -98,6 +98,10 @@ class BackupJob {
       return std::nullopt;
     }
     facts_.database = *info;
+    facts_.source = catalog::SourceRecord{
+        config_.pg.params.contains("host") ? config_.pg.params.at("host") : "",
+        config_.pg.params.contains("port") ? config_.pg.params.at("port") : "5432", info->database,
+        info->system_identifier};
     log_.info("database", {{"server_version", info->server_version},
                            {"database", info->database},
                            {"tables", std::to_string(info->table_count)},
@@ -354,6 +358,7 @@ catalog::Manifest assemble_manifest(const BackupFacts& facts,
                                                 static_cast<int>(facts.database->table_count),
                                                 static_cast<int>(facts.database->llx_table_count)};
   }
+  manifest.source = facts.source;
   if (db) manifest.db = db->record;
   if (docs) {
     manifest.docs = docs->record;

@@ -54,6 +54,7 @@ struct BackupFacts {
   std::string tool_version;
   std::string host;
   std::optional<pg::DatabaseInfo> database;           // when the db pre-flight succeeded
+  std::optional<catalog::SourceRecord> source;        // the dumped database's identity
   std::string pg_dump_version;                        // when pg_dump ran
   std::optional<catalog::DocumentsRecord> documents;  // when the docs stream ran
 };

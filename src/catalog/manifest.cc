@@ -87,6 +87,12 @@ std::string to_json(const Manifest& m) {
                      {"tables", m.database->tables},
                      {"llx_tables", m.database->llx_tables}};
   }
+  if (m.source) {
+    j["source"] = {{"host", m.source->host},
+                   {"port", m.source->port},
+                   {"database", m.source->database},
+                   {"system_identifier", m.source->system_identifier}};
+  }
   ordered_json streams = ordered_json::object();
   if (m.db) streams["db"] = stream_json(*m.db);
   if (m.docs) {
@@ -133,6 +139,11 @@ Result<Manifest> parse_manifest(std::string_view text) {
       m.database =
           DatabaseRecord{d.value("server_version", ""), d.value("pg_dump_version", ""),
                          d.value("database", ""), d.value("tables", 0), d.value("llx_tables", 0)};
+    }
+    if (j.contains("source")) {
+      const auto& source = j["source"];
+      m.source = SourceRecord{source.value("host", ""), source.value("port", ""),
+                              source.value("database", ""), source.value("system_identifier", "")};
     }
     const auto& streams = j.at("streams");
     if (streams.contains("db")) m.db = stream_from(streams["db"]);

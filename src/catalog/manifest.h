@@ -42,6 +42,16 @@ struct DatabaseRecord {
   int llx_tables = 0;
 };
 
+// Which database was dumped, so that a restore can refuse to drop it (SPEC §6): the host and
+// port as the backup reached them, the database's name, and the cluster's system_identifier
+// when the backup's role could read it ("" otherwise).
+struct SourceRecord {
+  std::string host;
+  std::string port;
+  std::string database;
+  std::string system_identifier;
+};
+
 struct SkippedEntry {
   std::string path;
   std::string reason;
@@ -66,6 +76,7 @@ struct Manifest {
   std::string tool_version;
   std::string host;
   std::optional<DatabaseRecord> database;  // absent with --only docs
+  std::optional<SourceRecord> source;      // absent with --only docs
   std::optional<StreamRecord> db;
   std::optional<DocumentsRecord> documents;
   std::optional<StreamRecord> docs;

@@ -5,6 +5,7 @@
 
 #include "config/problems.h"
 #include "config/s3_config.h"
+#include "config/tools_config.h"
 
 namespace erp::config {
 namespace {
@@ -52,9 +53,7 @@ BackupConfig load_backup_config(const Environment& env, Problems& problems) {
   } else if (*password) {
     config.pg.password = Secret(std::move(**password));
   }
-  for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ"}) {
-    if (auto value = env.get(name)) config.child_environment[name] = *value;
-  }
+  config.child_environment = inherited_child_environment(env);
   if (auto prune = env.get("PRUNE_AFTER_BACKUP")) {
     if (*prune == "true")
       config.prune_after_backup = true;

@@ -18,7 +18,7 @@ bool valid_env_name(std::string_view name) {
   });
 }
 
-LayoutConfig load_layout_config(const Environment& env, Problems& problems) {
+LayoutConfig load_prefix_config(const Environment& env, Problems& problems) {
   LayoutConfig config;
   if (auto prefix = env.get("S3_PREFIX")) {
     if (valid_prefix(*prefix))
@@ -27,6 +27,11 @@ LayoutConfig load_layout_config(const Environment& env, Problems& problems) {
       problems.add("malformed S3_PREFIX '" + *prefix +
                    "' (hint: e.g. erp or backups/erp, no leading or trailing '/')");
   }
+  return config;
+}
+
+LayoutConfig load_layout_config(const Environment& env, Problems& problems) {
+  LayoutConfig config = load_prefix_config(env, problems);
   if (auto name = env.get("BACKUP_ENV")) {
     if (valid_env_name(*name))
       config.env = *name;

@@ -20,6 +20,10 @@ struct LayoutConfig {
 // returned value is only meaningful when nothing was added.
 LayoutConfig load_layout_config(const Environment& env, Problems& problems);
 
+// S3_PREFIX alone (env left empty): for commands that name the env on their command line
+// (refresh-sandbox --from-env).
+LayoutConfig load_prefix_config(const Environment& env, Problems& problems);
+
 // [a-z0-9-]+: what BACKUP_ENV (and any other env name, e.g. refresh-sandbox's) must be.
 bool valid_env_name(std::string_view name);
 

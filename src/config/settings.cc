@@ -6,11 +6,18 @@ Result<Settings> load_settings(const Environment& env, Needs needs) {
   Settings settings;
   Problems problems;
   if (needs.s3) settings.s3 = load_s3_config(env, problems);
-  if (needs.layout) settings.layout = load_layout_config(env, problems);
+  if (needs.layout) {
+    settings.layout = load_layout_config(env, problems);
+  } else if (needs.prefix) {
+    settings.layout = load_prefix_config(env, problems);
+  }
   if (needs.backup) settings.backup = load_backup_config(env, problems);
   // A backup that will not prune does not read the retention settings, so they cannot stop it.
   const bool prunes = !settings.backup || settings.backup->prune_after_backup;
   if (needs.retention && prunes) settings.retention = load_retention_config(env, problems);
+  if (needs.tools) settings.tools = load_tools_config(env, problems);
+  if (needs.restore_target) settings.restore_target = load_restore_target_config(env, problems);
+  if (needs.restore_docs) settings.restore_docs = load_restore_docs_config(env, problems);
   if (!problems.empty()) return std::unexpected(problems.error());
   return settings;
 }

@@ -11,17 +11,24 @@
 #include "config/backup_config.h"
 #include "config/environment.h"
 #include "config/layout_config.h"
+#include "config/restore_docs_config.h"
+#include "config/restore_target_config.h"
 #include "config/retention_config.h"
 #include "config/s3_config.h"
+#include "config/tools_config.h"
 #include "core/error.h"
 
 namespace erp::config {
 
 struct Needs {
-  bool s3 = false;         // S3_*, AWS_*: every command that talks to the bucket
-  bool layout = false;     // S3_PREFIX, BACKUP_ENV: commands that read or write backup sets
-  bool backup = false;     // DOCUMENTS_DIR, DOCS_*, PG_DUMP, PG*, PRUNE_AFTER_BACKUP
-  bool retention = false;  // RETENTION_* (for backup: only while PRUNE_AFTER_BACKUP is true)
+  bool s3 = false;              // S3_*, AWS_*: every command that talks to the bucket
+  bool layout = false;          // S3_PREFIX, BACKUP_ENV: commands that read or write backup sets
+  bool prefix = false;          // S3_PREFIX alone (the env comes from the command line)
+  bool backup = false;          // DOCUMENTS_DIR, DOCS_*, PG_DUMP, PG*, PRUNE_AFTER_BACKUP
+  bool retention = false;       // RETENTION_* (for backup: only while PRUNE_AFTER_BACKUP is true)
+  bool tools = false;           // PG_RESTORE and what children inherit (verify, restore)
+  bool restore_target = false;  // RESTORE_PG*, RESTORE_ROLE, RESTORE_* options (restore db)
+  bool restore_docs = false;    // RESTORE_DOCUMENTS_DIR (restore docs)
 };
 
 // What was loaded: a group is set exactly when it was needed.
@@ -30,6 +37,9 @@ struct Settings {
   std::optional<LayoutConfig> layout;
   std::optional<BackupConfig> backup;
   std::optional<retention::RetentionPolicy> retention;
+  std::optional<ToolsConfig> tools;
+  std::optional<RestoreTargetConfig> restore_target;
+  std::optional<RestoreDocsConfig> restore_docs;
 };
 
 // Loads the groups in `needs`. Errors: kind config, listing every problem of every group.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "pg/pg_settings.h"
@@ -24,6 +25,9 @@ struct DatabaseInfo {
   // bound for the size of its dump, which the backup checks against the most one stream
   // can hold (upload/part_schedule.h).
   std::int64_t database_bytes = 0;
+  // pg_control_system().system_identifier: the cluster's identity, "" when this role may not
+  // read it. With the database name it tells a restore whether its target is the source.
+  std::string system_identifier;
 };
 
 // Connects with PQconnectdbParams(settings.conninfo()), runs the queries inside
@@ -39,6 +43,8 @@ struct DatabaseInfo {
 //     `cannot connect to PostgreSQL at host:port: ... (hint: check PGHOST/PGPORT ...)`
 //   - a failing query: `querying database "x" at host:port: ...`
 // Invalid settings → config (PgSettings::validate()).
-Result<DatabaseInfo> inspect_database(const PgSettings& settings);
+// `variable_prefix` is put before the PG* names in hints ("RESTORE_" for a restore target).
+Result<DatabaseInfo> inspect_database(const PgSettings& settings,
+                                      std::string_view variable_prefix = "");
 
 }  // namespace erp::pg

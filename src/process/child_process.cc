@@ -508,9 +508,23 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnOptions& options) {
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   }
   posix_spawn_file_actions_adddup2(&actions, err.write, STDERR_FILENO);
+  // The inherited descriptor goes to 3 from a copy above 9, so that dup2 never meets itself
+  // (which would keep close-on-exec) nor a pipe end that still sits at 3.
+  int fd3_copy = -1;
+  if (options.inherit_as_fd3 >= 0) {
+    fd3_copy = fcntl(options.inherit_as_fd3, F_DUPFD_CLOEXEC, 10);
+    if (fd3_copy < 0) {
+      const int error = errno;
+      posix_spawn_file_actions_destroy(&actions);
+      close(stop_fd);
+      cleanup();
+      return make_error(ErrorKind::permanent, "fcntl(F_DUPFD_CLOEXEC): " + errno_text(error));
+    }
+    posix_spawn_file_actions_adddup2(&actions, fd3_copy, 3);
+  }
   // Everything else goes, whether or not its opener remembered O_CLOEXEC (libraries and
   // other threads open descriptors too).
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  posix_spawn_file_actions_addclosefrom_np(&actions, fd3_copy >= 0 ? 4 : 3);
 
   // The child starts with nothing blocked and every signal at its default action: this
   // program blocks SIGINT/SIGTERM and ignores SIGPIPE, and exec would pass both on. (glibc
@@ -544,6 +558,7 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnOptions& options) {
   close_fd(in.read);
   close_fd(out.write);
   close_fd(err.write);
+  if (fd3_copy >= 0) ::close(fd3_copy);
   if (spawned != 0) {
     cleanup();
     ::close(stop_fd);

@@ -98,6 +98,10 @@ struct SpawnOptions {
   // terminate() and the destructor send SIGTERM, then SIGKILL after this long. Costs at most
   // this much wall time when a child ignores SIGTERM.
   std::chrono::milliseconds terminate_grace{5000};
+  // When >= 0: this descriptor (not owned; the caller keeps it open until spawn() returns) is
+  // the child's fd 3, e.g. an in-memory file the child opens as /dev/fd/3 (pg_restore's use
+  // list). Every other descriptor is closed in the child, as always.
+  int inherit_as_fd3 = -1;
   // Best-effort size of the stdout pipe (F_SETPIPE_SZ). Larger means fewer wake-ups per MiB
   // streamed; costs kernel memory (not RSS) of that size.
   int stdout_pipe_size = 1 << 20;

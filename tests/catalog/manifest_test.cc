@@ -15,6 +15,7 @@ Manifest full_manifest() {
   m.tool_version = "0.1.0";
   m.host = "erp-backup-29123-abcde";
   m.database = DatabaseRecord{"15.18", "15.18", "dolibarr", 312, 298};
+  m.source = SourceRecord{"db.internal", "5432", "dolibarr", "7301234567890123456"};
   m.db = StreamRecord{"erp/prod/db/20261126T020000Z.dump",
                       StreamStatus::committed,
                       123456,
@@ -56,6 +57,9 @@ TEST_CASE("a manifest survives a JSON round trip field by field") {
   CHECK(parsed->documents->skipped.size() == 1);
   CHECK(parsed->documents->skipped[0].reason == "socket");
   CHECK(parsed->complete());
+  REQUIRE(parsed->source.has_value());
+  CHECK(parsed->source->host == "db.internal");
+  CHECK(parsed->source->system_identifier == "7301234567890123456");
 }
 
 TEST_CASE("a set is complete only when every stream that ran was committed") {

@@ -44,6 +44,8 @@ class BackupSpec:
         cls.front.__enter__()
         cls.pg.create_database("dolibarr")
         cls.db_summary = generate_erp_database(cls.pg, "dolibarr", scale="small")
+        # A large object (an attachment stored in the database): dumps and restores carry them too.
+        cls.pg.psql("dolibarr", "select lo_from_bytea(0, convert_to(repeat('facture PDF ', 5000), 'UTF8'))")
         cls.docs = os.path.join(cls.workdir, "documents")
         cls.docs_summary = generate_documents_tree(cls.docs)
         cls.source_fingerprints = cls.pg.table_fingerprints("dolibarr")
@@ -183,6 +185,156 @@ class BackupSpec:
         self.assertFalse([k for k in self.keys() if "/docs/" in k])
 
 
+    # -- verify: every object read back and opened as a restore would ------------------------------
+    def verify(self, *args, **extra):
+        return run_erp(["verify", *args], self.env(**extra), self.secrets(), timeout=600)
+
+    def test_verify_passes_after_a_backup_and_counts_what_the_manifest_says(self):
+        result = self.backup()
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        manifest = self.manifest()
+        checked = self.verify("--json")
+        self.assertEqual(checked.returncode, 0, checked.stderr.decode(errors="replace"))
+        report = json.loads(checked.stdout)
+        self.assertTrue(report["ok"])
+        [only] = report["sets"]
+        self.assertEqual(only["id"], manifest["id"])
+        streams = {s["stream"]: s for s in only["streams"]}
+        for stream in ("db", "docs"):
+            self.assertEqual(streams[stream]["sha256"], manifest["streams"][stream]["sha256"])
+            self.assertEqual(streams[stream]["bytes"], manifest["streams"][stream]["bytes"])
+        self.assertEqual(streams["db"]["tables"], manifest["database"]["tables"])
+        self.assertGreaterEqual(streams["db"]["tables"], 295)
+        self.assertEqual(streams["docs"]["files"], manifest["streams"]["docs"]["files"])
+        self.assertEqual(streams["docs"]["content_bytes"],
+                         manifest["streams"]["docs"]["uncompressed_bytes"])
+        for which in (manifest["id"], "latest", "--all"):
+            again = self.verify(which)
+            self.assertEqual(again.returncode, 0, again.stderr.decode(errors="replace"))
+            self.assertIn(manifest["id"].encode() + b"\tok", again.stdout)
+
+    # -- restore docs: the safe extractor reproduces the tree ---------------------------------------
+    # The fixture holds one absolute symlink into Dolibarr's usual /var/www/documents; absolute
+    # links are restored only under a root the operator names (or the target, or the backup's
+    # own documents root).
+    LINK_ROOT = ("--absolute-links-under", "/var/www/documents")
+
+    def restore_docs(self, *args, **extra):
+        return run_erp(["restore", "docs", *args], self.env(**extra), self.secrets(), timeout=600)
+
+    def backup_docs(self) -> dict:
+        result = self.backup("--only", "docs")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        return self.manifest()
+
+    def assert_same_tree(self, source: str, target: str):
+        differences = diff_trees(describe_tree(source, mtime_ns=True, owner=True),
+                                 describe_tree(target, mtime_ns=True, owner=True))
+        self.assertEqual(differences, [], "\n".join(differences[:20]))
+
+    def test_restore_docs_reproduces_the_tree_exactly(self):
+        manifest = self.backup_docs()
+        target = os.path.join(tempfile.mkdtemp(dir=self.workdir), "restored")  # created by restore
+        result = self.restore_docs("latest", "--target-dir", target, *self.LINK_ROOT)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        self.assert_same_tree(self.docs, target)
+        self.assertIn(manifest["id"].encode(), result.stderr)
+        # By ID, into RESTORE_DOCUMENTS_DIR: the same tree again.
+        again = tempfile.mkdtemp(dir=self.workdir)
+        result = self.restore_docs(manifest["id"], *self.LINK_ROOT, RESTORE_DOCUMENTS_DIR=again)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        self.assert_same_tree(self.docs, again)
+
+    def test_restore_docs_subtree_restores_only_that_subtree(self):
+        self.backup_docs()
+        target = tempfile.mkdtemp(dir=self.workdir)
+        # mycompany's logo has its first name outside the subtree (ecm/Logos/… sorts first), so
+        # its two names inside come from the extractor's second pass.
+        result = self.restore_docs("--subtree", "mycompany", "--target-dir", target)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        self.assertEqual(os.listdir(target), ["mycompany"])
+        self.assert_same_tree(os.path.join(self.docs, "mycompany"), os.path.join(target, "mycompany"))
+        source_dir = describe_tree(self.docs, mtime_ns=True, include_root=False)["mycompany"]
+        self.assertEqual(describe_tree(target, mtime_ns=True)["mycompany"], source_dir)
+        logo = os.stat(os.path.join(target, "mycompany/logos/logo.png"))
+        small = os.stat(os.path.join(target, "mycompany/logos/thumbs/logo_small.png"))
+        self.assertEqual((logo.st_ino, logo.st_nlink), (small.st_ino, 2))
+
+    def test_restore_docs_refuses_a_non_empty_target_without_force(self):
+        self.backup_docs()
+        target = tempfile.mkdtemp(dir=self.workdir)
+        keep = os.path.join(target, "already-here.txt")
+        with open(keep, "wb") as f:
+            f.write(b"operator data")
+        before = describe_tree(target, mtime_ns=True, include_root=True)
+        result = self.restore_docs("--target-dir", target, *self.LINK_ROOT)
+        self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))
+        self.assertIn(b"not empty", result.stderr)
+        self.assertIn(b"--force", result.stderr)
+        self.assertEqual(describe_tree(target, mtime_ns=True, include_root=True), before)
+        # --force restores over it: the archive's names are written, the rest stays.
+        result = self.restore_docs("--target-dir", target, "--force", *self.LINK_ROOT)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        os.remove(keep)
+        self.assert_same_tree(self.docs, target)
+
+    def test_restore_docs_without_a_target_is_a_usage_error_naming_both(self):
+        result = self.restore_docs("latest")
+        self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))
+        self.assertIn(b"--target-dir", result.stderr)
+        self.assertIn(b"RESTORE_DOCUMENTS_DIR", result.stderr)
+
+
+    # -- restore db: into a database owned by a role that is not a superuser ------------------------
+    targets = 0
+
+    def restore_target(self) -> tuple[str, str, str]:
+        """A fresh database owned by a fresh non-superuser role: (database, role, password)."""
+        BackupSpec.targets += 1
+        user = f"sandbox_{self.backend}_{BackupSpec.targets}"
+        password = f"erpTEST-target-{BackupSpec.targets}-Zq8"
+        self.pg.create_role(user, password)
+        self.pg.create_database(user, owner=user)
+        return user, user, password
+
+    def restore_env(self, db: str, user: str, password: str, **extra) -> dict:
+        settings = {"RESTORE_PGHOST": self.pg.host, "RESTORE_PGPORT": str(self.pg.port),
+                    "RESTORE_PGDATABASE": db, "RESTORE_PGUSER": user,
+                    "RESTORE_PGPASSWORD": password, "RESTORE_EXCLUDE": "FUNCTION pgbouncer user_lookup"}
+        settings.update(extra)
+        env = self.env()
+        for name in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"):
+            env.pop(name, None)  # a restore reads RESTORE_PG* only
+        env.update({k: v for k, v in settings.items() if v is not None})
+        return env
+
+    def restore_db(self, db, user, password, *args, **extra):
+        return run_erp(["restore", "db", *args], self.restore_env(db, user, password, **extra),
+                       self.secrets(), timeout=600)
+
+    def test_restore_db_reproduces_the_source_in_a_database_owned_by_a_non_superuser(self):
+        result = self.backup("--only", "db")
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        self.assertEqual(self.verify().returncode, 0)
+        db, user, password = self.restore_target()
+        restored = self.restore_db(db, user, password, "latest")
+        stderr = restored.stderr.decode(errors="replace")
+        self.assertEqual(restored.returncode, 0, stderr[-4000:])
+        self.assertIn("excluded", stderr)  # the pgbouncer function was left out, and said so
+        self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
+        self.assertEqual(self.pg.sequence_values(db), self.pg.sequence_values("dolibarr"))
+        self.assertEqual(self.large_objects(db), self.large_objects("dolibarr"))
+        self.assertIsNone(self.pg.scalar(db, "select to_regprocedure('pgbouncer.user_lookup(text)')"))
+        # Restoring again with RESTORE_DROP_OWNED gives the same database (idempotent).
+        again = self.restore_db(db, user, password, "latest", RESTORE_DROP_OWNED="true")
+        self.assertEqual(again.returncode, 0, again.stderr.decode(errors="replace")[-4000:])
+        self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
+
+    def large_objects(self, db: str) -> list:
+        return self.pg.query(db, "select oid::bigint as oid, md5(lo_get(oid)) as h "
+                                 "from pg_largeobject_metadata order by oid")
+
+
 class BackupOnMoto(BackupSpec, unittest.TestCase):
     backend = "moto"
 
@@ -241,6 +393,212 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
         with open(log) as f:
             self.assertIn("--format=custom", f.read())
+
+    # -- verify finds every kind of damage and names the key --------------------------------------
+    def put(self, key: str, body: bytes):
+        self.client().put_object(Bucket=self.front.bucket, Key=key, Body=body)
+
+    def assert_verify_fails_naming(self, set_id: str, key: str, *needles: bytes):
+        result = self.verify(set_id)
+        output = result.stdout + result.stderr
+        self.assertEqual(result.returncode, 1, output.decode(errors="replace"))
+        self.assertIn(key.encode(), output)
+        for needle in needles:
+            self.assertIn(needle, output)
+
+    def test_verify_reports_a_flipped_byte_in_the_dump(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        manifest = self.manifest()
+        key = manifest["streams"]["db"]["key"]
+        body = bytearray(self.get(key))
+        body[len(body) // 2] ^= 0x01
+        self.put(key, bytes(body))
+        self.assert_verify_fails_naming(manifest["id"], key, b"SHA-256")
+
+    def test_verify_reports_a_truncated_docs_archive(self):
+        self.assertEqual(self.backup("--only", "docs").returncode, 0)
+        manifest = self.manifest()
+        key = manifest["streams"]["docs"]["key"]
+        body = self.get(key)
+        self.put(key, body[: len(body) // 2])
+        self.assert_verify_fails_naming(manifest["id"], key)
+
+    def test_verify_reports_a_manifest_whose_hash_disagrees(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        manifest = self.manifest()
+        key = manifest["streams"]["db"]["key"]
+        manifest["streams"]["db"]["sha256"] = "0" * 64
+        self.put(PREFIX + f"manifests/{manifest['id']}.json", json.dumps(manifest).encode())
+        self.assert_verify_fails_naming(manifest["id"], key, b"0" * 64)
+
+    def test_verify_reports_a_missing_object(self):
+        self.assertEqual(self.backup().returncode, 0)
+        manifest = self.manifest()
+        key = manifest["streams"]["docs"]["key"]
+        self.client().delete_object(Bucket=self.front.bucket, Key=key)
+        self.assert_verify_fails_naming(manifest["id"], key)
+        # The set is now incomplete, so `latest` has nothing complete to check.
+        self.assertEqual(self.verify("latest").returncode, 1)
+
+    # -- restore docs refuses what it cannot trust -----------------------------------------------------
+    def test_restore_docs_refuses_an_absolute_link_outside_every_allowed_root(self):
+        self.backup_docs()
+        target = tempfile.mkdtemp(dir=self.workdir)
+        result = self.restore_docs("--target-dir", target)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn("ecm/Lien absolu.pdf".encode(), result.stderr)
+        self.assertIn(b"/var/www/documents/facture", result.stderr)
+        self.assertFalse(os.path.lexists(os.path.join(target, "ecm", "Lien absolu.pdf")))
+
+    def test_restore_docs_refuses_a_set_without_manifest_or_with_failed_docs(self):
+        manifest = self.backup_docs()
+        self.client().delete_object(Bucket=self.front.bucket, Key=PREFIX + f"manifests/{manifest['id']}.json")
+        target = tempfile.mkdtemp(dir=self.workdir)
+        result = self.restore_docs(manifest["id"], "--target-dir", target)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(manifest["id"].encode(), result.stderr)
+        self.assertIn(b"manifest", result.stderr)
+        self.assertEqual(os.listdir(target), [])
+        # `latest` skips it: no set holds committed documents.
+        self.assertEqual(self.restore_docs("latest", "--target-dir", target).returncode, 1)
+
+        self.clear_bucket()
+        failed = self.backup(DOCUMENTS_DIR=os.path.join(self.workdir, "no-such-dir"))
+        self.assertEqual(failed.returncode, 3, failed.stderr.decode(errors="replace"))
+        failed_manifest = self.manifest()
+        result = self.restore_docs(failed_manifest["id"], "--target-dir", target)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(failed_manifest["streams"]["docs"]["key"].encode(), result.stderr)
+        self.assertIn(b"failed", result.stderr)
+        self.assertEqual(os.listdir(target), [])
+
+    def test_restore_docs_reports_a_hash_mismatch_after_the_fact_naming_the_key(self):
+        manifest = self.backup_docs()
+        key = manifest["streams"]["docs"]["key"]
+        manifest["streams"]["docs"]["sha256"] = "0" * 64
+        self.put(PREFIX + f"manifests/{manifest['id']}.json", json.dumps(manifest).encode())
+        target = tempfile.mkdtemp(dir=self.workdir)
+        result = self.restore_docs("latest", "--target-dir", target, *self.LINK_ROOT)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(key.encode(), result.stderr)
+        self.assertIn(b"0" * 64, result.stderr)
+        self.assertIn(b"before the end of the object could be checked", result.stderr)
+
+    # -- restore db: the failure modes of the script it replaces --------------------------------------
+    def assert_restore_refused(self, result, code: int, *needles: bytes):
+        output = result.stdout + result.stderr
+        self.assertEqual(result.returncode, code, output.decode(errors="replace")[-4000:])
+        for needle in needles:
+            self.assertIn(needle, output)
+
+    def test_restore_db_with_a_wrong_target_password_fails_naming_it(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        db, user, _ = self.restore_target()
+        result = self.restore_db(db, user, "erpTEST-wrong-target-pw")
+        self.assert_restore_refused(result, 1, b"RESTORE_PGPASSWORD", b"authentication failed")
+        self.assertEqual(self.pg.table_fingerprints(db), {})
+
+    def test_restore_db_into_a_missing_database_fails_naming_it(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        _, user, password = self.restore_target()
+        result = self.restore_db("no_such_target_db", user, password)
+        self.assert_restore_refused(result, 1, b"RESTORE_PGDATABASE", b"no_such_target_db")
+
+    def test_restore_db_needs_every_target_setting_and_never_uses_the_source(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        env = self.restore_env("x", "y", "z", RESTORE_PGHOST=None, RESTORE_PGDATABASE=None)
+        env.update(self.pg.env("dolibarr"))  # the source's PG* are set, and must not be used
+        result = run_erp(["restore", "db"], env, self.secrets())
+        self.assert_restore_refused(result, 2, b"missing RESTORE_PGHOST", b"missing RESTORE_PGDATABASE")
+
+    def test_a_dump_that_restores_only_part_of_the_tables_is_a_failure(self):
+        real = self.pg.bin("pg_dump")
+        partial = self.fake_pg_dump(f"exec {real} \"$@\" --table='llx_s*'")
+        self.assertEqual(self.backup("--only", "db", PG_DUMP=partial).returncode, 0)
+        db, user, password = self.restore_target()
+        result = self.restore_db(db, user, password)
+        self.assert_restore_refused(result, 1, b"fewer than RESTORE_MIN_TABLES=250",
+                                    b"the manifest recorded")
+
+    def test_restore_db_refuses_to_drop_the_backup_source(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        source = self.pg.env("dolibarr")
+        result = self.restore_db(source["PGDATABASE"], source["PGUSER"], source["PGPASSWORD"],
+                                 RESTORE_DROP_OWNED="true")
+        self.assert_restore_refused(result, 2, b"is the backup's source",
+                                    b"--i-know-this-is-the-source")
+        self.assertEqual(self.pg.table_fingerprints("dolibarr"), self.source_fingerprints)
+
+    def test_restore_db_refuses_while_another_session_is_connected(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        db, user, password = self.restore_target()
+        self.pg.psql(db, "create table marker (x int); insert into marker values (1)", user=user)
+        env = self.pg.client_env(db, user=user)
+        env["PGAPPNAME"] = "dolibarr-web"
+        holder = subprocess.Popen([self.pg.bin("psql"), "-X", "-q", "-c", "select pg_sleep(120)"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while not self.pg.scalar(db, "select count(*) from pg_stat_activity "
+                                         "where application_name = 'dolibarr-web'", user=user) != "0":
+                self.assertLess(time.monotonic(), deadline, "the other session never connected")
+            result = self.restore_db(db, user, password, RESTORE_DROP_OWNED="true")
+            self.assert_restore_refused(result, 1, b"dolibarr-web", b"nothing was dropped")
+            self.assertEqual(self.pg.scalar(db, "select count(*) from marker", user=user), "1")
+        finally:
+            holder.kill()
+            holder.wait()
+
+    def test_restore_db_refuses_a_set_whose_dump_failed(self):
+        real = self.pg.bin("pg_dump")
+        fake = self.fake_pg_dump(f'{real} "$@" | head -c 6000000\nexit 1')
+        self.assertEqual(self.backup(PG_DUMP=fake).returncode, 3)
+        set_id = self.manifest()["id"]
+        db, user, password = self.restore_target()
+        self.assert_restore_refused(self.restore_db(db, user, password, set_id), 1,
+                                    b"no committed database dump")
+        self.client().delete_object(Bucket=self.front.bucket, Key=PREFIX + f"manifests/{set_id}.json")
+        self.assert_restore_refused(self.restore_db(db, user, password, set_id), 1)
+
+    # -- refresh-sandbox: prod's newest set into the sandbox, from the bucket alone ------------------
+    def test_refresh_sandbox_twice_gives_the_same_sandbox_and_never_contacts_prod(self):
+        self.assertEqual(self.backup().returncode, 0)
+        db, user, password = self.restore_target()
+        sandbox_docs = tempfile.mkdtemp(dir=self.workdir)
+        os.makedirs(os.path.join(sandbox_docs, "mycompany", "stale"))
+        with open(os.path.join(sandbox_docs, "mycompany", "stale", "old.pdf"), "w") as f:
+            f.write("replaced by the refresh")
+        with open(os.path.join(sandbox_docs, "sandbox-only.txt"), "w") as f:
+            f.write("not part of the subtree: stays")
+        env = self.restore_env(db, user, password, RESTORE_DOCUMENTS_DIR=sandbox_docs)
+        env["BACKUP_ENV"] = "sandbox"  # the sandbox's own env: refresh reads prod's sets anyway
+        self.pg.psql("postgres", "alter system set log_connections = on; select pg_reload_conf()")
+        try:
+            for attempt in (1, 2):
+                log_before = len(self.pg.log_text())
+                result = run_erp(["refresh-sandbox", "--from-env", ENV_NAME], env, self.secrets(),
+                                 timeout=600)
+                stderr = result.stderr.decode(errors="replace")
+                self.assertEqual(result.returncode, 0, f"attempt {attempt}: {stderr[-4000:]}")
+                connections = [line for line in self.pg.log_text()[log_before:].splitlines()
+                               if "connection authorized" in line]
+                # The log does record the tool's connections (to the sandbox), and none to prod.
+                self.assertTrue([c for c in connections if f"database={db}" in c], connections[:5])
+                prod = [c for c in connections if "database=dolibarr" in c]
+                self.assertEqual(prod, [], f"attempt {attempt} connected to prod")
+                self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
+                self.assert_same_tree(os.path.join(self.docs, "mycompany"),
+                                      os.path.join(sandbox_docs, "mycompany"))
+                self.assertEqual(sorted(os.listdir(sandbox_docs)), ["mycompany", "sandbox-only.txt"])
+        finally:
+            self.pg.psql("postgres", "alter system reset log_connections; select pg_reload_conf()")
+
+    def test_refresh_sandbox_needs_no_source_setting_and_names_what_is_missing(self):
+        env = self.restore_env("x", "y", "z")
+        result = run_erp(["refresh-sandbox", "--from-env", ENV_NAME], env, self.secrets())
+        self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))
+        self.assertIn(b"RESTORE_DOCUMENTS_DIR", result.stderr)
+        self.assertNotIn(b"PGHOST", result.stderr.replace(b"RESTORE_PGHOST", b""))
 
     def test_pg_dump_failing_midway_aborts_the_dump(self):
         real = self.pg.bin("pg_dump")
@@ -375,17 +733,18 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertTrue(set(first) <= set(self.keys()))
 
     # -- no staging, secrets, read-only --------------------------------------------------------------
-    def test_no_file_is_opened_for_writing_and_no_secret_reaches_argv(self):
-        trace = os.path.join(self.workdir, "strace.out")
-        env = self.env()
+    def traced_writes(self, args: list[str], env: dict, child: str) -> list[str]:
+        """Runs erp-backup ARGS under strace -f; returns every file it or its children opened for
+        writing (outside /dev and /proc), created, renamed or removed. Fails on a secret in argv."""
+        trace = os.path.join(self.workdir, f"strace-{time.monotonic_ns()}.out")
         result = subprocess.run(["strace", "-f", "-qq", "-s", "4096", "-o", trace,
                                  "-e", "trace=open,openat,openat2,creat,rename,renameat,renameat2,"
                                        "mkdir,mkdirat,unlink,unlinkat,execve",
-                                 BINARY, "backup"], env=env, capture_output=True, timeout=600)
+                                 BINARY, *args], env=env, capture_output=True, timeout=600)
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace")[-3000:])
         with open(trace, errors="replace") as f:
             lines = f.read().splitlines()
-        self.assertTrue(any("execve(" in line and "pg_dump" in line for line in lines), "pg_dump ran under strace")
+        self.assertTrue(any("execve(" in line and child in line for line in lines), f"{child} ran under strace")
         writes = []
         for line in lines:
             if any(call in line for call in ("creat(", "rename", "mkdir", "unlink")) and "= -1" not in line:
@@ -395,11 +754,25 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
                 path = line.split('"')[1] if '"' in line else ""
                 if not (path.startswith("/dev/") or path.startswith("/proc/")):
                     writes.append(line)
-        self.assertEqual(writes, [], "files written: " + "\n".join(writes[:10]))
         for line in lines:
             if "execve(" in line:
                 for secret in self.secrets():
                     self.assertNotIn(secret, line, "a secret in a child's argv")
+        return writes
+
+    def test_no_file_is_opened_for_writing_and_no_secret_reaches_argv(self):
+        writes = self.traced_writes(["backup"], self.env(), "pg_dump")
+        self.assertEqual(writes, [], "files written: " + "\n".join(writes[:10]))
+
+    def test_verify_and_restore_db_open_no_file_for_writing(self):
+        self.assertEqual(self.backup("--only", "db").returncode, 0)
+        writes = self.traced_writes(["verify"], self.env(), "pg_restore")
+        self.assertEqual(writes, [], "verify wrote: " + "\n".join(writes[:10]))
+        db, user, password = self.restore_target()
+        writes = self.traced_writes(["restore", "db"],
+                                    self.restore_env(db, user, password, RESTORE_MIN_TABLES="1"),
+                                    "pg_restore")
+        self.assertEqual(writes, [], "restore db wrote: " + "\n".join(writes[:10]))
 
     def test_the_manifest_and_logs_hold_no_secret_and_json_logs_are_json(self):
         result = self.backup(LOG_FORMAT="json")

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -455,6 +456,24 @@ TEST_CASE("ChildProcess: moving carries the child; assigning over one reaps the 
   running = spawn_ok(shell("exit 5"));
   CHECK(is_gone(old_pid));
   CHECK(running.wait().exit_code == 5);
+}
+
+TEST_CASE("ChildProcess: an inherited descriptor is the child's fd 3, and nothing else leaks") {
+  const int memory = memfd_create("use-list", MFD_CLOEXEC);
+  REQUIRE(memory >= 0);
+  const std::string content = "215; 1259 16385 TABLE public llx_societe erp\n";
+  REQUIRE(::write(memory, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+  const int unrelated = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC: still must not leak
+  REQUIRE(unrelated >= 0);
+  SpawnOptions options = shell("cat /dev/fd/3; ls /proc/self/fd | sort -n | tr '\\n' ' '");
+  options.inherit_as_fd3 = memory;
+  const auto output = run_to_completion(options);
+  ::close(memory);
+  ::close(unrelated);
+  REQUIRE_MESSAGE(output.has_value(), output.error().message);
+  CHECK(output->starts_with(content));
+  // 0, 1, 2, 3 and the descriptor ls itself opens to list the directory: nothing more.
+  CHECK(output->substr(content.size()) == "0 1 2 3 4 ");
 }
 
 TEST_CASE("ChildProcess: run_to_completion returns stdout, or the failure with stderr") {

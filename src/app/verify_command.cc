@@ -1,0 +1,131 @@
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/object_commands.h"
+#include "app/verify.h"
+#include "app/verify_command.h"
+#include "catalog/catalog.h"
+
+namespace erp::app {
+namespace {
+
+struct VerifyArgs {
+  std::string which = "latest";
+  bool json = false;
+};
+
+Result<VerifyArgs> parse_args(const std::vector<std::string>& args) {
+  VerifyArgs parsed;
+  bool chosen = false;
+  for (const std::string& arg : args) {
+    if (arg == "--json") {
+      parsed.json = true;
+    } else if (!chosen && (arg == "--all" || arg == "latest" || !arg.starts_with("-"))) {
+      parsed.which = arg;
+      chosen = true;
+    } else {
+      return make_error(ErrorKind::config, "unexpected argument '" + arg +
+                                               "' (hint: erp-backup verify [ID|latest|--all] "
+                                               "[--json])");
+    }
+  }
+  return parsed;
+}
+
+nlohmann::ordered_json to_json(const SetReport& report) {
+  nlohmann::ordered_json set;
+  set["id"] = report.id;
+  set["ok"] = report.ok();
+  auto streams = nlohmann::ordered_json::array();
+  for (const StreamCheck& check : report.streams) {
+    nlohmann::ordered_json stream;
+    stream["stream"] = check.stream;
+    stream["key"] = check.key;
+    stream["bytes"] = check.bytes;
+    stream["sha256"] = check.sha256;
+    if (check.tables) stream["tables"] = *check.tables;
+    if (check.counts) {
+      stream["files"] = check.counts->files;
+      stream["directories"] = check.counts->directories;
+      stream["symlinks"] = check.counts->symlinks;
+      stream["hardlinks"] = check.counts->hardlinks;
+      stream["content_bytes"] = check.counts->content_bytes;
+    }
+    streams.push_back(std::move(stream));
+  }
+  set["streams"] = std::move(streams);
+  set["problems"] = report.problems;
+  return set;
+}
+
+void print_text(const SetReport& report) {
+  std::cout << report.id << '\t' << (report.ok() ? "ok" : "FAILED");
+  for (const StreamCheck& check : report.streams) {
+    std::cout << '\t' << check.stream << '=' << check.bytes << "B";
+    if (check.tables) std::cout << "," << *check.tables << " tables";
+    if (check.counts) std::cout << "," << check.counts->files << " files";
+  }
+  std::cout << '\n';
+  for (const std::string& problem : report.problems) std::cout << "  " << problem << '\n';
+}
+
+}  // namespace
+
+int run_verify(Context& context, const std::vector<std::string>& args) {
+  Logger& log = context.log;
+  auto parsed = parse_args(args);
+  if (!parsed) {
+    log.error(parsed.error().message);
+    return 2;
+  }
+  const catalog::KeyLayout layout(context.settings.layout->prefix, context.settings.layout->env);
+  auto catalog = catalog::load_catalog(context.s3, layout);
+  if (!catalog) {
+    log.error("verify failed",
+              {{"prefix", layout.env_prefix()}, {"error", catalog.error().message}});
+    return exit_code_for(catalog.error(), context.cancellation);
+  }
+  auto sets = select_sets(*catalog, parsed->which);
+  if (!sets) {
+    log.error("verify failed", {{"prefix", layout.env_prefix()}, {"error", sets.error().message}});
+    return 1;
+  }
+  const pg::PgRestoreTool pg_restore{context.settings.tools->pg_restore,
+                                     context.settings.tools->child_environment};
+  auto reports = nlohmann::ordered_json::array();
+  int failed = 0;
+  for (const catalog::CatalogSet* set : *sets) {
+    auto report = verify_set(context.s3, *set, pg_restore, context.cancellation);
+    if (!report) {
+      log.error("verify failed", {{"id", set->id}, {"error", report.error().message}});
+      return exit_code_for(report.error(), context.cancellation);
+    }
+    if (!report->ok()) {
+      ++failed;
+      for (const std::string& problem : report->problems) {
+        log.error("verify: problem", {{"id", report->id}, {"problem", problem}});
+      }
+    }
+    if (parsed->json) {
+      reports.push_back(to_json(*report));
+    } else {
+      print_text(*report);
+    }
+  }
+  if (parsed->json) {
+    nlohmann::ordered_json doc;
+    doc["sets"] = std::move(reports);
+    doc["ok"] = failed == 0;
+    std::cout << doc.dump(2) << '\n';
+  }
+  std::cout.flush();
+  if (!std::cout) {
+    log.error("verify failed: cannot write to stdout");
+    return 1;
+  }
+  log.info(failed == 0 ? "verify ok" : "verify found problems",
+           {{"sets", std::to_string(sets->size())}, {"failed", std::to_string(failed)}});
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace erp::app

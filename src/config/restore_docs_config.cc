@@ -1,0 +1,25 @@
+#include "config/restore_docs_config.h"
+
+#include <filesystem>
+
+namespace erp::config {
+
+RestoreDocsConfig load_restore_docs_config(const Environment& env, Problems& problems) {
+  RestoreDocsConfig config;
+  config.documents_dir = env.get("RESTORE_DOCUMENTS_DIR");
+  if (auto subtree = env.get("REFRESH_DOCS_SUBTREE")) {
+    const std::filesystem::path path(*subtree);
+    bool valid = path.is_relative();
+    for (const auto& part : path) valid = valid && part != "..";
+    if (valid && !path.lexically_normal().empty() && path.lexically_normal() != ".") {
+      config.refresh_subtree = path.lexically_normal().string();
+      while (config.refresh_subtree.ends_with('/')) config.refresh_subtree.pop_back();
+    } else {
+      problems.add("malformed REFRESH_DOCS_SUBTREE '" + *subtree +
+                   "' (hint: a relative path inside the documents tree, e.g. mycompany)");
+    }
+  }
+  return config;
+}
+
+}  // namespace erp::config

@@ -1,0 +1,93 @@
+#include "config/restore_target_config.h"
+
+#include <charconv>
+
+#include "config/s3_config.h"
+
+namespace erp::config {
+namespace {
+
+struct TargetVariable {
+  const char* variable;
+  const char* keyword;
+  bool required;
+  const char* hint;
+};
+
+constexpr TargetVariable kTargetVariables[] = {
+    {"RESTORE_PGHOST", "host", true, "the restore target's host, never production's"},
+    {"RESTORE_PGPORT", "port", true, "e.g. 5432"},
+    {"RESTORE_PGDATABASE", "dbname", true, "the database to restore into"},
+    {"RESTORE_PGUSER", "user", true, "a role that owns the target database"},
+    {"RESTORE_PGSSLMODE", "sslmode", false, ""},
+    {"RESTORE_PGSSLROOTCERT", "sslrootcert", false, ""},
+    {"RESTORE_PGSSLCERT", "sslcert", false, ""},
+    {"RESTORE_PGSSLKEY", "sslkey", false, ""},
+};
+
+bool parse_bool(const Environment& env, const char* name, bool& value, Problems& problems) {
+  const auto text = env.get(name);
+  if (!text) return true;
+  if (*text == "true") {
+    value = true;
+  } else if (*text == "false") {
+    value = false;
+  } else {
+    problems.add("malformed " + std::string(name) + " '" + *text + "' (hint: true or false)");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+RestoreTargetConfig load_restore_target_config(const Environment& env, Problems& problems) {
+  RestoreTargetConfig config;
+  for (const TargetVariable& variable : kTargetVariables) {
+    if (auto value = env.get(variable.variable)) {
+      config.target.params[variable.keyword] = *value;
+    } else if (variable.required) {
+      problems.add("missing " + std::string(variable.variable) + " (hint: " + variable.hint +
+                   "; a restore never falls back to the source's PG* settings)");
+    }
+  }
+  if (auto password = read_value_or_file(env, "RESTORE_PGPASSWORD"); !password) {
+    problems.add(password.error().message);
+  } else if (*password) {
+    config.target.password = Secret(std::move(**password));
+  }
+  if (auto role = env.get("RESTORE_ROLE")) config.role = *role;
+  if (auto text = env.get("RESTORE_MIN_TABLES")) {
+    int value = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc() || end != text->data() + text->size() || value < 0) {
+      problems.add("malformed RESTORE_MIN_TABLES '" + *text +
+                   "' (hint: the fewest llx_ tables a good restore holds, default 250)");
+    } else {
+      config.min_tables = value;
+    }
+  }
+  parse_bool(env, "RESTORE_DROP_OWNED", config.drop_owned, problems);
+  parse_bool(env, "RESTORE_REQUIRE_EXCLUSIVE", config.require_exclusive, problems);
+  if (auto text = env.get("RESTORE_EXCLUDE")) {
+    std::string item;
+    auto flush = [&] {
+      const auto first = item.find_first_not_of(' ');
+      const auto last = item.find_last_not_of(' ');
+      if (first != std::string::npos)
+        config.exclude.push_back(item.substr(first, last - first + 1));
+      item.clear();
+    };
+    for (char c : *text) {
+      if (c == ',') {
+        flush();
+      } else {
+        item += c;
+      }
+    }
+    flush();
+  }
+  return config;
+}
+
+}  // namespace erp::config

@@ -1,0 +1,127 @@
+#include "pg/pg_restore.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+namespace erp::pg {
+namespace {
+
+constexpr std::size_t kKeptErrorLines = 20;
+
+// The use list as an anonymous in-memory file: pg_restore -L wants a path, and /dev/fd/3
+// names this file without anything touching a disk.
+Result<int> memory_file(const std::string& content) {
+  const int fd = memfd_create("erp-backup-use-list", MFD_CLOEXEC);
+  if (fd < 0)
+    return make_error(ErrorKind::permanent, "memfd_create: " + std::string(std::strerror(errno)));
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      ::close(fd);
+      return make_error(ErrorKind::permanent,
+                        "writing the use list: " + std::string(std::strerror(error)));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  return fd;
+}
+
+std::string param(const PgSettings& settings, const char* keyword) {
+  const auto found = settings.params.find(keyword);
+  return found == settings.params.end() ? std::string() : found->second;
+}
+
+}  // namespace
+
+Result<RestoreRun> run_pg_restore(const PgRestoreOptions& options, ByteSource& dump,
+                                  std::function<void(std::string_view, bool)> on_line,
+                                  const Cancellation& cancellation) {
+  if (cancellation.cancelled())
+    return make_error(ErrorKind::cancelled, "pg_restore not started: cancelled");
+  auto list = memory_file(options.use_list);
+  if (!list) return std::unexpected(list.error());
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{*list};
+
+  process::SpawnOptions spawn;
+  spawn.program = options.program;
+  spawn.display_name = "pg_restore";
+  spawn.hint = "install postgresql-client or set PG_RESTORE";
+  // Explicit target, never libpq defaults; --no-owner: a non-superuser owning only the target
+  // database cannot give objects to the source's roles; no --exit-on-error: one harmless error
+  // must not stop the rest (success is judged by what was restored).
+  spawn.arguments = {"--no-owner", "--no-password",
+                     "-h",         param(options.target, "host"),
+                     "-p",         param(options.target, "port"),
+                     "-U",         param(options.target, "user"),
+                     "-d",         param(options.target, "dbname"),
+                     "-L",         "/dev/fd/3"};
+  if (!options.role.empty()) spawn.arguments.push_back("--role=" + options.role);
+  for (const auto& [name, value] : options.base_environment) spawn.environment.set(name, value);
+  if (auto added = options.target.add_to_environment(spawn.environment); !added) {
+    return std::unexpected(added.error());
+  }
+  spawn.stdin_mode = process::Stdio::pipe;
+  spawn.stdout_mode = process::Stdio::null;
+  spawn.inherit_as_fd3 = *list;
+  spawn.terminate_grace = options.terminate_grace;
+
+  std::mutex mutex;
+  RestoreRun run;
+  const Secret& password = options.target.password;
+  spawn.on_stderr_line = [&](std::string_view raw) {
+    const std::string line = redact_password(std::string(raw), password);
+    const bool error = line.find("error:") != std::string::npos;
+    {
+      std::lock_guard lock(mutex);
+      if (error) {
+        ++run.errors;
+        if (run.error_lines.size() < kKeptErrorLines) run.error_lines.push_back(line);
+      } else if (line.find("warning:") != std::string::npos) {
+        ++run.warnings;
+      }
+    }
+    if (on_line) on_line(line, error);
+  };
+
+  auto child = process::ChildProcess::spawn(spawn);
+  if (!child) return std::unexpected(child.error());
+
+  std::vector<char> buffer(256 * 1024);
+  bool feeding = true;
+  for (;;) {
+    if (cancellation.cancelled()) {
+      child->terminate();
+      return make_error(ErrorKind::cancelled, "pg_restore cancelled");
+    }
+    auto got = dump.read(buffer);
+    if (!got) {
+      child->terminate();
+      return std::unexpected(got.error());
+    }
+    if (*got == 0) break;
+    // pg_restore that stopped reading (it failed, or has all it wants) gets no more; the rest
+    // is still read so that the dump's hash covers every byte.
+    if (feeding && !child->write_stdin({buffer.data(), *got})) feeding = false;
+  }
+  child->close_stdin();
+  auto status = child->wait(cancellation);
+  if (!status) {
+    child->terminate();
+    return std::unexpected(status.error());
+  }
+  std::lock_guard lock(mutex);
+  run.exit_status = *status;
+  return run;
+}
+
+}  // namespace erp::pg

@@ -1,0 +1,52 @@
+// pg_restore into a target database from a stream (SPEC §6 `restore db`): the dump is piped
+// into its stdin, the use list (which TOC entries to restore) is an in-memory file it reads as
+// /dev/fd/3, and the password reaches it only through its environment. Nothing is staged on
+// disk.
+//
+// pg_restore's exit status is not trusted alone (it is non-zero on harmless errors such as an
+// extension it may not own): the result reports the status and every "error:" line apart from
+// warnings, and the caller decides by counting what was restored.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/byte_stream.h"
+#include "core/cancellation.h"
+#include "core/error.h"
+#include "pg/pg_settings.h"
+#include "process/child_process.h"
+
+namespace erp::pg {
+
+struct PgRestoreOptions {
+  std::string program = "pg_restore";                   // PG_RESTORE
+  std::map<std::string, std::string> base_environment;  // PATH, HOME, LANG, ...
+  // -h/-p/-U/-d come from here, explicitly, and the password through PGPASSWORD.
+  PgSettings target;
+  std::string role;      // --role when not empty
+  std::string use_list;  // the -L file's content (pg_restore --list format)
+  std::chrono::milliseconds terminate_grace{5000};
+};
+
+struct RestoreRun {
+  process::ExitStatus exit_status;
+  int errors = 0;                        // lines "pg_restore: error: ..."
+  int warnings = 0;                      // lines "pg_restore: warning: ..."
+  std::vector<std::string> error_lines;  // the first few, for the report
+};
+
+// Feeds all of `dump` to pg_restore (draining what it no longer reads, so a hashing stage in
+// front sees every byte) and waits for it. `on_line(line, is_error)` gets each stderr line
+// (password redacted) on another thread. Errors: config when pg_restore is missing or the
+// target settings are invalid; `dump`'s own errors (pg_restore is then stopped); cancelled.
+// An unsuccessful pg_restore is not an error: see RestoreRun.
+Result<RestoreRun> run_pg_restore(const PgRestoreOptions& options, ByteSource& dump,
+                                  std::function<void(std::string_view, bool)> on_line,
+                                  const Cancellation& cancellation);
+
+}  // namespace erp::pg

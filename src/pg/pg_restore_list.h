@@ -1,0 +1,41 @@
+// The table of contents of a custom-format dump, read by `pg_restore --list` from a stream
+// (verify, and restore's use-list): no file is staged, the dump is piped into its stdin.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "codec/sha256_source.h"
+#include "core/cancellation.h"
+#include "core/error.h"
+
+namespace erp::pg {
+
+struct TocSummary {
+  int entries = 0;      // TOC lines (comments excluded)
+  int tables = 0;       // TABLE entries (not TABLE DATA), in any schema the dump holds
+  int llx_tables = 0;   // those named llx_*
+  std::string listing;  // pg_restore's output, as it printed it
+};
+
+// Counts the entries of `pg_restore --list` output. Each entry line is
+// "ID; TABLEOID OID DESCRIPTION SCHEMA NAME OWNER" where DESCRIPTION may be several words
+// ("TABLE DATA", "FK CONSTRAINT"); lines starting with ';' are comments. Pure.
+TocSummary parse_toc(std::string_view listing);
+
+struct PgRestoreTool {
+  std::string program = "pg_restore";  // PG_RESTORE: a path, or a name looked up on PATH
+  // The child's whole environment (PATH, LANG, ...): nothing else is inherited.
+  std::map<std::string, std::string> environment;
+};
+
+// Pipes `archive` into `pg_restore --list`, reading every byte of it even after pg_restore has
+// read the table of contents and stopped reading (so `archive`'s hash covers the whole dump),
+// and returns the parsed listing. Errors: corrupt when pg_restore cannot read the archive (its
+// exit status and stderr tail in the message); `archive`'s own errors (not_found, transient,
+// corrupt, ...); cancelled (pg_restore is then stopped); config when pg_restore is missing.
+Result<TocSummary> list_toc(codec::Sha256Source& archive, const PgRestoreTool& tool,
+                            const Cancellation& cancellation);
+
+}  // namespace erp::pg

@@ -1,0 +1,154 @@
+#include "pg/pg_session.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <string_view>
+
+namespace erp::pg {
+namespace {
+
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using QueryResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+void drop_notice(void*, const char*) {}
+
+// libpq's messages end in "\n" and continue on "\n\t"-indented lines; ours are one line.
+std::string one_line(std::string_view text) {
+  std::string out;
+  bool pending_space = false;
+  for (const char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space && out.back() != ' ') out += ' ';
+    pending_space = false;
+    out += c;
+  }
+  return out;
+}
+
+std::string libpq_error(PGconn* connection, const PgSettings& settings) {
+  return redact_password(one_line(PQerrorMessage(connection)), settings.password);
+}
+
+bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+Error connect_error(PGconn* connection, const PgSettings& settings, const std::string& v) {
+  const std::string detail = libpq_error(connection, settings);
+  const std::string where = settings.target();
+  // libpq has no SQLSTATE for a failed connection, so the server's words decide. They are
+  // English unless the server's lc_messages says otherwise; then the generic hint applies.
+  if (contains(detail, "authentication failed") || PQconnectionNeedsPassword(connection)) {
+    return Error{ErrorKind::permanent, "authentication failed for user \"" + settings.user() +
+                                           "\" at " + where + ": " + detail + " (hint: check " + v +
+                                           "PGPASSWORD/" + v + "PGPASSWORD_FILE)"};
+  }
+  if (contains(detail, "role \"") && contains(detail, "does not exist")) {
+    return Error{ErrorKind::permanent, "cannot connect to PostgreSQL at " + where + " as user \"" +
+                                           settings.user() + "\": " + detail + " (hint: check " +
+                                           v + "PGUSER)"};
+  }
+  if (contains(detail, "database \"") && contains(detail, "does not exist")) {
+    return Error{ErrorKind::permanent, "cannot connect to PostgreSQL at " + where +
+                                           ", database \"" + settings.database() + "\": " + detail +
+                                           " (hint: check " + v + "PGDATABASE)"};
+  }
+  return Error{ErrorKind::permanent, "cannot connect to PostgreSQL at " + where + ": " + detail +
+                                         " (hint: check " + v + "PGHOST/" + v +
+                                         "PGPORT and that the server accepts connections from "
+                                         "here)"};
+}
+
+}  // namespace
+
+void PgSession::ConnectionDeleter::operator()(pg_conn* connection) const {
+  PQfinish(connection);
+}
+
+Result<PgSession> PgSession::connect(const PgSettings& settings, std::string_view variable_prefix,
+                                     const char* application_name) {
+  auto conninfo = settings.conninfo(application_name);
+  if (!conninfo) return std::unexpected(conninfo.error());
+  PgSession session(settings);
+  session.connection_.reset(
+      PQconnectdbParams(conninfo->keywords.data(), conninfo->values.data(), /*expand_dbname=*/0));
+  if (!session.connection_) {
+    return make_error(ErrorKind::permanent,
+                      "cannot connect to PostgreSQL at " + settings.target() + ": out of memory");
+  }
+  PQsetNoticeProcessor(session.connection_.get(), drop_notice, nullptr);
+  if (PQstatus(session.connection_.get()) != CONNECTION_OK) {
+    return std::unexpected(
+        connect_error(session.connection_.get(), settings, std::string(variable_prefix)));
+  }
+  return session;
+}
+
+PgSession::PgSession(const PgSettings& settings) : settings_(&settings) {}
+
+int PgSession::server_version() const {
+  return PQserverVersion(connection_.get());
+}
+
+Result<PgSession::Rows> PgSession::query(const std::string& sql) {
+  QueryResult result(PQexec(connection_.get(), sql.c_str()));
+  const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    return make_error(ErrorKind::permanent, "querying database \"" + settings_->database() +
+                                                "\" at " + settings_->target() + ": " +
+                                                libpq_error(connection_.get(), *settings_));
+  }
+  Rows rows;
+  const int count = PQntuples(result.get());
+  const int columns = PQnfields(result.get());
+  rows.reserve(static_cast<std::size_t>(count));
+  for (int r = 0; r < count; ++r) {
+    std::vector<std::optional<std::string>> row;
+    for (int c = 0; c < columns; ++c) {
+      if (PQgetisnull(result.get(), r, c)) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(PQgetvalue(result.get(), r, c));
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Result<void> PgSession::execute(const std::string& sql) {
+  auto done = query(sql);
+  if (!done) return std::unexpected(done.error());
+  return {};
+}
+
+std::string PgSession::quote_identifier(std::string_view name) const {
+  char* quoted = PQescapeIdentifier(connection_.get(), name.data(), name.size());
+  if (quoted == nullptr) return {};
+  std::string result(quoted);
+  PQfreemem(quoted);
+  return result;
+}
+
+std::string PgSession::quote_literal(std::string_view text) const {
+  char* quoted = PQescapeLiteral(connection_.get(), text.data(), text.size());
+  if (quoted == nullptr) return {};
+  std::string result(quoted);
+  PQfreemem(quoted);
+  return result;
+}
+
+std::int64_t to_int64(const std::optional<std::string>& text) {
+  std::int64_t value = 0;
+  if (!text) return 0;
+  std::from_chars(text->data(), text->data() + text->size(), value);
+  return value;
+}
+
+}  // namespace erp::pg
