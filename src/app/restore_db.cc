@@ -104,41 +104,6 @@ bool is_backup_source(const catalog::SourceRecord& source, const pg::DatabaseInf
          source.port == param_or(target_settings, "port", "5432");
 }
 
-Result<const catalog::CatalogSet*> select_db_set(const catalog::Catalog& catalog,
-                                                 const std::string& which) {
-  if (which == "latest") {
-    for (auto it = catalog.sets.rbegin(); it != catalog.sets.rend(); ++it) {
-      if (it->complete && it->streams().db) return &*it;
-    }
-    return make_error(ErrorKind::not_found,
-                      "there is no complete set with a database dump (hint: erp-backup list)");
-  }
-  for (const auto& set : catalog.sets) {
-    if (set.id != which) continue;
-    if (!set.manifest) {
-      return make_error(ErrorKind::permanent, "set " + which + " has no manifest (" + set.problem +
-                                                  "): it was never committed");
-    }
-    if (!set.manifest->db || set.manifest->db->status != catalog::StreamStatus::committed) {
-      return make_error(
-          ErrorKind::permanent,
-          "set " + which +
-              " holds no committed database dump (its manifest says "
-              "the db stream " +
-              std::string(set.manifest->db ? catalog::to_string(set.manifest->db->status)
-                                           : "did not run") +
-              ")");
-    }
-    if (!set.complete) {
-      return make_error(ErrorKind::permanent, "set " + which + " is incomplete: " + set.problem +
-                                                  " (hint: erp-backup verify " + which + ")");
-    }
-    return &set;
-  }
-  return make_error(ErrorKind::not_found,
-                    "no backup set " + which + " (hint: erp-backup list shows the IDs)");
-}
-
 int restore_set_db(Context& context, const catalog::CatalogSet& set,
                    const RestoreDbOptions& request) {
   Logger& log = context.log;
@@ -305,7 +270,7 @@ int run_restore_db(Context& context, const std::vector<std::string>& args) {
                       {{"error", catalog.error().message}});
     return exit_code_for(catalog.error(), context.cancellation);
   }
-  auto chosen = select_db_set(*catalog, parsed->which);
+  auto chosen = erp::catalog::find_set(*catalog, parsed->which, erp::catalog::Stream::db);
   if (!chosen) {
     context.log.error("restore refused", {{"error", chosen.error().message}});
     return exit_code_for(chosen.error(), context.cancellation);

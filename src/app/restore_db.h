@@ -2,8 +2,8 @@
 // set's dump, streamed from the bucket into pg_restore on the RESTORE_PG* target, with the
 // guards the script it replaces lacked:
 //
-//   1. the set must be complete with a committed db stream (a missing manifest or a failed
-//      stream is refused);
+//   1. the set must hold a committed dump (catalog::find_set: `latest` is the newest such set;
+//      a missing manifest, a failed or absent db stream, a missing object are refused);
 //   2. the whole dump is read once first: its size and SHA-256 must equal the manifest's and
 //      pg_restore --list must read its table of contents, before anything is dropped;
 //   3. RESTORE_DROP_OWNED is refused when the target is the backup's source (same cluster
@@ -47,11 +47,6 @@ UseList build_use_list(std::string_view listing, const std::vector<std::string>&
 // Whether the target database is the one the set was dumped from (see 3 above). Pure.
 bool is_backup_source(const catalog::SourceRecord& source, const pg::DatabaseInfo& target,
                       const pg::PgSettings& target_settings);
-
-// The newest complete set whose db stream committed ("latest"), or the set named `which`.
-// Errors: not_found; permanent for a set that is incomplete or has no committed dump.
-Result<const catalog::CatalogSet*> select_db_set(const catalog::Catalog& catalog,
-                                                 const std::string& which);
 
 struct RestoreDbOptions {
   bool force_drop_owned = false;  // refresh-sandbox: always drop first (RESTORE_DROP_OWNED or not)

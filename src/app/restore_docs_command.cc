@@ -92,54 +92,6 @@ Result<std::optional<bool>> holds_entries(const std::filesystem::path& dir) {
   return std::optional<bool>(any);
 }
 
-bool docs_committed(const catalog::CatalogSet& set) {
-  if (!set.manifest || !set.manifest->docs) return false;
-  if (set.manifest->docs->status != catalog::StreamStatus::committed) return false;
-  for (const auto& object : set.objects) {
-    if (object.kind == catalog::ObjectKind::docs_archive) return true;
-  }
-  return false;
-}
-
-// The set to restore from: an ID, or the newest set whose documents were committed (a set
-// whose db failed still holds good documents). Errors: not_found / corrupt, naming the set.
-Result<const catalog::CatalogSet*> select_set(const catalog::Catalog& catalog,
-                                              const std::string& which) {
-  if (which == "latest") {
-    for (auto it = catalog.sets.rbegin(); it != catalog.sets.rend(); ++it) {
-      if (docs_committed(*it)) return &*it;
-    }
-    return make_error(ErrorKind::not_found,
-                      "no backup set holds committed documents (hint: erp-backup list)");
-  }
-  for (const auto& set : catalog.sets) {
-    if (set.id != which) continue;
-    if (!set.manifest) {
-      return make_error(ErrorKind::corrupt,
-                        "set " + set.id + ": " +
-                            (set.problem.empty() ? std::string("no manifest") : set.problem) +
-                            " (hint: a set without its manifest was never committed)");
-    }
-    if (!set.manifest->docs) {
-      return make_error(ErrorKind::not_found,
-                        "set " + set.id + ": the manifest holds no documents stream");
-    }
-    const catalog::StreamRecord& docs = *set.manifest->docs;
-    if (docs.status != catalog::StreamStatus::committed) {
-      return make_error(ErrorKind::corrupt,
-                        docs.key + ": the manifest says the docs stream " +
-                            std::string(catalog::to_string(docs.status)) +
-                            (docs.error.empty() ? "" : " (" + docs.error + ")"));
-    }
-    if (!docs_committed(set)) {
-      return make_error(ErrorKind::not_found, docs.key + ": the archive is not in the bucket");
-    }
-    return &set;
-  }
-  return make_error(ErrorKind::not_found,
-                    "no backup set " + which + " (hint: erp-backup list shows the IDs)");
-}
-
 // The archive's entries through a fresh chain: object → sha256 → zstd → tar.
 struct ArchiveChain {
   s3::ObjectSource object;
@@ -285,7 +237,7 @@ int run_restore_docs(Context& context, const std::vector<std::string>& args) {
               {{"prefix", layout.env_prefix()}, {"error", catalog.error().message}});
     return exit_code_for(catalog.error(), context.cancellation);
   }
-  auto set = select_set(*catalog, parsed->which);
+  auto set = erp::catalog::find_set(*catalog, parsed->which, erp::catalog::Stream::docs);
   if (!set) {
     log.error("restore docs refused",
               {{"prefix", layout.env_prefix()}, {"error", set.error().message}});

@@ -98,18 +98,9 @@ Result<std::vector<const catalog::CatalogSet*>> select_sets(const catalog::Catal
     if (chosen.empty()) return make_error(ErrorKind::not_found, "there is no complete backup set");
     return chosen;
   }
-  if (which == "latest") {
-    for (auto it = catalog.sets.rbegin(); it != catalog.sets.rend(); ++it) {
-      if (it->complete) return std::vector<const catalog::CatalogSet*>{&*it};
-    }
-    return make_error(ErrorKind::not_found,
-                      "there is no complete backup set (hint: erp-backup list)");
-  }
-  for (const auto& set : catalog.sets) {
-    if (set.id == which) return std::vector<const catalog::CatalogSet*>{&set};
-  }
-  return make_error(ErrorKind::not_found,
-                    "no backup set " + which + " (hint: erp-backup list shows the IDs)");
+  auto set = catalog::find_set(catalog, which);
+  if (!set) return std::unexpected(set.error());
+  return std::vector<const catalog::CatalogSet*>{*set};
 }
 
 Result<SetReport> verify_set(s3::ObjectStore& store, const catalog::CatalogSet& set,

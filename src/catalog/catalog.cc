@@ -205,6 +205,56 @@ Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
   return catalog;
 }
 
+bool holds_stream(const CatalogSet& set, Stream stream) {
+  if (!set.manifest) return false;
+  const auto& record = stream == Stream::db ? set.manifest->db : set.manifest->docs;
+  if (!record || record->status != StreamStatus::committed) return false;
+  const CatalogObject* object = find_object(set, record->key);
+  return object != nullptr && object->size == record->bytes;
+}
+
+Result<const CatalogSet*> find_set(const Catalog& catalog, const std::string& which,
+                                   std::optional<Stream> stream) {
+  if (which == "latest") {
+    for (auto it = catalog.sets.rbegin(); it != catalog.sets.rend(); ++it) {
+      if (stream ? holds_stream(*it, *stream) : it->complete) return &*it;
+    }
+    return make_error(ErrorKind::not_found,
+                      stream
+                          ? "no backup set holds a committed " + std::string(to_string(*stream)) +
+                                " stream (hint: erp-backup list)"
+                          : std::string("there is no complete backup set (hint: erp-backup list)"));
+  }
+  for (const CatalogSet& set : catalog.sets) {
+    if (set.id != which) continue;
+    if (!stream || holds_stream(set, *stream)) return &set;
+    if (!set.manifest) {
+      return make_error(ErrorKind::permanent,
+                        "set " + set.id + ": " +
+                            (set.problem.empty() ? std::string("no manifest") : set.problem) +
+                            " (hint: a set without its manifest was never committed)");
+    }
+    const auto& record = *stream == Stream::db ? set.manifest->db : set.manifest->docs;
+    if (!record) {
+      return make_error(ErrorKind::permanent, "set " + set.id + ": the manifest holds no " +
+                                                  std::string(to_string(*stream)) + " stream");
+    }
+    if (record->status != StreamStatus::committed) {
+      return make_error(ErrorKind::permanent,
+                        record->key + ": the manifest says the " + std::string(to_string(*stream)) +
+                            " stream " + std::string(to_string(record->status)) +
+                            (record->error.empty() ? "" : " (" + record->error + ")"));
+    }
+    return make_error(ErrorKind::permanent,
+                      record->key +
+                          ": the object is missing or its size differs from the "
+                          "manifest's (hint: erp-backup verify " +
+                          set.id + ")");
+  }
+  return make_error(ErrorKind::not_found,
+                    "no backup set " + which + " (hint: erp-backup list shows the IDs)");
+}
+
 std::vector<retention::BackupSet> backup_sets(const Catalog& catalog) {
   std::vector<retention::BackupSet> result;
   result.reserve(catalog.sets.size());

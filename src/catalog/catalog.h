@@ -66,6 +66,20 @@ Result<std::string> read_small_object(s3::ObjectStore& store, const std::string&
 // (listing, or a manifest GET failing other than not_found).
 Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout);
 
+// Whether `set` holds `stream` usable for a restore: its manifest says the stream committed and
+// the object it names is listed with the size the manifest records.
+bool holds_stream(const CatalogSet& set, Stream stream);
+
+// The set `which` names, the read side's one way to choose (verify, restore, refresh):
+//   "latest" — without `stream`: the newest complete set; with `stream`: the newest set that
+//              holds that stream (holds_stream), so a set whose other stream failed still counts;
+//   an ID    — that set; with `stream` it must hold it.
+// Errors: not_found (no such set, nothing to choose from); permanent naming why the ID's set is
+// unusable (no manifest, the manifest says the stream failed or did not run, the object is
+// missing or has another size).
+Result<const CatalogSet*> find_set(const Catalog& catalog, const std::string& which,
+                                   std::optional<Stream> stream = std::nullopt);
+
 // The retention plan's view of the sets, index-aligned with catalog.sets: id, start time,
 // complete, and the streams each set holds (CatalogSet::streams()).
 std::vector<retention::BackupSet> backup_sets(const Catalog& catalog);

@@ -52,38 +52,4 @@ TEST_CASE("the target is the source when cluster and database agree, or else the
   CHECK(is_backup_source(source, target, settings));
 }
 
-TEST_CASE("restore db picks the newest complete set holding a dump, and refuses the others") {
-  catalog::Catalog catalog;
-  auto set = [](std::string id, bool complete, std::optional<catalog::StreamStatus> db) {
-    catalog::CatalogSet s;
-    s.id = std::move(id);
-    s.complete = complete;
-    if (!complete) s.problem = "manifest says a stream failed";
-    catalog::Manifest manifest;
-    manifest.id = s.id;
-    if (db) manifest.db = catalog::StreamRecord{.key = "k", .status = *db};
-    manifest.docs = catalog::StreamRecord{.key = "d", .status = catalog::StreamStatus::committed};
-    s.manifest = manifest;
-    return s;
-  };
-  catalog.sets.push_back(set("20261101T000000Z", true, catalog::StreamStatus::committed));
-  catalog.sets.push_back(set("20261102T000000Z", false, catalog::StreamStatus::failed));
-  catalog.sets.push_back(set("20261103T000000Z", true, std::nullopt));  // --only docs
-  catalog::CatalogSet no_manifest;
-  no_manifest.id = "20261104T000000Z";
-  no_manifest.problem = "no manifest";
-  catalog.sets.push_back(no_manifest);
-
-  const auto latest = select_db_set(catalog, "latest");
-  REQUIRE(latest.has_value());
-  CHECK((*latest)->id == "20261101T000000Z");
-  for (const char* refused : {"20261102T000000Z", "20261103T000000Z", "20261104T000000Z"}) {
-    CAPTURE(refused);
-    const auto chosen = select_db_set(catalog, refused);
-    REQUIRE_FALSE(chosen.has_value());
-    CHECK(chosen.error().kind == ErrorKind::permanent);
-  }
-  CHECK(select_db_set(catalog, "20991231T000000Z").error().kind == ErrorKind::not_found);
-}
-
 }  // namespace erp::app

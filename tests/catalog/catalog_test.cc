@@ -159,3 +159,63 @@ TEST_CASE("a docs-only set whose manifest names a db dump that is gone is incomp
   CHECK(catalog->sets[0].complete);
   CHECK_FALSE(catalog->sets[1].complete);
 }
+
+TEST_CASE("find_set: latest per stream, IDs checked for the stream they are read for") {
+  using erp::catalog::Catalog;
+  using erp::catalog::CatalogSet;
+  using erp::catalog::Stream;
+  using erp::catalog::StreamStatus;
+  Catalog catalog;
+  auto make = [](std::string id, std::optional<StreamStatus> db, std::optional<StreamStatus> docs,
+                 bool db_object, bool complete) {
+    CatalogSet set;
+    set.id = std::move(id);
+    set.complete = complete;
+    erp::catalog::Manifest manifest;
+    manifest.id = set.id;
+    if (db) {
+      manifest.db = erp::catalog::StreamRecord{
+          .key = "erp/prod/db/" + set.id + ".dump", .status = *db, .bytes = 10};
+      if (db_object)
+        set.objects.push_back({erp::catalog::ObjectKind::db_dump, manifest.db->key, 10});
+    }
+    if (docs) {
+      manifest.docs = erp::catalog::StreamRecord{
+          .key = "erp/prod/docs/" + set.id + ".tar.zst", .status = *docs, .bytes = 20};
+      set.objects.push_back({erp::catalog::ObjectKind::docs_archive, manifest.docs->key, 20});
+    }
+    set.manifest = manifest;
+    return set;
+  };
+  catalog.sets.push_back(
+      make("20261101T000000Z", StreamStatus::committed, StreamStatus::committed, true, true));
+  catalog.sets.push_back(make("20261102T000000Z", StreamStatus::committed, StreamStatus::failed,
+                              true, false));  // partial: its dump is good
+  catalog.sets.push_back(make("20261103T000000Z", std::nullopt, StreamStatus::committed, false,
+                              true));  // --only docs
+  catalog.sets.push_back(make("20261104T000000Z", StreamStatus::committed, std::nullopt, false,
+                              false));  // the dump object is missing
+  CatalogSet bare;
+  bare.id = "20261105T000000Z";
+  bare.problem = "no manifest";
+  catalog.sets.push_back(bare);
+
+  CHECK((*find_set(catalog, "latest"))->id == "20261103T000000Z");  // newest complete
+  CHECK((*find_set(catalog, "latest", Stream::db))->id == "20261102T000000Z");
+  CHECK((*find_set(catalog, "latest", Stream::docs))->id == "20261103T000000Z");
+  CHECK((*find_set(catalog, "20261105T000000Z"))->id == "20261105T000000Z");  // verify reports it
+  const std::pair<const char*, const char*> refused[] = {{"20261102T000000Z", "docs stream failed"},
+                                                         {"20261103T000000Z", "holds no db stream"},
+                                                         {"20261104T000000Z", "missing"},
+                                                         {"20261105T000000Z", "no manifest"}};
+  for (const auto& [id, why] : refused) {
+    CAPTURE(id);
+    const Stream stream = std::string(why) == "docs stream failed" ? Stream::docs : Stream::db;
+    const auto found = find_set(catalog, id, stream);
+    REQUIRE_FALSE(found.has_value());
+    CHECK(found.error().kind == erp::ErrorKind::permanent);
+    CHECK(found.error().message.find(why) != std::string::npos);
+  }
+  CHECK(find_set(catalog, "20991231T000000Z").error().kind == erp::ErrorKind::not_found);
+  CHECK(find_set(Catalog{}, "latest", Stream::db).error().kind == erp::ErrorKind::not_found);
+}

@@ -493,9 +493,13 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
 
     def test_restore_db_with_a_wrong_target_password_fails_naming_it(self):
         self.assertEqual(self.backup("--only", "db").returncode, 0)
-        db, user, _ = self.restore_target()
+        db, user, password = self.restore_target()
         result = self.restore_db(db, user, "erpTEST-wrong-target-pw")
         self.assert_restore_refused(result, 1, b"RESTORE_PGPASSWORD", b"authentication failed")
+        self.assertEqual(self.pg.table_fingerprints(db), {})
+        # The wrong user (a role that does not exist) is named too.
+        result = self.restore_db(db, "no_such_restore_role", password)
+        self.assert_restore_refused(result, 1, b"no_such_restore_role")
         self.assertEqual(self.pg.table_fingerprints(db), {})
 
     def test_restore_db_into_a_missing_database_fails_naming_it(self):
