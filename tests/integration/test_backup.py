@@ -560,7 +560,7 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         set_id = self.manifest()["id"]
         db, user, password = self.restore_target()
         self.assert_restore_refused(self.restore_db(db, user, password, set_id), 1,
-                                    b"no committed database dump")
+                                    b"the manifest says the db stream failed")
         self.client().delete_object(Bucket=self.front.bucket, Key=PREFIX + f"manifests/{set_id}.json")
         self.assert_restore_refused(self.restore_db(db, user, password, set_id), 1)
 
