@@ -4,7 +4,7 @@
 # shows what it does. Installs what is missing and builds first. Leaves nothing behind.
 #
 # A throwaway PostgreSQL and S3 server, a sample ERP database and documents tree, then
-# backup, ls, the manifest, and a restore check (verify and restore commands are not yet built).
+# backup, list, the manifest, verify, restore db and restore docs, compared with the sources.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/install-test-deps.sh" >/dev/null

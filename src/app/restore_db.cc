@@ -64,10 +64,27 @@ bool matches(std::string_view description, std::string_view item) {
   return next == ' ' || next == '(';
 }
 
+// The forms in which an excluded object's grants and comment appear in the TOC: the item
+// "FUNCTION pgbouncer user_lookup" (description, schema, name) has its privileges in
+// "ACL pgbouncer FUNCTION user_lookup(...)" and its comment in "COMMENT pgbouncer FUNCTION ...".
+std::vector<std::string> dependent_forms(const std::string& item) {
+  const auto name_at = item.rfind(' ');
+  if (name_at == std::string::npos) return {};
+  const auto schema_at = item.rfind(' ', name_at - 1);
+  if (schema_at == std::string::npos) return {};
+  const std::string description = item.substr(0, schema_at);
+  const std::string schema = item.substr(schema_at + 1, name_at - schema_at - 1);
+  const std::string name = item.substr(name_at + 1);
+  return {"ACL " + schema + " " + description + " " + name,
+          "COMMENT " + schema + " " + description + " " + name};
+}
+
 }  // namespace
 
 UseList build_use_list(std::string_view listing, const std::vector<std::string>& exclude) {
   UseList list;
+  std::vector<std::vector<std::string>> dependents;
+  for (const std::string& item : exclude) dependents.push_back(dependent_forms(item));
   std::vector<bool> used(exclude.size(), false);
   std::istringstream lines{std::string(listing)};
   for (std::string line; std::getline(lines, line);) {
@@ -77,6 +94,9 @@ UseList build_use_list(std::string_view listing, const std::vector<std::string>&
       if (matches(description, exclude[i])) {
         used[i] = true;
         excluded = true;
+      }
+      for (const std::string& dependent : dependents[i]) {
+        if (matches(description, dependent)) excluded = true;
       }
     }
     if (excluded) {

@@ -40,8 +40,9 @@ struct UseList {
 
 // The TOC `listing` (pg_restore --list output) with every entry whose "DESCRIPTION SCHEMA
 // NAME" equals an item of `exclude` commented out (a function's argument list does not count:
-// "FUNCTION pgbouncer user_lookup" matches "FUNCTION pgbouncer user_lookup(text) postgres").
-// Pure.
+// "FUNCTION pgbouncer user_lookup" matches "FUNCTION pgbouncer user_lookup(text) postgres"),
+// together with that object's grants and comment ("ACL pgbouncer FUNCTION user_lookup(...)",
+// "COMMENT pgbouncer FUNCTION user_lookup(...)"), which would fail without it. Pure.
 UseList build_use_list(std::string_view listing, const std::vector<std::string>& exclude);
 
 // Whether the target database is the one the set was dumped from (see 3 above). Pure.

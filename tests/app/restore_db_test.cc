@@ -18,8 +18,9 @@ constexpr std::string_view kListing =
 
 TEST_CASE("the use list comments out exactly the excluded entries, whatever their arguments") {
   const UseList list = build_use_list(kListing, {"FUNCTION pgbouncer user_lookup", "TABLE x y"});
-  REQUIRE(list.excluded.size() == 1);
+  REQUIRE(list.excluded.size() == 2);  // the function and its grants
   CHECK(list.excluded[0] == "905; 1255 23711 FUNCTION pgbouncer user_lookup(text) erp_admin");
+  CHECK(list.excluded[1] == "906; 0 0 ACL pgbouncer FUNCTION user_lookup(text) erp_admin");
   CHECK(list.text.find(";905; 1255 23711 FUNCTION pgbouncer user_lookup(text)") !=
         std::string::npos);
   // A longer name with the same beginning is another function; the table stays.

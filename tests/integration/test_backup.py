@@ -321,6 +321,7 @@ class BackupSpec:
         stderr = restored.stderr.decode(errors="replace")
         self.assertEqual(restored.returncode, 0, stderr[-4000:])
         self.assertIn("excluded", stderr)  # the pgbouncer function was left out, and said so
+        self.assertIn("pg_restore_errors=0", stderr)  # its grants went with it: a clean restore
         self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
         self.assertEqual(self.pg.sequence_values(db), self.pg.sequence_values("dolibarr"))
         self.assertEqual(self.large_objects(db), self.large_objects("dolibarr"))
