@@ -10,6 +10,7 @@
 // requested, calls end promptly with `cancelled`, which is never retried.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -44,6 +45,8 @@ struct CompletedPart {
 struct MultipartUpload {
   std::string key;
   std::string upload_id;
+  // When the upload was created (<Initiated>, UTC); nullopt when the server sent none.
+  std::optional<std::chrono::system_clock::time_point> initiated;
 };
 
 struct ByteRange {
@@ -90,7 +93,9 @@ class ObjectStore {
   // the job was stopped: implementations do not end it on their stop signal but bound it by a
   // short deadline of its own, so a stalled endpoint cannot hold up the exit.
   virtual Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) = 0;
-  // All in-progress uploads under `prefix` (follows pagination).
+  // All in-progress uploads under `prefix` (follows pagination), each with its initiation
+  // time. A store without ListMultipartUploads answers an error with code NotImplemented
+  // (GCS) or MethodNotAllowed (s3rver); see is_unsupported_operation() in xml_replies.h.
   virtual Result<std::vector<MultipartUpload>> list_multipart_uploads(std::string_view prefix) = 0;
 
   // One page of ListObjectsV2. `delimiter` empty = none. max_keys 0 = server default.

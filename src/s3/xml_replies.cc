@@ -69,6 +69,51 @@ std::string strip_etag_quotes(std::string_view etag) {
   return std::string(etag);
 }
 
+bool is_unsupported_operation_code(std::string_view code) {
+  return code == "NotImplemented" || code == "MethodNotAllowed" || code == "HTTP501" ||
+         code == "HTTP405";
+}
+
+Result<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
+  const auto bad = [&] {
+    return make_error(ErrorKind::corrupt, "malformed timestamp '" + std::string(text) +
+                                              "' (expected YYYY-MM-DDTHH:MM:SS[.fff]Z)");
+  };
+  // Fixed positions: YYYY-MM-DDTHH:MM:SS, then an optional fraction, then Z.
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text.back() != 'Z') {
+    return bad();
+  }
+  const auto number = [&](std::size_t at, std::size_t length, int& value) {
+    const char* first = text.data() + at;
+    const auto [ptr, ec] = std::from_chars(first, first + length, value);
+    return ec == std::errc() && ptr == first + length && first[0] != '-' && first[0] != '+';
+  };
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) || !number(11, 2, hour) ||
+      !number(14, 2, minute) || !number(17, 2, second)) {
+    return bad();
+  }
+  std::chrono::nanoseconds fraction{0};
+  const std::string_view rest = text.substr(19, text.size() - 20);  // between seconds and 'Z'
+  if (!rest.empty()) {
+    if (rest.size() < 2 || rest[0] != '.' || rest.size() > 10) return bad();
+    long long scale = 100'000'000;
+    for (char c : rest.substr(1)) {
+      if (c < '0' || c > '9') return bad();
+      fraction += std::chrono::nanoseconds((c - '0') * scale);
+      scale /= 10;
+    }
+  }
+  const std::chrono::year_month_day date{std::chrono::year{year},
+                                         std::chrono::month{static_cast<unsigned>(month)},
+                                         std::chrono::day{static_cast<unsigned>(day)}};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return bad();  // 60: a leap second
+  const auto time = std::chrono::sys_days{date} + std::chrono::hours{hour} +
+                    std::chrono::minutes{minute} + std::chrono::seconds{second} + fraction;
+  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(time);
+}
+
 bool is_transient_error_code(std::string_view code) {
   return code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable" ||
          code == "RequestTimeout" || code == "Throttling" || code == "ThrottlingException" ||
@@ -149,7 +194,16 @@ Result<MultipartUploadPage> parse_list_multipart_uploads(std::string_view body) 
   const pugi::xml_node root = doc->document_element();
   MultipartUploadPage page;
   for (const pugi::xml_node& upload : root.children("Upload")) {
-    page.uploads.push_back({child_text(upload, "Key"), child_text(upload, "UploadId")});
+    MultipartUpload entry{child_text(upload, "Key"), child_text(upload, "UploadId")};
+    if (const pugi::xml_node initiated = upload.child("Initiated")) {
+      auto time = parse_timestamp(initiated.text().as_string());
+      if (!time) {
+        return std::unexpected(time.error().with_context("ListMultipartUploads: upload of " +
+                                                         entry.key + " (" + entry.upload_id + ")"));
+      }
+      entry.initiated = *time;
+    }
+    page.uploads.push_back(std::move(entry));
   }
   if (std::string_view(root.child("IsTruncated").text().as_string()) == "true") {
     page.next_key_marker = child_text(root, "NextKeyMarker");

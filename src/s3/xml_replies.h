@@ -4,6 +4,7 @@
 // for an empty listing.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,16 @@ struct S3ErrorBody {
 // S3 error codes that another attempt may cure (InternalError, SlowDown, ...).
 bool is_transient_error_code(std::string_view code);
 
+// Error codes of a store that does not implement the operation at all: NotImplemented / HTTP 501
+// (GCS's XML API for some operations) and MethodNotAllowed / HTTP 405 (s3rver's answer to
+// ListMultipartUploads). `code` is Error::code as S3Client sets it ("HTTP501" when the reply
+// had no <Error> body).
+bool is_unsupported_operation_code(std::string_view code);
+
+// S3's XML timestamps: "2026-11-30T15:02:16.000Z" (fraction optional, any number of digits,
+// UTC only). corrupt for anything else, including impossible dates.
+Result<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text);
+
 // The <Error> document of a failed request; nullopt when `body` is not one.
 std::optional<S3ErrorBody> parse_error(std::string_view body);
 
@@ -40,6 +51,8 @@ Result<std::string> parse_complete_result(std::string_view body);
 // ListBucketResult (V2).
 Result<ListPage> parse_list_objects_v2(std::string_view body);
 
+// ListMultipartUploadsResult. Each upload's <Initiated> is parsed (parse_timestamp); an upload
+// without one gets nullopt, a malformed one makes the page corrupt (naming the key).
 struct MultipartUploadPage {
   std::vector<MultipartUpload> uploads;
   std::optional<std::string> next_key_marker;        // set when truncated

@@ -7,8 +7,10 @@
 
 #include <pugixml.hpp>
 
+#include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace erp::s3 {
@@ -327,6 +329,8 @@ TEST_CASE("parse_list_multipart_uploads reads each upload and the markers of a t
   CHECK(page->uploads[0].upload_id == "upload-1");
   CHECK(page->uploads[1].key == "erp/prod/docs/b.tar.zst");
   CHECK(page->uploads[1].upload_id == "upload-2");
+  CHECK(page->uploads[0].initiated == std::chrono::sys_days{std::chrono::year{2026} / 1 / 1});
+  CHECK_FALSE(page->uploads[1].initiated.has_value());
   CHECK(page->next_key_marker == "erp/prod/docs/b.tar.zst");
   CHECK(page->next_upload_id_marker == "upload-2");
 }
@@ -349,6 +353,82 @@ TEST_CASE("a body that is not a ListMultipartUploadsResult is corrupt") {
     const auto page = parse_list_multipart_uploads(body);
     REQUIRE_FALSE(page.has_value());
     CHECK(page.error().kind == ErrorKind::corrupt);
+  }
+}
+
+TEST_CASE("each upload's Initiated is read as the UTC time it names, to the millisecond") {
+  // As moto, MinIO and AWS send it: milliseconds and a Z.
+  const auto page = parse_list_multipart_uploads(
+      "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+      "<Upload><Key>erp/prod/db/20261130T020000Z.dump</Key><UploadId>u1</UploadId>"
+      "<Initiator><ID>x</ID></Initiator><StorageClass>STANDARD</StorageClass>"
+      "<Initiated>2026-11-30T15:02:16.250Z</Initiated></Upload>"
+      "</ListMultipartUploadsResult>");
+  REQUIRE(page.has_value());
+  REQUIRE(page->uploads.size() == 1);
+  using namespace std::chrono;
+  CHECK(page->uploads[0].initiated ==
+        sys_days{year{2026} / 11 / 30} + hours{15} + minutes{2} + seconds{16} + milliseconds{250});
+}
+
+TEST_CASE("an upload with a malformed Initiated makes the page corrupt, naming the upload") {
+  const auto page = parse_list_multipart_uploads(
+      "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+      "<Upload><Key>erp/prod/db/a.dump</Key><UploadId>u-7</UploadId>"
+      "<Initiated>yesterday</Initiated></Upload></ListMultipartUploadsResult>");
+  REQUIRE_FALSE(page.has_value());
+  CHECK(page.error().kind == ErrorKind::corrupt);
+  CHECK(contains(page.error().message, "erp/prod/db/a.dump"));
+  CHECK(contains(page.error().message, "u-7"));
+  CHECK(contains(page.error().message, "'yesterday'"));
+}
+
+// --- parse_timestamp ---------------------------------------------------------------------
+
+TEST_CASE("parse_timestamp reads S3's ISO 8601 UTC times with or without a fraction") {
+  using namespace std::chrono;
+  const sys_days day{year{2024} / 2 / 29};
+  const std::vector<std::pair<std::string_view, system_clock::time_point>> cases = {
+      {"2024-02-29T00:00:00Z", day},
+      {"2024-02-29T23:59:59Z", day + hours{23} + minutes{59} + seconds{59}},
+      {"2024-02-29T01:02:03.000Z", day + hours{1} + minutes{2} + seconds{3}},
+      {"2024-02-29T01:02:03.5Z", day + hours{1} + minutes{2} + seconds{3} + milliseconds{500}},
+      {"2024-02-29T01:02:03.123456Z",
+       day + hours{1} + minutes{2} + seconds{3} + microseconds{123456}},
+      {"1970-01-01T00:00:00.000Z", system_clock::time_point{}},
+  };
+  for (const auto& [text, expected] : cases) {
+    CAPTURE(text);
+    const auto parsed = parse_timestamp(text);
+    REQUIRE(parsed.has_value());
+    CHECK(*parsed == expected);
+  }
+}
+
+TEST_CASE("parse_timestamp refuses what is not S3's UTC timestamp") {
+  for (const std::string_view text :
+       {"", "2024-02-29", "2024-02-29T01:02:03", "2024-02-29 01:02:03Z",
+        "2024-02-29T01:02:03+01:00", "2023-02-29T01:02:03Z", "2024-13-01T01:02:03Z",
+        "2024-02-29T24:00:00Z", "2024-02-29T01:60:00Z", "2024-02-29T01:02:03.Z",
+        "2024-02-29T01:02:03.12a4Z", "-024-02-29T01:02:03Z", "2024-+2-29T01:02:03Z",
+        "2024-02-29T01:02:03.1234567890Z"}) {
+    CAPTURE(text);
+    const auto parsed = parse_timestamp(text);
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().kind == ErrorKind::corrupt);
+    CHECK(contains(parsed.error().message, "malformed timestamp"));
+  }
+}
+
+TEST_CASE("a store that lacks an operation is told apart from one that refuses it") {
+  for (const std::string_view code : {"NotImplemented", "MethodNotAllowed", "HTTP501", "HTTP405"}) {
+    CAPTURE(code);
+    CHECK(is_unsupported_operation_code(code));
+  }
+  for (const std::string_view code :
+       {"AccessDenied", "NoSuchBucket", "InternalError", "HTTP403", "HTTP500", ""}) {
+    CAPTURE(code);
+    CHECK_FALSE(is_unsupported_operation_code(code));
   }
 }
 

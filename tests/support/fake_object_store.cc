@@ -111,7 +111,7 @@ Result<std::string> FakeObjectStore::create_multipart_upload(std::string_view ke
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
   std::string id = "upload-" + std::to_string(next_upload_id_++);
-  uploads_.emplace(id, Upload{std::string(key), {}});
+  uploads_.emplace(id, Upload{std::string(key), {}, upload_initiated_});
   if (failure) return std::unexpected(injected(*failure, call));
   return id;
 }
@@ -223,9 +223,13 @@ Result<std::vector<s3::MultipartUpload>> FakeObjectStore::list_multipart_uploads
   if (const Failure* failure = take_failure(call)) {
     return std::unexpected(injected(*failure, call));
   }
+  return uploads_under(prefix);
+}
+
+std::vector<s3::MultipartUpload> FakeObjectStore::uploads_under(std::string_view prefix) const {
   std::vector<s3::MultipartUpload> result;
   for (const auto& [id, upload] : uploads_) {
-    if (starts_with(upload.key, prefix)) result.push_back({upload.key, id});
+    if (starts_with(upload.key, prefix)) result.push_back({upload.key, id, upload.initiated});
   }
   // S3 lists by key, then by initiation; ids here grow with time when compared by length first.
   std::ranges::sort(result, [](const auto& a, const auto& b) {
@@ -384,6 +388,19 @@ void FakeObjectStore::set_last_modified(std::string iso8601) {
   last_modified_ = std::move(iso8601);
 }
 
+void FakeObjectStore::set_upload_initiated(std::chrono::system_clock::time_point initiated) {
+  std::lock_guard lock(mutex_);
+  upload_initiated_ = initiated;
+}
+
+std::string FakeObjectStore::seed_upload(std::string key,
+                                         std::chrono::system_clock::time_point initiated) {
+  std::lock_guard lock(mutex_);
+  std::string id = "upload-" + std::to_string(next_upload_id_++);
+  uploads_.emplace(id, Upload{std::move(key), {}, initiated});
+  return id;
+}
+
 void FakeObjectStore::set_min_part_size(std::uint64_t bytes) {
   std::lock_guard lock(mutex_);
   min_part_size_ = bytes;
@@ -452,6 +469,11 @@ std::vector<std::string> FakeObjectStore::keys() const {
 std::size_t FakeObjectStore::pending_uploads() const {
   std::lock_guard lock(mutex_);
   return uploads_.size();
+}
+
+std::vector<s3::MultipartUpload> FakeObjectStore::open_uploads() const {
+  std::lock_guard lock(mutex_);
+  return uploads_under("");
 }
 
 int FakeObjectStore::max_concurrent_upload_parts() const {

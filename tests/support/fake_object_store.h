@@ -9,11 +9,14 @@
 //     once, a few times or always, before or after it takes effect;
 //   - hold_upload_parts() / release_upload_parts() / wait_until_held() park upload_part calls at a
 //     gate, so a test can see how many are in flight without sleeping;
+//   - seed_upload() / set_upload_initiated() open uploads at a chosen Initiated time, which
+//     list_multipart_uploads reports (S3's <Initiated>);
 //   - max_concurrent_upload_parts() reports the most upload_part calls that ran at once.
 //
 // Thread-safe: every method may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -87,6 +90,11 @@ class FakeObjectStore final : public s3::ObjectStore {
   void seed(std::string key, std::string data);
   // LastModified given to objects written from now on (ISO 8601).
   void set_last_modified(std::string iso8601);
+  // Initiated time given to multipart uploads created from now on (default 2026-01-01T00:00Z).
+  void set_upload_initiated(std::chrono::system_clock::time_point initiated);
+  // Opens a multipart upload directly (no call is recorded), as a killed run leaves one.
+  // Returns its upload id.
+  std::string seed_upload(std::string key, std::chrono::system_clock::time_point initiated);
   // complete_multipart_upload refuses non-last parts smaller than this (S3: 5 MiB; default 0,
   // so tests can use tiny parts).
   void set_min_part_size(std::uint64_t bytes);
@@ -109,6 +117,8 @@ class FakeObjectStore final : public s3::ObjectStore {
   std::optional<std::string> etag(std::string_view key) const;
   std::vector<std::string> keys() const;
   std::size_t pending_uploads() const;  // multipart uploads neither completed nor aborted
+  // The pending uploads as list_multipart_uploads("") lists them (no call is recorded).
+  std::vector<s3::MultipartUpload> open_uploads() const;
   int max_concurrent_upload_parts() const;
 
  private:
@@ -124,7 +134,11 @@ class FakeObjectStore final : public s3::ObjectStore {
   struct Upload {
     std::string key;
     std::map<int, Part> parts;
+    std::chrono::system_clock::time_point initiated;
   };
+
+  // Caller holds mutex_.
+  std::vector<s3::MultipartUpload> uploads_under(std::string_view prefix) const;
 
   // Records the call, then looks for a matching injected failure. Caller holds mutex_.
   const Failure* take_failure(const Call& call);
@@ -138,6 +152,8 @@ class FakeObjectStore final : public s3::ObjectStore {
   std::vector<Call> calls_;
   std::vector<Failure> failures_;
   std::string last_modified_ = "2026-01-01T00:00:00.000Z";
+  std::chrono::system_clock::time_point upload_initiated_ =
+      std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
   std::uint64_t min_part_size_ = 0;
   std::size_t get_chunk_size_ = 64 * 1024;
   std::uint64_t next_upload_id_ = 1;
