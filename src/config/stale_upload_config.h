@@ -1,0 +1,24 @@
+// STALE_UPLOAD_AGE (SPEC §3, §5 rule 6): how old an open multipart upload of this env must be
+// before `prune` aborts it. Default 24h, in the duration syntax of parse_duration ("24h", "90m",
+// "2d", "30s", plain seconds).
+//
+// The age must exceed the longest backup run: an upload younger than it may belong to a run
+// still in progress (a second job of the same env, a slow `put`), and aborting that would fail
+// it. A killed run's upload is cleaned up by the first prune after the age has passed.
+#pragma once
+
+#include <chrono>
+
+#include "config/environment.h"
+#include "core/error.h"
+
+namespace erp::config {
+
+inline constexpr std::chrono::milliseconds kDefaultStaleUploadAge = std::chrono::hours{24};
+
+// The age from STALE_UPLOAD_AGE, or the default when unset. Errors: kind config, naming the
+// variable and its value with a hint ("malformed STALE_UPLOAD_AGE '1 day' (hint: ...)"); an
+// age under one second is refused too (it would abort uploads that are still being written).
+Result<std::chrono::milliseconds> load_stale_upload_age(const Environment& env);
+
+}  // namespace erp::config
