@@ -50,6 +50,10 @@ int run_list(Context& context, const std::vector<std::string>& args) {
     log.error("list failed", {{"prefix", layout.env_prefix()}, {"error", summary.error().message}});
     return exit_code_for(summary.error(), context.cancellation);
   }
+  const auto uploads =
+      survey_uploads(context.s3, layout,
+                     {.max_age = *context.settings.stale_upload_age, .now = context.clock.now()});
+  log_stale_uploads(log, uploads);
   const auto& sets = summary->catalog.sets;
   const auto& decisions = summary->plan.decisions;
   auto tier = [&](std::size_t i) {
@@ -92,6 +96,7 @@ int run_list(Context& context, const std::vector<std::string>& args) {
     auto foreign = nlohmann::ordered_json::array();
     for (const auto& object : summary->catalog.foreign) foreign.push_back(object.key);
     doc["foreign"] = std::move(foreign);
+    doc["uploads"] = uploads_json(uploads);
     std::cout << doc.dump(2) << '\n';
   } else {
     std::cout << "ID\tTIME\tSTATUS\tSTREAMS\tDB_BYTES\tDOCS_BYTES\tTOTAL_BYTES\tTIER\tDB_TIER\t"
@@ -109,13 +114,14 @@ int run_list(Context& context, const std::vector<std::string>& args) {
     for (const auto& object : summary->catalog.foreign) {
       std::cout << object.key << "\tforeign (never deleted)\n";
     }
+    print_uploads_text(std::cout, uploads);
   }
   std::cout.flush();
   if (!std::cout) {
     log.error("list failed: cannot write to stdout");
     return 1;
   }
-  return 0;
+  return uploads.listing_error ? 1 : 0;
 }
 
 }  // namespace erp::app

@@ -71,12 +71,17 @@ Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary) {
 Result<PruneSummary> prune(s3::ObjectStore& store, const catalog::KeyLayout& layout,
                            const retention::RetentionPolicy& policy,
                            std::chrono::year_month_day today, bool dry_run,
-                           retention::OwnBackup own_backup) {
+                           retention::OwnBackup own_backup,
+                           const std::optional<StaleUploadOptions>& stale_uploads) {
   auto summary = plan_prune(store, layout, policy, today, own_backup);
   if (!summary) return summary;
   summary->dry_run = dry_run;
-  if (dry_run) return summary;
-  if (auto done = execute_prune(store, *summary); !done) return std::unexpected(done.error());
+  if (!dry_run) {
+    if (auto done = execute_prune(store, *summary); !done) return std::unexpected(done.error());
+  }
+  if (stale_uploads) {
+    summary->stale_uploads = prune_stale_uploads(store, layout, *stale_uploads, dry_run);
+  }
   return summary;
 }
 

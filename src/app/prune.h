@@ -9,9 +9,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "app/stale_uploads.h"
 #include "catalog/catalog.h"
 #include "catalog/key_layout.h"
 #include "core/clock.h"
@@ -28,6 +30,10 @@ struct PruneSummary {
   std::size_t sets_kept = 0;
   std::size_t sets_deleted = 0;     // planned for deletion (deleted unless dry_run)
   std::size_t objects_deleted = 0;  // actually deleted
+  // The env's open multipart uploads and what prune() did about them (stale_uploads.h);
+  // nullopt when prune() was not given StaleUploadOptions. Failed aborts do not fail prune():
+  // see stale_uploads->failures() / ok().
+  std::optional<StaleUploadReport> stale_uploads;
 };
 
 // Loads the catalog and the plan; deletes nothing.
@@ -40,12 +46,14 @@ Result<PruneSummary> plan_prune(s3::ObjectStore& store, const catalog::KeyLayout
 Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary);
 
 // plan_prune, then (unless dry_run) execute_prune: deletes every object of each set the plan does
-// not keep. Errors: config for a policy that keeps nothing; the store's errors; permanent naming
-// the keys the store refused to delete.
+// not keep. Then, when `stale_uploads` is given, prune_stale_uploads (aborts unless dry_run) into
+// summary.stale_uploads. Errors: config for a policy that keeps nothing; the store's errors;
+// permanent naming the keys the store refused to delete (uploads are then not looked at).
 Result<PruneSummary> prune(s3::ObjectStore& store, const catalog::KeyLayout& layout,
                            const retention::RetentionPolicy& policy,
                            std::chrono::year_month_day today, bool dry_run,
-                           retention::OwnBackup own_backup);
+                           retention::OwnBackup own_backup,
+                           const std::optional<StaleUploadOptions>& stale_uploads = std::nullopt);
 
 // The UTC date of `clock`'s now.
 std::chrono::year_month_day utc_today(const Clock& clock);

@@ -98,6 +98,7 @@ void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
   doc["deleted_sets"] = summary.dry_run ? 0 : summary.sets_deleted;
   doc["planned_deletions"] = summary.sets_deleted;
   doc["objects_deleted"] = summary.objects_deleted;
+  if (summary.stale_uploads) doc["uploads"] = uploads_json(*summary.stale_uploads);
   doc["error"] = error ? nlohmann::ordered_json(*error) : nlohmann::ordered_json(nullptr);
   std::cout << doc.dump(2) << '\n';
 }
@@ -129,6 +130,14 @@ int run_prune(Context& context, const std::vector<std::string>& args) {
   if (!parsed->dry_run) {
     if (auto done = execute_prune(context.s3, *summary); !done) failure = done.error();
   }
+  if (!failure) {  // stale uploads: ages are real time, not --as-of
+    summary->stale_uploads = prune_stale_uploads(
+        context.s3, layout,
+        {.max_age = *context.settings.stale_upload_age, .now = context.clock.now()},
+        parsed->dry_run);
+    if (!parsed->json) print_uploads_text(std::cout, *summary->stale_uploads);
+    log_stale_uploads(log, *summary->stale_uploads);
+  }
   if (parsed->json) {
     print_json(*summary, today, *policy,
                failure ? std::optional<std::string>(failure->message) : std::nullopt);
@@ -151,7 +160,7 @@ int run_prune(Context& context, const std::vector<std::string>& args) {
   for (const s3::ObjectInfo& object : summary->catalog.foreign) {
     log.warn("foreign object under the env prefix (never deleted)", {{"key", object.key}});
   }
-  return 0;
+  return summary->stale_uploads->ok() ? 0 : 1;
 }
 
 }  // namespace erp::app

@@ -14,7 +14,10 @@ Result<Settings> load_settings(const Environment& env, Needs needs) {
   if (needs.backup) settings.backup = load_backup_config(env, problems);
   // A backup that will not prune does not read the retention settings, so they cannot stop it.
   const bool prunes = !settings.backup || settings.backup->prune_after_backup;
-  if (needs.retention && prunes) settings.retention = load_retention_config(env, problems);
+  if (needs.retention && prunes) {
+    settings.retention = load_retention_config(env, problems);
+    settings.stale_upload_age = load_stale_upload_age(env, problems);
+  }
   if (needs.tools) settings.tools = load_tools_config(env, problems);
   if (needs.restore_target) settings.restore_target = load_restore_target_config(env, problems);
   if (needs.restore_docs) settings.restore_docs = load_restore_docs_config(env, problems);

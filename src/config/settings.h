@@ -6,6 +6,7 @@
 // (BACKUP_ENV=Prod and a missing key are both named in one run).
 #pragma once
 
+#include <chrono>
 #include <optional>
 
 #include "config/backup_config.h"
@@ -15,6 +16,7 @@
 #include "config/restore_target_config.h"
 #include "config/retention_config.h"
 #include "config/s3_config.h"
+#include "config/stale_upload_config.h"
 #include "config/tools_config.h"
 #include "core/error.h"
 
@@ -25,7 +27,8 @@ struct Needs {
   bool layout = false;          // S3_PREFIX, BACKUP_ENV: commands that read or write backup sets
   bool prefix = false;          // S3_PREFIX alone (the env comes from the command line)
   bool backup = false;          // DOCUMENTS_DIR, DOCS_*, PG_DUMP, PG*, PRUNE_AFTER_BACKUP
-  bool retention = false;       // RETENTION_* (for backup: only while PRUNE_AFTER_BACKUP is true)
+  bool retention = false;       // RETENTION_*, STALE_UPLOAD_AGE (for backup: only while
+                                // PRUNE_AFTER_BACKUP is true)
   bool tools = false;           // PG_RESTORE and what children inherit (verify, restore)
   bool restore_target = false;  // RESTORE_PG*, RESTORE_ROLE, RESTORE_* options (restore db)
   bool restore_docs = false;    // RESTORE_DOCUMENTS_DIR (restore docs)
@@ -40,6 +43,7 @@ struct Settings {
   std::optional<ToolsConfig> tools;
   std::optional<RestoreTargetConfig> restore_target;
   std::optional<RestoreDocsConfig> restore_docs;
+  std::optional<std::chrono::milliseconds> stale_upload_age;  // with `retention`
 };
 
 // Loads the groups in `needs`. Errors: kind config, listing every problem of every group.

@@ -10,15 +10,19 @@
 #include <chrono>
 
 #include "config/environment.h"
+#include "config/problems.h"
 #include "core/error.h"
 
 namespace erp::config {
 
 inline constexpr std::chrono::milliseconds kDefaultStaleUploadAge = std::chrono::hours{24};
 
-// The age from STALE_UPLOAD_AGE, or the default when unset. Errors: kind config, naming the
-// variable and its value with a hint ("malformed STALE_UPLOAD_AGE '1 day' (hint: ...)"); an
-// age under one second is refused too (it would abort uploads that are still being written).
+// The age from STALE_UPLOAD_AGE, or the default when unset. A malformed value is added to
+// `problems`, naming the variable and its value with a hint ("malformed STALE_UPLOAD_AGE
+// '1 day' (hint: ...)"); an age under one second is refused too (it would abort uploads that
+// are still being written). The value is only meaningful when nothing was added.
+std::chrono::milliseconds load_stale_upload_age(const Environment& env, Problems& problems);
+// The same on its own. Errors: kind config.
 Result<std::chrono::milliseconds> load_stale_upload_age(const Environment& env);
 
 }  // namespace erp::config

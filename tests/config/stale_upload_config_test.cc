@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/settings.h"
+
 using erp::config::MapEnvironment;
 using namespace std::chrono_literals;
 
@@ -49,4 +51,30 @@ TEST_CASE("a malformed or too short STALE_UPLOAD_AGE is a config error naming it
           std::string::npos);
     CHECK(age.error().message.find("(hint: ") != std::string::npos);
   }
+}
+
+TEST_CASE("STALE_UPLOAD_AGE comes with the retention group, its problem reported with the others") {
+  using erp::config::load_settings;
+  constexpr erp::config::Needs kList{.s3 = true, .layout = true, .retention = true};
+  std::map<std::string, std::string, std::less<>> values = {{"S3_BUCKET", "backups"},
+                                                            {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                                                            {"AWS_SECRET_ACCESS_KEY", "erpTEST-s"},
+                                                            {"BACKUP_ENV", "prod"}};
+  auto settings = load_settings(MapEnvironment(values), kList);
+  REQUIRE(settings.has_value());
+  CHECK(settings->stale_upload_age == 24h);
+  values["STALE_UPLOAD_AGE"] = "36h";
+  settings = load_settings(MapEnvironment(values), kList);
+  REQUIRE(settings.has_value());
+  CHECK(settings->stale_upload_age == 36h);
+  // Commands that do not prune do not read it.
+  settings = load_settings(MapEnvironment(values), {.s3 = true});
+  REQUIRE(settings.has_value());
+  CHECK_FALSE(settings->stale_upload_age.has_value());
+  values["STALE_UPLOAD_AGE"] = "soon";
+  values["RETENTION_MIN_KEEP"] = "three";
+  settings = load_settings(MapEnvironment(values), kList);
+  REQUIRE_FALSE(settings.has_value());
+  CHECK(settings.error().message.find("STALE_UPLOAD_AGE 'soon'") != std::string::npos);
+  CHECK(settings.error().message.find("RETENTION_MIN_KEEP 'three'") != std::string::npos);
 }

@@ -1,0 +1,260 @@
+#include "app/stale_uploads.h"
+
+#include <ctime>
+
+#include "s3/xml_replies.h"
+
+namespace erp::app {
+namespace {
+
+constexpr std::string_view kLifecycleHint =
+    "hint: configure a bucket lifecycle rule that aborts incomplete multipart uploads "
+    "(AbortIncompleteMultipartUpload) instead";
+
+long long whole_seconds(std::chrono::milliseconds age) {
+  return std::chrono::duration_cast<std::chrono::seconds>(age).count();
+}
+
+// What the upload's line says it did, would do, or is.
+std::string action_of(const OpenUpload& upload, UploadPass pass) {
+  switch (upload.state) {
+    case UploadState::foreign:
+      return "foreign (never aborted)";
+    case UploadState::in_progress:
+    case UploadState::unknown_age:
+      return std::string(to_string(upload.state));
+    case UploadState::stale:
+      break;
+  }
+  switch (pass) {
+    case UploadPass::survey:
+      return "stale (the next prune aborts it)";
+    case UploadPass::dry_run:
+      return "would abort";
+    case UploadPass::abort:
+      break;
+  }
+  if (upload.abort_error) return "abort failed: " + upload.abort_error->message;
+  return upload.aborted ? "aborted" : "stale";
+}
+
+std::string_view to_string(UploadPass pass) {
+  switch (pass) {
+    case UploadPass::survey:
+      return "survey";
+    case UploadPass::dry_run:
+      return "dry_run";
+    case UploadPass::abort:
+      break;
+  }
+  return "abort";
+}
+
+}  // namespace
+
+std::string_view to_string(UploadState state) {
+  switch (state) {
+    case UploadState::in_progress:
+      return "in progress";
+    case UploadState::stale:
+      return "stale";
+    case UploadState::unknown_age:
+      return "unknown age";
+    case UploadState::foreign:
+      return "foreign";
+  }
+  return "unknown";
+}
+
+std::vector<OpenUpload> classify_uploads(const std::vector<s3::MultipartUpload>& uploads,
+                                         const catalog::KeyLayout& layout,
+                                         const StaleUploadOptions& options) {
+  std::vector<OpenUpload> result;
+  for (const s3::MultipartUpload& upload : uploads) {
+    // The store was asked for this prefix; a store that ignores it must still not make us
+    // touch another env's uploads.
+    if (!upload.key.starts_with(layout.env_prefix())) continue;
+    OpenUpload entry{.upload = upload};
+    if (upload.initiated) {
+      entry.age =
+          std::chrono::duration_cast<std::chrono::milliseconds>(options.now - *upload.initiated);
+    }
+    if (!layout.parse(upload.key)) {
+      entry.state = UploadState::foreign;
+    } else if (!entry.age) {
+      entry.state = UploadState::unknown_age;
+    } else if (*entry.age > options.max_age) {
+      entry.state = UploadState::stale;
+    } else {
+      entry.state = UploadState::in_progress;
+    }
+    result.push_back(std::move(entry));
+  }
+  return result;
+}
+
+std::size_t StaleUploadReport::count(UploadState state) const {
+  std::size_t n = 0;
+  for (const OpenUpload& upload : uploads) n += upload.state == state ? 1 : 0;
+  return n;
+}
+
+std::vector<AbortFailure> StaleUploadReport::failures() const {
+  std::vector<AbortFailure> result;
+  for (const OpenUpload& upload : uploads) {
+    if (upload.abort_error) {
+      result.push_back({upload.upload.key, upload.upload.upload_id, *upload.abort_error});
+    }
+  }
+  return result;
+}
+
+StaleUploadReport survey_uploads(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                                 const StaleUploadOptions& options) {
+  StaleUploadReport report;
+  report.max_age = options.max_age;
+  auto listed = store.list_multipart_uploads(layout.env_prefix());
+  if (!listed) {
+    if (s3::is_unsupported_operation_code(listed.error().code)) {
+      report.listable = false;
+      report.unlistable_reason = listed.error().message;
+    } else {
+      report.listing_error =
+          listed.error().with_context("listing the open uploads under " + layout.env_prefix());
+    }
+    return report;
+  }
+  report.uploads = classify_uploads(*listed, layout, options);
+  return report;
+}
+
+void abort_stale_uploads(s3::ObjectStore& store, StaleUploadReport& report) {
+  report.pass = UploadPass::abort;
+  for (OpenUpload& upload : report.uploads) {
+    if (upload.state != UploadState::stale || upload.aborted) continue;
+    auto done = store.abort_multipart_upload(upload.upload.key, upload.upload.upload_id);
+    // Gone already: completed or aborted since the listing. Either way it no longer costs.
+    if (done || done.error().kind == ErrorKind::not_found) {
+      upload.aborted = true;
+      upload.abort_error.reset();
+      ++report.aborted;
+    } else {
+      upload.abort_error = done.error();
+    }
+  }
+}
+
+StaleUploadReport prune_stale_uploads(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                                      const StaleUploadOptions& options, bool dry_run) {
+  StaleUploadReport report = survey_uploads(store, layout, options);
+  if (dry_run) {
+    report.pass = UploadPass::dry_run;
+  } else if (!report.listing_error) {
+    abort_stale_uploads(store, report);
+  }
+  return report;
+}
+
+void log_stale_uploads(Logger& log, const StaleUploadReport& report) {
+  if (!report.listable) {
+    log.warn("stale multipart uploads cannot be listed on this store, so none are aborted (" +
+                 std::string(kLifecycleHint) + ")",
+             {{"answer", report.unlistable_reason}});
+    return;
+  }
+  if (report.listing_error) {
+    log.error("listing open multipart uploads failed; none were aborted",
+              {{"error", report.listing_error->message}});
+    return;
+  }
+  for (const OpenUpload& upload : report.uploads) {
+    const std::vector<LogField> where = {
+        {"key", upload.upload.key},
+        {"upload_id", upload.upload.upload_id},
+        {"initiated", upload.upload.initiated ? format_time(*upload.upload.initiated) : "unknown"}};
+    if (upload.state == UploadState::foreign) {
+      log.warn("foreign multipart upload under the env prefix (never aborted)", where);
+    } else if (upload.abort_error) {
+      auto fields = where;
+      fields.emplace_back("error", upload.abort_error->message);
+      log.error("aborting a stale multipart upload failed; it stays open", std::move(fields));
+    } else if (upload.aborted) {
+      log.info("aborted a stale multipart upload", where);
+    }
+  }
+  const std::size_t stale = report.count(UploadState::stale);
+  if (stale > 0 && report.pass != UploadPass::survey) {
+    log.info(report.pass == UploadPass::dry_run ? "stale multipart uploads (dry run: none aborted)"
+                                                : "stale multipart uploads handled",
+             {{"stale", std::to_string(stale)},
+              {"aborted", std::to_string(report.aborted)},
+              {"failed", std::to_string(report.failures().size())},
+              {"max_age", format_age(report.max_age)}});
+  }
+}
+
+void print_uploads_text(std::ostream& out, const StaleUploadReport& report) {
+  for (const OpenUpload& upload : report.uploads) {
+    out << upload.upload.key << "\tupload " << upload.upload.upload_id << '\t'
+        << action_of(upload, report.pass) << "\tinitiated "
+        << (upload.upload.initiated ? format_time(*upload.upload.initiated) : "unknown") << ", age "
+        << (upload.age ? format_age(*upload.age) : "unknown") << '\n';
+  }
+}
+
+nlohmann::ordered_json uploads_json(const StaleUploadReport& report) {
+  nlohmann::ordered_json doc;
+  doc["listable"] = report.listable;
+  doc["unlistable_reason"] = report.listable ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(report.unlistable_reason);
+  doc["error"] = report.listing_error ? nlohmann::ordered_json(report.listing_error->message)
+                                      : nlohmann::ordered_json(nullptr);
+  doc["max_age_seconds"] = whole_seconds(report.max_age);
+  doc["pass"] = to_string(report.pass);
+  doc["stale"] = report.count(UploadState::stale);
+  doc["aborted"] = report.aborted;
+  doc["failed"] = report.failures().size();
+  auto rows = nlohmann::ordered_json::array();
+  for (const OpenUpload& upload : report.uploads) {
+    nlohmann::ordered_json row;
+    row["key"] = upload.upload.key;
+    row["upload_id"] = upload.upload.upload_id;
+    row["initiated"] = upload.upload.initiated
+                           ? nlohmann::ordered_json(format_time(*upload.upload.initiated))
+                           : nlohmann::ordered_json(nullptr);
+    row["age_seconds"] =
+        upload.age ? nlohmann::ordered_json(whole_seconds(*upload.age)) : nlohmann::ordered_json();
+    row["state"] = to_string(upload.state);
+    row["action"] = action_of(upload, report.pass);
+    row["error"] = upload.abort_error ? nlohmann::ordered_json(upload.abort_error->message)
+                                      : nlohmann::ordered_json(nullptr);
+    rows.push_back(std::move(row));
+  }
+  doc["uploads"] = std::move(rows);
+  return doc;
+}
+
+std::string format_age(std::chrono::milliseconds age) {
+  if (age < std::chrono::milliseconds{0}) return "-" + format_age(-age);
+  long long seconds = whole_seconds(age);
+  const long long days = seconds / 86'400;
+  const long long hours = seconds % 86'400 / 3'600;
+  const long long minutes = seconds % 3'600 / 60;
+  seconds %= 60;
+  if (days > 0) return std::to_string(days) + "d" + std::to_string(hours) + "h";
+  if (hours > 0) return std::to_string(hours) + "h" + std::to_string(minutes) + "m";
+  if (minutes > 0) return std::to_string(minutes) + "m" + std::to_string(seconds) + "s";
+  return std::to_string(seconds) + "s";
+}
+
+std::string format_time(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds =
+      std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(time));
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+}  // namespace erp::app

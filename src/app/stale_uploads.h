@@ -1,0 +1,138 @@
+// Stale multipart uploads (SPEC §5 rule 6, issue 7). A run that is SIGKILLed or OOM-killed
+// leaves its multipart upload open, and the store keeps (and bills) its parts forever. `prune`
+// (and so every successful backup) aborts this env's uploads initiated more than
+// STALE_UPLOAD_AGE ago; `list` shows the open ones.
+//
+// What is touched, and why:
+//   - only uploads under layout.env_prefix() ("<prefix>/<env>/", trailing slash: env "prod"
+//     never matches "prod2"), checked again here in case a store ignores the prefix;
+//   - only keys the tool itself writes (KeyLayout::parse); another tool's upload under the
+//     env prefix is "foreign", reported and never aborted;
+//   - only uploads initiated more than the age ago; a younger one may belong to a run still
+//     in progress. An upload without an Initiated time is never aborted (its age is unknown),
+//     nor one initiated in the future (clock skew).
+//
+// Stores without ListMultipartUploads (s3rver answers 405, GCS may answer NotImplemented):
+// nothing can be listed, so nothing is aborted; the report says so (`listable` false) and
+// the commands warn, with a hint to configure the bucket's lifecycle rule
+// (AbortIncompleteMultipartUpload) instead. That is not an error: prune goes on.
+//
+// Flow: survey_uploads (list + classify_uploads, the pure decision) → abort_stale_uploads.
+// Only commands log: log_stale_uploads gives them one wording.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/key_layout.h"
+#include "config/stale_upload_config.h"
+#include "core/error.h"
+#include "core/logger.h"
+#include "s3/object_store.h"
+
+namespace erp::app {
+
+enum class UploadState {
+  in_progress,  // the tool's key, younger than the age (or initiated in the future): left alone
+  stale,        // the tool's key, initiated more than the age ago: prune aborts it
+  unknown_age,  // the tool's key, but the store sent no Initiated time: left alone
+  foreign,      // under the env prefix, but not a key the tool writes: never touched
+};
+
+// "in progress", "stale", "unknown age", "foreign".
+std::string_view to_string(UploadState state);
+
+struct StaleUploadOptions {
+  // STALE_UPLOAD_AGE (config::load_stale_upload_age). Strictly older is stale.
+  std::chrono::milliseconds max_age = config::kDefaultStaleUploadAge;
+  // The time ages are measured from (the caller's clock; ages are real time, not --as-of).
+  std::chrono::system_clock::time_point now;
+};
+
+struct OpenUpload {
+  s3::MultipartUpload upload;
+  UploadState state = UploadState::in_progress;
+  std::optional<std::chrono::milliseconds> age;  // now - initiated; nullopt when unknown
+  // Filled by abort_stale_uploads for stale uploads:
+  bool aborted = false;              // aborted now (or already gone when we tried)
+  std::optional<Error> abort_error;  // the abort failed; the upload is still open
+};
+
+// Pure: the uploads under layout.env_prefix() (others dropped), each with its state and age,
+// in the order given (S3 lists by key, then initiation).
+std::vector<OpenUpload> classify_uploads(const std::vector<s3::MultipartUpload>& uploads,
+                                         const catalog::KeyLayout& layout,
+                                         const StaleUploadOptions& options);
+
+// What a report's pass did: only looked (`list`), planned (`prune --dry-run`) or aborted.
+enum class UploadPass { survey, dry_run, abort };
+
+// A failed abort, for the backup summary and the log: key and upload id, and why.
+struct AbortFailure {
+  std::string key;
+  std::string upload_id;
+  Error error;
+};
+
+// What prune did (or would do) about this env's open uploads. ok() is false when the listing
+// failed or an abort failed; a store that cannot list uploads is ok() (listable == false).
+struct StaleUploadReport {
+  std::chrono::milliseconds max_age{};
+  bool listable = true;                // false: the store does not implement ListMultipartUploads
+  std::string unlistable_reason;       // the store's answer, when !listable
+  std::optional<Error> listing_error;  // any other listing failure: nothing was aborted
+  std::vector<OpenUpload> uploads;     // classify_uploads of the listing
+  UploadPass pass = UploadPass::survey;
+  std::size_t aborted = 0;
+
+  std::size_t count(UploadState state) const;
+  // The stale uploads whose abort failed.
+  std::vector<AbortFailure> failures() const;
+  bool ok() const { return !listing_error && failures().empty(); }
+};
+
+// Lists the env's open uploads and classifies them; aborts nothing. Never fails: a store
+// without ListMultipartUploads (s3::is_unsupported_operation_code) gives listable == false,
+// any other listing error lands in listing_error.
+StaleUploadReport survey_uploads(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                                 const StaleUploadOptions& options);
+
+// Aborts every stale upload of the report, one at a time, going on past failures (each one
+// recorded in its OpenUpload::abort_error). An upload already gone (not_found: completed or
+// aborted meanwhile) counts as aborted. Sets pass = abort.
+void abort_stale_uploads(s3::ObjectStore& store, StaleUploadReport& report);
+
+// survey_uploads, then abort_stale_uploads, or on a dry run pass = dry_run. What `prune` calls.
+StaleUploadReport prune_stale_uploads(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                                      const StaleUploadOptions& options, bool dry_run);
+
+// Logs the report in the commands' shared wording: a warning when the store cannot list
+// uploads (with the lifecycle-rule hint), an error for a failed listing and for each failed
+// abort (key, upload_id, error), a warning per foreign upload, one line per aborted upload,
+// and nothing else when there was nothing to do.
+void log_stale_uploads(Logger& log, const StaleUploadReport& report);
+
+// Text for the commands' stdout: one line per open upload,
+// "KEY<TAB>upload UPLOAD_ID<TAB>ACTION<TAB>initiated TIME, age AGE", where ACTION is what
+// prune did ("aborted", "abort failed: ..."), would do ("would abort" on a dry run), or, on a
+// survey, the state ("stale (the next prune aborts it)", "in progress", "unknown age",
+// "foreign (never aborted)"). Nothing when there are no open uploads.
+void print_uploads_text(std::ostream& out, const StaleUploadReport& report);
+
+// The report as JSON: {"listable", "unlistable_reason", "error", "max_age_seconds",
+// "pass" ("survey" | "dry_run" | "abort"), "stale", "aborted", "failed", "uploads": [{"key",
+// "upload_id", "initiated", "age_seconds", "state", "action", "error"}]}.
+nlohmann::ordered_json uploads_json(const StaleUploadReport& report);
+
+// "42s", "12m5s", "5h12m", "3d4h"; negative ages (initiated in the future) get a '-'.
+std::string format_age(std::chrono::milliseconds age);
+// "2026-11-30T15:02:16Z" (whole seconds, UTC).
+std::string format_time(std::chrono::system_clock::time_point time);
+
+}  // namespace erp::app
