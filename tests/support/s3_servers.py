@@ -4,12 +4,22 @@
         subprocess.run([ERP_BACKUP_BIN, "backup"], env={**os.environ, **s3.env(), ...})
         s3.set_faults([{"method": "PUT", "query_contains": "partNumber=2", "action": "503"}])
         assert not [r for r in s3.requests() if r["violations"]]
+        with s3.expect_rejections("SignatureDoesNotMatch"):   # a refusal the test provokes
+            ...
+        s3.assert_no_rejections()                     # in every test's tearDown
 
 S3Front starts tests/support/s3front.py, which starts the backend (moto_server or s3rver) on a
 free loopback port and re-verifies every request's SigV4 signature with botocore before
 forwarding it. moto's own signature check is not used: it rebuilds the canonical request from a
 re-normalised URL and so rejects correct signatures for keys with '+', '=' or non-ASCII and for
 query values holding '/'. s3rver checks no SigV4 signature at all (only the key id `S3RVER`).
+
+The front refuses a request whose signature, credentials, region, date or body hash is wrong, and
+lists every such refusal (`rejections()`). A refusal the test did not provoke is a bug in the
+signer, so every test class calls `assert_no_rejections()` in tearDown; a test that sends a wrong
+secret on purpose declares it with `expect_rejections(...)` (or `take_rejections()`).
+The front checks the signing region too: it is started with `region` (default us-east-1), the
+region `env()` hands the tool.
 
 The credentials are distinctive (`erpTEST-s3secret-<hex>`, `erpTEST-token-<hex>`) so a test can grep
 logs, argv and manifests for them (`secrets()`). The access key is `S3RVER` for both backends
@@ -29,16 +39,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 
 from managed_server import ManagedServer  # noqa: E402
-
-from managed_server import ManagedServer
 
 SUPPORT_DIR = os.path.dirname(os.path.abspath(__file__))
 S3FRONT = os.path.join(SUPPORT_DIR, "s3front.py")
 REGION = "us-east-1"
 ACCESS_KEY = "S3RVER"  # the only key id s3rver 3.7.1 accepts
 READY_TIMEOUT = 60.0
+
+
+def describe_rejections(rejections: list[dict]) -> str:
+    return "; ".join(f"{r['method']} {r['target']} -> {r['status']} {r['code']}: {r['message']}"
+                     for r in rejections)
 
 
 def free_port() -> int:
@@ -56,9 +70,11 @@ class S3Front(ManagedServer):
     """
 
     def __init__(self, backend: str = "moto", gcs: bool = False, record_file: str | None = None,
-                 session_token: bool = True, region: str | None = None, bucket: str | None = None,
+                 session_token: bool = True, region: str = REGION, bucket: str | None = None,
                  share_backend_with: "S3Front | None" = None):
-        """share_backend_with: front the backend another running S3Front started (saves starting a
+        """region: the signing region the front accepts (any other is refused with
+        AuthorizationHeaderMalformed), handed to the tool by env() and used by boto3_client().
+        share_backend_with: front the backend another running S3Front started (saves starting a
         second server, e.g. for a GCS-mode front); this front still creates its own bucket."""
         if backend not in ("moto", "s3rver"):
             raise ValueError(f"unknown backend {backend!r} (moto or s3rver)")
@@ -94,8 +110,7 @@ class S3Front(ManagedServer):
             cmd.append("--gcs")
         if self.record_file:
             cmd += ["--record", self.record_file]
-        if self.region:
-            cmd += ["--region", self.region]
+        cmd += ["--region", self.region]
         if self.share_backend_with is not None:
             cmd += ["--backend-url", self.share_backend_with.health()["backend_url"]]
         with open(self.log_path, "wb") as log:
@@ -105,7 +120,11 @@ class S3Front(ManagedServer):
         self.endpoint = ready["endpoint"]
         if ready.get("backend") != self.backend:
             raise RuntimeError(f"s3front started backend {ready.get('backend')!r}, wanted {self.backend!r}")
-        self.boto3_client().create_bucket(Bucket=self.bucket)
+        if self.region == "us-east-1":
+            self.boto3_client().create_bucket(Bucket=self.bucket)
+        else:  # S3 wants the location spelled out outside us-east-1
+            self.boto3_client().create_bucket(Bucket=self.bucket,
+                                              CreateBucketConfiguration={"LocationConstraint": self.region})
 
     def _read_ready_line(self) -> dict:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -164,7 +183,7 @@ class S3Front(ManagedServer):
             "AWS_ENDPOINT_URL_S3": self.endpoint,
             "AWS_ACCESS_KEY_ID": self.access_key,
             "AWS_SECRET_ACCESS_KEY": self.secret_key,
-            "AWS_REGION": REGION,
+            "AWS_REGION": self.region,
             "S3_BUCKET": self.bucket,
             # for the aws CLI / boto3: never send the newer checksum headers the front flags
             "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
@@ -193,14 +212,14 @@ class S3Front(ManagedServer):
                         response_checksum_validation="when_required",
                         retries={"max_attempts": 3, "mode": "standard"})
         settings.update(config)
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION,
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name=self.region,
                             aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key,
                             aws_session_token=self.session_token, config=Config(**settings))
 
     def _write_aws_config(self) -> None:
         self.aws_config = os.path.join(self.workdir, "aws-config")
         with open(self.aws_config, "w") as f:
-            f.write(f"[default]\nregion = {REGION}\nrequest_checksum_calculation = when_required\n"
+            f.write(f"[default]\nregion = {self.region}\nrequest_checksum_calculation = when_required\n"
                     "response_checksum_validation = when_required\ns3 =\n    addressing_style = path\n")
 
     def aws(self, *args: str, input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -211,7 +230,7 @@ class S3Front(ManagedServer):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(self.env())
         env.update(AWS_CONFIG_FILE=self.aws_config, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-                   AWS_DEFAULT_REGION=REGION, AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
+                   AWS_DEFAULT_REGION=self.region, AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
         return subprocess.run([aws, "--endpoint-url", self.endpoint, *args], input=input, env=env,
                               capture_output=True, timeout=timeout)
 
@@ -243,15 +262,16 @@ class S3Front(ManagedServer):
             conn.close()
 
     def sign(self, method: str, target: str, body: bytes = b"", headers: dict | None = None,
-             secret_key: str | None = None, access_key: str | None = None) -> dict:
-        """Headers for `target` signed by botocore's S3SigV4Auth (payload hash included)."""
+             secret_key: str | None = None, access_key: str | None = None, region: str | None = None) -> dict:
+        """Headers for `target` signed by botocore's S3SigV4Auth (payload hash included);
+        secret_key, access_key and region default to the front's own."""
         from botocore.auth import S3SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
 
         request = AWSRequest(method=method, url=self.endpoint + target, data=body, headers=dict(headers or {}))
         creds = Credentials(access_key or self.access_key, secret_key or self.secret_key, self.session_token)
-        S3SigV4Auth(creds, "s3", REGION).add_auth(request)
+        S3SigV4Auth(creds, "s3", region or self.region).add_auth(request)
         return dict(request.headers.items())
 
     # -- control API --------------------------------------------------------------------------------
@@ -285,6 +305,47 @@ class S3Front(ManagedServer):
     def violations(self) -> list[dict]:
         """Recorded requests that carried a header erp-backup must never send."""
         return [r for r in self.requests() if r["violations"]]
+
+    # -- refusals ---------------------------------------------------------------------------------------
+    def rejections(self) -> list[dict]:
+        """Every request the front refused for its signature, credentials, region, date, body hash
+        or framing since the last take (seq, method, target, status, code, message, access_key,
+        region). Faults and GCS-mode refusals are not in it; reset() does not clear it."""
+        return self._control("GET", "rejections")
+
+    def take_rejections(self) -> list[dict]:
+        """rejections(), and clears them: what a test provoked on purpose is taken out of the list."""
+        return self._control("POST", "rejections/take")
+
+    @contextmanager
+    def expect_rejections(self, *codes: str):
+        """Declares the refusals the block provokes: on leaving it, the front's rejections must be
+        exactly `codes` (in order) and are taken out of the list. Any other rejection pending when
+        the block starts is a failure of its own (so it cannot pass as a declared one).
+
+            with front.expect_rejections("SignatureDoesNotMatch"):
+                run_erp(["put", "x"], env_with_a_wrong_secret, ...)
+        """
+        self.assert_no_rejections("before expect_rejections")
+        try:
+            yield
+        except BaseException:
+            self.take_rejections()  # the block's own failure is the one to report
+            raise
+        got = self.take_rejections()
+        if [r["code"] for r in got] != list(codes):
+            raise AssertionError(f"expected the front to refuse {list(codes)}, it refused "
+                                 f"{describe_rejections(got) or 'nothing'}")
+
+    def assert_no_rejections(self, when: str = "") -> None:
+        """Fails (AssertionError) on any refusal not taken out by expect_rejections/take_rejections,
+        naming each one; takes them, so one failure does not spill into the next test."""
+        got = self.take_rejections()
+        if got:
+            where = f" ({when})" if when else ""
+            raise AssertionError(f"the front refused {len(got)} request(s) the test did not expect{where}: "
+                                 f"{describe_rejections(got)} (the front's log holds the expected canonical "
+                                 f"requests: {self.log_path})")
 
     def health(self) -> dict:
         """{"ok": true, "backend": ..., "backend_url": ..., "backend_pid": ..., "gcs": ...}"""

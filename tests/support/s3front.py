@@ -27,7 +27,16 @@ What it does besides
   {"endpoint": "http://127.0.0.1:PORT", "backend": "moto"}. It serves until SIGTERM/SIGINT or EOF
   on stdin (unless --ignore-stdin), and kills the backend on exit.
 * Checks x-amz-content-sha256 against the received body (400 XAmzContentSHA256Mismatch), the date
-  skew (15 min), session tokens, and that every x-amz-* header is signed (as S3 does).
+  skew (15 min), session tokens, that every x-amz-* header is signed, and the signing region
+  (--region, default us-east-1: a credential scope naming another region is answered 400
+  AuthorizationHeaderMalformed with <Region>, as S3 does).
+* Keeps a list of every request it refused for its authentication or framing (the verifier's 4xx:
+  SignatureDoesNotMatch, InvalidAccessKeyId, AuthorizationHeaderMalformed, RequestTimeTooSkewed,
+  XAmzContentSHA256Mismatch, ...), apart from the record, so a test can fail on any refusal it did
+  not provoke itself (/__front__/rejections). Faults and GCS-mode refusals are not rejections.
+* moto answers every ListMultipartUploads with the same fixed <Initiated> (2010-11-10); in front of
+  moto the front notes when each CreateMultipartUpload passed through it and puts that time into
+  the listing instead, as S3 reports it. (Uploads created past this front keep moto's date.)
 * Records every request; requests carrying a header erp-backup must never send (x-amz-checksum-*,
   x-amz-sdk-checksum-algorithm, x-amz-trailer, x-amz-decoded-content-length,
   Content-Encoding: aws-chunked, x-amz-content-sha256: STREAMING-*) are recorded as violations.
@@ -76,18 +85,23 @@ control API (unsigned, under /__front__/):
   POST /__front__/faults    body: JSON list of rules; replaces the fault list
   GET  /__front__/faults    the rules with their remaining skip/times and fired counts
   GET  /__front__/requests  every recorded request so far (JSON list); ?since=SEQ for newer ones
-  POST /__front__/reset     clears the faults and the record
+  POST /__front__/reset     clears the faults and the record (not the rejections)
+  GET  /__front__/rejections         the requests refused for their signature/authentication/framing
+  POST /__front__/rejections/take    the same, and clears them (a test declares what it provoked)
   GET  /__front__/health    {"ok": true, "backend": ..., "backend_url": ..., "backend_pid": ..., "gcs": ...}
 fault rule (all fields but "action" optional):
   {"method": "PUT", "path_contains": "docs/", "query_contains": "partNumber=3",
    "skip": 0, "times": 1, "action": "503", "seconds": 5, "bytes": 65536,
-   "status": 429, "code": "SlowDown", "message": "...", "name": "free text"}
+   "status": 429, "code": "SlowDown", "message": "...", "date_offset": 3600, "name": "free text"}
   skip  = matching requests to let through first (default 0); times = how many to fault after
           that (default 1, -1 = forever). Rules are tried in order; the first one that fires wins.
   "reset" rules are tried as soon as a request's headers arrive; all others once the request has
   been read and authenticated (a request refused for its signature is never faulted or counted).
   path_contains matches the raw or the percent-decoded path; query_contains the raw query.
   actions: 500 | 503 | slowdown | 403 | status (any "status"/"code") | a bare status number,
+           (with "date_offset": SECONDS, the answer's Date header lies that many seconds from the
+           front's clock; with "code": "RequestTimeTooSkewed" the body also carries <RequestTime>,
+           <ServerTime> (the lying clock) and <MaxAllowedSkewMilliseconds>, like AWS's refusal)
            reset (read "bytes" of the body (default half, at most 1 MiB), then RST),
            stall (send nothing for "seconds" (default 30), then close),
            delay (wait "seconds", then forward normally), complete_error (answer 200 with an
@@ -119,7 +133,9 @@ DEFAULT_CODES = {400: "InvalidRequest", 403: "AccessDenied", 404: "NoSuchKey", 4
 FORWARDING_ACTIONS = {"delay", "forward_then_reset", "truncate", "corrupt"}
 ALL_ACTIONS = set(STATUS_ACTIONS) | FORWARDING_ACTIONS | {"status", "reset", "stall", "complete_error"}
 RULE_KEYS = {"method", "path_contains", "query_contains", "skip", "times", "action", "seconds",
-             "bytes", "status", "code", "message", "name"}
+             "bytes", "status", "code", "message", "date_offset", "name"}
+DEFAULT_REGION = "us-east-1"
+MAX_SKEW_MS = int(MAX_SKEW.total_seconds() * 1000)
 
 
 def log(msg: str) -> None:
@@ -134,6 +150,11 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def aws_timestamp(when: dt.datetime) -> str:
+    """S3's XML timestamps: 2026-11-30T15:02:16.250Z (milliseconds, UTC)."""
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def as_text(raw: bytes) -> str:
@@ -317,7 +338,8 @@ class Verifier:
                          f"bad credential scope {'/'.join(scope[1:])!r} for date {timestamp!r}")
         if self.region is not None and region != self.region:
             raise Reject(400, "AuthorizationHeaderMalformed",
-                         f"the region '{region}' is wrong; expecting '{self.region}'", [("Region", self.region)])
+                         f"The authorization header is malformed; the region '{region}' is wrong; "
+                         f"expecting '{self.region}'", [("Region", self.region)])
         current = now_utc()
         if presigned:
             try:
@@ -331,7 +353,8 @@ class Verifier:
         elif abs(current - when) > MAX_SKEW:
             raise Reject(403, "RequestTimeTooSkewed",
                          "The difference between the request time and the current time is too large.",
-                         [("RequestTime", timestamp), ("ServerTime", current.strftime("%Y-%m-%dT%H:%M:%SZ"))])
+                         [("RequestTime", timestamp), ("ServerTime", current.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                          ("MaxAllowedSkewMilliseconds", str(MAX_SKEW_MS))])
 
         account = self.credentials.get(key_id)
         if account is None:
@@ -452,6 +475,12 @@ class FaultRule:
         self.times_left = int(spec.get("times", 1))
         self.seconds = float(spec.get("seconds", 30 if action == "stall" else 1))
         self.bytes = spec.get("bytes")
+        try:
+            self.date_offset = float(spec.get("date_offset", 0))
+        except (TypeError, ValueError):
+            raise ValueError(f"rule {index}: \"date_offset\" must be a number of seconds")
+        if self.date_offset and (action in FORWARDING_ACTIONS or action in ("reset", "stall", "complete_error")):
+            raise ValueError(f"rule {index}: \"date_offset\" applies to status answers only")
         self.fired = 0
         self.matched = 0
 
@@ -495,6 +524,11 @@ class State:
         self.record_file = open(record_path, "a", encoding="utf-8") if record_path else None
         self.verbose = False
         self.backend_pid = None
+        # Requests refused for their authentication or framing; kept apart from the record and
+        # not cleared by reset(), so a test's reset cannot hide one: only take_rejections() does.
+        self.rejections: list[dict] = []
+        # upload id -> when its CreateMultipartUpload passed through (moto reports a fixed date)
+        self.initiated: dict[str, str] = {}
 
     def set_rules(self, specs) -> int:
         if not isinstance(specs, list):
@@ -507,6 +541,20 @@ class State:
     def reset(self) -> None:
         with self.lock:
             self.rules, self.records = [], []
+
+    def add_rejection(self, record: dict, rej: "Reject") -> None:
+        with self.lock:
+            self.rejections.append({"seq": record["seq"], "time": record["time"], "method": record["method"],
+                                    "target": record["target"], "status": rej.status, "code": rej.code,
+                                    "message": rej.message, "access_key": record.get("access_key"),
+                                    "region": record.get("region")})
+
+    def rejections_json(self, take: bool) -> bytes:
+        with self.lock:
+            found = list(self.rejections)
+            if take:
+                self.rejections = []
+        return json.dumps(found, ensure_ascii=False).encode("utf-8")
 
     def take_fault(self, method, raw_path, raw_query, pre_body: bool) -> FaultRule | None:
         """The first rule that fires for this request; consumes skip/times counters."""
@@ -584,11 +632,12 @@ class FrontHandler(BaseHTTPRequestHandler):
 
     do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = do_GET
 
-    def send_plain(self, status: int, body: bytes, content_type="application/xml", extra_headers=()):
+    def send_plain(self, status: int, body: bytes, content_type="application/xml", extra_headers=(),
+                   date: dt.datetime | None = None):
         self.send_response_only(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Date", email.utils.formatdate(usegmt=True))
+        self.send_header("Date", email.utils.format_datetime(date or now_utc(), usegmt=True))
         self.send_header("Server", "s3front")
         for name, value in extra_headers:
             self.send_header(name, value)
@@ -598,9 +647,9 @@ class FrontHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def send_s3_error(self, status: int, code: str, message: str, extra=None):
+    def send_s3_error(self, status: int, code: str, message: str, extra=None, date: dt.datetime | None = None):
         self.send_plain(status, s3_error_body(code, message, extra),
-                        extra_headers=[("x-amz-request-id", uuid.uuid4().hex[:16].upper())])
+                        extra_headers=[("x-amz-request-id", uuid.uuid4().hex[:16].upper())], date=date)
 
     def abort_connection(self):
         """Close the client socket with SO_LINGER 0: the peer sees a connection reset."""
@@ -629,6 +678,10 @@ class FrontHandler(BaseHTTPRequestHandler):
             if path == "/__front__/requests" and self.command == "GET":
                 since = int(dict(p.partition("=")[::2] for p in query.split("&") if p).get("since", 0))
                 return self.send_plain(200, state.snapshot(since), "application/json")
+            if path == "/__front__/rejections" and self.command == "GET":
+                return self.send_plain(200, state.rejections_json(take=False), "application/json")
+            if path == "/__front__/rejections/take" and self.command == "POST":
+                return self.send_plain(200, state.rejections_json(take=True), "application/json")
             if path == "/__front__/reset" and self.command == "POST":
                 state.reset()
                 return self.send_json(200, {"ok": True})
@@ -702,14 +755,14 @@ class FrontHandler(BaseHTTPRequestHandler):
         if "Transfer-Encoding" in headers:
             self.close_connection = True  # the body cannot be skipped reliably
             return self.reject(record, Reject(411, "MissingContentLength",
-                                              "You must provide the Content-Length HTTP header."))
+                                              "You must provide the Content-Length HTTP header."), refused=True)
         try:
             length = int(headers.get("Content-Length") or 0)
             if length < 0:
                 raise ValueError
         except ValueError:
             self.close_connection = True
-            return self.reject(record, Reject(400, "InvalidArgument", "bad Content-Length"))
+            return self.reject(record, Reject(400, "InvalidArgument", "bad Content-Length"), refused=True)
         record["body_length"] = length
 
         rule = state.take_fault(method, raw_path, raw_query, pre_body=True)
@@ -724,7 +777,10 @@ class FrontHandler(BaseHTTPRequestHandler):
         try:
             try:
                 state.verifier.verify(method, raw_path, raw_query, headers, body_sha256, record)
-                if state.gcs:
+            except Reject as rej:
+                return self.reject(record, rej, refused=True)
+            try:
+                if state.gcs:  # the service's own refusals, not the signature's
                     self.gcs_policy(method, raw_query, record)
             except Reject as rej:
                 return self.reject(record, rej)
@@ -734,7 +790,7 @@ class FrontHandler(BaseHTTPRequestHandler):
                 record["fault"], record["verdict"] = rule.describe(), f"fault:{rule.action}"
                 return self.apply_fault(rule, record, body)
             record["verdict"] = "ok"
-            self.forward(record, body)
+            self.forward(record, body, rewrite=self.initiated_rewrite(method, raw_query))
         finally:
             body.close()
 
@@ -756,9 +812,13 @@ class FrontHandler(BaseHTTPRequestHandler):
             raise Reject(400, "InvalidArgument", "Invalid argument.",
                          [("Details", f"not supported by this service: {', '.join(record['violations'])}")])
 
-    def reject(self, record: dict, rej: Reject):
+    def reject(self, record: dict, rej: Reject, refused: bool = False):
+        """Answer with rej. refused: the request itself was refused (signature, authentication,
+        framing), which goes to the rejections list as well as the record."""
         record["verdict"], record["status"] = rej.verdict, rej.status
         record["error_message"] = rej.message
+        if refused:
+            self.state.add_rejection(record, rej)
         self.commit_record(record)
         self.send_s3_error(rej.status, rej.code, rej.message, rej.extra)
 
@@ -818,7 +878,14 @@ class FrontHandler(BaseHTTPRequestHandler):
         status, code, message = rule.status_reply()
         record["status"] = status
         self.commit_record(record)
-        self.send_s3_error(status, code, message)
+        # The server's clock, as this answer tells it: a test can make it lie (date_offset).
+        server_time = now_utc() + dt.timedelta(seconds=rule.date_offset)
+        extra = []
+        if code == "RequestTimeTooSkewed":  # AWS's body for it, so a client can show the offset
+            extra = [("RequestTime", self.headers.get("X-Amz-Date") or self.headers.get("Date") or ""),
+                     ("ServerTime", server_time.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                     ("MaxAllowedSkewMilliseconds", str(MAX_SKEW_MS))]
+        self.send_s3_error(status, code, message, extra, date=server_time)
 
     # -- forwarding --------------------------------------------------------------------------------
     def backend_exchange(self, record: dict, body, consume: bool):
@@ -853,7 +920,41 @@ class FrontHandler(BaseHTTPRequestHandler):
                 self.backend_conn = None
         return response.status, response.reason, response
 
-    def forward(self, record: dict, body, mangle: FaultRule | None = None):
+    def initiated_rewrite(self, method: str, raw_query: bytes):
+        """In front of moto: a function that notes or fixes multipart upload times (see the module
+        doc), or None. Everything else is relayed untouched."""
+        if self.state.backend != "moto":
+            return None
+        names = {n for n, _ in split_query(raw_query)}
+        if b"uploads" not in names:
+            return None
+        state = self.state
+        if method == "POST":  # CreateMultipartUpload: note when, under the id moto hands out
+            started = now_utc()
+
+            def note(body: bytes) -> bytes:
+                m = re.search(rb"<UploadId>([^<]+)</UploadId>", body)
+                if m:
+                    with state.lock:
+                        state.initiated[m.group(1).decode()] = aws_timestamp(started)
+                return body
+            return note
+        if method == "GET":  # ListMultipartUploads: the noted times instead of moto's fixed one
+            def fix(body: bytes) -> bytes:
+                def one(m):
+                    upload = m.group(0)
+                    uid = re.search(rb"<UploadId>([^<]+)</UploadId>", upload)
+                    with state.lock:
+                        when = state.initiated.get(uid.group(1).decode()) if uid else None
+                    if when is None:
+                        return upload
+                    return re.sub(rb"<Initiated>[^<]*</Initiated>",
+                                  b"<Initiated>" + when.encode() + b"</Initiated>", upload)
+                return re.sub(rb"<Upload>.*?</Upload>", one, body, flags=re.DOTALL)
+            return fix
+        return None
+
+    def forward(self, record: dict, body, mangle: FaultRule | None = None, rewrite=None):
         try:
             status, reason, response = self.backend_exchange(record, body, consume=False)
         except Reject as rej:
@@ -861,11 +962,32 @@ class FrontHandler(BaseHTTPRequestHandler):
         record["backend_status"] = record["status"] = status
         self.commit_record(record)
         try:
+            if rewrite is not None and status == 200 and self.command != "HEAD":
+                return self.relay_rewritten(response, status, reason, rewrite)
             self.relay(response, status, reason, mangle)
         finally:
             if response.will_close or not response.isclosed():
                 self.backend_conn.close()
                 self.backend_conn = None
+
+    def relay_rewritten(self, response, status: int, reason: str, rewrite) -> None:
+        """Relay a small answer whole, after rewrite(body) (Content-Length set to the new size)."""
+        try:
+            body = rewrite(response.read())
+        except (ConnectionError, http.client.HTTPException) as exc:
+            raise ClientGone() from exc
+        self.send_response_only(status, reason)
+        for name, value in response.getheaders():
+            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (ConnectionError, socket.timeout) as exc:
+            raise ClientGone() from exc
 
     def relay(self, response, status: int, reason: str, mangle: FaultRule | None):
         no_body = self.command == "HEAD" or status in (204, 304) or 100 <= status < 200
@@ -1060,7 +1182,8 @@ def main(argv=None) -> int:
     parser.add_argument("--credentials", required=True, help='JSON file {"KEYID": {"secret": "...", "token": "..."}}')
     parser.add_argument("--gcs", action="store_true", help="behave like GCS's XML API where it differs")
     parser.add_argument("--record", help="append every request as a JSON line to this file")
-    parser.add_argument("--region", help="reject signatures for any other region (default: accept any)")
+    parser.add_argument("--region", default=DEFAULT_REGION,
+                        help=f"the signing region; any other is refused (default {DEFAULT_REGION})")
     parser.add_argument("--backend-log", help="backend stdout/stderr go here (default: a temp file)")
     parser.add_argument("--startup-timeout", type=float, default=30.0)
     parser.add_argument("--ignore-stdin", action="store_true", help="do not stop on EOF on stdin")
