@@ -54,6 +54,7 @@ class BackupSpec:
     def tearDownClass(cls):
         try:
             assert not cls.front.violations(), "a forbidden header was sent"
+            cls.front.assert_no_rejections("in setUpClass or after the last test")
         finally:
             cls.front.__exit__(None, None, None)
             cls.pg.__exit__(None, None, None)
@@ -63,6 +64,11 @@ class BackupSpec:
     def setUp(self):
         self.front.set_faults([])
         self.clear_bucket()
+
+    def tearDown(self):
+        # Every signature was accepted; a test that provokes a refusal declares it with
+        # self.front.expect_rejections(...).
+        self.front.assert_no_rejections()
 
     # -- helpers ---------------------------------------------------------------------------------
     def secrets(self):

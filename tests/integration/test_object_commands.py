@@ -3,7 +3,8 @@
 Each backend (moto_server, s3rver, and moto behind the front's GCS mode) runs the same
 specification. The front re-verifies every request's SigV4 signature with botocore, so a
 passing test also proves the hand-rolled signer, and it records every request so the class
-can assert that none carried a forbidden checksum/streaming header.
+can assert that none carried a forbidden checksum/streaming header, and each test fails on any
+request the front refused that it did not provoke on purpose.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class ObjectCommandsSpec:
         try:
             violations = cls.front.violations()
             assert not violations, f"forbidden headers sent: {violations[:3]}"
+            cls.front.assert_no_rejections("in setUpClass or after the last test")
             log = cls.front.log_text()
             for secret in cls.front.secrets():
                 assert secret not in log, "a secret value reached the front's log"
@@ -64,6 +66,11 @@ class ObjectCommandsSpec:
 
     def setUp(self):
         self.front.set_faults([])
+
+    def tearDown(self):
+        # Every signature the tool sent was accepted (a test that provokes a refusal declares it
+        # with self.front.expect_rejections).
+        self.front.assert_no_rejections()
 
     def env(self, **extra) -> dict:
         settings = {"S3_PART_SIZE": "5MiB", "S3_BUFFER_BUDGET": "64MiB", "S3_STALL_TIMEOUT": "2s",

@@ -136,6 +136,7 @@ class RetentionSpec:
     def tearDownClass(cls):
         try:
             assert not cls.front.violations(), "a forbidden header was sent"
+            cls.front.assert_no_rejections("in setUpClass or after the last test")
         finally:
             cls.front.__exit__(None, None, None)
 
@@ -143,6 +144,11 @@ class RetentionSpec:
         self.front.set_faults([])
         self.clear_bucket()
         self.seed()
+
+    def tearDown(self):
+        # Every signature was accepted; a test that provokes a refusal declares it with
+        # self.front.expect_rejections(...).
+        self.front.assert_no_rejections()
 
     # -- helpers ---------------------------------------------------------------------------------
     def client(self):
