@@ -1012,6 +1012,22 @@ TEST_CASE("ListMultipartUploads: GET on ?uploads, following NextKeyMarker/NextUp
         "uploads&prefix=erp%2Fprod%2F&key-marker=erp%2Fprod%2Fdb%2Fb.dump&upload-id-marker=u2");
 }
 
+TEST_CASE("ListMultipartUploads hands each upload's Initiated time through") {
+  Harness harness;
+  harness.transport.push(
+      Reply::ok("<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+                "<Upload><Key>erp/prod/db/a.dump</Key><UploadId>u1</UploadId>"
+                "<Initiated>2026-11-29T02:00:00.000Z</Initiated></Upload>"
+                "<Upload><Key>erp/prod/db/b.dump</Key><UploadId>u2</UploadId></Upload>"
+                "</ListMultipartUploadsResult>"));
+  const auto uploads = harness.client.list_multipart_uploads("erp/prod/");
+  REQUIRE(uploads.has_value());
+  REQUIRE(uploads->size() == 2);
+  CHECK((*uploads)[0].initiated ==
+        std::chrono::sys_days{std::chrono::year{2026} / 11 / 29} + std::chrono::hours{2});
+  CHECK_FALSE((*uploads)[1].initiated.has_value());
+}
+
 TEST_CASE("ListMultipartUploads without a prefix lists the whole bucket") {
   Harness harness;
   harness.transport.push(Reply::ok(list_uploads_page({}, {})));
