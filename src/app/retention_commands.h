@@ -10,14 +10,17 @@
 namespace erp::app {
 
 // prune [--dry-run] [--as-of YYYY-MM-DD] [--json]: prints the retention plan and, unless
-// --dry-run, deletes the sets it does not keep (manifest last). 0 done, 1 a deletion or
-// listing failed, 2 usage/configuration (including a policy that keeps nothing).
+// --dry-run, deletes the sets it does not keep (manifest last), then aborts the env's multipart
+// uploads older than STALE_UPLOAD_AGE (stale_uploads.h). 0 done, 1 a deletion, listing or abort
+// failed, 2 usage/configuration (including a policy that keeps nothing).
 int run_prune(Context& context, const std::vector<std::string>& args);
 
 // list [--as-of YYYY-MM-DD] [--json]: the env's sets, newest first: id, time, status,
 // the streams each holds, sizes, the tier that keeps each today (or on the --as-of date)
 // or "expires", and per stream the tier that keeps it for that stream ("expired" when
-// that stream's rules do not, "-" when the set does not hold it).
+// that stream's rules do not, "-" when the set does not hold it); then the env's open multipart
+// uploads (key, upload id, state, initiated, age). 1 when a listing failed (a store without
+// ListMultipartUploads only warns).
 int run_list(Context& context, const std::vector<std::string>& args);
 
 }  // namespace erp::app
