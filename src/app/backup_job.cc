@@ -228,7 +228,9 @@ class BackupJob {
     // the plan never deletes.
     auto pruned =
         prune(context_.s3, layout_, *context_.settings.retention, utc_today(context_.clock),
-              /*dry_run=*/false, retention::OwnBackup::succeeded);
+              /*dry_run=*/false, retention::OwnBackup::succeeded,
+              StaleUploadOptions{.max_age = *context_.settings.stale_upload_age,
+                                 .now = context_.clock.now()});
     if (!pruned) {
       log_.error("prune after backup failed",
                  {{"id", facts_.id}, {"error", pruned.error().message}});
@@ -239,6 +241,10 @@ class BackupJob {
                {"deleted_sets", std::to_string(pruned->sets_deleted)},
                {"objects_deleted", std::to_string(pruned->objects_deleted)},
                {"foreign", std::to_string(pruned->catalog.foreign.size())}});
+    // Stale uploads whose abort failed linger like the streams' own: counted in the summary,
+    // logged with key and upload id; the exit code stays the streams'.
+    log_stale_uploads(log_, *pruned->stale_uploads);
+    failed_aborts_ += static_cast<int>(pruned->stale_uploads->failures().size());
     return finish(0, "backup done");
   }
 

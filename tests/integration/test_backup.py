@@ -389,7 +389,8 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
 
     def test_a_wrong_secret_key_is_refused_before_pg_dump_starts(self):
         fake, log = self.recording_pg_dump()
-        result = self.backup(PG_DUMP=fake, AWS_SECRET_ACCESS_KEY="erpTEST-wrong-secret-key")
+        with self.front.expect_rejections("SignatureDoesNotMatch"):  # the pre-flight's one request
+            result = self.backup(PG_DUMP=fake, AWS_SECRET_ACCESS_KEY="erpTEST-wrong-secret-key")
         self.assert_refused_before_any_dump(result, log, b"SignatureDoesNotMatch",
                                             b"AWS_SECRET_ACCESS_KEY")
 
@@ -724,6 +725,32 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         for key in old:
             self.assertNotIn(key, keys, "the expired set was pruned")
         self.assertEqual(len([k for k in keys if "/manifests/" in k]), 1)
+
+    def test_a_successful_backup_aborts_stale_uploads_and_counts_a_failed_abort(self):
+        # Two uploads a killed run could have left; real time passes the (short) age.
+        stale = {key: self.client().create_multipart_upload(Bucket=self.front.bucket, Key=key)["UploadId"]
+                 for key in (PREFIX + "db/20260101T020000Z.dump", PREFIX + "docs/20260101T020000Z.tar.zst")}
+        old_enough = time.monotonic() + 2
+        while (left := old_enough - time.monotonic()) > 0:
+            time.sleep(left)  # the age is real time; nothing else to wait for
+        refused_key = PREFIX + "docs/20260101T020000Z.tar.zst"
+        self.front.set_faults([{"method": "DELETE", "path_contains": refused_key, "query_contains": "uploadId=",
+                                "times": -1, "action": "403"}])
+        try:
+            result = self.backup("--only", "db", PRUNE_AFTER_BACKUP="true", STALE_UPLOAD_AGE="1s")
+        finally:
+            self.front.set_faults([])
+        stderr = result.stderr.decode(errors="replace")
+        self.assertEqual(result.returncode, 0, stderr)  # the exit code stays the streams'
+        listing = self.client().list_multipart_uploads(Bucket=self.front.bucket, Prefix=PREFIX)
+        self.assertEqual([u["Key"] for u in listing.get("Uploads", [])], [refused_key])
+        self.assertTrue(any(refused_key in line and stale[refused_key] in line and "AccessDenied" in line
+                            for line in stderr.splitlines()), stderr)
+        summary = [line for line in stderr.splitlines() if " backup done id=" in line]
+        self.assertEqual(len(summary), 1, stderr)
+        self.assertIn("failed_aborts=1", summary[0])
+        self.client().abort_multipart_upload(Bucket=self.front.bucket, Key=refused_key,
+                                             UploadId=stale[refused_key])
 
     def test_an_existing_set_is_never_overwritten(self):
         result = self.backup("--only", "docs")
