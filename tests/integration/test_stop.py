@@ -60,6 +60,7 @@ class StopSpec(unittest.TestCase):
     def tearDownClass(cls):
         try:
             assert not cls.front.violations(), "a forbidden header was sent"
+            cls.front.assert_no_rejections("in setUpClass or after the last test")
         finally:
             cls.front.__exit__(None, None, None)
             cls.pg.__exit__(None, None, None)
@@ -67,6 +68,10 @@ class StopSpec(unittest.TestCase):
 
     def setUp(self):
         self.front.set_faults([])
+
+    def tearDown(self):
+        # Every signature was accepted, aborts sent while stopping included.
+        self.front.assert_no_rejections()
 
     # -- helpers ---------------------------------------------------------------------------------
     def secrets(self):
