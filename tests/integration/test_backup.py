@@ -394,6 +394,25 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assert_refused_before_any_dump(result, log, b"SignatureDoesNotMatch",
                                             b"AWS_SECRET_ACCESS_KEY")
 
+    def test_a_wrong_region_is_refused_naming_the_region_the_server_expects(self):
+        fake, log = self.recording_pg_dump()
+        with self.front.expect_rejections("AuthorizationHeaderMalformed"):
+            result = self.backup(PG_DUMP=fake, AWS_REGION="eu-west-3")
+        self.assert_refused_before_any_dump(result, log, b"AuthorizationHeaderMalformed",
+                                            b"set AWS_REGION=us-east-1")
+
+    def test_a_clock_the_server_calls_skewed_is_refused_showing_the_offset(self):
+        fake, log = self.recording_pg_dump()
+        # The server's clock is 20 minutes ahead of this host's: it refuses every request.
+        self.front.set_faults([{"action": "status", "status": 403, "code": "RequestTimeTooSkewed",
+                                "date_offset": 1200, "times": -1}])
+        result = self.backup(PG_DUMP=fake)
+        self.front.set_faults([])
+        self.assert_refused_before_any_dump(result, log, b"RequestTimeTooSkewed",
+                                            b"s behind the server's (clock offset 1")
+        offset = int(result.stderr.split(b"(clock offset ")[1].split(b" s)")[0])
+        self.assertTrue(1195 <= offset <= 1205, offset)  # the signing second vs the server's
+
     def test_the_recording_pg_dump_does_record_a_dump(self):
         # The wrapper the pre-flight tests rely on notices a dump when one runs.
         fake, log = self.recording_pg_dump()
