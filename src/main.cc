@@ -20,6 +20,9 @@
 #include "core/clock.h"
 #include "core/logger.h"
 #include "http/curl_transport.h"
+#include "s3/credentials/container.h"
+#include "s3/credentials/static_keys.h"
+#include "s3/credentials/web_identity.h"
 #include "s3/s3_client.h"
 
 namespace {
@@ -116,6 +119,28 @@ const std::map<std::string, Command, std::less<>>& commands() {
   return kCommands;
 }
 
+// The provider the configuration chose (config::load_s3_config picks the first configured in
+// the AWS SDKs' order).
+std::shared_ptr<erp::s3::CredentialsProvider> make_credentials_provider(
+    erp::config::S3Config& config, erp::s3::CredentialsHttp http) {
+  using Source = erp::config::S3Config::CredentialSource;
+  switch (config.credential_source) {
+    case Source::web_identity:
+      return std::make_shared<erp::s3::WebIdentityProvider>(config.web_identity, std::move(http),
+                                                            erp::s3::system_clock_seconds);
+    case Source::container:
+      return std::make_shared<erp::s3::ContainerCredentialsProvider>(
+          std::move(config.container), std::move(http), erp::s3::system_clock_seconds);
+    case Source::static_keys:
+      break;
+  }
+  return std::make_shared<erp::s3::StaticKeysProvider>(
+      erp::s3::Credentials{.access_key_id = config.access_key_id,
+                           .secret_access_key = std::move(config.secret_access_key),
+                           .session_token = std::move(config.session_token)},
+      config.key_files);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,17 +189,32 @@ int main(int argc, char** argv) {
     return std::make_unique<http::CurlTransport>(http::TransportOptions{
         .stall_timeout = s3_config.stall_timeout, .ca_bundle = s3_config.ca_bundle});
   });
-  s3::S3Client client(s3::S3ClientOptions{.endpoint = s3_config.endpoint,
-                                          .bucket = s3_config.bucket,
-                                          .addressing = s3_config.addressing,
-                                          .scope = {.region = s3_config.region},
-                                          .payload_signing = s3_config.payload_signing,
-                                          .retry = {.max_attempts = s3_config.max_attempts},
-                                          .stop = cancellation.token()},
-                      s3::Credentials{.access_key_id = s3_config.access_key_id,
-                                      .secret_access_key = std::move(s3_config.secret_access_key),
-                                      .session_token = std::move(s3_config.session_token)},
-                      transports);
+  const http::RetryPolicy retry{.max_attempts = s3_config.max_attempts};
+  std::shared_ptr<s3::CredentialsProvider> credentials = make_credentials_provider(
+      s3_config,
+      s3::CredentialsHttp{.transports = transports, .retry = retry, .stop = cancellation.token()});
+  // Which identity signs, once (never a secret): an operator debugging AccessDenied needs it.
+  log.info("credentials", {{"provider", std::string(credentials->name())}});
+  s3::S3Client client(
+      s3::S3ClientOptions{
+          .endpoint = s3_config.endpoint,
+          .bucket = s3_config.bucket,
+          .addressing = s3_config.addressing,
+          .scope = {.region = s3_config.region},
+          .payload_signing = s3_config.payload_signing,
+          .retry = retry,
+          .stop = cancellation.token(),
+          .on_clock_corrected =
+              [&log](std::chrono::seconds offset) {
+                log.warn("the server called this host's clock skewed; signing with its clock",
+                         {{"clock_offset_s", std::to_string(offset.count())}});
+              },
+          .on_region_corrected =
+              [&log](const std::string& region) {
+                log.warn("the server named another region for the bucket; signing for it",
+                         {{"region", region}});
+              }},
+      credentials, transports);
 
   const SystemClock clock;
   app::Context context{log, s3_config, client, cancellation, *settings, clock};

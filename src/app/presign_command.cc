@@ -31,7 +31,12 @@ int run_presign(Context& context, const std::vector<std::string>& args) {
     context.log.error("usage: erp-backup presign KEY [--expires SECONDS]");
     return 2;
   }
-  std::cout << context.s3.presign("GET", key, std::chrono::seconds(expires)) << '\n';
+  auto url = context.s3.presign("GET", key, std::chrono::seconds(expires));
+  if (!url) {
+    context.log.error("presign failed", {{"error", url.error().message}});
+    return exit_code_for(url.error(), context.cancellation);
+  }
+  std::cout << *url << '\n';
   return 0;
 }
 

@@ -5,7 +5,9 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <vector>
 
@@ -27,6 +29,162 @@ bool valid_endpoint(std::string_view url) {
   const bool scheme = url.starts_with("http://") || url.starts_with("https://");
   const auto host_start = url.find("://") + 3;
   return scheme && host_start < url.size() && url.find('?') == std::string_view::npos;
+}
+
+bool any_set(const Environment& env, std::initializer_list<std::string_view> names) {
+  for (const auto name : names) {
+    if (env.get(name)) return true;
+  }
+  return false;
+}
+
+// Provider 1: static keys, each directly or as NAME_FILE.
+void load_static_keys(const Environment& env, S3Config& config, Problems& problems) {
+  const auto file_of = [&](std::string_view name) {
+    return env.get(std::string(name) + "_FILE").value_or("");
+  };
+  if (auto key_id = read_value_or_file(env, "AWS_ACCESS_KEY_ID"); !key_id) {
+    problems.add(key_id.error().message);
+  } else if (!*key_id) {
+    problems.add(
+        "missing AWS_ACCESS_KEY_ID (hint: the S3/HMAC access key id, or AWS_ACCESS_KEY_ID_FILE)");
+  } else {
+    config.access_key_id = **key_id;
+    config.key_files.access_key_id = file_of("AWS_ACCESS_KEY_ID");
+  }
+  if (auto secret = read_value_or_file(env, "AWS_SECRET_ACCESS_KEY"); !secret) {
+    problems.add(secret.error().message);
+  } else if (!*secret) {
+    problems.add(
+        "missing AWS_SECRET_ACCESS_KEY (hint: the S3/HMAC secret, or AWS_SECRET_ACCESS_KEY_FILE)");
+  } else {
+    config.secret_access_key = Secret(std::move(**secret));
+    config.key_files.secret_access_key = file_of("AWS_SECRET_ACCESS_KEY");
+  }
+  if (auto token = read_value_or_file(env, "AWS_SESSION_TOKEN"); !token) {
+    problems.add(token.error().message);
+  } else if (*token) {
+    config.session_token = Secret(std::move(**token));
+    config.key_files.session_token = file_of("AWS_SESSION_TOKEN");
+  }
+}
+
+// Provider 2: web identity (EKS IRSA).
+void load_web_identity(const Environment& env, S3Config& config, Problems& problems) {
+  s3::WebIdentityConfig& web = config.web_identity;
+  if (auto arn = env.get("AWS_ROLE_ARN"); !arn) {
+    problems.add(
+        "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not (hint: the ARN of "
+        "the IAM role to assume, arn:aws:iam::ACCOUNT:role/NAME)");
+  } else if (!arn->starts_with("arn:")) {
+    problems.add("malformed AWS_ROLE_ARN '" + *arn + "' (hint: arn:aws:iam::ACCOUNT:role/NAME)");
+  } else {
+    web.role_arn = *arn;
+  }
+  if (auto file = env.get("AWS_WEB_IDENTITY_TOKEN_FILE"); !file) {
+    problems.add(
+        "AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not (hint: the path of "
+        "the projected service-account token, set by EKS for IRSA)");
+  } else if (!std::ifstream(*file)) {
+    problems.add("AWS_WEB_IDENTITY_TOKEN_FILE: cannot read " + *file +
+                 " (hint: is the service-account token projected at that path?)");
+  } else {
+    web.token_file = *file;
+  }
+  web.session_name = env.get("AWS_ROLE_SESSION_NAME").value_or("");
+  if (web.session_name.empty()) {
+    web.session_name =
+        "erp-backup-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  }
+  // Like the SDKs: the STS-specific endpoint, else the global one (MinIO answers STS at its
+  // S3 endpoint), else the regional AWS endpoint.
+  if (auto endpoint = first_of(env, "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")) {
+    if (valid_endpoint(*endpoint)) {
+      web.sts_endpoint = *endpoint;
+    } else {
+      problems.add("malformed AWS_ENDPOINT_URL_STS/AWS_ENDPOINT_URL '" + *endpoint +
+                   "' (hint: a URL such as https://sts.eu-west-3.amazonaws.com)");
+    }
+  } else {
+    web.sts_endpoint = "https://sts." + config.region + ".amazonaws.com";
+  }
+}
+
+// Plain http is only for the agents' link-local and loopback addresses (what the SDKs allow):
+// anywhere else the keys would cross a network unencrypted.
+bool allowed_container_url(std::string_view url) {
+  if (url.starts_with("https://")) return true;
+  if (!url.starts_with("http://")) return false;
+  std::string_view host = url.substr(7);
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with('[')) {
+    host = host.substr(1, host.find(']') - 1);
+    return host == "::1" || host == "fd00:ec2::23";
+  }
+  host = host.substr(0, host.find(':'));
+  return host == "localhost" || host.starts_with("127.") || host == "169.254.170.2" ||
+         host == "169.254.170.23";
+}
+
+// Provider 3: container credentials (EKS Pod Identity, ECS).
+void load_container(const Environment& env, S3Config& config, Problems& problems) {
+  s3::ContainerCredentialsConfig& container = config.container;
+  if (auto relative = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
+    if (!relative->starts_with('/')) {
+      problems.add("malformed AWS_CONTAINER_CREDENTIALS_RELATIVE_URI '" + *relative +
+                   "' (hint: a path such as /v2/credentials/ID, set by ECS)");
+    }
+    container.url = "http://169.254.170.2" + *relative;
+    container.url_variable = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+  } else if (auto full = env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+    if (!full->starts_with("http://") && !full->starts_with("https://")) {
+      problems.add("malformed AWS_CONTAINER_CREDENTIALS_FULL_URI '" + *full +
+                   "' (hint: a URL such as http://169.254.170.23/v1/credentials)");
+    } else if (!allowed_container_url(*full)) {
+      problems.add("AWS_CONTAINER_CREDENTIALS_FULL_URI '" + *full +
+                   "': plain http is only allowed to loopback, 169.254.170.2, 169.254.170.23 "
+                   "or fd00:ec2::23 (hint: use https)");
+    }
+    container.url = *full;
+    container.url_variable = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+  }
+  // Like the SDKs, the file wins over the value (EKS sets the file and rotates it).
+  if (auto file = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
+    if (!std::ifstream(*file)) {
+      problems.add("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: cannot read " + *file +
+                   " (hint: is the Pod Identity token mounted at that path?)");
+    }
+    container.token_file = *file;
+  } else if (auto token = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
+    container.token = Secret(std::move(*token));
+  }
+}
+
+// The first provider configured, in the AWS SDKs' order. A provider is "configured" when any
+// of its variables is set; its problems are then reported, never skipped for the next one.
+void load_credentials(const Environment& env, S3Config& config, Problems& problems) {
+  using Source = S3Config::CredentialSource;
+  if (any_set(env, {"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID_FILE", "AWS_SECRET_ACCESS_KEY",
+                    "AWS_SECRET_ACCESS_KEY_FILE"})) {
+    config.credential_source = Source::static_keys;
+    load_static_keys(env, config, problems);
+  } else if (any_set(env, {"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"})) {
+    config.credential_source = Source::web_identity;
+    load_web_identity(env, config, problems);
+  } else if (any_set(env, {"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                           "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"})) {
+    config.credential_source = Source::container;
+    load_container(env, config, problems);
+  } else {
+    problems.add(
+        "missing AWS_ACCESS_KEY_ID (hint: the S3/HMAC access key id, or AWS_ACCESS_KEY_ID_FILE; "
+        "or AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE for EKS IRSA; or "
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI for EKS Pod Identity/ECS)");
+    problems.add(
+        "missing AWS_SECRET_ACCESS_KEY (hint: the S3/HMAC secret, or AWS_SECRET_ACCESS_KEY_FILE)");
+  }
 }
 
 }  // namespace
@@ -157,27 +315,7 @@ S3Config load_s3_config(const Environment& env, Problems& problems) {
       problems.add("malformed S3_PAYLOAD_SIGNING '" + *mode + "' (hint: auto, always or never)");
   }
 
-  if (auto key_id = read_value_or_file(env, "AWS_ACCESS_KEY_ID"); !key_id) {
-    problems.add(key_id.error().message);
-  } else if (!*key_id) {
-    problems.add(
-        "missing AWS_ACCESS_KEY_ID (hint: the S3/HMAC access key id, or AWS_ACCESS_KEY_ID_FILE)");
-  } else {
-    config.access_key_id = **key_id;
-  }
-  if (auto secret = read_value_or_file(env, "AWS_SECRET_ACCESS_KEY"); !secret) {
-    problems.add(secret.error().message);
-  } else if (!*secret) {
-    problems.add(
-        "missing AWS_SECRET_ACCESS_KEY (hint: the S3/HMAC secret, or AWS_SECRET_ACCESS_KEY_FILE)");
-  } else {
-    config.secret_access_key = Secret(std::move(**secret));
-  }
-  if (auto token = read_value_or_file(env, "AWS_SESSION_TOKEN"); !token) {
-    problems.add(token.error().message);
-  } else if (*token) {
-    config.session_token = Secret(std::move(**token));
-  }
+  load_credentials(env, config, problems);
 
   if (auto bundle = env.get("AWS_CA_BUNDLE")) {
     if (std::ifstream(*bundle))

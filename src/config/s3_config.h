@@ -9,6 +9,9 @@
 #include "config/problems.h"
 #include "config/secret.h"
 #include "core/error.h"
+#include "s3/credentials/container.h"
+#include "s3/credentials/static_keys.h"
+#include "s3/credentials/web_identity.h"
 #include "s3/s3_client.h"
 
 namespace erp::config {
@@ -19,10 +22,18 @@ struct S3Config {
   std::string region = "us-east-1";  // AWS_REGION / AWS_DEFAULT_REGION
   s3::AddressingStyle addressing = s3::AddressingStyle::path;          // S3_ADDRESSING_STYLE
   s3::PayloadSigning payload_signing = s3::PayloadSigning::automatic;  // S3_PAYLOAD_SIGNING
-  std::string access_key_id;  // AWS_ACCESS_KEY_ID[_FILE] (required)
-  Secret secret_access_key;   // AWS_SECRET_ACCESS_KEY[_FILE] (required)
-  Secret session_token;       // AWS_SESSION_TOKEN[_FILE] (optional)
-  std::string ca_bundle;      // AWS_CA_BUNDLE: extra CA file; verification stays on
+  // Which credential provider signs (s3/credentials/provider.h), the first configured in the
+  // AWS SDKs' order: static keys, web identity, container credentials. Only the chosen
+  // source's fields below are meaningful.
+  enum class CredentialSource { static_keys, web_identity, container };
+  CredentialSource credential_source = CredentialSource::static_keys;
+  std::string access_key_id;                 // AWS_ACCESS_KEY_ID[_FILE]
+  Secret secret_access_key;                  // AWS_SECRET_ACCESS_KEY[_FILE]
+  Secret session_token;                      // AWS_SESSION_TOKEN[_FILE] (optional)
+  s3::StaticKeyFiles key_files;              // the _FILE paths, re-read when they change
+  s3::WebIdentityConfig web_identity;        // AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, ...
+  s3::ContainerCredentialsConfig container;  // AWS_CONTAINER_CREDENTIALS_*, ..._TOKEN(_FILE)
+  std::string ca_bundle;                     // AWS_CA_BUNDLE: extra CA file; verification stays on
   // Parts in flight per stream (S3_UPLOAD_CONCURRENCY). Each costs one part buffer.
   int upload_concurrency = 4;
   // First part size (S3_PART_SIZE); later parts grow (upload/part_schedule.h).

@@ -73,6 +73,31 @@ std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text) {
   return std::chrono::sys_seconds{std::chrono::seconds{timegm(&tm)}};
 }
 
+// The region a refusal names: <Region>, else the x-amz-bucket-region header.
+std::string expected_region(const S3ErrorBody& body, const std::vector<http::Header>& headers) {
+  if (!body.region.empty()) return body.region;
+  return std::string(http::find_header(headers, "x-amz-bucket-region").value_or(""));
+}
+
+// The server's clock as a RequestTimeTooSkewed refusal tells it: <ServerTime>, else Date.
+std::optional<std::chrono::sys_seconds> server_time(const S3ErrorBody& body,
+                                                    const std::vector<http::Header>& headers) {
+  std::optional<std::chrono::sys_seconds> server = parse_iso_time(body.server_time);
+  if (!server) {
+    if (auto date = http::find_header(headers, "Date")) server = parse_http_date(*date);
+  }
+  return server;
+}
+
+// AWS itself (its region redirects are worth following); any other store keeps its settings.
+bool is_aws_endpoint(std::string_view endpoint) {
+  const auto scheme_end = endpoint.find("://");
+  std::string_view host =
+      scheme_end == std::string_view::npos ? endpoint : endpoint.substr(scheme_end + 3);
+  host = host.substr(0, host.find_first_of("/:"));
+  return host.ends_with(".amazonaws.com");
+}
+
 // The hint that tells an operator which setting to fix. `signed_at` is the time the request
 // was signed with, so a clock-skew refusal can say by how much this host's clock is off.
 std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& headers,
@@ -90,10 +115,7 @@ std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& h
   if (code == "AccessDenied") return " (hint: the credentials lack permission for this operation)";
   if (code == "AuthorizationHeaderMalformed" || code == "PermanentRedirect" ||
       code == "IllegalLocationConstraintException") {
-    std::string region = body.region;
-    if (region.empty()) {
-      region = std::string(http::find_header(headers, "x-amz-bucket-region").value_or(""));
-    }
+    const std::string region = expected_region(body, headers);
     if (!region.empty()) {
       return " (hint: the server expects region '" + region + "': set AWS_REGION=" + region + ")";
     }
@@ -104,10 +126,7 @@ std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& h
     return " (hint: check AWS_REGION and AWS_ENDPOINT_URL_S3)";
   }
   if (code == "RequestTimeTooSkewed") {
-    std::optional<std::chrono::sys_seconds> server = parse_iso_time(body.server_time);
-    if (!server) {
-      if (auto date = http::find_header(headers, "Date")) server = parse_http_date(*date);
-    }
+    const std::optional<std::chrono::sys_seconds> server = server_time(body, headers);
     if (!server) return " (hint: this host's clock is off; fix it, e.g. with NTP)";
     const auto offset = (*server - signed_at).count();
     const std::string direction = offset >= 0 ? "behind" : "ahead of";
@@ -126,6 +145,12 @@ std::chrono::sys_seconds system_clock_seconds() {
 
 S3Client::S3Client(S3ClientOptions options, Credentials credentials,
                    http::TransportPool& transports, Clock clock, http::Sleeper sleeper)
+    : S3Client(std::move(options),
+               std::make_shared<FixedCredentialsProvider>(std::move(credentials)), transports,
+               std::move(clock), std::move(sleeper)) {}
+
+S3Client::S3Client(S3ClientOptions options, std::shared_ptr<CredentialsProvider> credentials,
+                   http::TransportPool& transports, Clock clock, http::Sleeper sleeper)
     : options_(std::move(options)),
       credentials_(std::move(credentials)),
       transports_(transports),
@@ -136,17 +161,22 @@ S3Client::S3Client(S3ClientOptions options, Credentials credentials,
 }
 
 std::string S3Client::object_url(std::string_view key, const QueryParams& query) const {
+  return object_url(target().endpoint, key, query);
+}
+
+std::string S3Client::object_url(const std::string& endpoint, std::string_view key,
+                                 const QueryParams& query) const {
   // The key is encoded exactly once and never normalised: "a//b" and "a/./b" are
   // distinct S3 keys, and the signature covers the path as sent.
   std::string url;
   if (options_.addressing == AddressingStyle::path) {
-    url = options_.endpoint + "/" + options_.bucket;
+    url = endpoint + "/" + options_.bucket;
     if (!key.empty()) url += "/" + uri_encode_path(key);
   } else {
-    const auto scheme_end = options_.endpoint.find("://");
+    const auto scheme_end = endpoint.find("://");
     const std::size_t host_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-    url = options_.endpoint.substr(0, host_start) + options_.bucket + "." +
-          options_.endpoint.substr(host_start) + "/" + uri_encode_path(key);
+    url = endpoint.substr(0, host_start) + options_.bucket + "." + endpoint.substr(host_start) +
+          "/" + uri_encode_path(key);
   }
   return url + wire_query(query);
 }
@@ -169,42 +199,113 @@ std::string S3Client::call_payload_hash(const Call& call) const {
   return call.has_body ? payload_hash(call.body) : std::string(kEmptyPayloadSha256);
 }
 
+S3Client::Target S3Client::target() const {
+  std::lock_guard lock(target_mutex_);
+  if (region_override_) return *region_override_;
+  return {options_.endpoint, options_.scope};
+}
+
+std::chrono::seconds S3Client::clock_offset() const {
+  return std::chrono::seconds(clock_offset_.load());
+}
+
 Result<http::HttpResponse> S3Client::attempt(const Call& call, const std::string& hash,
                                              ByteSink* body_sink, std::stop_token stop) {
+  bool corrected = false;
+  auto response = exchange(call, hash, body_sink, stop, corrected);
+  if (response || !corrected) return response;
+  // Once, with the corrected clock or region; a second refusal is the answer.
+  bool again = false;
+  return exchange(call, hash, body_sink, std::move(stop), again);
+}
+
+Result<http::HttpResponse> S3Client::exchange(const Call& call, const std::string& hash,
+                                              ByteSink* body_sink, std::stop_token stop,
+                                              bool& corrected) {
+  const bool may_correct = !corrected;
+  corrected = false;
+  const Target where = target();
+  const std::string described =
+      call.bucket_level ? "s3://" + options_.bucket : describe(options_.bucket, call.key);
+  auto keys = credentials_->current();
+  if (!keys) {
+    Error error = keys.error().with_context(std::string(call.operation) + " " + described);
+    // The provider already retried its endpoint; the S3 retry loop must not multiply that.
+    if (error.kind == ErrorKind::transient) error.kind = ErrorKind::permanent;
+    return std::unexpected(std::move(error));
+  }
+
   http::HttpRequest request;
   request.stop = std::move(stop);
   if (call.cleanup) request.timeout = options_.abort_timeout;
   request.method = std::string(call.method);
-  request.url = object_url(call.key, call.query);
+  request.url = object_url(where.endpoint, call.key, call.query);
   request.headers = call.headers;
   request.body = call.body;
   request.has_body = call.has_body;
   request.stream_status = call.stream_status;
-  const std::chrono::sys_seconds signed_at = clock_();
-  sign_request(request, call.query, hash, credentials_, options_.scope, signed_at);
+  const std::chrono::sys_seconds host_time = clock_();
+  const std::chrono::sys_seconds signed_at = host_time + clock_offset();
+  sign_request(request, call.query, hash, **keys, where.scope, signed_at);
 
   auto lease = transports_.take();
   auto response = lease->perform(request, body_sink);
-  const std::string target =
-      call.bucket_level ? "s3://" + options_.bucket : describe(options_.bucket, call.key);
   if (!response) {
     return std::unexpected(
-        response.error().with_context(std::string(call.operation) + " " + target));
+        response.error().with_context(std::string(call.operation) + " " + described));
   }
   if (response->status >= 200 && response->status < 300) return response;
 
   const auto body = parse_error(response->body);
   const std::string code = body ? body->code : "";
+  if (body && may_correct) corrected = correct(*body, response->headers, where, host_time);
   std::string message =
-      std::string(call.operation) + " " + target + ": HTTP " + std::to_string(response->status);
+      std::string(call.operation) + " " + described + ": HTTP " + std::to_string(response->status);
   if (body) {
     message += " " + body->code;
     if (!body->message.empty()) message += ": " + body->message;
     if (!body->request_id.empty()) message += " (request id " + body->request_id + ")";
   }
-  if (body) message += hint_for(*body, response->headers, signed_at);
+  // The hint compares the server's clock with this host's own, not the corrected one.
+  if (body) message += hint_for(*body, response->headers, host_time);
   return make_error(classify_status(response->status, code), std::move(message),
                     code.empty() ? "HTTP" + std::to_string(response->status) : code);
+}
+
+bool S3Client::correct(const S3ErrorBody& body, const std::vector<http::Header>& headers,
+                       const Target& where, std::chrono::sys_seconds host_time) {
+  using namespace std::chrono_literals;
+  if (body.code == "RequestTimeTooSkewed") {
+    const auto server = server_time(body, headers);
+    if (!server) return false;
+    // Absolute, not added to the old offset: parts refused at once all set the same value.
+    const std::chrono::seconds offset = *server - host_time;
+    const std::chrono::seconds change = offset - clock_offset();
+    if (change < 60s && change > -60s) return false;  // nothing to correct: the refusal stands
+    clock_offset_.store(offset.count());
+    if (options_.on_clock_corrected) options_.on_clock_corrected(offset);
+    return true;
+  }
+  if (body.code == "AuthorizationHeaderMalformed" || body.code == "PermanentRedirect") {
+    std::string region = expected_region(body, headers);
+    if (region.empty() || region == where.scope.region || !is_aws_endpoint(where.endpoint)) {
+      return false;
+    }
+    Target next = where;
+    next.scope.region = region;
+    // The regional default endpoint follows the region; a named endpoint stays.
+    if (where.endpoint == "https://s3." + where.scope.region + ".amazonaws.com" ||
+        where.endpoint == "https://s3.amazonaws.com") {
+      next.endpoint = "https://s3." + region + ".amazonaws.com";
+    }
+    {
+      std::lock_guard lock(target_mutex_);
+      region_override_ = next;
+    }
+    if (options_.on_region_corrected) options_.on_region_corrected(region);
+    return true;
+  }
+  return false;
 }
 
 template <typename T, typename Attempt>
@@ -456,10 +557,13 @@ Result<std::vector<DeleteFailure>> S3Client::delete_objects(const std::vector<st
   return failures;
 }
 
-std::string S3Client::presign(std::string_view method, std::string_view key,
-                              std::chrono::seconds expires) const {
-  return presign_url(method, object_url(key, {}), {}, credentials_, options_.scope, clock_(),
-                     expires);
+Result<std::string> S3Client::presign(std::string_view method, std::string_view key,
+                                      std::chrono::seconds expires) const {
+  auto keys = credentials_->current();
+  if (!keys) return std::unexpected(keys.error().with_context("presign s3://" + options_.bucket));
+  const Target where = target();
+  return presign_url(method, object_url(where.endpoint, key, {}), {}, **keys, where.scope,
+                     clock_() + clock_offset(), expires);
 }
 
 }  // namespace erp::s3

@@ -10,16 +10,22 @@
 // Thread-safe: any number of threads may call it; each request leases a transport.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 
 #include "http/curl_transport.h"
 #include "http/retry.h"
+#include "s3/credentials/provider.h"
 #include "s3/object_store.h"
 #include "s3/sigv4.h"
+#include "s3/xml_replies.h"
 
 namespace erp::s3 {
 
@@ -44,6 +50,11 @@ struct S3ClientOptions {
   // (the upload lingers until `prune` or a lifecycle rule removes it) — but a stalled endpoint
   // holds the exit of a stopped job for at most this long (Kubernetes' grace period is 30 s).
   std::chrono::milliseconds abort_timeout{5'000};
+  // Told (from any thread; must be thread-safe) when the client corrects itself after a
+  // refusal: the clock offset it now signs with, or the region it now signs for. The client
+  // does not log; the composition root hands these to the log.
+  std::function<void(std::chrono::seconds offset)> on_clock_corrected;
+  std::function<void(const std::string& region)> on_region_corrected;
 };
 
 using Clock = std::function<std::chrono::sys_seconds()>;
@@ -51,8 +62,20 @@ std::chrono::sys_seconds system_clock_seconds();
 
 class S3Client final : public ObjectStore {
  public:
-  // `transports` is borrowed and must outlive the client. `clock` gives the signing
-  // time; `sleeper` waits between retries.
+  // `transports` is borrowed and must outlive the client. `credentials` is asked for the
+  // keys before every request (credentials/provider.h). `clock` gives the signing time;
+  // `sleeper` waits between retries.
+  //
+  // Two refusals are corrected once per request, as the AWS SDKs do: RequestTimeTooSkewed
+  // (the server's <ServerTime> or Date header gives the offset; every later request is
+  // signed with it too) and, for AWS endpoints (*.amazonaws.com) only,
+  // AuthorizationHeaderMalformed/PermanentRedirect naming the bucket's region (later
+  // requests sign for it, at s3.<region>.amazonaws.com when the endpoint was the regional
+  // default). Each correction is reported through the options' observers.
+  S3Client(S3ClientOptions options, std::shared_ptr<CredentialsProvider> credentials,
+           http::TransportPool& transports, Clock clock = system_clock_seconds,
+           http::Sleeper sleeper = http::sleep_for_real);
+  // Fixed keys (tests, tools).
   S3Client(S3ClientOptions options, Credentials credentials, http::TransportPool& transports,
            Clock clock = system_clock_seconds, http::Sleeper sleeper = http::sleep_for_real);
   S3Client(const S3Client&) = delete;
@@ -78,9 +101,13 @@ class S3Client final : public ObjectStore {
   Result<void> delete_object(std::string_view key) override;
   Result<std::vector<DeleteFailure>> delete_objects(const std::vector<std::string>& keys) override;
 
-  // A presigned GET (or other method) URL for `key`, valid for `expires`.
-  std::string presign(std::string_view method, std::string_view key,
-                      std::chrono::seconds expires) const;
+  // A presigned GET (or other method) URL for `key`, valid for `expires`, signed with the
+  // provider's current keys (an error when it has none).
+  Result<std::string> presign(std::string_view method, std::string_view key,
+                              std::chrono::seconds expires) const;
+
+  // The offset added to the clock when signing (0 until a server called the clock skewed).
+  std::chrono::seconds clock_offset() const;
 
  private:
   struct Call;  // one S3 operation: what to send and how to describe it in errors
@@ -92,13 +119,31 @@ class S3Client final : public ObjectStore {
   // One try of `call`, signed with `hash` (its payload hash, computed once per call).
   Result<http::HttpResponse> attempt(const Call& call, const std::string& hash, ByteSink* body_sink,
                                      std::stop_token stop);
+  // One exchange: sign with the current keys, clock offset and region, send, classify.
+  // `corrected` says the refusal was corrected (offset or region changed) and the request
+  // is worth sending once more.
+  Result<http::HttpResponse> exchange(const Call& call, const std::string& hash,
+                                      ByteSink* body_sink, std::stop_token stop, bool& corrected);
+  struct Target {
+    std::string endpoint;
+    SigningScope scope;
+  };
+  Target target() const;
+  // Applies what a refusal says (clock offset, region); true when something changed.
+  bool correct(const S3ErrorBody& body, const std::vector<http::Header>& headers,
+               const Target& where, std::chrono::sys_seconds host_time);
   std::string call_payload_hash(const Call& call) const;
   std::string object_url(std::string_view key, const QueryParams& query) const;
+  std::string object_url(const std::string& endpoint, std::string_view key,
+                         const QueryParams& query) const;
   std::string payload_hash(std::span<const char> body) const;
   Result<std::vector<DeleteFailure>> delete_batch(const std::vector<std::string>& keys);
 
   S3ClientOptions options_;
-  Credentials credentials_;
+  std::shared_ptr<CredentialsProvider> credentials_;
+  std::atomic<std::int64_t> clock_offset_{0};  // seconds added to clock_() when signing
+  mutable std::mutex target_mutex_;            // guards region_override_
+  std::optional<Target> region_override_;      // set once a server named the bucket's region
   http::TransportPool& transports_;
   Clock clock_;
   http::Sleeper sleeper_;
