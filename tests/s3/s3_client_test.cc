@@ -15,6 +15,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -151,6 +152,11 @@ struct Setup {
   int max_attempts = 4;
   std::stop_token stop;            // the client's stop signal (the job's, in production)
   std::function<void()> on_sleep;  // runs inside each back-off, e.g. to request the stop
+  // The client may correct its clock or region (skew and region tests): requests may then be
+  // signed at another time or for another region than kNow/us-east-1.
+  bool corrections = false;
+  std::function<void(std::chrono::seconds)> on_clock_corrected;
+  std::function<void(const std::string&)> on_region_corrected;
 };
 
 Credentials credentials(bool with_token) {
@@ -175,7 +181,9 @@ class Harness {
                             .retry = {.max_attempts = setup_.max_attempts,
                                       .base_delay = 100ms,
                                       .max_delay = 1s},
-                            .stop = setup_.stop},
+                            .stop = setup_.stop,
+                            .on_clock_corrected = setup_.on_clock_corrected,
+                            .on_region_corrected = setup_.on_region_corrected},
             credentials(setup_.session_token), pool_, [] { return kNow; },
             [this](std::chrono::milliseconds delay, std::stop_token stop) {
               {
@@ -222,10 +230,14 @@ class Harness {
     const auto authorization = request.header("Authorization");
     CHECK(authorization.has_value());
     if (!authorization) return;
-    CHECK(
-        authorization->starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/"
-                                   "us-east-1/s3/aws4_request, SignedHeaders="));
-    CHECK(request.header("x-amz-date") == std::string(kAmzDate));
+    if (setup_.corrections) {
+      CHECK(authorization->starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"));
+    } else {
+      CHECK(
+          authorization->starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/"
+                                     "us-east-1/s3/aws4_request, SignedHeaders="));
+      CHECK(request.header("x-amz-date") == std::string(kAmzDate));
+    }
 
     // The payload hash: the body's over HTTP, UNSIGNED-PAYLOAD over HTTPS, never STREAMING-*.
     const auto payload_hash = request.header("x-amz-content-sha256");
@@ -275,8 +287,20 @@ class Harness {
                              .headers = request.headers,
                              .body = span_of(request.body),
                              .has_body = request.has_body};
+    // A corrected request is signed at its own x-amz-date for the region its scope names.
+    SigningScope scope = kScope;
+    std::chrono::sys_seconds signed_at = kNow;
+    if (setup_.corrections) {
+      const std::string date = request.header("x-amz-date").value_or("");
+      std::tm tm{};
+      REQUIRE(strptime(date.c_str(), "%Y%m%dT%H%M%SZ", &tm) != nullptr);
+      signed_at = std::chrono::sys_seconds{std::chrono::seconds{timegm(&tm)}};
+      const std::size_t day = authorization->find('/') + 1;
+      const std::size_t region = authorization->find('/', day) + 1;
+      scope.region = authorization->substr(region, authorization->find('/', region) - region);
+    }
     const Signature again = sign_request(resent, decode_query(request.query()), *payload_hash,
-                                         credentials(setup_.session_token), kScope, kNow);
+                                         credentials(setup_.session_token), scope, signed_at);
     CHECK(again.authorization == *authorization);
   }
 
@@ -588,7 +612,7 @@ TEST_CASE("DeleteObjects of no keys sends nothing") {
 
 TEST_CASE("presign: a GET URL for the key, encoded once, signed for the given time") {
   Harness harness({.session_token = true});
-  const std::string url = harness.client.presign("GET", kAwkwardKey, 3600s);
+  const std::string url = harness.client.presign("GET", kAwkwardKey, 3600s).value();
   CHECK(url.starts_with(std::string(kHttpEndpoint) + "/bucket/" + std::string(kAwkwardPath) + "?"));
   CHECK(contains(url, "X-Amz-Algorithm=AWS4-HMAC-SHA256"));
   CHECK(contains(url, "X-Amz-Credential=AKIDEXAMPLE%2F20260102%2Fus-east-1%2Fs3%2Faws4_request"));
@@ -807,25 +831,146 @@ TEST_CASE("a request signed for the wrong region names the region the server exp
   CHECK(harness.transport.request_count() == 2);
 }
 
-TEST_CASE("RequestTimeTooSkewed shows by how much this host's clock is off") {
-  Harness harness;
-  // The server's clock is 20 minutes ahead of the signing clock (kNow): once said by
-  // <ServerTime>, once only by the Date header (as some S3 implementations answer).
-  harness.transport.push(Reply::with_status(
+// The server's clock is 20 minutes ahead of the signing clock (kNow), said by <ServerTime>.
+Reply skewed_by_server_time() {
+  return Reply::with_status(
       403,
       "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request "
       "time and the current time is too large.</Message><RequestTime>20260102T030405Z"
-      "</RequestTime><ServerTime>2026-01-02T03:24:05Z</ServerTime></Error>"));
-  harness.transport.push(Reply::with_status(
-      403, "<Error><Code>RequestTimeTooSkewed</Code><Message>too skewed</Message></Error>",
-      {{"Date", "Fri, 02 Jan 2026 02:44:05 GMT"}}));
+      "</RequestTime><ServerTime>2026-01-02T03:24:05Z</ServerTime></Error>");
+}
+
+TEST_CASE("RequestTimeTooSkewed is corrected by the server's clock and retried once") {
+  std::vector<std::chrono::seconds> reported;
+  Harness harness({.corrections = true, .on_clock_corrected = [&](std::chrono::seconds offset) {
+                     reported.push_back(offset);
+                   }});
+  harness.transport.push(skewed_by_server_time());
+  harness.transport.push(Reply::with_status(204));
+  harness.transport.push(Reply::with_status(204));
+  REQUIRE(harness.client.delete_object(kKey).has_value());
+  REQUIRE(harness.transport.request_count() == 2);
+  CHECK(harness.request(0).header("x-amz-date") == std::string(kAmzDate));
+  CHECK(harness.request(1).header("x-amz-date") == std::string("20260102T032405Z"));
+  CHECK(contains(harness.request(1).header("Authorization").value_or(""), "/20260102/us-east-1/"));
+  CHECK(harness.sleeps().empty());  // a correction, not a back-off
+  REQUIRE(reported.size() == 1);
+  CHECK(reported[0] == 1200s);
+  CHECK(harness.client.clock_offset() == 1200s);
+  // Later requests are signed with the corrected clock from the start.
+  REQUIRE(harness.client.delete_object(kKey).has_value());
+  CHECK(harness.request(2).header("x-amz-date") == std::string("20260102T032405Z"));
+}
+
+TEST_CASE(
+    "RequestTimeTooSkewed twice is the answer: it shows by how much this host's clock is "
+    "off") {
+  int reports = 0;
+  Harness harness(
+      {.corrections = true, .on_clock_corrected = [&](std::chrono::seconds) { ++reports; }});
+  harness.transport.push(skewed_by_server_time());
+  harness.transport.push(skewed_by_server_time());
   const auto behind = harness.client.list_objects_v2("", "", "", 1);
   REQUIRE_FALSE(behind.has_value());
+  CHECK(behind.error().code == "RequestTimeTooSkewed");
+  // Measured against this host's own clock, not the corrected one.
   CHECK(contains(behind.error().message, "1200 s behind the server's (clock offset 1200 s)"));
+  CHECK(harness.transport.request_count() == 2);
+  CHECK(reports == 1);
+}
+
+TEST_CASE("RequestTimeTooSkewed with only a Date header is corrected by it") {
+  Harness harness({.corrections = true});
+  // The server's clock is 20 minutes behind, said only by the Date header (as some S3
+  // implementations answer).
+  const Reply skewed = Reply::with_status(
+      403, "<Error><Code>RequestTimeTooSkewed</Code><Message>too skewed</Message></Error>",
+      {{"Date", "Fri, 02 Jan 2026 02:44:05 GMT"}});
+  harness.transport.push(skewed);
+  harness.transport.push(skewed);
   const auto ahead = harness.client.list_objects_v2("", "", "", 1);
   REQUIRE_FALSE(ahead.has_value());
   CHECK(ahead.error().code == "RequestTimeTooSkewed");
   CHECK(contains(ahead.error().message, "1200 s ahead of the server's (clock offset -1200 s)"));
+  REQUIRE(harness.transport.request_count() == 2);
+  CHECK(harness.request(1).header("x-amz-date") == std::string("20260102T024405Z"));
+  CHECK(harness.client.clock_offset() == -1200s);
+}
+
+TEST_CASE("an AWS endpoint naming the bucket's region is retried once in that region") {
+  std::vector<std::string> regions;
+  Harness harness(
+      {.endpoint = "https://s3.us-east-1.amazonaws.com",
+       .corrections = true,
+       .on_region_corrected = [&](const std::string& region) { regions.push_back(region); }});
+  harness.transport.push(Reply::with_status(
+      400,
+      "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is "
+      "wrong; expecting 'eu-west-3'</Message><Region>eu-west-3</Region></Error>"));
+  harness.transport.push(Reply::with_status(204));
+  REQUIRE(harness.client.delete_object(kKey).has_value());
+  REQUIRE(harness.transport.request_count() == 2);
+  const RecordedRequest retried = harness.request(1);
+  CHECK(retried.url.starts_with("https://s3.eu-west-3.amazonaws.com/bucket/"));
+  CHECK(contains(retried.header("Authorization").value_or(""), "/eu-west-3/s3/aws4_request"));
+  CHECK(regions == std::vector<std::string>{"eu-west-3"});
+}
+
+TEST_CASE("a store that is not AWS naming another region is not retried, only hinted") {
+  Harness harness({.corrections = true});
+  harness.transport.push(Reply::with_status(
+      400,
+      "<Error><Code>AuthorizationHeaderMalformed</Code><Message>wrong region</Message>"
+      "<Region>eu-west-3</Region></Error>"));
+  const auto result = harness.client.delete_object(kKey);
+  REQUIRE_FALSE(result.has_value());
+  CHECK(contains(result.error().message, "set AWS_REGION=eu-west-3"));
+  CHECK(harness.transport.request_count() == 1);
+}
+
+// A provider whose keys change between requests: the client asks before every request.
+class RotatingProvider final : public CredentialsProvider {
+ public:
+  Result<CredentialsPtr> current() override {
+    ++calls;
+    if (fail) return make_error(ErrorKind::transient, "web identity (AWS_ROLE_ARN): STS down");
+    return std::make_shared<const Credentials>(
+        Credentials{"AKIDEXAMPLE", Secret("secret-" + std::to_string(calls)), Secret()});
+  }
+  std::string_view name() const override { return "rotating"; }
+  int calls = 0;
+  bool fail = false;
+};
+
+TEST_CASE(
+    "the client asks its provider for keys before every request, and a provider error "
+    "names the provider and is not retried again") {
+  ScriptedTransport transport;
+  http::TransportPool pool(transport.factory());
+  auto provider = std::make_shared<RotatingProvider>();
+  S3Client client(
+      S3ClientOptions{.endpoint = std::string(kHttpEndpoint),
+                      .bucket = "bucket",
+                      .scope = kScope,
+                      .retry = {.max_attempts = 3}},
+      provider, pool, [] { return kNow; },
+      [](std::chrono::milliseconds, std::stop_token) { return true; });
+  transport.push(Reply::with_status(204));
+  transport.push(Reply::with_status(204));
+  REQUIRE(client.delete_object(kKey).has_value());
+  REQUIRE(client.delete_object(kKey).has_value());
+  CHECK(provider->calls == 2);
+  // Different secrets, so different signatures for the same request at the same time.
+  CHECK(transport.request(0).header("Authorization") !=
+        transport.request(1).header("Authorization"));
+
+  provider->fail = true;
+  const auto failed = client.delete_object(kKey);
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(failed.error().kind == ErrorKind::permanent);
+  CHECK(contains(failed.error().message, "web identity (AWS_ROLE_ARN)"));
+  CHECK(provider->calls == 3);
+  CHECK(transport.request_count() == 2);
 }
 
 // --- CompleteMultipartUpload's 200-with-<Error> ----------------------------------------------
