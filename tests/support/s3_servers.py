@@ -294,6 +294,11 @@ class S3Front(ManagedServer):
         """Replace the fault list (see s3front.py CONTROL_API_DOC for the rule fields)."""
         self._control("POST", "faults", rules)
 
+    def set_credentials(self, changes: dict) -> list[str]:
+        """Add, replace ({"KEYID": {"secret": ..., "token": ...}}) or remove ({"KEYID": None}) keys
+        the front accepts (e.g. keys an STS stand-in just issued); answers the key ids it accepts."""
+        return self._control("POST", "credentials", changes)["keys"]
+
     def faults(self) -> list[dict]:
         """The current rules with their remaining skip/times and fired counts."""
         return self._control("GET", "faults")

@@ -86,6 +86,9 @@ control API (unsigned, under /__front__/):
   GET  /__front__/faults    the rules with their remaining skip/times and fired counts
   GET  /__front__/requests  every recorded request so far (JSON list); ?since=SEQ for newer ones
   POST /__front__/reset     clears the faults and the record (not the rejections)
+  POST /__front__/credentials  body: {"KEYID": {"secret": ..., "token": ...} or null, ...}; adds,
+                            replaces (a non-null entry) or removes (null) keys the front accepts, e.g.
+                            keys STS just issued, or a rotated key (the others stay); answers the key ids
   GET  /__front__/rejections         the requests refused for their signature/authentication/framing
   POST /__front__/rejections/take    the same, and clears them (a test declares what it provoked)
   GET  /__front__/health    {"ok": true, "backend": ..., "backend_url": ..., "backend_pid": ..., "gcs": ...}
@@ -101,7 +104,9 @@ fault rule (all fields but "action" optional):
   actions: 500 | 503 | slowdown | 403 | status (any "status"/"code") | a bare status number,
            (with "date_offset": SECONDS, the answer's Date header lies that many seconds from the
            front's clock; with "code": "RequestTimeTooSkewed" the body also carries <RequestTime>,
-           <ServerTime> (the lying clock) and <MaxAllowedSkewMilliseconds>, like AWS's refusal)
+           <ServerTime> (the lying clock) and <MaxAllowedSkewMilliseconds>, like AWS's refusal, and
+           the front's skew check adopts that clock until the next POST faults or reset: a client
+           that corrects its clock by the answer is then accepted, as by S3)
            reset (read "bytes" of the body (default half, at most 1 MiB), then RST),
            stall (send nothing for "seconds" (default 30), then close),
            delay (wait "seconds", then forward normally), complete_error (answer 200 with an
@@ -270,6 +275,8 @@ class Verifier:
     def __init__(self, credentials: dict, region: str | None):
         self.credentials = credentials  # key id -> {"secret": ..., "token": ...}
         self.region = region
+        # Seconds the front's clock is off, as a RequestTimeTooSkewed fault last told a client.
+        self.clock_offset = 0.0
 
     def verify(self, method, raw_path: bytes, raw_query: bytes, headers, body_sha256: str, info: dict):
         """Raises Reject unless the request is correctly signed. Fills info (auth, signed_headers)."""
@@ -340,7 +347,7 @@ class Verifier:
             raise Reject(400, "AuthorizationHeaderMalformed",
                          f"The authorization header is malformed; the region '{region}' is wrong; "
                          f"expecting '{self.region}'", [("Region", self.region)])
-        current = now_utc()
+        current = now_utc() + dt.timedelta(seconds=self.clock_offset)
         if presigned:
             try:
                 expires = int(query["X-Amz-Expires"])
@@ -536,11 +543,13 @@ class State:
         rules = [FaultRule(i, s) for i, s in enumerate(specs)]
         with self.lock:
             self.rules = rules
+            self.verifier.clock_offset = 0.0
         return len(rules)
 
     def reset(self) -> None:
         with self.lock:
             self.rules, self.records = [], []
+            self.verifier.clock_offset = 0.0
 
     def add_rejection(self, record: dict, rej: "Reject") -> None:
         with self.lock:
@@ -682,6 +691,20 @@ class FrontHandler(BaseHTTPRequestHandler):
                 return self.send_plain(200, state.rejections_json(take=False), "application/json")
             if path == "/__front__/rejections/take" and self.command == "POST":
                 return self.send_plain(200, state.rejections_json(take=True), "application/json")
+            if path == "/__front__/credentials" and self.command == "POST":
+                changes = json.loads(body or b"{}")
+                if not isinstance(changes, dict):
+                    raise ValueError("expected a JSON object {\"KEYID\": {\"secret\": ...} or null}")
+                accounts = dict(state.verifier.credentials)
+                for key_id, account in changes.items():
+                    if account is None:
+                        accounts.pop(key_id, None)
+                    elif isinstance(account, dict) and isinstance(account.get("secret"), str):
+                        accounts[key_id] = {"secret": account["secret"], "token": account.get("token")}
+                    else:
+                        raise ValueError(f"{key_id}: expected {{\"secret\": ..., \"token\": ...}} or null")
+                state.verifier.credentials = accounts  # one assignment: a request sees old or new
+                return self.send_json(200, {"ok": True, "keys": sorted(accounts)})
             if path == "/__front__/reset" and self.command == "POST":
                 state.reset()
                 return self.send_json(200, {"ok": True})
@@ -882,6 +905,8 @@ class FrontHandler(BaseHTTPRequestHandler):
         server_time = now_utc() + dt.timedelta(seconds=rule.date_offset)
         extra = []
         if code == "RequestTimeTooSkewed":  # AWS's body for it, so a client can show the offset
+            if rule.date_offset:  # the front now keeps the time it told: a corrected client passes
+                self.state.verifier.clock_offset = rule.date_offset
             extra = [("RequestTime", self.headers.get("X-Amz-Date") or self.headers.get("Date") or ""),
                      ("ServerTime", server_time.strftime("%Y-%m-%dT%H:%M:%SZ")),
                      ("MaxAllowedSkewMilliseconds", str(MAX_SKEW_MS))]
