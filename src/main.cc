@@ -79,7 +79,9 @@ object commands (operator primitives):
 
 Configuration is read from the environment (see README): S3_BUCKET,
 AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
-(each credential also as NAME_FILE), S3_PART_SIZE, S3_UPLOAD_CONCURRENCY,
+(each credential also as NAME_FILE) or AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE
+(EKS IRSA) or AWS_CONTAINER_CREDENTIALS_FULL_URI (EKS Pod Identity/ECS),
+S3_PART_SIZE, S3_UPLOAD_CONCURRENCY,
 S3_BUFFER_BUDGET, LOG_FORMAT, LOG_LEVEL, ...
 
 exit codes: 0 ok, 1 failed, 2 usage/configuration, 3 partial, 130/143 stopped by signal

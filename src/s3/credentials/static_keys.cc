@@ -45,7 +45,8 @@ StaticKeysProvider::StaticKeysProvider(Credentials initial, StaticKeyFiles files
   }
   name_ += ")";
   cached_ = std::make_shared<const Credentials>(std::move(initial));
-  stamps_ = stamps();
+  // stamps_ starts empty: the first request reads the files again, so a rotation between the
+  // configuration's read and this constructor is not missed.
 }
 
 std::vector<StaticKeysProvider::Stamp> StaticKeysProvider::stamps() const {

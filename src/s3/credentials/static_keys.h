@@ -46,7 +46,7 @@ class StaticKeysProvider final : public CredentialsProvider {
   std::string name_;
   std::mutex mutex_;
   CredentialsPtr cached_;
-  std::vector<Stamp> stamps_;
+  std::vector<Stamp> stamps_;  // of the files cached_ was read from; empty before the first read
 };
 
 }  // namespace erp::s3
