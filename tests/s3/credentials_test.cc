@@ -398,6 +398,11 @@ TEST_CASE("static keys come first, then web identity, then container credentials
   const auto sts_config = load(sts).value();
   CHECK(sts_config.web_identity.sts_endpoint == "http://127.0.0.1:5000");
   CHECK(sts_config.web_identity.session_name == "nightly");
+
+  // Like the SDKs: without AWS_ENDPOINT_URL_STS the global endpoint serves STS too (MinIO).
+  Vars global = base(web);
+  global["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9000";
+  CHECK(load(global).value().web_identity.sts_endpoint == "http://127.0.0.1:9000");
 }
 
 TEST_CASE("a provider configured by halves is a configuration problem, not a fall-through") {

@@ -43,6 +43,7 @@ ContainerCredentialsProvider::ContainerCredentialsProvider(ContainerCredentialsC
 
 Result<ExpiringCredentials> ContainerCredentialsProvider::fetch() {
   http::HttpRequest request;
+  request.stop = http_.stop;
   request.method = "GET";
   request.url = config_.url;
   request.headers = {{"Accept", "application/json"}};

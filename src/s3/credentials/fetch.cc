@@ -9,10 +9,8 @@ Result<http::HttpResponse> fetch_credentials(const CredentialsHttp& http,
                                              std::string_view what) {
   return http::with_retries<http::HttpResponse>(
       http.retry, http.sleeper, http.stop, [&]() -> Result<http::HttpResponse> {
-        http::HttpRequest attempt = request;
-        attempt.stop = http.stop;
         auto lease = http.transports.take();
-        auto response = lease->perform(attempt, nullptr);
+        auto response = lease->perform(request, nullptr);
         if (!response) return std::unexpected(response.error().with_context(what));
         const long status = response->status;
         if (status >= 500 || status == 429 || status == 408) {

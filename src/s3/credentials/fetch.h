@@ -18,7 +18,9 @@ struct CredentialsHttp {
 
 // Sends `request` under the retry policy: connection failures, 5xx, 429 and 408 are retried;
 // any other non-2xx answer is returned as a response (the provider reads its error body).
-// `what` names the endpoint in errors ("STS AssumeRoleWithWebIdentity at https://...").
+// The caller sets request.stop (usually to http.stop); the request is not copied (its headers
+// may hold a token). `what` names the endpoint in errors ("STS AssumeRoleWithWebIdentity at
+// https://...").
 Result<http::HttpResponse> fetch_credentials(const CredentialsHttp& http,
                                              const http::HttpRequest& request,
                                              std::string_view what);

@@ -71,6 +71,7 @@ Result<ExpiringCredentials> WebIdentityProvider::fetch() {
                     uri_encode(config_.session_name) + "&WebIdentityToken=" + uri_encode(*token));
   const Secret wipe_token(std::move(*token));
   http::HttpRequest request;
+  request.stop = http_.stop;
   request.method = "POST";
   request.url = config_.sts_endpoint + "/";
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
