@@ -160,10 +160,6 @@ S3Client::S3Client(S3ClientOptions options, std::shared_ptr<CredentialsProvider>
     options_.endpoint.pop_back();
 }
 
-std::string S3Client::object_url(std::string_view key, const QueryParams& query) const {
-  return object_url(target().endpoint, key, query);
-}
-
 std::string S3Client::object_url(const std::string& endpoint, std::string_view key,
                                  const QueryParams& query) const {
   // The key is encoded exactly once and never normalised: "a//b" and "a/./b" are

@@ -133,7 +133,6 @@ class S3Client final : public ObjectStore {
   bool correct(const S3ErrorBody& body, const std::vector<http::Header>& headers,
                const Target& where, std::chrono::sys_seconds host_time);
   std::string call_payload_hash(const Call& call) const;
-  std::string object_url(std::string_view key, const QueryParams& query) const;
   std::string object_url(const std::string& endpoint, std::string_view key,
                          const QueryParams& query) const;
   std::string payload_hash(std::span<const char> body) const;
