@@ -161,8 +161,10 @@ int main(int argc, char** argv) {
 
   http::global_init();
   http::TransportPool transports([&] {
-    return std::make_unique<http::CurlTransport>(http::TransportOptions{
-        .stall_timeout = s3_config.stall_timeout, .ca_bundle = s3_config.ca_bundle});
+    return std::make_unique<http::CurlTransport>(
+        http::TransportOptions{.stall_timeout = s3_config.stall_timeout,
+                               .ca_bundle = s3_config.ca_bundle,
+                               .ca_setting = std::string(config::kCaBundleVariable)});
   });
   s3::S3Client client(s3::S3ClientOptions{.endpoint = s3_config.endpoint,
                                           .bucket = s3_config.bucket,
