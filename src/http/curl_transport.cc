@@ -151,8 +151,10 @@ Error describe_curl_failure(int curl_code, std::string_view detail, std::string_
   if (!detail.empty() && detail != what) what += " (" + std::string(detail) + ")";
   const std::string prefix = "HTTP " + std::string(method) + " failed: ";
   if (is_certificate_failure(code)) {
-    return Error{ErrorKind::permanent, prefix + "TLS certificate verification failed: " + what +
-                                           certificate_hint(code, options)};
+    return Error{
+        ErrorKind::permanent,
+        prefix + "TLS certificate verification failed: " + what + certificate_hint(code, options),
+        std::string(kTlsCertificateCode)};
   }
   return Error{is_transient(code) ? ErrorKind::transient : ErrorKind::permanent, prefix + what};
 }

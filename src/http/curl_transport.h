@@ -38,6 +38,8 @@ struct TransportOptions {
   std::string user_agent = std::string("erp-backup/") + ERP_BACKUP_VERSION;
 };
 
+inline constexpr std::string_view kTlsCertificateCode = "TlsCertificate";
+
 // The error for a failed libcurl transfer (`curl_code` is a CURLcode; `detail` is libcurl's
 // error buffer, may be empty). Certificate failures (untrusted issuer, host name not in the
 // certificate, unreadable CA file, ...) are permanent: the message says "TLS certificate
@@ -47,7 +49,9 @@ struct TransportOptions {
 //    get local issuer certificate (hint: the server's certificate must be signed by a CA in the
 //    system store and name the endpoint's host; for a private CA set AWS_CA_BUNDLE to a PEM
 //    file holding it)"
-// Resets, timeouts and refused connections are transient; everything else is permanent.
+// Their Error::code is kTlsCertificateCode, so callers can treat them as the configuration
+// problem they are. Resets, timeouts and refused connections are transient; everything else is
+// permanent.
 Error describe_curl_failure(int curl_code, std::string_view detail, std::string_view method,
                             const TransportOptions& options);
 

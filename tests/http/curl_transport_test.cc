@@ -191,6 +191,7 @@ TEST_CASE("a certificate failure is permanent, says certificate and names the CA
     const Error error = describe_curl_failure(
         code, "SSL certificate problem: unable to get local issuer certificate", "PUT", options);
     CHECK(error.kind == ErrorKind::permanent);
+    CHECK(error.code == kTlsCertificateCode);
     CHECK(contains(error.message, "HTTP PUT failed: TLS certificate verification failed: "));
     CHECK(contains(error.message, "unable to get local issuer certificate"));
     CHECK(contains(error.message, "system store"));
@@ -229,6 +230,7 @@ TEST_CASE(
       CURLE_COULDNT_CONNECT, "Failed to connect to 127.0.0.1 port 1: Connection refused", "GET",
       options);
   CHECK(refused.kind == ErrorKind::transient);
+  CHECK(refused.code.empty());
   CHECK(contains(refused.message, "HTTP GET failed: "));
   CHECK(contains(refused.message, "Connection refused"));
   CHECK_FALSE(contains(refused.message, "certificate"));
