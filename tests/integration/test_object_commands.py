@@ -423,6 +423,35 @@ class ObjectCommandsOverHttpsOnMoto(ObjectCommandsSpec, unittest.TestCase):
         self.assertIn(f"AWS_CA_BUNDLE={other.ca_file}, which replaces the system store", stderr)
         self.assertEqual(self.front.requests(before), [])
 
+    def system_store_lookups(self, env: dict) -> list[str]:
+        """Runs `erp-backup cat` under strace with `env`; returns the file-system calls that touched
+        the system CA store (Debian's /etc/ssl/certs directory and bundle, OpenSSL's own paths)."""
+        import tempfile
+        with tempfile.NamedTemporaryFile(prefix="erp-strace-", suffix=".out") as trace:
+            result = subprocess.run(["strace", "-f", "-qq", "-e", "trace=open,openat,stat,newfstatat,access",
+                                     "-o", trace.name, BINARY, "cat", "https/never-read.bin"],
+                                    env=env, capture_output=True, timeout=120)
+            lines = open(trace.name, encoding="utf-8", errors="replace").read().splitlines()
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(b"TLS certificate verification failed", result.stderr)
+        store = ("/etc/ssl/certs", "/usr/lib/ssl/certs", "/usr/lib/ssl/cert.pem", "/etc/ssl/cert.pem",
+                 "ca-certificates.crt", "/etc/pki/")
+        return [line for line in lines if any(path in line for path in store)]
+
+    def test_a_ca_bundle_replaces_the_system_store_which_is_never_consulted(self):
+        from s3_servers import TestCA
+        import tempfile
+        # Control: without AWS_CA_BUNDLE, verifying the (untrusted) certificate reads the system
+        # store, so the trace does see such lookups when they happen.
+        env = self.env()
+        del env["AWS_CA_BUNDLE"]
+        self.assertTrue(self.system_store_lookups(env), "the system store is used without AWS_CA_BUNDLE")
+        # With a bundle (another CA's, so the issuer is looked for everywhere the tool trusts), the
+        # system store is not even opened: Debian's libcurl default CA directory is cleared too.
+        with tempfile.TemporaryDirectory(prefix="erp-other-ca-") as directory:
+            other = TestCA(directory, name="some other CA")
+            self.assertEqual(self.system_store_lookups(self.env(AWS_CA_BUNDLE=other.ca_file)), [])
+
     def test_a_file_that_is_no_certificate_is_refused_before_any_request(self):
         before = len(self.front.requests())
         result = self.erp("put", "https/bad-bundle.bin", input=b"x", AWS_CA_BUNDLE=self.front.tls_ca.key_file)
