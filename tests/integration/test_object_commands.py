@@ -431,7 +431,8 @@ class ObjectCommandsOverHttpsOnMoto(ObjectCommandsSpec, unittest.TestCase):
             result = subprocess.run(["strace", "-f", "-qq", "-e", "trace=open,openat,stat,newfstatat,access",
                                      "-o", trace.name, BINARY, "cat", "https/never-read.bin"],
                                     env=env, capture_output=True, timeout=120)
-            lines = open(trace.name, encoding="utf-8", errors="replace").read().splitlines()
+            with open(trace.name, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
         self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
         self.assertIn(b"TLS certificate verification failed", result.stderr)
         store = ("/etc/ssl/certs", "/usr/lib/ssl/certs", "/usr/lib/ssl/cert.pem", "/etc/ssl/cert.pem",
