@@ -4,19 +4,18 @@
 
 namespace erp::pg {
 
-Result<DatabaseInfo> inspect_database(const PgSettings& settings,
-                                      std::string_view variable_prefix) {
-  auto session = PgSession::connect(settings, variable_prefix);
-  if (!session) return std::unexpected(session.error());
+namespace {
 
+// The facts, on a session already open.
+Result<DatabaseInfo> inspect_session(PgSession& session) {
   DatabaseInfo info;
-  info.server_version_num = session->server_version();
+  info.server_version_num = session.server_version();
   // Nothing here writes, and the transaction says so: the production database is read-only
   // to this program (SPEC §1).
-  if (auto begun = session->execute("BEGIN TRANSACTION READ ONLY"); !begun) {
+  if (auto begun = session.execute("BEGIN TRANSACTION READ ONLY"); !begun) {
     return std::unexpected(begun.error());
   }
-  auto version = session->query("SHOW server_version");
+  auto version = session.query("SHOW server_version");
   if (!version) return std::unexpected(version.error());
   if (version->size() == 1) info.server_version = (*version)[0][0].value_or("");
 
@@ -34,7 +33,7 @@ Result<DatabaseInfo> inspect_database(const PgSettings& settings,
           "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg!_%' ESCAPE '!' "
           "AND n.nspname <> 'information_schema'") +
       (has_partitions ? " AND NOT c.relispartition" : "");
-  auto rows = session->query(counts);
+  auto rows = session.query(counts);
   if (!rows) return std::unexpected(rows.error());
   if (rows->size() == 1) {
     const auto& row = (*rows)[0];
@@ -44,16 +43,60 @@ Result<DatabaseInfo> inspect_database(const PgSettings& settings,
     info.llx_table_count = to_int64(row[3]);
     info.database_bytes = to_int64(row[4]);
   }
-  if (auto done = session->execute("COMMIT"); !done) return std::unexpected(done.error());
+  if (auto done = session.execute("COMMIT"); !done) return std::unexpected(done.error());
   // The cluster's identity, when this role may read it (pg_control_system() is granted to
   // superusers and pg_monitor only): outside the transaction, so a refusal costs nothing.
   if (info.server_version_num >= 90600) {
-    if (auto id = session->query("SELECT system_identifier FROM pg_catalog.pg_control_system()");
+    if (auto id = session.query("SELECT system_identifier FROM pg_catalog.pg_control_system()");
         id && id->size() == 1) {
       info.system_identifier = (*id)[0][0].value_or("");
     }
   }
   return info;
+}
+
+}  // namespace
+
+Result<DatabaseInfo> inspect_database(const PgSettings& settings,
+                                      std::string_view variable_prefix) {
+  auto session = PgSession::connect(settings, variable_prefix);
+  if (!session) return std::unexpected(session.error());
+  return inspect_session(*session);
+}
+
+Result<SourceInspection> inspect_source(const PgSettings& settings) {
+  SourceInspection inspection;
+  PgSettings belted = settings.clone();  // outlives the session that borrows it
+  const auto own = settings.params.find("options");
+  belted.params["options"] =
+      with_read_only_default(own == settings.params.end() ? "" : own->second);
+  auto session = PgSession::connect(belted);
+  if (!session && refuses_options_parameter(session.error().message)) {
+    // A pooler that does not pass startup options on (pgbouncer) refuses the whole connection;
+    // the READ ONLY transactions still hold, so go on without the belt.
+    inspection.belt = ReadOnlyBelt::refused;
+    inspection.refusal = session.error().message;
+    session = PgSession::connect(settings);
+    if (!session && refuses_options_parameter(session.error().message)) {
+      Error error = session.error();
+      error.message +=
+          " (hint: the server or a pooler in front of it refuses the options "
+          "startup parameter; unset PGOPTIONS)";
+      return std::unexpected(std::move(error));
+    }
+  }
+  if (!session) return std::unexpected(session.error());
+  if (inspection.belt == ReadOnlyBelt::in_effect) {
+    // Accepted is not applied: a pooler told to ignore the parameter drops it silently.
+    auto shown = session->query("SHOW default_transaction_read_only");
+    if (!shown) return std::unexpected(shown.error());
+    const bool on = shown->size() == 1 && (*shown)[0][0].value_or("") == "on";
+    if (!on) inspection.belt = ReadOnlyBelt::not_in_effect;
+  }
+  auto info = inspect_session(*session);
+  if (!info) return std::unexpected(info.error());
+  inspection.info = std::move(*info);
+  return inspection;
 }
 
 }  // namespace erp::pg

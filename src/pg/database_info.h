@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "pg/pg_settings.h"
+#include "pg/read_only_belt.h"
 
 namespace erp::pg {
 
@@ -46,5 +47,24 @@ struct DatabaseInfo {
 // `variable_prefix` is put before the PG* names in hints ("RESTORE_" for a restore target).
 Result<DatabaseInfo> inspect_database(const PgSettings& settings,
                                       std::string_view variable_prefix = "");
+
+// What the backup pre-flight learns about its source: the facts, and whether the read-only
+// belt (pg/read_only_belt.h) holds on a session made the way pg_dump's will be.
+struct SourceInspection {
+  DatabaseInfo info;
+  ReadOnlyBelt belt = ReadOnlyBelt::in_effect;
+  // When belt == refused: the refusal as libpq reported it (one line, no password).
+  std::string refusal;
+};
+
+// inspect_database() for the backup source, trying the belt first: connects with
+// `settings` + options kReadOnlyDefaultOption; when that connection is refused because of the
+// `options` startup parameter (refuses_options_parameter()), connects once more with
+// `settings` as they are (belt = refused). On the connection it got it reads
+// SHOW default_transaction_read_only (belt = in_effect or not_in_effect), then runs
+// inspect_database()'s queries in BEGIN TRANSACTION READ ONLY.
+// Errors: those of inspect_database(); after a refusal, those of the second attempt (a refusal
+// again means the settings' own PGOPTIONS is refused too, and the message says so).
+Result<SourceInspection> inspect_source(const PgSettings& settings);
 
 }  // namespace erp::pg

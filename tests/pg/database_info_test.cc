@@ -43,6 +43,27 @@ TEST_CASE("pg: inspect_database counts no system tables in an empty database") {
   CHECK(seeded->database_bytes > info->database_bytes);
 }
 
+TEST_CASE("pg: inspect_source on a plain server keeps the read-only belt, and it is in effect") {
+  PgTestServer& server = testing::seeded_server();
+  PgSettings settings = server.settings();
+  settings.params["options"] = "-c statement_timeout=0";  // the operator's own stay
+  const auto inspection = inspect_source(settings);
+  REQUIRE_MESSAGE(inspection, inspection.error().message);
+  CHECK(inspection->belt == ReadOnlyBelt::in_effect);
+  CHECK(inspection->refusal.empty());
+  CHECK(inspection->info.database == PgTestServer::kDatabase);
+  CHECK(inspection->info.table_count == testing::kSeededTables);
+}
+
+TEST_CASE("pg: inspect_source reports a connection failure that is not about options as is") {
+  PgTestServer& server = testing::seeded_server();
+  PgSettings settings = server.settings();
+  settings.params["dbname"] = "no_such_database";
+  const auto inspection = inspect_source(settings);
+  REQUIRE_FALSE(inspection);
+  CHECK(inspection.error().message.find("PGDATABASE") != std::string::npos);
+}
+
 TEST_CASE("pg: a wrong password fails with the hint, and no password in the message") {
   PgTestServer& server = testing::seeded_server();
   PgSettings settings = server.settings();
