@@ -99,6 +99,12 @@ class BackupJob {
       return std::nullopt;
     }
     log_read_only(*inspection);
+    if (inspection->sharing.sharing == pg::SessionSharing::unknown) {
+      log_.warn(
+          "could not tell whether the source's server session is pg_dump's own "
+          "(transaction pooling breaks pg_dump; see the README)",
+          {{"probe", inspection->sharing.detail}});
+    }
     read_only_default_ = inspection->belt != pg::ReadOnlyBelt::refused;
     const pg::DatabaseInfo* info = &inspection->info;
     facts_.database = *info;

@@ -64,7 +64,8 @@ Result<DatabaseInfo> inspect_database(const PgSettings& settings,
   return inspect_session(*session);
 }
 
-Result<SourceInspection> inspect_source(const PgSettings& settings) {
+Result<SourceInspection> inspect_source(const PgSettings& settings,
+                                        std::chrono::milliseconds sharing_wait) {
   SourceInspection inspection;
   PgSettings belted = settings.clone();  // outlives the session that borrows it
   const auto own = settings.params.find("options");
@@ -96,6 +97,21 @@ Result<SourceInspection> inspect_source(const PgSettings& settings) {
   auto info = inspect_session(*session);
   if (!info) return std::unexpected(info.error());
   inspection.info = std::move(*info);
+  // The probe's second connection is made like this one (with the belt when it was taken).
+  const PgSettings& used = inspection.belt == ReadOnlyBelt::refused ? settings : belted;
+  auto probe = probe_session_sharing(*session, used, sharing_wait);
+  if (!probe) return std::unexpected(probe.error());
+  if (probe->sharing == SessionSharing::shared) {
+    return make_error(
+        ErrorKind::config,
+        "the server session behind " + settings.target() +
+            " is shared with other clients (backend pids: " + probe->detail +
+            "): a pooler in transaction or statement pooling mode, which pg_dump cannot run "
+            "through (its session settings and its dump transaction may land on different "
+            "server sessions) (hint: point PGHOST/PGPORT at a pool with pool_mode=session, or "
+            "at PostgreSQL directly)");
+  }
+  inspection.sharing = std::move(*probe);
   return inspection;
 }
 

@@ -2,6 +2,7 @@
 // restore checks afterwards (SPEC §6), read over libpq in a read-only transaction.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 #include "core/error.h"
 #include "pg/pg_settings.h"
 #include "pg/read_only_belt.h"
+#include "pg/session_sharing.h"
 
 namespace erp::pg {
 
@@ -55,6 +57,8 @@ struct SourceInspection {
   ReadOnlyBelt belt = ReadOnlyBelt::in_effect;
   // When belt == refused: the refusal as libpq reported it (one line, no password).
   std::string refusal;
+  // own or unknown (shared is an error, below).
+  SessionSharingProbe sharing;
 };
 
 // inspect_database() for the backup source, trying the belt first: connects with
@@ -63,8 +67,14 @@ struct SourceInspection {
 // `settings` as they are (belt = refused). On the connection it got it reads
 // SHOW default_transaction_read_only (belt = in_effect or not_in_effect), then runs
 // inspect_database()'s queries in BEGIN TRANSACTION READ ONLY.
+// Last, probe_session_sharing() on that connection (waiting `sharing_wait` at most).
 // Errors: those of inspect_database(); after a refusal, those of the second attempt (a refusal
-// again means the settings' own PGOPTIONS is refused too, and the message says so).
-Result<SourceInspection> inspect_source(const PgSettings& settings);
+// again means the settings' own PGOPTIONS is refused too, and the message says so); a server
+// session proven shared with other clients → config: "the server session behind PGHOST:PGPORT
+// is shared with other clients (backend pid N served two connections): transaction or statement
+// pooling, which pg_dump cannot run through (hint: ...session pooling or PostgreSQL directly)".
+Result<SourceInspection> inspect_source(
+    const PgSettings& settings,
+    std::chrono::milliseconds sharing_wait = std::chrono::milliseconds(5000));
 
 }  // namespace erp::pg

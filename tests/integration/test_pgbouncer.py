@@ -142,9 +142,11 @@ class ThroughPgBouncer(unittest.TestCase):
         self.assertIn("read-only rests on pg_dump's READ ONLY transaction", stderr)
         self.assertNotIn("belt=in_effect", stderr)
         self.assertIn("db stream committed", stderr)
-        # Through the pooler: the pre-flight's second attempt and pg_dump logged in to pgbouncer
-        # (the refused attempt never gets as far as a login).
-        self.assertGreaterEqual(self.logins(self.bouncer, "dolibarr") - logins_before, 2)
+        # Through the pooler: the pre-flight's second attempt, its sharing probe's second
+        # connection and pg_dump logged in to pgbouncer (the refused attempt never gets as far
+        # as a login).
+        self.assertGreaterEqual(self.logins(self.bouncer, "dolibarr") - logins_before, 3)
+        self.assertNotIn("could not tell whether the source's server session", stderr)
         manifest = self.manifest()
         self.assertEqual(manifest["status"], "complete")
         self.assertEqual(manifest["database"]["database"], "dolibarr")
@@ -180,6 +182,21 @@ class ThroughPgBouncer(unittest.TestCase):
             self.assertIn("belt=not_in_effect", stderr)
             self.assertIn("(a pooler dropped it)", stderr)
             self.assertEqual(self.manifest()["status"], "complete")
+
+    def test_transaction_pooling_is_refused_before_pg_dump_starts(self):
+        # Alone, pg_dump through transaction pooling happens to work (its settings and its
+        # transaction land on the one idle server session); with other clients they need not.
+        # The pre-flight proves the sharing instead of hoping, and refuses: exit 2, nothing
+        # uploaded, no pg_dump started.
+        with PgBouncerServer(self.pg, pool_mode="transaction") as pooled:
+            result = self.backup(pooled.env("dolibarr"), PG_DUMP="/nonexistent/pg_dump-never-run")
+            stderr = result.stderr.decode(errors="replace")
+            self.assertEqual(result.returncode, 2, stderr[-4000:])
+            self.assertIn("is shared with other clients", stderr)
+            self.assertIn("transaction or statement pooling", stderr)
+            self.assertIn("pool_mode=session", stderr)
+            self.assertNotIn("/nonexistent/pg_dump-never-run", stderr)
+            self.assert_nothing_uploaded()
 
     def test_a_refused_options_parameter_of_the_operator_fails_naming_pgoptions(self):
         # The operator's own PGOPTIONS is refused just the same: after the one retry without the

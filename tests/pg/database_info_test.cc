@@ -6,7 +6,9 @@
 
 #include <string>
 
+#include "pg/pg_session.h"
 #include "pg/seeded_database.h"
+#include "pg/session_sharing.h"
 #include "support/pg_test_server.h"
 
 namespace erp::pg {
@@ -53,6 +55,19 @@ TEST_CASE("pg: inspect_source on a plain server keeps the read-only belt, and it
   CHECK(inspection->refusal.empty());
   CHECK(inspection->info.database == PgTestServer::kDatabase);
   CHECK(inspection->info.table_count == testing::kSeededTables);
+  // PostgreSQL itself: every connection has its own server process.
+  CHECK_MESSAGE(inspection->sharing.sharing == SessionSharing::own, inspection->sharing.detail);
+}
+
+TEST_CASE("pg: the session-sharing probe sees two server processes on PostgreSQL itself") {
+  PgTestServer& server = testing::seeded_server();
+  const PgSettings settings = server.settings();
+  auto session = PgSession::connect(settings);
+  REQUIRE_MESSAGE(session, session.error().message);
+  const auto probe = probe_session_sharing(*session, settings, std::chrono::seconds(5));
+  REQUIRE_MESSAGE(probe, probe.error().message);
+  CHECK_MESSAGE(probe->sharing == SessionSharing::own, probe->detail);
+  CHECK(probe->detail.starts_with("first "));
 }
 
 TEST_CASE("pg: inspect_source reports a connection failure that is not about options as is") {
