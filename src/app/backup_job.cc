@@ -135,29 +135,38 @@ class BackupJob {
   }
 
   // How production is kept read-only on this run (pg/read_only_belt.h): pg_dump's READ ONLY
-  // transaction always; the session default when the server (or pooler) took it.
+  // transaction always; the session default when the server (or pooler) took the belt, or when
+  // the role or database sets it themselves (session_default=on).
   void log_read_only(const pg::SourceInspection& inspection) {
-    const std::string belt(pg::to_string(inspection.belt));
+    std::vector<LogField> fields = {
+        {"belt", std::string(pg::to_string(inspection.belt))},
+        {"session_default", inspection.session_default_read_only ? "on" : "off"}};
+    const std::string rests_on =
+        inspection.session_default_read_only
+            ? "read-only rests on pg_dump's READ ONLY transaction and the role's or database's "
+              "own default_transaction_read_only=on"
+            : "read-only rests on pg_dump's READ ONLY transaction";
     switch (inspection.belt) {
       case pg::ReadOnlyBelt::in_effect:
         log_.info(
             "read-only enforced by default_transaction_read_only=on for the session and "
             "pg_dump's READ ONLY transaction",
-            {{"belt", belt}});
+            std::move(fields));
         return;
       case pg::ReadOnlyBelt::refused:
+        fields.emplace_back("refusal", inspection.refusal);
         log_.warn(
             "the server or a pooler refused the options startup parameter: pg_dump runs "
-            "without default_transaction_read_only=on, read-only rests on pg_dump's READ "
-            "ONLY transaction",
-            {{"belt", belt}, {"refusal", inspection.refusal}});
+            "without it; " +
+                rests_on,
+            std::move(fields));
         return;
       case pg::ReadOnlyBelt::not_in_effect:
         log_.warn(
             "the options startup parameter was accepted but default_transaction_read_only "
-            "is off (a pooler dropped it): read-only rests on pg_dump's READ ONLY "
-            "transaction",
-            {{"belt", belt}});
+            "is off (a pooler dropped it): " +
+                rests_on,
+            std::move(fields));
         return;
     }
   }

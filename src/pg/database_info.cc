@@ -76,7 +76,7 @@ Result<SourceInspection> inspect_source(const PgSettings& settings,
     // A pooler that does not pass startup options on (pgbouncer) refuses the whole connection;
     // the READ ONLY transactions still hold, so go on without the belt.
     inspection.belt = ReadOnlyBelt::refused;
-    inspection.refusal = session.error().message;
+    inspection.refusal = refusal_reason(session.error().message);
     session = PgSession::connect(settings);
     if (!session && refuses_options_parameter(session.error().message)) {
       Error error = session.error();
@@ -87,12 +87,12 @@ Result<SourceInspection> inspect_source(const PgSettings& settings,
     }
   }
   if (!session) return std::unexpected(session.error());
-  if (inspection.belt == ReadOnlyBelt::in_effect) {
-    // Accepted is not applied: a pooler told to ignore the parameter drops it silently.
-    auto shown = session->query("SHOW default_transaction_read_only");
-    if (!shown) return std::unexpected(shown.error());
-    const bool on = shown->size() == 1 && (*shown)[0][0].value_or("") == "on";
-    if (!on) inspection.belt = ReadOnlyBelt::not_in_effect;
+  // Accepted is not applied: a pooler told to ignore the parameter drops it silently.
+  auto shown = session->query("SHOW default_transaction_read_only");
+  if (!shown) return std::unexpected(shown.error());
+  inspection.session_default_read_only = shown->size() == 1 && (*shown)[0][0].value_or("") == "on";
+  if (inspection.belt == ReadOnlyBelt::in_effect && !inspection.session_default_read_only) {
+    inspection.belt = ReadOnlyBelt::not_in_effect;
   }
   auto info = inspect_session(*session);
   if (!info) return std::unexpected(info.error());

@@ -55,8 +55,12 @@ Result<DatabaseInfo> inspect_database(const PgSettings& settings,
 struct SourceInspection {
   DatabaseInfo info;
   ReadOnlyBelt belt = ReadOnlyBelt::in_effect;
-  // When belt == refused: the refusal as libpq reported it (one line, no password).
+  // When belt == refused: the refusal's words (refusal_reason()), e.g.
+  // "unsupported startup parameter: options".
   std::string refusal;
+  // SHOW default_transaction_read_only on the inspected session: the belt's doing, or the
+  // role's or database's own setting (ALTER ROLE ... SET), which reaches through a pooler.
+  bool session_default_read_only = false;
   // own or unknown (shared is an error, below).
   SessionSharingProbe sharing;
 };

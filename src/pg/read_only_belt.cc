@@ -48,6 +48,15 @@ bool refuses_options_parameter(std::string_view error_text) {
   return false;
 }
 
+std::string refusal_reason(std::string_view error_text) {
+  if (!refuses_options_parameter(error_text)) return {};
+  const std::size_t start = lower(error_text).find("unsupported startup parameter");
+  std::string_view reason = error_text.substr(start);
+  reason = reason.substr(0, std::min(reason.find(" (hint:"), reason.find('\n')));
+  while (!reason.empty() && reason.back() == ' ') reason.remove_suffix(1);
+  return std::string(reason);
+}
+
 std::string with_read_only_default(std::string_view options) {
   std::string out(options);
   if (!out.empty()) out += ' ';

@@ -43,6 +43,11 @@ std::string_view to_string(ReadOnlyBelt belt);
 // startup parameter other than `options` (which this program does not send).
 bool refuses_options_parameter(std::string_view error_text);
 
+// The refusal's own words out of such an error, for the log: from "unsupported startup
+// parameter" to the end of that line or the start of a "(hint: ...)" the message carries for
+// other failures. "" when refuses_options_parameter(error_text) is false. Pure.
+std::string refusal_reason(std::string_view error_text);
+
 // `options` (the settings' own, possibly empty) followed by kReadOnlyDefaultOption,
 // separated by one space. Pure.
 std::string with_read_only_default(std::string_view options);

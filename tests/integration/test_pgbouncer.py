@@ -137,8 +137,8 @@ class ThroughPgBouncer(unittest.TestCase):
         self.assertEqual(result.returncode, 0, stderr[-4000:])
         # The belt was refused by the pooler, pg_dump ran once without it, and the log says on
         # what read-only rested.
-        self.assertIn("belt=refused", stderr)
-        self.assertIn("unsupported startup parameter: options", stderr)
+        self.assertIn("belt=refused session_default=off", stderr)
+        self.assertIn('refusal="unsupported startup parameter: options"', stderr)
         self.assertIn("read-only rests on pg_dump's READ ONLY transaction", stderr)
         self.assertNotIn("belt=in_effect", stderr)
         self.assertIn("db stream committed", stderr)
@@ -170,7 +170,7 @@ class ThroughPgBouncer(unittest.TestCase):
         result = self.backup(self.pg.env("dolibarr"))
         stderr = result.stderr.decode(errors="replace")
         self.assertEqual(result.returncode, 0, stderr[-4000:])
-        self.assertIn("belt=in_effect", stderr)
+        self.assertIn("belt=in_effect session_default=on", stderr)
         self.assertIn("read-only enforced by default_transaction_read_only=on for the session and "
                       "pg_dump's READ ONLY transaction", stderr)
 
@@ -179,9 +179,25 @@ class ThroughPgBouncer(unittest.TestCase):
             result = self.backup(dropping.env("dolibarr"))
             stderr = result.stderr.decode(errors="replace")
             self.assertEqual(result.returncode, 0, stderr[-4000:])
-            self.assertIn("belt=not_in_effect", stderr)
+            self.assertIn("belt=not_in_effect session_default=off", stderr)
             self.assertIn("(a pooler dropped it)", stderr)
             self.assertEqual(self.manifest()["status"], "complete")
+
+    def test_a_role_level_read_only_default_reaches_through_the_pooler_and_is_logged(self):
+        # What the README recommends through a pooler: the server applies the role's own
+        # setting, so pg_dump's session defaults to read-only although options was refused.
+        self.pg.psql("postgres", f"alter role {self.pg.superuser} in database dolibarr "
+                                 "set default_transaction_read_only = on")
+        self.addCleanup(self.pg.psql, "postgres", f"alter role {self.pg.superuser} in database "
+                                                  "dolibarr reset default_transaction_read_only")
+        # A pooler of its own: server sessions opened before the ALTER keep the old default.
+        with PgBouncerServer(self.pg) as bouncer:
+            result = self.backup(bouncer.env("dolibarr"))
+            stderr = result.stderr.decode(errors="replace")
+            self.assertEqual(result.returncode, 0, stderr[-4000:])
+            self.assertIn("belt=refused session_default=on", stderr)
+            self.assertIn("and the role's or database's own default_transaction_read_only=on",
+                          stderr)
 
     def test_transaction_pooling_is_refused_before_pg_dump_starts(self):
         # Alone, pg_dump through transaction pooling happens to work (its settings and its

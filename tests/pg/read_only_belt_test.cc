@@ -43,6 +43,16 @@ TEST_CASE("read-only belt: other connection failures are not a refusal of option
   }
 }
 
+TEST_CASE("read-only belt: the refusal's own words are kept for the log, without hints") {
+  CHECK(refusal_reason("cannot connect to PostgreSQL at 127.0.0.1:6432: connection to server at "
+                       "\"127.0.0.1\", port 6432 failed: FATAL:  unsupported startup parameter: "
+                       "options (hint: check PGHOST/PGPORT and that the server accepts "
+                       "connections from here)") == "unsupported startup parameter: options");
+  CHECK(refusal_reason("FATAL:  Unsupported startup parameter in options: x\nmore") ==
+        "Unsupported startup parameter in options: x");
+  CHECK(refusal_reason("FATAL: password authentication failed") == "");
+}
+
 TEST_CASE("read-only belt: the option is appended to the settings' own options") {
   CHECK(with_read_only_default("") == "-c default_transaction_read_only=on");
   CHECK(with_read_only_default("-c statement_timeout=0") ==
