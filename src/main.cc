@@ -193,8 +193,10 @@ int main(int argc, char** argv) {
 
   http::global_init();
   http::TransportPool transports([&] {
-    return std::make_unique<http::CurlTransport>(http::TransportOptions{
-        .stall_timeout = s3_config.stall_timeout, .ca_bundle = s3_config.ca_bundle});
+    return std::make_unique<http::CurlTransport>(
+        http::TransportOptions{.stall_timeout = s3_config.stall_timeout,
+                               .ca_bundle = s3_config.ca_bundle,
+                               .ca_setting = std::string(config::kCaBundleVariable)});
   });
   const http::RetryPolicy retry{.max_attempts = s3_config.max_attempts};
   std::shared_ptr<s3::CredentialsProvider> credentials = make_credentials_provider(

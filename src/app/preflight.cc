@@ -1,5 +1,7 @@
 #include "app/preflight.h"
 
+#include "http/curl_transport.h"
+
 #include <array>
 #include <string_view>
 
@@ -7,12 +9,17 @@ namespace erp::app {
 namespace {
 
 // Refusals that no retry or later run can cure: the operator must change a setting.
-constexpr std::array<std::string_view, 9> kConfigurationCodes = {
-    "NoSuchBucket",          "InvalidAccessKeyId",
-    "SignatureDoesNotMatch", "AuthorizationHeaderMalformed",
-    "PermanentRedirect",     "IllegalLocationConstraintException",
-    "RequestTimeTooSkewed",  "AccessDenied",
+constexpr std::array<std::string_view, 10> kConfigurationCodes = {
+    "NoSuchBucket",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "AuthorizationHeaderMalformed",
+    "PermanentRedirect",
+    "IllegalLocationConstraintException",
+    "RequestTimeTooSkewed",
+    "AccessDenied",
     "InvalidBucketName",
+    http::kTlsCertificateCode,  // an untrusted certificate: AWS_CA_BUNDLE or the endpoint
 };
 
 }  // namespace

@@ -3,11 +3,17 @@
 #include "config/problems.h"
 #include "upload/part_schedule.h"
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <fstream>
 #include <initializer_list>
+#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -187,7 +193,44 @@ void load_credentials(const Environment& env, S3Config& config, Problems& proble
   }
 }
 
+// Counts the X.509 certificates in a PEM file; nullopt when the file cannot be opened. A file of
+// anything else (a key, a DER certificate, garbage) counts zero.
+std::optional<int> count_pem_certificates(const std::string& path) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), BIO_free);
+  if (!bio) return std::nullopt;
+  STACK_OF(X509_INFO)* infos = PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr);
+  ERR_clear_error();  // a trailing non-PEM part leaves errors on OpenSSL's thread queue
+  if (infos == nullptr) return 0;
+  int count = 0;
+  for (int i = 0; i < sk_X509_INFO_num(infos); ++i) {
+    if (sk_X509_INFO_value(infos, i)->x509 != nullptr) ++count;
+  }
+  sk_X509_INFO_pop_free(infos, X509_INFO_free);
+  return count;
+}
+
 }  // namespace
+
+Result<s3::AddressingStyle> resolve_addressing(std::string_view bucket, std::string_view endpoint,
+                                               bool explicit_endpoint,
+                                               std::optional<s3::AddressingStyle> requested) {
+  const bool dotted_over_https =
+      endpoint.starts_with("https://") && bucket.find('.') != std::string_view::npos;
+  if (!requested) {
+    // Path style is what MinIO, GCS-by-endpoint and test servers expect; AWS prefers virtual.
+    if (explicit_endpoint || dotted_over_https) return s3::AddressingStyle::path;
+    return s3::AddressingStyle::virtual_host;
+  }
+  if (*requested == s3::AddressingStyle::virtual_host && dotted_over_https) {
+    return make_error(ErrorKind::config,
+                      "S3_ADDRESSING_STYLE=virtual cannot reach bucket '" + std::string(bucket) +
+                          "' over HTTPS: the dots in its name make a host name the endpoint's "
+                          "wildcard certificate does not cover (hint: set "
+                          "S3_ADDRESSING_STYLE=path, or leave it unset and dotted buckets use "
+                          "path style)");
+  }
+  return *requested;
+}
 
 Result<std::uint64_t> parse_byte_size(std::string_view text) {
   std::size_t digits = 0;
@@ -293,15 +336,25 @@ S3Config load_s3_config(const Environment& env, Problems& problems) {
     config.endpoint = "https://s3." + config.region + ".amazonaws.com";
   }
 
-  // Path style is what MinIO, GCS-by-endpoint and test servers expect; AWS prefers virtual.
-  config.addressing = endpoint ? s3::AddressingStyle::path : s3::AddressingStyle::virtual_host;
+  std::optional<s3::AddressingStyle> requested_style;
+  bool style_valid = true;
   if (auto style = env.get("S3_ADDRESSING_STYLE")) {
-    if (*style == "path")
-      config.addressing = s3::AddressingStyle::path;
-    else if (*style == "virtual")
-      config.addressing = s3::AddressingStyle::virtual_host;
-    else
+    if (*style == "path") {
+      requested_style = s3::AddressingStyle::path;
+    } else if (*style == "virtual") {
+      requested_style = s3::AddressingStyle::virtual_host;
+    } else {
+      style_valid = false;
       problems.add("malformed S3_ADDRESSING_STYLE '" + *style + "' (hint: path or virtual)");
+    }
+  }
+  if (style_valid) {
+    auto style =
+        resolve_addressing(config.bucket, config.endpoint, endpoint.has_value(), requested_style);
+    if (style)
+      config.addressing = *style;
+    else
+      problems.add(style.error().message);
   }
 
   if (auto mode = env.get("S3_PAYLOAD_SIGNING")) {
@@ -317,12 +370,18 @@ S3Config load_s3_config(const Environment& env, Problems& problems) {
 
   load_credentials(env, config, problems);
 
-  if (auto bundle = env.get("AWS_CA_BUNDLE")) {
-    if (std::ifstream(*bundle))
-      config.ca_bundle = *bundle;
-    else
+  if (auto bundle = env.get(kCaBundleVariable)) {
+    // Checked here so a wrong file stops the command before any work, not at its first request.
+    const auto certificates = count_pem_certificates(*bundle);
+    if (!certificates)
       problems.add("AWS_CA_BUNDLE: cannot read " + *bundle +
                    " (hint: a PEM file of CA certificates)");
+    else if (*certificates == 0)
+      problems.add("AWS_CA_BUNDLE: " + *bundle +
+                   " holds no PEM certificate (hint: a file of \"-----BEGIN CERTIFICATE-----\" "
+                   "blocks; it replaces the system CA store)");
+    else
+      config.ca_bundle = *bundle;
   }
 
   if (auto text = env.get("S3_UPLOAD_CONCURRENCY")) {

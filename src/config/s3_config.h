@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/environment.h"
 #include "config/problems.h"
@@ -20,7 +22,9 @@ struct S3Config {
   std::string bucket;                // S3_BUCKET (required)
   std::string endpoint;              // AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / regional AWS
   std::string region = "us-east-1";  // AWS_REGION / AWS_DEFAULT_REGION
-  s3::AddressingStyle addressing = s3::AddressingStyle::path;          // S3_ADDRESSING_STYLE
+  // S3_ADDRESSING_STYLE. Unset: virtual on AWS's own endpoint, path with AWS_ENDPOINT_URL*; and
+  // path for a bucket whose name holds a dot over HTTPS (see resolve_addressing).
+  s3::AddressingStyle addressing = s3::AddressingStyle::path;
   s3::PayloadSigning payload_signing = s3::PayloadSigning::automatic;  // S3_PAYLOAD_SIGNING
   // Which credential provider signs (s3/credentials/provider.h), the first configured in the
   // AWS SDKs' order: static keys, web identity, container credentials. Only the chosen
@@ -33,7 +37,9 @@ struct S3Config {
   s3::StaticKeyFiles key_files;              // the _FILE paths, re-read when they change
   s3::WebIdentityConfig web_identity;        // AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, ...
   s3::ContainerCredentialsConfig container;  // AWS_CONTAINER_CREDENTIALS_*, ..._TOKEN(_FILE)
-  std::string ca_bundle;                     // AWS_CA_BUNDLE: extra CA file; verification stays on
+  // AWS_CA_BUNDLE: a PEM file holding at least one certificate; when set, its CAs replace the
+  // system store (http/curl_transport.h). Verification itself can never be turned off.
+  std::string ca_bundle;
   // Parts in flight per stream (S3_UPLOAD_CONCURRENCY). Each costs one part buffer.
   int upload_concurrency = 4;
   // First part size (S3_PART_SIZE); later parts grow (upload/part_schedule.h).
@@ -44,6 +50,22 @@ struct S3Config {
   std::chrono::milliseconds stall_timeout{30'000};
   int max_attempts = 7;  // S3_MAX_ATTEMPTS, per request
 };
+
+// The variable that names the CA bundle, for hints given far from the configuration.
+inline constexpr std::string_view kCaBundleVariable = "AWS_CA_BUNDLE";
+
+// The addressing style for `bucket` at `endpoint`; `requested` is S3_ADDRESSING_STYLE (nullopt
+// when unset). Virtual-hosted style puts the bucket into the host name, and over HTTPS a bucket
+// with a dot ("erp.backups") makes a host ("erp.backups.s3.amazonaws.com") that the endpoint's
+// wildcard certificate ("*.s3.amazonaws.com" covers one label) does not match. So:
+//   - unset: path with an explicit endpoint, virtual on AWS's own — except a dotted bucket over
+//     HTTPS, which falls back to path style (what the AWS SDKs do);
+//   - "virtual" with a dotted bucket over HTTPS: an error (kind config) with a hint, because the
+//     operator asked for something that fails certificate verification on every request;
+//   - over plain HTTP, and for "path", the request is honoured as given.
+Result<s3::AddressingStyle> resolve_addressing(std::string_view bucket, std::string_view endpoint,
+                                               bool explicit_endpoint,
+                                               std::optional<s3::AddressingStyle> requested);
 
 // Reads and validates every S3 setting, adding every missing or malformed variable to
 // `problems` by name with a hint; the value is only meaningful when nothing was added.

@@ -104,6 +104,36 @@ bool is_transient(CURLcode code) {
   }
 }
 
+// Failures of the TLS peer's certificate or of the CA file used to check it: retrying cannot
+// cure them, and the operator fixes them through the CA setting.
+bool is_certificate_failure(CURLcode code) {
+  switch (code) {
+    case CURLE_PEER_FAILED_VERIFICATION:  // also CURLE_SSL_CACERT since libcurl 7.62
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string certificate_hint(CURLcode code, const TransportOptions& options) {
+  if (code == CURLE_SSL_CACERT_BADFILE) {
+    return " (hint: " + options.ca_setting + "=" + options.ca_bundle +
+           " must be a readable PEM file of CA certificates)";
+  }
+  if (options.ca_bundle.empty()) {
+    return " (hint: the server's certificate must be signed by a CA in the system store and name "
+           "the endpoint's host; for a private CA set " +
+           options.ca_setting + " to a PEM file holding it)";
+  }
+  return " (hint: the server's certificate must be signed by a CA in " + options.ca_setting + "=" +
+         options.ca_bundle + ", which replaces the system store, and name the endpoint's host)";
+}
+
 struct HeaderList {
   curl_slist* list = nullptr;
   ~HeaderList() { curl_slist_free_all(list); }
@@ -111,6 +141,23 @@ struct HeaderList {
 };
 
 }  // namespace
+
+Error describe_curl_failure(int curl_code, std::string_view detail, std::string_view method,
+                            const TransportOptions& options) {
+  const auto code = static_cast<CURLcode>(curl_code);
+  // libcurl's error buffer says what the generic text does not: which host name the certificate
+  // lacks, which issuer was unknown, which address refused the connection.
+  std::string what = curl_easy_strerror(code);
+  if (!detail.empty() && detail != what) what += " (" + std::string(detail) + ")";
+  const std::string prefix = "HTTP " + std::string(method) + " failed: ";
+  if (is_certificate_failure(code)) {
+    return Error{
+        ErrorKind::permanent,
+        prefix + "TLS certificate verification failed: " + what + certificate_hint(code, options),
+        std::string(kTlsCertificateCode)};
+  }
+  return Error{is_transient(code) ? ErrorKind::transient : ErrorKind::permanent, prefix + what};
+}
 
 void global_init() {
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -163,10 +210,20 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink
       std::max<long>(1, static_cast<long>((options_.stall_timeout.count() + 999) / 1000));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
+  // Verification is set on every request (curl_easy_reset restores defaults) and never off.
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_bundle.empty())
+  curl_easy_setopt(curl, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_bundle.empty()) {
+    // The bundle replaces the system store. Setting CAINFO alone would not do that: Debian's
+    // libcurl (and others) also has a default CA directory (/etc/ssl/certs), which stays trusted
+    // unless CAPATH is cleared too.
     curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+    curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
+  }
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
   curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
@@ -191,15 +248,14 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink
   }
 
   const CURLcode code = curl_easy_perform(curl);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this call
   if (state.sink_error) return std::unexpected(*state.sink_error);
   if (code == CURLE_ABORTED_BY_CALLBACK) {
     return make_error(ErrorKind::cancelled,
                       "HTTP " + request.method + " stopped during the transfer");
   }
   if (code != CURLE_OK) {
-    return make_error(
-        is_transient(code) ? ErrorKind::transient : ErrorKind::permanent,
-        std::string("HTTP ") + request.method + " failed: " + curl_easy_strerror(code));
+    return std::unexpected(describe_curl_failure(code, error_buffer, request.method, options_));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &state.response.status);
   return std::move(state.response);

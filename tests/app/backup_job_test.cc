@@ -154,7 +154,7 @@ TEST_CASE("the bucket pre-flight turns misconfiguration into a configuration err
   const catalog::KeyLayout layout("erp", "prod");
   for (const char* code : {"NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch",
                            "AuthorizationHeaderMalformed", "PermanentRedirect",
-                           "RequestTimeTooSkewed", "AccessDenied"}) {
+                           "RequestTimeTooSkewed", "AccessDenied", "TlsCertificate"}) {
     CAPTURE(code);
     FakeObjectStore store;
     store.inject_failure({.op = FakeObjectStore::Op::list_objects_v2,

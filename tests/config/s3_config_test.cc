@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -179,6 +180,88 @@ TEST_CASE("S3_ADDRESSING_STYLE overrides the default in both directions") {
   }
 }
 
+// --- virtual-hosted style and dotted bucket names ------------------------------------
+
+TEST_CASE("a bucket with a dot falls back to path style on AWS's HTTPS endpoint") {
+  const auto config = load(required({{"S3_BUCKET", "erp.backups.example"}}));
+  REQUIRE(config.has_value());
+  CHECK(config->endpoint == "https://s3.us-east-1.amazonaws.com");
+  CHECK(config->addressing == s3::AddressingStyle::path);
+}
+
+TEST_CASE("a bucket without a dot keeps virtual-hosted style on AWS") {
+  const auto config = load(required({{"S3_BUCKET", "erp-backups"}}));
+  REQUIRE(config.has_value());
+  CHECK(config->addressing == s3::AddressingStyle::virtual_host);
+}
+
+TEST_CASE("S3_ADDRESSING_STYLE=virtual with a dotted bucket over HTTPS is refused with a hint") {
+  const auto config = load(required({{"S3_BUCKET", "erp.backups"},
+                                     {"AWS_ENDPOINT_URL_S3", "https://s3.example.com"},
+                                     {"S3_ADDRESSING_STYLE", "virtual"}}));
+  REQUIRE_FALSE(config.has_value());
+  CHECK(config.error().kind == ErrorKind::config);
+  CHECK(contains(config.error().message,
+                 "S3_ADDRESSING_STYLE=virtual cannot reach bucket 'erp.backups' over HTTPS"));
+  CHECK(contains(config.error().message, "(hint: set S3_ADDRESSING_STYLE=path"));
+}
+
+TEST_CASE("a dotted bucket is addressed as asked where no certificate is involved") {
+  SUBCASE("virtual over plain HTTP") {
+    const auto config = load(required({{"S3_BUCKET", "erp.backups"},
+                                       {"AWS_ENDPOINT_URL_S3", "http://minio.local:9000"},
+                                       {"S3_ADDRESSING_STYLE", "virtual"}}));
+    REQUIRE(config.has_value());
+    CHECK(config->addressing == s3::AddressingStyle::virtual_host);
+  }
+  SUBCASE("path over HTTPS") {
+    const auto config =
+        load(required({{"S3_BUCKET", "erp.backups"}, {"S3_ADDRESSING_STYLE", "path"}}));
+    REQUIRE(config.has_value());
+    CHECK(config->addressing == s3::AddressingStyle::path);
+  }
+}
+
+TEST_CASE("resolve_addressing: every combination of style, endpoint and bucket name") {
+  using s3::AddressingStyle;
+  struct Row {
+    std::string_view bucket, endpoint;
+    bool explicit_endpoint;
+    std::optional<AddressingStyle> requested;
+    std::optional<AddressingStyle> expected;  // nullopt: refused
+  };
+  constexpr auto path = AddressingStyle::path;
+  constexpr auto virt = AddressingStyle::virtual_host;
+  const std::string_view aws = "https://s3.eu-west-3.amazonaws.com";
+  const std::vector<Row> rows = {
+      {"plain", aws, false, std::nullopt, virt},
+      {"with.dot", aws, false, std::nullopt, path},
+      {"with.dot", aws, false, path, path},
+      {"with.dot", aws, false, virt, std::nullopt},
+      {"plain", aws, false, virt, virt},
+      {"plain", "https://minio:9000", true, std::nullopt, path},
+      {"with.dot", "https://minio:9000", true, std::nullopt, path},
+      {"with.dot", "https://minio:9000", true, virt, std::nullopt},
+      {"plain", "https://minio:9000", true, virt, virt},
+      {"with.dot", "http://minio:9000", true, virt, virt},
+      {"with.dot", "http://minio:9000", true, std::nullopt, path},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.bucket);
+    CAPTURE(row.endpoint);
+    CAPTURE(row.requested.has_value());
+    const auto got =
+        resolve_addressing(row.bucket, row.endpoint, row.explicit_endpoint, row.requested);
+    if (row.expected) {
+      REQUIRE(got.has_value());
+      CHECK(*got == *row.expected);
+    } else {
+      REQUIRE_FALSE(got.has_value());
+      CHECK(got.error().kind == ErrorKind::config);
+    }
+  }
+}
+
 TEST_CASE("S3_PAYLOAD_SIGNING accepts auto, always and never") {
   const std::pair<std::string, s3::PayloadSigning> cases[] = {
       {"auto", s3::PayloadSigning::automatic},
@@ -241,11 +324,57 @@ TEST_CASE("AWS_SESSION_TOKEN is optional and kept as a Secret") {
   CHECK(config->session_token.reveal() == kToken);
 }
 
-TEST_CASE("AWS_CA_BUNDLE names a readable file") {
-  const TempFile bundle("-----BEGIN CERTIFICATE-----\n");
+// A self-signed CA (EC P-256, valid until 2126), made with `openssl req -x509` for these tests.
+constexpr std::string_view kCaCertificate =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBmzCCAUGgAwIBAgIUfDbsMRYs/yzYK4V82F/szAGMO5YwCgYIKoZIzj0EAwIw\n"
+    "IjEgMB4GA1UEAwwXZXJwLWJhY2t1cCB1bml0IHRlc3QgQ0EwIBcNMjYxMTMwMTU1\n"
+    "OTA5WhgPMjEyNjExMDYxNTU5MDlaMCIxIDAeBgNVBAMMF2VycC1iYWNrdXAgdW5p\n"
+    "dCB0ZXN0IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEI7qHWGiYpG5z9Ep8\n"
+    "wzLFJ7GTY91xjqLyzSpdf07yjdtp+2k7mySnxH3cjbCGRESTEd2qrsdyuvpm4H0c\n"
+    "yNiHtqNTMFEwHQYDVR0OBBYEFMwUHx9WkkchVOx7iCyMqy+oC/klMB8GA1UdIwQY\n"
+    "MBaAFMwUHx9WkkchVOx7iCyMqy+oC/klMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZI\n"
+    "zj0EAwIDSAAwRQIgDXg4f+bkqDMs/jRPvx7wBsyW+xfUGQqnvEIb/3ABUOYCIQDX\n"
+    "GNloPhtxoqL/xR5jJjARdzrFo9Gu4zuBf04jhanSFg==\n"
+    "-----END CERTIFICATE-----\n";
+
+TEST_CASE("AWS_CA_BUNDLE names a readable PEM file of certificates") {
+  const TempFile bundle(kCaCertificate);
   const auto config = load(required({{"AWS_CA_BUNDLE", bundle.path()}}));
   REQUIRE(config.has_value());
   CHECK(config->ca_bundle == bundle.path());
+}
+
+TEST_CASE(
+    "an AWS_CA_BUNDLE of several certificates, e.g. the system bundle plus one, is accepted") {
+  const TempFile bundle(std::string(kCaCertificate) + "\n# a comment between blocks\n" +
+                        std::string(kCaCertificate));
+  const auto config = load(required({{"AWS_CA_BUNDLE", bundle.path()}}));
+  REQUIRE(config.has_value());
+  CHECK(config->ca_bundle == bundle.path());
+}
+
+TEST_CASE("an AWS_CA_BUNDLE without a certificate is a config error naming it, at load time") {
+  SUBCASE("a truncated PEM block") {
+    const TempFile bundle("-----BEGIN CERTIFICATE-----\n");
+    const auto config = load(required({{"AWS_CA_BUNDLE", bundle.path()}}));
+    REQUIRE_FALSE(config.has_value());
+    CHECK(config.error().kind == ErrorKind::config);
+    CHECK(contains(config.error().message,
+                   "AWS_CA_BUNDLE: " + bundle.path() + " holds no PEM certificate (hint:"));
+  }
+  SUBCASE("text that is not PEM at all") {
+    const TempFile bundle("not a certificate\n");
+    const auto config = load(required({{"AWS_CA_BUNDLE", bundle.path()}}));
+    REQUIRE_FALSE(config.has_value());
+    CHECK(contains(config.error().message, "holds no PEM certificate"));
+  }
+  SUBCASE("a file that does not exist") {
+    const auto config = load(required({{"AWS_CA_BUNDLE", "/nonexistent/ca.pem"}}));
+    REQUIRE_FALSE(config.has_value());
+    CHECK(
+        contains(config.error().message, "AWS_CA_BUNDLE: cannot read /nonexistent/ca.pem (hint:"));
+  }
 }
 
 // --- the _FILE forms -------------------------------------------------------------

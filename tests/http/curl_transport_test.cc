@@ -4,6 +4,7 @@
 // and a request's own deadline must end it without any stop.
 #include "http/curl_transport.h"
 
+#include <curl/curl.h>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -172,6 +173,73 @@ TEST_CASE("a request's own deadline ends a transfer that gets no answer, without
   REQUIRE_FALSE(result->has_value());
   CHECK(result->error().kind == ErrorKind::transient);  // a timeout, like any other
   CHECK(result->error().message.find("DELETE") != std::string::npos);
+}
+
+// --- how a failed transfer is described -------------------------------------------------------
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST_CASE("a certificate failure is permanent, says certificate and names the CA setting") {
+  TransportOptions options;
+  options.ca_setting = "AWS_CA_BUNDLE";
+  for (const CURLcode code :
+       {CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_INVALIDCERTSTATUS,
+        CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_CRL_BADFILE}) {
+    CAPTURE(code);
+    const Error error = describe_curl_failure(
+        code, "SSL certificate problem: unable to get local issuer certificate", "PUT", options);
+    CHECK(error.kind == ErrorKind::permanent);
+    CHECK(error.code == kTlsCertificateCode);
+    CHECK(contains(error.message, "HTTP PUT failed: TLS certificate verification failed: "));
+    CHECK(contains(error.message, "unable to get local issuer certificate"));
+    CHECK(contains(error.message, "system store"));
+    CHECK(contains(error.message, "set AWS_CA_BUNDLE to a PEM file"));
+  }
+}
+
+TEST_CASE("with a CA bundle, the certificate hint names the file and says it replaces the store") {
+  TransportOptions options;
+  options.ca_setting = "AWS_CA_BUNDLE";
+  options.ca_bundle = "/etc/erp/ca.pem";
+  const Error error = describe_curl_failure(
+      CURLE_PEER_FAILED_VERIFICATION,
+      "SSL: no alternative certificate subject name matches target host name 'a.b.example'", "GET",
+      options);
+  CHECK(error.kind == ErrorKind::permanent);
+  CHECK(contains(error.message, "TLS certificate verification failed"));
+  CHECK(contains(error.message, "target host name 'a.b.example'"));
+  CHECK(contains(error.message, "AWS_CA_BUNDLE=/etc/erp/ca.pem, which replaces the system store"));
+}
+
+TEST_CASE("an unusable CA file is a certificate failure whose hint names the file") {
+  TransportOptions options;
+  options.ca_setting = "AWS_CA_BUNDLE";
+  options.ca_bundle = "/tmp/broken.pem";
+  const Error error = describe_curl_failure(CURLE_SSL_CACERT_BADFILE, "", "HEAD", options);
+  CHECK(error.kind == ErrorKind::permanent);
+  CHECK(contains(error.message, "TLS certificate verification failed"));
+  CHECK(contains(error.message, "AWS_CA_BUNDLE=/tmp/broken.pem must be a readable PEM file"));
+}
+
+TEST_CASE(
+    "network failures keep their kind and gain libcurl's detail, without a certificate hint") {
+  const TransportOptions options;
+  const Error refused = describe_curl_failure(
+      CURLE_COULDNT_CONNECT, "Failed to connect to 127.0.0.1 port 1: Connection refused", "GET",
+      options);
+  CHECK(refused.kind == ErrorKind::transient);
+  CHECK(refused.code.empty());
+  CHECK(contains(refused.message, "HTTP GET failed: "));
+  CHECK(contains(refused.message, "Connection refused"));
+  CHECK_FALSE(contains(refused.message, "certificate"));
+  // A handshake cut off mid-way is a network failure, not a verdict on the certificate.
+  const Error handshake = describe_curl_failure(CURLE_SSL_CONNECT_ERROR, "", "PUT", options);
+  CHECK(handshake.kind == ErrorKind::transient);
+  CHECK_FALSE(contains(handshake.message, "certificate"));
+  const Error malformed = describe_curl_failure(CURLE_URL_MALFORMAT, "", "GET", options);
+  CHECK(malformed.kind == ErrorKind::permanent);
 }
 
 }  // namespace

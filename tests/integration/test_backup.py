@@ -34,13 +34,14 @@ PREFIX = f"erp/{ENV_NAME}/"
 
 class BackupSpec:
     backend = "moto"
+    tls = False  # True: the front serves HTTPS with a throwaway CA, handed over as AWS_CA_BUNDLE
 
     @classmethod
     def setUpClass(cls):
         cls.workdir = tempfile.mkdtemp(prefix="erp-backup-test-")
         cls.pg = PostgresServer()
         cls.pg.__enter__()
-        cls.front = S3Front(backend=cls.backend)
+        cls.front = S3Front(backend=cls.backend, tls=cls.tls)
         cls.front.__enter__()
         cls.pg.create_database("dolibarr")
         cls.db_summary = generate_erp_database(cls.pg, "dolibarr", scale="small")
@@ -880,6 +881,78 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
 
 class BackupOnS3rver(BackupSpec, unittest.TestCase):
     backend = "s3rver"
+
+
+# What also runs over HTTPS: the full round trip (backup, then the aws CLI, pg_restore, zstd and
+# tar check the result), the read paths (verify, restore-docs), and the fault paths (transient
+# faults retried, a refusal mid-stream commits nothing). The rest change nothing in the transport.
+HTTPS_TESTS = {
+    "test_backup_restores_to_an_identical_database_and_tree",
+    "test_verify_passes_after_a_backup_and_counts_what_the_manifest_says",
+    "test_restore_docs_reproduces_the_tree_exactly",
+    "test_s3_refusing_mid_stream_commits_nothing",
+}
+
+
+class BackupOverHttpsOnMoto(BackupOnMoto):
+    """moto behind the front serving TLS, as production runs: S3_PAYLOAD_SIGNING=auto sends
+    UNSIGNED-PAYLOAD, so TLS is the only guard on the bytes, and the round trip proves them."""
+    tls = True
+
+    def setUp(self):
+        super().setUp()
+        self.first_seq = len(self.front.requests())
+
+    def tearDown(self):
+        # Every PUT the tool sent (parts, single objects, manifest, retries) declared UNSIGNED-PAYLOAD.
+        try:
+            for request in self.front.requests(self.first_seq):
+                headers = {name.lower(): value for name, value in request["headers"]}
+                if request["method"] != "PUT" or not headers.get("user-agent", "").startswith("erp-backup/"):
+                    continue
+                with self.subTest(target=request["target"]):
+                    self.assertEqual(headers.get("x-amz-content-sha256"), "UNSIGNED-PAYLOAD")
+        finally:
+            super().tearDown()
+
+    def test_transient_faults_over_https_are_retried_and_the_set_is_intact(self):
+        # The first PUT of each stream fails once: a reset connection (a TLS session cut mid-way)
+        # for the dump, a 503 for the documents archive.
+        self.front.set_faults([
+            {"method": "PUT", "path_contains": "/db/", "times": 1, "action": "reset"},
+            {"method": "PUT", "path_contains": "/docs/", "times": 1, "action": "503"},
+        ])
+        result = self.backup()
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        self.assertEqual([rule["fired"] for rule in self.front.faults()], [1, 1], "both faults happened")
+        self.front.set_faults([])
+        manifest = self.manifest()
+        self.assertEqual(manifest["status"], "complete")
+        for stream in ("db", "docs"):
+            record = manifest["streams"][stream]
+            body = self.get(record["key"])
+            self.assertEqual(len(body), record["bytes"], stream)
+            self.assertEqual(hashlib.sha256(body).hexdigest(), record["sha256"], stream)
+        self.assert_no_uploads_left()
+
+    def test_without_the_ca_the_backup_fails_naming_the_certificate_before_pg_dump(self):
+        fake, log = self.recording_pg_dump()
+        result = self.backup(AWS_CA_BUNDLE=None, PG_DUMP=fake)
+        stderr = result.stderr.decode(errors="replace")
+        self.assertEqual(result.returncode, 2, f"a setting to fix, like any pre-flight refusal: {stderr}")
+        self.assertIn("bucket pre-flight", stderr)
+        self.assertIn("TLS certificate verification failed", stderr)
+        self.assertIn("unable to get local issuer certificate", stderr)
+        self.assertIn("set AWS_CA_BUNDLE to a PEM file", stderr)
+        self.assertFalse(os.path.exists(log), "pg_dump was started although S3 is unreachable")
+        self.assertEqual(self.front.requests(self.first_seq), [], "no request got past the TLS handshake")
+        self.assertEqual(self.keys(), [])
+
+
+for _name in dir(BackupOverHttpsOnMoto):
+    if (_name.startswith("test_") and _name not in HTTPS_TESTS
+            and _name not in BackupOverHttpsOnMoto.__dict__):
+        setattr(BackupOverHttpsOnMoto, _name, None)  # unittest collects only callables
 
 
 if __name__ == "__main__":

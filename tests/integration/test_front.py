@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -489,6 +490,42 @@ class FrontRegion(unittest.TestCase):
             self.assertEqual(status, 400)
             self.assertIn(b"expecting 'eu-central-1'", body)
             self.assertIn(b"<Region>eu-central-1</Region>", body)
+            front.assert_no_rejections()
+
+
+class FrontTls(unittest.TestCase):
+    """A front started with tls=True serves HTTPS with a certificate only its throwaway CA vouches
+    for: a client trusting that CA gets through (and is verified like any other), one that does
+    not is refused in the handshake, and plain HTTP gets no S3 answer."""
+
+    def test_a_tls_front_serves_only_clients_that_trust_its_ca(self):
+        import ssl
+        front = S3Front(backend="moto", tls=True, share_backend_with=FRONTS[("moto", False)])
+        with front:
+            self.assertTrue(front.endpoint.startswith("https://127.0.0.1:"), front.endpoint)
+            self.assertEqual(front.env()["AWS_CA_BUNDLE"], front.tls_ca.ca_file)
+            front.boto3_client().put_object(Bucket=front.bucket, Key="tls/x", Body=b"over TLS")
+            status, _, body = front.raw_request("GET", f"/{front.bucket}/tls/x")
+            self.assertEqual((status, body), (200, b"over TLS"))
+            # The certificate names 127.0.0.1 and localhost, and nothing trusts it by default.
+            with open(front.tls_ca.cert_file, "rb") as f:
+                cert = f.read()
+            decoded = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName"], input=cert,
+                                     capture_output=True, check=True).stdout
+            self.assertIn(b"IP Address:127.0.0.1", decoded)
+            self.assertIn(b"DNS:localhost", decoded)
+            host, port = front.endpoint.split("//", 1)[1].split(":")
+            untrusting = http.client.HTTPSConnection(host, int(port), timeout=10,
+                                                     context=ssl.create_default_context())
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                untrusting.request("GET", "/__front__/health")
+            untrusting.close()
+            plain = http.client.HTTPConnection(host, int(port), timeout=10)
+            with self.assertRaises((http.client.HTTPException, OSError)):
+                plain.request("GET", "/__front__/health")
+                plain.getresponse()
+            plain.close()
+            self.assertEqual(len([r for r in front.requests() if r["target"].endswith("/tls/x")]), 2)
             front.assert_no_rejections()
 
 

@@ -46,10 +46,11 @@ def pattern(size: int, seed: int = 1) -> bytes:
 class ObjectCommandsSpec:
     backend = "moto"
     gcs = False
+    tls = False  # True: the front serves HTTPS with a throwaway CA, handed over as AWS_CA_BUNDLE
 
     @classmethod
     def setUpClass(cls):
-        cls.front = S3Front(backend=cls.backend, gcs=cls.gcs)
+        cls.front = S3Front(backend=cls.backend, gcs=cls.gcs, tls=cls.tls)
         cls.front.__enter__()
 
     @classmethod
@@ -206,7 +207,9 @@ class ObjectCommandsSpec:
         self.assertNotIn(self.front.session_token.encode(), result.stderr)
         url = result.stdout.decode().strip()
         self.assertIn("X-Amz-Signature=", url)
-        with urllib.request.urlopen(url, timeout=30) as response:
+        self.assertTrue(url.startswith(self.front.endpoint + "/"), url)
+        context = self.front.tls_ca.ssl_context() if self.front.tls_ca is not None else None
+        with urllib.request.urlopen(url, timeout=30, context=context) as response:
             self.assertEqual(response.read(), data)
 
     # -- faults ------------------------------------------------------------------------------------------
@@ -333,6 +336,152 @@ class ObjectCommandsOnGcsFront(ObjectCommandsSpec, unittest.TestCase):
                             for r in requests), "the batch delete was tried and refused")
         self.assertEqual(len([r for r in requests if r["method"] == "DELETE"]), 3)
         self.assertEqual(self.keys("gcs-rm/"), [])
+
+
+# The spec tests that also run over HTTPS: the round trip at every part boundary (multi-part
+# included), the fault and abort paths, and presigned URLs (whose scheme and host the signature
+# covers). The rest exercise nothing that TLS changes and would only double the run time.
+HTTPS_SPEC_TESTS = {
+    "test_put_and_cat_round_trip_at_part_boundaries",
+    "test_transient_faults_are_retried_and_the_object_is_intact",
+    "test_a_200_complete_with_an_error_body_is_retried_not_trusted",
+    "test_a_permanent_fault_aborts_the_upload_and_exits_non_zero",
+    "test_presigned_url_downloads_the_object",
+}
+
+
+def only_spec_tests(cls, names: set[str]):
+    """Keeps, of the spec's tests, only `names` (unittest skips attributes that are not callable);
+    tests the class defines itself stay."""
+    for name in dir(ObjectCommandsSpec):
+        if name.startswith("test_") and name not in names and name not in cls.__dict__:
+            setattr(cls, name, None)
+    return cls
+
+
+class ObjectCommandsOverHttpsOnMoto(ObjectCommandsSpec, unittest.TestCase):
+    """moto behind the front serving TLS: production's transport. The front's record shows every
+    request as it arrived after decryption, so the payload-hash mode can be checked per part."""
+    backend = "moto"
+    tls = True
+
+    def setUp(self):
+        super().setUp()
+        self.first_seq = len(self.front.requests())
+
+    def tearDown(self):
+        # Over HTTPS S3_PAYLOAD_SIGNING=auto signs no body: every PUT the tool sent in this test
+        # (single objects and parts, first tries and retries) declared UNSIGNED-PAYLOAD.
+        try:
+            for request in self.front.requests(self.first_seq):
+                headers = {name.lower(): value for name, value in request["headers"]}
+                if request["method"] != "PUT" or not headers.get("user-agent", "").startswith("erp-backup/"):
+                    continue
+                with self.subTest(target=request["target"]):
+                    self.assertEqual(headers.get("x-amz-content-sha256"), "UNSIGNED-PAYLOAD")
+        finally:
+            super().tearDown()
+
+    def test_a_multipart_put_over_https_sends_every_part_unsigned_and_round_trips(self):
+        data = pattern(3 * PART + 99, seed=21)
+        before = len(self.front.requests())
+        self.put("https/multi.bin", data)
+        parts = self.part_requests("https/multi.bin", before)
+        self.assertEqual(sorted(int(r["target"].split("partNumber=")[1].split("&")[0]) for r in parts),
+                         [1, 2, 3, 4])
+        for part in parts:
+            headers = {name.lower(): value for name, value in part["headers"]}
+            self.assertEqual(headers["x-amz-content-sha256"], "UNSIGNED-PAYLOAD", part["target"])
+            self.assertEqual(part["verdict"], "ok", part["target"])
+        self.assertEqual(hashlib.sha256(self.cat("https/multi.bin")).digest(), hashlib.sha256(data).digest())
+        got = self.front.boto3_client().get_object(Bucket=self.front.bucket, Key="https/multi.bin")["Body"].read()
+        self.assertEqual(got, data, "an independent client over the same TLS front reads the same bytes")
+
+    def test_without_the_ca_the_command_fails_naming_the_certificate_problem(self):
+        env = self.env()
+        del env["AWS_CA_BUNDLE"]
+        before = len(self.front.requests())
+        result = run_erp(["put", "https/no-ca.bin"], env, self.front.secrets(), input=b"never sent")
+        stderr = result.stderr.decode(errors="replace")
+        self.assertEqual(result.returncode, 1, stderr)
+        self.assertIn("TLS certificate verification failed", stderr)
+        self.assertIn("unable to get local issuer certificate", stderr)
+        self.assertIn("set AWS_CA_BUNDLE to a PEM file", stderr)
+        self.assertEqual(self.front.requests(before), [], "no request got past the TLS handshake")
+        self.assertIn("TLS handshake", self.front.log_text())
+
+    def test_a_bundle_of_another_ca_is_refused_naming_the_bundle(self):
+        from s3_servers import TestCA
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="erp-other-ca-") as directory:
+            other = TestCA(directory, name="some other CA")
+            before = len(self.front.requests())
+            result = self.erp("cat", "https/whatever.bin", AWS_CA_BUNDLE=other.ca_file)
+        stderr = result.stderr.decode(errors="replace")
+        self.assertEqual(result.returncode, 1, stderr)
+        self.assertIn("TLS certificate verification failed", stderr)
+        self.assertIn(f"AWS_CA_BUNDLE={other.ca_file}, which replaces the system store", stderr)
+        self.assertEqual(self.front.requests(before), [])
+
+    def system_store_lookups(self, env: dict) -> list[str]:
+        """Runs `erp-backup cat` under strace with `env`; returns the file-system calls that touched
+        the system CA store (Debian's /etc/ssl/certs directory and bundle, OpenSSL's own paths)."""
+        import tempfile
+        with tempfile.NamedTemporaryFile(prefix="erp-strace-", suffix=".out") as trace:
+            result = subprocess.run(["strace", "-f", "-qq", "-e", "trace=open,openat,stat,newfstatat,access",
+                                     "-o", trace.name, BINARY, "cat", "https/never-read.bin"],
+                                    env=env, capture_output=True, timeout=120)
+            with open(trace.name, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(b"TLS certificate verification failed", result.stderr)
+        store = ("/etc/ssl/certs", "/usr/lib/ssl/certs", "/usr/lib/ssl/cert.pem", "/etc/ssl/cert.pem",
+                 "ca-certificates.crt", "/etc/pki/")
+        return [line for line in lines if any(path in line for path in store)]
+
+    def test_a_ca_bundle_replaces_the_system_store_which_is_never_consulted(self):
+        from s3_servers import TestCA
+        import tempfile
+        # Control: without AWS_CA_BUNDLE, verifying the (untrusted) certificate reads the system
+        # store, so the trace does see such lookups when they happen.
+        env = self.env()
+        del env["AWS_CA_BUNDLE"]
+        self.assertTrue(self.system_store_lookups(env), "the system store is used without AWS_CA_BUNDLE")
+        # With a bundle (another CA's, so the issuer is looked for everywhere the tool trusts), the
+        # system store is not even opened: Debian's libcurl default CA directory is cleared too.
+        with tempfile.TemporaryDirectory(prefix="erp-other-ca-") as directory:
+            other = TestCA(directory, name="some other CA")
+            self.assertEqual(self.system_store_lookups(self.env(AWS_CA_BUNDLE=other.ca_file)), [])
+
+    def test_a_file_that_is_no_certificate_is_refused_before_any_request(self):
+        before = len(self.front.requests())
+        result = self.erp("put", "https/bad-bundle.bin", input=b"x", AWS_CA_BUNDLE=self.front.tls_ca.key_file)
+        stderr = result.stderr.decode(errors="replace")
+        self.assertEqual(result.returncode, 2, stderr)
+        self.assertIn(f"AWS_CA_BUNDLE: {self.front.tls_ca.key_file} holds no PEM certificate", stderr)
+        self.assertEqual(self.front.requests(before), [])
+
+    def test_a_bucket_with_dots_is_reached_in_path_style_and_virtual_style_is_refused(self):
+        bucket = f"erp.dotted.{self.front.bucket}"
+        self.front.boto3_client().create_bucket(Bucket=bucket)
+        data = pattern(PART + 5, seed=22)
+        before = len(self.front.requests())
+        result = self.erp("put", "dots.bin", input=data, S3_BUCKET=bucket)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        sent = [r for r in self.front.requests(before) if r["method"] == "PUT"]
+        self.assertTrue(sent)
+        for request in sent:
+            self.assertTrue(request["target"].startswith(f"/{bucket}/dots.bin"), request["target"])
+        self.assertEqual(self.front.boto3_client().get_object(Bucket=bucket, Key="dots.bin")["Body"].read(), data)
+        before = len(self.front.requests())
+        refused = self.erp("put", "dots.bin", input=data, S3_BUCKET=bucket, S3_ADDRESSING_STYLE="virtual")
+        stderr = refused.stderr.decode(errors="replace")
+        self.assertEqual(refused.returncode, 2, stderr)
+        self.assertIn(f"S3_ADDRESSING_STYLE=virtual cannot reach bucket '{bucket}' over HTTPS", stderr)
+        self.assertEqual(self.front.requests(before), [])
+
+
+only_spec_tests(ObjectCommandsOverHttpsOnMoto, HTTPS_SPEC_TESTS)
 
 
 if __name__ == "__main__":

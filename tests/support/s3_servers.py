@@ -21,6 +21,11 @@ secret on purpose declares it with `expect_rejections(...)` (or `take_rejections
 The front checks the signing region too: it is started with `region` (default us-east-1), the
 region `env()` hands the tool.
 
+HTTPS: `S3Front(tls=True)` makes a throwaway CA and a server certificate for 127.0.0.1/localhost
+(`make_test_ca`, with the openssl CLI, per front), starts the front serving TLS with it, and hands
+the tool `AWS_CA_BUNDLE` (the CA file) in env(); boto3_client(), aws(), raw_request() and the
+control API trust that CA too. Without AWS_CA_BUNDLE the tool must refuse the server.
+
 The credentials are distinctive (`erpTEST-s3secret-<hex>`, `erpTEST-token-<hex>`) so a test can grep
 logs, argv and manifests for them (`secrets()`). The access key is `S3RVER` for both backends
 because s3rver knows no other. A server that does not start raises: it is a failure, never a skip.
@@ -35,6 +40,7 @@ import secrets as _secrets
 import selectors
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -55,6 +61,57 @@ def describe_rejections(rejections: list[dict]) -> str:
                      for r in rejections)
 
 
+class TestCA:
+    """A throwaway CA and a server certificate it signed, as PEM files in `directory`.
+
+    ca_file: the CA certificate (what AWS_CA_BUNDLE names); cert_file/key_file: the server's
+    certificate (subjectAltName IP:127.0.0.1 and DNS:localhost, CN localhost) and its key. The CA
+    key is deleted once the server certificate is signed: nothing else can ever be issued by it.
+    """
+
+    def __init__(self, directory: str, name: str = "erp-backup test CA"):
+        os.makedirs(directory, exist_ok=True)
+        self.directory = directory
+        self.ca_file = os.path.join(directory, "ca.pem")
+        self.cert_file = os.path.join(directory, "server.pem")
+        self.key_file = os.path.join(directory, "server.key")
+        ca_key = os.path.join(directory, "ca.key")
+        csr = os.path.join(directory, "server.csr")
+        ext = os.path.join(directory, "server.ext")
+        with open(ext, "w") as f:
+            f.write("basicConstraints = critical, CA:FALSE\n"
+                    "keyUsage = critical, digitalSignature\n"
+                    "extendedKeyUsage = serverAuth\n"
+                    "subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                    "subjectKeyIdentifier = hash\n"
+                    "authorityKeyIdentifier = keyid:always\n")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        # -addext replaces the config file's v3_ca defaults, which would otherwise leave keyUsage out.
+        self._openssl("req", "-x509", *ec, "-keyout", ca_key, "-out", self.ca_file, "-days", "2",
+                      "-subj", f"/CN={name} {_secrets.token_hex(4)}",
+                      "-addext", "basicConstraints=critical,CA:TRUE",
+                      "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        self._openssl("req", "-new", *ec, "-keyout", self.key_file, "-out", csr, "-subj", "/CN=localhost")
+        self._openssl("x509", "-req", "-in", csr, "-CA", self.ca_file, "-CAkey", ca_key,
+                      "-CAcreateserial", "-out", self.cert_file, "-days", "2", "-extfile", ext)
+        for leftover in (ca_key, csr, ext, os.path.join(directory, "ca.srl")):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
+    @staticmethod
+    def _openssl(*args: str) -> None:
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            raise RuntimeError("the openssl CLI is not on PATH (scripts/install-test-deps.sh installs it)")
+        done = subprocess.run([openssl, *args], capture_output=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"openssl {' '.join(args[:2])} failed: {done.stderr.decode(errors='replace')}")
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client context that trusts only this CA."""
+        return ssl.create_default_context(cafile=self.ca_file)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -65,17 +122,19 @@ def free_port() -> int:
 class S3Front(ManagedServer):
     """A real S3 server (moto or s3rver) behind s3front.py, as a context manager.
 
-    Attributes after __enter__: endpoint ("http://127.0.0.1:PORT"), bucket, backend, access_key,
-    secret_key, session_token, workdir (a temp dir removed on exit), log_path (the front's stderr).
+    Attributes after __enter__: endpoint ("http://127.0.0.1:PORT", or https:// with tls=True),
+    bucket, backend, access_key, secret_key, session_token, workdir (a temp dir removed on exit),
+    log_path (the front's stderr), tls_ca (the TestCA with tls=True, else None).
     """
 
     def __init__(self, backend: str = "moto", gcs: bool = False, record_file: str | None = None,
                  session_token: bool = True, region: str = REGION, bucket: str | None = None,
-                 share_backend_with: "S3Front | None" = None):
+                 share_backend_with: "S3Front | None" = None, tls: bool = False):
         """region: the signing region the front accepts (any other is refused with
         AuthorizationHeaderMalformed), handed to the tool by env() and used by boto3_client().
         share_backend_with: front the backend another running S3Front started (saves starting a
-        second server, e.g. for a GCS-mode front); this front still creates its own bucket."""
+        second server, e.g. for a GCS-mode front); this front still creates its own bucket.
+        tls: serve HTTPS with a throwaway CA's certificate; env() then carries AWS_CA_BUNDLE."""
         if backend not in ("moto", "s3rver"):
             raise ValueError(f"unknown backend {backend!r} (moto or s3rver)")
         self.backend, self.gcs, self.record_file, self.region = backend, gcs, record_file, region
@@ -83,6 +142,8 @@ class S3Front(ManagedServer):
         self.share_backend_with = share_backend_with
         if share_backend_with is not None and share_backend_with.backend != backend:
             raise ValueError(f"cannot share a {share_backend_with.backend} backend as {backend}")
+        self.tls = tls
+        self.tls_ca: TestCA | None = None
         self.access_key = ACCESS_KEY
         self.secret_key = f"erpTEST-s3secret-{_secrets.token_hex(12)}"
         self.session_token = f"erpTEST-token-{_secrets.token_hex(16)}" if session_token else None
@@ -111,6 +172,9 @@ class S3Front(ManagedServer):
         if self.record_file:
             cmd += ["--record", self.record_file]
         cmd += ["--region", self.region]
+        if self.tls:
+            self.tls_ca = TestCA(os.path.join(self.workdir, "tls"))
+            cmd += ["--tls-cert", self.tls_ca.cert_file, "--tls-key", self.tls_ca.key_file]
         if self.share_backend_with is not None:
             cmd += ["--backend-url", self.share_backend_with.health()["backend_url"]]
         with open(self.log_path, "wb") as log:
@@ -191,6 +255,8 @@ class S3Front(ManagedServer):
         }
         if self.session_token:
             env["AWS_SESSION_TOKEN"] = self.session_token
+        if self.tls_ca is not None:
+            env["AWS_CA_BUNDLE"] = self.tls_ca.ca_file  # for the tool, the aws CLI and boto3 alike
         return env
 
     def secrets(self) -> list[str]:
@@ -214,7 +280,8 @@ class S3Front(ManagedServer):
         settings.update(config)
         return boto3.client("s3", endpoint_url=self.endpoint, region_name=self.region,
                             aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key,
-                            aws_session_token=self.session_token, config=Config(**settings))
+                            aws_session_token=self.session_token, config=Config(**settings),
+                            verify=self.tls_ca.ca_file if self.tls_ca is not None else None)
 
     def _write_aws_config(self) -> None:
         self.aws_config = os.path.join(self.workdir, "aws-config")
@@ -249,8 +316,7 @@ class S3Front(ManagedServer):
             headers.setdefault("Content-Length", str(len(body)))
         if mutate is not None:
             mutate(headers)
-        host, port = self.endpoint.split("//", 1)[1].split(":")
-        conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        conn = self.connection(timeout)
         try:
             conn.putrequest(method, target, skip_host="Host" in headers, skip_accept_encoding=True)
             for name, value in headers.items():
@@ -260,6 +326,14 @@ class S3Front(ManagedServer):
             return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
         finally:
             conn.close()
+
+    def connection(self, timeout: float) -> http.client.HTTPConnection:
+        """An unopened connection to the front: HTTPS trusting the test CA when tls=True."""
+        host, port = self.endpoint.split("//", 1)[1].split(":")
+        if self.tls_ca is not None:
+            return http.client.HTTPSConnection(host, int(port), timeout=timeout,
+                                               context=self.tls_ca.ssl_context())
+        return http.client.HTTPConnection(host, int(port), timeout=timeout)
 
     def sign(self, method: str, target: str, body: bytes = b"", headers: dict | None = None,
              secret_key: str | None = None, access_key: str | None = None, region: str | None = None) -> dict:
@@ -276,8 +350,7 @@ class S3Front(ManagedServer):
 
     # -- control API --------------------------------------------------------------------------------
     def _control(self, method: str, path: str, value=None):
-        host, port = self.endpoint.split("//", 1)[1].split(":")
-        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn = self.connection(30)
         try:
             body = json.dumps(value).encode() if value is not None else None
             conn.request(method, "/__front__/" + path, body=body,

@@ -26,6 +26,11 @@ What it does besides
   answers, binds itself on 127.0.0.1:0 and prints exactly one JSON line on stdout:
   {"endpoint": "http://127.0.0.1:PORT", "backend": "moto"}. It serves until SIGTERM/SIGINT or EOF
   on stdin (unless --ignore-stdin), and kills the backend on exit.
+* --tls-cert/--tls-key: serves HTTPS itself (the listening socket's connections are wrapped in an
+  ssl.SSLContext; the handshake runs on the connection's own thread), and the ready line says
+  "https://127.0.0.1:PORT". The control API is then HTTPS too. The backend stays plain HTTP on
+  loopback: what is tested is the client's TLS, and the front sees every request decrypted.
+  A client that refuses the certificate shows up as a handshake failure in the front's stderr.
 * Checks x-amz-content-sha256 against the received body (400 XAmzContentSHA256Mismatch), the date
   skew (15 min), session tokens, that every x-amz-* header is signed, and the signing region
   (--region, default us-east-1: a credential scope naming another region is answered 400
@@ -64,6 +69,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -636,6 +642,18 @@ class FrontHandler(BaseHTTPRequestHandler):
             if self.backend_conn is not None:
                 self.backend_conn.close()
 
+    def handle(self):
+        # Over TLS the handshake is done here, on this connection's thread, so a slow or refusing
+        # client cannot hold up accept(). A client that rejects the certificate ends here.
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (ssl.SSLError, OSError) as exc:
+                log(f"TLS handshake with {self.client_address[0]}:{self.client_address[1]} failed: {exc}")
+                self.close_connection = True
+                return
+        super().handle()
+
     def do_GET(self):
         self.handle_request()
 
@@ -1068,9 +1086,15 @@ class FrontServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, state: State, backend_addr: tuple[str, int]):
+    def __init__(self, state: State, backend_addr: tuple[str, int], tls: ssl.SSLContext | None = None):
         super().__init__(("127.0.0.1", 0), FrontHandler)
-        self.state, self.backend_addr = state, backend_addr
+        self.state, self.backend_addr, self.tls = state, backend_addr, tls
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        if self.tls is not None:  # handshake later, in FrontHandler.handle on the thread
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
 
     def handle_error(self, request, client_address):
         log(f"unhandled error while serving {client_address}:")
@@ -1213,7 +1237,16 @@ def main(argv=None) -> int:
     parser.add_argument("--startup-timeout", type=float, default=30.0)
     parser.add_argument("--ignore-stdin", action="store_true", help="do not stop on EOF on stdin")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain) ...")
+    parser.add_argument("--tls-key", help="... and this PEM private key")
     args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    tls = None
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.minimum_version = ssl.TLSVersion.TLSv1_2
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
 
     credentials = load_credentials(args.credentials)
     backend = None
@@ -1233,7 +1266,7 @@ def main(argv=None) -> int:
                       f"http://{backend_addr[0]}:{backend_addr[1]}")
         state.verbose = args.verbose
         state.backend_pid = backend.proc.pid if backend is not None else None
-        server = FrontServer(state, backend_addr)
+        server = FrontServer(state, backend_addr, tls)
 
         def stop(*_):
             state.stop.set()
@@ -1252,7 +1285,8 @@ def main(argv=None) -> int:
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
                          name="serve").start()
         port = server.server_address[1]
-        print(json.dumps({"endpoint": f"http://127.0.0.1:{port}", "backend": backend_name}), flush=True)
+        scheme = "https" if tls is not None else "http"
+        print(json.dumps({"endpoint": f"{scheme}://127.0.0.1:{port}", "backend": backend_name}), flush=True)
         while not state.stop.wait(1.0):  # wakes at once on a signal or stdin EOF
             if backend is not None and backend.proc is not None and backend.proc.poll() is not None:
                 log(f"backend {backend_name} exited with status {backend.proc.returncode}; stopping\n"
