@@ -208,18 +208,15 @@ std::chrono::seconds S3Client::clock_offset() const {
 Result<http::HttpResponse> S3Client::attempt(const Call& call, const std::string& hash,
                                              ByteSink* body_sink, std::stop_token stop) {
   bool corrected = false;
-  auto response = exchange(call, hash, body_sink, stop, corrected);
+  auto response = exchange(call, hash, body_sink, stop, &corrected);
   if (response || !corrected) return response;
   // Once, with the corrected clock or region; a second refusal is the answer.
-  bool again = false;
-  return exchange(call, hash, body_sink, std::move(stop), again);
+  return exchange(call, hash, body_sink, std::move(stop), nullptr);
 }
 
 Result<http::HttpResponse> S3Client::exchange(const Call& call, const std::string& hash,
                                               ByteSink* body_sink, std::stop_token stop,
-                                              bool& corrected) {
-  const bool may_correct = !corrected;
-  corrected = false;
+                                              bool* corrected) {
   const Target where = target();
   const std::string described =
       call.bucket_level ? "s3://" + options_.bucket : describe(options_.bucket, call.key);
@@ -254,7 +251,8 @@ Result<http::HttpResponse> S3Client::exchange(const Call& call, const std::strin
 
   const auto body = parse_error(response->body);
   const std::string code = body ? body->code : "";
-  if (body && may_correct) corrected = correct(*body, response->headers, where, host_time);
+  if (body && corrected != nullptr)
+    *corrected = correct(*body, response->headers, where, host_time);
   std::string message =
       std::string(call.operation) + " " + described + ": HTTP " + std::to_string(response->status);
   if (body) {

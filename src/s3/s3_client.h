@@ -120,10 +120,10 @@ class S3Client final : public ObjectStore {
   Result<http::HttpResponse> attempt(const Call& call, const std::string& hash, ByteSink* body_sink,
                                      std::stop_token stop);
   // One exchange: sign with the current keys, clock offset and region, send, classify.
-  // `corrected` says the refusal was corrected (offset or region changed) and the request
-  // is worth sending once more.
+  // With `corrected` set, a refusal that names a clock offset or region is applied and
+  // *corrected says so (the request is worth sending once more); nullptr: nothing is applied.
   Result<http::HttpResponse> exchange(const Call& call, const std::string& hash,
-                                      ByteSink* body_sink, std::stop_token stop, bool& corrected);
+                                      ByteSink* body_sink, std::stop_token stop, bool* corrected);
   struct Target {
     std::string endpoint;
     SigningScope scope;
