@@ -54,6 +54,14 @@ std::optional<std::string> tls_hint(std::string_view message, std::string_view v
   return std::nullopt;
 }
 
+bool tls_file_unusable(std::string_view message) {
+  return contains(message, "root certificate file") || contains(message, "private key file") ||
+         contains(message, "could not open certificate file") ||
+         contains(message, "could not read certificate file") ||
+         contains(message, "could not load private key") ||
+         contains(message, "certificate present, but not private key");
+}
+
 bool password_rejected(std::string_view message) {
   return contains(message, "password authentication failed");
 }

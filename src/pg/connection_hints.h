@@ -25,6 +25,13 @@ namespace erp::pg {
 //   "no encryption" (pg_hba needs TLS)    → "PGSSLMODE ..."
 std::optional<std::string> tls_hint(std::string_view message, std::string_view variable_prefix);
 
+// Whether `message` (one tls_hint() knows) is about a file on this side that libpq could not
+// use: a root certificate file that is missing or unreadable, a client certificate or key that
+// cannot be opened or loaded, a key others may read. Those are configuration errors (exit 2,
+// nothing started); a certificate the server presents that does not verify is not (it may be
+// the server that changed).
+bool tls_file_unusable(std::string_view message);
+
 // Whether `message` says the server rejected the password ("password authentication failed
 // for user ..."): wrong, rotated, or expired (VALID UNTIL) credentials look the same from here.
 bool password_rejected(std::string_view message);

@@ -48,7 +48,9 @@ struct DatabaseInfo {
 //   - TLS (certificate not signed by PGSSLROOTCERT's CA, host name not in the certificate, a
 //     client key others may read, a client certificate the server refuses, a TLS-only
 //     pg_hba): `cannot connect to PostgreSQL at host:port over TLS: ... (hint: ...)` naming
-//     PGSSLROOTCERT, PGHOST, PGSSLKEY, PGSSLCERT or PGSSLMODE (connection_hints.h)
+//     PGSSLROOTCERT, PGHOST, PGSSLKEY, PGSSLCERT or PGSSLMODE (connection_hints.h); kind
+//     config when a file on this side is unusable (root certificate missing, key others may
+//     read), else permanent
 //   - unknown role or database: `... (hint: check PGUSER)` / `(hint: check PGDATABASE)`
 //   - anything else while connecting (refused, unreachable, TLS, pg_hba):
 //     `cannot connect to PostgreSQL at host:port: ... (hint: check PGHOST/PGPORT ...)`

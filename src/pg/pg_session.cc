@@ -48,8 +48,9 @@ Error connect_error(PGconn* connection, const PgSettings& settings, const std::s
   // English unless the server's lc_messages says otherwise; then the generic hint applies.
   // TLS first: "certificate authentication failed" is not a password problem.
   if (auto hint = tls_hint(detail, v)) {
-    return Error{ErrorKind::permanent, "cannot connect to PostgreSQL at " + where +
-                                           " over TLS: " + detail + " (hint: " + *hint + ")"};
+    const ErrorKind kind = tls_file_unusable(detail) ? ErrorKind::config : ErrorKind::permanent;
+    return Error{kind, "cannot connect to PostgreSQL at " + where + " over TLS: " + detail +
+                           " (hint: " + *hint + ")"};
   }
   if (password_rejected(detail)) {
     // Wrong, rotated and expired (VALID UNTIL) passwords look alike from here. The password

@@ -39,6 +39,17 @@ OWNER = "erp_app"         # owns the database and every llx_ table (the applicat
 DUMPER = "erp_dump"       # pg_read_all_data, plus SELECT on the large object
 CERT_ROLE = "erp_cert"    # logs in with a client certificate (`cert` auth), reads like DUMPER
 ROTATING = "erp_rotating"  # its password expires mid-run
+GRANTED = "erp_granted"   # explicit grants instead of pg_read_all_data (the README's SQL for < 14)
+
+# The README's explicit-grant dump role, as an operator would run it in the ERP database.
+EXPLICIT_GRANTS_SQL = f"""
+grant connect on database dolibarr to {GRANTED};
+grant usage on schema public, pgbouncer to {GRANTED};
+grant select on all tables in schema public, pgbouncer to {GRANTED};
+grant select on all sequences in schema public, pgbouncer to {GRANTED};
+alter default privileges for role {OWNER} in schema public grant select on tables to {GRANTED};
+alter default privileges for role {OWNER} in schema public grant select on sequences to {GRANTED};
+"""
 
 
 class PgSecurityOnMoto(unittest.TestCase):
@@ -63,7 +74,9 @@ class PgSecurityOnMoto(unittest.TestCase):
         # pg_read_all_data covers tables, views and sequences, not large objects (README): without
         # this grant pg_dump fails with "permission denied for large object". The owner of the
         # tables is no exception.
-        for role in (DUMPER, CERT_ROLE, ROTATING, OWNER):
+        pg.create_role(GRANTED, "erpTEST-granted-pw-3Lm")
+        pg.psql("dolibarr", EXPLICIT_GRANTS_SQL)
+        for role in (DUMPER, CERT_ROLE, ROTATING, OWNER, GRANTED):
             pg.psql("dolibarr", f"grant select on large object {cls.lo_oid} to {role}")
         cls.source_fingerprints = pg.table_fingerprints("dolibarr")
         cls.docs = os.path.join(cls.workdir, "documents")
@@ -186,16 +199,31 @@ class PgSecurityOnMoto(unittest.TestCase):
     def test_a_wrong_root_certificate_is_named_and_nothing_is_uploaded(self):
         fake, log = self.recording_pg_dump()
         result = self.backup("--only", "db", PGSSLROOTCERT=self.other_ca.cert, PG_DUMP=fake)
-        self.assertNotEqual(result.returncode, 0)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
         self.assertIn(b"certificate verify failed", result.stderr)
         self.assertIn(b"PGSSLROOTCERT", result.stderr)
         self.assertFalse(os.path.exists(log), "pg_dump was started although the pre-flight failed")
         self.assert_nothing_uploaded()
-        # A root certificate file that does not exist is named the same way.
-        result = self.backup("--only", "db", PGSSLROOTCERT=os.path.join(self.workdir, "no-such-ca.crt"))
-        self.assertNotEqual(result.returncode, 0)
+
+    def test_a_full_run_with_a_wrong_ca_still_backs_up_the_documents(self):
+        # The README's decision: a server certificate that does not verify fails the db stream
+        # like an unreachable database (it may be the server that changed); the documents still
+        # go, the set is partial (exit 3), and no dump object exists.
+        result = self.backup(PGSSLROOTCERT=self.other_ca.cert)
+        self.assertEqual(result.returncode, 3, result.stderr.decode(errors="replace"))
+        self.assertIn(b"PGSSLROOTCERT", result.stderr)
+        keys = self.keys()
+        self.assertFalse([k for k in keys if "/db/" in k], keys)
+        self.assertEqual(len([k for k in keys if "/docs/" in k]), 1, keys)
+
+    def test_a_missing_root_certificate_file_is_a_configuration_error_before_anything_runs(self):
+        fake, log = self.recording_pg_dump()
+        result = self.backup(PGSSLROOTCERT=os.path.join(self.workdir, "no-such-ca.crt"), PG_DUMP=fake)
+        self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))
         self.assertIn(b"no-such-ca.crt", result.stderr)
         self.assertIn(b"PGSSLROOTCERT", result.stderr)
+        self.assertFalse(os.path.exists(log))
+        self.assertNotIn(b"docs stream", result.stderr)  # the documents were not read either
         self.assert_nothing_uploaded()
 
     def test_pg_dump_failing_on_the_certificate_names_pgsslrootcert_and_uploads_nothing(self):
@@ -229,8 +257,8 @@ class PgSecurityOnMoto(unittest.TestCase):
         shutil.copyfile(self.client_key, readable)
         os.chmod(readable, 0o644)
         fake, log = self.recording_pg_dump()
-        result = self.backup("--only", "db", user=CERT_ROLE, PG_DUMP=fake, **{**cert, "PGSSLKEY": readable})
-        self.assertNotEqual(result.returncode, 0)
+        result = self.backup(user=CERT_ROLE, PG_DUMP=fake, **{**cert, "PGSSLKEY": readable})
+        self.assertEqual(result.returncode, 2, result.stderr.decode(errors="replace"))  # nothing ran
         self.assertIn(b"has group or world access", result.stderr)
         self.assertIn(b"PGSSLKEY", result.stderr)
         self.assertIn(b"chmod 0600", result.stderr)
@@ -271,6 +299,14 @@ class PgSecurityOnMoto(unittest.TestCase):
         result = self.backup("--only", "db", user=DUMPER, PG_DUMP=fake, BACKUP_REQUIRE_READONLY_ROLE="true")
         self.assert_ok(result)
         self.assertTrue(os.path.exists(log))
+        restored, db = self.restore_db()
+        self.assert_ok(restored)
+        self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
+
+    def test_a_role_with_explicit_select_grants_passes_and_its_backup_restores_equal(self):
+        result = self.backup("--only", "db", user=GRANTED, BACKUP_REQUIRE_READONLY_ROLE="true")
+        self.assert_ok(result)
+        self.assertIn(b"source role cannot write user=erp_granted pg_read_all_data=no", result.stderr)
         restored, db = self.restore_db()
         self.assert_ok(restored)
         self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)

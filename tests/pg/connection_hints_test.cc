@@ -61,6 +61,17 @@ TEST_CASE("pg: a host name outside the certificate, or a TLS-only server, is nam
   CHECK(has(hint("server does not support SSL, but SSL was required"), "PGSSLMODE"));
 }
 
+TEST_CASE("pg: only files on this side that libpq cannot use are configuration problems") {
+  CHECK(tls_file_unusable("root certificate file \"/x.crt\" does not exist"));
+  CHECK(tls_file_unusable("private key file \"/k\" has group or world access; ..."));
+  CHECK(tls_file_unusable("could not open certificate file \"/c.crt\": No such file"));
+  CHECK(tls_file_unusable("certificate present, but not private key file \"/k\""));
+  // The server's certificate or its refusal may be the server's doing: not a setting alone.
+  CHECK_FALSE(tls_file_unusable("SSL error: certificate verify failed"));
+  CHECK_FALSE(tls_file_unusable("SSL error: tlsv1 alert unknown ca"));
+  CHECK_FALSE(tls_file_unusable("FATAL:  connection requires a valid client certificate"));
+}
+
 TEST_CASE("pg: other failures have no TLS hint; a rejected password is recognised") {
   CHECK_FALSE(tls_hint("FATAL:  password authentication failed for user \"erp\"", ""));
   CHECK_FALSE(tls_hint("Connection refused Is the server running on that host", ""));
