@@ -41,6 +41,14 @@ CERT_ROLE = "erp_cert"    # logs in with a client certificate (`cert` auth), rea
 ROTATING = "erp_rotating"  # its password expires mid-run
 GRANTED = "erp_granted"   # explicit grants instead of pg_read_all_data (the README's SQL for < 14)
 
+# The README's large-object grants for a dump role.
+LARGE_OBJECT_GRANTS_SQL = """
+DO $$ DECLARE o oid; BEGIN
+  FOR o IN SELECT oid FROM pg_largeobject_metadata LOOP
+    EXECUTE format('GRANT SELECT ON LARGE OBJECT %s TO erp_dump', o);
+  END LOOP; END $$;
+"""
+
 # The README's explicit-grant dump role, as an operator would run it in the ERP database.
 EXPLICIT_GRANTS_SQL = f"""
 grant connect on database dolibarr to {GRANTED};
@@ -77,7 +85,7 @@ class PgSecurityOnMoto(unittest.TestCase):
         pg.create_role(GRANTED, "erpTEST-granted-pw-3Lm")
         pg.psql("dolibarr", EXPLICIT_GRANTS_SQL)
         for role in (DUMPER, CERT_ROLE, ROTATING, OWNER, GRANTED):
-            pg.psql("dolibarr", f"grant select on large object {cls.lo_oid} to {role}")
+            pg.psql("dolibarr", LARGE_OBJECT_GRANTS_SQL.replace("erp_dump", role))
         cls.source_fingerprints = pg.table_fingerprints("dolibarr")
         cls.docs = os.path.join(cls.workdir, "documents")
         os.makedirs(os.path.join(cls.docs, "mycompany"))
