@@ -12,6 +12,7 @@
 #include "app/restore_db.h"
 #include "app/restore_docs_command.h"
 #include "app/retention_commands.h"
+#include "app/status.h"
 #include "app/verify_command.h"
 #include "config/log_config.h"
 #include "config/s3_config.h"
@@ -59,6 +60,9 @@ restore:
                                 into RESTORE_DOCUMENTS_DIR; reads only the bucket
 
 checks:
+  status [--max-age 26h] [--only db|docs] [--json]
+                                each stream's last success from last-success.json; exit 1 when
+                                one is older than max-age or never succeeded (for alerting)
   verify [ID|latest|--all] [--json]
                                 read every object of the set back: size and SHA-256 against the
                                 manifest, the dump's table of contents (pg_restore --list, PG_RESTORE),
@@ -104,6 +108,7 @@ const std::map<std::string, Command, std::less<>>& commands() {
        {erp::app::run_backup, {.s3 = true, .layout = true, .backup = true, .retention = true}}},
       {"prune", {erp::app::run_prune, kSets}},
       {"list", {erp::app::run_list, kSets}},
+      {"status", {erp::app::run_status, {.s3 = true, .layout = true}}},
       {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}},
       {"restore db",
        {erp::app::run_restore_db,

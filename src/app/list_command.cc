@@ -7,20 +7,10 @@
 #include "app/object_commands.h"
 #include "app/prune.h"
 #include "app/retention_commands.h"
+#include "core/time_format.h"
 
 namespace erp::app {
-namespace {
-
-std::string iso_time(std::chrono::sys_seconds time) {
-  const std::time_t seconds = time.time_since_epoch().count();
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int run_list(Context& context, const std::vector<std::string>& args) {
   Logger& log = context.log;
@@ -73,7 +63,7 @@ int run_list(Context& context, const std::vector<std::string>& args) {
       const catalog::CatalogSet& set = sets[i];
       nlohmann::ordered_json row;
       row["id"] = set.id;
-      row["time"] = iso_time(set.start_time);
+      row["time"] = format_iso8601_utc(set.start_time);
       row["status"] = set.complete ? "complete" : "incomplete";
       if (!set.complete) row["problem"] = set.problem;
       // The committed streams (a partial set names its committed one too).
@@ -103,7 +93,7 @@ int run_list(Context& context, const std::vector<std::string>& args) {
                  "DOCS_TIER\n";
     for (std::size_t i = sets.size(); i-- > 0;) {
       const catalog::CatalogSet& set = sets[i];
-      std::cout << set.id << '\t' << iso_time(set.start_time) << '\t'
+      std::cout << set.id << '\t' << format_iso8601_utc(set.start_time) << '\t'
                 << (set.complete ? "complete" : "incomplete") << '\t'
                 << catalog::to_string(set.streams()) << '\t'
                 << set.bytes(catalog::ObjectKind::db_dump) << '\t'

@@ -1,5 +1,7 @@
 #include "app/stale_uploads.h"
 
+#include "core/time_format.h"
+
 #include <ctime>
 
 #include "s3/xml_replies.h"
@@ -171,7 +173,8 @@ void log_stale_uploads(Logger& log, const StaleUploadReport& report) {
     const std::vector<LogField> where = {
         {"key", upload.upload.key},
         {"upload_id", upload.upload.upload_id},
-        {"initiated", upload.upload.initiated ? format_time(*upload.upload.initiated) : "unknown"}};
+        {"initiated",
+         upload.upload.initiated ? format_iso8601_utc(*upload.upload.initiated) : "unknown"}};
     if (upload.state == UploadState::foreign) {
       log.warn("foreign multipart upload under the env prefix (never aborted)", where);
     } else if (upload.abort_error) {
@@ -197,8 +200,8 @@ void print_uploads_text(std::ostream& out, const StaleUploadReport& report) {
   for (const OpenUpload& upload : report.uploads) {
     out << upload.upload.key << "\tupload " << upload.upload.upload_id << '\t'
         << action_of(upload, report.pass) << "\tinitiated "
-        << (upload.upload.initiated ? format_time(*upload.upload.initiated) : "unknown") << ", age "
-        << (upload.age ? format_age(*upload.age) : "unknown") << '\n';
+        << (upload.upload.initiated ? format_iso8601_utc(*upload.upload.initiated) : "unknown")
+        << ", age " << (upload.age ? format_age(*upload.age) : "unknown") << '\n';
   }
 }
 
@@ -220,7 +223,7 @@ nlohmann::ordered_json uploads_json(const StaleUploadReport& report) {
     row["key"] = upload.upload.key;
     row["upload_id"] = upload.upload.upload_id;
     row["initiated"] = upload.upload.initiated
-                           ? nlohmann::ordered_json(format_time(*upload.upload.initiated))
+                           ? nlohmann::ordered_json(format_iso8601_utc(*upload.upload.initiated))
                            : nlohmann::ordered_json(nullptr);
     row["age_seconds"] =
         upload.age ? nlohmann::ordered_json(whole_seconds(*upload.age)) : nlohmann::ordered_json();
@@ -245,16 +248,6 @@ std::string format_age(std::chrono::milliseconds age) {
   if (hours > 0) return std::to_string(hours) + "h" + std::to_string(minutes) + "m";
   if (minutes > 0) return std::to_string(minutes) + "m" + std::to_string(seconds) + "s";
   return std::to_string(seconds) + "s";
-}
-
-std::string format_time(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds =
-      std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(time));
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 }  // namespace erp::app

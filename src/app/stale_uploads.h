@@ -132,7 +132,5 @@ nlohmann::ordered_json uploads_json(const StaleUploadReport& report);
 
 // "42s", "12m5s", "5h12m", "3d4h"; negative ages (initiated in the future) get a '-'.
 std::string format_age(std::chrono::milliseconds age);
-// "2026-11-30T15:02:16Z" (whole seconds, UTC).
-std::string format_time(std::chrono::system_clock::time_point time);
 
 }  // namespace erp::app

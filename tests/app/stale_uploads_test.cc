@@ -1,6 +1,7 @@
 // Stale multipart uploads (issue 7): which open uploads prune aborts, decided at a fixed time,
 // and what it does with a store that fails or cannot list uploads at all.
 #include "app/stale_uploads.h"
+#include "core/time_format.h"
 
 #include <doctest/doctest.h>
 
@@ -308,5 +309,5 @@ TEST_CASE("ages read as the largest two units") {
   CHECK(app::format_age(days{3} + hours{4} + minutes{59}) == "3d4h");
   CHECK(app::format_age(days{400}) == "400d0h");
   CHECK(app::format_age(-minutes{5}) == "-5m0s");
-  CHECK(app::format_time(kNow + milliseconds{999}) == "2026-11-30T12:00:00Z");
+  CHECK(erp::format_iso8601_utc(kNow + milliseconds{999}) == "2026-11-30T12:00:00Z");
 }

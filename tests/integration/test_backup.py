@@ -631,6 +631,43 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertIn(b"RESTORE_DOCUMENTS_DIR", result.stderr)
         self.assertNotIn(b"PGHOST", result.stderr.replace(b"RESTORE_PGHOST", b""))
 
+    # -- status: alerting when the last success is too old ---------------------------------------
+    def status(self, *args):
+        return run_erp(["status", *args], self.env(), self.secrets())
+
+    def test_status_says_never_when_nothing_or_only_docs_succeeded(self):
+        empty = self.status()
+        self.assertEqual(empty.returncode, 1, empty.stderr.decode(errors="replace"))
+        self.assertIn(b"db\tSTALE\tnever", empty.stdout)
+        self.assertIn(b"docs\tSTALE\tnever", empty.stdout)
+        # Only the documents: the database is still "never", unless only docs are expected.
+        self.assertEqual(self.backup("--only", "docs").returncode, 0)
+        docs_only = self.status("--json")
+        self.assertEqual(docs_only.returncode, 1, docs_only.stdout.decode())
+        report = json.loads(docs_only.stdout)
+        self.assertFalse(report["streams"]["db"]["ok"])
+        self.assertIsNone(report["streams"]["db"]["last_success"])
+        self.assertTrue(report["streams"]["docs"]["ok"])
+        self.assertEqual(self.status("--only", "docs").returncode, 0)
+        self.assertEqual(self.status("--max-age", "soon").returncode, 2)
+
+    def test_status_is_ok_after_a_backup_and_stale_past_max_age(self):
+        self.assertEqual(self.backup().returncode, 0)
+        fresh = self.status()
+        self.assertEqual(fresh.returncode, 0, fresh.stdout.decode() + fresh.stderr.decode())
+        # Two hours ago (written as the tool writes it): fine for 26h, stale for 1h.
+        two_hours_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 7200))
+        earlier = {"id": "20260101T000000Z", "finished_at": two_hours_ago,
+                   "manifest": PREFIX + "manifests/20260101T000000Z.json"}
+        self.client().put_object(Bucket=self.front.bucket, Key=PREFIX + "last-success.json",
+                                 Body=json.dumps({"format_version": 2, "streams": {
+                                     "db": earlier, "docs": earlier}}).encode())
+        self.assertEqual(self.status().returncode, 0)
+        stale = self.status("--max-age", "1h", "--json")
+        self.assertEqual(stale.returncode, 1, stale.stdout.decode())
+        ages = [v["age_seconds"] for v in json.loads(stale.stdout)["streams"].values()]
+        self.assertTrue(all(7200 <= a < 7300 for a in ages), ages)
+
     def test_pg_dump_failing_midway_aborts_the_dump(self):
         real = self.pg.bin("pg_dump")
         fake = self.fake_pg_dump(f'{real} "$@" | head -c 6000000\necho "simulated failure" >&2\nexit 1')
