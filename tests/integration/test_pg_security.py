@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,8 @@ OWNER = "erp_app"         # owns the database and every llx_ table (the applicat
 DUMPER = "erp_dump"       # pg_read_all_data, plus SELECT on the large object
 CERT_ROLE = "erp_cert"    # logs in with a client certificate (`cert` auth), reads like DUMPER
 ROTATING = "erp_rotating"  # its password expires mid-run
+ROTATING_PASSWORD = "erpTEST-rotating-pw-1Vb"
+NO_LO_GRANT = "erp_nolo"  # pg_read_all_data without the large-object grants
 GRANTED = "erp_granted"   # explicit grants instead of pg_read_all_data (the README's SQL for < 14)
 
 # The README's large-object grants for a dump role.
@@ -76,7 +77,7 @@ class PgSecurityOnMoto(unittest.TestCase):
         cls.lo_oid = pg.scalar("dolibarr",
                                "select lo_from_bytea(0, convert_to(repeat('facture PDF ', 2000), 'UTF8'))")
         for role, password in ((DUMPER, "erpTEST-dump-pw-8Hq"), (CERT_ROLE, None),
-                               (ROTATING, "erpTEST-rotating-pw-1Vb")):
+                               (ROTATING, ROTATING_PASSWORD), (NO_LO_GRANT, "erpTEST-nolo-pw-6Tr")):
             pg.create_role(role, password)
             pg.psql("postgres", f"grant pg_read_all_data to {role}")
         # pg_read_all_data covers tables, views and sequences, not large objects (README): without
@@ -311,6 +312,13 @@ class PgSecurityOnMoto(unittest.TestCase):
         self.assert_ok(restored)
         self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
 
+    def test_pg_read_all_data_alone_cannot_dump_large_objects(self):
+        # Why the README adds per-object grants: pg_read_all_data does not cover large objects.
+        result = self.backup("--only", "db", user=NO_LO_GRANT, BACKUP_REQUIRE_READONLY_ROLE="true")
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(f"permission denied for large object {self.lo_oid}".encode(), result.stderr)
+        self.assert_nothing_uploaded()
+
     def test_a_role_with_explicit_select_grants_passes_and_its_backup_restores_equal(self):
         result = self.backup("--only", "db", user=GRANTED, BACKUP_REQUIRE_READONLY_ROLE="true")
         self.assert_ok(result)
@@ -339,7 +347,7 @@ class PgSecurityOnMoto(unittest.TestCase):
         self.assert_nothing_uploaded()
         # The file is rewritten (as a Vault agent does); the next run reads it and succeeds.
         with open(path, "w") as f:
-            f.write(self.pg._role_passwords[ROTATING] + "\n")
+            f.write(ROTATING_PASSWORD + "\n")
         result = run_erp(["backup", "--only", "db"], self.env(ROTATING, PGPASSWORD=None, PGPASSWORD_FILE=path),
                          self.secrets() + [wrong])
         self.assert_ok(result)

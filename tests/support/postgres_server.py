@@ -11,7 +11,8 @@ postmaster reports it accepts connections; no sleeps), listening on 127.0.0.1 at
 its unix socket inside the temp dir (never /var/run/postgresql). Every connection, TCP or socket,
 is authenticated with SCRAM: the superuser's password is distinctive (`erpTEST-pgpass-<hex>`) so a
 test can grep logs, argv and manifests for it (`secrets()`). Passwords reach psql and pg_dump through
-PGPASSWORD in the environment, never argv.
+PGPASSWORD in the environment, never argv. `PostgresServer(tls=True)` takes TCP connections over
+TLS only, with a server certificate from a CA made for this run (tests/support/throwaway_ca.py).
 
 Root: PostgreSQL refuses to run as root, so when this process is root, initdb, pg_ctl and the
 server run as the unprivileged `postgres` user (setuid/setgid with no supplementary groups, done by
