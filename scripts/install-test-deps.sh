@@ -9,7 +9,7 @@ root="$(dirname "$here")"
 bash "$here/install-build-deps.sh"
 
 packages=(
-  postgresql postgresql-client zstd tar strace time procps curl
+  postgresql postgresql-client pgbouncer zstd tar strace time procps curl
   python3 python3-botocore python3-boto3 python3-pip
   rclone s3cmd   # the benchmarks compare against them (with the aws CLI below)
   openssl        # the throwaway CA of the TLS PostgreSQL tests (tests/support/throwaway_ca.py)

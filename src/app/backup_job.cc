@@ -91,12 +91,22 @@ class BackupJob {
     }
     if (!selection_.db) return std::nullopt;
 
-    auto info = pg::inspect_database(config_.pg);
-    if (!info) {
-      if (info.error().kind == ErrorKind::config) return refuse("backup refused", info.error());
-      db_preflight_error_ = info.error();
+    auto inspection = pg::inspect_source(config_.pg);
+    if (!inspection) {
+      const Error& error = inspection.error();
+      if (error.kind == ErrorKind::config) return refuse("backup refused", error);
+      db_preflight_error_ = error;
       return std::nullopt;
     }
+    log_read_only(*inspection);
+    if (inspection->sharing.sharing == pg::SessionSharing::unknown) {
+      log_.warn(
+          "could not tell whether the source's server session is pg_dump's own "
+          "(transaction pooling breaks pg_dump; see the README)",
+          {{"probe", inspection->sharing.detail}});
+    }
+    read_only_default_ = inspection->belt != pg::ReadOnlyBelt::refused;
+    const pg::DatabaseInfo* info = &inspection->info;
     facts_.database = *info;
     facts_.source = catalog::SourceRecord{
         config_.pg.params.contains("host") ? config_.pg.params.at("host") : "",
@@ -145,6 +155,43 @@ class BackupJob {
     return pg::require_read_only_role(info.user, info.role);
   }
 
+  // How production is kept read-only on this run (pg/read_only_belt.h): pg_dump's READ ONLY
+  // transaction always; the session default when the server (or pooler) took the belt, or when
+  // the role or database sets it themselves (session_default=on).
+  void log_read_only(const pg::SourceInspection& inspection) {
+    std::vector<LogField> fields = {
+        {"belt", std::string(pg::to_string(inspection.belt))},
+        {"session_default", inspection.session_default_read_only ? "on" : "off"}};
+    const std::string rests_on =
+        inspection.session_default_read_only
+            ? "read-only rests on pg_dump's READ ONLY transaction and the role's or database's "
+              "own default_transaction_read_only=on"
+            : "read-only rests on pg_dump's READ ONLY transaction";
+    switch (inspection.belt) {
+      case pg::ReadOnlyBelt::in_effect:
+        log_.info(
+            "read-only enforced by default_transaction_read_only=on for the session and "
+            "pg_dump's READ ONLY transaction",
+            std::move(fields));
+        return;
+      case pg::ReadOnlyBelt::refused:
+        fields.emplace_back("refusal", inspection.refusal);
+        log_.warn(
+            "the server or a pooler refused the options startup parameter: pg_dump runs "
+            "without it; " +
+                rests_on,
+            std::move(fields));
+        return;
+      case pg::ReadOnlyBelt::not_in_effect:
+        log_.warn(
+            "the options startup parameter was accepted but default_transaction_read_only "
+            "is off (a pooler dropped it): " +
+                rests_on,
+            std::move(fields));
+        return;
+    }
+  }
+
   int refuse(std::string_view what, const Error& error) {
     log_.error(std::string(what), {{"id", facts_.id}, {"error", error.message}});
     return exit_code_for(error, context_.cancellation);
@@ -162,7 +209,7 @@ class BackupJob {
     std::optional<StreamSpec> docs_spec;
     if (selection_.db) {
       db_spec = db_stream_spec(config_, log_, context_.cancellation, layout_.db_key(facts_.id),
-                               facts_.pg_dump_version);
+                               facts_.pg_dump_version, read_only_default_);
     }
     if (selection_.docs) {
       documents_.emplace();
@@ -319,6 +366,7 @@ class BackupJob {
 
   BackupFacts facts_;
   std::optional<Error> db_preflight_error_;
+  bool read_only_default_ = true;  // pg_dump gets the belt (the pre-flight's decision)
   std::optional<catalog::DocumentsRecord> documents_;
   std::optional<StreamOutcome> db_;
   std::optional<StreamOutcome> docs_;

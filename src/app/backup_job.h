@@ -3,7 +3,9 @@
 //
 //   1. pre-flight  before pg_dump starts or the tree is walked: the bucket answers a listing
 //                  with these credentials (app/preflight.h), the set's ID is unused, the source
-//                  database is inspected, its pg_dump is new enough, and the database fits in
+//                  database is inspected (pg::inspect_source: whether the read-only belt holds,
+//                  and a source behind transaction pooling refused), its pg_dump is new enough,
+//                  and the database fits in
 //                  the largest stream the part settings can carry (upload/part_schedule.h)
 //   2. streams     db and docs concurrently, one thread each, sharing the part-buffer budget
 //                  (run_stream in app/backup_streams.h)

@@ -63,14 +63,15 @@ StreamOutcome run_stream(const StreamEnvironment& env, const StreamSpec& spec,
 
 StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
                           const Cancellation& cancellation, std::string key,
-                          std::string& pg_dump_version) {
+                          std::string& pg_dump_version, bool read_only_default) {
   StreamSpec spec;
   spec.stream = catalog::Stream::db;
   spec.key = std::move(key);
   spec.compression = "none";  // the custom format compresses table data itself
-  spec.produce = [&config, &log, &cancellation,
-                  &pg_dump_version](ByteSink& head) -> Result<std::optional<int>> {
+  spec.produce = [&config, &log, &cancellation, &pg_dump_version,
+                  read_only_default](ByteSink& head) -> Result<std::optional<int>> {
     pg::PgDumpOptions options;
+    options.read_only_default = read_only_default;
     options.settings = config.pg.clone();
     options.program = config.pg_dump;
     options.base_environment = config.child_environment;

@@ -66,9 +66,10 @@ StreamOutcome not_started(const StreamSpec& spec, const Error& error);
 
 // pg_dump -Fc of the source database (config.pg) into `key`. The dump's stderr is logged
 // line by line; its version is stored in `pg_dump_version` (borrowed until the stream ends).
+// `read_only_default`: PgDumpOptions::read_only_default, as the pre-flight decided it.
 StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
                           const Cancellation& cancellation, std::string key,
-                          std::string& pg_dump_version);
+                          std::string& pg_dump_version, bool read_only_default = true);
 
 // A pax tar of config.documents_dir, zstd-compressed, into `key`. What the walk found
 // (counts, skipped entries) is stored in `documents` (borrowed until the stream ends).

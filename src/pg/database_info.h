@@ -2,13 +2,16 @@
 // restore checks afterwards (SPEC §6), read over libpq in a read-only transaction.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "core/error.h"
 #include "pg/pg_settings.h"
+#include "pg/read_only_belt.h"
 #include "pg/role_capabilities.h"
+#include "pg/session_sharing.h"
 
 namespace erp::pg {
 
@@ -59,5 +62,36 @@ struct DatabaseInfo {
 // `variable_prefix` is put before the PG* names in hints ("RESTORE_" for a restore target).
 Result<DatabaseInfo> inspect_database(const PgSettings& settings,
                                       std::string_view variable_prefix = "");
+
+// What the backup pre-flight learns about its source: the facts, and whether the read-only
+// belt (pg/read_only_belt.h) holds on a session made the way pg_dump's will be.
+struct SourceInspection {
+  DatabaseInfo info;
+  ReadOnlyBelt belt = ReadOnlyBelt::in_effect;
+  // When belt == refused: the refusal's words (refusal_reason()), e.g.
+  // "unsupported startup parameter: options".
+  std::string refusal;
+  // SHOW default_transaction_read_only on the inspected session: the belt's doing, or the
+  // role's or database's own setting (ALTER ROLE ... SET), which reaches through a pooler.
+  bool session_default_read_only = false;
+  // own or unknown (shared is an error, below).
+  SessionSharingProbe sharing;
+};
+
+// inspect_database() for the backup source, trying the belt first: connects with
+// `settings` + options kReadOnlyDefaultOption; when that connection is refused because of the
+// `options` startup parameter (refuses_options_parameter()), connects once more with
+// `settings` as they are (belt = refused). On the connection it got it reads
+// SHOW default_transaction_read_only (belt = in_effect or not_in_effect), then runs
+// inspect_database()'s queries in BEGIN TRANSACTION READ ONLY.
+// Last, probe_session_sharing() on that connection (waiting `sharing_wait` at most).
+// Errors: those of inspect_database(); after a refusal, those of the second attempt (a refusal
+// again means the settings' own PGOPTIONS is refused too, and the message says so); a server
+// session proven shared with other clients → config: "the server session behind PGHOST:PGPORT
+// is shared with other clients (backend pid N served two connections): transaction or statement
+// pooling, which pg_dump cannot run through (hint: ...session pooling or PostgreSQL directly)".
+Result<SourceInspection> inspect_source(
+    const PgSettings& settings,
+    std::chrono::milliseconds sharing_wait = std::chrono::milliseconds(5000));
 
 }  // namespace erp::pg

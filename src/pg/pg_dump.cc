@@ -7,6 +7,7 @@
 
 #include "core/fd_stream.h"
 #include "pg/connection_hints.h"
+#include "pg/read_only_belt.h"
 
 namespace erp::pg {
 
@@ -15,7 +16,6 @@ namespace {
 constexpr std::string_view kNotFoundHint = "install postgresql-client or set PG_DUMP";
 // The first bytes of every custom-format archive (pg_backup_archiver.c writes "PGDMP").
 constexpr std::string_view kCustomFormatMagic = "PGDMP";
-constexpr std::string_view kReadOnlyOption = "-c default_transaction_read_only=on";
 
 process::ChildEnvironment base_environment(const std::map<std::string, std::string>& entries) {
   process::ChildEnvironment environment;
@@ -146,14 +146,14 @@ Result<DumpStats> run_pg_dump(const PgDumpOptions& options, ByteSink& out,
     return std::unexpected(added.error());
   }
   // Belt and braces next to pg_dump's own READ ONLY snapshot: every transaction of the
-  // session defaults to read-only, whatever pg_dump or a server-side hook might run.
-  const auto existing = options.settings.params.find("options");
-  std::string pg_options;
-  if (existing != options.settings.params.end() && !existing->second.empty()) {
-    pg_options = existing->second + " ";
+  // session defaults to read-only, whatever pg_dump or a server-side hook might run. Without
+  // the belt, add_to_environment() has set PGOPTIONS to the settings' own options, if any.
+  if (options.read_only_default) {
+    const auto existing = options.settings.params.find("options");
+    spawn.environment.set(
+        "PGOPTIONS",
+        with_read_only_default(existing == options.settings.params.end() ? "" : existing->second));
   }
-  pg_options += kReadOnlyOption;
-  spawn.environment.set("PGOPTIONS", pg_options);
   spawn.stdin_mode = process::Stdio::null;
   spawn.stdout_mode = process::Stdio::pipe;
   spawn.terminate_grace = options.terminate_grace;

@@ -50,6 +50,11 @@ struct PgDumpOptions {
   // Appended after "--format=custom --no-password", e.g. "--exclude-table-data=llx_session".
   // Must not change the format or add --file (the output is checked for the PGDMP signature).
   std::vector<std::string> extra_arguments;
+  // Adds kReadOnlyDefaultOption (pg/read_only_belt.h) to PGOPTIONS: the belt next to pg_dump's
+  // own READ ONLY transaction. False when the pre-flight found that the server or a pooler
+  // refuses the `options` startup parameter (inspect_source()): PGOPTIONS is then the
+  // settings' own, or unset.
+  bool read_only_default = true;
   // Bytes per read and per out.write(). Larger means fewer calls per GiB; costs this much
   // memory for the duration of the dump.
   std::size_t read_size = 256 * 1024;
@@ -66,7 +71,8 @@ struct DumpStats {
 // Asks pg_dump for its version, then runs
 //   <program> --format=custom --no-password <extra_arguments...>
 // with base_environment + the settings as PG* variables + PGOPTIONS = settings' "options"
-// followed by "-c default_transaction_read_only=on", stdin /dev/null, and writes its stdout to
+// followed by "-c default_transaction_read_only=on" (unless read_only_default is false),
+// stdin /dev/null, and writes its stdout to
 // `out` (borrowed for the call). Only write() is called: the caller finishes or aborts `out`.
 // `on_stderr_line` (may be empty) gets each stderr line, the password redacted, on another
 // thread while this one streams; it must not throw.

@@ -6,7 +6,9 @@
 
 #include <string>
 
+#include "pg/pg_session.h"
 #include "pg/seeded_database.h"
+#include "pg/session_sharing.h"
 #include "support/pg_test_server.h"
 
 namespace erp::pg {
@@ -41,6 +43,40 @@ TEST_CASE("pg: inspect_database counts no system tables in an empty database") {
   const auto seeded = inspect_database(server.settings());
   REQUIRE_MESSAGE(seeded, seeded.error().message);
   CHECK(seeded->database_bytes > info->database_bytes);
+}
+
+TEST_CASE("pg: inspect_source on a plain server keeps the read-only belt, and it is in effect") {
+  PgTestServer& server = testing::seeded_server();
+  PgSettings settings = server.settings();
+  settings.params["options"] = "-c statement_timeout=0";  // the operator's own stay
+  const auto inspection = inspect_source(settings);
+  REQUIRE_MESSAGE(inspection, inspection.error().message);
+  CHECK(inspection->belt == ReadOnlyBelt::in_effect);
+  CHECK(inspection->refusal.empty());
+  CHECK(inspection->info.database == PgTestServer::kDatabase);
+  CHECK(inspection->info.table_count == testing::kSeededTables);
+  // PostgreSQL itself: every connection has its own server process.
+  CHECK_MESSAGE(inspection->sharing.sharing == SessionSharing::own, inspection->sharing.detail);
+}
+
+TEST_CASE("pg: the session-sharing probe sees two server processes on PostgreSQL itself") {
+  PgTestServer& server = testing::seeded_server();
+  const PgSettings settings = server.settings();
+  auto session = PgSession::connect(settings);
+  REQUIRE_MESSAGE(session, session.error().message);
+  const auto probe = probe_session_sharing(*session, settings, std::chrono::seconds(5));
+  REQUIRE_MESSAGE(probe, probe.error().message);
+  CHECK_MESSAGE(probe->sharing == SessionSharing::own, probe->detail);
+  CHECK(probe->detail.starts_with("first "));
+}
+
+TEST_CASE("pg: inspect_source reports a connection failure that is not about options as is") {
+  PgTestServer& server = testing::seeded_server();
+  PgSettings settings = server.settings();
+  settings.params["dbname"] = "no_such_database";
+  const auto inspection = inspect_source(settings);
+  REQUIRE_FALSE(inspection);
+  CHECK(inspection.error().message.find("PGDATABASE") != std::string::npos);
 }
 
 TEST_CASE("pg: a wrong password fails with the hint, and no password in the message") {

@@ -275,6 +275,19 @@ TEST_CASE("run_pg_dump: PGOPTIONS is just the read-only default when the setting
   CHECK(fake.read("options") == "-c default_transaction_read_only=on\n");
 }
 
+TEST_CASE("run_pg_dump: without the belt PGOPTIONS is the settings' own, or unset") {
+  FakePgDump fake("echo \"${PGOPTIONS-unset}\" > \"$DIR/options\"; printf PGDMP");
+  PgDumpOptions options = fake_options(fake);
+  options.read_only_default = false;  // the pre-flight found the options parameter refused
+  StringSink out;
+  Cancellation cancellation;
+  REQUIRE(run_pg_dump(options, out, {}, cancellation));
+  CHECK(fake.read("options") == "-c statement_timeout=0\n");
+  options.settings.params.erase("options");
+  REQUIRE(run_pg_dump(options, out, {}, cancellation));
+  CHECK(fake.read("options") == "unset\n");
+}
+
 TEST_CASE("run_pg_dump: data then exit 1 fails with the stderr tail and the bytes streamed") {
   FakePgDump fake(
       "printf 'PGDMP-partial'\n"
