@@ -117,6 +117,7 @@ class BackupJob {
                            {"tables", std::to_string(info->table_count)},
                            {"llx_tables", std::to_string(info->llx_table_count)},
                            {"database_bytes", std::to_string(info->database_bytes)}});
+    if (auto role = check_source_role(*info); !role) return refuse("backup refused", role.error());
     auto version = pg::pg_dump_version(config_.pg_dump, config_.child_environment);
     auto major = version ? pg::pg_major_version(*version) : std::unexpected(version.error());
     auto compatible = major ? pg::check_dump_compatible(*major, info->server_version_num)
@@ -132,6 +133,26 @@ class BackupJob {
       return refuse("backup refused", fits.error());
     }
     return std::nullopt;
+  }
+
+  // Logs what the source role could do besides reading; with BACKUP_REQUIRE_READONLY_ROLE a
+  // role that could write is a configuration error (exit 2, nothing started).
+  Result<void> check_source_role(const pg::DatabaseInfo& info) {
+    const std::vector<std::string> writes = pg::write_capabilities(info.role);
+    std::string list;
+    for (const std::string& item : writes) list += (list.empty() ? "" : "; ") + item;
+    if (writes.empty()) {
+      log_.info(
+          "source role cannot write",
+          {{"user", info.user}, {"pg_read_all_data", info.role.read_all_data ? "yes" : "no"}});
+    } else if (!config_.require_readonly_role) {
+      log_.warn("source role could write to the database it backs up",
+                {{"user", info.user},
+                 {"capabilities", list},
+                 {"hint", "use a dedicated dump role and BACKUP_REQUIRE_READONLY_ROLE=true"}});
+    }
+    if (!config_.require_readonly_role) return {};
+    return pg::require_read_only_role(info.user, info.role);
   }
 
   // How production is kept read-only on this run (pg/read_only_belt.h): pg_dump's READ ONLY

@@ -62,6 +62,15 @@ BackupConfig load_backup_config(const Environment& env, Problems& problems) {
     else
       problems.add("malformed PRUNE_AFTER_BACKUP '" + *prune + "' (hint: true or false)");
   }
+  if (auto strict = env.get("BACKUP_REQUIRE_READONLY_ROLE")) {
+    if (*strict == "true")
+      config.require_readonly_role = true;
+    else if (*strict == "false")
+      config.require_readonly_role = false;
+    else
+      problems.add("malformed BACKUP_REQUIRE_READONLY_ROLE '" + *strict +
+                   "' (hint: true to refuse a database role that could write, or false)");
+  }
   return config;
 }
 

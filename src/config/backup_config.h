@@ -34,6 +34,10 @@ struct BackupConfig {
   // ~/.postgresql certificates), LANG, LC_ALL, TZ. Nothing else of ours leaks into them.
   std::map<std::string, std::string> child_environment;
   bool prune_after_backup = true;  // PRUNE_AFTER_BACKUP
+  // BACKUP_REQUIRE_READONLY_ROLE: refuse (exit 2, before anything starts) a source role that
+  // could write to the database (pg/role_capabilities.h). Default false so that existing
+  // deployments keep running; recommended true with a dedicated dump role.
+  bool require_readonly_role = false;
 };
 
 // Adds every missing or malformed variable to `problems`, by name with a hint; the value is

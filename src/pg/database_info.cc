@@ -43,6 +43,9 @@ Result<DatabaseInfo> inspect_session(PgSession& session) {
     info.llx_table_count = to_int64(row[3]);
     info.database_bytes = to_int64(row[4]);
   }
+  auto role = read_role_capabilities(session, info.server_version_num);
+  if (!role) return std::unexpected(role.error());
+  info.role = std::move(*role);
   if (auto done = session.execute("COMMIT"); !done) return std::unexpected(done.error());
   // The cluster's identity, when this role may read it (pg_control_system() is granted to
   // superusers and pg_monitor only): outside the transaction, so a refusal costs nothing.

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "pg/pg_settings.h"
 #include "pg/read_only_belt.h"
+#include "pg/role_capabilities.h"
 #include "pg/session_sharing.h"
 
 namespace erp::pg {
@@ -31,6 +32,10 @@ struct DatabaseInfo {
   // pg_control_system().system_identifier: the cluster's identity, "" when this role may not
   // read it. With the database name it tells a restore whether its target is the source.
   std::string system_identifier;
+  // What the connecting role could do besides reading (pg/role_capabilities.h): the backup's
+  // pre-flight logs it and, with BACKUP_REQUIRE_READONLY_ROLE=true, refuses a role that could
+  // write.
+  RoleCapabilities role;
 };
 
 // Connects with PQconnectdbParams(settings.conninfo()), runs the queries inside
@@ -40,7 +45,15 @@ struct DatabaseInfo {
 // Errors, all permanent (for a backup job a retry minutes later is the next cron run), with
 // libpq's own text (trailing newlines removed, lines joined) and never the password:
 //   - wrong password / none given: `authentication failed for user "erp" at host:port: ...
-//     (hint: check PGPASSWORD/PGPASSWORD_FILE)`
+//     (hint: check PGPASSWORD/PGPASSWORD_FILE)`; a password the server rejected says so and
+//     names the role ("the server rejected the password of role "erp" (wrong, rotated or
+//     expired; ...)")
+//   - TLS (certificate not signed by PGSSLROOTCERT's CA, host name not in the certificate, a
+//     client key others may read, a client certificate the server refuses, a TLS-only
+//     pg_hba): `cannot connect to PostgreSQL at host:port over TLS: ... (hint: ...)` naming
+//     PGSSLROOTCERT, PGHOST, PGSSLKEY, PGSSLCERT or PGSSLMODE (connection_hints.h); kind
+//     config when a file on this side is unusable (root certificate missing, key others may
+//     read), else permanent
 //   - unknown role or database: `... (hint: check PGUSER)` / `(hint: check PGDATABASE)`
 //   - anything else while connecting (refused, unreachable, TLS, pg_hba):
 //     `cannot connect to PostgreSQL at host:port: ... (hint: check PGHOST/PGPORT ...)`

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/fd_stream.h"
+#include "pg/connection_hints.h"
 #include "pg/read_only_belt.h"
 
 namespace erp::pg {
@@ -41,6 +42,19 @@ std::string printable(std::string_view bytes) {
 
 std::string streamed(std::uint64_t bytes) {
   return " after streaming " + std::to_string(bytes) + " bytes";
+}
+
+// pg_dump connects on its own, after the pre-flight: its connection can still fail, e.g. when
+// the password rotated or expired in between, or a TLS setting only pg_dump reads is wrong.
+// Returns " (hint: ...)" for the problems connection_hints.h knows, else "".
+std::string connection_failure_hint(std::string_view message, const PgSettings& settings) {
+  if (auto hint = tls_hint(message, "")) return " (hint: " + *hint + ")";
+  if (password_rejected(message)) {
+    return " (the server rejected the password of role \"" + settings.user() +
+           "\": wrong, rotated or expired since the run started; hint: " +
+           password_rejected_hint("") + ", read at the start of each run)";
+  }
+  return "";
 }
 
 std::string writing_context(std::uint64_t bytes) {
@@ -210,6 +224,7 @@ Result<DumpStats> run_pg_dump(const PgDumpOptions& options, ByteSink& out,
     Error error =
         process::exit_error("pg_dump", *status, child->stderr_tail_text(), streamed(stats.bytes));
     error.message = redact_password(std::move(error.message), password);
+    error.message += connection_failure_hint(error.message, options.settings);
     return std::unexpected(std::move(error));
   }
   if (!verified) {

@@ -82,7 +82,9 @@ struct DumpStats {
 //   - the first bytes are not "PGDMP", the custom-format signature → corrupt (nothing of them
 //     is written to `out`)
 //   - pg_dump exits non-zero or is killed → permanent: "pg_dump exited with status 1 after
-//     streaming N bytes: <stderr tail>" / "pg_dump was killed by signal 9 (SIGKILL) ..."
+//     streaming N bytes: <stderr tail>" / "pg_dump was killed by signal 9 (SIGKILL) ..."; when
+//     the tail shows a TLS problem or a rejected password (connection_hints.h) a hint follows,
+//     naming PGSSLROOTCERT/PGSSLKEY/... or the role whose password was rejected
 //   - `cancellation` set → cancelled (pg_dump terminated)
 //   - out.write() fails → that error, kind kept, prefixed "writing pg_dump output after N bytes"
 Result<DumpStats> run_pg_dump(const PgDumpOptions& options, ByteSink& out,

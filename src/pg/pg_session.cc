@@ -5,6 +5,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "pg/connection_hints.h"
+
 namespace erp::pg {
 namespace {
 
@@ -44,6 +46,22 @@ Error connect_error(PGconn* connection, const PgSettings& settings, const std::s
   const std::string where = settings.target();
   // libpq has no SQLSTATE for a failed connection, so the server's words decide. They are
   // English unless the server's lc_messages says otherwise; then the generic hint applies.
+  // TLS first: "certificate authentication failed" is not a password problem.
+  if (auto hint = tls_hint(detail, v)) {
+    const ErrorKind kind = tls_file_unusable(detail) ? ErrorKind::config : ErrorKind::permanent;
+    return Error{kind, "cannot connect to PostgreSQL at " + where + " over TLS: " + detail +
+                           " (hint: " + *hint + ")"};
+  }
+  if (password_rejected(detail)) {
+    // Wrong, rotated and expired (VALID UNTIL) passwords look alike from here. The password
+    // file is read once per run, so a rotated one is picked up by the next run.
+    return Error{ErrorKind::permanent,
+                 "authentication failed for user \"" + settings.user() + "\" at " + where +
+                     ": the server rejected the password of role \"" + settings.user() +
+                     "\" (wrong, rotated or expired; " + v +
+                     "PGPASSWORD_FILE is read at the start of each run): " + detail +
+                     " (hint: " + password_rejected_hint(v) + ")"};
+  }
   if (contains(detail, "authentication failed") || PQconnectionNeedsPassword(connection)) {
     return Error{ErrorKind::permanent, "authentication failed for user \"" + settings.user() +
                                            "\" at " + where + ": " + detail + " (hint: check " + v +

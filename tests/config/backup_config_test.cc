@@ -1,6 +1,7 @@
 #include "config/backup_config.h"
 
 #include "config/settings.h"
+#include "support/pg_test_server.h"
 
 #include <doctest/doctest.h>
 
@@ -88,4 +89,29 @@ TEST_CASE("BACKUP_ENV is required") {
   const auto config = load_layout_and_backup({});
   REQUIRE_FALSE(config.has_value());
   CHECK(config.error().message.find("missing BACKUP_ENV (hint:") != std::string::npos);
+}
+
+TEST_CASE("BACKUP_REQUIRE_READONLY_ROLE is off by default, true or false, else named") {
+  CHECK_FALSE(load({})->require_readonly_role);
+  CHECK(load({{"BACKUP_REQUIRE_READONLY_ROLE", "true"}})->require_readonly_role);
+  CHECK_FALSE(load({{"BACKUP_REQUIRE_READONLY_ROLE", "false"}})->require_readonly_role);
+  const auto malformed = load({{"BACKUP_REQUIRE_READONLY_ROLE", "yes"}});
+  REQUIRE_FALSE(malformed.has_value());
+  CHECK(malformed.error().kind == erp::ErrorKind::config);
+  CHECK(malformed.error().message.find("malformed BACKUP_REQUIRE_READONLY_ROLE 'yes' (hint:") !=
+        std::string::npos);
+}
+
+TEST_CASE("PGPASSWORD_FILE is read when the settings are loaded, i.e. at the start of each run") {
+  // A Vault agent renders new credentials into the file between runs: each load sees the
+  // file's content of that moment, one trailing newline dropped.
+  erp::testing::TempDir dir;
+  const std::string path = dir.write_file("pgpass", "erpTEST-rotated-1\n");
+  const auto first = load({{"PGPASSWORD_FILE", path}});
+  REQUIRE(first.has_value());
+  CHECK(first->pg.password.reveal() == "erpTEST-rotated-1");
+  dir.write_file("pgpass", "erpTEST-rotated-2\n");
+  const auto second = load({{"PGPASSWORD_FILE", path}});
+  REQUIRE(second.has_value());
+  CHECK(second->pg.password.reveal() == "erpTEST-rotated-2");
 }

@@ -11,7 +11,8 @@ postmaster reports it accepts connections; no sleeps), listening on 127.0.0.1 at
 its unix socket inside the temp dir (never /var/run/postgresql). Every connection, TCP or socket,
 is authenticated with SCRAM: the superuser's password is distinctive (`erpTEST-pgpass-<hex>`) so a
 test can grep logs, argv and manifests for it (`secrets()`). Passwords reach psql and pg_dump through
-PGPASSWORD in the environment, never argv.
+PGPASSWORD in the environment, never argv. `PostgresServer(tls=True)` takes TCP connections over
+TLS only, with a server certificate from a CA made for this run (tests/support/throwaway_ca.py).
 
 Root: PostgreSQL refuses to run as root, so when this process is root, initdb, pg_ctl and the
 server run as the unprivileged `postgres` user (setuid/setgid with no supplementary groups, done by
@@ -43,6 +44,7 @@ import sys
 import tempfile
 
 from managed_server import ManagedServer
+from throwaway_ca import ThrowawayCA
 
 START_TIMEOUT = 60  # seconds pg_ctl waits for the server to accept connections
 STOP_TIMEOUT = 30
@@ -148,10 +150,17 @@ class PostgresServer(ManagedServer):
 
     def __init__(self, *, bindir: str | None = None, superuser: str = "erp_admin",
                  run_as: str | None = None, base_dir: str | None = None,
-                 settings: dict[str, str] | None = None):
+                 settings: dict[str, str] | None = None, tls: bool = False,
+                 cert_auth_roles: tuple[str, ...] = ()):
         """run_as: the OS user for the server when this process is root (default $ERP_TEST_PG_USER
         or `postgres`). base_dir: parent of the temp dir. settings: extra postgresql.conf lines
-        (values are written verbatim, so quote strings: {"work_mem": "'64MB'"})."""
+        (values are written verbatim, so quote strings: {"work_mem": "'64MB'"}).
+
+        tls: `ssl = on` with a certificate for 127.0.0.1/localhost from a throwaway CA made for
+        this server (`ca`, its certificate `ca_cert`: what a client's PGSSLROOTCERT names), and
+        a pg_hba.conf whose TCP lines are all `hostssl`: a connection without TLS is refused.
+        cert_auth_roles: roles that must log in over TCP with a client certificate of this CA
+        whose CN is the role (`cert` auth; `ca.issue_client(...)` makes one)."""
         self.bindir = find_bindir(bindir)
         self.superuser = superuser
         self.password = f"erpTEST-pgpass-{_secrets.token_hex(12)}"
@@ -174,6 +183,12 @@ class PostgresServer(ManagedServer):
         self.log_path: str | None = None
         self._started = False
         self._role_passwords: dict[str, str] = {superuser: self.password}
+        self.tls = tls
+        self.cert_auth_roles = tuple(cert_auth_roles)
+        if cert_auth_roles and not tls:
+            raise PostgresServerError("cert_auth_roles need tls=True")
+        self.ca = None  # ThrowawayCA when tls
+        self.ca_cert: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     @property
@@ -226,6 +241,8 @@ class PostgresServer(ManagedServer):
             for key, value in self.settings.items():
                 conf.write(f"{key} = {value}\n")
             conf.write(f"unix_socket_directories = {quote_literal(self.socket_dir)}\n")
+        if self.tls:
+            self._set_up_tls()
 
         last = None
         for _ in range(PORT_ATTEMPTS):
@@ -246,6 +263,29 @@ class PostgresServer(ManagedServer):
         got = self.scalar("postgres", "select current_user")
         if got != self.superuser:
             raise PostgresServerError(f"connected as {got!r}, expected {self.superuser!r}")
+
+    def _set_up_tls(self) -> None:
+        """The CA and server certificate in <workdir>/tls, ssl settings, a TLS-only pg_hba.conf."""
+        tls_dir = os.path.join(self.workdir, "tls")
+        self.ca = ThrowawayCA(tls_dir, "erp-test-pg-ca")
+        self.ca_cert = self.ca.cert
+        cert, key = self.ca.issue_server("server", hosts=(self.host, "localhost"))
+        if self._run_as is not None:
+            for path in (tls_dir, self.ca.cert, cert, key):
+                os.chown(path, self._run_as.pw_uid, self._run_as.pw_gid)
+        with open(os.path.join(self.datadir, "postgresql.conf"), "a") as conf:
+            conf.write("ssl = on\n")
+            conf.write(f"ssl_cert_file = {quote_literal(cert)}\n")
+            conf.write(f"ssl_key_file = {quote_literal(key)}\n")
+            conf.write(f"ssl_ca_file = {quote_literal(self.ca.cert)}\n")  # verifies client certs
+        lines = ["# erp-backup test server: TCP only over TLS",
+                 "local all all scram-sha-256"]
+        for role in self.cert_auth_roles:
+            lines.append(f"hostssl all {quote_ident(role)} 127.0.0.1/32 cert")
+        lines += ["hostssl all all 127.0.0.1/32 scram-sha-256",
+                  "hostssl all all ::1/128 scram-sha-256"]
+        with open(os.path.join(self.datadir, "pg_hba.conf"), "w") as hba:
+            hba.write("\n".join(lines) + "\n")
 
     def stop(self) -> None:
         """Fast shutdown (immediate, then SIGKILL of our postmaster, if that fails), then remove
