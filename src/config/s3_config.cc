@@ -1,5 +1,7 @@
 #include "config/s3_config.h"
 
+#include "s3/credentials/static_keys.h"
+
 #include "config/problems.h"
 #include "upload/part_schedule.h"
 
@@ -92,8 +94,10 @@ void load_web_identity(const Environment& env, S3Config& config, Problems& probl
         "AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not (hint: the path of "
         "the projected service-account token, set by EKS for IRSA)");
   } else if (!std::ifstream(*file)) {
-    problems.add("AWS_WEB_IDENTITY_TOKEN_FILE: cannot read " + *file +
-                 " (hint: is the service-account token projected at that path?)");
+    // Not echoed, like every NAME_FILE: a path may be a misplaced token.
+    problems.add(
+        "AWS_WEB_IDENTITY_TOKEN_FILE: cannot read the file it names (hint: is the "
+        "service-account token projected at that path?)");
   } else {
     web.token_file = *file;
   }
@@ -159,8 +163,9 @@ void load_container(const Environment& env, S3Config& config, Problems& problems
   // Like the SDKs, the file wins over the value (EKS sets the file and rotates it).
   if (auto file = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
     if (!std::ifstream(*file)) {
-      problems.add("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: cannot read " + *file +
-                   " (hint: is the Pod Identity token mounted at that path?)");
+      problems.add(
+          "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: cannot read the file it names (hint: is the "
+          "Pod Identity token mounted at that path?)");
     }
     container.token_file = *file;
   } else if (auto token = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
@@ -292,24 +297,15 @@ Result<std::optional<std::string>> read_value_or_file(const Environment& env,
                                              " are both set (hint: set only one of them)");
   }
   if (!path) return direct;
-  std::ifstream file(*path, std::ios::binary);
-  if (!file) {
-    // The value is not echoed: an operator who put the secret itself into NAME_FILE by
-    // mistake must not find it in the log.
-    return make_error(ErrorKind::config, file_name + ": cannot read the file it names" +
-                                             " (hint: is the secret mounted at that path?)");
+  auto value = s3::read_secret_file(*path, file_name);
+  if (!value) {
+    // The credentials module words it ("NAME_FILE: cannot read PATH (hint: ...)"); here it is
+    // the operator's setting, so it stops the run before anything starts.
+    Error error = value.error();
+    error.kind = ErrorKind::config;
+    return std::unexpected(std::move(error));
   }
-  std::stringstream content;
-  content << file.rdbuf();
-  std::string value = content.str();
-  if (value.ends_with("\r\n"))
-    value.resize(value.size() - 2);
-  else if (value.ends_with('\n'))
-    value.pop_back();
-  if (value.empty()) {
-    return make_error(ErrorKind::config, file_name + ": " + *path + " is empty");
-  }
-  return std::optional<std::string>(std::move(value));
+  return std::optional<std::string>(std::move(*value));
 }
 
 S3Config load_s3_config(const Environment& env, Problems& problems) {

@@ -178,7 +178,8 @@ TEST_CASE("a key file that vanishes is an error naming the provider and the vari
   REQUIRE_FALSE(keys.has_value());
   CHECK(contains(keys.error().message,
                  "static keys (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY_FILE)"));
-  CHECK(contains(keys.error().message, "AWS_SECRET_ACCESS_KEY_FILE: cannot read " + path));
+  CHECK(contains(keys.error().message, "AWS_SECRET_ACCESS_KEY_FILE: cannot read the file"));
+  CHECK_FALSE(contains(keys.error().message, path));  // a path may be a misplaced secret
 }
 
 // --- web identity ----------------------------------------------------------------------------
@@ -422,8 +423,7 @@ TEST_CASE("a provider configured by halves is a configuration problem, not a fal
   CHECK(contains(no_arn.error().message, "missing S3_BUCKET"));
   CHECK(contains(no_arn.error().message,
                  "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not"));
-  CHECK(
-      contains(no_arn.error().message, "AWS_WEB_IDENTITY_TOKEN_FILE: cannot read /no/such/token"));
+  CHECK(contains(no_arn.error().message, "AWS_WEB_IDENTITY_TOKEN_FILE: cannot read the file"));
 
   const auto remote_http =
       load(base({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://credentials.example.com/x"}}));

@@ -17,8 +17,11 @@ Secret copy_of(const Secret& secret) {
 Result<std::string> read_secret_file(const std::string& path, std::string_view variable) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
-    return make_error(ErrorKind::permanent, std::string(variable) + ": cannot read " + path +
-                                                " (hint: is the secret mounted at that path?)");
+    // The path is not echoed: an operator who put the secret itself into NAME_FILE by mistake
+    // must not find it in the log.
+    return make_error(ErrorKind::permanent, std::string(variable) +
+                                                ": cannot read the file it names (hint: is the "
+                                                "secret mounted at that path?)");
   }
   std::stringstream content;
   content << file.rdbuf();

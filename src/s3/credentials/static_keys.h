@@ -22,7 +22,8 @@ struct StaticKeyFiles {
 };
 
 // Reads a mounted secret: the content without one trailing newline ("\n" or "\r\n").
-// Errors (permanent) name `variable`, never the content; an empty file is an error.
+// Errors (permanent) name `variable`, never the content nor (for an unreadable file) the path;
+// an empty file is an error. The configuration reads NAME_FILE variables with it too.
 Result<std::string> read_secret_file(const std::string& path, std::string_view variable);
 
 class StaticKeysProvider final : public CredentialsProvider {
