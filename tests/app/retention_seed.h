@@ -7,6 +7,7 @@
 #include "catalog/key_layout.h"
 #include "catalog/manifest.h"
 #include "support/fake_object_store.h"
+#include "support/forwarding_object_store.h"
 
 namespace erp::testing {
 
@@ -59,45 +60,11 @@ inline void seed_set(FakeObjectStore& store, const catalog::KeyLayout& layout,
 
 // Forwards every call to a store and records the keys of delete_objects / delete_object in
 // the order they were sent.
-class DeleteRecorder final : public s3::ObjectStore {
+class DeleteRecorder final : public ForwardingObjectStore {
  public:
-  explicit DeleteRecorder(s3::ObjectStore& inner) : inner_(inner) {}
+  explicit DeleteRecorder(s3::ObjectStore& inner) : ForwardingObjectStore(inner) {}
   const std::vector<std::string>& deleted() const { return deleted_; }
 
-  const std::string& bucket() const override { return inner_.bucket(); }
-  Result<std::string> put_object(std::string_view key, std::span<const char> body) override {
-    return inner_.put_object(key, body);
-  }
-  Result<std::string> create_multipart_upload(std::string_view key) override {
-    return inner_.create_multipart_upload(key);
-  }
-  Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
-                                  std::span<const char> body) override {
-    return inner_.upload_part(key, upload_id, part_number, body);
-  }
-  Result<std::string> complete_multipart_upload(
-      std::string_view key, std::string_view upload_id,
-      const std::vector<s3::CompletedPart>& parts) override {
-    return inner_.complete_multipart_upload(key, upload_id, parts);
-  }
-  Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) override {
-    return inner_.abort_multipart_upload(key, upload_id);
-  }
-  Result<std::vector<s3::MultipartUpload>> list_multipart_uploads(
-      std::string_view prefix) override {
-    return inner_.list_multipart_uploads(prefix);
-  }
-  Result<s3::ListPage> list_objects_v2(std::string_view prefix, std::string_view token,
-                                       std::string_view delimiter, int max_keys) override {
-    return inner_.list_objects_v2(prefix, token, delimiter, max_keys);
-  }
-  Result<s3::ObjectInfo> head_object(std::string_view key) override {
-    return inner_.head_object(key);
-  }
-  Result<void> get_object(std::string_view key, ByteSink& sink,
-                          std::optional<s3::ByteRange> range) override {
-    return inner_.get_object(key, sink, range);
-  }
   Result<void> delete_object(std::string_view key) override {
     deleted_.emplace_back(key);
     return inner_.delete_object(key);
@@ -109,7 +76,6 @@ class DeleteRecorder final : public s3::ObjectStore {
   }
 
  private:
-  s3::ObjectStore& inner_;
   std::vector<std::string> deleted_;
 };
 

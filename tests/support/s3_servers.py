@@ -380,6 +380,16 @@ class S3Front(ManagedServer):
         """Every recorded request (method, target, headers, body_length, verdict, status, violations...)."""
         return self._control("GET", f"requests?since={since}" if since else "requests")
 
+
+    def tool_put_payload_hashes(self, since: int = 0) -> list[tuple[str, str | None]]:
+        """(target, x-amz-content-sha256) of every PUT erp-backup sent since request `since`
+        (parts, single objects, first tries and retries), told apart by its User-Agent."""
+        found = []
+        for request in self.requests(since):
+            headers = {name.lower(): value for name, value in request["headers"]}
+            if request["method"] == "PUT" and headers.get("user-agent", "").startswith("erp-backup/"):
+                found.append((request["target"], headers.get("x-amz-content-sha256")))
+        return found
     def violations(self) -> list[dict]:
         """Recorded requests that carried a header erp-backup must never send."""
         return [r for r in self.requests() if r["violations"]]

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "support/fake_object_store.h"
+#include "support/forwarding_object_store.h"
 #include "support/manual_executor.h"
 #include "upload/multipart_sink.h"
 
@@ -27,6 +28,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeObjectStore;
+using testing::ForwardingObjectStore;
 using testing::ManualExecutor;
 using Op = FakeObjectStore::Op;
 
@@ -51,17 +53,11 @@ bool contains(const std::string& text, const std::string& part) {
 // A FakeObjectStore whose upload_part calls from part `stall_from` on never answer: they block
 // until their stop token is requested, then return `cancelled` without storing the part.
 // release() unblocks every such call (with an error) so that a failing test can clean up.
-class StallingStore final : public s3::ObjectStore {
+class StallingStore final : public ForwardingObjectStore {
  public:
-  StallingStore(FakeObjectStore& inner, int stall_from) : inner_(inner), stall_from_(stall_from) {}
+  StallingStore(FakeObjectStore& inner, int stall_from)
+      : ForwardingObjectStore(inner), stall_from_(stall_from) {}
 
-  const std::string& bucket() const override { return inner_.bucket(); }
-  Result<std::string> put_object(std::string_view key, std::span<const char> body) override {
-    return inner_.put_object(key, body);
-  }
-  Result<std::string> create_multipart_upload(std::string_view key) override {
-    return inner_.create_multipart_upload(key);
-  }
   Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
                                   std::span<const char> body) override {
     return upload_part(key, upload_id, part_number, body, std::stop_token{});
@@ -82,35 +78,6 @@ class StallingStore final : public s3::ObjectStore {
     }
     return make_error(ErrorKind::transient, "released by the test");
   }
-  Result<std::string> complete_multipart_upload(
-      std::string_view key, std::string_view upload_id,
-      const std::vector<s3::CompletedPart>& parts) override {
-    return inner_.complete_multipart_upload(key, upload_id, parts);
-  }
-  Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) override {
-    return inner_.abort_multipart_upload(key, upload_id);
-  }
-  Result<std::vector<s3::MultipartUpload>> list_multipart_uploads(
-      std::string_view prefix) override {
-    return inner_.list_multipart_uploads(prefix);
-  }
-  Result<s3::ListPage> list_objects_v2(std::string_view prefix, std::string_view token,
-                                       std::string_view delimiter, int max_keys) override {
-    return inner_.list_objects_v2(prefix, token, delimiter, max_keys);
-  }
-  Result<s3::ObjectInfo> head_object(std::string_view key) override {
-    return inner_.head_object(key);
-  }
-  Result<void> get_object(std::string_view key, ByteSink& sink,
-                          std::optional<s3::ByteRange> range) override {
-    return inner_.get_object(key, sink, range);
-  }
-  Result<void> delete_object(std::string_view key) override { return inner_.delete_object(key); }
-  Result<std::vector<s3::DeleteFailure>> delete_objects(
-      const std::vector<std::string>& keys) override {
-    return inner_.delete_objects(keys);
-  }
-
   // Waits until `count` calls are stalled at once; false when that did not happen in time.
   bool wait_until_stalled(int count) {
     std::unique_lock lock(mutex_);
@@ -133,7 +100,6 @@ class StallingStore final : public s3::ObjectStore {
   }
 
  private:
-  FakeObjectStore& inner_;
   const int stall_from_;
   mutable std::mutex mutex_;
   std::condition_variable_any changed_;
