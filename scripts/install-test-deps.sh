@@ -10,10 +10,9 @@ bash "$here/install-build-deps.sh"
 
 packages=(
   postgresql postgresql-client pgbouncer zstd tar strace time procps curl
-  openssl ca-certificates   # the HTTPS suites make a throwaway CA and server certificate per run
+  openssl ca-certificates   # throwaway CAs: the HTTPS suites' and the TLS PostgreSQL tests'
   python3 python3-botocore python3-boto3 python3-pip
   rclone s3cmd   # the benchmarks compare against them (with the aws CLI below)
-  openssl        # the throwaway CA of the TLS PostgreSQL tests (tests/support/throwaway_ca.py)
 )
 # Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)

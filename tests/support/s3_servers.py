@@ -435,6 +435,12 @@ class S3Front(ManagedServer):
                                  f"{describe_rejections(got)} (the front's log holds the expected canonical "
                                  f"requests: {self.log_path})")
 
+    def assert_clean(self, when: str = "in setUpClass or after the last test") -> None:
+        """What every test class checks when it ends: no request carried a header erp-backup must
+        never send, and the front refused nothing the tests did not declare."""
+        assert not self.violations(), "a forbidden header was sent"
+        self.assert_no_rejections(when)
+
     def health(self) -> dict:
         """{"ok": true, "backend": ..., "backend_url": ..., "backend_pid": ..., "gcs": ...}"""
         return self._control("GET", "health")
