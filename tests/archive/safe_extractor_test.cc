@@ -24,18 +24,11 @@
 namespace erp::archive {
 namespace {
 
+using testing::archive_of;
 using testing::EntryInfo;
 using testing::MemorySink;
 using testing::MemorySource;
 using testing::TempDir;
-
-std::string archive_of(const std::filesystem::path& root) {
-  MemorySink sink;
-  Cancellation cancellation;
-  auto stats = write_tar(root, sink, {}, cancellation);
-  REQUIRE_MESSAGE(stats.has_value(), stats.error().message);
-  return sink.data();
-}
 
 // Extracts `archive` into `target` (both passes, then finish). Returns the first error.
 Result<ExtractStats> extract(const std::string& archive, const std::filesystem::path& target,

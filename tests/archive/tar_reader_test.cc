@@ -14,17 +14,10 @@
 namespace erp::archive {
 namespace {
 
+using testing::archive_of;
 using testing::MemorySink;
 using testing::MemorySource;
 using testing::TempDir;
-
-std::string archive_of(const std::filesystem::path& root) {
-  MemorySink sink;
-  Cancellation cancellation;
-  auto stats = write_tar(root, sink, {}, cancellation);
-  REQUIRE_MESSAGE(stats.has_value(), stats.error().message);
-  return sink.data();
-}
 
 void make_tree(const TempDir& dir) {
   std::filesystem::create_directories(dir / "root/a/b");

@@ -29,6 +29,12 @@
 #include <utility>
 #include <vector>
 
+#include <doctest/doctest.h>
+
+#include "archive/tar_writer.h"
+#include "core/cancellation.h"
+#include "support/memory_sink.h"
+
 namespace erp::testing {
 
 // A fresh directory under /tmp, removed (with everything in it) on destruction.
@@ -225,6 +231,15 @@ inline bool run_without_dac_override(const std::function<void()>& work) {
   });
   thread.join();
   return dropped;
+}
+
+// The whole pax archive write_tar makes of `root` (the test fails if it cannot).
+inline std::string archive_of(const std::filesystem::path& root) {
+  MemorySink sink;
+  Cancellation cancellation;
+  auto stats = archive::write_tar(root, sink, {}, cancellation);
+  REQUIRE_MESSAGE(stats.has_value(), stats.error().message);
+  return sink.data();
 }
 
 }  // namespace erp::testing
