@@ -13,6 +13,10 @@ packages=(
   openssl ca-certificates   # throwaway CAs: the HTTPS suites' and the TLS PostgreSQL tests'
   python3 python3-botocore python3-boto3 python3-pip
   rclone s3cmd   # the benchmarks compare against them (with the aws CLI below)
+  # test_container: rootful podman builds and runs the image; runc because crun rejects this
+  # sandbox's hybrid cgroups; mmdebstrap makes the Debian 12 base (keyring for Ubuntu hosts).
+  # Storage: podman's default driver (native overlayfs, rootful) - no configuration written.
+  podman runc mmdebstrap debian-archive-keyring
 )
 # Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
