@@ -10,10 +10,11 @@
 # checked by apt, unpacked, never installed), so no key travels in this repository.
 #
 # Debian runs every client through pg_wrapper, a Perl script, so postgresql-client-MAJOR pulls
-# in Perl (perl, libperl5.36, perl-modules-5.36: ~45 MB on a slim base). The three programs need only their shared libraries: they are copied to
-# /usr/local/bin, the packages that provide their libraries are kept (marked manual), and the
-# client package, pg_wrapper and Perl are purged again. The script then checks that every
-# library resolves and that each program runs.
+# in Perl (perl, libperl5.36, perl-modules-5.36: ~45 MB on a slim base). The three programs
+# need only their shared libraries: they are copied to /usr/local/bin, the packages that provide
+# their libraries are kept (marked manual), and the client package, pg_wrapper and Perl are
+# purged again (the base's own packages merely recommend Perl, so recommendations must not keep
+# it). The script then checks that every library resolves and that each program runs.
 set -euo pipefail
 
 major="${1:?usage: install-pg-client.sh MAJOR (e.g. 15)}"
@@ -25,6 +26,7 @@ package="postgresql-client-$major"
 tools=(pg_dump pg_restore psql)
 export DEBIAN_FRONTEND=noninteractive
 
+perl_before="$(dpkg-query -W -f '${db:Status-Abbrev}' perl 2>/dev/null || true)"
 apt-get update -qq
 if ! apt-cache show "$package" >/dev/null 2>&1; then
   # shellcheck source=/dev/null
@@ -62,7 +64,13 @@ done
 mapfile -t owners < <(printf '%s\n' "${owners[@]}" | sort -u)
 apt-mark manual "${owners[@]}" >/dev/null
 apt-get purge -y -qq "$package" postgresql-client-common >/dev/null
-apt-get autoremove --purge -y -qq >/dev/null
+apt-get autoremove --purge -y -qq -o APT::AutoRemove::RecommendsImportant=false \
+  -o APT::AutoRemove::SuggestsImportant=false >/dev/null
+if [[ "$perl_before" != ii* ]] &&
+  dpkg-query -W -f '${db:Status-Abbrev}' perl 2>/dev/null | grep -q '^ii'; then
+  echo "install-pg-client.sh: perl is still installed after the purge" >&2
+  exit 1
+fi
 
 for tool in "${tools[@]}"; do
   if ldd "/usr/local/bin/$tool" | grep 'not found'; then

@@ -161,11 +161,15 @@ class ContainerImage(unittest.TestCase):
     def setUpClass(cls):
         cls.started = time.monotonic()
         # The servers and fixtures first, so a broken test environment fails before the build.
+        # Class cleanups run even when setUpClass fails (the build, say); tearDownClass would not.
         cls.workdir = tempfile.mkdtemp(prefix="erp-container-test-")
+        cls.addClassCleanup(shutil.rmtree, cls.workdir, ignore_errors=True)
         cls.pg = PostgresServer()
         cls.pg.__enter__()
+        cls.addClassCleanup(cls.pg.__exit__, None, None, None)
         cls.front = S3Front(backend="moto")
         cls.front.__enter__()
+        cls.addClassCleanup(cls.front.__exit__, None, None, None)
         cls.pg.create_database("dolibarr")
         generate_erp_database(cls.pg, "dolibarr", scale="tiny")
         cls.docs = os.path.join(cls.workdir, "documents")
@@ -178,13 +182,8 @@ class ContainerImage(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            cls.front.assert_clean()
-        finally:
-            cls.front.__exit__(None, None, None)
-            cls.pg.__exit__(None, None, None)
-            shutil.rmtree(cls.workdir, ignore_errors=True)
-            log(f"whole class: {time.monotonic() - cls.started:.0f} s")
+        cls.front.assert_clean()
+        log(f"whole class: {time.monotonic() - cls.started:.0f} s")
 
     def setUp(self):
         self.front.set_faults([])
@@ -359,6 +358,8 @@ class ContainerImage(unittest.TestCase):
                 job.wait(timeout=60)
             self.front.set_faults([])
         stderr = job.stderr.read()
+        job.stdout.close()
+        job.stderr.close()
         for secret in self.secrets():
             self.assertNotIn(secret.encode(), stderr)
         self.assertEqual(stop.returncode, 0)
