@@ -134,10 +134,11 @@ def base_tarball() -> str:
 
 
 def base_image() -> str:
-    """The tarball imported as an image tagged by its key (imported again when missing)."""
+    """The tarball imported as an image tagged by its key and mtime (so a tarball made again
+    is imported again)."""
     tarball = base_tarball()
     key = os.path.basename(tarball).removesuffix(".tar").rsplit("-", 1)[1]
-    tag = f"localhost/erp-backup-test-base:{key}"
+    tag = f"localhost/erp-backup-test-base:{key}-{int(os.stat(tarball).st_mtime)}"
     if run(PODMAN + ["image", "exists", tag], check=False).returncode != 0:
         started = time.monotonic()
         run(PODMAN + ["import", tarball, tag])
