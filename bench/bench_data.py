@@ -190,7 +190,10 @@ def db_dump(data_dir: str, scale: str, pg, log) -> str:
 
 
 def restore_dump(pg, db: str, dump: str, jobs: int = 2) -> None:
-    """Create `db` and load `dump` into it (what every bench run starts from)."""
+    """Create `db` and load `dump` into it (what every bench run starts from). The fixture's
+    pgbouncer schema grants to a `pgbouncer` role: a fresh server needs it first."""
+    if pg.scalar("postgres", "select count(*) from pg_roles where rolname = 'pgbouncer'") != "1":
+        pg.create_role("pgbouncer")
     pg.create_database(db)
     done = subprocess.run([pg.bin("pg_restore"), "--no-owner", "-j", str(jobs), "-d", db, dump],
                           capture_output=True, env=pg.client_env(db))
