@@ -56,6 +56,7 @@ import platform
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -476,7 +477,6 @@ def main() -> int:
         https.assert_clean("after the benchmark")
 
     # -- the table ------------------------------------------------------------------------------
-    elapsed = time.monotonic() - bench_started
     sizes = [f"stream {size / GiB:.2f} GiB" if stream else None,
              f"documents {docs_summary['files']} files / {docs_summary['bytes'] / GiB:.2f} GiB" if docs_summary else None,
              f"pg_dump -Fc {dump_size / MiB:.0f} MiB" if dump_size else None,
@@ -508,9 +508,11 @@ def main() -> int:
               "CPU s/GiB per GiB of input (stream, documents content, pg_dump -Fc size).")
     table = "\n".join(lines)
     settings = f"; extra settings: {' '.join(f'{k}={v}' for k, v in extra_env.items())}" if extra_env else ""
-    report = (f"machine: {machine}\n\ndata: {', '.join(s for s in sizes if s)}; s3rver behind the verifying "
-              f"front (HTTP, and HTTPS with a throwaway CA){settings}\n\n<!-- bench-table:begin -->\n```\n{table}\n"
-              f"```\n<!-- bench-table:end -->\n\n{legend}\n" + "".join(f"\n{n}\n" for n in notes))
+    # The block between the markers (machine, data, table, verdicts) is what the README quotes.
+    head = (f"machine: {machine}\n\ndata: {', '.join(s for s in sizes if s)}; s3rver behind the verifying "
+            f"front (HTTP, and HTTPS with a throwaway CA){settings}\n\n```\n{table}\n```\n"
+            + "".join(f"\n{n}\n" for n in notes))
+    tail = f"\n{legend}\n"
 
     # -- the targets ----------------------------------------------------------------------------
     def find(group: str, prefix: str) -> Row | None:
@@ -552,7 +554,9 @@ def main() -> int:
     checks.append((f"every run succeeded{'' if not failed_rows else ' (failed: ' + ', '.join(r.name for r in failed_rows) + ')'}",
                    not failed_rows))
     verdicts = "\n".join(f"{'PASS' if ok else 'FAIL'}  {text}" for text, ok in checks)
-    report += f"\ntargets (issue 11):\n\n```\n{verdicts}\n```\n\nbench wall time: {elapsed / 60:.1f} min\n"
+    elapsed = time.monotonic() - bench_started
+    report = (f"<!-- bench-table:begin -->\n{head}\ntargets (issue 11):\n\n```\n{verdicts}\n```\n"
+              f"<!-- bench-table:end -->\n{tail}\nbench wall time: {elapsed / 60:.1f} min\n")
 
     print(report)
     for row in failed_rows:
@@ -567,4 +571,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    # SIGTERM (and SIGINT, which a shell ignores in background jobs) unwinds the with-blocks, so
+    # the PostgreSQL and S3 servers are stopped instead of left behind.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda number, _frame: sys.exit(128 + number))
     sys.exit(main())
