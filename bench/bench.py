@@ -29,6 +29,10 @@ Rows, per group (each group alternates its rows within every run; the figure is 
   RSS <= 160 MiB); with --upload-delay S the front holds every UploadPart answer S seconds during
   this group only (a slow uplink: every part buffer stays full, the memory worst case).
 
+- micro: `micro_bench` (bench/micro_bench.cc, built next to the erp-backup binary) when it exists:
+  SigV4 signing and the part pipeline into a null transport; its output goes under the table and
+  its payload-signing-off pipeline rate is checked against the issue's 2 GiB/s.
+
 --env NAME=VALUE (repeatable) adds a setting to every erp-backup run (e.g. DOCS_ZSTD_THREADS=1).
 
 How it measures: every row runs under `/usr/bin/time -f ...` (GNU time), the pipelines as
@@ -74,7 +78,7 @@ from s3_servers import S3Front  # noqa: E402
 
 UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
 MiB, GiB = 1 << 20, 1 << 30
-GROUPS = ("put", "docs", "db", "restore", "verify", "full")
+GROUPS = ("put", "docs", "db", "restore", "verify", "full", "micro")
 TIME = "/usr/bin/time"
 DB = "erpbench"
 
@@ -476,6 +480,22 @@ def main() -> int:
         http.assert_clean("after the benchmark")
         https.assert_clean("after the benchmark")
 
+    # -- micro_bench (no servers) ----------------------------------------------------------------
+    micro_rate = None
+    if "micro" in only:
+        micro = os.path.join(os.path.dirname(os.path.abspath(BINARY)), "micro_bench")
+        if not os.access(micro, os.X_OK):
+            notes.append(f"micro_bench: not built next to the binary ({micro}): the null-transport target is not checked")
+        else:
+            log("micro_bench ...")
+            done = subprocess.run([micro, *(["--gib", "1", "--seconds", "1"] if args.quick else [])],
+                                  capture_output=True, text=True)
+            found = re.search(r"payload signing off\s+([\d.]+) GiB/s", done.stdout)
+            if done.returncode == 0 and found:
+                micro_rate = float(found.group(1))
+            notes.append("micro_bench (" + ("ok" if micro_rate is not None else f"FAILED, exit {done.returncode}")
+                         + "):\n\n```\n" + (done.stdout + done.stderr[-1000:]).strip() + "\n```")
+
     # -- the table ------------------------------------------------------------------------------
     sizes = [f"stream {size / GiB:.2f} GiB" if stream else None,
              f"documents {docs_summary['files']} files / {docs_summary['bytes'] / GiB:.2f} GiB" if docs_summary else None,
@@ -550,6 +570,9 @@ def main() -> int:
     if erp and ref:
         checks.append((f"restore: erp wall {erp.median('wall'):.2f} s <= 1.1 x local pg_restore {ref.median('wall'):.2f} s",
                        erp.median("wall") <= 1.1 * ref.median("wall")))
+    if "micro" in only and any(n.startswith("micro_bench (") for n in notes):
+        checks.append((f"part pipeline into a null transport, payload signing off: "
+                       f"{micro_rate if micro_rate is not None else 0:.2f} GiB/s >= 2", (micro_rate or 0) >= 2))
     failed_rows = [r for r in rows if r.results and not r.ok]
     checks.append((f"every run succeeded{'' if not failed_rows else ' (failed: ' + ', '.join(r.name for r in failed_rows) + ')'}",
                    not failed_rows))
