@@ -73,7 +73,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_data  # noqa: E402
 from erp_cli import BINARY, clean_env  # noqa: E402
-from postgres_server import PostgresServer, quote_ident  # noqa: E402
+from postgres_server import PostgresServer  # noqa: E402
 from s3_servers import S3Front  # noqa: E402
 
 UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
@@ -121,10 +121,6 @@ def measure(argv: list[str], env: dict, stdin_path: str | None = None) -> dict:
     user, system, rss_kib = (float(v) for v in fields[-3:]) if len(fields) >= 3 else (0.0, 0.0, 0.0)
     return {"ok": proc.returncode == 0, "wall": wall, "cpu": user + system, "rss_mib": rss_kib / 1024,
             "error": "" if proc.returncode == 0 else f"exit {proc.returncode}: {stderr[-1500:]}"}
-
-
-def sh(script: str) -> list[str]:
-    return ["sh", "-c", f"set -e; {script}"]
 
 
 def pipefail(script: str) -> list[str]:
