@@ -13,6 +13,7 @@ packages=(
   openssl ca-certificates   # throwaway CAs: the HTTPS suites' and the TLS PostgreSQL tests'
   python3 python3-botocore python3-boto3 python3-pip
   rclone s3cmd   # the benchmarks compare against them (with the aws CLI below)
+  prometheus-pushgateway prometheus   # test_metrics: a real Pushgateway; promtool check metrics
 )
 # Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)

@@ -1,0 +1,250 @@
+"""Issue 10, item 6: Prometheus metrics at the end of every command, read back for real.
+
+A real Pushgateway (Debian's prometheus-pushgateway, started here on a free port) receives the
+pushes; the textfile is checked with `promtool check metrics` (Debian's prometheus package) and
+with the strict parser in tests/support/pushgateway_server.py. The backup runs against a real
+PostgreSQL (a tiny ERP database) and moto behind the signature-verifying front, and the values
+are compared with what is actually in the bucket: object sizes, the manifest's parts and
+finished_at. A missing Pushgateway or promtool is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+
+from docs_fixture import generate_documents_tree  # noqa: E402
+from erp_cli import clean_env, run_erp  # noqa: E402
+from erp_fixture import generate_erp_database  # noqa: E402
+from postgres_server import PostgresServer, free_port  # noqa: E402
+from pushgateway_server import PushgatewayServer, find_promtool, parse_exposition, sample  # noqa: E402
+from s3_servers import S3Front  # noqa: E402
+
+ENV_NAME = "prod"
+PREFIX = f"erp/{ENV_NAME}/"
+RUN_GROUP = f"/metrics/job/erp-backup/instance/{ENV_NAME}/command/backup"
+LAST_SUCCESS_GROUP = f"/metrics/job/erp-backup/instance/{ENV_NAME}"
+LAST_SUCCESS = "erp_backup_last_success_timestamp_seconds"
+
+
+def iso_to_unix(text: str) -> int:
+    return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+
+
+class MetricsOnMoto(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.promtool = find_promtool()
+        cls.workdir = tempfile.mkdtemp(prefix="erp-metrics-test-")
+        cls.pg = PostgresServer()
+        cls.pg.__enter__()
+        cls.front = S3Front(backend="moto")
+        cls.front.__enter__()
+        cls.gateway = PushgatewayServer()
+        cls.gateway.__enter__()
+        generate_erp_database(cls.pg, "dolibarr", scale="tiny")
+        cls.docs = os.path.join(cls.workdir, "documents")
+        generate_documents_tree(cls.docs, large_files=())
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.front.assert_clean()
+        finally:
+            cls.gateway.__exit__(None, None, None)
+            cls.front.__exit__(None, None, None)
+            cls.pg.__exit__(None, None, None)
+            shutil.rmtree(cls.workdir, ignore_errors=True)
+
+    def setUp(self):
+        self.clear_bucket()
+        for group in (RUN_GROUP, LAST_SUCCESS_GROUP, "/metrics/job/erp-backup/instance/prod/command/list"):
+            self.gateway.delete_group(group)
+        self.textfile = os.path.join(self.workdir, f"{self.id().rsplit('.', 1)[-1]}.prom")
+
+    def tearDown(self):
+        self.front.assert_no_rejections()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def env(self, **extra):
+        settings = {**self.front.env(), **self.pg.env("dolibarr"), "BACKUP_ENV": ENV_NAME,
+                    "DOCUMENTS_DIR": self.docs, "PRUNE_AFTER_BACKUP": "false",
+                    "METRICS_TEXTFILE": self.textfile, "PUSHGATEWAY_URL": self.gateway.url}
+        settings.update(extra)
+        return clean_env({k: v for k, v in settings.items() if v is not None})
+
+    def erp(self, *args, **extra):
+        return run_erp(list(args), self.env(**extra), self.front.secrets() + self.pg.secrets(), timeout=300)
+
+    def client(self):
+        return self.front.boto3_client()
+
+    def keys(self):
+        listing = self.client().list_objects_v2(Bucket=self.front.bucket, Prefix=PREFIX)
+        return sorted(o["Key"] for o in listing.get("Contents", []))
+
+    def clear_bucket(self):
+        for key in self.keys():
+            self.client().delete_object(Bucket=self.front.bucket, Key=key)
+
+    def manifest(self):
+        manifests = [k for k in self.keys() if "/manifests/" in k]
+        self.assertEqual(len(manifests), 1, manifests)
+        body = self.client().get_object(Bucket=self.front.bucket, Key=manifests[0])["Body"].read()
+        return json.loads(body)
+
+    def gateway_metrics(self):
+        return parse_exposition(self.gateway.metrics_text())
+
+    def textfile_metrics(self):
+        with open(self.textfile, encoding="utf-8") as f:
+            text = f.read()
+        checked = subprocess.run([self.promtool, "check", "metrics"], input=text.encode(),
+                                 capture_output=True, timeout=60)
+        self.assertEqual(checked.returncode, 0,
+                         f"promtool check metrics: {checked.stdout.decode()}{checked.stderr.decode()}")
+        self.assertEqual(checked.stdout + checked.stderr, b"", "promtool reported lint problems")
+        self.assertEqual([n for n in os.listdir(self.workdir) if ".prom.tmp." in n], [],
+                         "a temporary textfile was left behind")
+        return parse_exposition(text)
+
+    def successful_backup(self):
+        """A full backup; returns (start, end) in Unix seconds around it."""
+        started = time.time()
+        result = self.erp("backup")
+        ended = time.time()
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        return started, ended
+
+    # -- tests -----------------------------------------------------------------------------------
+    def test_a_backup_reports_the_stored_objects_to_the_pushgateway_and_the_textfile(self):
+        started, ended = self.successful_backup()
+        manifest = self.manifest()
+        finished_at = iso_to_unix(manifest["finished_at"])
+        self.assertTrue(int(started) <= finished_at <= ended, (started, finished_at, ended))
+        pushed = self.gateway_metrics()
+        written = self.textfile_metrics()
+        for name, families, extra in (("pushgateway", pushed, {"job": "erp-backup", "instance": ENV_NAME}),
+                                      ("textfile", written, {})):
+            with self.subTest(name):
+                run = {**extra, "command": "backup"}
+                self.assertEqual(sample(families, "erp_backup_last_run_success", **run), 1)
+                self.assertEqual(sample(families, "erp_backup_last_run_exit_code", **run), 0)
+                self.assertTrue(started <= sample(families, "erp_backup_last_run_timestamp_seconds", **run)
+                                <= ended)
+                self.assertTrue(0 < sample(families, "erp_backup_last_run_duration_seconds", **run)
+                                <= ended - started)
+                for stream in ("db", "docs"):
+                    record = manifest["streams"][stream]
+                    stored = self.client().head_object(Bucket=self.front.bucket, Key=record["key"])
+                    self.assertEqual(sample(families, "erp_backup_stream_bytes", **run, stream=stream),
+                                     stored["ContentLength"])
+                    self.assertEqual(sample(families, "erp_backup_stream_bytes", **run, stream=stream),
+                                     record["bytes"])
+                    self.assertEqual(sample(families, "erp_backup_stream_parts", **run, stream=stream),
+                                     record["parts"])
+                    self.assertEqual(sample(families, "erp_backup_stream_success", **run, stream=stream), 1)
+                    self.assertTrue(0 < sample(families, "erp_backup_stream_duration_seconds", **run,
+                                               stream=stream) <= ended - started)
+                    self.assertEqual(sample(families, LAST_SUCCESS, **extra, stream=stream), finished_at)
+                for family in ("erp_backup_last_run_success", "erp_backup_stream_bytes", LAST_SUCCESS):
+                    self.assertEqual(families[family]["type"], "gauge")
+                # No prune ran (PRUNE_AFTER_BACKUP=false): no prune families.
+                self.assertNotIn("erp_backup_pruned_objects", families)
+        # On the Pushgateway the last success is its own group, without a command label.
+        last_db = [labels for (metric, labels) in pushed[LAST_SUCCESS]["samples"] if dict(labels)["stream"] == "db"]
+        self.assertEqual([dict(labels).get("command") for labels in last_db], [None])
+
+    def test_b_failed_runs_keep_the_last_success_timestamp(self):
+        self.successful_backup()
+        finished_at = iso_to_unix(self.manifest()["finished_at"])
+
+        # 1. The database refuses the password: nothing committed, exit 1, the bucket still readable.
+        failed = self.erp("backup", "--only", "db", PGPASSWORD="not-the-password")
+        self.assertEqual(failed.returncode, 1, failed.stderr.decode())
+        for name, families, extra in (("pushgateway", self.gateway_metrics(), {"job": "erp-backup", "instance": ENV_NAME}),
+                                      ("textfile", self.textfile_metrics(), {})):
+            with self.subTest(name):
+                run = {**extra, "command": "backup"}
+                self.assertEqual(sample(families, "erp_backup_last_run_success", **run), 0)
+                self.assertEqual(sample(families, "erp_backup_last_run_exit_code", **run), 1)
+                self.assertEqual(sample(families, "erp_backup_stream_success", **run, stream="db"), 0)
+                with self.assertRaises(KeyError):  # a failed stream stored nothing
+                    sample(families, "erp_backup_stream_bytes", **run, stream="db")
+                with self.assertRaises(KeyError):  # docs did not run this time
+                    sample(families, "erp_backup_stream_success", **run, stream="docs")
+                for stream in ("db", "docs"):
+                    self.assertEqual(sample(families, LAST_SUCCESS, **extra, stream=stream), finished_at)
+
+        # 2. The bucket cannot be reached at all: last-success.json cannot be read. The
+        # Pushgateway's last success group is left alone (its push time does not move) and the
+        # textfile carries the previous values over.
+        group_pushed_at = self.last_success_push_time()
+        closed = f"http://127.0.0.1:{free_port()}"
+        unreachable = self.erp("backup", AWS_ENDPOINT_URL_S3=closed, S3_MAX_ATTEMPTS="1")
+        self.assertNotEqual(unreachable.returncode, 0)
+        self.assertIn(b"cannot read last-success.json", unreachable.stderr)
+        pushed = self.gateway_metrics()
+        self.assertEqual(sample(pushed, "erp_backup_last_run_exit_code", job="erp-backup", instance=ENV_NAME,
+                                command="backup"), unreachable.returncode)
+        self.assertEqual(self.last_success_push_time(), group_pushed_at)
+        written = self.textfile_metrics()
+        self.assertEqual(sample(written, "erp_backup_last_run_exit_code", command="backup"), unreachable.returncode)
+        for stream in ("db", "docs"):
+            self.assertEqual(sample(pushed, LAST_SUCCESS, job="erp-backup", instance=ENV_NAME, stream=stream),
+                             finished_at)
+            self.assertEqual(sample(written, LAST_SUCCESS, stream=stream), finished_at)
+
+    def last_success_push_time(self) -> float:
+        families = self.gateway_metrics()
+        found = [value for (name, labels), value in families["push_time_seconds"]["samples"].items()
+                 if dict(labels) == {"job": "erp-backup", "instance": ENV_NAME}]
+        self.assertEqual(len(found), 1, "the last success group should exist once")
+        return found[0]
+
+    def test_c_a_metrics_failure_fails_an_otherwise_successful_command(self):
+        ok = self.erp("list")
+        self.assertEqual(ok.returncode, 0, ok.stderr.decode())
+        self.assertEqual(sample(self.gateway_metrics(), "erp_backup_last_run_success", command="list"), 1)
+        # Never backed up: both streams report 0 ("never"), so the age alert fires.
+        written = self.textfile_metrics()
+        self.assertEqual(sample(written, LAST_SUCCESS, stream="db"), 0)
+        self.assertEqual(sample(written, LAST_SUCCESS, stream="docs"), 0)
+
+        closed = f"http://127.0.0.1:{free_port()}"
+        unpushed = self.erp("list", PUSHGATEWAY_URL=closed)
+        self.assertEqual(unpushed.returncode, 1)
+        self.assertIn(b"push to the Pushgateway failed", unpushed.stderr)
+        self.assertIn(closed.encode() + b"/metrics/job/erp-backup/instance/prod/command/list", unpushed.stderr)
+
+        missing_dir = os.path.join(self.workdir, "no-such-dir", "erp.prom")
+        unwritten = self.erp("list", METRICS_TEXTFILE=missing_dir)
+        self.assertEqual(unwritten.returncode, 1)
+        self.assertIn(b"writing the textfile failed", unwritten.stderr)
+        self.assertIn(missing_dir.encode(), unwritten.stderr)
+
+        malformed = self.erp("list", METRICS_TEXTFILE=os.path.join(self.workdir, "erp.txt"))
+        self.assertEqual(malformed.returncode, 2)
+        self.assertIn(b"malformed METRICS_TEXTFILE", malformed.stderr)
+
+    def test_d_a_configuration_error_still_reports_exit_code_2(self):
+        result = self.erp("backup", S3_BUCKET=None)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn(b"missing S3_BUCKET", result.stderr)
+        pushed = self.gateway_metrics()
+        self.assertEqual(sample(pushed, "erp_backup_last_run_exit_code", job="erp-backup", instance=ENV_NAME,
+                                command="backup"), 2)
+        self.assertEqual(sample(self.textfile_metrics(), "erp_backup_last_run_exit_code", command="backup"), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
