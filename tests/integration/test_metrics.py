@@ -31,7 +31,6 @@ from s3_servers import S3Front  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
-RUN_GROUP = f"/metrics/job/erp-backup/instance/{ENV_NAME}/command/backup"
 LAST_SUCCESS_GROUP = f"/metrics/job/erp-backup/instance/{ENV_NAME}"
 LAST_SUCCESS = "erp_backup_last_success_timestamp_seconds"
 
@@ -67,7 +66,9 @@ class MetricsOnMoto(unittest.TestCase):
 
     def setUp(self):
         self.clear_bucket()
-        for group in (RUN_GROUP, LAST_SUCCESS_GROUP, "/metrics/job/erp-backup/instance/prod/command/list"):
+        for command in ("backup", "list", "prune"):
+            self.gateway.delete_group(f"/metrics/job/erp-backup/instance/{ENV_NAME}/command/{command}")
+        for group in (LAST_SUCCESS_GROUP,):
             self.gateway.delete_group(group)
         self.textfile = os.path.join(self.workdir, f"{self.id().rsplit('.', 1)[-1]}.prom")
 
@@ -244,6 +245,63 @@ class MetricsOnMoto(unittest.TestCase):
         self.assertEqual(sample(pushed, "erp_backup_last_run_exit_code", job="erp-backup", instance=ENV_NAME,
                                 command="backup"), 2)
         self.assertEqual(sample(self.textfile_metrics(), "erp_backup_last_run_exit_code", command="backup"), 2)
+
+    def test_e_prune_reports_what_it_deleted_and_the_uploads_it_aborted(self):
+        self.successful_backup()
+        manifest = self.manifest()
+        # An expired set: today's objects copied under a 2020 ID, its manifest rewritten to match.
+        old_id = "20200115T020000Z"
+        deleted_bytes = 0
+        for stream in ("db", "docs"):
+            key = manifest["streams"][stream]["key"]
+            self.client().copy_object(Bucket=self.front.bucket, Key=key.replace(manifest["id"], old_id),
+                                      CopySource={"Bucket": self.front.bucket, "Key": key})
+            deleted_bytes += manifest["streams"][stream]["bytes"]
+        old_manifest = json.dumps(manifest).replace(manifest["id"], old_id).encode()
+        self.client().put_object(Bucket=self.front.bucket, Key=f"{PREFIX}manifests/{old_id}.json",
+                                 Body=old_manifest)
+        deleted_bytes += len(old_manifest)
+        # A stale upload of one of the tool's own keys: old by real time passing STALE_UPLOAD_AGE.
+        stale_key = f"{PREFIX}db/20261101T020000Z.dump"
+        upload = self.client().create_multipart_upload(Bucket=self.front.bucket, Key=stale_key)["UploadId"]
+        old_enough = time.monotonic() + 2
+        while (left := old_enough - time.monotonic()) > 0:
+            time.sleep(left)
+
+        result = self.erp("prune", RETENTION_MONTHLY_MONTHS="0", RETENTION_YEARLY_YEARS="0",
+                          RETENTION_MIN_KEEP="1", STALE_UPLOAD_AGE="1s")
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertFalse([k for k in self.keys() if old_id in k], "the expired set was not deleted")
+        uploads = self.client().list_multipart_uploads(Bucket=self.front.bucket, Prefix=PREFIX).get("Uploads", [])
+        self.assertNotIn(upload, [u["UploadId"] for u in uploads])
+        for name, families, extra in (("pushgateway", self.gateway_metrics(), {"job": "erp-backup", "instance": ENV_NAME}),
+                                      ("textfile", self.textfile_metrics(), {})):
+            with self.subTest(name):
+                run = {**extra, "command": "prune"}
+                self.assertEqual(sample(families, "erp_backup_last_run_success", **run), 1)
+                self.assertEqual(sample(families, "erp_backup_pruned_sets", **run), 1)
+                self.assertEqual(sample(families, "erp_backup_pruned_objects", **run), 3)
+                self.assertEqual(sample(families, "erp_backup_pruned_bytes", **run), deleted_bytes)
+                self.assertEqual(sample(families, "erp_backup_stale_uploads_aborted", **run), 1)
+                self.assertEqual(sample(families, LAST_SUCCESS, **extra, stream="db"),
+                                 iso_to_unix(manifest["finished_at"]))
+        # The prune's own group sits beside the backup's: the backup's metrics are still there.
+        self.assertEqual(sample(self.gateway_metrics(), "erp_backup_last_run_success", job="erp-backup",
+                                instance=ENV_NAME, command="backup"), 1)
+
+    def test_f_the_readme_alert_rules_pass_promtool(self):
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md"),
+                  encoding="utf-8") as f:
+            readme = f.read()
+        blocks = [b for b in readme.split("```yaml\n")[1:] if "erp_backup_last_success_timestamp_seconds" in b]
+        self.assertEqual(len(blocks), 1, "the README's alert rules block")
+        rules = os.path.join(self.workdir, "rules.yml")
+        with open(rules, "w", encoding="utf-8") as f:
+            f.write(blocks[0].split("```")[0])
+        checked = subprocess.run([self.promtool, "check", "rules", rules], capture_output=True, timeout=60)
+        self.assertEqual(checked.returncode, 0, checked.stdout.decode() + checked.stderr.decode())
+        self.assertIn(b"SUCCESS: 3 rules found", checked.stdout)
+        self.assertIn(b"time() - erp_backup_last_success_timestamp_seconds > 26*3600", blocks[0].encode())
 
 
 if __name__ == "__main__":
