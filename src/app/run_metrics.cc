@@ -163,7 +163,10 @@ int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
     }
   }
 
-  if (!config.pushgateway_url.empty() && push_transport != nullptr) {
+  if (!config.pushgateway_url.empty() && push_transport == nullptr) {
+    failed = true;  // a composition error, but never a silent skip
+    log.error("metrics: PUSHGATEWAY_URL is set but no transport was given; nothing pushed");
+  } else if (!config.pushgateway_url.empty()) {
     const std::vector<Label> instance = {{"instance", config.instance}};
     std::vector<Label> run_group = instance;
     run_group.push_back({"command", facts.command});

@@ -74,7 +74,8 @@ std::optional<catalog::LastSuccess> observe_last_success(Context& context);
 // an error naming the destination. Returns the exit code to end with: `facts.exit_code`,
 // except 1 when that was 0 and any destination failed (monitoring that silently stops is
 // the incident this exists for; a run that already failed keeps its own, more specific code).
-// `push_transport` is used when PUSHGATEWAY_URL is set (borrowed for the call).
+// `push_transport` is used when PUSHGATEWAY_URL is set (borrowed for the call; must then be
+// non-null, or the push counts as failed).
 int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
                     const std::optional<catalog::LastSuccess>& last_success, Logger& log,
                     http::HttpTransport* push_transport);

@@ -1,8 +1,8 @@
 #include "metrics/exposition.h"
 
 #include <algorithm>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 
 namespace erp::metrics {
 namespace {

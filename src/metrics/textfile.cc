@@ -1,6 +1,7 @@
 #include "metrics/textfile.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -81,14 +82,19 @@ std::optional<std::vector<Label>> parse_labels(std::string_view text, std::size_
 }  // namespace
 
 Result<void> write_textfile_atomically(const std::string& path, std::string_view text) {
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  // The pid alone is not unique enough: in a container every run is PID 1, and a run killed
+  // mid-write would leave a name the next run could never create again. mkostemp adds six
+  // random characters and creates the file exclusively (mode 0600, widened below).
+  std::string temporary = path + ".tmp." + std::to_string(::getpid()) + ".XXXXXX";
+  const int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
   if (fd < 0) return std::unexpected(io_error("cannot create", temporary, errno));
   const auto fail = [&](std::string_view what, int error_number) -> Result<void> {
     ::close(fd);
     ::unlink(temporary.c_str());
     return std::unexpected(io_error(what, temporary, error_number));
   };
+  // node-exporter runs as its own user: the file must be readable by others, like 0644.
+  if (::fchmod(fd, 0644) != 0) return fail("cannot chmod", errno);
   if (auto written = write_all(fd, text); !written) {
     const int error_number = errno;
     return fail("cannot write", error_number);

@@ -1,9 +1,9 @@
 // A file for node-exporter's textfile collector, replaced atomically: the collector (which
 // may read at any moment) sees the previous file or the new one, never a partial one.
 //
-//   1. write the whole text to `<path>.tmp.<pid>` in the same directory (O_EXCL, mode 0644;
-//      same directory so the rename cannot cross file systems; the collector ignores the
-//      name because it does not end in .prom),
+//   1. write the whole text to `<path>.tmp.<pid>.<6 random characters>` in the same
+//      directory (created exclusively, mode 0644; same directory so the rename cannot cross
+//      file systems; the collector ignores the name because it does not end in .prom),
 //   2. fsync it, 3. rename it over `path`, 4. fsync the directory (so the rename survives a
 //      crash of the node).
 // Any failure removes the temporary file and leaves `path` as it was.
@@ -20,7 +20,7 @@
 namespace erp::metrics {
 
 // Errors: permanent, naming the file, the step that failed and the system's reason, e.g.
-// "cannot create /var/lib/textfile/erp-backup.prom.tmp.42: Read-only file system".
+// "cannot create /var/lib/textfile/erp-backup.prom.tmp.42.XXXXXX: Read-only file system".
 Result<void> write_textfile_atomically(const std::string& path, std::string_view text);
 
 // The file's content; nullopt when it does not exist. Errors: permanent for any other read
