@@ -159,7 +159,7 @@ int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
                  {"error", written.error().message},
                  {"hint", "METRICS_TEXTFILE must name a file in a writable directory"}});
     } else {
-      log.debug("metrics: textfile written", {{"file", config.textfile}});
+      log.info("metrics: textfile written", {{"file", config.textfile}});
     }
   }
 
@@ -175,6 +175,8 @@ int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
       failed = true;
       log.error("metrics: push to the Pushgateway failed",
                 {{"url", run_url}, {"error", pushed.error().message}});
+    } else {
+      log.info("metrics: pushed", {{"url", run_url}});
     }
     if (last_success) {
       const std::string url = metrics::group_url(config.pushgateway_url, config.job, instance);
@@ -182,6 +184,8 @@ int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
         failed = true;
         log.error("metrics: push to the Pushgateway failed",
                   {{"url", url}, {"error", pushed.error().message}});
+      } else {
+        log.info("metrics: pushed", {{"url", url}});
       }
     }
   }
