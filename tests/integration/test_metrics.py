@@ -304,5 +304,48 @@ class MetricsOnMoto(unittest.TestCase):
         self.assertIn(b"time() - erp_backup_last_success_timestamp_seconds > 26*3600", blocks[0].encode())
 
 
+
+class MetricsToAnHttpsPushgateway(unittest.TestCase):
+    """PUSHGATEWAY_CA_BUNDLE is honoured like AWS_CA_BUNDLE: it is the only trust for the push."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.front = S3Front(backend="moto")
+        cls.front.__enter__()
+        cls.gateway = PushgatewayServer(tls=True)
+        cls.gateway.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.front.assert_clean()
+        finally:
+            cls.gateway.__exit__(None, None, None)
+            cls.front.__exit__(None, None, None)
+
+    def erp(self, *args, **extra):
+        env = clean_env({k: v for k, v in {**self.front.env(), "BACKUP_ENV": ENV_NAME,
+                                           "PUSHGATEWAY_URL": self.gateway.url, **extra}.items()
+                         if v is not None})
+        return run_erp(list(args), env, self.front.secrets(), timeout=120)
+
+    def test_the_push_trusts_exactly_the_pushgateway_ca_bundle(self):
+        self.assertTrue(self.gateway.url.startswith("https://"))
+        pushed = self.erp("list", PUSHGATEWAY_CA_BUNDLE=self.gateway.ca_file)
+        self.assertEqual(pushed.returncode, 0, pushed.stderr.decode())
+        families = parse_exposition(self.gateway.metrics_text())
+        self.assertEqual(sample(families, "erp_backup_last_run_success", job="erp-backup", instance=ENV_NAME,
+                                command="list"), 1)
+
+        untrusted = self.erp("list")  # the system store does not hold the throwaway CA
+        self.assertEqual(untrusted.returncode, 1)
+        self.assertIn(b"TLS certificate verification failed", untrusted.stderr)
+        self.assertIn(b"PUSHGATEWAY_CA_BUNDLE", untrusted.stderr)
+
+        # S3's bundle is not the Pushgateway's: a CA handed to AWS_CA_BUNDLE does not reach the push.
+        unrelated = self.erp("list", AWS_CA_BUNDLE=self.gateway.ca_file)
+        self.assertEqual(unrelated.returncode, 1)
+        self.assertIn(b"TLS certificate verification failed", unrelated.stderr)
+
 if __name__ == "__main__":
     unittest.main()

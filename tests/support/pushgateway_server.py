@@ -5,7 +5,9 @@
         families = parse_exposition(gateway.metrics_text())
 
 The Pushgateway is real: Debian's `prometheus-pushgateway` (1.5 on Debian 12) on 127.0.0.1 at a
-free port, without a persistence file (so every start is empty), its log in a temp dir. A missing
+free port, without a persistence file (so every start is empty), its log in a temp dir. With
+`tls=True` it serves HTTPS only (`--web.config.file` with `tls_server_config`), with a server
+certificate for 127.0.0.1 from a CA made for this server (`ca_file`, tests/support/throwaway_ca.py). A missing
 binary raises PushgatewayError (a test failure, never a skip). `stop()` sends SIGTERM, then
 SIGKILL after a grace period, and removes the temp dir.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
@@ -30,6 +33,7 @@ import urllib.request
 
 from managed_server import ManagedServer
 from postgres_server import free_port
+from throwaway_ca import ThrowawayCA
 
 START_TIMEOUT = 30
 STOP_TIMEOUT = 10
@@ -62,12 +66,16 @@ def find_promtool() -> str:
 
 
 class PushgatewayServer(ManagedServer):
-    """prometheus-pushgateway on 127.0.0.1; attributes after start(): port, url, workdir, log_path."""
+    """prometheus-pushgateway on 127.0.0.1; attributes after start(): port, url, workdir, log_path,
+    and with tls=True ca_file (the PEM file of the CA that signed its certificate)."""
 
     log_label = "pushgateway"
 
-    def __init__(self):
+    def __init__(self, tls: bool = False):
         self.program = find_pushgateway()
+        self.tls = tls
+        self.ca_file: str | None = None
+        self._context: ssl.SSLContext | None = None
         self.port: int | None = None
         self.url: str | None = None
         self.workdir: str | None = None
@@ -77,13 +85,25 @@ class PushgatewayServer(ManagedServer):
     def start(self) -> None:
         self.workdir = tempfile.mkdtemp(prefix="erp-pushgateway-")
         self.log_path = os.path.join(self.workdir, "pushgateway.log")
+        arguments = []
+        scheme = "http"
+        if self.tls:
+            ca = ThrowawayCA(os.path.join(self.workdir, "ca"), "erp-pushgateway-test-ca")
+            cert, key = ca.issue_server("pushgateway", hosts=("127.0.0.1",))
+            web_config = os.path.join(self.workdir, "web.yml")
+            with open(web_config, "w", encoding="utf-8") as f:
+                f.write(f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n")
+            arguments.append(f"--web.config.file={web_config}")
+            self.ca_file = ca.cert
+            self._context = ssl.create_default_context(cafile=ca.cert)
+            scheme = "https"
         for _ in range(PORT_ATTEMPTS):
             self.port = free_port()
             with open(self.log_path, "ab") as log:
                 self.process = subprocess.Popen(
-                    [self.program, f"--web.listen-address=127.0.0.1:{self.port}"],
+                    [self.program, f"--web.listen-address=127.0.0.1:{self.port}", *arguments],
                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            self.url = f"http://127.0.0.1:{self.port}"
+            self.url = f"{scheme}://127.0.0.1:{self.port}"
             if self._wait_ready():
                 return
             self._terminate()  # most likely the port was taken meanwhile: try another
@@ -95,7 +115,7 @@ class PushgatewayServer(ManagedServer):
             if self.process.poll() is not None:
                 return False
             try:
-                with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as answer:
+                with urllib.request.urlopen(self.url + "/-/ready", timeout=2, context=self._context) as answer:
                     if answer.status == 200:
                         return True
             except OSError:
@@ -127,13 +147,13 @@ class PushgatewayServer(ManagedServer):
             return ""
 
     def metrics_text(self) -> str:
-        with urllib.request.urlopen(self.url + "/metrics", timeout=10) as answer:
+        with urllib.request.urlopen(self.url + "/metrics", timeout=10, context=self._context) as answer:
             return answer.read().decode("utf-8")
 
     def delete_group(self, path: str) -> None:
         """DELETE {url}/metrics/job/... (path starts with /metrics/)."""
         request = urllib.request.Request(self.url + path, method="DELETE")
-        with urllib.request.urlopen(request, timeout=10) as answer:
+        with urllib.request.urlopen(request, timeout=10, context=self._context) as answer:
             if answer.status not in (200, 202):
                 raise PushgatewayError(f"DELETE {path} answered {answer.status}")
 
