@@ -257,6 +257,7 @@ int main(int argc, char** argv) {
   facts.exit_code = run_command(environment, command->second, args, log, cancellation, clock,
                                 facts.report, metrics_config->enabled() ? &last_success : nullptr);
   facts.finished = clock.now();
+  facts.stopped = cancellation.cancelled();
   if (!metrics_config->enabled()) return facts.exit_code;
 
   std::unique_ptr<http::CurlTransport> push_transport;

@@ -167,11 +167,17 @@ int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
     failed = true;  // a composition error, but never a silent skip
     log.error("metrics: PUSHGATEWAY_URL is set but no transport was given; nothing pushed");
   } else if (!config.pushgateway_url.empty()) {
+    metrics::PushOptions options;
+    if (facts.stopped) {
+      options.retry.max_attempts = 1;
+      options.timeout = std::chrono::seconds(5);
+    }
     const std::vector<Label> instance = {{"instance", config.instance}};
     std::vector<Label> run_group = instance;
     run_group.push_back({"command", facts.command});
     const std::string run_url = metrics::group_url(config.pushgateway_url, config.job, run_group);
-    if (auto pushed = metrics::push_group(*push_transport, run_url, run.render()); !pushed) {
+    if (auto pushed = metrics::push_group(*push_transport, run_url, run.render(), options);
+        !pushed) {
       failed = true;
       log.error("metrics: push to the Pushgateway failed",
                 {{"url", run_url}, {"error", pushed.error().message}});
@@ -180,7 +186,8 @@ int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
     }
     if (last_success) {
       const std::string url = metrics::group_url(config.pushgateway_url, config.job, instance);
-      if (auto pushed = metrics::push_group(*push_transport, url, last.render()); !pushed) {
+      if (auto pushed = metrics::push_group(*push_transport, url, last.render(), options);
+          !pushed) {
         failed = true;
         log.error("metrics: push to the Pushgateway failed",
                   {{"url", url}, {"error", pushed.error().message}});

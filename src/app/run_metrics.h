@@ -51,6 +51,9 @@ struct RunFacts {
   int exit_code = 0;
   std::chrono::system_clock::time_point started;
   std::chrono::system_clock::time_point finished;
+  // Stopped by SIGTERM/SIGINT: each push then gets one attempt of at most 5 s, so a hung
+  // Pushgateway cannot eat the pod's termination grace period (README "Stopping").
+  bool stopped = false;
   RunReport report;
 };
 

@@ -208,6 +208,18 @@ TEST_CASE("the push puts the run's group and, when known, the last success group
   CHECK(second.request(0).url.ends_with("/command/backup"));
 }
 
+TEST_CASE("after a stop signal each push gets one attempt of at most 5 s") {
+  Logger log(LogFormat::text, LogLevel::error);
+  const config::MetricsConfig config{.pushgateway_url = "http://pg:9091", .instance = "prod"};
+  ScriptedTransport transport;
+  transport.set_responder([](const auto&) { return Reply::with_status(503); });
+  RunFacts facts = backup_facts(143);
+  facts.stopped = true;
+  CHECK(publish_metrics(config, facts, std::nullopt, log, &transport) == 143);
+  REQUIRE(transport.request_count() == 1);  // no retry, and no last success group (unknown)
+  CHECK(transport.request(0).timeout == std::chrono::milliseconds(5000));
+}
+
 TEST_CASE("a refused push makes a successful run exit 1") {
   Logger log(LogFormat::text, LogLevel::error);
   const config::MetricsConfig config{.pushgateway_url = "http://pg:9091", .instance = "prod"};

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from datetime import datetime, timezone
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from docs_fixture import generate_documents_tree  # noqa: E402
-from erp_cli import clean_env, run_erp  # noqa: E402
+from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
 from erp_fixture import generate_erp_database  # noqa: E402
 from postgres_server import PostgresServer, free_port  # noqa: E402
 from pushgateway_server import PushgatewayServer, find_promtool, parse_exposition, sample  # noqa: E402
@@ -204,6 +205,39 @@ class MetricsOnMoto(unittest.TestCase):
             self.assertEqual(sample(pushed, LAST_SUCCESS, job="erp-backup", instance=ENV_NAME, stream=stream),
                              finished_at)
             self.assertEqual(sample(written, LAST_SUCCESS, stream=stream), finished_at)
+
+    def test_g_a_run_stopped_by_sigterm_reports_143_and_keeps_the_last_success(self):
+        self.successful_backup()
+        finished_at = iso_to_unix(self.manifest()["finished_at"])
+        group_pushed_at = self.last_success_push_time()
+        # A pg_dump that answers --version like the real one, then says it started and waits.
+        marker = os.path.join(self.workdir, "dump-started")
+        fake = os.path.join(self.workdir, "pg_dump-waits")
+        with open(fake, "w", encoding="utf-8") as f:
+            f.write(f'#!/bin/sh\nif [ "$1" = --version ]; then exec {self.pg.bin("pg_dump")} --version; fi\n'
+                    f'touch {marker}\nexec sleep 60\n')
+        os.chmod(fake, 0o755)
+        tool = subprocess.Popen([BINARY, "backup", "--only", "db"], env=self.env(PG_DUMP=fake),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(marker):
+            self.assertLess(time.monotonic(), deadline, "the dump never started")
+            self.assertIsNone(tool.poll(), "the job ended before it could be stopped")
+            time.sleep(0.05)  # polling for the marker, bounded by the deadline
+        tool.send_signal(signal.SIGTERM)
+        tool.wait(timeout=20)
+        stderr = tool.stderr.read().decode(errors="replace")
+        tool.stderr.close()
+        self.assertEqual(tool.returncode, 143, stderr)
+        self.assertIn("metrics: pushed", stderr)
+        for name, families, extra in (("pushgateway", self.gateway_metrics(), {"job": "erp-backup", "instance": ENV_NAME}),
+                                      ("textfile", self.textfile_metrics(), {})):
+            with self.subTest(name):
+                self.assertEqual(sample(families, "erp_backup_last_run_exit_code", **extra, command="backup"), 143)
+                self.assertEqual(sample(families, "erp_backup_last_run_success", **extra, command="backup"), 0)
+                self.assertEqual(sample(families, LAST_SUCCESS, **extra, stream="db"), finished_at)
+        # After the stop the bucket is not read again, so the last success group was not pushed.
+        self.assertEqual(self.last_success_push_time(), group_pushed_at)
 
     def last_success_push_time(self) -> float:
         families = self.gateway_metrics()
