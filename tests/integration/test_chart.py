@@ -79,13 +79,13 @@ def tearDownModule():
         shutil.rmtree(_work, ignore_errors=True)
 
 
-def render(*value_files: str, sets: tuple = ()) -> subprocess.CompletedProcess:
-    args = [_renderer, "--release", "erp-backup", "--namespace", "erp"]
+def render(*value_files: str, sets: tuple = (), chart: str = CHART, notes: bool = False) -> subprocess.CompletedProcess:
+    args = [_renderer, "--release", "erp-backup", "--namespace", "erp"] + (["--notes"] if notes else [])
     for f in value_files:
         args += ["-f", f]
     for s in sets:
         args += ["--set", s]
-    return subprocess.run(args + [CHART], capture_output=True, text=True, timeout=60)
+    return subprocess.run(args + [chart], capture_output=True, text=True, timeout=60)
 
 
 def write(name: str, text: str) -> str:
@@ -365,6 +365,64 @@ class ChartRenderTest(Assertions, unittest.TestCase):
             res = subprocess.run(["yamllint", "-s", "-c", os.path.join(ROOT, ".yamllint"), path],
                                  capture_output=True, text=True, timeout=120)
             self.assertEqual(res.returncode, 0, f"{name}: {res.stdout}{res.stderr}")
+
+
+class RendererTest(unittest.TestCase):
+    """helm_render behaves like `helm template` where a chart could tell the difference."""
+
+    def chart(self, templates: dict, values: str) -> str:
+        root = tempfile.mkdtemp(dir=_work)
+        os.makedirs(os.path.join(root, "templates"))
+        with open(os.path.join(root, "Chart.yaml"), "w") as f:
+            f.write("apiVersion: v2\nname: probe\nversion: 1.2.3\nappVersion: \"4.5\"\n")
+        with open(os.path.join(root, "values.yaml"), "w") as f:
+            f.write(values)
+        for name, text in templates.items():
+            with open(os.path.join(root, "templates", name), "w") as f:
+                f.write(text)
+        return root
+
+    def test_helm_semantics(self):
+        chart = self.chart({
+            "_helpers.tpl": '{{- define "probe.need" -}}{{ required "x.y is required" .Values.x.y }}{{- end -}}',
+            "a.yaml": ("kind: A\nmissing: '{{ .Values.nothere }}'\nbig: '{{ .Values.big }}'\n"
+                       "chart: {{ .Chart.Name }}-{{ .Chart.Version }}-{{ .Chart.AppVersion }}\n"
+                       "release: {{ .Release.Name }}/{{ .Release.Namespace }}/{{ .Release.Service }}\n"
+                       "map:\n  {{- toYaml .Values.m | nindent 2 }}\nend: true\n"),
+            "b.yaml": "{{- if .Values.off }}kind: B{{ end }}",
+            "c.yaml": 'kind: C\nneed: {{ include "probe.need" . }}\n',
+        }, "big: 1000000\nm: {z: 1, a: [x, y]}\nx: {y: ok}\noff: false\n")
+        res = render(chart=chart)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(res.stdout, (
+            "---\n# Source: probe/templates/a.yaml\nkind: A\nmissing: ''\nbig: '1e+06'\n"
+            "chart: probe-1.2.3-4.5\nrelease: erp-backup/erp/Helm\n"
+            "map:\n  a:\n    - x\n    - \"y\"\n  z: 1\nend: true\n"
+            "---\n# Source: probe/templates/c.yaml\nkind: C\nneed: ok\n"))
+        res = render(chart=chart, sets=("x.y=null",))
+        self.assertEqual(res.returncode, 1)
+        self.assertEqual(res.stderr.strip(),
+                         "Error: execution error at (probe/templates/_helpers.tpl:1:30): x.y is required")
+        res = render(chart=chart, sets=("off=true", "m.z=2"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("# Source: probe/templates/b.yaml\nkind: B", res.stdout)
+        self.assertIn("  z: 2\n", res.stdout)
+        bad = self.chart({"a.yaml": "kind: A\n  bad: [\n"}, "{}\n")
+        res = render(chart=bad)
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("YAML parse error on probe/templates/a.yaml", res.stderr)
+        env = self.chart({"a.yaml": "home: {{ env \"HOME\" }}\n"}, "{}\n")
+        res = render(chart=env)
+        self.assertEqual(res.returncode, 1, "Helm removes sprig's env")
+        self.assertIn('function "env" not defined', res.stderr)
+
+    def test_notes_render(self):
+        res = render(os.path.join(CHART, "ci", "required-only.yaml"), notes=True)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("kubectl -n erp create job erp-backup-now --from=cronjob/erp-backup", res.stderr)
+        self.assertIn("The CronJob erp-backup-status fails", res.stderr)
+        res = render(os.path.join(CHART, "ci", "required-only.yaml"), sets=("status.enabled=false",), notes=True)
+        self.assertIn("nothing in this release notices a backup that stopped running", res.stderr)
 
 
 class ValidatorTest(unittest.TestCase):

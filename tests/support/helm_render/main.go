@@ -4,7 +4,7 @@
 // offered — and Helm's values handling (values.yaml, then each -f file merged deeply, then
 // --set a.b.c=value).
 //
-// Usage: helm_render [--release NAME] [--namespace NS] [-f values.yaml]... [--set k.k=v]... CHART_DIR
+// Usage: helm_render [--release NAME] [--namespace NS] [--notes] [-f values.yaml]... [--set k.k=v]... CHART_DIR
 //
 // It prints one YAML document per non-empty template, each starting with
 // "---\n# Source: CHART/templates/FILE", like `helm template`, and exits 1 with Helm's message
@@ -272,6 +272,7 @@ func main() {
 	var valueFiles, sets stringList
 	release := "erp-backup"
 	namespace := "default"
+	notes := false
 	args := os.Args[1:]
 	var chartDir string
 	for i := 0; i < len(args); i++ {
@@ -292,15 +293,17 @@ func main() {
 			release = next()
 		case "--namespace", "-n":
 			namespace = next()
+		case "--notes":
+			notes = true
 		default:
 			if strings.HasPrefix(arg, "-") || chartDir != "" {
-				fail("usage: helm_render [--release NAME] [--namespace NS] [-f FILE]... [--set k=v]... CHART_DIR")
+				fail("usage: helm_render [--release NAME] [--namespace NS] [--notes] [-f FILE]... [--set k=v]... CHART_DIR")
 			}
 			chartDir = arg
 		}
 	}
 	if chartDir == "" {
-		fail("usage: helm_render [--release NAME] [--namespace NS] [-f FILE]... [--set k=v]... CHART_DIR")
+		fail("usage: helm_render [--release NAME] [--namespace NS] [--notes] [-f FILE]... [--set k=v]... CHART_DIR")
 	}
 
 	chart, err := loadChart(chartDir)
@@ -386,8 +389,20 @@ func main() {
 
 	var out bytes.Buffer
 	for _, name := range names {
-		// Partials and NOTES.txt are not manifests; Helm renders NOTES.txt only on install.
-		if strings.HasPrefix(name, "_") || name == "NOTES.txt" {
+		// Partials only define templates. NOTES.txt is what `helm install` prints, not a manifest:
+		// it is rendered (so its errors fail here as in Helm) and printed to stderr with --notes.
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		if name == "NOTES.txt" {
+			full := chart.Name + "/templates/" + name
+			var buf bytes.Buffer
+			if err := root.ExecuteTemplate(&buf, full, top); err != nil {
+				fail("%s", helmError(err))
+			}
+			if notes {
+				fmt.Fprint(os.Stderr, strings.ReplaceAll(buf.String(), "<no value>", ""))
+			}
 			continue
 		}
 		full := chart.Name + "/templates/" + name
