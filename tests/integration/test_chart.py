@@ -563,16 +563,14 @@ class ComposeJobSettingsTest(unittest.TestCase):
         cls.env_in_compose = docs[0]["object"]["services"]["backup"]["environment"]
         cls.pg = PostgresServer()
         cls.pg.start()
+        cls.addClassCleanup(cls.pg.stop)
         cls.front = S3Front(backend="moto", session_token=False)
         cls.front.__enter__()
+        cls.addClassCleanup(cls.front.__exit__, None, None, None)
         cls.pg.create_database("dolibarr")
+        # As the postgres image's entrypoint runs it: psql -v ON_ERROR_STOP=1 in POSTGRES_DB.
         with open(os.path.join(ROOT, "container", "sample-db.sql")) as f:
             cls.pg.psql("dolibarr", f.read())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.front.__exit__(None, None, None)
-        cls.pg.stop()
 
     def tearDown(self):
         self.front.assert_clean()
