@@ -14,12 +14,12 @@ packages=(
   openssl ca-certificates   # throwaway CAs: the HTTPS suites' and the TLS PostgreSQL tests'
   python3 python3-botocore python3-boto3 python3-pip
   rclone s3cmd   # the benchmarks compare against them (with the aws CLI below)
-  # test_chart: the Helm chart is rendered by a Go program on Debian's text/template + sprig
-  # (built offline from these packages), and every YAML and shell file is linted.
-  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint shellcheck git
 )
 # Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
+# test_chart: the Helm chart is rendered by a Go program on Debian's text/template + sprig
+# (built offline from these packages), and every YAML and shell file is linted.
+packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint shellcheck git)
 install_missing "${packages[@]}"
 
 # The python3 first on PATH runs the test front; it needs botocore and boto3.
