@@ -119,12 +119,13 @@ def pod_specs(obj: dict) -> list[dict]:
 class Assertions:
     """What every pod of the chart and of container/k8s/ must hold."""
 
-    def assert_restricted(self, spec: dict, where: str):
+    def assert_restricted(self, spec: dict, where: str, uid: int = 10001):
+        """uid: the image's user 10001, or the documents' owner for a pod that restores them."""
         psc = spec.get("securityContext") or {}
         self.assertIs(psc.get("runAsNonRoot"), True, where)
         self.assertIsInstance(psc.get("runAsUser"), int, f"{where}: runAsUser must be numeric")
-        self.assertEqual(psc.get("runAsUser"), 10001, where)
-        self.assertEqual(psc.get("runAsGroup"), 10001, where)
+        self.assertEqual(psc.get("runAsUser"), uid, where)
+        self.assertEqual(psc.get("runAsGroup"), uid, where)
         self.assertEqual(psc.get("seccompProfile"), {"type": "RuntimeDefault"}, where)
         for field in ("hostNetwork", "hostPID", "hostIPC"):
             self.assertFalse(spec.get(field, False), f"{where}: {field}")
@@ -230,7 +231,8 @@ class ChartRenderTest(Assertions, unittest.TestCase):
             for obj in self.objects(name):
                 for spec in pod_specs(obj):
                     where = f"{name}: {obj['kind']} {obj['metadata']['name']}"
-                    self.assert_restricted(spec, where)
+                    # all-on's restore Job runs as www-data (restoreJob.podSecurityContext).
+                    self.assert_restricted(spec, where, 33 if obj["kind"] == "Job" else 10001)
                     self.assert_credentials_by_reference(spec, where)
                     for c in spec["containers"]:
                         self.assertEqual(c["image"].split("@")[0].split(":")[0],
@@ -478,7 +480,8 @@ class KubernetesManifestsTest(Assertions, unittest.TestCase):
         self.assertEqual(sorted(jobs), ["erp-backup-manual-", "erp-backup-refresh-sandbox-"])
         for name, job in jobs.items():
             spec = pod_specs(job)[0]
-            self.assert_restricted(spec, name)
+            # The refresh writes the sandbox's documents: it runs as their owner, www-data.
+            self.assert_restricted(spec, name, 33 if "refresh" in name else 10001)
             self.assert_credentials_by_reference(spec, name)
         backup = pod_specs(jobs["erp-backup-manual-"])[0]
         self.assertEqual(backup["containers"][0]["args"], ["backup"])

@@ -166,13 +166,12 @@ file is refused: the job treats setting both forms as a configuration error.
 {{- end }}
 {{- end -}}
 
-{{/* Pod-level fields shared by every pod (spec.template.spec minus containers and volumes). */}}
+{{/* Pod-level fields shared by every pod (spec.template.spec minus the security context,
+containers and volumes). */}}
 {{- define "erp-backup.podCommon" -}}
 serviceAccountName: {{ include "erp-backup.serviceAccountName" . }}
 automountServiceAccountToken: {{ .Values.automountServiceAccountToken }}
 restartPolicy: Never
-securityContext:
-  {{- toYaml .Values.podSecurityContext | nindent 2 }}
 {{- with .Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
