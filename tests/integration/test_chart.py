@@ -540,6 +540,8 @@ class ComposeTest(unittest.TestCase):
         self.assertEqual(env["PGHOST"], "postgres")
         self.assertEqual(backup["depends_on"]["createbucket"]["condition"], "service_completed_successfully")
         self.assertEqual(backup["depends_on"]["postgres"]["condition"], "service_healthy")
+        # Healthy over TCP only: the image's init-time server (loading the sample) has no TCP.
+        self.assertIn("127.0.0.1", services["postgres"]["healthcheck"]["test"])
         self.assertIn("./sample-db.sql:/docker-entrypoint-initdb.d/10-sample-db.sql:ro",
                       services["postgres"]["volumes"])
         for path in ("container/sample-db.sql", "container/sample-documents"):
