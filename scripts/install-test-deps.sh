@@ -18,8 +18,10 @@ packages=(
 # Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
 # test_chart: the Helm chart is rendered by a Go program on Debian's text/template + sprig
-# (built offline from these packages), and every YAML and shell file is linted.
-packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint shellcheck git)
+# (built offline from these packages), every YAML and shell file is linted, and the chart's
+# alert rules are checked with promtool (Debian's prometheus).
+packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint shellcheck git
+  prometheus)
 install_missing "${packages[@]}"
 
 # The python3 first on PATH runs the test front; it needs botocore and boto3.

@@ -251,7 +251,7 @@ class ChartRenderTest(Assertions, unittest.TestCase):
     def test_all_on_uses_every_feature(self):
         objs = self.by_component(self.objects("all-on"))
         self.assertEqual(sorted(objs), [("CronJob", "backup"), ("CronJob", "status"), ("Job", "restore"),
-                                        ("ServiceAccount", "")])
+                                        ("PrometheusRule", ""), ("ServiceAccount", "")])
         sa = objs[("ServiceAccount", "")]
         self.assertEqual(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
                          "arn:aws:iam::123456789012:role/erp-backup")
@@ -312,6 +312,32 @@ class ChartRenderTest(Assertions, unittest.TestCase):
         target = [v for v in pod["volumes"] if v.get("persistentVolumeClaim")]
         self.assertEqual(target, [{"name": "target-documents",
                                    "persistentVolumeClaim": {"claimName": "sandbox-documents"}}])
+
+    def test_prometheus_rule_alerts_on_a_missing_backup_and_passes_promtool(self):
+        rule = self.by_component(self.objects("all-on"))[("PrometheusRule", "")]
+        self.assertEqual(rule["metadata"]["labels"]["release"], "kube-prometheus-stack")
+        rules = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+        self.assertEqual(sorted(rules), ["ErpBackupMetricsMissing", "ErpBackupNeverSucceeded", "ErpBackupStale",
+                                         "ErpBackupStatusNotPassing", "ErpBackupTooOld"])
+        status = rules["ErpBackupStatusNotPassing"]["expr"]
+        self.assertIn('kube_cronjob_status_last_successful_time{namespace="erp", cronjob="erp-backup-prod-status"}',
+                      status)
+        self.assertIn("or absent(", status, "a status that never passed must alert too")
+        self.assertIn('cronjob="erp-backup-prod"}', rules["ErpBackupNeverSucceeded"]["expr"])
+        self.assertIn('{job="erp-backup", instance="prod"}', rules["ErpBackupTooOld"]["expr"])
+        promtool = shutil.which("promtool")
+        self.assertIsNotNone(promtool, "promtool is missing (hint: install-test-deps.sh installs prometheus)")
+        good = write("rules.yaml", json.dumps({"groups": rule["spec"]["groups"]}))
+        res = subprocess.run([promtool, "check", "rules", good], capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertIn("SUCCESS: 5 rules found", res.stdout)
+        broken = copy.deepcopy(rule["spec"]["groups"])
+        broken[0]["rules"][0]["expr"] = "time() - kube_cronjob_status_last_successful_time{ > 1"
+        bad = write("rules-bad.yaml", json.dumps({"groups": broken}))
+        res = subprocess.run([promtool, "check", "rules", bad], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(res.returncode, 0)
+        # Off by default.
+        self.assertNotIn("PrometheusRule", [o["kind"] for o in self.objects("required-only")])
 
     def test_pure_defaults_and_each_missing_required_value_fail_naming_it(self):
         res = render()
@@ -437,6 +463,7 @@ class ValidatorTest(unittest.TestCase):
         code, docs = validate("k8s", good)
         self.assertEqual(code, 0, [d["errors"] for d in docs])
         backup = [d["object"] for d in docs if d["kind"] == "CronJob" and d["name"] == "erp-backup-prod"][0]
+        rule = [d["object"] for d in docs if d["kind"] == "PrometheusRule"][0]
 
         def mutated(change):
             obj = copy.deepcopy(backup)
@@ -462,6 +489,16 @@ class ValidatorTest(unittest.TestCase):
                 code, docs = validate("k8s", path)
                 self.assertEqual(code, 1, f"{needle} was accepted")
                 self.assertTrue(any(needle in e for e in docs[0]["errors"]), docs[0]["errors"])
+        # The PrometheusRule's model declares its fields inline (a CRD): misspelt ones fail too.
+        for field, where in (("fore", lambda r: r["spec"]["groups"][0]["rules"][0]),
+                             ("rule", lambda r: r["spec"]["groups"][0])):
+            with self.subTest(case=field):
+                bad = copy.deepcopy(rule)
+                where(bad)[field] = "1h"
+                path = write(f"validator-rule-{field}.yaml", json.dumps(bad))
+                code, out = validate("k8s", path)
+                self.assertEqual(code, 1, f"{field} was accepted")
+                self.assertTrue(any(f'unknown field "{field}"' in e for e in out[0]["errors"]), out[0]["errors"])
         path = write("validator-kind.yaml", json.dumps({"apiVersion": "batch/v1", "kind": "CronJobb",
                                                         "metadata": {"name": "x"}}))
         code, docs = validate("k8s", path)

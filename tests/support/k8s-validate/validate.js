@@ -14,86 +14,181 @@
 // rejects them: a misspelt `readOnlyRootFilesytem` would pass the schema and be refused by the
 // cluster, or with a lenient client silently dropped — the security context would then not be the
 // one the chart claims. So every field is also checked against the properties the model declares;
-// they are read from the package's generated type declarations (.d.ts), which list every property
-// of every definition with its type.
+// they are read from the packages' generated type declarations (.d.ts), which list every property
+// of every definition with its type (inline object types included, as in the CRD models).
 "use strict";
 
 const fs = require("fs");
 const path = require("path");
 const YAML = require("yaml");
 
-const modelsRoot = path.dirname(require.resolve("kubernetes-models/package.json"));
-const apimachineryRoot = path.dirname(require.resolve("@kubernetes-models/apimachinery/package.json"));
+// The packages whose models are used, by API group: kubernetes-models for Kubernetes' own, the
+// prometheus-operator's for PrometheusRule.
+function packageRoot(name) {
+  return path.dirname(require.resolve(`${name}/package.json`));
+}
+
+function modelModule(apiVersion) {
+  if (apiVersion.startsWith("monitoring.coreos.com/")) {
+    return `@kubernetes-models/prometheus-operator/${apiVersion}`;
+  }
+  return `kubernetes-models/${apiVersion.includes("/") ? apiVersion : "v1"}`;
+}
 
 // ---------------------------------------------------------------------------------------------
-// The field index: definition name (IIoK8s...) → {props: {name: type}} | {leaf: true}.
+// The field index, read from the .d.ts files on demand. A type is {kind: "object", props},
+// {kind: "map", of}, {kind: "array", of}, {kind: "ref", name, file} or {kind: "leaf"} (a scalar,
+// a union of literals, or anything not modelled further).
 
-function listDts(dir, out) {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== "node_modules") listDts(full, out);
-    } else if (entry.name.endsWith(".d.ts")) {
-      out.push(full);
-    }
+const parsedFiles = new Map(); // .d.ts path → {locals: Map<name, type>, imports, exports}
+
+function moduleFile(fromFile, spec) {
+  if (spec.startsWith(".")) return path.resolve(path.dirname(fromFile), spec) + ".d.ts";
+  const m = /^(@[^/]+\/[^/]+|[^@/][^/]*)\/(.*)$/.exec(spec);
+  if (!m) return null;
+  try {
+    return path.join(packageRoot(m[1]), m[2]) + ".d.ts";
+  } catch (e) {
+    return null;
   }
-  return out;
 }
 
-// A property's type text → a type: {kind: "ref", name} | {kind: "array", of} | {kind: "map", of} |
-// {kind: "leaf"}.
-function parseType(text) {
-  text = text.trim().replace(/;$/, "").trim();
-  let m = /^Array<(.*)>$/.exec(text);
-  if (m) return { kind: "array", of: parseType(m[1]) };
-  m = /^\{\s*\[key: string\]:\s*(.*?);?\s*\}$/s.exec(text);
-  if (m) return { kind: "map", of: parseType(m[1]) };
-  if (/^I[A-Za-z0-9]+$/.test(text)) return { kind: "ref", name: text };
-  return { kind: "leaf" };
-}
-
-function buildIndex() {
-  const definitions = new Map(); // exported alias → {props} | {leaf}
-  for (const file of [...listDts(modelsRoot, []), ...listDts(apimachineryRoot, [])]) {
-    const source = fs.readFileSync(file, "utf8").replace(/\/\*\*[\s\S]*?\*\//g, "");
-    const local = new Map();
-    const iface = /^export interface (\w+)(?: extends [\w, ]+)? \{\n([\s\S]*?)^\}/gm;
-    let m;
-    while ((m = iface.exec(source)) !== null) {
-      const props = {};
-      const body = m[2];
-      const prop = /^ {4}"([^"]+)"\??: ([^\n]*)\n/gm;
-      let p;
-      while ((p = prop.exec(body)) !== null) {
-        let typeText = p[2];
-        if (typeText.trim() === "{") {
-          const end = body.indexOf("\n    };", prop.lastIndex);
-          typeText = "{" + body.slice(prop.lastIndex, end) + "}";
-          prop.lastIndex = end + 7;
-        }
-        props[p[1]] = parseType(typeText);
+// A recursive-descent reader of the type expressions the generated declarations use.
+function parseTypeAt(src, state, file) {
+  const ws = () => { while (/\s/.test(src[state.i])) state.i++; };
+  const primary = () => {
+    ws();
+    let t;
+    if (src.startsWith("Array<", state.i)) {
+      state.i += 6;
+      const of = union();
+      ws();
+      state.i++; // ">"
+      t = { kind: "array", of };
+    } else if (src[state.i] === "{") {
+      t = object();
+    } else if (src[state.i] === "(") {
+      state.i++;
+      t = union();
+      ws();
+      state.i++; // ")"
+    } else if (src[state.i] === '"' || src[state.i] === "'") {
+      const q = src[state.i];
+      state.i = src.indexOf(q, state.i + 1) + 1;
+      t = { kind: "leaf" };
+    } else {
+      const m = /^[A-Za-z0-9_$.]+/.exec(src.slice(state.i, state.i + 200));
+      if (!m) throw new Error(`${file}: cannot read a type at ${JSON.stringify(src.slice(state.i, state.i + 40))}`);
+      state.i += m[0].length;
+      t = /^I[A-Z]/.test(m[0]) ? { kind: "ref", name: m[0], file } : { kind: "leaf" };
+      while (src.startsWith("[\"", state.i)) { // ICronJob["kind"]: a property's type, a scalar here
+        state.i = src.indexOf("]", state.i) + 1;
+        t = { kind: "leaf" };
       }
-      local.set(m[1], { props });
     }
-    const alias = /^export declare type (\w+) = /gm;
-    while ((m = alias.exec(source)) !== null) {
-      if (!local.has(m[1])) local.set(m[1], { leaf: true });
+    while (src.startsWith("[]", state.i)) {
+      state.i += 2;
+      t = { kind: "array", of: t };
     }
-    const exported = /^export \{ (\w+) as (\w+)/gm;
-    while ((m = exported.exec(source)) !== null) {
-      if (local.has(m[1])) definitions.set(m[2], local.get(m[1]));
+    return t;
+  };
+  const union = () => {
+    const types = [primary()];
+    for (;;) {
+      ws();
+      if (src[state.i] !== "|") break;
+      state.i++;
+      types.push(primary());
     }
-    // Top-level kinds are also found by file: <group>/<version>/<Kind>.d.ts holds I<Kind>.
-    const kind = path.basename(file, ".d.ts");
-    if (local.has("I" + kind)) definitions.set("file:" + path.relative(modelsRoot, file), local.get("I" + kind));
-  }
-  return definitions;
+    return types.find((t) => t.kind !== "leaf") || { kind: "leaf" };
+  };
+  const object = () => {
+    state.i++; // "{"
+    const props = {};
+    let map = null;
+    for (;;) {
+      ws();
+      if (src[state.i] === "}") { state.i++; break; }
+      if (src[state.i] === "[") { // [key: string]: T
+        state.i = src.indexOf("]", state.i) + 1;
+        ws();
+        state.i++; // ":"
+        map = union();
+      } else {
+        const m = /^"([^"]+)"|^([A-Za-z_$][\w$]*)/.exec(src.slice(state.i, state.i + 300));
+        if (!m) throw new Error(`${file}: cannot read a member at ${JSON.stringify(src.slice(state.i, state.i + 40))}`);
+        state.i += m[0].length;
+        ws();
+        if (src[state.i] === "?") state.i++;
+        ws();
+        if (src[state.i] === "(") throw new Error(`${file}: methods are not expected in a model interface`);
+        state.i++; // ":"
+        props[m[1] || m[2]] = union();
+      }
+      ws();
+      if (src[state.i] === ";" || src[state.i] === ",") state.i++;
+    }
+    if (map && Object.keys(props).length === 0) return { kind: "map", of: map };
+    return { kind: "object", props };
+  };
+  return union();
 }
 
-let index = null;
+function parseFile(file) {
+  if (parsedFiles.has(file)) return parsedFiles.get(file);
+  const entry = { locals: new Map(), imports: new Map(), exports: new Map() };
+  parsedFiles.set(file, entry);
+  if (!fs.existsSync(file)) return entry;
+  const src = fs.readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+  let m;
+  const imports = /^import \{([^}]*)\} from "([^"]+)";/gm;
+  while ((m = imports.exec(src)) !== null) {
+    const target = moduleFile(file, m[2]);
+    for (const part of m[1].split(",").map((x) => x.trim()).filter(Boolean)) {
+      const [name, as] = part.split(/\s+as\s+/);
+      if (target) entry.imports.set(as || name, { file: target, name });
+    }
+  }
+  const iface = /^export interface (\w+)(?: extends [\w, ]+)? (?=\{)/gm;
+  while ((m = iface.exec(src)) !== null) {
+    const state = { i: iface.lastIndex };
+    entry.locals.set(m[1], parseTypeAt(src, state, file));
+  }
+  const alias = /^export declare type (\w+) = /gm;
+  while ((m = alias.exec(src)) !== null) {
+    if (!entry.locals.has(m[1])) entry.locals.set(m[1], { kind: "leaf" });
+  }
+  const exported = /^export \{([^}]*)\}/gm;
+  while ((m = exported.exec(src)) !== null) {
+    for (const part of m[1].split(",").map((x) => x.trim()).filter(Boolean)) {
+      const [name, as] = part.split(/\s+as\s+/);
+      entry.exports.set(as || name, name);
+    }
+  }
+  return entry;
+}
+
+// A named type as seen from `file`: its own interfaces, then what it imports.
+function resolve(file, name, depth = 0) {
+  if (depth > 20) return null;
+  const entry = parseFile(file);
+  const local = entry.exports.get(name) || name;
+  if (entry.locals.has(local)) return entry.locals.get(local);
+  const imported = entry.imports.get(name);
+  if (imported) return resolve(imported.file, imported.name, depth + 1);
+  return null;
+}
 
 function unknownFields(value, type, where, errors) {
-  if (value === null || value === undefined) return;
+  if (value === null || value === undefined || !type) return;
+  if (type.kind === "ref") {
+    const resolved = resolve(type.file, type.name);
+    if (!resolved) {
+      errors.push(`${where}: the schema's type ${type.name} was not found (validator bug)`);
+      return;
+    }
+    return unknownFields(value, resolved, where, errors);
+  }
   if (type.kind === "array") {
     if (Array.isArray(value)) value.forEach((item, i) => unknownFields(item, type.of, `${where}/${i}`, errors));
     return;
@@ -104,15 +199,13 @@ function unknownFields(value, type, where, errors) {
     }
     return;
   }
-  if (type.kind !== "ref") return;
-  const definition = index.get(type.name);
-  if (!definition || definition.leaf) return;
+  if (type.kind !== "object") return;
   if (typeof value !== "object" || Array.isArray(value)) return; // validate() reports the type
   for (const [k, v] of Object.entries(value)) {
-    if (!(k in definition.props)) {
+    if (!(k in type.props)) {
       errors.push(`${where}/${k}: unknown field "${k}"`);
     } else {
-      unknownFields(v, definition.props[k], `${where}/${k}`, errors);
+      unknownFields(v, type.props[k], `${where}/${k}`, errors);
     }
   }
 }
@@ -123,10 +216,12 @@ function validateK8s(doc) {
   if (typeof apiVersion !== "string" || typeof kind !== "string") {
     return ["apiVersion and kind are required"];
   }
-  const dir = apiVersion.includes("/") ? apiVersion : "v1";
+  const module = `${modelModule(apiVersion)}/${kind}`;
   let Model;
+  let file;
   try {
-    Model = require(`kubernetes-models/${dir}/${kind}`)[kind];
+    Model = require(module)[kind];
+    file = require.resolve(module).replace(/\.js$/, ".d.ts");
   } catch (e) {
     return [`no model for apiVersion ${apiVersion} kind ${kind}`];
   }
@@ -136,14 +231,11 @@ function validateK8s(doc) {
   } catch (e) {
     errors.push(...String(e.message).split(", ").map((s) => s.replace(/^data/, "")));
   }
-  const top = index.get(`file:${dir}/${kind}.d.ts`);
-  if (!top) {
-    errors.push(`no field index for ${apiVersion} ${kind}`);
+  const top = resolve(file, `I${kind}`);
+  if (!top || top.kind !== "object" || !("apiVersion" in top.props)) {
+    errors.push(`no field index for ${apiVersion} ${kind} in ${file}`);
   } else {
-    for (const [k, v] of Object.entries(doc)) {
-      if (!(k in top.props)) errors.push(`/${k}: unknown field "${k}"`);
-      else unknownFields(v, top.props[k], `/${k}`, errors);
-    }
+    unknownFields(doc, top, "", errors);
   }
   return errors;
 }
@@ -188,7 +280,6 @@ function main(argv) {
     return 2;
   }
   const documents = [];
-  if (mode === "k8s") index = buildIndex();
   for (const file of files) {
     // Kubernetes reads manifests as YAML 1.1 (go-yaml v2: `on` is a boolean, 0644 octal);
     // Compose files use YAML 1.1 merge keys (<<) for shared settings.
@@ -207,7 +298,7 @@ function main(argv) {
         object: doc });
     }
   }
-  process.stdout.write(JSON.stringify({ documents, definitions: index ? index.size : undefined }) + "\n");
+  process.stdout.write(JSON.stringify({ documents }) + "\n");
   return documents.some((d) => d.errors.length) ? 1 : 0;
 }
 
