@@ -20,9 +20,8 @@ packages=(
 command -v npm >/dev/null || packages+=(nodejs npm)
 # test_chart: the Helm chart is rendered by a Go program on Debian's text/template + sprig
 # (built offline from these packages), every YAML and shell file is linted, and the chart's
-# alert rules are checked with promtool (Debian's prometheus).
-packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint shellcheck git
-  prometheus)
+# alert rules are checked with promtool (Debian's prometheus, listed above).
+packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint shellcheck git)
 install_missing "${packages[@]}"
 
 # The python3 first on PATH runs the test front; it needs botocore and boto3.
