@@ -34,6 +34,8 @@ and each stream's byte count equal to the stored object's size (boto3 head_objec
 
 Prints a table. Exits 1 when a bound is exceeded or any run failed. Not a timed test.
 --env NAME=VALUE (repeatable) adds settings to every erp-backup run, e.g. DOCS_ZSTD_THREADS=1.
+DB_COMPRESSION and DB_ZSTD_LEVEL set in the environment are passed on the same way:
+`DB_COMPRESSION=zstd python3 bench/bench_backup.py` measures pg_dump -Z0 + in-process zstd.
 --upload-delay SECONDS makes the front hold every UploadPart answer that long (its `delay` fault):
 a slow uplink, where both streams wait on S3 and keep all their part buffers filled, the worst
 case for memory. Without it the local server is faster than pg_dump, so the db stream rarely holds
@@ -307,7 +309,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each measurement N times; report the fastest wall and the largest peaks")
     args = parser.parse_args()
-    extra_env = dict(args.env)
+    # DB_COMPRESSION / DB_ZSTD_LEVEL from the caller's environment pass through (clean_env strips
+    # every setting of the host), so `DB_COMPRESSION=zstd python3 bench/bench_backup.py` measures
+    # the zstd mode; --env wins over them.
+    extra_env = {name: os.environ[name] for name in ("DB_COMPRESSION", "DB_ZSTD_LEVEL") if os.environ.get(name)}
+    extra_env.update(dict(args.env))
 
     workdir = tempfile.mkdtemp(prefix="erp-bench-backup-")
     rows: list[tuple[str, dict]] = []
