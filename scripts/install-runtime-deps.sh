@@ -3,6 +3,7 @@
 # Containerfile's runtime stage runs exactly this script, and so does CI (through
 # install-test-deps.sh), so a missing package shows up here, not in production.
 set -euo pipefail
+# shellcheck source=scripts/apt-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
 
 packages=(
