@@ -31,7 +31,10 @@ std::string host_name() {
 // A run never overwrites a set: if any object of this ID exists, refuse.
 Result<void> refuse_existing_set(s3::ObjectStore& store, const catalog::KeyLayout& layout,
                                  const std::string& id) {
-  for (const std::string& key : {layout.db_key(id), layout.docs_key(id), layout.manifest_key(id)}) {
+  // Both db spellings: a set holds one dump, whichever DB_COMPRESSION wrote it.
+  for (const std::string& key : {layout.db_key(id, catalog::DbCompression::pg_dump),
+                                 layout.db_key(id, catalog::DbCompression::zstd),
+                                 layout.docs_key(id), layout.manifest_key(id)}) {
     auto head = store.head_object(key);
     if (head) {
       return make_error(ErrorKind::permanent, "backup set " + id + " already has " + key +
@@ -209,7 +212,8 @@ class BackupJob {
     std::optional<StreamSpec> db_spec;
     std::optional<StreamSpec> docs_spec;
     if (selection_.db) {
-      db_spec = db_stream_spec(config_, log_, context_.cancellation, layout_.db_key(facts_.id),
+      db_spec = db_stream_spec(config_, log_, context_.cancellation,
+                               layout_.db_key(facts_.id, config_.db_compression),
                                facts_.pg_dump_version, read_only_default_);
     }
     if (selection_.docs) {
