@@ -189,6 +189,18 @@ class DbCompressionOnMoto(unittest.TestCase):
         with open(os.path.join(sandbox_docs, "mycompany", "facture", "FA2601-0001", "FA2601-0001.pdf"), "rb") as f:
             self.assertEqual(f.read(), b"%PDF-1.4 facture\n" * 200)
 
+    def test_a_first_refresh_creates_the_documents_subtree(self):
+        # A sandbox that was never refreshed has no documents subtree to swap out.
+        self.assert_ok(self.backup(DB_COMPRESSION="zstd"))
+        db, user, password = self.restore_target()
+        sandbox_docs = tempfile.mkdtemp(dir=self.workdir)
+        env = self.restore_env(db, user, password, RESTORE_DOCUMENTS_DIR=sandbox_docs, BACKUP_ENV="sandbox")
+        result = run_erp(["refresh-sandbox", "--from-env", ENV_NAME], env, self.secrets())
+        self.assert_ok(result)
+        self.assertEqual(os.listdir(sandbox_docs), ["mycompany"])
+        with open(os.path.join(sandbox_docs, "mycompany", "facture", "FA2601-0001", "FA2601-0001.pdf"), "rb") as f:
+            self.assertEqual(f.read(), b"%PDF-1.4 facture\n" * 200)
+
     def test_a_catalog_of_both_compressions_lists_verifies_and_restores_each(self):
         # A set written with pg_dump's own compression, then the setting switched to zstd.
         self.assert_ok(self.backup("--only", "db"))
