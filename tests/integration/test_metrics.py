@@ -327,15 +327,21 @@ class MetricsOnMoto(unittest.TestCase):
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md"),
                   encoding="utf-8") as f:
             readme = f.read()
-        blocks = [b for b in readme.split("```yaml\n")[1:] if "erp_backup_last_success_timestamp_seconds" in b]
-        self.assertEqual(len(blocks), 1, "the README's alert rules block")
-        rules = os.path.join(self.workdir, "rules.yml")
-        with open(rules, "w", encoding="utf-8") as f:
-            f.write(blocks[0].split("```")[0])
-        checked = subprocess.run([self.promtool, "check", "rules", rules], capture_output=True, timeout=60)
-        self.assertEqual(checked.returncode, 0, checked.stdout.decode() + checked.stderr.decode())
-        self.assertIn(b"SUCCESS: 3 rules found", checked.stdout)
-        self.assertIn(b"time() - erp_backup_last_success_timestamp_seconds > 26*3600", blocks[0].encode())
+        # Every YAML block of the README that holds alert rules, each cut at its closing fence.
+        blocks = [b.split("```")[0] for b in readme.split("```yaml\n")[1:]]
+        rule_blocks = [b for b in blocks if b.startswith("groups:")]
+        metrics_blocks = [b for b in rule_blocks if "erp_backup_last_success_timestamp_seconds" in b]
+        self.assertEqual(len(metrics_blocks), 1, "the README's metrics alert rules block")
+        self.assertIn("time() - erp_backup_last_success_timestamp_seconds > 26*3600", metrics_blocks[0])
+        self.assertGreaterEqual(len(rule_blocks), 2, "the metrics rules and the status CronJob's rule")
+        for number, block in enumerate(rule_blocks):
+            rules = os.path.join(self.workdir, f"rules-{number}.yml")
+            with open(rules, "w", encoding="utf-8") as f:
+                f.write(block)
+            checked = subprocess.run([self.promtool, "check", "rules", rules], capture_output=True, timeout=60)
+            self.assertEqual(checked.returncode, 0, checked.stdout.decode() + checked.stderr.decode())
+            expected = b"SUCCESS: 3 rules found" if block in metrics_blocks else b"SUCCESS: 1 rules found"
+            self.assertIn(expected, checked.stdout)
 
 
 
