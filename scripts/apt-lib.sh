@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the install scripts: install_missing PACKAGE... installs, with one
 # apt-get update, only the Debian packages that are not installed yet.
 install_missing() {

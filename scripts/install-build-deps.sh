@@ -2,6 +2,7 @@
 # Compiler, CMake and the -dev packages erp-backup builds against (Debian 12 / Ubuntu).
 # Used by the Containerfile's build stage and by install-test-deps.sh.
 set -euo pipefail
+# shellcheck source=scripts/apt-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$here/install-runtime-deps.sh"

@@ -5,6 +5,7 @@
 # PG_CLIENT_PACKAGE (default postgresql-client) names the package that brings pg_dump; empty
 # installs none (the image installs the client of its PG_MAJOR with container/install-pg-client.sh).
 set -euo pipefail
+# shellcheck source=scripts/apt-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
 
 packages=(

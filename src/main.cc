@@ -12,9 +12,11 @@
 #include "app/restore_db.h"
 #include "app/restore_docs_command.h"
 #include "app/retention_commands.h"
+#include "app/run_metrics.h"
 #include "app/status.h"
 #include "app/verify_command.h"
 #include "config/log_config.h"
+#include "config/metrics_config.h"
 #include "config/s3_config.h"
 #include "config/settings.h"
 #include "core/cancellation.h"
@@ -87,6 +89,8 @@ AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
 (EKS IRSA) or AWS_CONTAINER_CREDENTIALS_FULL_URI (EKS Pod Identity/ECS),
 S3_PART_SIZE, S3_UPLOAD_CONCURRENCY,
 S3_BUFFER_BUDGET, LOG_FORMAT, LOG_LEVEL, ...
+Metrics at the end of every command: METRICS_TEXTFILE (node-exporter textfile),
+PUSHGATEWAY_URL (+ PUSHGATEWAY_JOB, PUSHGATEWAY_INSTANCE, PUSHGATEWAY_CA_BUNDLE)
 
 exit codes: 0 ok, 1 failed, 2 usage/configuration, 3 partial, 130/143 stopped by signal
 )";
@@ -148,6 +152,62 @@ std::shared_ptr<erp::s3::CredentialsProvider> make_credentials_provider(
       config.key_files);
 }
 
+// Loads the command's settings, builds the S3 client and runs the command; returns its exit
+// code. When `last_success` is given, last-success.json is read after the command for the
+// metrics (app/run_metrics.h).
+int run_command(const erp::config::Environment& environment, const Command& command,
+                const std::vector<std::string>& args, erp::Logger& log,
+                erp::Cancellation& cancellation, const erp::Clock& clock,
+                erp::app::RunReport& report,
+                std::optional<erp::catalog::LastSuccess>* last_success) {
+  using namespace erp;
+  auto settings = config::load_settings(environment, command.needs);
+  if (!settings) {
+    log.error(settings.error().message);
+    return 2;
+  }
+  // Every command today talks to the bucket; the S3 group is in all their needs.
+  config::S3Config& s3_config = *settings->s3;
+
+  http::TransportPool transports([&] {
+    return std::make_unique<http::CurlTransport>(
+        http::TransportOptions{.stall_timeout = s3_config.stall_timeout,
+                               .ca_bundle = s3_config.ca_bundle,
+                               .ca_setting = std::string(config::kCaBundleVariable)});
+  });
+  const http::RetryPolicy retry{.max_attempts = s3_config.max_attempts};
+  std::shared_ptr<s3::CredentialsProvider> credentials = make_credentials_provider(
+      s3_config,
+      s3::CredentialsHttp{.transports = transports, .retry = retry, .stop = cancellation.token()});
+  // Which identity signs, once (never a secret): an operator debugging AccessDenied needs it.
+  log.info("credentials", {{"provider", std::string(credentials->name())}});
+  s3::S3Client client(
+      s3::S3ClientOptions{
+          .endpoint = s3_config.endpoint,
+          .bucket = s3_config.bucket,
+          .addressing = s3_config.addressing,
+          .scope = {.region = s3_config.region},
+          .payload_signing = s3_config.payload_signing,
+          .retry = retry,
+          .stop = cancellation.token(),
+          .on_clock_corrected =
+              [&log](std::chrono::seconds offset) {
+                log.warn("the server called this host's clock skewed; signing with its clock",
+                         {{"clock_offset_s", std::to_string(offset.count())}});
+              },
+          .on_region_corrected =
+              [&log](const std::string& region) {
+                log.warn("the server named another region for the bucket; signing for it",
+                         {{"region", region}});
+              }},
+      credentials, transports);
+
+  app::Context context{log, s3_config, client, cancellation, *settings, clock, report};
+  const int exit_code = command.run(context, args);
+  if (last_success != nullptr) *last_success = app::observe_last_success(context);
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -182,50 +242,31 @@ int main(int argc, char** argv) {
     return 2;
   }
   Logger log(log_config->format, log_config->level);
-
-  auto settings = config::load_settings(environment, command->second.needs);
-  if (!settings) {
-    log.error(settings.error().message);
+  // Loaded for every command and before its own settings, so a run that stops on a broken
+  // setting still reports its exit code 2.
+  auto metrics_config = config::load_metrics_config(environment);
+  if (!metrics_config) {
+    log.error(metrics_config.error().message);
     return 2;
   }
-  // Every command today talks to the bucket; the S3 group is in all their needs.
-  config::S3Config& s3_config = *settings->s3;
 
   http::global_init();
-  http::TransportPool transports([&] {
-    return std::make_unique<http::CurlTransport>(
-        http::TransportOptions{.stall_timeout = s3_config.stall_timeout,
-                               .ca_bundle = s3_config.ca_bundle,
-                               .ca_setting = std::string(config::kCaBundleVariable)});
-  });
-  const http::RetryPolicy retry{.max_attempts = s3_config.max_attempts};
-  std::shared_ptr<s3::CredentialsProvider> credentials = make_credentials_provider(
-      s3_config,
-      s3::CredentialsHttp{.transports = transports, .retry = retry, .stop = cancellation.token()});
-  // Which identity signs, once (never a secret): an operator debugging AccessDenied needs it.
-  log.info("credentials", {{"provider", std::string(credentials->name())}});
-  s3::S3Client client(
-      s3::S3ClientOptions{
-          .endpoint = s3_config.endpoint,
-          .bucket = s3_config.bucket,
-          .addressing = s3_config.addressing,
-          .scope = {.region = s3_config.region},
-          .payload_signing = s3_config.payload_signing,
-          .retry = retry,
-          .stop = cancellation.token(),
-          .on_clock_corrected =
-              [&log](std::chrono::seconds offset) {
-                log.warn("the server called this host's clock skewed; signing with its clock",
-                         {{"clock_offset_s", std::to_string(offset.count())}});
-              },
-          .on_region_corrected =
-              [&log](const std::string& region) {
-                log.warn("the server named another region for the bucket; signing for it",
-                         {{"region", region}});
-              }},
-      credentials, transports);
-
   const SystemClock clock;
-  app::Context context{log, s3_config, client, cancellation, *settings, clock};
-  return command->second.run(context, args);
+  app::RunFacts facts{.command = name, .started = clock.now()};
+  std::optional<catalog::LastSuccess> last_success;
+  facts.exit_code = run_command(environment, command->second, args, log, cancellation, clock,
+                                facts.report, metrics_config->enabled() ? &last_success : nullptr);
+  facts.finished = clock.now();
+  facts.stopped = cancellation.cancelled();
+  if (!metrics_config->enabled()) return facts.exit_code;
+
+  std::unique_ptr<http::CurlTransport> push_transport;
+  if (!metrics_config->pushgateway_url.empty()) {
+    push_transport = std::make_unique<http::CurlTransport>(
+        http::TransportOptions{.connect_timeout = std::chrono::seconds(5),
+                               .stall_timeout = std::chrono::seconds(10),
+                               .ca_bundle = metrics_config->ca_bundle,
+                               .ca_setting = "PUSHGATEWAY_CA_BUNDLE"});
+  }
+  return app::publish_metrics(*metrics_config, facts, last_success, log, push_transport.get());
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <thread>
+#include <tuple>
 
 #include "app/object_commands.h"
 #include "app/preflight.h"
@@ -30,7 +31,10 @@ std::string host_name() {
 // A run never overwrites a set: if any object of this ID exists, refuse.
 Result<void> refuse_existing_set(s3::ObjectStore& store, const catalog::KeyLayout& layout,
                                  const std::string& id) {
-  for (const std::string& key : {layout.db_key(id), layout.docs_key(id), layout.manifest_key(id)}) {
+  // Both db spellings: a set holds one dump, whichever DB_COMPRESSION wrote it.
+  for (const std::string& key : {layout.db_key(id, catalog::DbCompression::pg_dump),
+                                 layout.db_key(id, catalog::DbCompression::zstd),
+                                 layout.docs_key(id), layout.manifest_key(id)}) {
     auto head = store.head_object(key);
     if (head) {
       return make_error(ErrorKind::permanent, "backup set " + id + " already has " + key +
@@ -208,7 +212,8 @@ class BackupJob {
     std::optional<StreamSpec> db_spec;
     std::optional<StreamSpec> docs_spec;
     if (selection_.db) {
-      db_spec = db_stream_spec(config_, log_, context_.cancellation, layout_.db_key(facts_.id),
+      db_spec = db_stream_spec(config_, log_, context_.cancellation,
+                               layout_.db_key(facts_.id, config_.db_compression),
                                facts_.pg_dump_version, read_only_default_);
     }
     if (selection_.docs) {
@@ -221,14 +226,36 @@ class BackupJob {
     {
       std::jthread db_thread;
       if (db_spec && !db_preflight_error_) {
-        db_thread = std::jthread([&] { db_ = run_stream(env, *db_spec, progress); });
+        db_thread = std::jthread([&] {
+          const auto started = context_.clock.now();
+          db_ = run_stream(env, *db_spec, progress);
+          db_duration_ = context_.clock.now() - started;
+        });
       }
       std::jthread docs_thread;
       if (docs_spec) {
-        docs_thread = std::jthread([&] { docs_ = run_stream(env, *docs_spec, progress); });
+        docs_thread = std::jthread([&] {
+          const auto started = context_.clock.now();
+          docs_ = run_stream(env, *docs_spec, progress);
+          docs_duration_ = context_.clock.now() - started;
+        });
       }
     }  // both joined here
     if (db_spec && db_preflight_error_) db_ = not_started(*db_spec, *db_preflight_error_);
+    // What the metrics report per stream (app/run_metrics.h).
+    const std::tuple<catalog::Stream, const std::optional<StreamOutcome>*,
+                     std::chrono::duration<double>>
+        ran[] = {{catalog::Stream::db, &db_, db_duration_},
+                 {catalog::Stream::docs, &docs_, docs_duration_}};
+    for (const auto& [stream, outcome, duration] : ran) {
+      if (!*outcome) continue;
+      const catalog::StreamRecord& record = (*outcome)->record;
+      context_.report.streams.push_back(StreamRun{.stream = stream,
+                                                  .committed = (*outcome)->committed(),
+                                                  .bytes = record.bytes,
+                                                  .parts = static_cast<std::uint64_t>(record.parts),
+                                                  .duration = duration});
+    }
     facts_.documents = documents_;
     facts_.finished = context_.clock.now();
     report_stream("db", db_);
@@ -304,6 +331,7 @@ class BackupJob {
                  {{"id", facts_.id}, {"error", pruned.error().message}});
       return finish(1, "backup done, prune failed");
     }
+    context_.report.prune = to_prune_run(*pruned);
     log_.info("prune after backup done",
               {{"kept", std::to_string(pruned->sets_kept)},
                {"deleted_sets", std::to_string(pruned->sets_deleted)},
@@ -370,6 +398,8 @@ class BackupJob {
   std::optional<catalog::DocumentsRecord> documents_;
   std::optional<StreamOutcome> db_;
   std::optional<StreamOutcome> docs_;
+  std::chrono::duration<double> db_duration_{0};  // each stream's wall time (metrics)
+  std::chrono::duration<double> docs_duration_{0};
   int failed_aborts_ = 0;  // uploads that may linger (reported in the summary)
 };
 

@@ -67,10 +67,22 @@ StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
   StreamSpec spec;
   spec.stream = catalog::Stream::db;
   spec.key = std::move(key);
-  spec.compression = "none";  // the custom format compresses table data itself
-  spec.produce = [&config, &log, &cancellation, &pg_dump_version,
-                  read_only_default](ByteSink& head) -> Result<std::optional<int>> {
+  const bool zstd = config.db_compression == catalog::DbCompression::zstd;
+  if (zstd) {
+    // pg_dump writes its table data uncompressed and this process compresses the whole
+    // archive on the db stream's thread, beside pg_dump rather than inside it. No zstd workers:
+    // pg_dump and the server's backend use the other core (README: Which DB_COMPRESSION).
+    spec.compression = "zstd";
+    spec.zstd = codec::ZstdSinkOptions{.level = config.db_zstd_level, .workers = 0};
+  } else {
+    spec.compression = "none";  // the custom format compresses table data itself
+  }
+  spec.produce = [&config, &log, &cancellation, &pg_dump_version, read_only_default,
+                  zstd](ByteSink& head) -> Result<std::optional<int>> {
     pg::PgDumpOptions options;
+    // The PGDMP signature check in run_pg_dump still sees pg_dump's own bytes: it runs before
+    // the zstd stage.
+    if (zstd) options.extra_arguments = {"--compress=0"};
     options.read_only_default = read_only_default;
     options.settings = config.pg.clone();
     options.program = config.pg_dump;

@@ -4,7 +4,8 @@
 //   producer → count → [zstd] → sha256 tap → multipart sink (the stream's key)
 //
 // and what differs between streams is only its StreamSpec: the db stream's producer is
-// pg_dump -Fc (db_stream_spec, no zstd: the custom format compresses itself), the docs
+// pg_dump -Fc (db_stream_spec; no zstd, the custom format compresses itself, unless
+// DB_COMPRESSION=zstd: pg_dump -Z0 and zstd here), the docs
 // stream's a pax tar of DOCUMENTS_DIR (docs_stream_spec, zstd).
 //
 // run_stream() runs one stream to the end on the calling thread (run several on their own
@@ -64,7 +65,10 @@ StreamOutcome run_stream(const StreamEnvironment& env, const StreamSpec& spec,
 // The outcome of a stream that never started (its pre-flight failed).
 StreamOutcome not_started(const StreamSpec& spec, const Error& error);
 
-// pg_dump -Fc of the source database (config.pg) into `key`. The dump's stderr is logged
+// pg_dump -Fc of the source database (config.pg) into `key`; with
+// config.db_compression == zstd, pg_dump --compress=0 through a zstd stage (level
+// config.db_zstd_level) instead, recorded as compression "zstd" (`key` must then be the
+// .dump.zst key: KeyLayout::db_key(id, DbCompression::zstd)). The dump's stderr is logged
 // line by line; its version is stored in `pg_dump_version` (borrowed until the stream ends).
 // `read_only_default`: PgDumpOptions::read_only_default, as the pre-flight decided it.
 StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,

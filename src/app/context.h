@@ -2,6 +2,7 @@
 // main owns the objects and outlives the command.
 #pragma once
 
+#include "app/run_report.h"
 #include "config/environment.h"
 #include "config/s3_config.h"
 #include "config/settings.h"
@@ -21,6 +22,8 @@ struct Context {
   // validated before it runs: a group it declared is always present.
   const config::Settings& settings;
   const Clock& clock;  // the only source of "now" for commands
+  // What the command did, for the metrics published after it returns (app/run_metrics.h).
+  RunReport& report;
 };
 
 }  // namespace erp::app

@@ -20,6 +20,15 @@ Result<std::size_t> delete_keys(s3::ObjectStore& store, const std::vector<std::s
 
 }  // namespace
 
+PruneRun to_prune_run(const PruneSummary& summary) {
+  return PruneRun{
+      .dry_run = summary.dry_run,
+      .sets_deleted = summary.sets_deleted,
+      .objects_deleted = summary.objects_deleted,
+      .bytes_deleted = summary.bytes_deleted,
+      .stale_uploads_aborted = summary.stale_uploads ? summary.stale_uploads->aborted : 0};
+}
+
 std::chrono::year_month_day utc_today(const Clock& clock) {
   return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now())};
 }
@@ -49,10 +58,14 @@ Result<PruneSummary> plan_prune(s3::ObjectStore& store, const catalog::KeyLayout
 Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary) {
   std::vector<std::string> data;
   std::vector<std::string> manifests;
+  std::uint64_t data_bytes = 0;
+  std::uint64_t manifest_bytes = 0;
   for (std::size_t i = 0; i < summary.catalog.sets.size(); ++i) {
     if (summary.plan.decisions[i].keep()) continue;
     for (const catalog::CatalogObject& object : summary.catalog.sets[i].objects) {
-      (object.kind == catalog::ObjectKind::manifest ? manifests : data).push_back(object.key);
+      const bool manifest = object.kind == catalog::ObjectKind::manifest;
+      (manifest ? manifests : data).push_back(object.key);
+      (manifest ? manifest_bytes : data_bytes) += object.size;
     }
   }
   // Data first: if this fails, no manifest has been touched and every half-deleted set
@@ -60,11 +73,13 @@ Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary) {
   auto deleted = delete_keys(store, data);
   if (!deleted) return std::unexpected(deleted.error().with_context("deleting expired sets"));
   summary.objects_deleted += *deleted;
+  summary.bytes_deleted += data_bytes;
   deleted = delete_keys(store, manifests);
   if (!deleted) {
     return std::unexpected(deleted.error().with_context("deleting manifests of expired sets"));
   }
   summary.objects_deleted += *deleted;
+  summary.bytes_deleted += manifest_bytes;
   return {};
 }
 

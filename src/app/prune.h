@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app/run_report.h"
 #include "app/stale_uploads.h"
 #include "catalog/catalog.h"
 #include "catalog/key_layout.h"
@@ -30,6 +31,7 @@ struct PruneSummary {
   std::size_t sets_kept = 0;
   std::size_t sets_deleted = 0;     // planned for deletion (deleted unless dry_run)
   std::size_t objects_deleted = 0;  // actually deleted
+  std::uint64_t bytes_deleted = 0;  // the listed sizes of the objects actually deleted
   // The env's open multipart uploads and what prune() did about them (stale_uploads.h);
   // nullopt when prune() was not given StaleUploadOptions. Failed aborts do not fail prune():
   // see stale_uploads->failures() / ok().
@@ -42,7 +44,8 @@ Result<PruneSummary> plan_prune(s3::ObjectStore& store, const catalog::KeyLayout
                                 std::chrono::year_month_day today, retention::OwnBackup own_backup);
 
 // Deletes the objects of every set `summary.plan` does not keep (data objects first,
-// manifests last) and counts them in summary.objects_deleted.
+// manifests last) and counts them (and their bytes) in summary.objects_deleted and
+// summary.bytes_deleted.
 Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary);
 
 // plan_prune, then (unless dry_run) execute_prune: deletes every object of each set the plan does
@@ -54,6 +57,9 @@ Result<PruneSummary> prune(s3::ObjectStore& store, const catalog::KeyLayout& lay
                            std::chrono::year_month_day today, bool dry_run,
                            retention::OwnBackup own_backup,
                            const std::optional<StaleUploadOptions>& stale_uploads = std::nullopt);
+
+// What the metrics say about a prune that ran (app/run_metrics.h).
+PruneRun to_prune_run(const PruneSummary& summary);
 
 // The UTC date of `clock`'s now.
 std::chrono::year_month_day utc_today(const Clock& clock);

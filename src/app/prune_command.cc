@@ -138,6 +138,7 @@ int run_prune(Context& context, const std::vector<std::string>& args) {
     if (!parsed->json) print_uploads_text(std::cout, *summary->stale_uploads);
     log_stale_uploads(log, *summary->stale_uploads);
   }
+  context.report.prune = to_prune_run(*summary);
   if (parsed->json) {
     print_json(*summary, today, *policy,
                failure ? std::optional<std::string>(failure->message) : std::nullopt);

@@ -12,8 +12,9 @@
 namespace erp::app {
 namespace {
 
-// Read size from stdin: large enough to make syscalls cheap, small next to a part.
-constexpr std::size_t kReadChunk = 1 << 20;
+// The pipe buffer asked for on stdin: the most an unprivileged process may set by default
+// (/proc/sys/fs/pipe-max-size). Each read then takes up to this much instead of 64 KiB.
+constexpr std::size_t kPipeBytes = 1 << 20;
 
 }  // namespace
 
@@ -29,8 +30,8 @@ int run_put(Context& context, const std::vector<std::string>& args) {
                              {.first_part_size = context.s3_config.part_size,
                               .concurrency = context.s3_config.upload_concurrency,
                               .stop = context.cancellation.token()});
+  widen_pipe(STDIN_FILENO, kPipeBytes);
   FdSource input(STDIN_FILENO, context.cancellation);
-  std::vector<char> buffer(kReadChunk);
 
   auto fail = [&](const Error& error) {
     sink.abort();
@@ -46,12 +47,8 @@ int run_put(Context& context, const std::vector<std::string>& args) {
     return exit_code_for(error, context.cancellation);
   };
 
-  for (;;) {
-    auto n = input.read(buffer);
-    if (!n) return fail(n.error());
-    if (*n == 0) break;
-    if (auto written = sink.write({buffer.data(), *n}); !written) return fail(written.error());
-  }
+  // stdin is read straight into the part buffers: no copy through a buffer of our own.
+  if (auto written = sink.write_from(input); !written) return fail(written.error());
   // A signal that arrives after EOF still stops the job before it commits.
   if (context.cancellation.cancelled()) {
     return fail(Error{ErrorKind::cancelled, "stopped by signal before commit"});

@@ -100,9 +100,12 @@ int run_refresh_sandbox(Context& context, const std::vector<std::string>& args) 
   }
   const std::filesystem::path fresh = staging / subtree;
   std::filesystem::create_directories(current.parent_path(), error);
-  bool had_current = std::filesystem::symlink_status(current, error).type() !=
-                     std::filesystem::file_type::not_found;
-  if (had_current) std::filesystem::rename(current, previous, error);
+  // symlink_status reports a missing path both as not_found and in `error` (ENOENT): a first
+  // refresh has no subtree yet, which is not a failure.
+  const bool had_current = std::filesystem::symlink_status(current, error).type() !=
+                           std::filesystem::file_type::not_found;
+  if (!had_current) error.clear();
+  if (had_current && !error) std::filesystem::rename(current, previous, error);
   if (!error) std::filesystem::rename(fresh, current, error);
   if (error) {
     log.error("refresh-sandbox failed swapping the documents subtree in",

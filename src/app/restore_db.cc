@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "app/dump_source.h"
 #include "app/object_commands.h"
 #include "codec/sha256_source.h"
 #include "pg/pg_restore.h"
@@ -160,11 +161,12 @@ int restore_set_db(Context& context, const catalog::CatalogSet& set,
                                context.settings.tools->child_environment};
   std::string listing;
   {
-    s3::ObjectSource object(context.s3, dump.key);
-    codec::Sha256Source hashed(object);
-    auto toc = pg::list_toc(hashed, tool, context.cancellation);
+    auto source = DumpSource::open(context.s3, dump);
+    if (!source) return fail("restore refused: the dump cannot be read", source.error());
+    auto toc = pg::list_toc((*source)->archive(), tool, context.cancellation);
     if (!toc)
       return fail("restore refused: the dump cannot be read", toc.error().with_context(dump.key));
+    const codec::Sha256Source& hashed = (*source)->stored();
     if (hashed.bytes() != dump.bytes || hashed.hex() != dump.sha256) {
       return fail("restore refused",
                   Error{ErrorKind::corrupt,
@@ -225,10 +227,11 @@ int restore_set_db(Context& context, const catalog::CatalogSet& set,
   options.target = config.target.clone();
   options.role = config.role;
   options.use_list = use_list.text;
-  s3::ObjectSource object(context.s3, dump.key);
-  codec::Sha256Source hashed(object);
+  auto source = DumpSource::open(context.s3, dump);
+  if (!source) return fail("restore failed", source.error());
+  const codec::Sha256Source& hashed = (*source)->stored();
   auto run = pg::run_pg_restore(
-      options, hashed,
+      options, (*source)->archive(),
       [&log](std::string_view line, bool error) {
         if (error) {
           log.error("pg_restore", {{"stderr", std::string(line)}});

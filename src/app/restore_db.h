@@ -5,7 +5,8 @@
 //   1. the set must hold a committed dump (catalog::find_set: `latest` is the newest such set;
 //      a missing manifest, a failed or absent db stream, a missing object are refused);
 //   2. the whole dump is read once first: its size and SHA-256 must equal the manifest's and
-//      pg_restore --list must read its table of contents, before anything is dropped;
+//      pg_restore --list must read its table of contents, before anything is dropped (a
+//      DB_COMPRESSION=zstd dump is decoded on the way, app/dump_source.h, both times);
 //   3. RESTORE_DROP_OWNED is refused when the target is the backup's source (same cluster
 //      system_identifier and database, or, when either identifier is unreadable, the same host,
 //      port and database), unless --i-know-this-is-the-source;

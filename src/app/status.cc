@@ -47,14 +47,6 @@ Result<StatusArgs> parse_args(const std::vector<std::string>& args) {
   return parsed;
 }
 
-// "2026-11-30T02:14:09Z" → a time point (the format this tool writes).
-std::optional<std::chrono::system_clock::time_point> parse_iso(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 }  // namespace
 
 std::vector<StreamStatusLine> judge_streams(const catalog::LastSuccess& last,
@@ -66,7 +58,7 @@ std::vector<StreamStatusLine> judge_streams(const catalog::LastSuccess& last,
     if (!expected.has(stream)) continue;
     StreamStatusLine line{.stream = stream, .last = last.of(stream)};
     if (line.last) {
-      if (auto finished = parse_iso(line.last->finished_at)) {
+      if (auto finished = parse_iso8601_utc(line.last->finished_at)) {
         line.age = std::chrono::duration_cast<std::chrono::seconds>(now - *finished);
         line.fresh = *line.age <= max_age;
       }

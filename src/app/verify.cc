@@ -1,5 +1,6 @@
 #include "app/verify.h"
 
+#include "app/dump_source.h"
 #include "codec/sha256_source.h"
 #include "codec/zstd_source.h"
 #include "s3/object_source.h"
@@ -33,15 +34,21 @@ Result<StreamCheck> check_db(s3::ObjectStore& store, const catalog::Manifest& ma
                              const Cancellation& cancellation) {
   const catalog::StreamRecord& record = *manifest.db;
   StreamCheck check{.stream = "db", .key = record.key};
-  s3::ObjectSource object(store, record.key);
-  codec::Sha256Source hashed(object);
-  auto toc = pg::list_toc(hashed, pg_restore, cancellation);
+  auto dump = DumpSource::open(store, record);
+  if (!dump) {
+    if (!is_object_problem(dump.error())) return std::unexpected(dump.error());
+    check.problems.push_back(dump.error().message);  // names the key
+    return check;
+  }
+  // pg_restore --list reads the decompressed archive: its PGDMP signature and TOC; the whole
+  // archive is read (every zstd frame decoded and its checksum checked) and hashed as stored.
+  auto toc = pg::list_toc((*dump)->archive(), pg_restore, cancellation);
   if (!toc) {
     if (!is_object_problem(toc.error())) return std::unexpected(toc.error());
     check.problems.push_back(record.key + ": " + toc.error().message);
     return check;
   }
-  compare_with_record(record, hashed, check);
+  compare_with_record(record, (*dump)->stored(), check);
   check.tables = toc->tables;
   if (manifest.database && toc->tables != manifest.database->tables) {
     check.problems.push_back(record.key + ": the table of contents lists " +

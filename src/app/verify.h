@@ -2,8 +2,9 @@
 // back from the bucket and compared with its manifest, and each stream is opened the way a
 // restore would open it.
 //
-//   db:   object → sha256 → pg_restore --list (the TOC must parse and list the manifest's table
-//         count; every byte is still read and hashed after pg_restore has the TOC)
+//   db:   object → sha256 → [zstd -d, DB_COMPRESSION=zstd sets] → pg_restore --list (the TOC
+//         must parse and list the manifest's table count; every byte is still read, decoded
+//         and hashed after pg_restore has the TOC); app/dump_source.h
 //   docs: object → sha256 → zstd -d → tar walk (file, directory, symlink and hard-link counts and
 //         content bytes must equal the manifest's documents record)
 //

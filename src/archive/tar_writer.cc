@@ -119,6 +119,25 @@ Result<std::vector<std::string>> list_directory(DIR* dir) {
   return names;
 }
 
+// Asks the kernel to start reading `name` under `dir_fd` into the page cache, if it is a
+// regular file; anything else (a directory, a link, a FIFO, a device, a name that cannot be
+// opened) is left alone: a hint must never block, follow a link, open a device (opening one
+// can have effects) or fail the archive.
+void hint_will_need(int dir_fd, const std::string& name) {
+  struct stat listed {};
+  if (::fstatat(dir_fd, name.c_str(), &listed, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISREG(listed.st_mode) || listed.st_size == 0) {
+    return;
+  }
+  const int fd = open_noatime(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+  }
+  ::close(fd);
+}
+
 bool same_inode(const struct stat& a, const struct stat& b) {
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
@@ -445,8 +464,14 @@ Result<TarStats> TarWriter::run() {
 
 Result<void> TarWriter::walk(int dir_fd, const std::vector<std::string>& names,
                              const std::string& prefix) {
-  for (const std::string& name : names) {
-    if (auto visited = visit(dir_fd, name, prefix + name); !visited) return visited;
+  // names[0, hinted) have been announced to the kernel already.
+  std::size_t hinted = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::size_t window = std::min(names.size(), i + 1 + options_.read_ahead_files);
+    for (hinted = std::max(hinted, i + 1); hinted < window; ++hinted) {
+      hint_will_need(dir_fd, names[hinted]);
+    }
+    if (auto visited = visit(dir_fd, names[i], prefix + names[i]); !visited) return visited;
   }
   return {};
 }
@@ -518,6 +543,9 @@ Result<void> TarWriter::add_file(int dir_fd, const std::string& name, const std:
     return problem(path, "was replaced while being read");
   }
   hook(path);
+  if (static_cast<std::uint64_t>(before.st_size) > buffer_.size()) {
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);  // a hint: its failure changes nothing
+  }
 
   // Read the first chunk (for most documents: the whole file) before writing the header, so
   // that a read error or a change found here can still leave the file out under `skip`.

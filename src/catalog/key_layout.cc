@@ -13,6 +13,7 @@ struct KindSpelling {
 
 constexpr KindSpelling kSpellings[] = {
     {ObjectKind::db_dump, "db/", ".dump"},
+    {ObjectKind::db_dump, "db/", ".dump.zst"},
     {ObjectKind::docs_archive, "docs/", ".tar.zst"},
     {ObjectKind::manifest, "manifests/", ".json"},
 };
@@ -22,8 +23,9 @@ constexpr KindSpelling kSpellings[] = {
 KeyLayout::KeyLayout(std::string prefix, std::string env)
     : env_prefix_((prefix.empty() ? std::string() : prefix + "/") + env + "/") {}
 
-std::string KeyLayout::db_key(std::string_view id) const {
-  return env_prefix_ + "db/" + std::string(id) + ".dump";
+std::string KeyLayout::db_key(std::string_view id, DbCompression compression) const {
+  return env_prefix_ + "db/" + std::string(id) +
+         (compression == DbCompression::zstd ? ".dump.zst" : ".dump");
 }
 std::string KeyLayout::docs_key(std::string_view id) const {
   return env_prefix_ + "docs/" + std::string(id) + ".tar.zst";

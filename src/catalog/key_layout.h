@@ -1,7 +1,9 @@
 // The object keys of the tool (SPEC §4): the only place that spells them, in both
 // directions. Pure.
 //
-//   <prefix>/<env>/db/<ID>.dump          pg_dump custom format
+//   <prefix>/<env>/db/<ID>.dump          pg_dump custom format (pg_dump's own compression)
+//   <prefix>/<env>/db/<ID>.dump.zst      pg_dump custom format with -Z0, zstd in-process
+//                                        (DB_COMPRESSION=zstd)
 //   <prefix>/<env>/docs/<ID>.tar.zst     pax tar, zstd-compressed
 //   <prefix>/<env>/manifests/<ID>.json   the commit point of the set
 //   <prefix>/<env>/last-success.json     per stream: id and time of its last success
@@ -17,7 +19,13 @@
 
 namespace erp::catalog {
 
+// Both db spellings are ObjectKind::db_dump: which one a set holds is the manifest's to say
+// (its db record names the key and the compression), never guessed from the key.
 enum class ObjectKind { db_dump, docs_archive, manifest, last_success };
+
+// How the db stream is compressed (DB_COMPRESSION): by pg_dump itself inside the custom
+// format, or with pg_dump -Z0 wrapped in one zstd frame by this tool.
+enum class DbCompression { pg_dump, zstd };
 
 struct ParsedKey {
   ObjectKind kind;
@@ -33,7 +41,8 @@ class KeyLayout {
   // "<prefix>/<env>/": every key of this env starts with it (the trailing '/' keeps
   // env "prod" from matching "prod-old").
   const std::string& env_prefix() const { return env_prefix_; }
-  std::string db_key(std::string_view id) const;
+  // "db/<ID>.dump", or "db/<ID>.dump.zst" for DbCompression::zstd.
+  std::string db_key(std::string_view id, DbCompression compression = DbCompression::pg_dump) const;
   std::string docs_key(std::string_view id) const;
   std::string manifest_key(std::string_view id) const;
   std::string last_success_key() const;

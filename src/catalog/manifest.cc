@@ -63,6 +63,15 @@ Result<StreamStatus> parse_stream_status(std::string_view text) {
   return make_error(ErrorKind::corrupt, "unknown stream status '" + std::string(text) + "'");
 }
 
+Result<StoredCompression> stored_compression(const StreamRecord& record) {
+  if (record.compression == "zstd") return StoredCompression::zstd;
+  if (record.compression == "none" || record.compression.empty()) return StoredCompression::none;
+  return make_error(ErrorKind::corrupt,
+                    record.key + ": the manifest records compression '" + record.compression +
+                        "', which this erp-backup cannot read (hint: a newer erp-backup wrote "
+                        "it; use that version)");
+}
+
 bool Manifest::complete() const {
   if (!db && !docs) return false;
   if (db && db->status != StreamStatus::committed) return false;

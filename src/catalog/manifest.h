@@ -29,10 +29,20 @@ struct StreamRecord {
   std::string sha256;       // of the stored bytes
   int parts = 0;
   std::string etag;
-  std::string compression;                  // "none" (pg_dump -Fc compresses itself), "zstd"
+  // What this tool did to the producer's bytes before storing them: "zstd" (one zstd frame:
+  // always for docs, for db with DB_COMPRESSION=zstd, where pg_dump ran with -Z0) or "none"
+  // (db: pg_dump -Fc compressed the table data itself). Read it with stored_compression().
+  std::string compression;
   std::optional<int> producer_exit_status;  // pg_dump's exit code; absent for in-process tar
   std::string error;                        // why it failed (never contains secrets)
 };
+
+// How a stream's stored bytes must be decoded before its consumer reads them.
+enum class StoredCompression { none, zstd };
+// From record.compression: "zstd" → zstd; "none", or "" (a manifest that predates the field)
+// → none. Errors: corrupt for any other word, naming the key (hint: a newer erp-backup wrote
+// it), so that a reader never feeds bytes it cannot decode to pg_restore or tar.
+Result<StoredCompression> stored_compression(const StreamRecord& record);
 
 struct DatabaseRecord {
   std::string server_version;

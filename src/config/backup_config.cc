@@ -42,6 +42,21 @@ BackupConfig load_backup_config(const Environment& env, Problems& problems) {
     problems.add("malformed DOCS_ZSTD_THREADS '" + *threads +
                  "' (hint: extra zstd workers, 0 = none, up to 64)");
   }
+  if (auto compression = env.get("DB_COMPRESSION")) {
+    if (*compression == "pg_dump")
+      config.db_compression = catalog::DbCompression::pg_dump;
+    else if (*compression == "zstd")
+      config.db_compression = catalog::DbCompression::zstd;
+    else
+      problems.add("malformed DB_COMPRESSION '" + *compression +
+                   "' (hint: pg_dump (its own compression, the default) or zstd (pg_dump "
+                   "-Z0, compressed in-process into db/<ID>.dump.zst))");
+  }
+  if (auto level = env.get("DB_ZSTD_LEVEL");
+      level && !parse_int(*level, 1, 19, config.db_zstd_level)) {
+    problems.add("malformed DB_ZSTD_LEVEL '" + *level +
+                 "' (hint: 1 to 19, default 3; used with DB_COMPRESSION=zstd)");
+  }
   if (auto program = env.get("PG_DUMP")) config.pg_dump = *program;
   for (const pg::PgKeywordVariable& variable : pg::pg_environment_variables()) {
     if (auto value = env.get(variable.variable)) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "catalog/key_layout.h"
 #include "config/environment.h"
 #include "config/problems.h"
 #include "config/secret.h"
@@ -26,6 +27,16 @@ struct BackupConfig {
   // thread. Measured on 2 cores: workers cost ~20% more CPU and ~27 MiB each (outside
   // S3_BUFFER_BUDGET) for no wall-time gain while pg_dump runs beside it.
   int zstd_threads = 0;
+  // DB_COMPRESSION: pg_dump (default: the custom format's own compression, zlib level 6, in
+  // pg_dump's process) or zstd (pg_dump --compress=0, compressed by this process with
+  // db_zstd_level into db/<ID>.dump.zst). zstd moves the compression out of pg_dump, so it runs
+  // beside pg_dump instead of inside it: less CPU in total and a faster dump on 2 cores; the
+  // README's "Which DB_COMPRESSION to pick" has the measurements.
+  catalog::DbCompression db_compression = catalog::DbCompression::pg_dump;
+  // DB_ZSTD_LEVEL: the zstd level with DB_COMPRESSION=zstd, 1 to 19. Default 3 (zstd's own):
+  // smaller than pg_dump's zlib at a fraction of its CPU. Each level up buys little size for
+  // noticeably more CPU on the db stream's thread, which then paces pg_dump.
+  int db_zstd_level = 3;
   std::string pg_dump = "pg_dump";  // PG_DUMP: the program (PATH lookup when no '/')
   // The source database: libpq keywords from the PG* variables (PGOPTIONS included, the
   // dump appends read-only to it) and the password (PGPASSWORD / PGPASSWORD_FILE).

@@ -198,8 +198,8 @@ void load_credentials(const Environment& env, S3Config& config, Problems& proble
   }
 }
 
-// Counts the X.509 certificates in a PEM file; nullopt when the file cannot be opened. A file of
-// anything else (a key, a DER certificate, garbage) counts zero.
+}  // namespace
+
 std::optional<int> count_pem_certificates(const std::string& path) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), BIO_free);
   if (!bio) return std::nullopt;
@@ -213,8 +213,6 @@ std::optional<int> count_pem_certificates(const std::string& path) {
   sk_X509_INFO_pop_free(infos, X509_INFO_free);
   return count;
 }
-
-}  // namespace
 
 Result<s3::AddressingStyle> resolve_addressing(std::string_view bucket, std::string_view endpoint,
                                                bool explicit_endpoint,

@@ -54,6 +54,11 @@ struct S3Config {
 // The variable that names the CA bundle, for hints given far from the configuration.
 inline constexpr std::string_view kCaBundleVariable = "AWS_CA_BUNDLE";
 
+// The X.509 certificates in the PEM file at `path`; nullopt when it cannot be opened. A file of
+// anything else (a key, a DER certificate, garbage) counts zero. For CA bundle settings
+// (AWS_CA_BUNDLE, PUSHGATEWAY_CA_BUNDLE), checked when the settings load.
+std::optional<int> count_pem_certificates(const std::string& path);
+
 // The addressing style for `bucket` at `endpoint`; `requested` is S3_ADDRESSING_STYLE (nullopt
 // when unset). Virtual-hosted style puts the bucket into the host name, and over HTTPS a bucket
 // with a dot ("erp.backups") makes a host ("erp.backups.s3.amazonaws.com") that the endpoint's

@@ -4,6 +4,10 @@
 // else is read: a broken PGPASSWORD_FILE must not stop `list`. Every problem of every group
 // a command needs is reported at once, so an operator fixes the configuration in one go
 // (BACKUP_ENV=Prod and a missing key are both named in one run).
+//
+// Outside these groups, main.cc loads two for every command before the command's own: the log
+// settings (config/log_config.h) and the metrics settings (config/metrics_config.h), so that a
+// run stopped by a broken setting here still logs it and reports its exit code 2.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,8 @@
 #include "core/fd_stream.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,6 +24,16 @@ Result<std::size_t> FdSource::read(std::span<char> buffer) {
     if (errno == EINTR || errno == EAGAIN) continue;
     return make_error(ErrorKind::permanent, std::string("read: ") + std::strerror(errno));
   }
+}
+
+std::size_t widen_pipe(int fd, std::size_t bytes) {
+  struct stat status {};
+  if (fstat(fd, &status) != 0 || !S_ISFIFO(status.st_mode)) return 0;
+  const int current = fcntl(fd, F_GETPIPE_SZ);
+  if (current < 0) return 0;
+  if (static_cast<std::size_t>(current) >= bytes) return static_cast<std::size_t>(current);
+  const int widened = fcntl(fd, F_SETPIPE_SZ, static_cast<int>(bytes));
+  return static_cast<std::size_t>(widened < 0 ? current : widened);
 }
 
 Result<void> FdSink::write(std::span<const char> data) {

@@ -18,6 +18,13 @@ class FdSource final : public ByteSource {
   const Cancellation& cancellation_;  // borrowed; outlives the source
 };
 
+// When `fd` is a pipe, asks the kernel to let it hold `bytes` (F_SETPIPE_SZ; the default is
+// 64 KiB): a reader offering large buffers then gets up to that much per read() and is woken
+// far less often. Best effort: returns the pipe's capacity afterwards, or 0 when `fd` is not a
+// pipe. Unprivileged processes get at most /proc/sys/fs/pipe-max-size (1 MiB by default); a
+// refused request leaves the pipe as it was.
+std::size_t widen_pipe(int fd, std::size_t bytes);
+
 // Writes everything to `fd` (not owned), retrying short writes; EPIPE is an error.
 class FdSink final : public ByteSink {
  public:

@@ -31,7 +31,7 @@ TocSummary parse_toc(std::string_view listing) {
   return summary;
 }
 
-Result<TocSummary> list_toc(codec::Sha256Source& archive, const PgRestoreTool& tool,
+Result<TocSummary> list_toc(ByteSource& archive, const PgRestoreTool& tool,
                             const Cancellation& cancellation) {
   process::SpawnOptions spawn;
   spawn.program = tool.program;
@@ -60,7 +60,7 @@ Result<TocSummary> list_toc(codec::Sha256Source& archive, const PgRestoreTool& t
   std::vector<char> buffer(256 * 1024);
   bool feeding = true;
   std::optional<Error> read_error;
-  while (!archive.at_end()) {
+  for (;;) {
     if (cancellation.cancelled()) {
       read_error = Error{ErrorKind::cancelled, "pg_restore --list cancelled"};
       break;
@@ -70,7 +70,8 @@ Result<TocSummary> list_toc(codec::Sha256Source& archive, const PgRestoreTool& t
       read_error = got.error();
       break;
     }
-    if (*got == 0 || !feeding) continue;
+    if (*got == 0) break;
+    if (!feeding) continue;
     // pg_restore --list stops reading once it has the TOC: from then on the rest of the dump
     // is only hashed.
     if (!child->write_stdin({buffer.data(), *got})) feeding = false;

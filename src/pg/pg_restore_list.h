@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "codec/sha256_source.h"
+#include "core/byte_stream.h"
 #include "core/cancellation.h"
 #include "core/error.h"
 
@@ -30,12 +30,15 @@ struct PgRestoreTool {
   std::map<std::string, std::string> environment;
 };
 
-// Pipes `archive` into `pg_restore --list`, reading every byte of it even after pg_restore has
-// read the table of contents and stopped reading (so `archive`'s hash covers the whole dump),
-// and returns the parsed listing. Errors: corrupt when pg_restore cannot read the archive (its
-// exit status and stderr tail in the message); `archive`'s own errors (not_found, transient,
-// corrupt, ...); cancelled (pg_restore is then stopped); config when pg_restore is missing.
-Result<TocSummary> list_toc(codec::Sha256Source& archive, const PgRestoreTool& tool,
+// Pipes `archive` (the custom-format archive, decompressed when it was stored compressed) into
+// `pg_restore --list`, reading every byte of it, to its end (read() returning 0), even after
+// pg_restore has read the table of contents and stopped reading (so a hashing stage in front
+// covers the whole dump, and a zstd stage checks every frame), and returns the parsed listing.
+// Errors: corrupt when pg_restore cannot read the archive (its exit status and stderr tail in
+// the message: a missing PGDMP signature or an unreadable TOC); `archive`'s own errors
+// (not_found, transient, corrupt, ...); cancelled (pg_restore is then stopped); config when
+// pg_restore is missing.
+Result<TocSummary> list_toc(ByteSource& archive, const PgRestoreTool& tool,
                             const Cancellation& cancellation);
 
 }  // namespace erp::pg

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <new>
 #include <string>
@@ -37,6 +38,11 @@ std::size_t PartBuffer::append(std::span<const char> data) {
   if (n > 0) std::memcpy(data_.get() + size_, data.data(), n);
   size_ += n;
   return n;
+}
+
+void PartBuffer::commit(std::size_t n) {
+  assert(n <= capacity_ - size_);
+  size_ += std::min(n, capacity_ - size_);
 }
 
 void PartBuffer::release() noexcept {

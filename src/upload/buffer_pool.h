@@ -60,6 +60,12 @@ class PartBuffer {
   bool full() const { return size_ == capacity_; }
   // Copies as much of `data` as fits; returns how many bytes were taken.
   std::size_t append(std::span<const char> data);
+  // The free space after the bytes appended so far, for a producer that writes in place (e.g.
+  // read(2) straight into it, saving the copy append() makes); commit() what was written there.
+  // Borrowed like bytes(); empty when full().
+  std::span<char> unfilled() { return {data_.get() + size_, capacity_ - size_}; }
+  // Counts the first `n` bytes of unfilled() as appended. `n` must not exceed unfilled().size().
+  void commit(std::size_t n);
   // The bytes appended so far (borrowed: valid while this buffer lives and is not moved from).
   std::span<const char> bytes() const { return {data_.get(), size_}; }
   // Frees the memory and gives the budget back now; the buffer is then empty. Idempotent.

@@ -97,6 +97,33 @@ Result<void> MultipartSink::write(std::span<const char> data) {
   return {};
 }
 
+Result<void> MultipartSink::write_from(ByteSource& source) {
+  if (state_ != State::open) return closed_error();
+  for (;;) {
+    if (shared_->failed.load(std::memory_order_acquire)) return fail(*first_error());
+    if (job_stop_.stop_requested()) return fail(stopped_error());
+    if (current_ && current_->full()) {
+      // Reading into a new part now would need its buffer before the full one may be sent
+      // (one buffer over the concurrency + 1 bound), and a stream that ends here must stay a
+      // single PUT. So probe with a small read; write() then sends the full part as usual.
+      if (probe_.empty()) probe_.resize(kProbeBytes);
+      auto n = source.read(probe_);
+      if (!n) return std::unexpected(n.error());
+      if (*n == 0) return {};
+      if (auto written = write({probe_.data(), *n}); !written) return written;
+      continue;
+    }
+    if (!current_) {
+      if (auto started = start_part(); !started) return fail(started.error());
+    }
+    auto n = source.read(current_->unfilled());
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) return {};
+    current_->commit(*n);
+    stats_.bytes += *n;
+  }
+}
+
 Result<void> MultipartSink::finish() {
   if (state_ == State::finished) {
     return make_error(ErrorKind::permanent, name_ + ": finish() called twice");

@@ -40,6 +40,7 @@
 #include <span>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "core/byte_stream.h"
 #include "core/error.h"
@@ -103,6 +104,19 @@ class MultipartSink final : public ByteSink {
   //               the first error again after a failure.
   Result<void> write(std::span<const char> data) override;
 
+  // Reads `source` to its end straight into the part buffers: each read() is offered all the
+  // free space left in the current part, so no byte passes through an intermediate buffer and
+  // a pipe hands over as much as it holds per call (short reads are fine). The same as write()
+  // of everything `source` yields, with the same blocking and errors, with one exception: a
+  // read error is returned as the source reported it and leaves the sink open (abort() or
+  // finish() it as after any error). Does not finish(); returns once read() returned 0.
+  // When a part is full, whether it is the last one is only known once more data arrives, so
+  // the next read goes into a small probe buffer (kProbeBytes) whose bytes are then written:
+  // that copies 64 KiB per part (under 1% at 8 MiB parts) and keeps a stream of exactly one
+  // part a single PUT.
+  Result<void> write_from(ByteSource& source);
+  static constexpr std::size_t kProbeBytes = 64 * 1024;
+
   // Sends the last part (or the single PUT), waits for all parts and completes the upload.
   // Same errors as write(), plus put_object/complete_multipart_upload failures; on error the
   // upload is aborted. Calling it again after success is a permanent error.
@@ -150,6 +164,7 @@ class MultipartSink final : public ByteSink {
   enum class State { open, finished, aborted };
   State state_ = State::open;
   std::optional<PartBuffer> current_;  // the part being filled (number parts_started_)
+  std::vector<char> probe_;            // write_from()'s read after a full part (kProbeBytes)
   int parts_started_ = 0;
   bool complete_attempted_ = false;
   std::string upload_id_;  // set before the first part is handed off, read-only afterwards

@@ -48,8 +48,16 @@ TEST_CASE("prune keeps exactly the planned sets of 400 daily sets") {
   FakeObjectStore store;
   const KeyLayout layout("erp", "prod");
   const auto ids = seed_daily(store, layout, 400);
+  const auto stored_bytes = [&store] {
+    std::uint64_t total = 0;
+    for (const std::string& key : store.keys()) total += store.object(key)->size();
+    return total;
+  };
+  const std::uint64_t before = stored_bytes();
   auto summary = prune(store, layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded);
   REQUIRE(summary.has_value());
+  CHECK(summary->bytes_deleted == before - stored_bytes());  // what left the store
+  CHECK(summary->bytes_deleted > 0);
   // 31 daily + 12 monthly (2025-11 .. 2026-10) + yearly 2025 (newest below the monthly band).
   CHECK(summary->sets_kept == 31 + 12 + 1);
   CHECK(summary->sets_deleted == 400 - 44);

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+using erp::catalog::DbCompression;
 using erp::catalog::KeyLayout;
 using erp::catalog::ObjectKind;
 
@@ -9,6 +10,10 @@ TEST_CASE("keys are spelled as SPEC §4 says") {
   const KeyLayout layout("erp", "prod");
   CHECK(layout.env_prefix() == "erp/prod/");
   CHECK(layout.db_key("20261126T020000Z") == "erp/prod/db/20261126T020000Z.dump");
+  CHECK(layout.db_key("20261126T020000Z", DbCompression::pg_dump) ==
+        "erp/prod/db/20261126T020000Z.dump");
+  CHECK(layout.db_key("20261126T020000Z", DbCompression::zstd) ==
+        "erp/prod/db/20261126T020000Z.dump.zst");
   CHECK(layout.docs_key("20261126T020000Z") == "erp/prod/docs/20261126T020000Z.tar.zst");
   CHECK(layout.manifest_key("20261126T020000Z") == "erp/prod/manifests/20261126T020000Z.json");
   CHECK(layout.last_success_key() == "erp/prod/last-success.json");
@@ -24,6 +29,7 @@ TEST_CASE("every key the layout makes parses back to its kind and ID") {
     ObjectKind kind;
   };
   for (const Case& c : {Case{layout.db_key(id), ObjectKind::db_dump},
+                        Case{layout.db_key(id, DbCompression::zstd), ObjectKind::db_dump},
                         Case{layout.docs_key(id), ObjectKind::docs_archive},
                         Case{layout.manifest_key(id), ObjectKind::manifest}}) {
     CAPTURE(c.key);
@@ -44,6 +50,9 @@ TEST_CASE("foreign keys, other envs and malformed IDs are not the tool's") {
            "erp/sandbox/db/20261126T020000Z.dump",       // another env
            "erp/prod/db/20261126t020000z.dump",          // lower case
            "erp/prod/db/20261126T020000Z.dump.bak",      // wrong suffix
+           "erp/prod/db/20261126T020000Z.dump.gz",       // a compression the tool never writes
+           "erp/prod/db/20261126T020000Z.zst",           // half a suffix
+           "erp/prod/db/20261126T020000Z.dump.zst.zst",  // twice
            "erp/prod/db/x/20261126T020000Z.dump",        // nested
            "erp/prod/db/20261131T020000Z.dump",          // no such date
            "erp/prod/docs/20261126T020000Z.tar.gz",      // other compression

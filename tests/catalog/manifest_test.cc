@@ -100,3 +100,33 @@ TEST_CASE("stream statuses are spelled in one place and an unknown one is corrup
   CHECK(parsed.error().kind == erp::ErrorKind::corrupt);
   CHECK(parsed.error().message.find("finished") != std::string::npos);
 }
+
+TEST_CASE("the db stream's compression is read from the manifest, absent meaning pg_dump's own") {
+  Manifest zstd = full_manifest();
+  zstd.db->key = "erp/prod/db/20261126T020000Z.dump.zst";
+  zstd.db->compression = "zstd";
+  const auto parsed = parse_manifest(to_json(zstd));
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->db->key == "erp/prod/db/20261126T020000Z.dump.zst");
+  CHECK(stored_compression(*parsed->db) == StoredCompression::zstd);
+  CHECK(stored_compression(*parsed->docs) == StoredCompression::zstd);
+
+  // A manifest written before DB_COMPRESSION existed: "none", or no field at all.
+  CHECK(stored_compression(*full_manifest().db) == StoredCompression::none);
+  const auto old = parse_manifest(R"({"format_version": 1, "id": "20261126T020000Z",
+      "streams": {"db": {"key": "erp/prod/db/20261126T020000Z.dump", "status": "committed",
+                         "bytes": 5, "sha256": "x"}}})");
+  REQUIRE(old.has_value());
+  CHECK(old->db->compression.empty());
+  CHECK(stored_compression(*old->db) == StoredCompression::none);
+}
+
+TEST_CASE("a compression this version cannot decode is refused, naming the key") {
+  StreamRecord record = *full_manifest().db;
+  record.compression = "lz4";
+  const auto refused = stored_compression(record);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().kind == erp::ErrorKind::corrupt);
+  CHECK(refused.error().message.find("erp/prod/db/20261126T020000Z.dump") != std::string::npos);
+  CHECK(refused.error().message.find("'lz4'") != std::string::npos);
+}

@@ -35,6 +35,8 @@ TEST_CASE("backup settings default as SPEC §3 says") {
   CHECK(config->docs_on_error == DocsOnError::fail);
   CHECK(config->zstd_level == 3);
   CHECK(config->zstd_threads == 0);
+  CHECK(config->db_compression == erp::catalog::DbCompression::pg_dump);
+  CHECK(config->db_zstd_level == 3);
   CHECK(config->pg_dump == "pg_dump");
   CHECK(config->prune_after_backup);
   CHECK(config->pg.params.empty());
@@ -83,6 +85,31 @@ TEST_CASE("every malformed backup setting is named with a hint, at once") {
   }
   CHECK(message.find("(hint:") != std::string::npos);
   CHECK(message.find("erpTEST-pg-secret") == std::string::npos);
+}
+
+TEST_CASE("DB_COMPRESSION is pg_dump or zstd, with DB_ZSTD_LEVEL 1 to 19; anything else is named") {
+  const auto zstd = load({{"DB_COMPRESSION", "zstd"}, {"DB_ZSTD_LEVEL", "7"}});
+  REQUIRE(zstd.has_value());
+  CHECK(zstd->db_compression == erp::catalog::DbCompression::zstd);
+  CHECK(zstd->db_zstd_level == 7);
+  CHECK(load({{"DB_COMPRESSION", "pg_dump"}})->db_compression ==
+        erp::catalog::DbCompression::pg_dump);
+  for (const char* value : {"gzip", "ZSTD", "none"}) {
+    CAPTURE(value);
+    const auto refused =
+        load_layout_and_backup({{"BACKUP_ENV", "prod"}, {"DB_COMPRESSION", value}});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().kind == erp::ErrorKind::config);
+    CHECK(refused.error().message.find("malformed DB_COMPRESSION '" + std::string(value) +
+                                       "' (hint: pg_dump") != std::string::npos);
+    CHECK(refused.error().message.find("zstd") != std::string::npos);
+  }
+  for (const char* value : {"0", "20", "fast"}) {
+    CAPTURE(value);
+    const auto refused = load({{"DB_COMPRESSION", "zstd"}, {"DB_ZSTD_LEVEL", value}});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find("malformed DB_ZSTD_LEVEL") != std::string::npos);
+  }
 }
 
 TEST_CASE("BACKUP_ENV is required") {

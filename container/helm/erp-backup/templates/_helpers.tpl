@@ -1,0 +1,231 @@
+{{/*
+Named templates shared by the CronJobs and the restore Job. The chart keeps to the functions the
+test renderer (tests/support/helm_render) implements besides sprig: include, toYaml, required.
+*/}}
+
+{{/* The release's full name, at most 45 characters so "-status" and the Job suffix the CronJob
+controller adds (11 characters) stay within 63. */}}
+{{- define "erp-backup.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 45 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 45 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 45 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "erp-backup.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "erp-backup.labels" -}}
+app.kubernetes.io/name: {{ include "erp-backup.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "erp-backup.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "erp-backup.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "erp-backup.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" (required "image.repository is required" .Values.image.repository) .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" (required "image.repository is required" .Values.image.repository) (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Variables that hold a credential: they may only come by reference (a Secret or a file), never as
+a literal value in `env`.
+*/}}
+{{- define "erp-backup.secretVariables" -}}
+AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CONTAINER_AUTHORIZATION_TOKEN PGPASSWORD RESTORE_PGPASSWORD
+{{- end -}}
+
+{{/* Plain settings from a map (VARIABLE: value), refusing credentials. Args: dict "env" MAP "where" NAME. */}}
+{{- define "erp-backup.plainEnv" -}}
+{{- $secret := splitList " " (include "erp-backup.secretVariables" .) -}}
+{{- range $name, $value := .env }}
+{{- if has $name $secret }}
+{{- fail (printf "%s.%s: a credential must not be a value in the chart's values; use existingSecret or secretFiles" $.where $name) }}
+{{- end }}
+- name: {{ $name }}
+  value: {{ $value | toString | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The bucket, its credentials and the common settings: what every pod of the chart needs.
+Args: dict "root" $ "secretPrefixes" LIST "filePrefixes" LIST — only the existingSecret keys and
+secret files whose variable starts with one of the prefixes are passed (the status and restore
+pods never get the source database's PGPASSWORD). A variable given both as a Secret key and as a
+file is refused: the job treats setting both forms as a configuration error.
+*/}}
+{{- define "erp-backup.commonEnv" -}}
+{{- $v := .root.Values -}}
+- name: BACKUP_ENV
+  value: {{ required "backupEnv is required (BACKUP_ENV, [a-z0-9-]+)" $v.backupEnv | quote }}
+- name: S3_BUCKET
+  value: {{ required "s3.bucket is required (S3_BUCKET)" $v.s3.bucket | quote }}
+{{- with $v.s3.prefix }}
+- name: S3_PREFIX
+  value: {{ . | quote }}
+{{- end }}
+{{- with $v.s3.endpoint }}
+- name: AWS_ENDPOINT_URL_S3
+  value: {{ . | quote }}
+{{- end }}
+{{- with $v.s3.region }}
+- name: AWS_REGION
+  value: {{ . | quote }}
+{{- end }}
+{{- with $v.s3.addressingStyle }}
+- name: S3_ADDRESSING_STYLE
+  value: {{ . | quote }}
+{{- end }}
+{{- if $v.s3.caBundle.configMap }}
+- name: AWS_CA_BUNDLE
+  value: /etc/erp-backup/ca/{{ $v.s3.caBundle.key }}
+{{- end }}
+{{- $prefixes := .secretPrefixes -}}
+{{- if $v.existingSecret.name }}
+{{- range $name, $key := $v.existingSecret.keys }}
+{{- $allowed := false }}
+{{- range $prefixes }}{{ if hasPrefix . $name }}{{ $allowed = true }}{{ end }}{{ end }}
+{{- if and $key $allowed }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.existingSecret.name }}
+      key: {{ $key }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $prefixes = .filePrefixes -}}
+{{- range $name, $path := $v.secretFiles.env }}
+{{- if and $v.existingSecret.name (get $v.existingSecret.keys $name) }}
+{{- fail (printf "%s is both in existingSecret.keys and in secretFiles.env: give it one way (the job refuses both NAME and NAME_FILE)" $name) }}
+{{- end }}
+{{- $allowed := false }}
+{{- range $prefixes }}{{ if hasPrefix . $name }}{{ $allowed = true }}{{ end }}{{ end }}
+{{- if $allowed }}
+- name: {{ $name }}_FILE
+  value: {{ $path | quote }}
+{{- end }}
+{{- end }}
+{{- include "erp-backup.plainEnv" (dict "env" $v.env "where" "env") }}
+{{- with $v.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Volumes every pod has: the secret files, the CA bundle, the extra volumes. */}}
+{{- define "erp-backup.commonVolumes" -}}
+{{- range .Values.secretFiles.volumes }}
+- name: {{ .name }}
+  secret:
+    secretName: {{ required "secretFiles.volumes[].secretName is required" .secretName }}
+    # 0444: without fsGroup the files belong to root, and the job's user must read them.
+    defaultMode: 292
+{{- end }}
+{{- if .Values.s3.caBundle.configMap }}
+- name: ca-bundle
+  configMap:
+    name: {{ .Values.s3.caBundle.configMap }}
+{{- end }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "erp-backup.commonVolumeMounts" -}}
+{{- range .Values.secretFiles.volumes }}
+- name: {{ .name }}
+  mountPath: {{ required "secretFiles.volumes[].mountPath is required" .mountPath }}
+  readOnly: true
+{{- end }}
+{{- if .Values.s3.caBundle.configMap }}
+- name: ca-bundle
+  mountPath: /etc/erp-backup/ca
+  readOnly: true
+{{- end }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Pod-level fields shared by every pod (spec.template.spec minus the security context,
+containers and volumes). */}}
+{{- define "erp-backup.podCommon" -}}
+serviceAccountName: {{ include "erp-backup.serviceAccountName" . }}
+automountServiceAccountToken: {{ .Values.automountServiceAccountToken }}
+restartPolicy: Never
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* Pod metadata: labels and annotations (Vault agent annotations go here). Args: dict "root" $ "component" NAME. */}}
+{{- define "erp-backup.podMetadata" -}}
+labels:
+  {{- include "erp-backup.labels" .root | nindent 2 }}
+  app.kubernetes.io/component: {{ .component }}
+  {{- with .root.Values.podLabels }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- with .root.Values.podAnnotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* The backup pod's mounts: the documents volume read-only (the mount and, below, the volume). */}}
+{{- define "erp-backup.backupVolumeMounts" -}}
+{{- if .Values.documents.enabled }}
+- name: documents
+  mountPath: {{ .Values.documents.mountPath }}
+  readOnly: true
+  {{- with .Values.documents.subPath }}
+  subPath: {{ . }}
+  {{- end }}
+{{- end }}
+{{- include "erp-backup.commonVolumeMounts" . }}
+{{- end -}}
+
+{{- define "erp-backup.backupVolumes" -}}
+{{- if .Values.documents.enabled }}
+- name: documents
+  persistentVolumeClaim:
+    claimName: {{ required "documents.existingClaim is required when documents.enabled (the PVC of the documents volume)" .Values.documents.existingClaim }}
+    readOnly: true
+{{- end }}
+{{- include "erp-backup.commonVolumes" . }}
+{{- end -}}

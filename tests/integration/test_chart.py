@@ -1,0 +1,702 @@
+"""The Helm chart, the plain Kubernetes manifests, the Compose file, and yamllint/shellcheck.
+
+Run: cd tests/integration && python3 -m unittest -v test_chart     (ctest label: chart)
+
+Helm itself cannot be installed here, so the chart is rendered by tests/support/helm_render: Go's
+text/template with sprig, the engine and function library Helm uses, plus Helm's include, toYaml,
+required and values handling (built from Debian's Go packages, offline). Every rendered object,
+every file of container/k8s/ and the `kubectl run` overrides are validated offline against the
+Kubernetes API schema (kubernetes-models, pinned by tests/support/k8s-validate/package-lock.json),
+unknown fields included; container/compose.yaml against the Compose specification's schema. On top
+of the schema, the tests assert what the chart promises: the restricted security context, the
+documents PVC read-only (volume and mount), concurrencyPolicy Forbid, the grace period, credentials
+only by reference, and that a missing required value fails the render naming it.
+
+The Compose file cannot be run (no Docker engine): its job's settings are run instead against the
+test PostgreSQL (loaded with container/sample-db.sql, as the postgres image would) and an S3 server:
+backup, status and restore db with exactly the settings the backup service gets.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+
+from erp_cli import clean_env, run_erp  # noqa: E402
+from postgres_server import PostgresServer  # noqa: E402
+from s3_servers import S3Front  # noqa: E402
+
+ROOT = os.path.abspath(os.environ.get("ERP_SOURCE_DIR") or
+                       os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+CHART = os.path.join(ROOT, "container", "helm", "erp-backup")
+K8S_DIR = os.path.join(ROOT, "container", "k8s")
+COMPOSE = os.path.join(ROOT, "container", "compose.yaml")
+VALIDATOR_DIR = os.path.join(ROOT, "tests", "support", "k8s-validate")
+RENDERER_SRC = os.path.join(ROOT, "tests", "support", "helm_render")
+
+# Variables whose value is a credential: in a rendered pod they may only come from a Secret.
+CREDENTIALS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+               "AWS_CONTAINER_AUTHORIZATION_TOKEN", "PGPASSWORD", "RESTORE_PGPASSWORD"}
+
+_work = None
+_renderer = None
+
+
+def log(msg: str) -> None:
+    sys.stderr.write(f"[chart] {msg}\n")
+
+
+def setUpModule():
+    global _work, _renderer
+    _work = tempfile.mkdtemp(prefix="erp-chart-")
+    go = shutil.which("go")
+    if go is None:
+        raise RuntimeError("go is not on PATH (hint: bash scripts/install-test-deps.sh installs golang-go)")
+    if not os.path.isdir(os.path.join(VALIDATOR_DIR, "node_modules", "kubernetes-models")):
+        raise RuntimeError(f"{VALIDATOR_DIR}/node_modules is missing "
+                           "(hint: bash scripts/install-test-deps.sh runs npm ci there)")
+    _renderer = os.path.join(_work, "helm_render")
+    # GOPATH mode over Debian's packaged sources: no module proxy, no network.
+    env = {**os.environ, "GOPATH": "/usr/share/gocode", "GO111MODULE": "off", "GOPROXY": "off",
+           "GOFLAGS": "", "GOCACHE": os.path.join(_work, "gocache")}
+    res = subprocess.run([go, "build", "-o", _renderer, "."], cwd=RENDERER_SRC, env=env,
+                         capture_output=True, text=True, timeout=600)
+    if res.returncode != 0:
+        raise RuntimeError(f"building helm_render failed: {res.stderr} (hint: install "
+                           "golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)")
+
+
+def tearDownModule():
+    if _work:
+        shutil.rmtree(_work, ignore_errors=True)
+
+
+def render(*value_files: str, sets: tuple = (), chart: str = CHART, notes: bool = False) -> subprocess.CompletedProcess:
+    args = [_renderer, "--release", "erp-backup", "--namespace", "erp"] + (["--notes"] if notes else [])
+    for f in value_files:
+        args += ["-f", f]
+    for s in sets:
+        args += ["--set", s]
+    return subprocess.run(args + [chart], capture_output=True, text=True, timeout=60)
+
+
+def write(name: str, text: str) -> str:
+    path = os.path.join(_work, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def validate(mode: str, *files: str) -> tuple[int, list[dict]]:
+    """node validate.js: (exit code, documents with their errors and parsed objects)."""
+    res = subprocess.run(["node", os.path.join(VALIDATOR_DIR, "validate.js"), mode, *files],
+                         capture_output=True, text=True, timeout=120)
+    if res.returncode not in (0, 1):
+        raise AssertionError(f"validate.js {mode} failed to run (exit {res.returncode}): {res.stderr}")
+    return res.returncode, json.loads(res.stdout)["documents"]
+
+
+def pod_specs(obj: dict) -> list[dict]:
+    """The pod spec of a CronJob, Job or Pod."""
+    kind = obj["kind"]
+    if kind == "CronJob":
+        return [obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]]
+    if kind == "Job":
+        return [obj["spec"]["template"]["spec"]]
+    if kind == "Pod":
+        return [obj["spec"]]
+    return []
+
+
+class Assertions:
+    """What every pod of the chart and of container/k8s/ must hold."""
+
+    def assert_restricted(self, spec: dict, where: str, uid: int = 10001):
+        """uid: the image's user 10001, or the documents' owner for a pod that restores them."""
+        psc = spec.get("securityContext") or {}
+        self.assertIs(psc.get("runAsNonRoot"), True, where)
+        self.assertIsInstance(psc.get("runAsUser"), int, f"{where}: runAsUser must be numeric")
+        self.assertEqual(psc.get("runAsUser"), uid, where)
+        self.assertEqual(psc.get("runAsGroup"), uid, where)
+        self.assertEqual(psc.get("seccompProfile"), {"type": "RuntimeDefault"}, where)
+        for field in ("hostNetwork", "hostPID", "hostIPC"):
+            self.assertFalse(spec.get(field, False), f"{where}: {field}")
+        for volume in spec.get("volumes") or []:
+            self.assertNotIn("hostPath", volume, f"{where}: volume {volume['name']}")
+        self.assertEqual(spec.get("restartPolicy"), "Never", where)
+        grace = spec.get("terminationGracePeriodSeconds")
+        self.assertIsInstance(grace, int, f"{where}: terminationGracePeriodSeconds is set")
+        self.assertGreaterEqual(grace, 15, f"{where}: the job needs ~6 s to abort its uploads")
+        self.assertFalse(spec.get("automountServiceAccountToken", True), where)
+        for c in spec["containers"] + spec.get("initContainers", []):
+            csc = c.get("securityContext") or {}
+            here = f"{where} container {c['name']}"
+            self.assertIs(csc.get("readOnlyRootFilesystem"), True, here)
+            self.assertIs(csc.get("allowPrivilegeEscalation"), False, here)
+            self.assertEqual(csc.get("capabilities"), {"drop": ["ALL"]}, here)
+            self.assertFalse(csc.get("privileged", False), here)
+            self.assertNotEqual(csc.get("runAsUser", 10001), 0, here)
+            self.assertIn("memory", (c.get("resources") or {}).get("limits", {}), here)
+
+    def assert_credentials_by_reference(self, spec: dict, where: str):
+        for c in spec["containers"]:
+            names = [e["name"] for e in c.get("env") or []]
+            self.assertEqual(len(names), len(set(names)), f"{where}: duplicate env {names}")
+            for e in c.get("env") or []:
+                if e["name"] in CREDENTIALS:
+                    self.assertNotIn("value", e, f"{where}: {e['name']} is a literal value")
+                    self.assertIn("secretKeyRef", e.get("valueFrom", {}), f"{where}: {e['name']}")
+                if e["name"].endswith("_FILE"):
+                    self.assertTrue(e["value"].startswith("/"), f"{where}: {e['name']} is a path")
+                    self.assertNotIn(e["name"][:-5], names, f"{where}: {e['name']} and its plain form")
+
+    def env_of(self, spec: dict) -> dict:
+        return {e["name"]: e for e in spec["containers"][0].get("env") or []}
+
+    def assert_documents_read_only(self, spec: dict, where: str, claim: str):
+        volumes = [v for v in spec["volumes"]
+                   if (v.get("persistentVolumeClaim") or {}).get("claimName") == claim]
+        self.assertEqual(len(volumes), 1, f"{where}: one volume of the documents PVC {claim}")
+        self.assertIs(volumes[0]["persistentVolumeClaim"].get("readOnly"), True, where)
+        mounts = [m for c in spec["containers"] for m in c.get("volumeMounts") or []
+                  if m["name"] == volumes[0]["name"]]
+        self.assertTrue(mounts, f"{where}: the documents volume is mounted")
+        for m in mounts:
+            self.assertIs(m.get("readOnly"), True, f"{where}: mount {m['mountPath']}")
+
+
+class ChartRenderTest(Assertions, unittest.TestCase):
+    """The chart rendered with only its required values, and with every optional feature on."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.required_only = os.path.join(CHART, "ci", "required-only.yaml")
+        cls.all_on = os.path.join(CHART, "ci", "all-on.yaml")
+        cls.rendered = {}
+        for name, files in (("required-only", (cls.required_only,)), ("all-on", (cls.all_on,))):
+            res = render(*files)
+            if res.returncode != 0:
+                raise AssertionError(f"rendering with {name} failed: {res.stderr}")
+            cls.rendered[name] = write(f"{name}.yaml", res.stdout)
+
+    def objects(self, name: str) -> list[dict]:
+        code, docs = validate("k8s", self.rendered[name])
+        bad = [(d.get("kind"), d.get("name"), d["errors"]) for d in docs if d["errors"]]
+        self.assertEqual(code, 0, f"{name}: schema errors {bad}")
+        return [d["object"] for d in docs]
+
+    def by_component(self, objects: list[dict]) -> dict:
+        return {(o["kind"], o["metadata"]["labels"].get("app.kubernetes.io/component", "")): o
+                for o in objects}
+
+    def test_required_only_renders_backup_status_and_service_account(self):
+        objs = self.by_component(self.objects("required-only"))
+        self.assertEqual(sorted(objs), [("CronJob", "backup"), ("CronJob", "status"), ("ServiceAccount", "")])
+        backup = objs[("CronJob", "backup")]
+        self.assertEqual(backup["metadata"]["name"], "erp-backup")
+        self.assertEqual(backup["metadata"]["namespace"], "erp")
+        spec = backup["spec"]
+        self.assertEqual(spec["concurrencyPolicy"], "Forbid")
+        self.assertEqual(spec["schedule"], "0 2 * * *")
+        for field in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+            self.assertIsInstance(spec[field], int, field)
+        job = spec["jobTemplate"]["spec"]
+        for field in ("backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished"):
+            self.assertIsInstance(job[field], int, field)
+        pod = pod_specs(backup)[0]
+        self.assertEqual(pod["terminationGracePeriodSeconds"], 30)
+        container = pod["containers"][0]
+        self.assertEqual(container["args"], ["backup"])
+        self.assertEqual(container["image"], "ghcr.io/example/erp-backup:0.1.0")
+        self.assertEqual(container["resources"], {"requests": {"cpu": "250m", "memory": "128Mi"},
+                                                  "limits": {"memory": "256Mi"}})
+        env = self.env_of(pod)
+        self.assertEqual(env["BACKUP_ENV"]["value"], "prod")
+        self.assertEqual(env["S3_BUCKET"]["value"], "erp-backups")
+        self.assertEqual(env["PGPORT"]["value"], "5432")
+        self.assertEqual(env["DOCUMENTS_DIR"]["value"], "/var/www/documents")
+        self.assertEqual(env["PGPASSWORD"]["valueFrom"], {"secretKeyRef": {"name": "erp-backup", "key": "PGPASSWORD"}})
+        self.assertEqual(pod["serviceAccountName"], objs[("ServiceAccount", "")]["metadata"]["name"])
+
+    def test_every_pod_is_restricted_and_takes_credentials_by_reference(self):
+        for name in ("required-only", "all-on"):
+            for obj in self.objects(name):
+                for spec in pod_specs(obj):
+                    where = f"{name}: {obj['kind']} {obj['metadata']['name']}"
+                    # all-on's restore Job runs as www-data (restoreJob.podSecurityContext).
+                    self.assert_restricted(spec, where, 33 if obj["kind"] == "Job" else 10001)
+                    self.assert_credentials_by_reference(spec, where)
+                    for c in spec["containers"]:
+                        self.assertEqual(c["image"].split("@")[0].split(":")[0],
+                                         "registry.example.com/erp/erp-backup" if name == "all-on"
+                                         else "ghcr.io/example/erp-backup", where)
+
+    def test_backup_mounts_the_documents_pvc_read_only(self):
+        for name, claim in (("required-only", "dolibarr-documents"), ("all-on", "dolibarr-documents")):
+            backup = self.by_component(self.objects(name))[("CronJob", "backup")]
+            spec = pod_specs(backup)[0]
+            self.assert_documents_read_only(spec, name, claim)
+            # No other volume of the backup pod is writable either.
+            for m in spec["containers"][0].get("volumeMounts") or []:
+                self.assertIs(m.get("readOnly"), True, f"{name}: {m['mountPath']}")
+
+    def test_all_on_uses_every_feature(self):
+        objs = self.by_component(self.objects("all-on"))
+        self.assertEqual(sorted(objs), [("CronJob", "backup"), ("CronJob", "status"), ("Job", "restore"),
+                                        ("PrometheusRule", ""), ("ServiceAccount", "")])
+        sa = objs[("ServiceAccount", "")]
+        self.assertEqual(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+                         "arn:aws:iam::123456789012:role/erp-backup")
+        backup = objs[("CronJob", "backup")]
+        self.assertEqual(backup["spec"]["timeZone"], "Europe/Paris")
+        pod = pod_specs(backup)[0]
+        env = self.env_of(pod)
+        self.assertEqual(env["PGPASSWORD_FILE"]["value"], "/vault/secrets/pgpassword")
+        self.assertNotIn("PGPASSWORD", env)
+        self.assertEqual(env["AWS_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"],
+                         {"name": "erp-backup", "key": "access-key-id"})
+        self.assertEqual(env["AWS_CA_BUNDLE"]["value"], "/etc/erp-backup/ca/ca.pem")
+        self.assertEqual(env["PUSHGATEWAY_URL"]["value"], "http://pushgateway.monitoring.svc:9091")
+        self.assertEqual(env["RETENTION_DAILY_DAYS"]["value"], "30")  # a number in values, a string in env
+        self.assertEqual(env["PGPORT"]["value"], "6432")
+        self.assertEqual(env["POD_NAME"]["valueFrom"], {"fieldRef": {"fieldPath": "metadata.name"}})
+        self.assertEqual(pod["securityContext"]["supplementalGroups"], [33])
+        self.assertEqual(pod["serviceAccountName"], "erp-backup-prod")
+        template_meta = backup["spec"]["jobTemplate"]["spec"]["template"]["metadata"]
+        self.assertEqual(template_meta["annotations"]["vault.hashicorp.com/agent-pre-populate-only"], "true")
+        self.assertIn('{{ with secret "database/creds/erp-dump" }}',
+                      template_meta["annotations"]["vault.hashicorp.com/agent-inject-template-pgpassword"])
+        mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+        self.assertEqual(mounts["/var/www/documents"]["subPath"], "documents")
+        self.assertIn("/secrets/pod-identity", mounts)
+        self.assertIn("@sha256:", pod["containers"][0]["image"])
+
+    def test_status_cronjob_checks_max_age_and_never_gets_the_database(self):
+        for name in ("required-only", "all-on"):
+            status = self.by_component(self.objects(name))[("CronJob", "status")]
+            self.assertEqual(status["spec"]["concurrencyPolicy"], "Forbid")
+            self.assertEqual(status["spec"]["jobTemplate"]["spec"]["backoffLimit"], 0)
+            pod = pod_specs(status)[0]
+            self.assertEqual(pod["containers"][0]["args"][:3], ["status", "--max-age", "26h"])
+            env = self.env_of(pod)
+            self.assertEqual(env["BACKUP_ENV"]["value"], "prod")
+            leaked = [n for n in env if n.startswith("PG") and n != "PGSSLROOTCERT" or n == "DOCUMENTS_DIR"]
+            self.assertEqual(leaked, [], f"{name}: the status pod gets the source database's settings")
+            self.assertFalse(any(v.get("persistentVolumeClaim") for v in pod.get("volumes") or []))
+        res = render(self.required_only, sets=("status.enabled=false",))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertNotIn("erp-backup-status", res.stdout)
+
+    def test_restore_job_gets_the_target_only(self):
+        restore = self.by_component(self.objects("all-on"))[("Job", "restore")]
+        self.assertEqual(restore["metadata"]["name"], "erp-backup-prod-refresh-sandbox")
+        pod = pod_specs(restore)[0]
+        self.assertEqual(pod["containers"][0]["args"], ["refresh-sandbox", "--from-env", "prod"])
+        env = self.env_of(pod)
+        self.assertEqual(env["RESTORE_PGHOST"]["value"], "dolibarr-db.sandbox.svc")
+        self.assertEqual(env["RESTORE_PGPASSWORD"]["valueFrom"]["secretKeyRef"],
+                         {"name": "erp-backup-sandbox", "key": "password"})
+        self.assertEqual(env["RESTORE_DOCUMENTS_DIR"]["value"], "/documents")
+        self.assertEqual(env["RESTORE_EXCLUDE"]["value"], "FUNCTION pgbouncer user_lookup")
+        for n in env:
+            self.assertFalse(n in ("PGHOST", "PGPASSWORD", "PGPASSWORD_FILE", "PGUSER", "PGDATABASE"),
+                             f"the restore Job gets the source's {n}")
+        target = [v for v in pod["volumes"] if v.get("persistentVolumeClaim")]
+        self.assertEqual(target, [{"name": "target-documents",
+                                   "persistentVolumeClaim": {"claimName": "sandbox-documents"}}])
+
+    def test_prometheus_rule_alerts_on_a_missing_backup_and_passes_promtool(self):
+        rule = self.by_component(self.objects("all-on"))[("PrometheusRule", "")]
+        self.assertEqual(rule["metadata"]["labels"]["release"], "kube-prometheus-stack")
+        rules = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+        self.assertEqual(sorted(rules), ["ErpBackupMetricsMissing", "ErpBackupNeverSucceeded", "ErpBackupStale",
+                                         "ErpBackupStatusNotPassing", "ErpBackupTooOld"])
+        status = rules["ErpBackupStatusNotPassing"]["expr"]
+        self.assertIn('kube_cronjob_status_last_successful_time{namespace="erp", cronjob="erp-backup-prod-status"}',
+                      status)
+        self.assertIn("or absent(", status, "a status that never passed must alert too")
+        self.assertIn('cronjob="erp-backup-prod"}', rules["ErpBackupNeverSucceeded"]["expr"])
+        self.assertIn('{job="erp-backup", instance="prod"}', rules["ErpBackupTooOld"]["expr"])
+        promtool = shutil.which("promtool")
+        self.assertIsNotNone(promtool, "promtool is missing (hint: install-test-deps.sh installs prometheus)")
+        good = write("rules.yaml", json.dumps({"groups": rule["spec"]["groups"]}))
+        res = subprocess.run([promtool, "check", "rules", good], capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertIn("SUCCESS: 5 rules found", res.stdout)
+        broken = copy.deepcopy(rule["spec"]["groups"])
+        broken[0]["rules"][0]["expr"] = "time() - kube_cronjob_status_last_successful_time{ > 1"
+        bad = write("rules-bad.yaml", json.dumps({"groups": broken}))
+        res = subprocess.run([promtool, "check", "rules", bad], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(res.returncode, 0)
+        # Off by default.
+        self.assertNotIn("PrometheusRule", [o["kind"] for o in self.objects("required-only")])
+
+    def test_pure_defaults_and_each_missing_required_value_fail_naming_it(self):
+        res = render()
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("execution error at (erp-backup/templates/", res.stderr)
+        self.assertIn("backupEnv is required", res.stderr)
+        self.assertEqual(res.stdout, "")
+        for key, message in (("backupEnv", "backupEnv is required (BACKUP_ENV"),
+                             ("s3.bucket", "s3.bucket is required (S3_BUCKET)"),
+                             ("postgres.host", "postgres.host is required (PGHOST)"),
+                             ("postgres.database", "postgres.database is required (PGDATABASE)"),
+                             ("postgres.user", "postgres.user is required (PGUSER)"),
+                             ("documents.existingClaim", "documents.existingClaim is required"),
+                             ("image.repository", "image.repository is required")):
+            with self.subTest(key=key):
+                res = render(self.required_only, sets=(f"{key}=null",))
+                self.assertEqual(res.returncode, 1, f"{key}: {res.stdout[:200]}")
+                self.assertIn(message, res.stderr)
+        # The backup of the database alone needs no documents claim.
+        res = render(self.required_only, sets=("documents.enabled=false", "documents.existingClaim=null"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertNotIn("DOCUMENTS_DIR", res.stdout)
+        for key in ("restoreJob.target.host", "restoreJob.target.user"):
+            res = render(self.all_on, sets=(f"{key}=null",))
+            self.assertEqual(res.returncode, 1)
+            self.assertIn(f"{key} is required", res.stderr)
+
+    def test_a_credential_as_a_literal_value_is_refused(self):
+        for key in ("env.PGPASSWORD", "env.AWS_SECRET_ACCESS_KEY", "restoreJob.env.RESTORE_PGPASSWORD"):
+            with self.subTest(key=key):
+                res = render(self.all_on, sets=(f"{key}=hunter2-literal",))
+                self.assertEqual(res.returncode, 1)
+                self.assertIn(f"{key}: a credential must not be a value", res.stderr)
+                self.assertNotIn("hunter2-literal", res.stdout)
+        # Both a Secret key and a file for one variable: the job would refuse NAME and NAME_FILE.
+        res = render(self.all_on, sets=("existingSecret.keys.PGPASSWORD=password",))
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("PGPASSWORD is both in existingSecret.keys and in secretFiles.env", res.stderr)
+
+    def test_grace_period_and_schedule_values_reach_the_pod(self):
+        res = render(self.required_only, sets=("backup.terminationGracePeriodSeconds=45",
+                                               "backup.concurrencyPolicy=Forbid", "backup.backoffLimit=3"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        path = write("grace.yaml", res.stdout)
+        code, docs = validate("k8s", path)
+        self.assertEqual(code, 0)
+        backup = [d["object"] for d in docs if d["name"] == "erp-backup"][0]
+        self.assertEqual(pod_specs(backup)[0]["terminationGracePeriodSeconds"], 45)
+        self.assertEqual(backup["spec"]["jobTemplate"]["spec"]["backoffLimit"], 3)
+
+    def test_rendered_output_passes_yamllint(self):
+        for name, path in self.rendered.items():
+            res = subprocess.run(["yamllint", "-s", "-c", os.path.join(ROOT, ".yamllint"), path],
+                                 capture_output=True, text=True, timeout=120)
+            self.assertEqual(res.returncode, 0, f"{name}: {res.stdout}{res.stderr}")
+
+
+class RendererTest(unittest.TestCase):
+    """helm_render behaves like `helm template` where a chart could tell the difference."""
+
+    def chart(self, templates: dict, values: str) -> str:
+        root = tempfile.mkdtemp(dir=_work)
+        os.makedirs(os.path.join(root, "templates"))
+        with open(os.path.join(root, "Chart.yaml"), "w") as f:
+            f.write("apiVersion: v2\nname: probe\nversion: 1.2.3\nappVersion: \"4.5\"\n")
+        with open(os.path.join(root, "values.yaml"), "w") as f:
+            f.write(values)
+        for name, text in templates.items():
+            with open(os.path.join(root, "templates", name), "w") as f:
+                f.write(text)
+        return root
+
+    def test_helm_semantics(self):
+        chart = self.chart({
+            "_helpers.tpl": '{{- define "probe.need" -}}{{ required "x.y is required" .Values.x.y }}{{- end -}}',
+            "a.yaml": ("kind: A\nmissing: '{{ .Values.nothere }}'\nbig: '{{ .Values.big }}'\n"
+                       "chart: {{ .Chart.Name }}-{{ .Chart.Version }}-{{ .Chart.AppVersion }}\n"
+                       "release: {{ .Release.Name }}/{{ .Release.Namespace }}/{{ .Release.Service }}\n"
+                       "map:\n  {{- toYaml .Values.m | nindent 2 }}\nend: true\n"),
+            "b.yaml": "{{- if .Values.off }}kind: B{{ end }}",
+            "c.yaml": 'kind: C\nneed: {{ include "probe.need" . }}\n',
+        }, "big: 1000000\nm: {z: 1, a: [x, y]}\nx: {y: ok}\noff: false\n")
+        res = render(chart=chart)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(res.stdout, (
+            "---\n# Source: probe/templates/a.yaml\nkind: A\nmissing: ''\nbig: '1e+06'\n"
+            "chart: probe-1.2.3-4.5\nrelease: erp-backup/erp/Helm\n"
+            "map:\n  a:\n    - x\n    - \"y\"\n  z: 1\nend: true\n"
+            "---\n# Source: probe/templates/c.yaml\nkind: C\nneed: ok\n"))
+        res = render(chart=chart, sets=("x.y=null",))
+        self.assertEqual(res.returncode, 1)
+        self.assertEqual(res.stderr.strip(),
+                         "Error: execution error at (probe/templates/_helpers.tpl:1:30): x.y is required")
+        res = render(chart=chart, sets=("off=true", "m.z=2"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("# Source: probe/templates/b.yaml\nkind: B", res.stdout)
+        self.assertIn("  z: 2\n", res.stdout)
+        bad = self.chart({"a.yaml": "kind: A\n  bad: [\n"}, "{}\n")
+        res = render(chart=bad)
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("YAML parse error on probe/templates/a.yaml", res.stderr)
+        env = self.chart({"a.yaml": "home: {{ env \"HOME\" }}\n"}, "{}\n")
+        res = render(chart=env)
+        self.assertEqual(res.returncode, 1, "Helm removes sprig's env")
+        self.assertIn('function "env" not defined', res.stderr)
+
+    def test_notes_render(self):
+        res = render(os.path.join(CHART, "ci", "required-only.yaml"), notes=True)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("kubectl -n erp create job erp-backup-now --from=cronjob/erp-backup", res.stderr)
+        self.assertIn("The CronJob erp-backup-status fails", res.stderr)
+        res = render(os.path.join(CHART, "ci", "required-only.yaml"), sets=("status.enabled=false",), notes=True)
+        self.assertIn("nothing in this release notices a backup that stopped running", res.stderr)
+
+
+class ValidatorTest(unittest.TestCase):
+    """The schema check can fail: unknown fields, wrong types, bad quantities and enums."""
+
+    def test_validator_refuses_what_the_api_server_refuses(self):
+        res = render(os.path.join(CHART, "ci", "all-on.yaml"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        good = write("validator-good.yaml", res.stdout)
+        code, docs = validate("k8s", good)
+        self.assertEqual(code, 0, [d["errors"] for d in docs])
+        backup = [d["object"] for d in docs if d["kind"] == "CronJob" and d["name"] == "erp-backup-prod"][0]
+        rule = [d["object"] for d in docs if d["kind"] == "PrometheusRule"][0]
+
+        def mutated(change):
+            obj = copy.deepcopy(backup)
+            change(obj, pod_specs(obj)[0])
+            return obj
+
+        cases = {
+            "readOnlyRootFilesytem": mutated(lambda o, p: p["containers"][0]["securityContext"].update(
+                readOnlyRootFilesytem=True)),
+            "claimNam": mutated(lambda o, p: p["volumes"][0]["persistentVolumeClaim"].update(claimNam="x")),
+            "concurency": mutated(lambda o, p: o["spec"].update(concurency="Forbid")),
+            "labelz": mutated(lambda o, p: o["metadata"].update(labelz={})),
+            "secretKeyRefs": mutated(lambda o, p: p["containers"][0]["env"].append(
+                {"name": "X", "valueFrom": {"secretKeyRefs": {"name": "s", "key": "k"}}})),
+            "concurrencyPolicy": mutated(lambda o, p: o["spec"].update(concurrencyPolicy="Never")),
+            "memory": mutated(lambda o, p: p["containers"][0]["resources"]["limits"].update(memory="lots")),
+            "runAsUser": mutated(lambda o, p: p["securityContext"].update(runAsUser="10001")),
+            "containers": mutated(lambda o, p: p.pop("containers")),
+        }
+        for needle, obj in cases.items():
+            with self.subTest(case=needle):
+                path = write(f"validator-{needle}.yaml", json.dumps(obj))
+                code, docs = validate("k8s", path)
+                self.assertEqual(code, 1, f"{needle} was accepted")
+                self.assertTrue(any(needle in e for e in docs[0]["errors"]), docs[0]["errors"])
+        # The PrometheusRule's model declares its fields inline (a CRD): misspelt ones fail too.
+        for field, where in (("fore", lambda r: r["spec"]["groups"][0]["rules"][0]),
+                             ("rule", lambda r: r["spec"]["groups"][0])):
+            with self.subTest(case=field):
+                bad = copy.deepcopy(rule)
+                where(bad)[field] = "1h"
+                path = write(f"validator-rule-{field}.yaml", json.dumps(bad))
+                code, out = validate("k8s", path)
+                self.assertEqual(code, 1, f"{field} was accepted")
+                self.assertTrue(any(f'unknown field "{field}"' in e for e in out[0]["errors"]), out[0]["errors"])
+        path = write("validator-kind.yaml", json.dumps({"apiVersion": "batch/v1", "kind": "CronJobb",
+                                                        "metadata": {"name": "x"}}))
+        code, docs = validate("k8s", path)
+        self.assertEqual(code, 1)
+        self.assertIn("no model for apiVersion batch/v1 kind CronJobb", docs[0]["errors"])
+
+
+class KubernetesManifestsTest(Assertions, unittest.TestCase):
+    """container/k8s/: the one-off backup Job, the refresh-sandbox Job, and the kubectl run pod."""
+
+    def test_manifests_validate_and_are_restricted(self):
+        files = sorted(os.path.join(K8S_DIR, f) for f in os.listdir(K8S_DIR) if f.endswith(".yaml"))
+        code, docs = validate("k8s", *files)
+        self.assertEqual(code, 0, [(d["file"], d["errors"]) for d in docs if d["errors"]])
+        jobs = {d["object"]["metadata"]["generateName"]: d["object"] for d in docs if d["kind"] == "Job"}
+        self.assertEqual(sorted(jobs), ["erp-backup-manual-", "erp-backup-refresh-sandbox-"])
+        for name, job in jobs.items():
+            spec = pod_specs(job)[0]
+            # The refresh writes the sandbox's documents: it runs as their owner, www-data.
+            self.assert_restricted(spec, name, 33 if "refresh" in name else 10001)
+            self.assert_credentials_by_reference(spec, name)
+        backup = pod_specs(jobs["erp-backup-manual-"])[0]
+        self.assertEqual(backup["containers"][0]["args"], ["backup"])
+        self.assert_documents_read_only(backup, "backup-job.yaml", "dolibarr-documents")
+        refresh = pod_specs(jobs["erp-backup-refresh-sandbox-"])[0]
+        self.assertEqual(refresh["containers"][0]["args"], ["refresh-sandbox", "--from-env", "prod"])
+        env = self.env_of(refresh)
+        self.assertEqual(env["RESTORE_DOCUMENTS_DIR"]["value"], "/documents")
+        self.assertFalse([n for n in env if n.startswith("PG")], "refresh-sandbox gets no source PG* setting")
+        self.assertEqual(jobs["erp-backup-refresh-sandbox-"]["spec"]["backoffLimit"], 0)
+
+    def test_kubectl_run_overrides_make_a_restricted_pod(self):
+        with open(os.path.join(K8S_DIR, "kubectl-run-overrides.json")) as f:
+            overrides = json.load(f)
+        # What `kubectl run erp-backup --restart=Never --image=... --override-type=strategic
+        # --overrides=... -- status` creates: its pod, merged with the overrides by container name.
+        pod = copy.deepcopy(overrides)
+        pod.update(kind="Pod", metadata={"name": "erp-backup", "labels": {"run": "erp-backup"}})
+        pod["spec"]["restartPolicy"] = "Never"
+        pod["spec"]["terminationGracePeriodSeconds"] = 30
+        pod["spec"]["containers"][0]["args"] = ["status"]
+        self.assertEqual(pod["spec"]["containers"][0]["name"], "erp-backup",
+                         "the override's container must carry the pod's name to be merged")
+        path = write("kubectl-run-pod.yaml", json.dumps(pod))
+        code, docs = validate("k8s", path)
+        self.assertEqual(code, 0, docs[0]["errors"])
+        self.assert_restricted(pod["spec"], "kubectl run")
+
+
+class ComposeTest(unittest.TestCase):
+    """container/compose.yaml against the Compose specification, and what its services promise."""
+
+    @classmethod
+    def setUpClass(cls):
+        code, docs = validate("compose", COMPOSE)
+        if code != 0:
+            raise AssertionError(f"compose.yaml: {docs[0]['errors']}")
+        cls.compose = docs[0]["object"]
+
+    def test_services_and_the_job(self):
+        services = self.compose["services"]
+        self.assertEqual(sorted(services), ["backup", "createbucket", "minio", "postgres", "restore-volume"])
+        backup = services["backup"]
+        self.assertEqual(backup["build"], {"context": "..", "dockerfile": "Containerfile"})
+        self.assertEqual(backup["user"], "10001:10001")
+        self.assertIs(backup["read_only"], True)
+        self.assertEqual(backup["cap_drop"], ["ALL"])
+        self.assertIn("./sample-documents:/var/www/documents:ro", backup["volumes"])
+        env = backup["environment"]
+        self.assertEqual(env["AWS_ENDPOINT_URL_S3"], "http://minio:9000")
+        self.assertEqual(env["DOCUMENTS_DIR"], "/var/www/documents")
+        # The bucket the job writes is the one the one-shot mc service creates, with MinIO's keys.
+        self.assertIn(f"mc mb --ignore-existing demo/{env['S3_BUCKET']}", services["createbucket"]["command"][0])
+        self.assertEqual(env["AWS_ACCESS_KEY_ID"], services["minio"]["environment"]["MINIO_ROOT_USER"])
+        self.assertEqual(env["AWS_SECRET_ACCESS_KEY"], services["minio"]["environment"]["MINIO_ROOT_PASSWORD"])
+        self.assertEqual(env["PGHOST"], "postgres")
+        self.assertEqual(backup["depends_on"]["createbucket"]["condition"], "service_completed_successfully")
+        self.assertEqual(backup["depends_on"]["postgres"]["condition"], "service_healthy")
+        # Healthy over TCP only: the image's init-time server (loading the sample) has no TCP.
+        self.assertIn("127.0.0.1", services["postgres"]["healthcheck"]["test"])
+        self.assertIn("./sample-db.sql:/docker-entrypoint-initdb.d/10-sample-db.sql:ro",
+                      services["postgres"]["volumes"])
+        for path in ("container/sample-db.sql", "container/sample-documents"):
+            self.assertTrue(os.path.exists(os.path.join(ROOT, path)), path)
+
+    def test_schema_refuses_a_misspelt_key(self):
+        with open(COMPOSE) as f:
+            text = f.read()
+        path = write("compose-bad.yaml", text.replace("read_only: true", "read_onyl: true"))
+        code, docs = validate("compose", path)
+        self.assertEqual(code, 1)
+        self.assertTrue(any("read_onyl" in e for e in docs[0]["errors"]), docs[0]["errors"])
+
+
+class ComposeJobSettingsTest(unittest.TestCase):
+    """The backup service's settings, run for real: the sample database loaded into the test
+    PostgreSQL as the postgres image would load it, the job against an S3 server, the documents
+    tree of the repository; only the host names and MinIO's address and keys are replaced."""
+
+    @classmethod
+    def setUpClass(cls):
+        code, docs = validate("compose", COMPOSE)
+        assert code == 0, docs
+        cls.env_in_compose = docs[0]["object"]["services"]["backup"]["environment"]
+        cls.pg = PostgresServer()
+        cls.pg.start()
+        cls.addClassCleanup(cls.pg.stop)
+        cls.front = S3Front(backend="moto", session_token=False)
+        cls.front.__enter__()
+        cls.addClassCleanup(cls.front.__exit__, None, None, None)
+        cls.pg.create_database("dolibarr")
+        # As the postgres image's entrypoint runs it: psql -v ON_ERROR_STOP=1 in POSTGRES_DB.
+        with open(os.path.join(ROOT, "container", "sample-db.sql")) as f:
+            cls.pg.psql("dolibarr", f.read())
+
+    def tearDown(self):
+        self.front.assert_clean()
+
+    def env(self) -> dict:
+        env = dict(self.env_in_compose)
+        s3 = self.front.env()
+        env.update(PGHOST=self.pg.host, PGPORT=str(self.pg.port),
+                   RESTORE_PGHOST=self.pg.host, RESTORE_PGPORT=str(self.pg.port),
+                   AWS_ENDPOINT_URL_S3=s3["AWS_ENDPOINT_URL_S3"], S3_BUCKET=s3["S3_BUCKET"],
+                   AWS_ACCESS_KEY_ID=s3["AWS_ACCESS_KEY_ID"], AWS_SECRET_ACCESS_KEY=s3["AWS_SECRET_ACCESS_KEY"],
+                   DOCUMENTS_DIR=os.path.join(ROOT, "container", "sample-documents"),
+                   RESTORE_DOCUMENTS_DIR=os.path.join(tempfile.mkdtemp(dir=_work), "documents"))
+        return clean_env(env)
+
+    def test_backup_status_and_restore_db_with_the_compose_settings(self):
+        env = self.env()
+        secrets = self.front.secrets() + [env["PGPASSWORD"], env["RESTORE_PGPASSWORD"]]
+        res = run_erp(["backup"], env, secrets)
+        self.assertEqual(res.returncode, 0, res.stderr.decode()[-3000:])
+        res = run_erp(["status"], env, secrets)
+        self.assertEqual(res.returncode, 0, res.stdout.decode() + res.stderr.decode()[-2000:])
+        llx = int(self.pg.scalar("dolibarr", "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'llx\\_%'"))
+        self.assertEqual(llx, int(self.env_in_compose["RESTORE_MIN_TABLES"]),
+                         "RESTORE_MIN_TABLES in compose.yaml is the sample's llx_ table count")
+        res = run_erp(["restore", "db", "latest"], env, secrets)
+        self.assertEqual(res.returncode, 0, res.stderr.decode()[-3000:])
+        source = self.pg.table_fingerprints("dolibarr")
+        self.assertEqual(len([t for t in source if "llx_" in t]), llx)
+        self.assertEqual(self.pg.table_fingerprints("dolibarr_restore"), source)
+        res = run_erp(["restore", "docs", "latest"], env, secrets)
+        self.assertEqual(res.returncode, 0, res.stderr.decode()[-3000:])
+        with open(os.path.join(env["RESTORE_DOCUMENTS_DIR"], "facture", "FA2611-0001", "FA2611-0001.txt")) as f:
+            self.assertIn("FA2611-0001", f.read())
+
+
+def repository_files() -> list[str]:
+    """Tracked and untracked-but-not-ignored files of the repository (git ls-files)."""
+    res = subprocess.run(["git", "-C", ROOT, "ls-files", "-co", "--exclude-standard"],
+                         capture_output=True, text=True, timeout=60)
+    if res.returncode != 0:
+        raise AssertionError(f"git ls-files failed in {ROOT}: {res.stderr}")
+    return [f for f in res.stdout.splitlines() if os.path.isfile(os.path.join(ROOT, f))]
+
+
+def is_shell_script(path: str) -> bool:
+    if path.endswith(".sh"):
+        return True
+    try:
+        with open(os.path.join(ROOT, path), "rb") as f:
+            first = f.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and any(s in first for s in (b"/sh", b"bash", b"env sh", b"dash"))
+
+
+class LintTest(unittest.TestCase):
+    """yamllint and shellcheck on every YAML and shell file of the repository."""
+
+    def test_yamllint_passes_on_every_yaml_file(self):
+        files = [f for f in repository_files() if f.endswith((".yaml", ".yml")) or f == ".yamllint"]
+        files = [f for f in files if "/templates/" not in f]  # Go templates: linted once rendered
+        self.assertIn("container/compose.yaml", files)
+        self.assertIn("container/helm/erp-backup/values.yaml", files)
+        res = subprocess.run(["yamllint", "-s", *files], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        # ... and yamllint does fail with this configuration.
+        bad = write("bad.yaml", "key: value\nkey: other\nlist:\n    - a\n  - b\n")
+        res = subprocess.run(["yamllint", "-s", "-c", os.path.join(ROOT, ".yamllint"), bad],
+                             capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(res.returncode, 0)
+
+    def test_shellcheck_passes_on_every_shell_file(self):
+        files = [f for f in repository_files() if is_shell_script(f)]
+        self.assertIn(".ci/run", files)
+        self.assertIn("scripts/test.sh", files)
+        log(f"shellcheck {len(files)} files: {' '.join(files)}")
+        res = subprocess.run(["shellcheck", "-x", *files], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        bad = write("bad.sh", "#!/bin/sh\nrm -rf $1/*\n")
+        res = subprocess.run(["shellcheck", bad], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(res.returncode, 0)
+        self.assertIn("SC2086", res.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
