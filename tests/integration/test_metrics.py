@@ -125,6 +125,11 @@ class MetricsOnMoto(unittest.TestCase):
         result = self.erp("backup")
         ended = time.time()
         self.assertEqual(result.returncode, 0, result.stderr.decode())
+        # A set's ID is its start second, and a backup whose ID already exists is refused before
+        # any stream runs. The tests' next backup must fail (or stop) for its own reason, so it
+        # starts in a later second: wait for the clock itself, the condition that matters.
+        while int(time.time()) <= int(started):
+            time.sleep(0.05)
         return started, ended
 
     # -- tests -----------------------------------------------------------------------------------
@@ -173,6 +178,7 @@ class MetricsOnMoto(unittest.TestCase):
         # 1. The database refuses the password: nothing committed, exit 1, the bucket still readable.
         failed = self.erp("backup", "--only", "db", PGPASSWORD="not-the-password")
         self.assertEqual(failed.returncode, 1, failed.stderr.decode())
+        self.assertIn(b"password authentication failed", failed.stderr)  # not the existing-set check
         for name, families, extra in (("pushgateway", self.gateway_metrics(), {"job": "erp-backup", "instance": ENV_NAME}),
                                       ("textfile", self.textfile_metrics(), {})):
             with self.subTest(name):
