@@ -156,18 +156,25 @@ int restore_set_db(Context& context, const catalog::CatalogSet& set,
     log.warn("restoring over the backup's source (--i-know-this-is-the-source)");
   }
 
-  // 2. The whole dump read once, before anything is dropped.
+  // 2. The whole dump read once, before anything is dropped. The check protects what a failed
+  // restore would cost: with drop-owned, everything the role owned; in a target that holds
+  // tables, a half-restored mix. A target without tables, from which nothing is dropped, has
+  // nothing to lose, so there only the table of contents is read first (the use list needs it)
+  // and the one full read is the restore's own, hashed and compared all the same (step 5).
+  const bool check_whole_dump = drop_owned || target->table_count > 0;
   const pg::PgRestoreTool tool{context.settings.tools->pg_restore,
                                context.settings.tools->child_environment};
   std::string listing;
   {
     auto source = DumpSource::open(context.s3, dump);
     if (!source) return fail("restore refused: the dump cannot be read", source.error());
-    auto toc = pg::list_toc((*source)->archive(), tool, context.cancellation);
+    auto toc =
+        pg::list_toc((*source)->archive(), tool, context.cancellation,
+                     check_whole_dump ? pg::TocExtent::whole_archive : pg::TocExtent::toc_only);
     if (!toc)
       return fail("restore refused: the dump cannot be read", toc.error().with_context(dump.key));
     const codec::Sha256Source& hashed = (*source)->stored();
-    if (hashed.bytes() != dump.bytes || hashed.hex() != dump.sha256) {
+    if (check_whole_dump && (hashed.bytes() != dump.bytes || hashed.hex() != dump.sha256)) {
       return fail("restore refused",
                   Error{ErrorKind::corrupt,
                         dump.key + ": " + std::to_string(hashed.bytes()) + " bytes with SHA-256 " +
@@ -176,6 +183,11 @@ int restore_set_db(Context& context, const catalog::CatalogSet& set,
     }
     listing = std::move(toc->listing);
   }
+  log.info("restore db dump checked",
+           {{"key", dump.key},
+            {"read", check_whole_dump ? "whole dump (size, SHA-256, TOC) before anything changes"
+                                      : "TOC only (an empty target, nothing dropped): the "
+                                        "restore's own read is hashed and compared"}});
   const UseList use_list = build_use_list(listing, config.exclude);
   for (const std::string& item : use_list.unmatched) {
     log.warn("RESTORE_EXCLUDE item matches no entry of the dump", {{"item", item}});
@@ -249,9 +261,11 @@ int restore_set_db(Context& context, const catalog::CatalogSet& set,
   if (run->exit_status.signal != 0) {
     problems.push_back("pg_restore " + run->exit_status.describe());
   }
-  if (hashed.hex() != dump.sha256) {
-    problems.push_back(dump.key + " changed between the check and the restore (SHA-256 " +
-                       hashed.hex() + ")");
+  if (hashed.bytes() != dump.bytes || hashed.hex() != dump.sha256) {
+    problems.push_back(dump.key + " read during the restore does not match the manifest (" +
+                       std::to_string(hashed.bytes()) + " bytes with SHA-256 " + hashed.hex() +
+                       ", the manifest says " + std::to_string(dump.bytes) + " bytes with " +
+                       dump.sha256 + ")");
   }
   if (restored->llx_table_count < config.min_tables) {
     problems.push_back(

@@ -32,7 +32,7 @@ TocSummary parse_toc(std::string_view listing) {
 }
 
 Result<TocSummary> list_toc(ByteSource& archive, const PgRestoreTool& tool,
-                            const Cancellation& cancellation) {
+                            const Cancellation& cancellation, TocExtent extent) {
   process::SpawnOptions spawn;
   spawn.program = tool.program;
   spawn.arguments = {"--list"};
@@ -73,8 +73,11 @@ Result<TocSummary> list_toc(ByteSource& archive, const PgRestoreTool& tool,
     if (*got == 0) break;
     if (!feeding) continue;
     // pg_restore --list stops reading once it has the TOC: from then on the rest of the dump
-    // is only hashed.
-    if (!child->write_stdin({buffer.data(), *got})) feeding = false;
+    // is only hashed (whole_archive), or not read at all (toc_only).
+    if (!child->write_stdin({buffer.data(), *got})) {
+      feeding = false;
+      if (extent == TocExtent::toc_only) break;
+    }
   }
   child->close_stdin();
   if (read_error) {

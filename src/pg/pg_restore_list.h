@@ -30,15 +30,25 @@ struct PgRestoreTool {
   std::map<std::string, std::string> environment;
 };
 
+// How much of the archive list_toc reads.
+enum class TocExtent {
+  // Every byte, to its end (read() returning 0), even after pg_restore has read the table of
+  // contents and stopped reading: a hashing stage in front covers the whole dump, and a zstd
+  // stage checks every frame.
+  whole_archive,
+  // Only what pg_restore reads: the header and the table of contents (the archive is left
+  // unread after that; its owner stops the download).
+  toc_only,
+};
+
 // Pipes `archive` (the custom-format archive, decompressed when it was stored compressed) into
-// `pg_restore --list`, reading every byte of it, to its end (read() returning 0), even after
-// pg_restore has read the table of contents and stopped reading (so a hashing stage in front
-// covers the whole dump, and a zstd stage checks every frame), and returns the parsed listing.
+// `pg_restore --list`, reading as much of it as `extent` says, and returns the parsed listing.
 // Errors: corrupt when pg_restore cannot read the archive (its exit status and stderr tail in
 // the message: a missing PGDMP signature or an unreadable TOC); `archive`'s own errors
 // (not_found, transient, corrupt, ...); cancelled (pg_restore is then stopped); config when
 // pg_restore is missing.
 Result<TocSummary> list_toc(ByteSource& archive, const PgRestoreTool& tool,
-                            const Cancellation& cancellation);
+                            const Cancellation& cancellation,
+                            TocExtent extent = TocExtent::whole_archive);
 
 }  // namespace erp::pg

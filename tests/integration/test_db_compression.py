@@ -273,6 +273,27 @@ class DbCompressionOnMoto(unittest.TestCase):
         self.assertIn(key.encode(), refused.stderr)
         self.assertEqual(self.pg.scalar(db, "select id from keep_me"), "42")
 
+    def test_which_restores_check_the_whole_dump_first(self):
+        manifest, key = self.corrupt_zstd_dump(fix_manifest_hash=False)
+        # A target holding tables, nothing dropped: still the whole dump first, refused, untouched.
+        db, user, password = self.restore_target()
+        self.pg.psql(db, "create table keep_me (id int); insert into keep_me values (42)", user=user,
+                     password=password)
+        refused = run_erp(["restore", "db", manifest["id"]], self.restore_env(db, user, password), self.secrets())
+        self.assertEqual(refused.returncode, 1, refused.stderr.decode(errors="replace")[-3000:])
+        self.assertIn(b"restore refused", refused.stderr)
+        self.assertIn(key.encode(), refused.stderr)
+        self.assertEqual(self.pg.query(db, "select count(*) as n from pg_tables where schemaname = 'public'"),
+                         [{"n": 1}])
+        # An empty target, nothing dropped: nothing to lose, so only the TOC is read first; the
+        # restore's own read still catches the damage and the run fails naming the key.
+        db, user, password = self.restore_target()
+        failed = run_erp(["restore", "db", manifest["id"]], self.restore_env(db, user, password), self.secrets())
+        self.assertEqual(failed.returncode, 1, failed.stderr.decode(errors="replace")[-3000:])
+        self.assertIn(b"TOC only", failed.stderr)
+        self.assertIn(key.encode(), failed.stderr)
+        self.assertNotIn(b"restore db done", failed.stderr)
+
     def test_a_malformed_db_compression_is_refused_before_pg_dump_starts(self):
         log = os.path.join(self.workdir, f"pg-dump-calls-{time.monotonic_ns()}")
         fake = os.path.join(self.workdir, f"recording-pg-dump-{time.monotonic_ns()}")
