@@ -172,21 +172,9 @@ int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
       options.retry.max_attempts = 1;
       options.timeout = std::chrono::seconds(5);
     }
-    const std::vector<Label> instance = {{"instance", config.instance}};
-    std::vector<Label> run_group = instance;
-    run_group.push_back({"command", facts.command});
-    const std::string run_url = metrics::group_url(config.pushgateway_url, config.job, run_group);
-    if (auto pushed = metrics::push_group(*push_transport, run_url, run.render(), options);
-        !pushed) {
-      failed = true;
-      log.error("metrics: push to the Pushgateway failed",
-                {{"url", run_url}, {"error", pushed.error().message}});
-    } else {
-      log.info("metrics: pushed", {{"url", run_url}});
-    }
-    if (last_success) {
-      const std::string url = metrics::group_url(config.pushgateway_url, config.job, instance);
-      if (auto pushed = metrics::push_group(*push_transport, url, last.render(), options);
+    const auto push = [&](const std::vector<Label>& grouping, const metrics::Registry& registry) {
+      const std::string url = metrics::group_url(config.pushgateway_url, config.job, grouping);
+      if (auto pushed = metrics::push_group(*push_transport, url, registry.render(), options);
           !pushed) {
         failed = true;
         log.error("metrics: push to the Pushgateway failed",
@@ -194,7 +182,10 @@ int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
       } else {
         log.info("metrics: pushed", {{"url", url}});
       }
-    }
+    };
+    const Label instance{"instance", config.instance};
+    push({instance, {"command", facts.command}}, run);
+    if (last_success) push({instance}, last);
   }
   if (failed && facts.exit_code == 0) return 1;
   return facts.exit_code;

@@ -12,24 +12,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/fd_stream.h"
+
 namespace erp::metrics {
 namespace {
 
 Error io_error(std::string_view what, const std::string& path, int error_number) {
   return Error{ErrorKind::permanent,
                std::string(what) + " " + path + ": " + std::strerror(error_number)};
-}
-
-Result<void> write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t written = ::write(fd, text.data(), text.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return std::unexpected(Error{ErrorKind::permanent, std::strerror(errno)});
-    }
-    text.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return {};
 }
 
 std::optional<double> parse_value(std::string_view text) {
@@ -95,7 +85,7 @@ Result<void> write_textfile_atomically(const std::string& path, std::string_view
   };
   // node-exporter runs as its own user: the file must be readable by others, like 0644.
   if (::fchmod(fd, 0644) != 0) return fail("cannot chmod", errno);
-  if (auto written = write_all(fd, text); !written) {
+  if (auto written = FdSink(fd).write({text.data(), text.size()}); !written) {
     const int error_number = errno;
     return fail("cannot write", error_number);
   }

@@ -22,7 +22,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from erp_cli import clean_env, run_erp  # noqa: E402
+from erp_cli import clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
 from erp_fixture import generate_erp_database  # noqa: E402
 from postgres_server import PostgresServer  # noqa: E402
 from s3_servers import S3Front  # noqa: E402
@@ -84,8 +84,9 @@ class DbCompressionOnMoto(unittest.TestCase):
         return run_erp(list(args), env or self.env(**extra), self.secrets(), timeout=600)
 
     def backup(self, *args, **extra):
+        started = time.time()
         result = self.erp("backup", *args, **extra)
-        time.sleep(1.1)  # IDs are the start second: the next backup of this test gets its own
+        wait_for_a_new_set_id(started)  # the next backup of this test gets its own ID
         return result
 
     def client(self):

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from docs_fixture import generate_documents_tree  # noqa: E402
-from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
+from erp_cli import BINARY, clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
 from erp_fixture import generate_erp_database  # noqa: E402
 from postgres_server import PostgresServer, free_port  # noqa: E402
 from pushgateway_server import PushgatewayServer, find_promtool, parse_exposition, sample  # noqa: E402
@@ -125,11 +125,8 @@ class MetricsOnMoto(unittest.TestCase):
         result = self.erp("backup")
         ended = time.time()
         self.assertEqual(result.returncode, 0, result.stderr.decode())
-        # A set's ID is its start second, and a backup whose ID already exists is refused before
-        # any stream runs. The tests' next backup must fail (or stop) for its own reason, so it
-        # starts in a later second: wait for the clock itself, the condition that matters.
-        while int(time.time()) <= int(started):
-            time.sleep(0.05)
+        # The tests' next backup must fail (or stop) for its own reason, not the existing ID.
+        wait_for_a_new_set_id(started)
         return started, ended
 
     # -- tests -----------------------------------------------------------------------------------

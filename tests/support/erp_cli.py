@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 BINARY = os.environ.get("ERP_BACKUP_BIN") or os.path.join(
     os.environ.get("ERP_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
@@ -43,3 +44,14 @@ def run_erp(args: list[str], env: dict, secrets: list[str], input: bytes | None 
         if needle in result.stdout or needle in result.stderr:
             raise SecretLeak(f"erp-backup {args[:1]} printed a secret value")
     return result
+
+
+def wait_for_a_new_set_id(started: float) -> None:
+    """Returns once the wall clock has left the second `started` (time.time()) fell in.
+
+    A backup set's ID is its start second, and a backup whose ID already exists is refused before
+    any stream runs. A test whose next backup must run (or fail) for its own reason calls this
+    after the previous one: it waits for the clock itself, the condition that matters, at most
+    one second."""
+    while int(time.time()) <= int(started):
+        time.sleep(0.05)
