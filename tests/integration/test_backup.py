@@ -26,7 +26,7 @@ from docs_fixture import add_special_files, describe_tree, diff_trees, generate_
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
 from erp_fixture import generate_erp_database  # noqa: E402
 from postgres_server import PostgresServer  # noqa: E402
-from s3_servers import S3Front  # noqa: E402
+from s3_servers import EveryPutUnsigned, S3Front  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
@@ -893,23 +893,10 @@ HTTPS_TESTS = {
 }
 
 
-class BackupOverHttpsOnMoto(BackupOnMoto):
+class BackupOverHttpsOnMoto(EveryPutUnsigned, BackupOnMoto):
     """moto behind the front serving TLS, as production runs: S3_PAYLOAD_SIGNING=auto sends
     UNSIGNED-PAYLOAD, so TLS is the only guard on the bytes, and the round trip proves them."""
     tls = True
-
-    def setUp(self):
-        super().setUp()
-        self.first_seq = len(self.front.requests())
-
-    def tearDown(self):
-        # Every PUT the tool sent (parts, single objects, manifest, retries) declared UNSIGNED-PAYLOAD.
-        try:
-            for target, payload_hash in self.front.tool_put_payload_hashes(self.first_seq):
-                with self.subTest(target=target):
-                    self.assertEqual(payload_hash, "UNSIGNED-PAYLOAD")
-        finally:
-            super().tearDown()
 
     def test_transient_faults_over_https_are_retried_and_the_set_is_intact(self):
         # The first PUT of each stream fails once: a reset connection (a TLS session cut mid-way)

@@ -448,3 +448,22 @@ class S3Front(ManagedServer):
     def reset(self) -> None:
         """Clear the faults and the record."""
         self._control("POST", "reset")
+
+
+class EveryPutUnsigned:
+    """Mixin for a TestCase whose `self.front` serves TLS: after each test, every PUT the tool
+    sent in it (single objects and parts, first tries and retries) must have declared
+    UNSIGNED-PAYLOAD (S3_PAYLOAD_SIGNING=auto over HTTPS: TLS is the only guard on the bytes).
+    List it before the TestCase base: class X(EveryPutUnsigned, SomeSuite)."""
+
+    def setUp(self):
+        super().setUp()
+        self.first_seq = len(self.front.requests())
+
+    def tearDown(self):
+        try:
+            for target, payload_hash in self.front.tool_put_payload_hashes(self.first_seq):
+                with self.subTest(target=target):
+                    self.assertEqual(payload_hash, "UNSIGNED-PAYLOAD")
+        finally:
+            super().tearDown()
