@@ -26,6 +26,7 @@ BENCH = os.path.join(ROOT, "bench", "bench.py")
 EXPECTED_ROWS = [
     "erp-backup put (http)", "aws s3 cp - (http)", "s3cmd put - (http)", "rclone rcat (http)",
     "erp-backup put (https)", "aws s3 cp - (https)", "s3cmd put - (https)", "rclone rcat (https)",
+    "floor: openssl dgst -sha256 (http; sends nothing)", "floor: openssl enc -aes-256-ctr (https; sends nothing)",
     "erp-backup backup --only docs", "tar | zstd -3 -T2 | aws s3 cp -",
 ]
 
@@ -54,6 +55,9 @@ class BenchDriverSmoke(unittest.TestCase):
             self.assertEqual(len(numbers), 6, line)  # wall, CPU, CPU/GiB, RSS, two ratios
             self.assertGreater(numbers[0], 0.0, f"wall time of {name}")
         self.assertIn("PASS  every run succeeded", written)
+        # The put CPU verdicts quote the floor row next to the target (what any client must spend).
+        self.assertRegex(written, r"put http: erp CPU/GiB [\d.]+ <= 1/3 of aws [\d.]+ \(= [\d.]+; floor: openssl dgst -sha256: [\d.]+\)")
+        self.assertRegex(written, r"put https: erp CPU/GiB [\d.]+ <= 1/3 of aws [\d.]+ \(= [\d.]+; floor: openssl enc -aes-256-ctr: [\d.]+\)")
         verdicts = re.findall(r"^(PASS|FAIL)  ", written, re.M)
         self.assertEqual(len(verdicts), 10, written)  # put http and https: 3 each; docs: 3; every run
 
