@@ -40,15 +40,23 @@ overrides tearDownClass and calls super().tearDownClass() (or checks a superset 
 Before each test, setUp clears the front's faults and, when `clear_prefix` is set, deletes every
 object under it. A subclass extends setUp/tearDown with super() calls.
 
-What a subclass may set (class attributes):
-  backend           "moto" or "s3rver"              gcs            the front's GCS mode
-  tls               the front serves HTTPS            session_token  the front hands out a token
-  postgres          start a PostgresServer           postgres_options  its keyword arguments
-                                                                       (tls, cert_auth_roles, ...)
-  workdir_prefix    make cls.workdir                  clear_prefix   emptied before each test
-  erp_scale         "tiny"/"small": make ERP_DB      erp_target_bytes  its pg_dump -Fc size
+What a subclass may set (class attributes; the defaults start a moto front and nothing else):
+  backend           "moto" (default) or "s3rver"
+  gcs               the front's GCS mode (no batch delete, checksum headers refused)
+  tls               the front serves HTTPS with a throwaway CA (AWS_CA_BUNDLE in front.env())
+  session_token     the front's credentials carry a session token (default True)
+  postgres          start a PostgresServer as cls.pg (default False: cls.pg is None)
+  postgres_options  its keyword arguments, e.g. {"tls": True, "cert_auth_roles": ("role",)}
+  workdir_prefix    make cls.workdir (removed after `chmod -R u+rwx`: fixtures hold unreadable files)
+  erp_scale         "tiny" or "small": fill ERP_DB (needs postgres); erp_target_bytes: its dump size
+  clear_prefix      the key prefix the class's tests write under, emptied before each test
 Extra environment for the tool stays with each class's own env() helper: what a test hands the
 binary is part of what it checks, and belongs next to it.
+
+Helpers: secrets() (the front's and PostgreSQL's: none may show in the tool's output), client()
+(boto3 through the front), bucket_keys(prefix), keys() (under clear_prefix), clear_bucket(), get(key).
+
+A server that does not start raises from setUpClass: the class fails, it is never skipped.
 """
 
 from __future__ import annotations
@@ -87,6 +95,8 @@ class IntegrationCase:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        if cls.erp_scale is not None and not cls.postgres:
+            raise ValueError(f"{cls.__name__}: erp_scale needs postgres = True (the ERP database lives in cls.pg)")
         if cls.workdir_prefix is not None:
             cls.workdir = tempfile.mkdtemp(prefix=cls.workdir_prefix)
             cls.addClassCleanup(remove_tree, cls.workdir)
