@@ -11,9 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -22,58 +20,36 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
-from docs_fixture import add_special_files, describe_tree, diff_trees, generate_documents_tree  # noqa: E402
+from docs_fixture import describe_tree, diff_trees, generate_documents_tree  # noqa: E402
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
-from erp_fixture import generate_erp_database  # noqa: E402
-from postgres_server import PostgresServer  # noqa: E402
-from s3_servers import EveryPutUnsigned, S3Front  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
+from s3_servers import EveryPutUnsigned  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
 
 
-class BackupSpec:
+class BackupSpec(IntegrationCase):
     backend = "moto"
     tls = False  # True: the front serves HTTPS with a throwaway CA, handed over as AWS_CA_BUNDLE
+    workdir_prefix = "erp-backup-test-"
+    postgres = True
+    erp_scale = "small"
+    clear_prefix = PREFIX
 
     @classmethod
     def setUpClass(cls):
-        cls.workdir = tempfile.mkdtemp(prefix="erp-backup-test-")
-        cls.pg = PostgresServer()
-        cls.pg.__enter__()
-        cls.front = S3Front(backend=cls.backend, tls=cls.tls)
-        cls.front.__enter__()
-        cls.pg.create_database("dolibarr")
-        cls.db_summary = generate_erp_database(cls.pg, "dolibarr", scale="small")
+        super().setUpClass()
         # A large object (an attachment stored in the database): dumps and restores carry them too.
         cls.pg.psql("dolibarr", "select lo_from_bytea(0, convert_to(repeat('facture PDF ', 5000), 'UTF8'))")
         cls.docs = os.path.join(cls.workdir, "documents")
         cls.docs_summary = generate_documents_tree(cls.docs)
         cls.source_fingerprints = cls.pg.table_fingerprints("dolibarr")
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.front.assert_clean()
-        finally:
-            cls.front.__exit__(None, None, None)
-            cls.pg.__exit__(None, None, None)
-            subprocess.run(["chmod", "-R", "u+rwx", cls.workdir])
-            shutil.rmtree(cls.workdir, ignore_errors=True)
-
-    def setUp(self):
-        self.front.set_faults([])
-        self.clear_bucket()
-
-    def tearDown(self):
-        # Every signature was accepted; a test that provokes a refusal declares it with
-        # self.front.expect_rejections(...).
-        self.front.assert_no_rejections()
+    # The base's tearDown: every signature was accepted; a test that provokes a refusal declares
+    # it with self.front.expect_rejections(...).
 
     # -- helpers ---------------------------------------------------------------------------------
-    def secrets(self):
-        return self.front.secrets() + self.pg.secrets()
-
     def env(self, **extra):
         settings = {**self.front.env(), **self.pg.env("dolibarr"), "BACKUP_ENV": ENV_NAME,
                     "DOCUMENTS_DIR": self.docs, "S3_PART_SIZE": "5MiB", "S3_STALL_TIMEOUT": "3s",
@@ -83,20 +59,6 @@ class BackupSpec:
 
     def backup(self, *args, **extra):
         return run_erp(["backup", *args], self.env(**extra), self.secrets(), timeout=600)
-
-    def client(self):
-        return self.front.boto3_client()
-
-    def keys(self):
-        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=self.front.bucket, Prefix=PREFIX)
-        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
-
-    def clear_bucket(self):
-        for key in self.keys():
-            self.client().delete_object(Bucket=self.front.bucket, Key=key)
-
-    def get(self, key) -> bytes:
-        return self.client().get_object(Bucket=self.front.bucket, Key=key)["Body"].read()
 
     def assert_no_uploads_left(self):
         if self.backend == "s3rver":

@@ -31,8 +31,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp  # noqa: E402
-from postgres_server import PostgresServer  # noqa: E402
-from s3_servers import S3Front  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
 
 ROOT = os.path.abspath(os.environ.get("ERP_SOURCE_DIR") or
                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -593,29 +592,27 @@ class ComposeTest(unittest.TestCase):
         self.assertTrue(any("read_onyl" in e for e in docs[0]["errors"]), docs[0]["errors"])
 
 
-class ComposeJobSettingsTest(unittest.TestCase):
+class ComposeJobSettingsTest(IntegrationCase, unittest.TestCase):
     """The backup service's settings, run for real: the sample database loaded into the test
     PostgreSQL as the postgres image would load it, the job against an S3 server, the documents
     tree of the repository; only the host names and MinIO's address and keys are replaced."""
 
+    postgres = True
+    session_token = False  # compose.yaml hands the job static keys only
+
     @classmethod
     def setUpClass(cls):
-        code, docs = validate("compose", COMPOSE)
+        code, docs = validate("compose", COMPOSE)  # before any server: a broken file fails at once
         assert code == 0, docs
         cls.env_in_compose = docs[0]["object"]["services"]["backup"]["environment"]
-        cls.pg = PostgresServer()
-        cls.pg.start()
-        cls.addClassCleanup(cls.pg.stop)
-        cls.front = S3Front(backend="moto", session_token=False)
-        cls.front.__enter__()
-        cls.addClassCleanup(cls.front.__exit__, None, None, None)
+        super().setUpClass()
         cls.pg.create_database("dolibarr")
         # As the postgres image's entrypoint runs it: psql -v ON_ERROR_STOP=1 in POSTGRES_DB.
         with open(os.path.join(ROOT, "container", "sample-db.sql")) as f:
             cls.pg.psql("dolibarr", f.read())
 
     def tearDown(self):
-        self.front.assert_clean()
+        self.front.assert_clean()  # after every test: a superset of the base's check
 
     def env(self) -> dict:
         env = dict(self.env_in_compose)

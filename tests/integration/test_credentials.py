@@ -37,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
 from s3_servers import S3Front  # noqa: E402
 
 MiB = 1 << 20
@@ -171,28 +172,19 @@ class ContainerEndpoint(Server):
             self.wfile.write(body)
 
 
-class CredentialProviderTests(unittest.TestCase):
+class CredentialProviderTests(IntegrationCase, unittest.TestCase):
+    session_token = False  # no static session token: each test brings its own identity
+
     @classmethod
     def setUpClass(cls):
-        # No static session token: each test brings its own identity.
-        cls.front = S3Front(backend="moto", session_token=False)
-        cls.front.__enter__()
+        super().setUpClass()
         cls.moto_url = cls.front.health()["backend_url"]
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.front.assert_no_rejections("in setUpClass or after the last test")
-        finally:
-            cls.front.__exit__(None, None, None)
-
     def setUp(self):
-        self.front.set_faults([])
+        super().setUp()
         self.workdir = tempfile.mkdtemp(prefix="erp-creds-")
-        self.secrets: list[str] = [self.front.secret_key]
-
-    def tearDown(self):
-        self.front.assert_no_rejections()
+        # What must not show up in the tool's output; each test adds the identities it hands out.
+        self.known_secrets: list[str] = [self.front.secret_key]
 
     # -- helpers ----------------------------------------------------------------------------------
     def base_env(self, **extra) -> dict:
@@ -232,7 +224,7 @@ class CredentialProviderTests(unittest.TestCase):
         env = self.web_identity_env(sts)
         data = pattern(12 * MiB, seed=9)
         seq = self.last_seq()
-        result = run_erp(["put", "irsa/object.bin"], env, self.secrets, input=data)
+        result = run_erp(["put", "irsa/object.bin"], env, self.known_secrets, input=data)
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
         self.assertIn(b"web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)", result.stderr)
 
@@ -297,7 +289,7 @@ class CredentialProviderTests(unittest.TestCase):
         self.addCleanup(endpoint.close)
         self.front.set_credentials({key_id: {"secret": endpoint.secret, "token": endpoint.session_token}})
         self.addCleanup(self.front.set_credentials, {key_id: None})
-        self.secrets += [endpoint.secret, endpoint.session_token, token]
+        self.known_secrets += [endpoint.secret, endpoint.session_token, token]
         return endpoint
 
     def test_container_credentials_sign_with_the_endpoints_keys(self):
@@ -307,7 +299,7 @@ class CredentialProviderTests(unittest.TestCase):
                             AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=token_file)
         data = pattern(7 * MiB, seed=11)
         seq = self.last_seq()
-        result = run_erp(["put", "pod/object.bin"], env, self.secrets, input=data)
+        result = run_erp(["put", "pod/object.bin"], env, self.known_secrets, input=data)
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
         self.assertIn(b"container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI", result.stderr)
         self.assertEqual(endpoint.seen, [endpoint.token])
@@ -322,7 +314,7 @@ class CredentialProviderTests(unittest.TestCase):
         env = self.base_env(AWS_CONTAINER_CREDENTIALS_FULL_URI=endpoint.url + "/v1/credentials",
                             AWS_CONTAINER_AUTHORIZATION_TOKEN="not-the-token")
         seq = self.last_seq()
-        result = run_erp(["put", "pod/denied.bin"], env, self.secrets + ["not-the-token"], input=b"x")
+        result = run_erp(["put", "pod/denied.bin"], env, self.known_secrets + ["not-the-token"], input=b"x")
         self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
         self.assertIn(b"container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI, "
                       b"AWS_CONTAINER_AUTHORIZATION_TOKEN)", result.stderr)
@@ -350,7 +342,7 @@ class CredentialProviderTests(unittest.TestCase):
         old_key, old_secret = self.front.access_key, self.front.secret_key
         new_key = "AKIAROTATED" + secrets.token_hex(4).upper()
         new_secret = "erpTEST-rotated-" + secrets.token_hex(12)
-        self.secrets.append(new_secret)
+        self.known_secrets.append(new_secret)
         publish("v1", old_key, old_secret)
         for name in ("key_id", "secret"):
             os.symlink(os.path.join("..data", name), os.path.join(mount, name))
@@ -395,7 +387,7 @@ class CredentialProviderTests(unittest.TestCase):
         self.front.set_faults([{"action": "status", "status": 403, "code": "RequestTimeTooSkewed",
                                 "date_offset": 1200, "times": 1}])
         seq = self.last_seq()
-        result = run_erp(["put", "skew/object.bin"], env, self.secrets, input=b"skewed clock")
+        result = run_erp(["put", "skew/object.bin"], env, self.known_secrets, input=b"skewed clock")
         self.front.set_faults([])
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
         found = re.search(rb"clock_offset_s=(-?\d+)", result.stderr)

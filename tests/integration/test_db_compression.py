@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,26 +22,22 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
-from erp_fixture import generate_erp_database  # noqa: E402
-from postgres_server import PostgresServer  # noqa: E402
-from s3_servers import S3Front  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
 
 
-class DbCompressionOnMoto(unittest.TestCase):
+class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
     backend = "moto"
+    workdir_prefix = "erp-dbzstd-test-"
+    postgres = True
+    erp_scale = "tiny"
+    clear_prefix = PREFIX
 
     @classmethod
     def setUpClass(cls):
-        cls.workdir = tempfile.mkdtemp(prefix="erp-dbzstd-test-")
-        cls.pg = PostgresServer()
-        cls.pg.__enter__()
-        cls.front = S3Front(backend=cls.backend)
-        cls.front.__enter__()
-        cls.pg.create_database("dolibarr")
-        generate_erp_database(cls.pg, "dolibarr", scale="tiny")
+        super().setUpClass()
         cls.pg.psql("dolibarr", "select lo_from_bytea(0, convert_to(repeat('facture PDF ', 5000), 'UTF8'))")
         cls.source_fingerprints = cls.pg.table_fingerprints("dolibarr")
         cls.source_sequences = cls.pg.sequence_values("dolibarr")
@@ -53,27 +48,7 @@ class DbCompressionOnMoto(unittest.TestCase):
             f.write(b"%PDF-1.4 facture\n" * 200)
         cls.targets = 0
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.front.assert_clean()
-        finally:
-            cls.front.__exit__(None, None, None)
-            cls.pg.__exit__(None, None, None)
-            shutil.rmtree(cls.workdir, ignore_errors=True)
-
-    def setUp(self):
-        self.front.set_faults([])
-        for key in self.keys():
-            self.client().delete_object(Bucket=self.front.bucket, Key=key)
-
-    def tearDown(self):
-        self.front.assert_no_rejections()
-
     # -- helpers ---------------------------------------------------------------------------------
-    def secrets(self):
-        return self.front.secrets() + self.pg.secrets()
-
     def env(self, **extra):
         settings = {**self.front.env(), **self.pg.env("dolibarr"), "BACKUP_ENV": ENV_NAME,
                     "DOCUMENTS_DIR": self.docs, "S3_PART_SIZE": "5MiB", "PRUNE_AFTER_BACKUP": "false"}
@@ -88,16 +63,6 @@ class DbCompressionOnMoto(unittest.TestCase):
         result = self.erp("backup", *args, **extra)
         wait_for_a_new_set_id(started)  # the next backup of this test gets its own ID
         return result
-
-    def client(self):
-        return self.front.boto3_client()
-
-    def keys(self):
-        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=self.front.bucket, Prefix=PREFIX)
-        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
-
-    def get(self, key) -> bytes:
-        return self.client().get_object(Bucket=self.front.bucket, Key=key)["Body"].read()
 
     def put(self, key: str, body: bytes):
         self.client().put_object(Bucket=self.front.bucket, Key=key, Body=body)

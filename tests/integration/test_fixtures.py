@@ -10,6 +10,7 @@ describe_tree sees every property of a documents tree that a tar copy must keep.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import stat
@@ -25,6 +26,8 @@ from docs_fixture import (NON_UTF8_NAME, OLD_MTIME, SUBSECOND_MTIME_NS, add_spec
                           describe_tree, diff_trees, generate_documents_tree, make_unreadable,
                           without_dac_override)
 from erp_fixture import NON_ASCII_NAMES, NOTE_WITH_CONTROLS, generate_erp_database  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
+from managed_server import ManagedServer  # noqa: E402
 from postgres_server import PostgresServer, PostgresServerError, PsqlError  # noqa: E402
 
 
@@ -223,6 +226,51 @@ class PostgresServerLifecycleTest(unittest.TestCase):
         self.assertFalse(os.path.exists(workdir))
         self.assertFalse(pg.is_running())
         pg.stop()  # idempotent
+
+
+class IntegrationCaseLifecycleTest(unittest.TestCase):
+    """The base the server-backed suites stand on keeps its word: a setUpClass that fails half-way
+    stops every server it had started, the last started first, and leaves no temp dir."""
+
+    def test_a_failing_set_up_class_stops_what_it_started_in_reverse_order(self):
+        events = []
+
+        class Recorder(ManagedServer):
+            """A server started after the base's; records what was still running at its stop."""
+
+            def start(self):
+                events.append("recorder started")
+
+            def stop(self):
+                events.append(f"recorder stopped; front up: {Failing.front.proc is not None}, "
+                              f"postgres up: {Failing.pg.is_running()}")
+
+        class Failing(IntegrationCase, unittest.TestCase):
+            workdir_prefix = "erp-fixtures-lifecycle-"
+            postgres = True
+
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                cls.start_class_server(Recorder())
+                events.append((cls.workdir, cls.pg.workdir, cls.front.workdir, cls.front.proc))
+                raise RuntimeError("the fixture broke")
+
+            def test_never_runs(self):
+                events.append("test ran")
+
+        result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(
+            unittest.defaultTestLoader.loadTestsFromTestCase(Failing))
+        self.assertEqual(len(result.errors), 1, result.errors)
+        self.assertIn("the fixture broke", result.errors[0][1])
+        self.assertEqual(events[0], "recorder started")
+        workdir, pg_dir, front_dir, front_proc = events[1]
+        self.assertEqual(events[2:], ["recorder stopped; front up: True, postgres up: True"])
+        for path in (workdir, pg_dir, front_dir):
+            self.assertFalse(os.path.exists(path), path)
+        self.assertFalse(Failing.pg.is_running())
+        self.assertIsNotNone(front_proc.returncode, "the front's process was waited for")
+        self.assertIsNone(Failing.front.proc)
 
 
 class DocumentsTreeTest(unittest.TestCase):

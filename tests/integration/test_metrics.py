@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from datetime import datetime, timezone
@@ -25,10 +23,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from docs_fixture import generate_documents_tree  # noqa: E402
 from erp_cli import BINARY, clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
-from erp_fixture import generate_erp_database  # noqa: E402
-from postgres_server import PostgresServer, free_port  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
+from postgres_server import free_port  # noqa: E402
 from pushgateway_server import PushgatewayServer, find_promtool, parse_exposition, sample  # noqa: E402
-from s3_servers import S3Front  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
@@ -40,41 +37,27 @@ def iso_to_unix(text: str) -> int:
     return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
 
 
-class MetricsOnMoto(unittest.TestCase):
+class MetricsOnMoto(IntegrationCase, unittest.TestCase):
+    workdir_prefix = "erp-metrics-test-"
+    postgres = True
+    erp_scale = "tiny"
+    clear_prefix = PREFIX
+
     @classmethod
     def setUpClass(cls):
-        cls.promtool = find_promtool()
-        cls.workdir = tempfile.mkdtemp(prefix="erp-metrics-test-")
-        cls.pg = PostgresServer()
-        cls.pg.__enter__()
-        cls.front = S3Front(backend="moto")
-        cls.front.__enter__()
-        cls.gateway = PushgatewayServer()
-        cls.gateway.__enter__()
-        generate_erp_database(cls.pg, "dolibarr", scale="tiny")
+        cls.promtool = find_promtool()  # before any server: a missing promtool fails at once
+        super().setUpClass()
+        cls.gateway = cls.start_class_server(PushgatewayServer())
         cls.docs = os.path.join(cls.workdir, "documents")
         generate_documents_tree(cls.docs, large_files=())
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.front.assert_clean()
-        finally:
-            cls.gateway.__exit__(None, None, None)
-            cls.front.__exit__(None, None, None)
-            cls.pg.__exit__(None, None, None)
-            shutil.rmtree(cls.workdir, ignore_errors=True)
-
     def setUp(self):
-        self.clear_bucket()
+        super().setUp()
         for command in ("backup", "list", "prune"):
             self.gateway.delete_group(f"/metrics/job/erp-backup/instance/{ENV_NAME}/command/{command}")
         for group in (LAST_SUCCESS_GROUP,):
             self.gateway.delete_group(group)
         self.textfile = os.path.join(self.workdir, f"{self.id().rsplit('.', 1)[-1]}.prom")
-
-    def tearDown(self):
-        self.front.assert_no_rejections()
 
     # -- helpers ---------------------------------------------------------------------------------
     def env(self, **extra):
@@ -85,18 +68,7 @@ class MetricsOnMoto(unittest.TestCase):
         return clean_env({k: v for k, v in settings.items() if v is not None})
 
     def erp(self, *args, **extra):
-        return run_erp(list(args), self.env(**extra), self.front.secrets() + self.pg.secrets(), timeout=300)
-
-    def client(self):
-        return self.front.boto3_client()
-
-    def keys(self):
-        listing = self.client().list_objects_v2(Bucket=self.front.bucket, Prefix=PREFIX)
-        return sorted(o["Key"] for o in listing.get("Contents", []))
-
-    def clear_bucket(self):
-        for key in self.keys():
-            self.client().delete_object(Bucket=self.front.bucket, Key=key)
+        return run_erp(list(args), self.env(**extra), self.secrets(), timeout=300)
 
     def manifest(self):
         manifests = [k for k in self.keys() if "/manifests/" in k]
@@ -348,23 +320,13 @@ class MetricsOnMoto(unittest.TestCase):
 
 
 
-class MetricsToAnHttpsPushgateway(unittest.TestCase):
+class MetricsToAnHttpsPushgateway(IntegrationCase, unittest.TestCase):
     """PUSHGATEWAY_CA_BUNDLE is honoured like AWS_CA_BUNDLE: it is the only trust for the push."""
 
     @classmethod
     def setUpClass(cls):
-        cls.front = S3Front(backend="moto")
-        cls.front.__enter__()
-        cls.gateway = PushgatewayServer(tls=True)
-        cls.gateway.__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.front.assert_clean()
-        finally:
-            cls.gateway.__exit__(None, None, None)
-            cls.front.__exit__(None, None, None)
+        super().setUpClass()
+        cls.gateway = cls.start_class_server(PushgatewayServer(tls=True))
 
     def erp(self, *args, **extra):
         env = clean_env({k: v for k, v in {**self.front.env(), "BACKUP_ENV": ENV_NAME,

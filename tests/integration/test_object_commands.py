@@ -19,7 +19,8 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
-from s3_servers import EveryPutUnsigned, S3Front  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
+from s3_servers import EveryPutUnsigned  # noqa: E402
 
 MiB = 1 << 20
 PART = 5 * MiB  # the smallest part S3 allows; keeps the tests fast
@@ -43,35 +44,24 @@ def pattern(size: int, seed: int = 1) -> bytes:
     return bytes(out[:size])
 
 
-class ObjectCommandsSpec:
+class ObjectCommandsSpec(IntegrationCase):
     backend = "moto"
     gcs = False
     tls = False  # True: the front serves HTTPS with a throwaway CA, handed over as AWS_CA_BUNDLE
 
     @classmethod
-    def setUpClass(cls):
-        cls.front = S3Front(backend=cls.backend, gcs=cls.gcs, tls=cls.tls)
-        cls.front.__enter__()
-
-    @classmethod
     def tearDownClass(cls):
-        try:
-            violations = cls.front.violations()
-            assert not violations, f"forbidden headers sent: {violations[:3]}"
-            cls.front.assert_no_rejections("in setUpClass or after the last test")
-            log = cls.front.log_text()
-            for secret in cls.front.secrets():
-                assert secret not in log, "a secret value reached the front's log"
-        finally:
-            cls.front.__exit__(None, None, None)
+        # More than the base's assert_clean: the forbidden headers are named, and no secret may
+        # reach the front's log. The servers stop in the base's class cleanups whatever fails here.
+        violations = cls.front.violations()
+        assert not violations, f"forbidden headers sent: {violations[:3]}"
+        cls.front.assert_no_rejections("in setUpClass or after the last test")
+        log = cls.front.log_text()
+        for secret in cls.front.secrets():
+            assert secret not in log, "a secret value reached the front's log"
 
-    def setUp(self):
-        self.front.set_faults([])
-
-    def tearDown(self):
-        # Every signature the tool sent was accepted (a test that provokes a refusal declares it
-        # with self.front.expect_rejections).
-        self.front.assert_no_rejections()
+    # The base's tearDown: every signature the tool sent was accepted (a test that provokes a
+    # refusal declares it with self.front.expect_rejections).
 
     def env(self, **extra) -> dict:
         settings = {"S3_PART_SIZE": "5MiB", "S3_BUFFER_BUDGET": "64MiB", "S3_STALL_TIMEOUT": "2s",

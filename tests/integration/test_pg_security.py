@@ -20,7 +20,6 @@ import os
 import shutil
 import stat
 import sys
-import tempfile
 import time
 import unittest
 
@@ -28,8 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from erp_cli import clean_env, run_erp  # noqa: E402
 from erp_fixture import generate_erp_database  # noqa: E402
-from postgres_server import PostgresServer  # noqa: E402
-from s3_servers import S3Front  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
 from throwaway_ca import ThrowawayCA  # noqa: E402
 
 ENV_NAME = "prod"
@@ -61,14 +59,16 @@ alter default privileges for role {OWNER} in schema public grant select on seque
 """
 
 
-class PgSecurityOnMoto(unittest.TestCase):
+class PgSecurityOnMoto(IntegrationCase, unittest.TestCase):
+    workdir_prefix = "erp-pgsec-test-"
+    postgres = True
+    postgres_options = {"tls": True, "cert_auth_roles": (CERT_ROLE,)}
+    clear_prefix = PREFIX
+    # The ERP database is built here, not by the base: its owner role must exist first.
+
     @classmethod
     def setUpClass(cls):
-        cls.workdir = tempfile.mkdtemp(prefix="erp-pgsec-test-")
-        cls.pg = PostgresServer(tls=True, cert_auth_roles=(CERT_ROLE,))
-        cls.pg.__enter__()
-        cls.front = S3Front(backend="moto")
-        cls.front.__enter__()
+        super().setUpClass()
         pg = cls.pg
         pg.create_role(OWNER, "erpTEST-owner-pw-5Kd")
         pg.create_database("dolibarr", owner=OWNER)
@@ -95,27 +95,7 @@ class PgSecurityOnMoto(unittest.TestCase):
         cls.other_ca = ThrowawayCA(os.path.join(cls.workdir, "other-ca"), "not-the-server-ca")
         cls.client_cert, cls.client_key = pg.ca.issue_client("client-erp_cert", CERT_ROLE)
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.front.assert_clean()
-        finally:
-            cls.front.__exit__(None, None, None)
-            cls.pg.__exit__(None, None, None)
-            shutil.rmtree(cls.workdir, ignore_errors=True)
-
-    def setUp(self):
-        self.front.set_faults([])
-        for key in self.keys():
-            self.client().delete_object(Bucket=self.front.bucket, Key=key)
-
-    def tearDown(self):
-        self.front.assert_no_rejections()
-
     # -- helpers ---------------------------------------------------------------------------------
-    def secrets(self):
-        return self.front.secrets() + self.pg.secrets()
-
     def tls(self, prefix: str = "", root: str | None = None) -> dict:
         return {f"{prefix}PGSSLMODE": "verify-full", f"{prefix}PGSSLROOTCERT": root or self.pg.ca_cert}
 
@@ -149,13 +129,6 @@ class PgSecurityOnMoto(unittest.TestCase):
                     "RESTORE_EXCLUDE": "FUNCTION pgbouncer user_lookup", **self.tls("RESTORE_")})
         env.update({k: v for k, v in extra.items() if v is not None})
         return run_erp(["restore", "db", "latest"], env, self.secrets(), timeout=600), user
-
-    def client(self):
-        return self.front.boto3_client()
-
-    def keys(self):
-        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=self.front.bucket, Prefix=PREFIX)
-        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
 
     def assert_nothing_uploaded(self):
         self.assertEqual(self.keys(), [], "nothing may be uploaded")

@@ -18,19 +18,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp  # noqa: E402
-from erp_fixture import generate_erp_database  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
 from pgbouncer_server import PgBouncerServer  # noqa: E402
-from postgres_server import PostgresServer  # noqa: E402
-from s3_servers import S3Front  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
@@ -38,47 +33,21 @@ TARGET_USER = "sandbox_pgbouncer"
 TARGET_PASSWORD = "erpTEST-target-pgbouncer-Zq8"
 
 
-class ThroughPgBouncer(unittest.TestCase):
+class ThroughPgBouncer(IntegrationCase, unittest.TestCase):
+    workdir_prefix = "erp-pgbouncer-test-"
+    postgres = True
+    erp_scale = "tiny"
+    clear_prefix = PREFIX
+
     @classmethod
     def setUpClass(cls):
-        cls.workdir = tempfile.mkdtemp(prefix="erp-pgbouncer-test-")
-        cls.pg = PostgresServer()
-        cls.pg.__enter__()
-        try:
-            cls.front = S3Front(backend="moto")
-            cls.front.__enter__()
-            generate_erp_database(cls.pg, "dolibarr", scale="tiny")
-            cls.source_fingerprints = cls.pg.table_fingerprints("dolibarr")
-            # The restore target's role exists before the pooler starts: its userlist holds it.
-            cls.pg.create_role(TARGET_USER, TARGET_PASSWORD)
-            cls.bouncer = PgBouncerServer(cls.pg, users=[cls.pg.superuser, TARGET_USER])
-            cls.bouncer.__enter__()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            if hasattr(cls, "front"):
-                cls.front.assert_clean()
-        finally:
-            for server in ("bouncer", "front", "pg"):
-                if hasattr(cls, server):
-                    getattr(cls, server).__exit__(None, None, None)
-            shutil.rmtree(cls.workdir, ignore_errors=True)
-
-    def setUp(self):
-        for key in self.keys():
-            self.client().delete_object(Bucket=self.front.bucket, Key=key)
-
-    def tearDown(self):
-        self.front.assert_no_rejections()
+        super().setUpClass()
+        cls.source_fingerprints = cls.pg.table_fingerprints("dolibarr")
+        # The restore target's role exists before the pooler starts: its userlist holds it.
+        cls.pg.create_role(TARGET_USER, TARGET_PASSWORD)
+        cls.bouncer = cls.start_class_server(PgBouncerServer(cls.pg, users=[cls.pg.superuser, TARGET_USER]))
 
     # -- helpers (after test_backup.py's) --------------------------------------------------------
-    def secrets(self):
-        return self.front.secrets() + self.pg.secrets()
-
     def env(self, source: dict, **extra):
         settings = {**self.front.env(), **source, "BACKUP_ENV": ENV_NAME,
                     "DOCUMENTS_DIR": self.workdir, "S3_PART_SIZE": "5MiB", "S3_STALL_TIMEOUT": "3s",
@@ -98,14 +67,6 @@ class ThroughPgBouncer(unittest.TestCase):
                        RESTORE_PGUSER=TARGET_USER, RESTORE_PGPASSWORD=TARGET_PASSWORD,
                        RESTORE_EXCLUDE="FUNCTION pgbouncer user_lookup")
         return run_erp(["restore", "db", "latest"], env, self.secrets(), timeout=600)
-
-    def client(self):
-        return self.front.boto3_client()
-
-    def keys(self):
-        pages = self.client().get_paginator("list_objects_v2").paginate(
-            Bucket=self.front.bucket, Prefix=PREFIX)
-        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
 
     def manifest(self):
         manifests = [k for k in self.keys() if "/manifests/" in k]

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp  # noqa: E402
-from s3_servers import S3Front  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
@@ -118,41 +118,28 @@ def overall_tier(per_stream: dict[str, str]) -> str:
     raise AssertionError(per_stream)
 
 
-class RetentionSpec:
+class RetentionSpec(IntegrationCase):
     backend = "moto"
     gcs = False
 
     @classmethod
     def setUpClass(cls):
-        cls.front = S3Front(backend=cls.backend, gcs=cls.gcs)
-        cls.front.__enter__()
+        super().setUpClass()
         cls.days = [AS_OF - dt.timedelta(days=i) for i in range(DAYS)]
         cls.streams = {set_id(d): ("db", "docs") for d in cls.days}
         cls.streams.update({i: ("docs",) for i in DOCS_ONLY})
         cls.tiers = expected_tiers(cls.streams, AS_OF)
         cls.expected = set(cls.tiers)
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.front.assert_clean()
-        finally:
-            cls.front.__exit__(None, None, None)
-
     def setUp(self):
-        self.front.set_faults([])
+        super().setUp()
         self.clear_bucket()
         self.seed()
 
-    def tearDown(self):
-        # Every signature was accepted; a test that provokes a refusal declares it with
-        # self.front.expect_rejections(...).
-        self.front.assert_no_rejections()
+    # The base's tearDown: every signature was accepted; a test that provokes a refusal declares
+    # it with self.front.expect_rejections(...).
 
     # -- helpers ---------------------------------------------------------------------------------
-    def client(self):
-        return self.front.boto3_client()
-
     def all_keys(self, prefix: str = "") -> set[str]:
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=self.front.bucket,
                                                                        Prefix=prefix)

@@ -25,7 +25,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp  # noqa: E402
-from s3_servers import S3Front  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
@@ -38,27 +38,8 @@ OTHER_PREFIX = "other/prod/db/20261130T020000Z.dump"      # another tool's prefi
 YOUNG = PREFIX + "docs/20261130T030000Z.tar.zst"           # this env, created after the wait: kept
 
 
-class StaleUploadsSpec:
+class StaleUploadsSpec(IntegrationCase):
     backend = "moto"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.front = S3Front(backend=cls.backend)
-        cls.front.__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.front.assert_clean()
-        finally:
-            cls.front.__exit__(None, None, None)
-
-    def setUp(self):
-        self.front.set_faults([])
-        self.client = self.front.boto3_client()
-
-    def tearDown(self):
-        self.front.assert_no_rejections()
 
     def erp(self, *args, **extra):
         settings = {**self.front.env(), "BACKUP_ENV": ENV_NAME, "S3_MAX_ATTEMPTS": "2",
@@ -75,11 +56,11 @@ class StaleUploadsOnMoto(StaleUploadsSpec, unittest.TestCase):
 
     def open_uploads(self) -> dict[str, str]:
         """key -> upload id of every open upload in the bucket."""
-        listing = self.client.list_multipart_uploads(Bucket=self.front.bucket)
+        listing = self.client().list_multipart_uploads(Bucket=self.front.bucket)
         return {u["Key"]: u["UploadId"] for u in listing.get("Uploads", [])}
 
     def create(self, key: str) -> str:
-        return self.client.create_multipart_upload(Bucket=self.front.bucket, Key=key)["UploadId"]
+        return self.client().create_multipart_upload(Bucket=self.front.bucket, Key=key)["UploadId"]
 
     def abort_requests(self, since: int) -> list[dict]:
         return [r for r in self.front.requests(since) if r["method"] == "DELETE" and "uploadId=" in r["target"]]
@@ -87,7 +68,7 @@ class StaleUploadsOnMoto(StaleUploadsSpec, unittest.TestCase):
     def tearDown(self):
         try:
             for key, upload in self.open_uploads().items():
-                self.client.abort_multipart_upload(Bucket=self.front.bucket, Key=key, UploadId=upload)
+                self.client().abort_multipart_upload(Bucket=self.front.bucket, Key=key, UploadId=upload)
         finally:
             super().tearDown()
 

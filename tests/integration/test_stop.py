@@ -13,11 +13,9 @@ Every test synchronises on the front's record (the stalled request arrived), nev
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -26,9 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from docs_fixture import generate_documents_tree  # noqa: E402
 from erp_cli import BINARY, clean_env  # noqa: E402
-from erp_fixture import generate_erp_database  # noqa: E402
-from postgres_server import PostgresServer  # noqa: E402
-from s3_servers import S3Front  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
 
 MiB = 1 << 20
 PART = 5 * MiB
@@ -41,41 +37,23 @@ STALL_PARTS_AFTER_TWO = {"method": "PUT", "query_contains": "partNumber", "skip"
 SYNC_TIMEOUT = 120.0  # for the job to reach the stalled state (generous: 2 cores shared)
 
 
-class StopSpec(unittest.TestCase):
+class StopSpec(IntegrationCase, unittest.TestCase):
+    workdir_prefix = "erp-stop-test-"
+    postgres = True
+    # A real dump of about three parts and a documents tree of several, so both streams open a
+    # multipart upload before the front starts stalling.
+    erp_scale = "tiny"
+    erp_target_bytes = 14 * MiB
+
     @classmethod
     def setUpClass(cls):
-        cls.workdir = tempfile.mkdtemp(prefix="erp-stop-test-")
-        cls.pg = PostgresServer()
-        cls.pg.__enter__()
-        cls.front = S3Front(backend="moto")
-        cls.front.__enter__()
-        cls.pg.create_database("dolibarr")
-        # A real dump of about three parts and a documents tree of several, so both streams open
-        # a multipart upload before the front starts stalling.
-        generate_erp_database(cls.pg, "dolibarr", scale="tiny", target_bytes=14 * MiB)
+        super().setUpClass()
         cls.docs = os.path.join(cls.workdir, "documents")
         generate_documents_tree(cls.docs, target_bytes=24 * MiB)
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.front.assert_clean()
-        finally:
-            cls.front.__exit__(None, None, None)
-            cls.pg.__exit__(None, None, None)
-            shutil.rmtree(cls.workdir, ignore_errors=True)
-
-    def setUp(self):
-        self.front.set_faults([])
-
-    def tearDown(self):
-        # Every signature was accepted, aborts sent while stopping included.
-        self.front.assert_no_rejections()
+    # The base's tearDown: every signature was accepted, aborts sent while stopping included.
 
     # -- helpers ---------------------------------------------------------------------------------
-    def secrets(self):
-        return self.front.secrets() + self.pg.secrets()
-
     def put_env(self):
         # S3_STALL_TIMEOUT and S3_MAX_ATTEMPTS stay at their defaults (30 s, 7): the bound must hold
         # under the settings production runs with.

@@ -142,17 +142,8 @@ class PgBouncerServer(ManagedServer):
     def stop(self) -> None:
         """Idempotent; safe after a failed start."""
         self._terminate()
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
+        self.remove_workdir()
         atexit.unregister(self.stop)
-
-    def log_text(self) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except (OSError, TypeError):
-            return ""
 
     # -- configuration ---------------------------------------------------------------------------
     def _write(self, path: str, text: str) -> None:

@@ -40,7 +40,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 
 from managed_server import ManagedServer
@@ -301,9 +300,7 @@ class PostgresServer(ManagedServer):
                                              "-m", "immediate", "-w", "-t", str(STOP_TIMEOUT)])
             if res.returncode != 0:
                 self._kill_postmaster()
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
+        self.remove_workdir()
         atexit.unregister(self.stop)
 
     def _kill_postmaster(self) -> None:
@@ -323,14 +320,6 @@ class PostgresServer(ManagedServer):
         env.update(LC_ALL="C", HOME=self.workdir or "/")
         return subprocess.run(argv, cwd=self.workdir, env=env, capture_output=True, text=True,
                               stdin=subprocess.DEVNULL, timeout=START_TIMEOUT + 30, **kwargs)
-
-    def log_text(self) -> str:
-        """What the server wrote to its log."""
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except (OSError, TypeError):
-            return ""
 
     def is_running(self) -> bool:
         """pg_isready says the server accepts connections."""

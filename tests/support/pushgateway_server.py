@@ -135,16 +135,7 @@ class PushgatewayServer(ManagedServer):
 
     def stop(self) -> None:
         self._terminate()
-        if self.workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
-
-    def log_text(self) -> str:
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as log:
-                return log.read()
-        except (OSError, TypeError):
-            return ""
+        self.remove_workdir()
 
     def metrics_text(self) -> str:
         with urllib.request.urlopen(self.url + "/metrics", timeout=10, context=self._context) as answer:

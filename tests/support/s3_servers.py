@@ -229,17 +229,7 @@ class S3Front(ManagedServer):
                 if stream is not None:
                     stream.close()
             self.proc = None
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
-
-    def log_text(self) -> str:
-        """What the front wrote on stderr (expected canonical requests of rejected signatures)."""
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except (OSError, TypeError):
-            return ""
+        self.remove_workdir()
 
     # -- what a test hands to the tool -------------------------------------------------------------
     def env(self) -> dict:
