@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "support/scripted_transport.h"
+#include "support/temp_dir.h"
 
 namespace erp::app {
 namespace {
@@ -17,6 +18,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::Reply;
 using testing::ScriptedTransport;
+using testing::TempDir;
 
 std::chrono::system_clock::time_point at(std::int64_t seconds) {
   return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
@@ -56,19 +58,6 @@ std::string slurp(const fs::path& path) {
   text << file.rdbuf();
   return text.str();
 }
-
-struct TempDir {
-  TempDir() {
-    char name[] = "/tmp/erp-run-metrics-test-XXXXXX";
-    if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  fs::path path;
-};
 
 TEST_CASE(
     "a backup run's families: run outcome, streams (bytes and parts only when committed), prune") {
@@ -147,9 +136,9 @@ TEST_CASE(
 }
 
 TEST_CASE("the textfile holds the run and the last success; the exit code stays the run's") {
-  TempDir dir;
+  TempDir dir("erp-run-metrics-test-");
   Logger log(LogFormat::text, LogLevel::error);
-  const config::MetricsConfig config{.textfile = (dir.path / "erp.prom").string()};
+  const config::MetricsConfig config{.textfile = (dir.path() / "erp.prom").string()};
   CHECK(publish_metrics(config, backup_facts(0), db_only_success(), log, nullptr) == 0);
   const std::string text = slurp(config.textfile);
   CHECK(text.starts_with("# HELP erp_backup_last_run_duration_seconds"));
@@ -158,9 +147,9 @@ TEST_CASE("the textfile holds the run and the last success; the exit code stays 
 }
 
 TEST_CASE("a run that cannot read last-success.json carries the previous file's last success") {
-  TempDir dir;
+  TempDir dir("erp-run-metrics-test-");
   Logger log(LogFormat::text, LogLevel::error);
-  const config::MetricsConfig config{.textfile = (dir.path / "erp.prom").string()};
+  const config::MetricsConfig config{.textfile = (dir.path() / "erp.prom").string()};
   REQUIRE(publish_metrics(config, backup_facts(0), db_only_success(), log, nullptr) == 0);
   CHECK(publish_metrics(config, backup_facts(1), std::nullopt, log, nullptr) == 1);
   const std::string text = slurp(config.textfile);

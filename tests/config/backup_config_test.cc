@@ -1,7 +1,7 @@
 #include "config/backup_config.h"
 
 #include "config/settings.h"
-#include "support/pg_test_server.h"
+#include "support/temp_dir.h"
 
 #include <doctest/doctest.h>
 

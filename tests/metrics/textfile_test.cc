@@ -12,27 +12,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/temp_dir.h"
+
 namespace erp::metrics {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/erp-metrics-test-XXXXXX";
-    if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 std::string slurp(const fs::path& path) {
   std::ifstream file(path);
@@ -51,7 +37,7 @@ std::vector<std::string> names_in(const fs::path& directory) {
 }
 
 TEST_CASE("the textfile is written whole, mode 0644, with no temporary file left") {
-  TempDir dir;
+  TempDir dir("erp-metrics-test-");
   const std::string path = (dir.path() / "erp-backup.prom").string();
   REQUIRE(write_textfile_atomically(path, "m 1\n").has_value());
   CHECK(slurp(path) == "m 1\n");
@@ -62,7 +48,7 @@ TEST_CASE("the textfile is written whole, mode 0644, with no temporary file left
 }
 
 TEST_CASE("a second write replaces the file by rename: a reader holding the old one keeps it") {
-  TempDir dir;
+  TempDir dir("erp-metrics-test-");
   const std::string path = (dir.path() / "erp-backup.prom").string();
   REQUIRE(write_textfile_atomically(path, "m 1\n").has_value());
   std::ifstream reader(path);  // opened before the replacement, like a collector mid-read
@@ -80,7 +66,7 @@ TEST_CASE("a second write replaces the file by rename: a reader holding the old 
 }
 
 TEST_CASE("a directory that does not exist is an error naming the file") {
-  TempDir dir;
+  TempDir dir("erp-metrics-test-");
   const std::string path = (dir.path() / "missing" / "erp-backup.prom").string();
   const auto written = write_textfile_atomically(path, "m 1\n");
   REQUIRE_FALSE(written.has_value());
@@ -97,7 +83,7 @@ TEST_CASE("a directory nobody may create files in (sysfs, even for root) is an e
 
 TEST_CASE(
     "a read-only directory is an error (mode 0555; root bypasses modes, so it runs as nobody)") {
-  TempDir dir;
+  TempDir dir("erp-metrics-test-");
   fs::permissions(dir.path(), fs::perms(0555));
   const std::string path = (dir.path() / "erp-backup.prom").string();
   // Root ignores directory modes: fork, drop to nobody (65534) and write from there.
@@ -118,7 +104,7 @@ TEST_CASE(
 }
 
 TEST_CASE("when the rename fails the temporary file is removed and the target is untouched") {
-  TempDir dir;
+  TempDir dir("erp-metrics-test-");
   // The target name is a non-empty directory: rename(2) of a file over it fails (EISDIR).
   const fs::path target = dir.path() / "erp-backup.prom";
   fs::create_directory(target);
@@ -131,7 +117,7 @@ TEST_CASE("when the rename fails the temporary file is removed and the target is
 }
 
 TEST_CASE("read_textfile: absent is nullopt, present is its content") {
-  TempDir dir;
+  TempDir dir("erp-metrics-test-");
   const std::string path = (dir.path() / "x.prom").string();
   auto absent = read_textfile(path);
   REQUIRE(absent.has_value());

@@ -20,7 +20,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "support/pg_test_server.h"
+#include "support/temp_dir.h"
 
 namespace erp::process {
 namespace {

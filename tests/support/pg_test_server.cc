@@ -53,29 +53,6 @@ std::string quote_literal(std::string_view text) {
 
 }  // namespace
 
-TempDir::TempDir(std::string_view prefix) {
-  std::string pattern = "/tmp/" + std::string(prefix) + "XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  fs::remove_all(path_, ignored);
-}
-
-std::string TempDir::write_file(std::string_view name, std::string_view text,
-                                bool executable) const {
-  const fs::path file = path_ / name;
-  {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + file.string());
-  }
-  chmod(file.c_str(), executable ? 0755 : 0644);
-  return file.string();
-}
-
 int free_loopback_port() {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};

@@ -16,24 +16,9 @@
 #include <string_view>
 
 #include "pg/pg_settings.h"
+#include "support/temp_dir.h"
 
 namespace erp::testing {
-
-// A fresh directory under /tmp, removed with its contents on destruction.
-class TempDir {
- public:
-  explicit TempDir(std::string_view prefix = "erp-test-");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  // Writes `text` to path()/name (mode 0755 when executable) and returns the full path.
-  std::string write_file(std::string_view name, std::string_view text,
-                         bool executable = false) const;
-
- private:
-  std::filesystem::path path_;
-};
 
 // A TCP port on 127.0.0.1 that nothing listened on a moment ago.
 int free_loopback_port();
