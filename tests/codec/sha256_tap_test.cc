@@ -8,18 +8,14 @@
 
 #include "codec/digest.h"
 #include "support/memory_sink.h"
+#include "support/random_bytes.h"
 
 namespace erp::codec {
 namespace {
 
 using testing::MemorySink;
 
-std::string random_bytes(std::size_t size, std::uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string data(size, '\0');
-  for (char& c : data) c = static_cast<char>(random() & 0xff);
-  return data;
-}
+using testing::random_bytes;
 
 std::span<const char> span_of(const std::string& data) {
   return {data.data(), data.size()};

@@ -13,6 +13,7 @@
 #include "codec/zstd_sink.h"
 #include "codec/zstd_source.h"
 #include "support/memory_sink.h"
+#include "support/random_bytes.h"
 
 namespace erp::codec {
 namespace {
@@ -20,12 +21,7 @@ namespace {
 using testing::MemorySink;
 using testing::MemorySource;
 
-std::string random_bytes(std::size_t size, std::uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string data(size, '\0');
-  for (char& c : data) c = static_cast<char>(random() & 0xff);
-  return data;
-}
+using testing::random_bytes;
 
 // Text-like data: words from a small vocabulary, so it compresses well but not trivially.
 std::string compressible_bytes(std::size_t size, std::uint64_t seed) {

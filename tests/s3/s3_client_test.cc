@@ -32,6 +32,7 @@
 #include "codec/digest.h"
 #include "s3/uri_encode.h"
 #include "s3/xml_replies.h"
+#include "support/random_bytes.h"
 #include "support/scripted_transport.h"
 
 namespace erp::s3 {
@@ -77,12 +78,7 @@ std::span<const char> span_of(std::string_view data) {
   return {data.data(), data.size()};
 }
 
-std::string random_bytes(std::size_t size, std::uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string data(size, '\0');
-  for (char& c : data) c = static_cast<char>(random() & 0xff);
-  return data;
-}
+using testing::random_bytes;
 
 // The decoded form of a wire query ("a=b&c" -> {{"a","b"},{"c",""}}), in wire order.
 QueryParams decode_query(std::string_view query) {

@@ -21,6 +21,7 @@
 #include "support/fake_object_store.h"
 #include "support/forwarding_object_store.h"
 #include "support/manual_executor.h"
+#include "support/random_bytes.h"
 #include "upload/multipart_sink.h"
 
 namespace erp::upload {
@@ -35,12 +36,7 @@ using Op = FakeObjectStore::Op;
 constexpr char kKey[] = "erp/prod/db/20260101T000000Z.dump";
 constexpr auto kLimit = 30s;  // only a broken sink ever gets near this
 
-std::string random_bytes(std::size_t size, std::uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string data(size, '\0');
-  for (char& c : data) c = static_cast<char>(random() & 0xff);
-  return data;
-}
+using testing::random_bytes;
 
 std::span<const char> span_of(const std::string& data) {
   return {data.data(), data.size()};

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/fake_object_store.h"
+#include "support/random_bytes.h"
 #include "upload/multipart_sink.h"
 
 namespace erp::upload {
@@ -19,12 +20,7 @@ using Op = FakeObjectStore::Op;
 
 constexpr char kKey[] = "erp/prod/put/object";
 
-std::string random_bytes(std::size_t size, std::uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string data(size, '\0');
-  for (char& c : data) c = static_cast<char>(random() & 0xff);
-  return data;
-}
+using testing::random_bytes;
 
 // Hands out `data` in reads of at most `max_read` bytes (random sizes from 1 when `random_sizes`,
 // like a pipe's short reads), then 0 forever. Records the size of every buffer it was offered.
