@@ -19,6 +19,24 @@ std::string_view type_name(MetricType type) {
   return type == MetricType::counter ? "counter" : "gauge";
 }
 
+// The exposition format escapes backslash and newline everywhere, and '"' only inside the quotes
+// of a label value (HELP text keeps its quotes as they are).
+std::string escape(std::string_view text, bool quotes) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '"' && quotes)
+      out += "\\\"";
+    else
+      out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 bool valid_metric_name(std::string_view name) {
@@ -32,33 +50,11 @@ bool valid_label_name(std::string_view name) {
 }
 
 std::string escape_label_value(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
+  return escape(value, true);
 }
 
 std::string escape_help(std::string_view help) {
-  std::string out;
-  out.reserve(help.size());
-  for (char c : help) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
+  return escape(help, false);
 }
 
 std::string format_value(double value) {
