@@ -254,16 +254,8 @@ class BackupSpec(IntegrationCase):
 
 
     # -- restore db: into a database owned by a role that is not a superuser ------------------------
-    targets = 0
-
     def restore_target(self) -> tuple[str, str, str]:
-        """A fresh database owned by a fresh non-superuser role: (database, role, password)."""
-        BackupSpec.targets += 1
-        user = f"sandbox_{self.backend}_{BackupSpec.targets}"
-        password = f"erpTEST-target-{BackupSpec.targets}-Zq8"
-        self.pg.create_role(user, password)
-        self.pg.create_database(user, owner=user)
-        return user, user, password
+        return super().restore_target(f"sandbox_{self.backend}")
 
     def restore_env(self, db: str, user: str, password: str, **extra) -> dict:
         settings = {"RESTORE_PGHOST": self.pg.host, "RESTORE_PGPORT": str(self.pg.port),

@@ -46,7 +46,6 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
         os.makedirs(os.path.join(cls.docs, "mycompany", "facture", "FA2601-0001"))
         with open(os.path.join(cls.docs, "mycompany", "facture", "FA2601-0001", "FA2601-0001.pdf"), "wb") as f:
             f.write(b"%PDF-1.4 facture\n" * 200)
-        cls.targets = 0
 
     # -- helpers ---------------------------------------------------------------------------------
     def env(self, **extra):
@@ -69,15 +68,6 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
 
     def manifests(self) -> list[dict]:
         return [json.loads(self.get(k)) for k in self.keys() if "/manifests/" in k]
-
-    def restore_target(self) -> tuple[str, str, str]:
-        """A fresh database owned by a fresh non-superuser role: (database, role, password)."""
-        DbCompressionOnMoto.targets += 1
-        user = f"zsandbox_{DbCompressionOnMoto.targets}"
-        password = f"erpTEST-ztarget-{DbCompressionOnMoto.targets}-Qw3"
-        self.pg.create_role(user, password)
-        self.pg.create_database(user, owner=user)
-        return user, user, password
 
     def restore_env(self, db: str, user: str, password: str, **extra) -> dict:
         env = self.env()
@@ -135,7 +125,7 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
         self.assert_ok(verified)
         self.assertIn(record["key"].encode(), verified.stdout)
 
-        db, user, password = self.restore_target()
+        db, user, password = self.restore_target("zsandbox")
         restored = run_erp(["restore", "db", "latest"], self.restore_env(db, user, password), self.secrets())
         self.assert_ok(restored)
         self.assertIn(b"pg_restore_errors=0", restored.stderr)
@@ -145,7 +135,7 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
         self.assert_ok(self.backup(DB_COMPRESSION="zstd", DB_ZSTD_LEVEL="9"))
         [manifest] = self.manifests()
         self.assertTrue(manifest["streams"]["db"]["key"].endswith(".dump.zst"))
-        db, user, password = self.restore_target()
+        db, user, password = self.restore_target("zsandbox")
         sandbox_docs = tempfile.mkdtemp(dir=self.workdir)
         os.makedirs(os.path.join(sandbox_docs, "mycompany", "stale"))  # a sandbox refreshed before
         env = self.restore_env(db, user, password, RESTORE_DOCUMENTS_DIR=sandbox_docs, BACKUP_ENV="sandbox")
@@ -158,7 +148,7 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
     def test_a_first_refresh_creates_the_documents_subtree(self):
         # A sandbox that was never refreshed has no documents subtree to swap out.
         self.assert_ok(self.backup(DB_COMPRESSION="zstd"))
-        db, user, password = self.restore_target()
+        db, user, password = self.restore_target("zsandbox")
         sandbox_docs = tempfile.mkdtemp(dir=self.workdir)
         env = self.restore_env(db, user, password, RESTORE_DOCUMENTS_DIR=sandbox_docs, BACKUP_ENV="sandbox")
         result = run_erp(["refresh-sandbox", "--from-env", ENV_NAME], env, self.secrets())
@@ -192,7 +182,7 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
         self.assertNotIn(b"foreign", pruned.stdout.replace(b'"foreign": []', b""))
 
         for chosen in (old["id"], new["id"]):
-            db, user, password = self.restore_target()
+            db, user, password = self.restore_target("zsandbox")
             env = self.restore_env(db, user, password, DB_COMPRESSION="zstd")
             restored = run_erp(["restore", "db", chosen], env, self.secrets())
             self.assert_ok(restored)
@@ -229,7 +219,7 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
         manifest, key = self.corrupt_zstd_dump(fix_manifest_hash=True)
         self.assert_verify_fails_naming(manifest["id"], key, b"zstd")
         # restore db refuses it before anything is dropped: the target keeps what it held.
-        db, user, password = self.restore_target()
+        db, user, password = self.restore_target("zsandbox")
         self.pg.psql(db, "create table keep_me (id int); insert into keep_me values (42)", user=user,
                      password=password)
         env = self.restore_env(db, user, password, RESTORE_DROP_OWNED="true")
@@ -242,7 +232,7 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
     def test_which_restores_check_the_whole_dump_first(self):
         manifest, key = self.corrupt_zstd_dump(fix_manifest_hash=False)
         # A target holding tables, nothing dropped: still the whole dump first, refused, untouched.
-        db, user, password = self.restore_target()
+        db, user, password = self.restore_target("zsandbox")
         self.pg.psql(db, "create table keep_me (id int); insert into keep_me values (42)", user=user,
                      password=password)
         refused = run_erp(["restore", "db", manifest["id"]], self.restore_env(db, user, password), self.secrets())
@@ -253,7 +243,7 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
                          [{"n": 1}])
         # An empty target, nothing dropped: nothing to lose, so only the TOC is read first; the
         # restore's own read still catches the damage and the run fails naming the key.
-        db, user, password = self.restore_target()
+        db, user, password = self.restore_target("zsandbox")
         failed = run_erp(["restore", "db", manifest["id"]], self.restore_env(db, user, password), self.secrets())
         self.assertEqual(failed.returncode, 1, failed.stderr.decode(errors="replace")[-3000:])
         self.assertIn(b"TOC only", failed.stderr)

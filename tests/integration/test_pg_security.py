@@ -111,16 +111,10 @@ class PgSecurityOnMoto(IntegrationCase, unittest.TestCase):
     def verify(self):
         return run_erp(["verify", "latest"], self.env(), self.secrets(), timeout=600)
 
-    targets = 0
-
     def restore_db(self, **extra):
         """`restore db latest` into a fresh database owned by a fresh non-superuser, over TLS.
         Returns (result, database)."""
-        PgSecurityOnMoto.targets += 1
-        user = f"sandbox_tls_{PgSecurityOnMoto.targets}"
-        password = f"erpTEST-target-{PgSecurityOnMoto.targets}-Wp3"
-        self.pg.create_role(user, password)
-        self.pg.create_database(user, owner=user)
+        _, user, password = self.restore_target("sandbox_tls")
         env = self.env()
         for name in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSSLMODE", "PGSSLROOTCERT"):
             env.pop(name)  # a restore reads RESTORE_PG* only

@@ -54,13 +54,15 @@ Extra environment for the tool stays with each class's own env() helper: what a 
 binary is part of what it checks, and belongs next to it.
 
 Helpers: secrets() (the front's and PostgreSQL's: none may show in the tool's output), client()
-(boto3 through the front), bucket_keys(prefix), keys() (under clear_prefix), clear_bucket(), get(key).
+(boto3 through the front), bucket_keys(prefix), keys() (under clear_prefix), clear_bucket(), get(key),
+restore_target(prefix) (a fresh database owned by a fresh non-superuser role).
 
 A server that does not start raises from setUpClass: the class fails, it is never skipped.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import tempfile
@@ -70,6 +72,7 @@ from postgres_server import PostgresServer
 from s3_servers import S3Front
 
 ERP_DB = "dolibarr"  # the database the ERP fixture fills
+_restore_targets = itertools.count(1)  # restore_target() names, unique in the run
 
 
 def remove_tree(path: str) -> None:
@@ -161,3 +164,12 @@ class IntegrationCase:
 
     def get(self, key: str) -> bytes:
         return self.client().get_object(Bucket=self.front.bucket, Key=key)["Body"].read()
+
+    def restore_target(self, prefix: str = "sandbox") -> tuple[str, str, str]:
+        """A fresh database in cls.pg owned by a fresh non-superuser role, named PREFIX_N (what a
+        restore must work into): (database, role, password)."""
+        n = next(_restore_targets)
+        user, password = f"{prefix}_{n}", f"erpTEST-target-{n}-Zq8"
+        self.pg.create_role(user, password)
+        self.pg.create_database(user, owner=user)
+        return user, user, password
