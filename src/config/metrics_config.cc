@@ -43,17 +43,9 @@ Result<MetricsConfig> load_metrics_config(const Environment& env) {
         "PUSHGATEWAY_URL is set but neither PUSHGATEWAY_INSTANCE nor BACKUP_ENV (hint: the "
         "instance label of the pushed group, e.g. PUSHGATEWAY_INSTANCE=prod)");
   }
-  if (auto bundle = env.get("PUSHGATEWAY_CA_BUNDLE")) {
-    const auto certificates = count_pem_certificates(*bundle);
-    if (!certificates)
-      problems.add("PUSHGATEWAY_CA_BUNDLE: cannot read " + *bundle +
-                   " (hint: a PEM file of CA certificates)");
-    else if (*certificates == 0)
-      problems.add("PUSHGATEWAY_CA_BUNDLE: " + *bundle +
-                   " holds no PEM certificate (hint: a file of \"-----BEGIN CERTIFICATE-----\" "
-                   "blocks; it replaces the system CA store for the Pushgateway)");
-    else
-      config.ca_bundle = *bundle;
+  if (auto bundle =
+          checked_ca_bundle(env, "PUSHGATEWAY_CA_BUNDLE", " for the Pushgateway", problems)) {
+    config.ca_bundle = *bundle;
   }
   if (!problems.empty()) return std::unexpected(problems.error());
   return config;

@@ -200,6 +200,10 @@ void load_credentials(const Environment& env, S3Config& config, Problems& proble
 
 }  // namespace
 
+namespace {
+
+// The X.509 certificates in the PEM file at `path`; nullopt when it cannot be opened. A file of
+// anything else (a key, a DER certificate, garbage) counts zero.
 std::optional<int> count_pem_certificates(const std::string& path) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), BIO_free);
   if (!bio) return std::nullopt;
@@ -212,6 +216,28 @@ std::optional<int> count_pem_certificates(const std::string& path) {
   }
   sk_X509_INFO_pop_free(infos, X509_INFO_free);
   return count;
+}
+
+}  // namespace
+
+std::optional<std::string> checked_ca_bundle(const Environment& env, std::string_view variable,
+                                             std::string_view store_user, Problems& problems) {
+  auto bundle = env.get(variable);
+  if (!bundle) return std::nullopt;
+  const std::string name(variable);
+  const auto certificates = count_pem_certificates(*bundle);
+  if (!certificates) {
+    problems.add(name + ": cannot read " + *bundle + " (hint: a PEM file of CA certificates)");
+    return std::nullopt;
+  }
+  if (*certificates == 0) {
+    problems.add(name + ": " + *bundle +
+                 " holds no PEM certificate (hint: a file of \"-----BEGIN CERTIFICATE-----\" "
+                 "blocks; it replaces the system CA store" +
+                 std::string(store_user) + ")");
+    return std::nullopt;
+  }
+  return bundle;
 }
 
 Result<s3::AddressingStyle> resolve_addressing(std::string_view bucket, std::string_view endpoint,
@@ -364,18 +390,8 @@ S3Config load_s3_config(const Environment& env, Problems& problems) {
 
   load_credentials(env, config, problems);
 
-  if (auto bundle = env.get(kCaBundleVariable)) {
-    // Checked here so a wrong file stops the command before any work, not at its first request.
-    const auto certificates = count_pem_certificates(*bundle);
-    if (!certificates)
-      problems.add("AWS_CA_BUNDLE: cannot read " + *bundle +
-                   " (hint: a PEM file of CA certificates)");
-    else if (*certificates == 0)
-      problems.add("AWS_CA_BUNDLE: " + *bundle +
-                   " holds no PEM certificate (hint: a file of \"-----BEGIN CERTIFICATE-----\" "
-                   "blocks; it replaces the system CA store)");
-    else
-      config.ca_bundle = *bundle;
+  if (auto bundle = checked_ca_bundle(env, kCaBundleVariable, "", problems)) {
+    config.ca_bundle = *bundle;
   }
 
   if (auto text = env.get("S3_UPLOAD_CONCURRENCY")) {

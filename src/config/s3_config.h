@@ -54,10 +54,13 @@ struct S3Config {
 // The variable that names the CA bundle, for hints given far from the configuration.
 inline constexpr std::string_view kCaBundleVariable = "AWS_CA_BUNDLE";
 
-// The X.509 certificates in the PEM file at `path`; nullopt when it cannot be opened. A file of
-// anything else (a key, a DER certificate, garbage) counts zero. For CA bundle settings
-// (AWS_CA_BUNDLE, PUSHGATEWAY_CA_BUNDLE), checked when the settings load.
-std::optional<int> count_pem_certificates(const std::string& path);
+// The CA bundle named by the setting `variable` (e.g. AWS_CA_BUNDLE), checked now so a wrong file
+// stops the command before any work rather than at its first request: the path when it holds at
+// least one PEM certificate; nullopt when the setting is unset, or after adding to `problems` why
+// the file is unusable. `store_user` completes the hint "it replaces the system CA store..." (e.g.
+// " for the Pushgateway"; empty for S3).
+std::optional<std::string> checked_ca_bundle(const Environment& env, std::string_view variable,
+                                             std::string_view store_user, Problems& problems);
 
 // The addressing style for `bucket` at `endpoint`; `requested` is S3_ADDRESSING_STYLE (nullopt
 // when unset). Virtual-hosted style puts the bucket into the host name, and over HTTPS a bucket
