@@ -98,7 +98,7 @@ class MetricsOnMoto(IntegrationCase, unittest.TestCase):
         ended = time.time()
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         # The tests' next backup must fail (or stop) for its own reason, not the existing ID.
-        wait_for_a_new_set_id(started)
+        wait_for_a_new_set_id(result)
         return started, ended
 
     # -- tests -----------------------------------------------------------------------------------
