@@ -104,7 +104,7 @@ class StaleUploadsOnMoto(StaleUploadsSpec, unittest.TestCase):
             line = [l for l in text.stdout.decode().splitlines() if l.startswith(OLD + "\t")]
             self.assertEqual(len(line), 1, text.stdout.decode())
             self.assertRegex(line[0], rf"^{OLD}\tupload {ids[OLD]}\tstale \(the next prune aborts it\)\t"
-                                      r"initiated \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, age \d+s$")
+                                      r"initiated \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, age 2h\d+m$")
             self.assertEqual(self.open_uploads(), ids, "list aborted something")
 
         with self.subTest("--dry-run shows what it would abort and aborts nothing"):
