@@ -12,7 +12,8 @@ namespace fs = std::filesystem;
 
 TempDir::TempDir(std::string_view prefix, std::string_view parent) {
   std::string pattern = std::string(parent) + "/" + std::string(prefix) + "XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed in " + std::string(parent));
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("mkdtemp failed in " + std::string(parent));
   path_ = pattern;
 }
 
