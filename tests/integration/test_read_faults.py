@@ -75,7 +75,7 @@ class ReadFaultsSpec(IntegrationCase):
         with open(os.path.join(cls.docs, "mycompany", "logos", "logo.txt"), "wb") as f:
             f.write(b"logo\n")
         cls.source_tree = describe_tree(cls.docs, mtime_ns=True)
-        result = run_erp(["backup"], cls.env_of(cls), cls.front.secrets() + cls.pg.secrets(), timeout=600)
+        result = run_erp(["backup"], cls.env(), cls.front.secrets() + cls.pg.secrets(), timeout=600)
         if result.returncode != 0:
             raise AssertionError(f"the class's backup failed: {result.stderr.decode(errors='replace')[-3000:]}")
         client = cls.front.boto3_client()
@@ -87,8 +87,9 @@ class ReadFaultsSpec(IntegrationCase):
         cls.etags = {key: client.head_object(Bucket=cls.front.bucket, Key=key)["ETag"].strip('"')
                      for key in (cls.db_key, cls.docs_key)}
 
-    @staticmethod
-    def env_of(cls, **extra) -> dict:
+    @classmethod
+    def env(cls, **extra) -> dict:
+        """The tool's settings: the front, the source database, a small retry budget."""
         settings = {**cls.front.env(), **cls.pg.env(ERP_DB), "BACKUP_ENV": ENV_NAME, "DOCUMENTS_DIR": cls.docs,
                     "S3_PART_SIZE": "5MiB", "S3_STALL_TIMEOUT": STALL_TIMEOUT,
                     "S3_MAX_ATTEMPTS": str(MAX_ATTEMPTS), "PRUNE_AFTER_BACKUP": "false"}
@@ -97,12 +98,12 @@ class ReadFaultsSpec(IntegrationCase):
 
     # -- the commands, each returning (result, a check of its outcome on success) -----------------
     def run_verify(self):
-        result = run_erp(["verify", self.manifest["id"]], self.env_of(self), self.secrets(), timeout=300)
+        result = run_erp(["verify", self.manifest["id"]], self.env(), self.secrets(), timeout=300)
         return result, lambda: None  # verify's claim is its exit status; the set is intact
 
     def run_restore_db(self):
         db, user, password = self.restore_target(f"faults_{self.backend}")
-        env = self.env_of(self, RESTORE_PGHOST=self.pg.host, RESTORE_PGPORT=str(self.pg.port),
+        env = self.env(RESTORE_PGHOST=self.pg.host, RESTORE_PGPORT=str(self.pg.port),
                           RESTORE_PGDATABASE=db, RESTORE_PGUSER=user, RESTORE_PGPASSWORD=password,
                           RESTORE_MIN_TABLES=str(self.db_summary["llx_tables"]),
                           RESTORE_EXCLUDE="FUNCTION pgbouncer user_lookup")
@@ -121,7 +122,7 @@ class ReadFaultsSpec(IntegrationCase):
         os.mkdir(target)  # empty: the restore needs no --force
         self.docs_target = target
         result = run_erp(["restore", "docs", self.manifest["id"], "--target-dir", target],
-                         self.env_of(self), self.secrets(), timeout=300)
+                         self.env(), self.secrets(), timeout=300)
 
         def restored_equal():
             differences = diff_trees(self.source_tree, describe_tree(target, mtime_ns=True))
@@ -129,7 +130,7 @@ class ReadFaultsSpec(IntegrationCase):
         return result, restored_equal
 
     def run_cat(self):
-        result = run_erp(["cat", self.db_key], self.env_of(self), self.secrets(), timeout=300)
+        result = run_erp(["cat", self.db_key], self.env(), self.secrets(), timeout=300)
 
         def same_bytes():
             self.assertEqual(len(result.stdout), self.manifest["streams"]["db"]["bytes"])
