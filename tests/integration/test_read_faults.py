@@ -104,9 +104,9 @@ class ReadFaultsSpec(IntegrationCase):
     def run_restore_db(self):
         db, user, password = self.restore_target(f"faults_{self.backend}")
         env = self.env(RESTORE_PGHOST=self.pg.host, RESTORE_PGPORT=str(self.pg.port),
-                          RESTORE_PGDATABASE=db, RESTORE_PGUSER=user, RESTORE_PGPASSWORD=password,
-                          RESTORE_MIN_TABLES=str(self.db_summary["llx_tables"]),
-                          RESTORE_EXCLUDE="FUNCTION pgbouncer user_lookup")
+                       RESTORE_PGDATABASE=db, RESTORE_PGUSER=user, RESTORE_PGPASSWORD=password,
+                       RESTORE_MIN_TABLES=str(self.db_summary["llx_tables"]),
+                       RESTORE_EXCLUDE="FUNCTION pgbouncer user_lookup")
         for name in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"):
             env.pop(name, None)  # a restore reads RESTORE_PG* only
         result = run_erp(["restore", "db", self.manifest["id"]], env, self.secrets(), timeout=600)
