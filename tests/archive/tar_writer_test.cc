@@ -680,7 +680,7 @@ TEST_CASE(
     "in the page cache before they are read") {
   // On a disk-backed file system: on tmpfs (what /tmp may be) evicted pages stay, and the
   // effect of the hints could not be seen. Where even /var/tmp cannot evict, the test fails.
-  TempDir source("erp-read-ahead-", "/var/tmp");
+  TempDir source("/var/tmp");
   constexpr std::size_t kFiles = 12;
   constexpr std::size_t kPages = 16;  // 64 KiB files
   for (std::size_t i = 0; i < kFiles; ++i) {

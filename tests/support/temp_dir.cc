@@ -10,10 +10,9 @@ namespace erp::testing {
 
 namespace fs = std::filesystem;
 
-TempDir::TempDir(std::string_view prefix, std::string_view parent) {
-  std::string pattern = std::string(parent) + "/" + std::string(prefix) + "XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr)
-    throw std::runtime_error("mkdtemp failed in " + std::string(parent));
+TempDir::TempDir(std::string_view prefix) {
+  std::string pattern = "/tmp/" + std::string(prefix) + "XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   path_ = pattern;
 }
 

@@ -1,8 +1,6 @@
-// TempDir: a fresh directory under /tmp (or `parent`) for one test, removed with everything in it
-// on destruction (also when the test left entries without permissions: the tests run as root or
+// TempDir: a fresh directory under /tmp for one test, removed with everything in it on
+// destruction (also when the test left entries without permissions: the tests run as root or
 // own what they made). Throws std::runtime_error when mkdtemp fails: test support.
-// `parent`: a test that needs a disk-backed file system (the page cache must be able to drop
-// pages, which tmpfs cannot) passes "/var/tmp"; /tmp may be a tmpfs.
 #pragma once
 
 #include <filesystem>
@@ -13,7 +11,7 @@ namespace erp::testing {
 
 class TempDir {
  public:
-  explicit TempDir(std::string_view prefix = "erp-test-", std::string_view parent = "/tmp");
+  explicit TempDir(std::string_view prefix = "erp-test-");
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
