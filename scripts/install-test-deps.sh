@@ -28,21 +28,41 @@ command -v npm >/dev/null || packages+=(nodejs npm)
 packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint shellcheck git)
 install_missing "${packages[@]}"
 
-# The python3 first on PATH runs the test front; it needs botocore and boto3.
-if ! python3 -c 'import botocore, boto3' 2>/dev/null; then
-  echo "python3 on PATH ($(command -v python3)) lacks botocore/boto3; installing them with pip"
-  python3 -m pip install --quiet boto3 || pip3 install --break-system-packages --quiet boto3
-fi
-# moto's server (a real, independent S3 implementation) is not packaged by Debian.
-if ! command -v moto_server >/dev/null || ! python3 -c 'import moto' 2>/dev/null; then
-  echo "installing moto[server] with pip"
-  python3 -m pip install --quiet 'moto[server]' ||
-    python3 -m pip install --break-system-packages --quiet 'moto[server]'
-fi
-# The aws CLI is the independent client the tests compare against.
-if ! command -v aws >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli ||
-    python3 -m pip install --quiet awscli
+# The Python side, pinned: moto's server (a real, independent S3 implementation Debian does not
+# package), botocore (the front's signature oracle) with boto3, and the aws CLI (the independent
+# client the tests compare against). Their behaviour changes between releases (moto's XML and
+# fixed <Initiated>, botocore's canonical requests), so the suite asserts the exact versions it
+# was written against. The python3 first on PATH runs the front and the tests. Missing ones are
+# installed at these versions where pip reaches an index; any other version fails here, naming
+# the one to install.
+python_pins=("moto[server]==5.2.1" "boto3==1.43.11" "botocore==1.43.11" "awscli==1.45.11")
+installed_version() {  # NAME -> its version in the python3 on PATH, or nothing
+  python3 -c 'import importlib.metadata as m, sys
+try: print(m.version(sys.argv[1]))
+except m.PackageNotFoundError: pass' "$1"
+}
+for pin in "${python_pins[@]}"; do
+  name="${pin%%[[=]*}" want="${pin##*==}"
+  if [[ -z "$(installed_version "$name")" ]]; then
+    echo "installing $pin with pip"
+    python3 -m pip install --quiet "$pin" || python3 -m pip install --break-system-packages --quiet "$pin" ||
+      { echo "cannot install $pin for $(command -v python3) (hint: pip install '$pin' from a reachable index)" >&2; exit 1; }
+  fi
+  have="$(installed_version "$name")"
+  if [[ "$have" != "$want" ]]; then
+    echo "$name $have is installed for $(command -v python3); the tests are pinned to $want" \
+         "(hint: python3 -m pip install '$pin')" >&2
+    exit 1
+  fi
+done
+python3 -c 'import moto.server, flask' 2>/dev/null ||
+  { echo "moto $(installed_version moto) lacks its server extra (hint: python3 -m pip install 'moto[server]==5.2.1')" >&2; exit 1; }
+# `aws` must be that same CLI (a Debian awscli or an AWS v2 installer elsewhere on PATH is not).
+aws_version="$(aws --version 2>&1 || true)"
+if [[ "$aws_version" != aws-cli/1.45.11\ * ]]; then
+  echo "aws on PATH ($(command -v aws || echo missing)) says '${aws_version}'; the tests are pinned to" \
+       "aws-cli/1.45.11 from python3's awscli (hint: put $(dirname "$(command -v python3)") first on PATH)" >&2
+  exit 1
 fi
 
 # s3rver, pinned by tests/support/s3rver/package-lock.json.

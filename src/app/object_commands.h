@@ -12,7 +12,10 @@ namespace erp::app {
 
 // stdin → object KEY through the streaming multipart sink (single PUT when small).
 int run_put(Context& context, const std::vector<std::string>& args);
-// object KEY → stdout, streamed (resumes a broken download at the next byte).
+// object KEY → stdout, streamed (resumes a broken download at the next byte). A stream object
+// of a committed set (db/<ID>.dump…, docs/<ID>.tar.zst) is hashed on the way and checked against
+// its manifest's bytes and SHA-256: a mismatch is exit 1 naming the key (stdout already holds the
+// bytes; the exit status says they are wrong). Other keys are checked for their length only.
 int run_cat(Context& context, const std::vector<std::string>& args);
 // Every key under PREFIX (default: all), one "SIZE<TAB>LAST_MODIFIED<TAB>KEY" per line.
 int run_ls(Context& context, const std::vector<std::string>& args);

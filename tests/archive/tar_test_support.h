@@ -37,12 +37,14 @@
 
 namespace erp::testing {
 
-// A fresh directory under /tmp, removed (with everything in it) on destruction.
+// A fresh directory under /tmp (or `parent`), removed (with everything in it) on destruction.
+// A test that needs a disk-backed file system (the page cache must be able to drop a file's
+// pages, which tmpfs cannot) passes "/var/tmp": /tmp may be a tmpfs.
 class TempDir {
  public:
-  TempDir() {
-    char name[] = "/tmp/erp-archive-test-XXXXXX";
-    if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
+  explicit TempDir(const std::string& parent = "/tmp") {
+    std::string name = parent + "/erp-archive-test-XXXXXX";
+    if (mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp failed in " + parent);
     path_ = name;
   }
   ~TempDir() {

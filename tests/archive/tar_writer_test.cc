@@ -678,7 +678,9 @@ bool evict(const std::filesystem::path& path, std::size_t pages) {
 TEST_CASE(
     "write_tar: read-ahead hints change nothing archived, and the next files of a directory are "
     "in the page cache before they are read") {
-  TempDir source;
+  // On a disk-backed file system: on tmpfs (what /tmp may be) evicted pages stay, and the
+  // effect of the hints could not be seen. Where even /var/tmp cannot evict, the test fails.
+  TempDir source("/var/tmp");
   constexpr std::size_t kFiles = 12;
   constexpr std::size_t kPages = 16;  // 64 KiB files
   for (std::size_t i = 0; i < kFiles; ++i) {
@@ -724,12 +726,12 @@ TEST_CASE(
   CHECK(hinted.stats->files == plain.stats->files);
   CHECK(hinted.stats->skipped.size() == plain.stats->skipped.size());
 
-  if (!evictable) {
-    MESSAGE(
-        "this file system keeps evicted pages (tmpfs?): the read-ahead itself is not observable "
-        "here");
-    return;
-  }
+  // Not a pass by default: a file system that keeps evicted pages shows nothing of read-ahead.
+  REQUIRE_MESSAGE(evictable, "the page cache keeps the pages of " << source.path()
+                                                                  << " after POSIX_FADV_DONTNEED "
+                                                                     "(tmpfs?): read-ahead cannot "
+                                                                     "be observed there (hint: "
+                                                                     "/var/tmp on a disk)");
   REQUIRE(resident_at_first_read.size() == 5);
   // Window 3 from doc-100: doc-101, doc-102 hinted (doc-103.fifo is the third name), doc-101.pdf
   // .. are sorted before the fifo; the names after the window are not.

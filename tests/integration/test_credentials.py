@@ -37,7 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
-from integration_case import IntegrationCase  # noqa: E402
+from integration_case import IntegrationCase, remove_tree  # noqa: E402
 from s3_servers import S3Front  # noqa: E402
 
 MiB = 1 << 20
@@ -183,6 +183,7 @@ class CredentialProviderTests(IntegrationCase, unittest.TestCase):
     def setUp(self):
         super().setUp()
         self.workdir = tempfile.mkdtemp(prefix="erp-creds-")
+        self.addCleanup(remove_tree, self.workdir)  # token files, mounted secrets: one dir per test
         # What must not show up in the tool's output; each test adds the identities it hands out.
         self.known_secrets: list[str] = [self.front.secret_key]
 

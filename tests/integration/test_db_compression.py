@@ -58,9 +58,8 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
         return run_erp(list(args), env or self.env(**extra), self.secrets(), timeout=600)
 
     def backup(self, *args, **extra):
-        started = time.time()
         result = self.erp("backup", *args, **extra)
-        wait_for_a_new_set_id(started)  # the next backup of this test gets its own ID
+        wait_for_a_new_set_id(result)  # the next backup of this test gets its own ID
         return result
 
     def put(self, key: str, body: bytes):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from docs_fixture import (NON_UTF8_NAME, OLD_MTIME, SUBSECOND_MTIME_NS, add_spec
                           without_dac_override)
 from erp_fixture import NON_ASCII_NAMES, NOTE_WITH_CONTROLS, generate_erp_database  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402
+from listening import listening_ports, wait_for_listening_port  # noqa: E402
 from managed_server import ManagedServer  # noqa: E402
 from postgres_server import PostgresServer, PostgresServerError, PsqlError  # noqa: E402
 
@@ -271,6 +273,32 @@ class IntegrationCaseLifecycleTest(unittest.TestCase):
         self.assertFalse(Failing.pg.is_running())
         self.assertIsNotNone(front_proc.returncode, "the front's process was waited for")
         self.assertIsNone(Failing.front.proc)
+
+
+class ListeningPortTest(unittest.TestCase):
+    """The readiness proof the launchers use (tests/support/listening.py): a port counts only
+    for the process whose own socket listens on it, never for another process."""
+
+    def test_a_port_counts_only_for_the_process_listening_on_it(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+            listener.bind(("127.0.0.1", 0))
+            port = listener.getsockname()[1]
+            self.assertNotIn(port, listening_ports(os.getpid()), "bound but not listening yet")
+            listener.listen()
+            self.assertIn(port, listening_ports(os.getpid()))
+            self.assertEqual(wait_for_listening_port(os.getpid(), time.monotonic() + 5, port=port), port)
+            # Another process (close_fds: it holds no copy of the socket) is not accepted on it.
+            other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                                     stdin=subprocess.PIPE)
+            try:
+                self.assertNotIn(port, listening_ports(other.pid))
+                self.assertIsNone(wait_for_listening_port(other.pid, time.monotonic() + 0.5, port=port))
+            finally:
+                other.stdin.close()
+                other.wait(10)
+            # A process that is gone is reported as such, at once.
+            self.assertIsNone(wait_for_listening_port(other.pid, time.monotonic() + 30,
+                                                      alive=lambda: other.poll() is None))
 
 
 class DocumentsTreeTest(unittest.TestCase):

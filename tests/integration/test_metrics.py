@@ -98,7 +98,7 @@ class MetricsOnMoto(IntegrationCase, unittest.TestCase):
         ended = time.time()
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         # The tests' next backup must fail (or stop) for its own reason, not the existing ID.
-        wait_for_a_new_set_id(started)
+        wait_for_a_new_set_id(result)
         return started, ended
 
     # -- tests -----------------------------------------------------------------------------------
@@ -168,14 +168,17 @@ class MetricsOnMoto(IntegrationCase, unittest.TestCase):
         group_pushed_at = self.last_success_push_time()
         closed = f"http://127.0.0.1:{free_port()}"
         unreachable = self.erp("backup", AWS_ENDPOINT_URL_S3=closed, S3_MAX_ATTEMPTS="1")
-        self.assertNotEqual(unreachable.returncode, 0)
+        # 1: the job failed (a bucket that cannot be reached is no setting error, so not 2).
+        self.assertEqual(unreachable.returncode, 1, unreachable.stderr.decode(errors="replace"))
         self.assertIn(b"cannot read last-success.json", unreachable.stderr)
         pushed = self.gateway_metrics()
+        # The metric is held against the number the run must have exited with, not against the
+        # exit status itself (which would pass whatever both were).
         self.assertEqual(sample(pushed, "erp_backup_last_run_exit_code", job="erp-backup", instance=ENV_NAME,
-                                command="backup"), unreachable.returncode)
+                                command="backup"), 1)
         self.assertEqual(self.last_success_push_time(), group_pushed_at)
         written = self.textfile_metrics()
-        self.assertEqual(sample(written, "erp_backup_last_run_exit_code", command="backup"), unreachable.returncode)
+        self.assertEqual(sample(written, "erp_backup_last_run_exit_code", command="backup"), 1)
         for stream in ("db", "docs"):
             self.assertEqual(sample(pushed, LAST_SUCCESS, job="erp-backup", instance=ENV_NAME, stream=stream),
                              finished_at)

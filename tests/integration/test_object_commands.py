@@ -19,6 +19,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
+from inherited_tests import skip_inherited  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402
 from s3_servers import EveryPutUnsigned  # noqa: E402
 
@@ -91,13 +92,16 @@ class ObjectCommandsSpec(IntegrationCase):
         return [r for r in self.front.requests(since)
                 if r["method"] == "PUT" and "partNumber=" in r["target"] and key_fragment in r["target"]]
 
-    def assert_no_multipart_uploads(self, prefix):
+    def assert_nothing_left(self, key):
+        """No object `key` (HEAD of the key itself: a prefix is never an object, so its HEAD is
+        always 404) and, where the store can list them, no open multipart upload under it.
+        s3rver implements neither ListMultipartUploads nor AbortMultipartUpload: there the
+        absent object and the abort the tests see the tool send are what can be checked."""
+        status, _, _ = self.front.raw_request("HEAD", f"/{self.front.bucket}/{key}")
+        self.assertEqual(status, 404, f"{key} exists: nothing that looks complete may be left")
         if self.backend == "s3rver":
-            # s3rver has no ListMultipartUploads; the object must simply not exist.
-            status, _, _ = self.front.raw_request("HEAD", f"/{self.front.bucket}/{prefix}")
-            self.assertEqual(status, 404)
             return
-        listing = self.front.boto3_client().list_multipart_uploads(Bucket=self.front.bucket, Prefix=prefix)
+        listing = self.front.boto3_client().list_multipart_uploads(Bucket=self.front.bucket, Prefix=key)
         self.assertEqual(listing.get("Uploads", []), [])
 
     # -- sizes -----------------------------------------------------------------------------------------
@@ -242,9 +246,7 @@ class ObjectCommandsSpec(IntegrationCase):
                   and "uploadId=" in r["target"]]
         self.assertEqual(len(aborts), 1, "the upload is aborted exactly once")
         self.front.set_faults([])
-        self.assert_no_multipart_uploads("denied/")
-        status, _, _ = self.front.raw_request("HEAD", f"/{self.front.bucket}/denied/x.bin")
-        self.assertEqual(status, 404, "nothing that looks complete is left behind")
+        self.assert_nothing_left("denied/x.bin")
 
     def test_sigterm_mid_upload_aborts_and_exits_143(self):
         import signal
@@ -275,7 +277,7 @@ class ObjectCommandsSpec(IntegrationCase):
         self.assertEqual(len(aborts), 1, "the upload was aborted")
         completes = [r for r in self.front.requests(before) if r["method"] == "POST" and "uploadId=" in r["target"]]
         self.assertEqual(completes, [], "nothing was completed")
-        self.assert_no_multipart_uploads("sigterm/")
+        self.assert_nothing_left("sigterm/x.bin")
         for secret in self.front.secrets():
             self.assertNotIn(secret.encode(), stderr)
 
@@ -326,27 +328,6 @@ class ObjectCommandsOnGcsFront(ObjectCommandsSpec, unittest.TestCase):
                             for r in requests), "the batch delete was tried and refused")
         self.assertEqual(len([r for r in requests if r["method"] == "DELETE"]), 3)
         self.assertEqual(self.keys("gcs-rm/"), [])
-
-
-# The spec tests that also run over HTTPS: the round trip at every part boundary (multi-part
-# included), the fault and abort paths, and presigned URLs (whose scheme and host the signature
-# covers). The rest exercise nothing that TLS changes and would only double the run time.
-HTTPS_SPEC_TESTS = {
-    "test_put_and_cat_round_trip_at_part_boundaries",
-    "test_transient_faults_are_retried_and_the_object_is_intact",
-    "test_a_200_complete_with_an_error_body_is_retried_not_trusted",
-    "test_a_permanent_fault_aborts_the_upload_and_exits_non_zero",
-    "test_presigned_url_downloads_the_object",
-}
-
-
-def only_spec_tests(cls, names: set[str]):
-    """Keeps, of the spec's tests, only `names` (unittest skips attributes that are not callable);
-    tests the class defines itself stay."""
-    for name in dir(ObjectCommandsSpec):
-        if name.startswith("test_") and name not in names and name not in cls.__dict__:
-            setattr(cls, name, None)
-    return cls
 
 
 class ObjectCommandsOverHttpsOnMoto(EveryPutUnsigned, ObjectCommandsSpec, unittest.TestCase):
@@ -454,7 +435,15 @@ class ObjectCommandsOverHttpsOnMoto(EveryPutUnsigned, ObjectCommandsSpec, unitte
         self.assertEqual(self.front.requests(before), [])
 
 
-only_spec_tests(ObjectCommandsOverHttpsOnMoto, HTTPS_SPEC_TESTS)
+# Over HTTPS runs every spec test but these two, reported as skipped with their reason.
+skip_inherited(ObjectCommandsOverHttpsOnMoto, ObjectCommandsSpec, {
+    "test_ls_pages_past_1000_keys": "1005 PUTs to read two listing pages whose XML is parsed the same "
+                                    "over HTTP and HTTPS; listing over TLS runs in the other tests' ls",
+    "test_put_of_more_than_100_mib_from_a_pipe": "105 MiB through TLS costs most of a minute on 2 cores; a "
+                                                 "multi-part stream over TLS is "
+                                                 "test_a_multipart_put_over_https_sends_every_part_unsigned_"
+                                                 "and_round_trips",
+})
 
 
 if __name__ == "__main__":

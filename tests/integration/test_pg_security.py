@@ -148,7 +148,8 @@ class PgSecurityOnMoto(IntegrationCase, unittest.TestCase):
     def test_the_server_refuses_connections_without_tls(self):
         # What makes every other test here a TLS test: no TCP connection without TLS is accepted.
         result = self.backup("--only", "db", PGSSLMODE="disable", PGSSLROOTCERT=None)
-        self.assertNotEqual(result.returncode, 0)
+        # The db stream fails, and it is the only one: 1 (README, the TLS failure table).
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace")[-4000:])
         self.assertIn(b"no encryption", result.stderr)
         self.assertIn(b"PGSSLMODE=verify-full", result.stderr)  # the hint
         self.assert_nothing_uploaded()
@@ -222,7 +223,7 @@ class PgSecurityOnMoto(IntegrationCase, unittest.TestCase):
         # Without the certificate the server refuses the role; the message names both settings.
         self.setUp()
         result = self.backup("--only", "db", user=CERT_ROLE, PGPASSWORD=None)
-        self.assertNotEqual(result.returncode, 0)
+        self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace")[-4000:])  # db stream failed
         self.assertIn(b"connection requires a valid client certificate", result.stderr)
         self.assertIn(b"PGSSLCERT", result.stderr)
         self.assertIn(b"PGSSLKEY", result.stderr)

@@ -4,8 +4,10 @@ A killed run leaves its multipart upload open and the store keeps its parts. Her
 created directly on the server with boto3 (through the signature-verifying front, which also
 reports moto's uploads with their real initiation time): under this env (one old, one young, one
 foreign key), under another env whose name starts with this one's, and under a foreign prefix.
-"Old" is made real: the test lets real time pass a short STALE_UPLOAD_AGE before it creates the
-young one. Then `prune` must abort exactly the old upload of this env's own keys, `--dry-run`
+"Old" is set, not waited for: the front (which reports moto's uploads with the time each passed
+through it) is told to report the old uploads as initiated two hours ago, while the young one
+keeps its real initiation time and stays younger than STALE_UPLOAD_AGE (1h) however slow the
+machine is. Then `prune` must abort exactly the old upload of this env's own keys, `--dry-run`
 nothing, and a failed abort must be reported with key and upload id.
 
 s3rver implements no ListMultipartUploads (it answers 501 NotImplemented): there `prune` and
@@ -16,10 +18,10 @@ Run: cd tests/integration && python3 -m unittest -v test_stale_uploads
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
@@ -29,7 +31,8 @@ from integration_case import IntegrationCase  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
-AGE_SECONDS = 10  # STALE_UPLOAD_AGE: the young upload must stay younger than this through the runs
+AGE_SECONDS = 3600  # STALE_UPLOAD_AGE: the young upload stays younger than this through the runs
+OLD_AGE = dt.timedelta(hours=2)  # what the front reports as the old uploads' age
 
 OLD = PREFIX + "db/20261130T020000Z.dump"                 # this env, the tool's key: aborted
 FOREIGN_KEY = PREFIX + "db/20261130T020000Z.dump.partial"  # this env, not the tool's key: never
@@ -73,14 +76,15 @@ class StaleUploadsOnMoto(StaleUploadsSpec, unittest.TestCase):
             super().tearDown()
 
     def test_prune_aborts_exactly_this_envs_stale_upload(self):
-        ids = {key: self.create(key) for key in (OLD, FOREIGN_KEY, OTHER_ENV, OTHER_PREFIX)}
-        # The old uploads become old by real time passing the age (the condition itself, not a
-        # stand-in for a synchronisation); one second more covers the Initiated milliseconds.
-        old_enough = time.monotonic() + AGE_SECONDS + 1
-        while (left := old_enough - time.monotonic()) > 0:
-            time.sleep(left)
-        ids[YOUNG] = self.create(YOUNG)
+        ids = {key: self.create(key) for key in (OLD, FOREIGN_KEY, OTHER_ENV, OTHER_PREFIX, YOUNG)}
+        initiated_long_ago = dt.datetime.now(dt.timezone.utc) - OLD_AGE
+        for key in (OLD, FOREIGN_KEY, OTHER_ENV, OTHER_PREFIX):
+            self.front.set_initiated(ids[key], initiated_long_ago)
         self.assertEqual(self.open_uploads(), ids)
+        listing = self.client().list_multipart_uploads(Bucket=self.front.bucket)["Uploads"]
+        initiated = {u["Key"]: u["Initiated"] for u in listing}
+        self.assertLess(initiated[OLD], initiated_long_ago + dt.timedelta(seconds=1), "the front reports the set age")
+        self.assertGreater(initiated[YOUNG], initiated_long_ago + OLD_AGE / 2, "the young upload keeps its real time")
 
         with self.subTest("list shows this env's open uploads with key, initiated and age"):
             listed = self.erp("list", "--json")
@@ -90,6 +94,7 @@ class StaleUploadsOnMoto(StaleUploadsSpec, unittest.TestCase):
             self.assertEqual(uploads[OLD]["upload_id"], ids[OLD])
             self.assertEqual(uploads[OLD]["state"], "stale")
             self.assertGreater(uploads[OLD]["age_seconds"], AGE_SECONDS)
+            self.assertLess(uploads[OLD]["age_seconds"], OLD_AGE.total_seconds() + 600)
             self.assertRegex(uploads[OLD]["initiated"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
             self.assertEqual(uploads[YOUNG]["state"], "in progress")
             self.assertLess(uploads[YOUNG]["age_seconds"], AGE_SECONDS)
@@ -99,7 +104,7 @@ class StaleUploadsOnMoto(StaleUploadsSpec, unittest.TestCase):
             line = [l for l in text.stdout.decode().splitlines() if l.startswith(OLD + "\t")]
             self.assertEqual(len(line), 1, text.stdout.decode())
             self.assertRegex(line[0], rf"^{OLD}\tupload {ids[OLD]}\tstale \(the next prune aborts it\)\t"
-                                      r"initiated \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, age \d+s$")
+                                      r"initiated \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, age 2h\d+m$")
             self.assertEqual(self.open_uploads(), ids, "list aborted something")
 
         with self.subTest("--dry-run shows what it would abort and aborts nothing"):

@@ -32,6 +32,7 @@ import subprocess
 import tempfile
 import time
 
+from listening import wait_for_listening_port
 from managed_server import ManagedServer
 from postgres_server import PostgresServer, free_port
 
@@ -114,9 +115,13 @@ class PgBouncerServer(ManagedServer):
         raise PgBouncerError(f"pgbouncer did not start on 127.0.0.1:{self.port}:\n{last_error}")
 
     def _wait_until_listening(self) -> bool:
-        """True once the port accepts a TCP connection; False when pgbouncer exited or the
-        deadline passed (the log then says why)."""
+        """True once *this* pgbouncer process listens on the port (its own socket, seen in /proc:
+        another server that took the port meanwhile does not count) and accepts a connection;
+        False when pgbouncer exited or the deadline passed (the log then says why)."""
         deadline = time.monotonic() + START_TIMEOUT
+        if wait_for_listening_port(self._process.pid, deadline, alive=lambda: self._process.poll() is None,
+                                   port=self.port) is None:
+            return False
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 return False

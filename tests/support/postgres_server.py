@@ -7,7 +7,9 @@
         before = pg.table_fingerprints("erp")
 
 The server is real: `initdb` into a fresh temp dir, started with `pg_ctl -w` (which waits until the
-postmaster reports it accepts connections; no sleeps), listening on 127.0.0.1 at a free port, with
+postmaster reports it accepts connections; no sleeps), listening on 127.0.0.1 at a free port (a
+bind failure retries another; the port is accepted only once the postmaster's own socket holds
+it, tests/support/listening.py, and it serves this data directory), with
 its unix socket inside the temp dir (never /var/run/postgresql). Every connection, TCP or socket,
 is authenticated with SCRAM: the superuser's password is distinctive (`erpTEST-pgpass-<hex>`) so a
 test can grep logs, argv and manifests for it (`secrets()`). Passwords reach psql and pg_dump through
@@ -41,7 +43,9 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 
+from listening import wait_for_listening_port
 from managed_server import ManagedServer
 from throwaway_ca import ThrowawayCA
 
@@ -258,10 +262,22 @@ class PostgresServer(ManagedServer):
             raise PostgresServerError(
                 f"pg_ctl start failed (exit {last.returncode}):\n{last.stdout}{last.stderr}\n"
                 f"--- server log ---\n{self.log_text()[-4000:]}")
-        # pg_ctl -w saw the postmaster ready; prove that password authentication over TCP works.
-        got = self.scalar("postgres", "select current_user")
-        if got != self.superuser:
-            raise PostgresServerError(f"connected as {got!r}, expected {self.superuser!r}")
+        # pg_ctl -w saw *our* postmaster (its pid file in our data dir) ready. Prove that the
+        # port is its own (a server of another test could have taken it between the probe and
+        # the bind), then that password authentication over TCP reaches this very cluster.
+        postmaster = self.postmaster_pid()
+        if wait_for_listening_port(postmaster, time.monotonic() + START_TIMEOUT, port=self.port) is None:
+            raise PostgresServerError(f"postmaster {postmaster} does not listen on port {self.port}\n"
+                                      f"--- server log ---\n{self.log_text()[-4000:]}")
+        got = self.query("postgres", "select current_user as u, current_setting('data_directory') as d")
+        if got != [{"u": self.superuser, "d": self.datadir}]:
+            raise PostgresServerError(f"port {self.port} answered {got!r}, expected {self.superuser!r} "
+                                      f"on {self.datadir!r}")
+
+    def postmaster_pid(self) -> int:
+        """The pid of this cluster's postmaster (the first line of its postmaster.pid)."""
+        with open(os.path.join(self.datadir, "postmaster.pid"), encoding="ascii") as f:
+            return int(f.readline().strip())
 
     def _set_up_tls(self) -> None:
         """The CA and server certificate in <workdir>/tls, ssl settings, a TLS-only pg_hba.conf."""

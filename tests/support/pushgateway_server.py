@@ -5,7 +5,7 @@
         families = parse_exposition(gateway.metrics_text())
 
 The Pushgateway is real: Debian's `prometheus-pushgateway` (1.5 on Debian 12) on 127.0.0.1 at a
-free port, without a persistence file (so every start is empty), its log in a temp dir. With
+port it binds itself (port 0, read back from its own listening socket: tests/support/listening.py), without a persistence file (so every start is empty), its log in a temp dir. With
 `tls=True` it serves HTTPS only (`--web.config.file` with `tls_server_config`), with a server
 certificate for 127.0.0.1 from a CA made for this server (`ca_file`, tests/support/throwaway_ca.py). A missing
 binary raises PushgatewayError (a test failure, never a skip). `stop()` sends SIGTERM, then
@@ -31,13 +31,12 @@ import tempfile
 import time
 import urllib.request
 
+from listening import wait_for_listening_port
 from managed_server import ManagedServer
-from postgres_server import free_port
 from throwaway_ca import ThrowawayCA
 
 START_TIMEOUT = 30
 STOP_TIMEOUT = 10
-PORT_ATTEMPTS = 5
 
 
 class PushgatewayError(RuntimeError):
@@ -97,20 +96,22 @@ class PushgatewayServer(ManagedServer):
             self.ca_file = ca.cert
             self._context = ssl.create_default_context(cafile=ca.cert)
             scheme = "https"
-        for _ in range(PORT_ATTEMPTS):
-            self.port = free_port()
-            with open(self.log_path, "ab") as log:
-                self.process = subprocess.Popen(
-                    [self.program, f"--web.listen-address=127.0.0.1:{self.port}", *arguments],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # Port 0: the Pushgateway binds a port the kernel picks (no race with other tests for a
+        # probed port); its own listening socket says which, then /-/ready must answer there.
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [self.program, "--web.listen-address=127.0.0.1:0", *arguments],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT
+        self.port = wait_for_listening_port(self.process.pid, deadline,
+                                            alive=lambda: self.process.poll() is None)
+        if self.port is not None:
             self.url = f"{scheme}://127.0.0.1:{self.port}"
-            if self._wait_ready():
+            if self._wait_ready(deadline):
                 return
-            self._terminate()  # most likely the port was taken meanwhile: try another
         raise PushgatewayError(f"the Pushgateway did not become ready; log:\n{self.log_text()[-3000:]}")
 
-    def _wait_ready(self) -> bool:
-        deadline = time.monotonic() + START_TIMEOUT
+    def _wait_ready(self, deadline: float) -> bool:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 return False

@@ -357,6 +357,20 @@ class S3Front(ManagedServer):
         """Replace the fault list (see s3front.py CONTROL_API_DOC for the rule fields)."""
         self._control("POST", "faults", rules)
 
+    def release(self) -> int:
+        """Lets every request a "hold" rule holds go on (the rules stay; a rule still holds the
+        requests that match it later). Returns how many rules were opened."""
+        return self._control("POST", "release")["rules"]
+
+    def set_initiated(self, upload_id: str, when) -> None:
+        """In front of moto: ListMultipartUploads reports `when` (an aware datetime) as the
+        upload's <Initiated>, so a test sets an upload's age instead of waiting for it."""
+        import datetime as dt
+        stamp = when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+        if self.backend != "moto":
+            raise ValueError("set_initiated: only the moto backend's listing is rewritten by the front")
+        self._control("POST", "initiated", {upload_id: stamp})
+
     def set_credentials(self, changes: dict) -> list[str]:
         """Add, replace ({"KEYID": {"secret": ..., "token": ...}}) or remove ({"KEYID": None}) keys
         the front accepts (e.g. keys an STS stand-in just issued); answers the key ids it accepts."""

@@ -86,12 +86,19 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
+from listening import wait_for_listening_port  # tests/support, this script's own directory
+
 CONTROL_API_DOC = """\
 control API (unsigned, under /__front__/):
   POST /__front__/faults    body: JSON list of rules; replaces the fault list
   GET  /__front__/faults    the rules with their remaining skip/times and fired counts
   GET  /__front__/requests  every recorded request so far (JSON list); ?since=SEQ for newer ones
   POST /__front__/reset     clears the faults and the record (not the rejections)
+  POST /__front__/release   lets every request a "hold" rule is holding go on (answers how many
+                            rules it opened); replacing the rules or a reset releases them too
+  POST /__front__/initiated body: {"UPLOADID": "2026-11-30T02:00:00.000Z", ...}; in front of moto, the
+                            <Initiated> ListMultipartUploads reports for these uploads (the test
+                            sets an upload's age instead of waiting for it)
   POST /__front__/credentials  body: {"KEYID": {"secret": ..., "token": ...} or null, ...}; adds,
                             replaces (a non-null entry) or removes (null) keys the front accepts, e.g.
                             keys STS just issued, or a rotated key (the others stay); answers the key ids
@@ -115,7 +122,9 @@ fault rule (all fields but "action" optional):
            that corrects its clock by the answer is then accepted, as by S3)
            reset (read "bytes" of the body (default half, at most 1 MiB), then RST),
            stall (send nothing for "seconds" (default 30), then close),
-           delay (wait "seconds", then forward normally), complete_error (answer 200 with an
+           delay (wait "seconds", then forward normally), hold (wait until POST /__front__/release,
+           at most "seconds" (default 60), then forward normally: the test acts while the
+           request is held, e.g. after reading it from the record), complete_error (answer 200 with an
            <Error><Code>InternalError</Code> body without forwarding: the upload stays open), forward_then_reset (forward, then
            RST instead of answering), truncate (forward, relay the headers and "bytes" of the body
            (default half), then RST), corrupt (forward, relay with the body byte at offset "bytes"
@@ -141,7 +150,7 @@ STATUS_ACTIONS = {
 DEFAULT_CODES = {400: "InvalidRequest", 403: "AccessDenied", 404: "NoSuchKey", 409: "OperationAborted",
                  429: "SlowDown", 500: "InternalError", 502: "BadGateway",
                  503: "ServiceUnavailable", 504: "GatewayTimeout"}
-FORWARDING_ACTIONS = {"delay", "forward_then_reset", "truncate", "corrupt"}
+FORWARDING_ACTIONS = {"delay", "hold", "forward_then_reset", "truncate", "corrupt"}
 ALL_ACTIONS = set(STATUS_ACTIONS) | FORWARDING_ACTIONS | {"status", "reset", "stall", "complete_error"}
 RULE_KEYS = {"method", "path_contains", "query_contains", "skip", "times", "action", "seconds",
              "bytes", "status", "code", "message", "date_offset", "name"}
@@ -155,12 +164,6 @@ def log(msg: str) -> None:
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def aws_timestamp(when: dt.datetime) -> str:
@@ -486,7 +489,8 @@ class FaultRule:
         self.query_contains = spec.get("query_contains")
         self.skip_left = int(spec.get("skip", 0))
         self.times_left = int(spec.get("times", 1))
-        self.seconds = float(spec.get("seconds", 30 if action == "stall" else 1))
+        self.seconds = float(spec.get("seconds", {"stall": 30, "hold": 60}.get(action, 1)))
+        self.released = threading.Event()  # "hold": set by POST /__front__/release
         self.bytes = spec.get("bytes")
         try:
             self.date_offset = float(spec.get("date_offset", 0))
@@ -548,14 +552,25 @@ class State:
             raise ValueError("the fault list must be a JSON list of rules")
         rules = [FaultRule(i, s) for i, s in enumerate(specs)]
         with self.lock:
-            self.rules = rules
+            old, self.rules = self.rules, rules
             self.verifier.clock_offset = 0.0
+        for rule in old:  # a replaced "hold" rule holds nothing any more
+            rule.released.set()
+        return len(rules)
+
+    def release(self) -> int:
+        with self.lock:
+            rules = list(self.rules)
+        for rule in rules:
+            rule.released.set()
         return len(rules)
 
     def reset(self) -> None:
         with self.lock:
-            self.rules, self.records = [], []
+            old, self.rules, self.records = self.rules, [], []
             self.verifier.clock_offset = 0.0
+        for rule in old:
+            rule.released.set()
 
     def add_rejection(self, record: dict, rej: "Reject") -> None:
         with self.lock:
@@ -726,6 +741,17 @@ class FrontHandler(BaseHTTPRequestHandler):
             if path == "/__front__/reset" and self.command == "POST":
                 state.reset()
                 return self.send_json(200, {"ok": True})
+            if path == "/__front__/release" and self.command == "POST":
+                return self.send_json(200, {"ok": True, "rules": state.release()})
+            if path == "/__front__/initiated" and self.command == "POST":
+                times = json.loads(body or b"{}")
+                if not isinstance(times, dict) or not all(
+                        isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", v)
+                        for v in times.values()):
+                    raise ValueError('expected {"UPLOADID": "YYYY-MM-DDTHH:MM:SS.mmmZ", ...}')
+                with state.lock:
+                    state.initiated.update(times)
+                return self.send_json(200, {"ok": True, "uploads": len(times)})
             if path == "/__front__/health":
                 return self.send_json(200, {"ok": True, "backend": state.backend, "backend_url": state.backend_url,
                                             "backend_pid": state.backend_pid, "gcs": state.gcs})
@@ -899,6 +925,11 @@ class FrontHandler(BaseHTTPRequestHandler):
             return
         if action == "delay":
             self.state.stop.wait(rule.seconds)
+            return self.forward(record, body)
+        if action == "hold":
+            self.commit_record(record)  # the test finds the held request in the record
+            if not rule.released.wait(rule.seconds):
+                log(f"hold: {record['method']} {record['target']} not released within {rule.seconds:.0f}s")
             return self.forward(record, body)
         if action == "complete_error":
             # Like S3 reporting a late failure: 200 with <Error>, and the upload is NOT completed
@@ -1144,24 +1175,30 @@ class Backend:
         return [node, "--openssl-legacy-provider", S3RVER_JS, "--directory", data, "--address", "127.0.0.1", "--port", str(port), "--silent"]
 
     def start(self) -> None:
-        last_error = "not started"
-        for _ in range(3):  # a free port can be taken between probing and binding; try another
-            port = free_port()
-            log_file = open(self.log_path, "ab")
-            try:
-                self.proc = subprocess.Popen(self.command(port), stdin=subprocess.DEVNULL, stdout=log_file,
-                                             stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-            finally:
-                log_file.close()
-            ok, last_error = self._wait_ready(port)
+        # Port 0: the backend binds a port the kernel picks, so no other process can take it
+        # between a probe and the bind; its own listening socket (in /proc) tells which it is,
+        # and only then is it asked over HTTP whether it serves.
+        log_file = open(self.log_path, "ab")
+        try:
+            self.proc = subprocess.Popen(self.command(0), stdin=subprocess.DEVNULL, stdout=log_file,
+                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        finally:
+            log_file.close()
+        deadline = time.monotonic() + self.startup_timeout
+        port = wait_for_listening_port(self.proc.pid, deadline, alive=lambda: self.proc.poll() is None)
+        if port is None:
+            error = (f"exited with status {self.proc.returncode}" if self.proc.poll() is not None
+                     else f"not listening after {self.startup_timeout:.0f}s")
+        else:
+            ok, error = self._wait_ready(port, deadline)
             if ok:
                 self.port = port
                 return
-            self.stop()
-        raise RuntimeError(f"{self.kind} backend did not start: {last_error}\n--- backend log ---\n{self._log_tail()}")
+        self.stop()
+        raise RuntimeError(f"{self.kind} backend did not start: {error}\n--- backend log ---\n{self._log_tail()}")
 
-    def _wait_ready(self, port: int) -> tuple[bool, str]:
-        deadline = time.monotonic() + self.startup_timeout
+    def _wait_ready(self, port: int, deadline: float) -> tuple[bool, str]:
+        """Polls until the backend (known to hold `port` itself) answers HTTP on it."""
         error = "no answer"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
