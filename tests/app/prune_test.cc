@@ -42,6 +42,13 @@ std::set<std::string> set_ids(FakeObjectStore& store, const KeyLayout& layout) {
   return ids;
 }
 
+// The store holds exactly `before` and no delete was ever sent.
+void check_nothing_deleted(const FakeObjectStore& store, const std::vector<std::string>& before) {
+  CHECK(store.keys() == before);
+  CHECK(store.count(FakeObjectStore::Op::delete_objects) == 0);
+  CHECK(store.count(FakeObjectStore::Op::delete_object) == 0);
+}
+
 }  // namespace
 
 TEST_CASE("prune keeps exactly the planned sets of 400 daily sets") {
@@ -88,9 +95,7 @@ TEST_CASE("dry run deletes nothing") {
   CHECK(summary->dry_run);
   CHECK(summary->sets_deleted > 0);
   CHECK(summary->objects_deleted == 0);
-  CHECK(store.keys() == before);
-  CHECK(store.count(FakeObjectStore::Op::delete_objects) == 0);
-  CHECK(store.count(FakeObjectStore::Op::delete_object) == 0);
+  check_nothing_deleted(store, before);
 }
 
 TEST_CASE("foreign objects, last-success and other envs are never deleted") {
@@ -197,9 +202,7 @@ TEST_CASE("a manifest read that fails fails the prune, and nothing is deleted") 
     REQUIRE_FALSE(summary.has_value());
     CHECK(summary.error().kind == kind);
     CHECK(summary.error().message.find("20260331T020000Z") != std::string::npos);
-    CHECK(store.keys() == before);
-    CHECK(store.count(FakeObjectStore::Op::delete_objects) == 0);
-    CHECK(store.count(FakeObjectStore::Op::delete_object) == 0);
+    check_nothing_deleted(store, before);
   }
 }
 
