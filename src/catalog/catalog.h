@@ -33,8 +33,11 @@
 // ## Memory
 // One listing entry per object, the parsed manifests kept (each from at most
 // kMaxManifestBytes of text), and at most kManifestReaders manifest texts and parses in
-// flight at once: a bucket of hostile manifests costs at most ~8 x 256 KiB of text plus
-// their parse, not their size (issue 17 measured 1.14 GB for eight 4 MB ones before).
+// flight at once: hostile objects at manifest keys cost their parse (manifest.h, "Bounds"),
+// not their size. Measured for `list`: 17 MiB for a plain catalog, 22 MiB with eight 4 MB
+// and eight 250 KB nested objects and a 5 MiB one (1.19 GB before issue 17, which also
+// failed on the 5 MiB one), 55 MiB with sixteen 256 KiB flat arrays, the worst text that
+// gets as far as the JSON parser.
 //
 // Keys under the env prefix that KeyLayout does not recognise are `foreign`: reported,
 // never deleted. last-success.json is recognised and kept apart.
