@@ -337,6 +337,7 @@ class BackupJob {
                {"deleted_sets", std::to_string(pruned->sets_deleted)},
                {"objects_deleted", std::to_string(pruned->objects_deleted)},
                {"foreign", std::to_string(pruned->catalog.foreign.size())}});
+    log_unreadable_sets(log_, *pruned);  // another set's bad manifest is reported, not fatal
     // Stale uploads whose abort failed linger like the streams' own: counted in the summary,
     // logged with key and upload id; the exit code stays the streams'.
     log_stale_uploads(log_, *pruned->stale_uploads);

@@ -55,6 +55,13 @@ int run_list(Context& context, const std::vector<std::string>& args) {
     const auto& reason = decisions[i].of(stream);
     return reason ? retention::to_string(*reason) : std::string("-");
   };
+  // What becomes of a kept set's leftovers (a failed stream's upload): kept while young,
+  // "expires" once older than the daily band; "-" when it has none or goes as a whole.
+  auto leftovers_tier = [&](std::size_t i) {
+    const auto& reason = decisions[i].leftovers;
+    if (!reason) return std::string("-");
+    return retention::keeps(reason->kind) ? retention::to_string(*reason) : std::string("expires");
+  };
   if (json) {
     nlohmann::ordered_json doc;
     doc["as_of"] = date_text(today);
@@ -64,12 +71,13 @@ int run_list(Context& context, const std::vector<std::string>& args) {
       nlohmann::ordered_json row;
       row["id"] = set.id;
       row["time"] = format_iso8601_utc(set.start_time);
-      row["status"] = set.complete ? "complete" : "incomplete";
+      row["status"] = catalog::to_string(set.state);
       if (!set.complete) row["problem"] = set.problem;
-      // The committed streams (a partial set names its committed one too).
+      // The streams the set holds: restorable, and each kept by its own tier (a partial set
+      // holds its committed one).
       auto streams = nlohmann::ordered_json::array();
       for (catalog::Stream stream : catalog::kStreams)
-        if (set.streams().has(stream)) streams.push_back(catalog::to_string(stream));
+        if (set.held().has(stream)) streams.push_back(catalog::to_string(stream));
       row["streams"] = std::move(streams);
       row["db_bytes"] = set.bytes(catalog::ObjectKind::db_dump);
       row["docs_bytes"] = set.bytes(catalog::ObjectKind::docs_archive);
@@ -80,6 +88,12 @@ int run_list(Context& context, const std::vector<std::string>& args) {
         if (decisions[i].of(stream))
           tiers[std::string(catalog::to_string(stream))] = stream_tier(i, stream);
       row["tiers"] = std::move(tiers);
+      if (decisions[i].leftovers) {
+        auto leftovers = nlohmann::ordered_json::array();
+        for (const catalog::CatalogObject* object : set.leftovers())
+          leftovers.push_back(object->key);
+        row["leftovers"] = {{"tier", leftovers_tier(i)}, {"objects", std::move(leftovers)}};
+      }
       rows.push_back(std::move(row));
     }
     doc["sets"] = std::move(rows);
@@ -90,16 +104,15 @@ int run_list(Context& context, const std::vector<std::string>& args) {
     std::cout << doc.dump(2) << '\n';
   } else {
     std::cout << "ID\tTIME\tSTATUS\tSTREAMS\tDB_BYTES\tDOCS_BYTES\tTOTAL_BYTES\tTIER\tDB_TIER\t"
-                 "DOCS_TIER\n";
+                 "DOCS_TIER\tLEFTOVERS\n";
     for (std::size_t i = sets.size(); i-- > 0;) {
       const catalog::CatalogSet& set = sets[i];
       std::cout << set.id << '\t' << format_iso8601_utc(set.start_time) << '\t'
-                << (set.complete ? "complete" : "incomplete") << '\t'
-                << catalog::to_string(set.streams()) << '\t'
+                << catalog::to_string(set.state) << '\t' << catalog::to_string(set.held()) << '\t'
                 << set.bytes(catalog::ObjectKind::db_dump) << '\t'
                 << set.bytes(catalog::ObjectKind::docs_archive) << '\t' << set.total_bytes() << '\t'
                 << tier(i) << '\t' << stream_tier(i, catalog::Stream::db) << '\t'
-                << stream_tier(i, catalog::Stream::docs) << '\n';
+                << stream_tier(i, catalog::Stream::docs) << '\t' << leftovers_tier(i) << '\n';
     }
     for (const auto& object : summary->catalog.foreign) {
       std::cout << object.key << "\tforeign (never deleted)\n";
@@ -107,6 +120,7 @@ int run_list(Context& context, const std::vector<std::string>& args) {
     print_uploads_text(std::cout, uploads);
   }
   std::cout.flush();
+  log_unreadable_sets(log, *summary);
   if (!std::cout) {
     log.error("list failed: cannot write to stdout");
     return 1;

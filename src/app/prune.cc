@@ -20,6 +20,15 @@ Result<std::size_t> delete_keys(s3::ObjectStore& store, const std::vector<std::s
 
 }  // namespace
 
+void log_unreadable_sets(Logger& log, const PruneSummary& summary) {
+  for (const catalog::CatalogSet& set : summary.catalog.sets) {
+    if (set.state != catalog::SetState::unreadable) continue;
+    log.warn(
+        "backup set kept: its manifest cannot be trusted (never deleted)",
+        {{"id", set.id}, {"manifest", set.manifest_key().value_or("")}, {"problem", set.problem}});
+  }
+}
+
 PruneRun to_prune_run(const PruneSummary& summary) {
   return PruneRun{
       .dry_run = summary.dry_run,
@@ -46,11 +55,15 @@ Result<PruneSummary> plan_prune(s3::ObjectStore& store, const catalog::KeyLayout
   auto plan = retention::plan_retention(sets, policy, today, own_backup);
   if (!plan) return std::unexpected(plan.error());
   PruneSummary summary{std::move(*catalog), std::move(*plan)};
-  for (const retention::Decision& decision : summary.plan.decisions) {
+  for (std::size_t i = 0; i < summary.catalog.sets.size(); ++i) {
+    const retention::Decision& decision = summary.plan.decisions[i];
     if (decision.keep())
       ++summary.sets_kept;
     else
       ++summary.sets_deleted;
+    if (decision.deletes_leftovers())
+      summary.leftovers_expired += summary.catalog.sets[i].leftovers().size();
+    if (summary.catalog.sets[i].state == catalog::SetState::unreadable) ++summary.sets_unreadable;
   }
   return summary;
 }
@@ -61,8 +74,17 @@ Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary) {
   std::uint64_t data_bytes = 0;
   std::uint64_t manifest_bytes = 0;
   for (std::size_t i = 0; i < summary.catalog.sets.size(); ++i) {
-    if (summary.plan.decisions[i].keep()) continue;
-    for (const catalog::CatalogObject& object : summary.catalog.sets[i].objects) {
+    const catalog::CatalogSet& set = summary.catalog.sets[i];
+    const retention::Decision& decision = summary.plan.decisions[i];
+    if (decision.deletes_leftovers()) {
+      // Never the manifest or a held stream's object: leftovers() leaves those out.
+      for (const catalog::CatalogObject* object : set.leftovers()) {
+        data.push_back(object->key);
+        data_bytes += object->size;
+      }
+    }
+    if (decision.keep()) continue;
+    for (const catalog::CatalogObject& object : set.objects) {
       const bool manifest = object.kind == catalog::ObjectKind::manifest;
       (manifest ? manifests : data).push_back(object.key);
       (manifest ? manifest_bytes : data_bytes) += object.size;

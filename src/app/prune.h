@@ -4,7 +4,9 @@
 // Deletion order: the data objects of every deleted set first, then their manifests, so
 // an interrupted prune leaves sets that are complete or visibly incomplete (the catalog
 // checks the manifest's streams against the listing), and the next prune converges.
-// Foreign objects and last-success.json are never deleted.
+// The expired leftovers of kept sets (retention_plan.h rule 6: a failed stream's upload)
+// go with the data objects; a kept set's manifest and held streams' objects are never
+// deleted. Foreign objects, unreadable sets and last-success.json are never deleted.
 #pragma once
 
 #include <chrono>
@@ -19,6 +21,7 @@
 #include "catalog/key_layout.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/logger.h"
 #include "retention/retention_plan.h"
 #include "s3/object_store.h"
 
@@ -29,9 +32,11 @@ struct PruneSummary {
   retention::RetentionPlan plan;  // plan.decisions[i] is for catalog.sets[i]
   bool dry_run = false;
   std::size_t sets_kept = 0;
-  std::size_t sets_deleted = 0;     // planned for deletion (deleted unless dry_run)
-  std::size_t objects_deleted = 0;  // actually deleted
-  std::uint64_t bytes_deleted = 0;  // the listed sizes of the objects actually deleted
+  std::size_t sets_deleted = 0;       // planned for deletion (deleted unless dry_run)
+  std::size_t leftovers_expired = 0;  // objects of kept sets planned for deletion (rule 6)
+  std::size_t sets_unreadable = 0;    // kept because their manifest cannot be trusted
+  std::size_t objects_deleted = 0;    // actually deleted
+  std::uint64_t bytes_deleted = 0;    // the listed sizes of the objects actually deleted
   // The env's open multipart uploads and what prune() did about them (stale_uploads.h);
   // nullopt when prune() was not given StaleUploadOptions. Failed aborts do not fail prune():
   // see stale_uploads->failures() / ok().
@@ -43,9 +48,9 @@ Result<PruneSummary> plan_prune(s3::ObjectStore& store, const catalog::KeyLayout
                                 const retention::RetentionPolicy& policy,
                                 std::chrono::year_month_day today, retention::OwnBackup own_backup);
 
-// Deletes the objects of every set `summary.plan` does not keep (data objects first,
-// manifests last) and counts them (and their bytes) in summary.objects_deleted and
-// summary.bytes_deleted.
+// Deletes the objects of every set `summary.plan` does not keep and the expired leftovers
+// of the sets it keeps (data objects first, manifests last) and counts them (and their
+// bytes) in summary.objects_deleted and summary.bytes_deleted.
 Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary);
 
 // plan_prune, then (unless dry_run) execute_prune: deletes every object of each set the plan does
@@ -60,6 +65,11 @@ Result<PruneSummary> prune(s3::ObjectStore& store, const catalog::KeyLayout& lay
 
 // What the metrics say about a prune that ran (app/run_metrics.h).
 PruneRun to_prune_run(const PruneSummary& summary);
+
+// Logs a warning for each unreadable set the plan keeps (id, manifest key, why): what an
+// operator has to look at, since no prune will ever delete it. For `prune` and `backup`'s
+// own prune.
+void log_unreadable_sets(Logger& log, const PruneSummary& summary);
 
 // The UTC date of `clock`'s now.
 std::chrono::year_month_day utc_today(const Clock& clock);

@@ -55,9 +55,11 @@ void print_text(const PruneSummary& summary, std::chrono::year_month_day today) 
     const retention::Decision& decision = summary.plan.decisions[i];
     std::cout << set.id << '\t' << (decision.keep() ? "keep" : "delete") << '\t'
               << retention::to_string(decision.reason);
-    // Per stream for a complete set ("db: monthly 2026-03, docs: expired"), else why not.
-    std::cout << "\t(" << (set.complete ? retention::stream_reasons_text(decision) : set.problem)
-              << ')';
+    // Per stream held ("db: monthly 2026-03, docs: expired", then the leftovers' reason), and
+    // why the set is not complete.
+    std::string detail = retention::stream_reasons_text(decision);
+    if (!set.problem.empty()) detail += (detail.empty() ? "" : "; ") + set.problem;
+    std::cout << "\t(" << detail << ')';
     std::cout << '\n';
   }
   for (const s3::ObjectInfo& object : summary.catalog.foreign) {
@@ -83,11 +85,19 @@ void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
     entry["action"] = decision.keep() ? "keep" : "delete";
     entry["reason"] = retention::to_string(decision.reason);
     entry["complete"] = set.complete;
+    entry["status"] = catalog::to_string(set.state);
     if (!set.complete) entry["problem"] = set.problem;
     entry["streams"] = stream_reasons_json(decision);
     auto keys = nlohmann::ordered_json::array();
     for (const auto& object : set.objects) keys.push_back(object.key);
     entry["objects"] = std::move(keys);
+    if (decision.leftovers) {  // a kept set's objects no held stream accounts for
+      auto leftovers = nlohmann::ordered_json::array();
+      for (const catalog::CatalogObject* object : set.leftovers()) leftovers.push_back(object->key);
+      entry["leftovers"] = {{"action", decision.deletes_leftovers() ? "delete" : "keep"},
+                            {"reason", retention::to_string(*decision.leftovers)},
+                            {"objects", std::move(leftovers)}};
+    }
     sets.push_back(std::move(entry));
   }
   doc["sets"] = std::move(sets);
@@ -95,6 +105,8 @@ void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
   for (const s3::ObjectInfo& object : summary.catalog.foreign) foreign.push_back(object.key);
   doc["foreign"] = std::move(foreign);
   doc["kept"] = summary.sets_kept;
+  doc["unreadable"] = summary.sets_unreadable;
+  doc["leftovers_expired"] = summary.leftovers_expired;
   doc["deleted_sets"] = summary.dry_run ? 0 : summary.sets_deleted;
   doc["planned_deletions"] = summary.sets_deleted;
   doc["objects_deleted"] = summary.objects_deleted;
@@ -156,8 +168,11 @@ int run_prune(Context& context, const std::vector<std::string>& args) {
             {"kept", std::to_string(summary->sets_kept)},
             {"deleted_sets", std::to_string(parsed->dry_run ? 0 : summary->sets_deleted)},
             {"planned_deletions", std::to_string(summary->sets_deleted)},
+            {"leftovers_expired", std::to_string(summary->leftovers_expired)},
             {"objects_deleted", std::to_string(summary->objects_deleted)},
+            {"unreadable", std::to_string(summary->sets_unreadable)},
             {"foreign", std::to_string(summary->catalog.foreign.size())}});
+  log_unreadable_sets(log, *summary);
   for (const s3::ObjectInfo& object : summary->catalog.foreign) {
     log.warn("foreign object under the env prefix (never deleted)", {{"key", object.key}});
   }

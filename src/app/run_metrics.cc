@@ -2,7 +2,6 @@
 
 #include "catalog/catalog.h"
 #include "catalog/key_layout.h"
-#include "core/time_format.h"
 #include "metrics/push.h"
 
 namespace erp::app {
@@ -83,12 +82,14 @@ metrics::Registry run_registry(const RunFacts& facts) {
   return registry;
 }
 
-void add_last_success(metrics::Registry& registry, const catalog::LastSuccess& last) {
+void add_last_success(metrics::Registry& registry, const catalog::LastSuccess& last,
+                      std::chrono::system_clock::time_point now) {
   declare_last_success(registry);
   for (const catalog::Stream stream : {catalog::Stream::db, catalog::Stream::docs}) {
     double value = 0;
     if (const auto& success = last.of(stream)) {
-      if (auto finished = parse_iso8601_utc(success->finished_at)) value = unix_seconds(*finished);
+      if (auto finished = catalog::success_time(stream, *success, now))
+        value = unix_seconds(*finished);
     }
     (void)registry.set(kLastSuccessMetric, {{"stream", std::string(catalog::to_string(stream))}},
                        value);
@@ -134,7 +135,18 @@ int publish_metrics(const config::MetricsConfig& config, const RunFacts& facts,
   bool failed = false;
   const metrics::Registry run = run_registry(facts);
   metrics::Registry last;
-  if (last_success) add_last_success(last, *last_success);
+  if (last_success) {
+    add_last_success(last, *last_success, facts.finished);
+    for (const catalog::Stream stream : catalog::kStreams) {
+      const auto& success = last_success->of(stream);
+      if (!success) continue;
+      if (auto finished = catalog::success_time(stream, *success, facts.finished); !finished) {
+        log.warn("metrics: the last success time is refused and published as 0 (never)",
+                 {{"stream", std::string(catalog::to_string(stream))},
+                  {"error", finished.error().message}});
+      }
+    }
+  }
 
   if (!config.textfile.empty()) {
     metrics::Registry carried;

@@ -61,8 +61,13 @@ struct RunFacts {
 metrics::Registry run_registry(const RunFacts& facts);
 
 // Adds erp_backup_last_success_timestamp_seconds for db and docs to `registry` (declaring
-// it): the finished_at of each stream's last success, 0 for a stream never recorded.
-void add_last_success(metrics::Registry& registry, const catalog::LastSuccess& last);
+// it): the finished_at of each stream's last success as judged at `now`
+// (catalog::success_time: never later than now), 0 for a stream never recorded and for a
+// finished_at that is not a time or lies more than catalog::kMaxClockSkew after `now`. A
+// future time would silence the staleness alert until that date; 0 makes it fire, which is
+// what a success that cannot have happened deserves.
+void add_last_success(metrics::Registry& registry, const catalog::LastSuccess& last,
+                      std::chrono::system_clock::time_point now);
 
 // Adds the family from samples read back from an earlier textfile (the carry-over).
 void add_carried_last_success(metrics::Registry& registry,
@@ -73,7 +78,8 @@ void add_carried_last_success(metrics::Registry& registry,
 // object is "never" for both streams.
 std::optional<catalog::LastSuccess> observe_last_success(Context& context);
 
-// Writes the textfile and pushes the two groups, as configured. Every failure is logged as
+// Writes the textfile and pushes the two groups, as configured; the last success is judged at
+// facts.finished (a refused time is logged as a warning naming it). Every failure is logged as
 // an error naming the destination. Returns the exit code to end with: `facts.exit_code`,
 // except 1 when that was 0 and any destination failed (monitoring that silently stops is
 // the incident this exists for; a run that already failed keeps its own, more specific code).

@@ -1,6 +1,7 @@
 #include "catalog/catalog.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -11,16 +12,14 @@
 namespace erp::catalog {
 namespace {
 
-// Manifests are a few KiB; anything far larger is not one of ours.
-constexpr std::size_t kMaxManifestBytes = 4 * 1024 * 1024;
-// Concurrent manifest GETs.
-constexpr std::size_t kManifestReaders = 8;
-
+// Collects an object's bytes up to `limit`; a write beyond it fails and marks the sink
+// overflowed, so the caller can tell "too large" (the object's content) from a failed read.
 class StringSink final : public ByteSink {
  public:
   explicit StringSink(std::size_t limit) : limit_(limit) {}
   Result<void> write(std::span<const char> data) override {
     if (text_.size() + data.size() > limit_) {
+      overflowed_ = true;
       return make_error(ErrorKind::corrupt, "larger than " + std::to_string(limit_) +
                                                 " bytes: not one of this tool's small objects");
     }
@@ -30,10 +29,12 @@ class StringSink final : public ByteSink {
   Result<void> finish() override { return {}; }
   void abort() noexcept override {}
   std::string& text() { return text_; }
+  bool overflowed() const { return overflowed_; }
 
  private:
   std::size_t limit_;
   std::string text_;
+  bool overflowed_ = false;
 };
 
 const CatalogObject* find_object(const CatalogSet& set, const std::string& key) {
@@ -43,59 +44,151 @@ const CatalogObject* find_object(const CatalogSet& set, const std::string& key) 
   return nullptr;
 }
 
-// Whether the committed streams of the manifest are all present with their sizes.
-std::string check_streams(const CatalogSet& set, const Manifest& manifest) {
-  for (const auto* stream : {&manifest.db, &manifest.docs}) {
-    if (!*stream || (*stream)->status != StreamStatus::committed) continue;
-    const CatalogObject* object = find_object(set, (*stream)->key);
-    if (object == nullptr) return "manifest names " + (*stream)->key + ", which is missing";
-    if (object->size != (*stream)->bytes) {
-      return (*stream)->key + " has " + std::to_string(object->size) +
-             " bytes, the manifest says " + std::to_string((*stream)->bytes);
+// The stream records of `manifest` with their streams.
+std::array<std::pair<Stream, const std::optional<StreamRecord>*>, 2> records(
+    const Manifest& manifest) {
+  return {{{Stream::db, &manifest.db}, {Stream::docs, &manifest.docs}}};
+}
+
+bool committed(const std::optional<StreamRecord>& record) {
+  return record && record->status == StreamStatus::committed;
+}
+
+// A committed object listed with another size than the manifest records: the object was
+// replaced, or the manifest misread. Neither is resolved by deleting, so the set is unreadable.
+std::string size_problem(const CatalogSet& set, const Manifest& manifest) {
+  for (const auto& [stream, record] : records(manifest)) {
+    if (!committed(*record)) continue;
+    const CatalogObject* object = find_object(set, (*record)->key);
+    if (object != nullptr && object->size != (*record)->bytes) {
+      return (*record)->key + " has " + std::to_string(object->size) +
+             " bytes, the manifest says " + std::to_string((*record)->bytes);
     }
   }
   return {};
 }
 
-// Reads and checks the manifest of `set`, setting problem/complete. Errors: the store's,
-// other than not_found.
-Result<void> read_manifest(s3::ObjectStore& store, CatalogSet& set) {
-  const auto key = set.manifest_key();
-  if (!key) {
+// Why a trusted manifest's set is not complete ("" when it is).
+std::string completeness_problem(const CatalogSet& set, const Manifest& manifest) {
+  for (const auto& [stream, record] : records(manifest)) {
+    if (!committed(*record)) continue;
+    if (find_object(set, (*record)->key) == nullptr)
+      return "manifest names " + (*record)->key + ", which is missing";
+  }
+  for (const auto& [stream, record] : records(manifest)) {
+    if (*record && !committed(*record)) {
+      return "manifest says the " + std::string(to_string(stream)) + " stream " +
+             std::string(to_string((*record)->status));
+    }
+  }
+  if (!manifest.db && !manifest.docs) return "manifest names no stream";
+  return {};
+}
+
+void mark_unreadable(CatalogSet& set, std::string problem) {
+  set.manifest.reset();
+  set.problem = std::move(problem);
+  set.state = SetState::unreadable;
+  set.complete = false;
+}
+
+// Reads and checks the manifest of `set`, setting manifest/problem/state. Errors: the
+// store's, other than not_found (see the header: a failed read is the catalog's problem).
+Result<void> read_manifest(s3::ObjectStore& store, const KeyLayout& layout, CatalogSet& set) {
+  const CatalogObject* object = nullptr;
+  for (const CatalogObject& candidate : set.objects)
+    if (candidate.kind == ObjectKind::manifest) object = &candidate;
+  if (object == nullptr) {
     set.problem = "no manifest";
+    set.state = SetState::incomplete;
     return {};
   }
-  auto text = read_small_object(store, *key);
-  if (!text) {
-    // Only a vanished manifest is the set's problem: anything else (a short read, an oversized
-    // object) fails the listing, so that prune never judges a set by a manifest it misread.
-    if (text.error().kind != ErrorKind::not_found) {
-      return std::unexpected(text.error().with_context("reading " + *key));
-    }
-    set.problem = "manifest vanished while listing";
-  } else if (auto manifest = parse_manifest(*text); !manifest) {
-    set.problem = "unreadable manifest: " + manifest.error().message;
-  } else {
-    set.manifest = std::move(*manifest);
-    if (set.manifest->id != set.id) {
-      set.problem = "manifest names set " + set.manifest->id;
-    } else if (!set.manifest->complete()) {
-      set.problem = "manifest says a stream failed";
-    } else {
-      set.problem = check_streams(set, *set.manifest);
-    }
+  const std::string key = object->key;
+  const std::string hint = " (hint: kept and never deleted; see it with erp-backup cat " + key +
+                           ", and remove the set by hand with erp-backup rm once it is understood)";
+  // Decided on the listing: an oversized object is never fetched.
+  if (object->size > kMaxManifestBytes) {
+    mark_unreadable(set, "manifest is " + std::to_string(object->size) + " bytes, more than the " +
+                             std::to_string(kMaxManifestBytes) + " a manifest may have" + hint);
+    return {};
   }
+  StringSink sink(kMaxManifestBytes);
+  if (auto got = store.get_object(key, sink, std::nullopt); !got) {
+    if (sink.overflowed()) {
+      mark_unreadable(set, "manifest grew past " + std::to_string(kMaxManifestBytes) +
+                               " bytes after it was listed" + hint);
+      return {};
+    }
+    // A manifest that was listed and is now gone is most likely a concurrent prune's doing,
+    // but a store's momentary 404 looks the same: keep the set this time; the next listing
+    // shows whether it is gone.
+    if (got.error().kind == ErrorKind::not_found) {
+      mark_unreadable(set,
+                      "manifest vanished while listing (kept until a listing shows it "
+                      "gone)");
+      return {};
+    }
+    return std::unexpected(got.error().with_context("reading manifest " + key));
+  }
+  auto manifest = parse_manifest(sink.text());
+  if (!manifest) {
+    mark_unreadable(set, "unreadable manifest: " + manifest.error().message + hint);
+    return {};
+  }
+  if (std::string problem = trust_problem(*manifest, layout, set.id); !problem.empty()) {
+    mark_unreadable(set, problem + hint);
+    return {};
+  }
+  if (std::string problem = size_problem(set, *manifest); !problem.empty()) {
+    mark_unreadable(set, problem + hint);
+    return {};
+  }
+  set.manifest = std::move(*manifest);
+  set.problem = completeness_problem(set, *set.manifest);
   set.complete = set.problem.empty();
+  set.state = set.complete          ? SetState::complete
+              : !set.held().empty() ? SetState::partial
+                                    : SetState::incomplete;
   return {};
 }
 
 }  // namespace
+
+std::string_view to_string(SetState state) {
+  switch (state) {
+    case SetState::complete:
+      return "complete";
+    case SetState::partial:
+      return "partial";
+    case SetState::incomplete:
+      return "incomplete";
+    case SetState::unreadable:
+      return "unreadable";
+  }
+  return "unknown";
+}
 
 Result<std::string> read_small_object(s3::ObjectStore& store, const std::string& key) {
   StringSink sink(kMaxManifestBytes);
   auto got = store.get_object(key, sink, std::nullopt);
   if (!got) return std::unexpected(got.error());
   return std::move(sink.text());
+}
+
+std::string trust_problem(const Manifest& manifest, const KeyLayout& layout, std::string_view id) {
+  if (manifest.id != id) return "manifest names set " + manifest.id;
+  for (const auto& [stream, record] : records(manifest)) {
+    if (!*record) continue;
+    const std::string& key = (*record)->key;
+    const auto parsed = layout.parse(key);
+    const ObjectKind kind = stream == Stream::db ? ObjectKind::db_dump : ObjectKind::docs_archive;
+    if (!parsed || parsed->kind != kind || parsed->id != id) {
+      return "manifest names " + std::string(to_string(stream)) + " object '" + key +
+             "', which is not this set's (expected a " + std::string(to_string(stream)) +
+             " key of set " + std::string(id) + " under " + layout.env_prefix() + ")";
+    }
+  }
+  return {};
 }
 
 std::uint64_t CatalogSet::bytes(ObjectKind kind) const {
@@ -120,11 +213,33 @@ std::optional<std::string> CatalogSet::manifest_key() const {
 }
 
 StreamSet CatalogSet::streams() const {
-  StreamSet held;
-  if (!manifest) return held;
-  if (manifest->db && manifest->db->status == StreamStatus::committed) held.add(Stream::db);
-  if (manifest->docs && manifest->docs->status == StreamStatus::committed) held.add(Stream::docs);
-  return held;
+  StreamSet result;
+  if (!manifest) return result;
+  for (const auto& [stream, record] : records(*manifest))
+    if (committed(*record)) result.add(stream);
+  return result;
+}
+
+StreamSet CatalogSet::held() const {
+  StreamSet result;
+  for (Stream stream : kStreams)
+    if (holds_stream(*this, stream)) result.add(stream);
+  return result;
+}
+
+std::vector<const CatalogObject*> CatalogSet::leftovers() const {
+  std::vector<const CatalogObject*> result;
+  if (state == SetState::unreadable) return result;
+  for (const CatalogObject& object : objects) {
+    if (object.kind == ObjectKind::manifest) continue;
+    bool accounted = false;
+    if (manifest) {
+      for (const auto& [stream, record] : records(*manifest))
+        accounted |= committed(*record) && (*record)->key == object.key;
+    }
+    if (!accounted) result.push_back(&object);
+  }
+  return result;
 }
 
 std::string_view kind_label(ObjectKind kind) {
@@ -187,7 +302,7 @@ Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
         std::lock_guard lock(failure_mutex);
         if (failure) return;
       }
-      if (auto read = read_manifest(store, catalog.sets[i]); !read) {
+      if (auto read = read_manifest(store, layout, catalog.sets[i]); !read) {
         std::lock_guard lock(failure_mutex);
         if (!failure) failure = read.error();
         return;
@@ -208,7 +323,7 @@ Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
 bool holds_stream(const CatalogSet& set, Stream stream) {
   if (!set.manifest) return false;
   const auto& record = stream == Stream::db ? set.manifest->db : set.manifest->docs;
-  if (!record || record->status != StreamStatus::committed) return false;
+  if (!committed(record)) return false;
   const CatalogObject* object = find_object(set, record->key);
   return object != nullptr && object->size == record->bytes;
 }
@@ -228,6 +343,9 @@ Result<const CatalogSet*> find_set(const Catalog& catalog, const std::string& wh
   for (const CatalogSet& set : catalog.sets) {
     if (set.id != which) continue;
     if (!stream || holds_stream(set, *stream)) return &set;
+    if (set.state == SetState::unreadable) {
+      return make_error(ErrorKind::permanent, "set " + set.id + ": " + set.problem);
+    }
     if (!set.manifest) {
       return make_error(ErrorKind::permanent,
                         "set " + set.id + ": " +
@@ -259,7 +377,11 @@ std::vector<retention::BackupSet> backup_sets(const Catalog& catalog) {
   std::vector<retention::BackupSet> result;
   result.reserve(catalog.sets.size());
   for (const CatalogSet& set : catalog.sets) {
-    result.push_back({set.id, set.start_time, set.complete, set.streams()});
+    result.push_back({.id = set.id,
+                      .start_time = set.start_time,
+                      .streams = set.held(),
+                      .leftovers = !set.leftovers().empty(),
+                      .unreadable = set.state == SetState::unreadable});
   }
   return result;
 }

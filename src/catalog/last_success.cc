@@ -1,7 +1,9 @@
 #include "catalog/last_success.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/time_format.h"
 #include "retention/backup_id.h"
 
 namespace erp::catalog {
@@ -56,6 +58,24 @@ std::string to_json(const LastSuccess& last_success) {
   j["streams"] = std::move(streams);
   if (last_success.legacy) j["legacy"] = entry_json(*last_success.legacy);
   return j.dump(2) + "\n";
+}
+
+Result<std::chrono::system_clock::time_point> success_time(
+    Stream stream, const StreamSuccess& success, std::chrono::system_clock::time_point now) {
+  const std::string what = "last-success.json: " + std::string(to_string(stream)) +
+                           " finished_at \"" + success.finished_at + "\" (set " + success.id + ")";
+  const auto finished = parse_iso8601_utc(success.finished_at);
+  if (!finished) {
+    return make_error(ErrorKind::corrupt,
+                      what + " is not a time (hint: the next successful backup rewrites it)");
+  }
+  if (*finished > now + kMaxClockSkew) {
+    return make_error(ErrorKind::corrupt,
+                      what + " is in the future: now is " + format_iso8601_utc(now) +
+                          " (hint: a clock was wrong when it was written, or the object was "
+                          "changed by hand; check the clocks, then let a backup rewrite it)");
+  }
+  return std::min(*finished, now);
 }
 
 Result<LastSuccess> parse_last_success(std::string_view text) {

@@ -24,8 +24,15 @@
 // reports every stream as never backed up until its next success (a false alarm for one
 // night, rather than a database that looks backed up when it is not). The next write
 // keeps `legacy` until every stream has been recorded, then drops it.
+//
+// ## Times in the future (issue 17)
+// A finished_at later than now cannot be a success that happened. Clocks of the pod that
+// wrote it and of the one reading it may differ by a little; more than kMaxClockSkew ahead is
+// an error (a wrong clock, or a tampered object), never a fresh success: success_time()
+// refuses it, `status` then fails and the last-success metric publishes 0 ("never").
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +43,9 @@
 namespace erp::catalog {
 
 inline constexpr int kLastSuccessFormatVersion = 2;
+
+// How far ahead of the reader's clock a recorded time may be: clock skew between pods.
+inline constexpr std::chrono::minutes kMaxClockSkew{10};
 
 // One stream's last success: the set it was committed in.
 struct StreamSuccess {
@@ -66,6 +76,13 @@ LastSuccess record(LastSuccess previous, Stream stream, std::string id, std::str
 
 // The JSON above, 2-space indented, ending in a newline.
 std::string to_json(const LastSuccess& last_success);
+
+// When `success` finished, judged at `now`: its finished_at, or now when that is ahead of now
+// by at most kMaxClockSkew (a success is never newer than the moment it is read). Errors:
+// corrupt, naming the stream and the text, when finished_at is not ISO 8601 UTC
+// ("2026-11-26T02:14:09Z") or lies more than kMaxClockSkew after now.
+Result<std::chrono::system_clock::time_point> success_time(
+    Stream stream, const StreamSuccess& success, std::chrono::system_clock::time_point now);
 
 // Parses the current or the old format. Errors: ErrorKind::corrupt, naming the field,
 // for text that is not a JSON object, a format_version other than 2, a stream entry that

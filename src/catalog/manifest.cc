@@ -1,5 +1,6 @@
 #include "catalog/manifest.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -7,6 +8,42 @@ namespace erp::catalog {
 namespace {
 
 using nlohmann::ordered_json;
+
+// `text` cut to at most `limit` bytes, ending in "..." when cut. The cut may split a UTF-8
+// sequence; dump() replaces what is left of it.
+std::string bounded(const std::string& text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  return text.substr(0, limit - 3) + "...";
+}
+
+// The deepest nesting of arrays and objects in `text`, counting brackets outside strings.
+// Stops counting at `limit` + 1: that is all the caller needs to know. Malformed text is
+// the parser's to report; this only has to be right for text that would parse.
+int nesting_depth(std::string_view text, int limit) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
 
 ordered_json stream_json(const StreamRecord& s) {
   ordered_json j;
@@ -19,7 +56,7 @@ ordered_json stream_json(const StreamRecord& s) {
   j["compression"] = s.compression;
   j["producer_exit_status"] =
       s.producer_exit_status ? ordered_json(*s.producer_exit_status) : ordered_json(nullptr);
-  if (!s.error.empty()) j["error"] = s.error;
+  if (!s.error.empty()) j["error"] = bounded(s.error, kMaxErrorBytes);
   return j;
 }
 
@@ -114,11 +151,26 @@ std::string to_json(const Manifest& m) {
       docs["symlinks"] = d.symlinks;
       docs["hardlinks"] = d.hardlinks;
       docs["uncompressed_bytes"] = d.uncompressed_bytes;
+      // The list is as long as the tree has problems (DOCS_ON_ERROR=skip); the manifest keeps
+      // the first entries that fit kMaxSkippedBytes and counts the rest, so that it always
+      // stays readable (see the header). An entry costs its JSON (escapes included) plus the
+      // indentation of the pretty print.
       ordered_json skipped = ordered_json::array();
-      for (const SkippedEntry& entry : d.skipped) {
-        skipped.push_back({{"path", entry.path}, {"reason", entry.reason}});
+      std::size_t used = 0;
+      std::uint64_t omitted = d.skipped_omitted;
+      for (std::size_t i = 0; i < d.skipped.size(); ++i) {
+        ordered_json entry = {{"path", d.skipped[i].path}, {"reason", d.skipped[i].reason}};
+        const std::size_t cost =
+            entry.dump(-1, ' ', false, ordered_json::error_handler_t::replace).size() + 32;
+        if (used + cost > kMaxSkippedBytes) {
+          omitted += d.skipped.size() - i;
+          break;
+        }
+        used += cost;
+        skipped.push_back(std::move(entry));
       }
       docs["skipped"] = skipped;
+      if (omitted > 0) docs["skipped_omitted"] = omitted;
     }
     streams["docs"] = docs;
   }
@@ -128,6 +180,16 @@ std::string to_json(const Manifest& m) {
 }
 
 Result<Manifest> parse_manifest(std::string_view text) {
+  if (text.size() > kMaxManifestBytes) {
+    return make_error(ErrorKind::corrupt, "manifest is not valid: " + std::to_string(text.size()) +
+                                              " bytes, more than the " +
+                                              std::to_string(kMaxManifestBytes) +
+                                              " a manifest may have");
+  }
+  if (nesting_depth(text, kMaxManifestDepth) > kMaxManifestDepth) {
+    return make_error(ErrorKind::corrupt, "manifest is not valid: nested deeper than " +
+                                              std::to_string(kMaxManifestDepth) + " levels");
+  }
   try {
     const ordered_json j = ordered_json::parse(text);
     Manifest m;
@@ -155,6 +217,11 @@ Result<Manifest> parse_manifest(std::string_view text) {
                               source.value("database", ""), source.value("system_identifier", "")};
     }
     const auto& streams = j.at("streams");
+    if (!streams.is_object()) throw std::invalid_argument("\"streams\" is not an object");
+    for (const auto& [name, value] : streams.items()) {
+      if (name != "db" && name != "docs")
+        throw std::invalid_argument("unknown stream \"" + name + "\"");
+    }
     if (streams.contains("db")) m.db = stream_from(streams["db"]);
     if (streams.contains("docs")) {
       const auto& docs = streams["docs"];
@@ -166,6 +233,7 @@ Result<Manifest> parse_manifest(std::string_view text) {
       d.symlinks = docs.value("symlinks", std::uint64_t{0});
       d.hardlinks = docs.value("hardlinks", std::uint64_t{0});
       d.uncompressed_bytes = docs.value("uncompressed_bytes", std::uint64_t{0});
+      d.skipped_omitted = docs.value("skipped_omitted", std::uint64_t{0});
       if (docs.contains("skipped")) {
         for (const auto& entry : docs["skipped"]) {
           d.skipped.push_back({entry.value("path", ""), entry.value("reason", "")});

@@ -1,8 +1,22 @@
 // The manifest of a backup set (SPEC §4): written last, it is the commit point. A set
 // is complete when its manifest exists and says every stream it ran succeeded.
 // JSON, format_version 1; to_json/parse are pure.
+//
+// ## Bounds (issue 17: bucket content must not cost the tool its memory)
+// A manifest is read from the bucket, where anyone with write access can put anything at a
+// manifest key. Real ones are about 1.5 kB; parse_manifest refuses, before building anything,
+// a text longer than kMaxManifestBytes or nested deeper than kMaxManifestDepth (issue 17
+// measured 1.19 GB of RSS for `list` over eight 4 MB objects of nested '['). What remains is
+// the parse of an accepted text, about 18 bytes of memory per byte at worst (a flat array of
+// empty objects: ~4.7 MiB for 256 KiB; measured 55 MiB peak for `list` reading 16 of them,
+// 8 at a time, against 17 MiB for a plain catalog). to_json never writes what parse_manifest
+// would refuse: the only unbounded parts of a real manifest, the documents' skipped entries
+// and a stream's error text, are cut to a budget (see DocumentsRecord::skipped_omitted), so a
+// backup never commits a manifest this tool cannot read back. Fields added later must be
+// bounded the same way.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +28,18 @@
 namespace erp::catalog {
 
 inline constexpr int kManifestFormatVersion = 1;
+
+// The largest manifest text parse_manifest accepts (and the catalog reads): 256 KiB, over a
+// hundred times a real one, and with the catalog's 8 concurrent readers (catalog.h) at most
+// ~40 MiB of parses in flight (see "Bounds").
+inline constexpr std::size_t kMaxManifestBytes = 256 * 1024;
+// The deepest nesting of arrays and objects parse_manifest accepts. A real manifest nests
+// 4 deep (root, streams, docs, skipped, entry).
+inline constexpr int kMaxManifestDepth = 32;
+// What to_json keeps of unbounded parts: the skipped entries' bytes (paths and reasons), and
+// the bytes of one stream's error text.
+inline constexpr std::size_t kMaxSkippedBytes = 64 * 1024;
+inline constexpr std::size_t kMaxErrorBytes = 4 * 1024;
 
 // What became of one stream of a set. Serialised only by to_string/parse_stream_status
 // ("committed", "failed", "not-run"), which the manifest and every report use.
@@ -75,6 +101,9 @@ struct DocumentsRecord {
   std::uint64_t hardlinks = 0;
   std::uint64_t uncompressed_bytes = 0;  // content bytes of regular files
   std::vector<SkippedEntry> skipped;
+  // Skipped entries left out of the manifest because the list passed kMaxSkippedBytes
+  // (to_json adds those beyond the budget; the backup's log names every one).
+  std::uint64_t skipped_omitted = 0;
 };
 
 struct Manifest {
@@ -95,8 +124,13 @@ struct Manifest {
   bool complete() const;
 };
 
+// The manifest's JSON, at most kMaxManifestBytes for any skipped list and error text (they
+// are cut to kMaxSkippedBytes / kMaxErrorBytes; other fields are small by construction).
 std::string to_json(const Manifest& manifest);
-// Errors: corrupt (not JSON, wrong format_version, missing id/streams).
+// Errors: corrupt, naming the cause: longer than kMaxManifestBytes, nested deeper than
+// kMaxManifestDepth (both checked before parsing), not JSON, wrong format_version, missing
+// id/streams, a field of the wrong type, a stream other than "db" and "docs" (a newer
+// tool's, or a damaged name: refusing is safer than reading the set as holding less).
 Result<Manifest> parse_manifest(std::string_view json);
 
 }  // namespace erp::catalog

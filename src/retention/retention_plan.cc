@@ -42,6 +42,8 @@ std::string_view label(ReasonKind kind) {
       return "min-keep";
     case ReasonKind::incomplete_young:
       return "incomplete-young";
+    case ReasonKind::unreadable:
+      return "unreadable";
     case ReasonKind::run_failed:
       return "run-failed";
     case ReasonKind::expired:
@@ -124,17 +126,23 @@ std::string stream_reasons_text(const Decision& decision) {
     if (!text.empty()) text += ", ";
     text += std::string(catalog::to_string(stream)) + ": " + to_string(*reason);
   }
+  if (decision.leftovers) {
+    if (!text.empty()) text += ", ";
+    text += "leftovers: " + to_string(*decision.leftovers);
+  }
   return text;
 }
 
 namespace {
 
-// Rules 1-5 for one stream: a reason for every complete set holding `stream`, written
+// Rules 1-5 for one stream: a reason for every set holding `stream`, written
 // into decisions[i].db or .docs. `order` is newest first.
 void plan_stream(Stream stream, std::span<const BackupSet> sets,
                  const std::vector<std::size_t>& order, const RetentionBands& b,
                  const RetentionPolicy& policy, std::vector<Decision>& decisions) {
-  const auto holds = [&](std::size_t i) { return sets[i].complete && sets[i].streams.has(stream); };
+  const auto holds = [&](std::size_t i) {
+    return !sets[i].unreadable && sets[i].streams.has(stream);
+  };
   const auto reason_of = [&](std::size_t i) -> std::optional<Reason>& {
     return stream == Stream::db ? decisions[i].db : decisions[i].docs;
   };
@@ -197,13 +205,6 @@ Result<RetentionPlan> plan_retention(std::span<const BackupSet> sets, const Rete
                                                 " appears twice in the catalog (hint: the "
                                                 "listing is inconsistent; nothing was deleted)");
     }
-    // No stream would keep it, count it or let it supersede anything: the catalog never
-    // calls such a set complete, so this is a caller bug, not something to guess about.
-    if (set.complete && set.streams.empty()) {
-      return make_error(ErrorKind::corrupt, "retention plan: complete backup set " + set.id +
-                                                " holds no stream (hint: a complete manifest "
-                                                "names at least one committed stream)");
-    }
   }
 
   RetentionPlan plan{.bands = b, .decisions = {}};
@@ -223,10 +224,16 @@ Result<RetentionPlan> plan_retention(std::span<const BackupSet> sets, const Rete
 
   for (std::size_t i = 0; i < sets.size(); ++i) {
     Decision& decision = plan.decisions[i];
-    if (!sets[i].complete) {
-      decision.reason.kind = date_of(sets[i].start_time) >= b.daily_from
-                                 ? ReasonKind::incomplete_young
-                                 : ReasonKind::incomplete_expired;
+    // Rule 6: what is incomplete is decided on the set's date alone.
+    const Reason incomplete{date_of(sets[i].start_time) >= b.daily_from
+                                ? ReasonKind::incomplete_young
+                                : ReasonKind::incomplete_expired};
+    if (sets[i].unreadable) {
+      decision.reason = Reason{ReasonKind::unreadable};
+      continue;
+    }
+    if (sets[i].streams.empty()) {
+      decision.reason = incomplete;
       continue;
     }
     // The first rule that keeps the set for any stream: the kinds are declared in rule
@@ -239,11 +246,16 @@ Result<RetentionPlan> plan_retention(std::span<const BackupSet> sets, const Rete
         decision.reason = *reason;
       }
     }
+    // A deleted set takes its leftovers with it; a kept one decides them apart.
+    if (sets[i].leftovers && decision.keep()) decision.leftovers = incomplete;
   }
 
   if (own_backup == OwnBackup::failed) {
-    for (Decision& decision : plan.decisions)
+    for (Decision& decision : plan.decisions) {
       if (!decision.keep()) decision.reason = Reason{ReasonKind::run_failed};
+      if (decision.leftovers && !keeps(decision.leftovers->kind))
+        decision.leftovers = Reason{ReasonKind::run_failed};
+    }
   }
   return plan;
 }

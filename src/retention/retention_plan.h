@@ -27,7 +27,7 @@
 //     daily_from    = today - D days
 //     monthly_after = today - M months   (clamped, see above)
 //     yearly_after  = today - Y years    (clamped)
-// each complete set falls in the first band that claims it:
+// each set holding a stream falls in the first band that claims it:
 //     daily    date >= daily_from                          (inclusive: D = 30 keeps 31 dates)
 //     monthly  date <  daily_from and date > monthly_after  (strict: exactly M months old is out)
 //     yearly   date <= monthly_after, date < daily_from and date > yearly_after (strict)
@@ -36,11 +36,12 @@
 // (clock skew) are in the daily band. D = 0 still keeps the sets dated today.
 //
 // ## Streams (SPEC §5: "applied per stream")
-// A set holds the streams it committed: db and docs for a full run, one of them for
-// `backup --only db|docs`. Rules 1-5 below are applied once per stream, each time to the
-// complete sets that hold that stream only, as if the other stream did not exist; every
-// complete set gets a reason per stream it holds (Decision::db / ::docs), and a set is
-// kept when any of its streams keeps it. So a later `--only docs` run is the docs
+// A set holds the streams it committed and still has (BackupSet::streams): db and docs for
+// a full run, one of them for `backup --only db|docs`, and the committed one of a partial
+// set (its other stream failed: SPEC §5 rule 5, issue 17). Rules 1-5 below are applied once
+// per stream, each time to the sets that hold that stream only, as if the other stream did
+// not exist; every set gets a reason per stream it holds (Decision::db / ::docs), and a set
+// is kept when any of its streams keeps it. So a later `--only docs` run is the docs
 // representative of its month, while the month's newest set holding a db dump stays the
 // db representative, and the month keeps both (today 2026-11-26, defaults, enough newer
 // sets that min-keep plays no part):
@@ -50,6 +51,16 @@
 //     2026-03-10 db+docs   db: expired            docs: expired           -> deleted
 //     2026-03-20 docs      -                      docs: expired           -> deleted
 //     2026-03-28 db+docs   db: monthly 2026-03    docs: monthly 2026-03   -> kept
+// A partial set is no different for the stream it holds. Six weeks in which the documents
+// could not be read (docs failed every night, 2026-08-20 .. 2026-09-30, each set holding
+// its db dump) followed by good nights from 2026-10-01:
+//     2026-08-19 db+docs   db: expired            docs: monthly 2026-08   -> kept
+//     2026-08-31 db        db: monthly 2026-08    -                       -> kept
+//     2026-09-01..29 db    db: expired            -                       -> deleted
+//     2026-09-30 db        db: monthly 2026-09    -                       -> kept
+// September keeps its db dump and has no docs representative (none was ever committed in
+// it; October's does not stand in for it). Before issue 17 a partial set was incomplete
+// and every one of those dumps was deleted once older than the daily band.
 // The overall reason (Decision::reason) is the first rule, in the order below, that keeps
 // the set for any of its streams (daily before monthly before yearly before newest before
 // min-keep; the bands are decided on the date, so two streams never disagree on the band).
@@ -57,7 +68,7 @@
 // same sets and agree on every reason (the reference case still keeps 46 sets).
 //
 // ## Rules, in the order they are applied (the first that keeps a set names its reason)
-// Rules 1-5 per stream s, among the complete sets holding s ("s-sets"):
+// Rules 1-5 per stream s, among the sets holding s ("s-sets"), complete or partial:
 // 1. daily     every s-set in the daily band is kept: reason `daily`.
 // 2. monthly   in the monthly band, the newest s-set of each calendar month present in the
 //              band is kept: `monthly YYYY-MM`. Other s-sets of that month in the band are
@@ -67,7 +78,7 @@
 // 3. yearly    likewise per calendar year in the yearly band: `yearly YYYY`.
 // 4. newest    the newest s-set is never deleted: `newest` when no rule above keeps it
 //              for s (it always is kept by them when it lies in any band). So each stream's
-//              newest complete set survives, and with it the newest complete set.
+//              newest set, the newest one that can restore it, survives.
 // 5. min-keep  when fewer than policy.min_keep s-sets are kept for s by rules 1-4, the
 //              newest s-sets not yet kept for s are kept, newest first, until min_keep are
 //              (or every s-set is): `min-keep`. These are normally expired sets, but a
@@ -77,17 +88,27 @@
 //              first, and each stream alone guarantees min_keep surviving s-sets (a set the
 //              other stream keeps may make the floor keep one set more than needed).
 // Then, for the set as a whole:
-// 6. incomplete sets (no complete manifest) hold no stream for 1-5 and are not in any
-//              band: kept as `incomplete-young` when dated in the daily band
-//              (date >= daily_from), otherwise deleted as `incomplete-expired`. A partial
-//              set (one stream committed, the other failed) is incomplete: as before.
+// 6. incomplete sets (holding no stream: no manifest, or every committed object gone)
+//              are not in any band: kept as `incomplete-young` when dated in the daily band
+//              (date >= daily_from), otherwise deleted as `incomplete-expired`.
+//    leftovers  of a set that holds a stream (a failed stream's uploaded object, an object
+//              its manifest does not name): Decision::leftovers, decided the same way on the
+//              set's date, `incomplete-young` or `incomplete-expired`. Expired leftovers of
+//              a kept set are deleted while its held streams and its manifest stay; those of
+//              a deleted set go with it. E.g. on 2026-11-26 a set of 2026-09-30 kept as db
+//              `monthly 2026-09` whose docs upload failed after it was stored: the dump and
+//              the manifest stay, the docs object is deleted.
+//    unreadable sets (a manifest that cannot be trusted, catalog.h) hold no stream, are in
+//              no band and are always kept: `unreadable` (SPEC §5: never an object the tool
+//              can't parse). They are reported by list and prune until an operator acts.
 // 7. failed run when this run's own backup failed nothing is deleted: every set that
-//              rules 1-6 would delete is kept with reason `run-failed` (reasons of the
-//              sets kept by 1-6 are unchanged; per-stream reasons always are). Chosen over
+//              rules 1-6 would delete is kept with reason `run-failed`, and so are expired
+//              leftovers (reasons of the sets kept by 1-6 are unchanged; per-stream reasons
+//              always are). Chosen over
 //              refusing with an error so that the safe outcome does not depend on the
 //              caller checking a result, and `prune --dry-run` / logs can still show what
 //              would have happened.
-// Everything else is deleted: `expired` (complete, no stream keeps it) or
+// Everything else is deleted: `expired` (it holds a stream, none keeps it) or
 // `incomplete-expired`.
 //
 // "Newest" orders by start_time, then by id (the larger id is the newer on equal
@@ -124,14 +145,18 @@ namespace erp::retention {
 using catalog::Stream;
 using catalog::StreamSet;
 
-// One backup set as the catalog sees it.
+// One backup set as the catalog sees it (catalog::backup_sets).
 struct BackupSet {
   std::string id;                         // "YYYYMMDDTHHMMSSZ" (backup_id.h), unique in a catalog
   std::chrono::sys_seconds start_time{};  // UTC; its date decides the set's band
-  bool complete = false;                  // manifest present and every stream succeeded
-  // The streams the set committed; read only when complete, and then not empty. The
-  // default is a full run's.
+  // The streams the set holds: committed per its manifest and present (catalog::held()), in
+  // a complete set or a partial one. Empty: an incomplete set. The default is a full run's.
   StreamSet streams = StreamSet::both();
+  // It has objects no held stream accounts for (rule 6, leftovers).
+  bool leftovers = false;
+  // Its manifest cannot be trusted: always kept, holds no stream (streams and leftovers are
+  // not read).
+  bool unreadable = false;
 };
 
 // SPEC §3 RETENTION_*. Every field must be >= 0 and at most its cap (kMax* below).
@@ -141,7 +166,7 @@ struct RetentionPolicy {
   int daily_days = 30;      // RETENTION_DAILY_DAYS: keeps daily_days + 1 dates, every set of each
   int monthly_months = 12;  // RETENTION_MONTHLY_MONTHS: one set per month of the band
   int yearly_years = 10;    // RETENTION_YEARLY_YEARS: one set per year (accounting: 10 years)
-  int min_keep = 3;         // RETENTION_MIN_KEEP: floor on kept complete sets
+  int min_keep = 3;         // RETENTION_MIN_KEEP: floor on kept sets, per stream
 };
 
 // Whether the backup of the run that prunes failed. A standalone `prune` passes succeeded.
@@ -155,14 +180,15 @@ enum class ReasonKind {
   newest,
   min_keep,
   incomplete_young,
+  unreadable,
   run_failed,
   // delete
   expired,
   incomplete_expired,
 };
 
-// "daily", "monthly", "yearly", "newest", "min-keep", "incomplete-young", "run-failed",
-// "expired", "incomplete-expired".
+// "daily", "monthly", "yearly", "newest", "min-keep", "incomplete-young", "unreadable",
+// "run-failed", "expired", "incomplete-expired".
 std::string_view label(ReasonKind kind);
 
 // True for the kinds that keep a set.
@@ -185,17 +211,24 @@ std::string to_string(const Reason& reason);
 struct Decision {
   std::string id;  // copied from the set
   Reason reason;   // for the set as a whole: the set is deleted when !keeps(reason.kind)
-  // Per stream, for a complete set holding that stream (nullopt otherwise): daily,
-  // monthly, yearly, newest, min-keep, or expired when that stream's rules do not keep it.
+  // Per stream, for a set holding that stream (nullopt otherwise): daily, monthly, yearly,
+  // newest, min-keep, or expired when that stream's rules do not keep it.
   std::optional<Reason> db;
   std::optional<Reason> docs;
+  // For a kept set with leftovers (rule 6): incomplete-young, incomplete-expired (they are
+  // deleted, the rest of the set kept) or run-failed. nullopt when the set has none, is
+  // deleted whole (its leftovers with it), or is incomplete (the set's reason says it all).
+  std::optional<Reason> leftovers;
 
   bool keep() const { return keeps(reason.kind); }
+  // Whether the set stays but its leftovers are deleted.
+  bool deletes_leftovers() const { return keep() && leftovers && !keeps(leftovers->kind); }
   const std::optional<Reason>& of(Stream stream) const { return stream == Stream::db ? db : docs; }
 };
 
-// "db: monthly 2026-03, docs: expired" for the streams the decision has a reason for;
-// "" for none (an incomplete set).
+// "db: monthly 2026-03, docs: expired" for the streams the decision has a reason for, then
+// "leftovers: incomplete-expired" when it has a leftovers reason; "" for none (an
+// incomplete or unreadable set).
 std::string stream_reasons_text(const Decision& decision);
 
 // The bounds of the bands for one (policy, today); see "Bands" above.
@@ -233,8 +266,7 @@ Result<RetentionBands> retention_bands(const RetentionPolicy& policy,
 
 // One decision per set, index-aligned with `sets` (which may be in any order; `sets` is
 // only read during the call). Errors: those of retention_bands; ErrorKind::corrupt when
-// two sets share an id (a catalog that lists a set twice cannot be pruned safely), or
-// when a complete set holds no stream (no stream could ever keep or count it).
+// two sets share an id (a catalog that lists a set twice cannot be pruned safely).
 // Cost: O(n log n) time, O(n) memory.
 Result<RetentionPlan> plan_retention(std::span<const BackupSet> sets, const RetentionPolicy& policy,
                                      std::chrono::year_month_day today, OwnBackup own_backup);

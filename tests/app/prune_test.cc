@@ -42,6 +42,13 @@ std::set<std::string> set_ids(FakeObjectStore& store, const KeyLayout& layout) {
   return ids;
 }
 
+// The store holds exactly `before` and no delete was ever sent.
+void check_nothing_deleted(const FakeObjectStore& store, const std::vector<std::string>& before) {
+  CHECK(store.keys() == before);
+  CHECK(store.count(FakeObjectStore::Op::delete_objects) == 0);
+  CHECK(store.count(FakeObjectStore::Op::delete_object) == 0);
+}
+
 }  // namespace
 
 TEST_CASE("prune keeps exactly the planned sets of 400 daily sets") {
@@ -88,9 +95,7 @@ TEST_CASE("dry run deletes nothing") {
   CHECK(summary->dry_run);
   CHECK(summary->sets_deleted > 0);
   CHECK(summary->objects_deleted == 0);
-  CHECK(store.keys() == before);
-  CHECK(store.count(FakeObjectStore::Op::delete_objects) == 0);
-  CHECK(store.count(FakeObjectStore::Op::delete_object) == 0);
+  check_nothing_deleted(store, before);
 }
 
 TEST_CASE("foreign objects, last-success and other envs are never deleted") {
@@ -115,7 +120,10 @@ TEST_CASE("foreign objects, last-success and other envs are never deleted") {
   }
 }
 
-TEST_CASE("incomplete sets: young ones kept, old ones deleted with their objects") {
+TEST_CASE("incomplete sets: young ones kept, old ones deleted; unreadable ones never") {
+  // 2025-01-01's manifest is not JSON. Before issue 17 it was deleted with its set as an
+  // old incomplete one; now it is the set's problem, reported and kept (SPEC §5: never an
+  // object the tool can't parse), together with the objects it may name.
   FakeObjectStore store;
   const KeyLayout layout("erp", "prod");
   seed_set(store, layout, "20261125T020000Z", SeedManifest::none);
@@ -126,9 +134,95 @@ TEST_CASE("incomplete sets: young ones kept, old ones deleted with their objects
   auto summary = prune(store, layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded);
   REQUIRE(summary.has_value());
   const auto left = set_ids(store, layout);
-  CHECK(left == std::set<std::string>{"20261120T020000Z", "20261124T020000Z", "20261125T020000Z"});
-  CHECK_FALSE(store.object(layout.manifest_key("20250101T020000Z")).has_value());
+  CHECK(left == std::set<std::string>{"20250101T020000Z", "20261120T020000Z", "20261124T020000Z",
+                                      "20261125T020000Z"});
+  CHECK(store.object(layout.manifest_key("20250101T020000Z")).has_value());
+  CHECK(store.object(layout.db_key("20250101T020000Z")).has_value());
+  CHECK(summary->sets_unreadable == 1);
   CHECK_FALSE(store.object(layout.db_key("20260101T020000Z")).has_value());
+  CHECK(summary->sets_deleted == 1);
+}
+
+TEST_CASE("a partial set's dump is kept by its tier; only its expired leftover is deleted") {
+  // Issue 17, item 4. September 2026 (monthly band on 2026-11-26): the documents failed on
+  // 09-15 and 09-30, after their uploads were stored (the objects are there, the manifests say
+  // failed). 09-30 holds September's newest db dump: kept as db monthly 2026-09, its docs
+  // object deleted as an expired leftover. 09-15 is superseded for db: deleted whole.
+  FakeObjectStore fake;
+  erp::testing::DeleteRecorder store(fake);
+  const KeyLayout layout("erp", "prod");
+  seed_daily(fake, layout, 31);
+  seed_set(fake, layout, "20260915T020000Z", SeedManifest::failed_stream);
+  seed_set(fake, layout, "20260930T020000Z", SeedManifest::failed_stream);
+  seed_set(fake, layout, "20261120T050000Z", SeedManifest::failed_stream);  // young
+  auto summary = prune(store, layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded);
+  REQUIRE(summary.has_value());
+  CHECK(fake.object(layout.db_key("20260930T020000Z")).has_value());
+  CHECK(fake.object(layout.manifest_key("20260930T020000Z")).has_value());
+  CHECK_FALSE(fake.object(layout.docs_key("20260930T020000Z")).has_value());
+  for (const std::string& key :
+       {layout.db_key("20260915T020000Z"), layout.docs_key("20260915T020000Z"),
+        layout.manifest_key("20260915T020000Z")})
+    CHECK_FALSE(fake.object(key).has_value());
+  // The young one keeps its leftover for inspection.
+  CHECK(fake.object(layout.docs_key("20261120T050000Z")).has_value());
+  CHECK(summary->sets_deleted == 1);
+  CHECK(summary->leftovers_expired == 1);
+  CHECK(summary->objects_deleted == 3 + 1);
+  // The leftover went with the data objects, before any manifest.
+  const auto& deleted = store.deleted();
+  REQUIRE(deleted.size() == 4);
+  CHECK(deleted.back() == layout.manifest_key("20260915T020000Z"));
+  for (std::size_t i = 0; i < summary->catalog.sets.size(); ++i) {
+    if (summary->catalog.sets[i].id != "20260930T020000Z") continue;
+    CHECK(retention::stream_reasons_text(summary->plan.decisions[i]) ==
+          "db: monthly 2026-09, leftovers: incomplete-expired");
+  }
+  // Pruning again deletes nothing: the set stays, now without leftovers.
+  auto again = prune(store, layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded);
+  REQUIRE(again.has_value());
+  CHECK(again->objects_deleted == 0);
+  CHECK(set_ids(fake, layout).contains("20260930T020000Z"));
+}
+
+TEST_CASE("a manifest read that fails fails the prune, and nothing is deleted") {
+  // The mutant of issue 17: making this read error the set's own problem would judge the set
+  // without its manifest. 2026-03-31 is a monthly set; its manifest GET fails after retries.
+  for (ErrorKind kind : {ErrorKind::transient, ErrorKind::permanent, ErrorKind::corrupt}) {
+    CAPTURE(erp::to_string(kind));
+    FakeObjectStore store;
+    const KeyLayout layout("erp", "prod");
+    seed_daily(store, layout, 400);
+    const auto before = store.keys();
+    store.inject_failure({.op = FakeObjectStore::Op::get_object,
+                          .error = {kind, "injected"},
+                          .key = layout.manifest_key("20260331T020000Z"),
+                          .times = -1});
+    auto summary = prune(store, layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded);
+    REQUIRE_FALSE(summary.has_value());
+    CHECK(summary.error().kind == kind);
+    CHECK(summary.error().message.find("20260331T020000Z") != std::string::npos);
+    check_nothing_deleted(store, before);
+  }
+}
+
+TEST_CASE("an oversized manifest is its set's problem: the prune goes on and keeps that set") {
+  // One object over the cap at a manifest key used to fail every prune (and so every backup,
+  // exit 1 after its set committed). Now that set is kept and the others are pruned.
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_daily(store, layout, 100);
+  store.seed(layout.manifest_key("20260901T020000Z"), std::string(5 << 20, '['));
+  auto summary = prune(store, layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded);
+  REQUIRE(summary.has_value());
+  CHECK(summary->sets_unreadable == 1);
+  CHECK(summary->sets_deleted > 0);
+  const auto left = set_ids(store, layout);
+  CHECK(left.contains("20260901T020000Z"));
+  CHECK(store.object(layout.db_key("20260901T020000Z")).has_value());
+  CHECK_FALSE(left.contains("20260902T020000Z"));  // an expired neighbour is pruned
+  for (const auto& call : store.calls())
+    CHECK(call.key != layout.manifest_key("20260901T020000Z"));  // never fetched
 }
 
 TEST_CASE("manifests are deleted after every data object") {

@@ -126,13 +126,33 @@ TEST_CASE(
 TEST_CASE(
     "the last success is each stream's finished_at, and 0 for a stream that never succeeded") {
   metrics::Registry registry;
-  add_last_success(registry, db_only_success());
+  add_last_success(registry, db_only_success(), at(1796000090));
   CHECK(registry.render() ==
         "# HELP erp_backup_last_success_timestamp_seconds Unix time of the stream's last "
         "successful backup, from last-success.json (0: never).\n"
         "# TYPE erp_backup_last_success_timestamp_seconds gauge\n"
         "erp_backup_last_success_timestamp_seconds{stream=\"db\"} 1795918449\n"
         "erp_backup_last_success_timestamp_seconds{stream=\"docs\"} 0\n");
+}
+
+TEST_CASE("a last success in the future is published as 0 (never), not as a future time") {
+  // Issue 17: finished_at 2099-... would silence `time() - metric > 26*3600` until 2099. More
+  // than 10 minutes ahead of the run's end it is refused (0 makes the alert fire); less, it
+  // is a clock's skew and published as the run's end time, never later.
+  catalog::LastSuccess last = db_only_success();
+  last.docs = catalog::StreamSuccess{"20261129T020000Z", "2099-01-01T00:00:00Z",
+                                     "erp/prod/manifests/20261129T020000Z.json"};
+  const auto now = at(1795918449 - 300);  // 5 minutes before the db's finished_at
+  metrics::Registry registry;
+  add_last_success(registry, last, now);
+  const std::string text = registry.render();
+  CHECK(text.find("erp_backup_last_success_timestamp_seconds{stream=\"db\"} 1795918149\n") !=
+        std::string::npos);
+  CHECK(text.find("erp_backup_last_success_timestamp_seconds{stream=\"docs\"} 0\n") !=
+        std::string::npos);
+  metrics::Registry later;
+  add_last_success(later, last, at(1795918449 - 601));  // 10 min 1 s before: refused
+  CHECK(later.render().find("{stream=\"db\"} 0\n") != std::string::npos);
 }
 
 TEST_CASE("the textfile holds the run and the last success; the exit code stays the run's") {

@@ -87,8 +87,15 @@ TEST_CASE("incomplete sets say why") {
   }
   CHECK(catalog->sets[0].problem == "no manifest");
   CHECK(catalog->sets[1].problem.find("failed") != std::string::npos);
+  using catalog::SetState;
+  const SetState states[] = {SetState::incomplete, SetState::partial,    SetState::unreadable,
+                             SetState::partial,    SetState::unreadable, SetState::unreadable};
+  for (std::size_t i = 0; i < 6; ++i) {
+    CAPTURE(catalog->sets[i].id);
+    CHECK(catalog->sets[i].state == states[i]);
+  }
   CHECK(catalog->sets[2].problem.find("unreadable manifest") != std::string::npos);
-  CHECK(catalog->sets[3].problem.find("missing") != std::string::npos);
+  CHECK(catalog->sets[3].problem.find("missing") != std::string::npos);  // docs still held
   CHECK(catalog->sets[4].problem.find("bytes") != std::string::npos);
   CHECK(catalog->sets[5].problem.find("names set") != std::string::npos);
 }
@@ -140,9 +147,15 @@ TEST_CASE("the catalog tells which streams each set holds, from its manifest") {
   REQUIRE(sets.size() == 5);
   for (std::size_t i = 0; i < sets.size(); ++i) {
     CAPTURE(sets[i].id);
-    CHECK(sets[i].streams == catalog->sets[i].streams());
-    CHECK(sets[i].complete == catalog->sets[i].complete);
+    CHECK(sets[i].streams == catalog->sets[i].streams());  // every committed object is present
+    CHECK_FALSE(sets[i].unreadable);
   }
+  // The partial set's failed docs upload is in the bucket: a leftover. A set without a
+  // manifest is all leftovers.
+  CHECK(sets[3].leftovers);
+  CHECK(sets[4].leftovers);
+  CHECK_FALSE(sets[0].leftovers);
+  CHECK_FALSE(sets[1].leftovers);
 }
 
 TEST_CASE("a docs-only set whose manifest names a db dump that is gone is incomplete") {
@@ -158,6 +171,10 @@ TEST_CASE("a docs-only set whose manifest names a db dump that is gone is incomp
   REQUIRE(catalog.has_value());
   CHECK(catalog->sets[0].complete);
   CHECK_FALSE(catalog->sets[1].complete);
+  // Its docs archive is still a restorable, retainable stream: the set is partial.
+  CHECK(catalog->sets[1].state == catalog::SetState::partial);
+  CHECK(catalog->sets[1].held() == catalog::StreamSet::only(catalog::Stream::docs));
+  CHECK(catalog->sets[1].leftovers().empty());
 }
 
 TEST_CASE("find_set: latest per stream, IDs checked for the stream they are read for") {
@@ -218,4 +235,176 @@ TEST_CASE("find_set: latest per stream, IDs checked for the stream they are read
   }
   CHECK(find_set(catalog, "20991231T000000Z").error().kind == erp::ErrorKind::not_found);
   CHECK(find_set(Catalog{}, "latest", Stream::db).error().kind == erp::ErrorKind::not_found);
+}
+
+TEST_CASE("a partial set holds its committed stream; its failed upload is a leftover") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_set(store, layout, "20261104T020000Z", SeedManifest::failed_stream);
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  const auto& set = catalog->sets.at(0);
+  CHECK(set.state == catalog::SetState::partial);
+  CHECK(catalog::to_string(set.state) == "partial");
+  CHECK(set.problem == "manifest says the docs stream failed");
+  CHECK(set.held() == catalog::StreamSet::only(catalog::Stream::db));
+  REQUIRE(set.leftovers().size() == 1);
+  CHECK(set.leftovers()[0]->key == layout.docs_key("20261104T020000Z"));
+  // Restore and verify of its dump still find it.
+  CHECK(catalog::holds_stream(set, catalog::Stream::db));
+  CHECK((*catalog::find_set(*catalog, "latest", catalog::Stream::db))->id == set.id);
+  // The same set without the failed upload has no leftovers.
+  REQUIRE(store.delete_object(layout.docs_key("20261104T020000Z")).has_value());
+  auto again = catalog::load_catalog(store, layout);
+  REQUIRE(again.has_value());
+  CHECK(again->sets.at(0).state == catalog::SetState::partial);
+  CHECK(again->sets.at(0).leftovers().empty());
+}
+
+namespace {
+
+// A complete set whose manifest is then replaced by `text`.
+void seed_with_manifest(FakeObjectStore& store, const KeyLayout& layout, const std::string& id,
+                        const std::string& text) {
+  seed_set(store, layout, id);
+  store.seed(layout.manifest_key(id), text);
+}
+
+// The manifest seed_set writes for `id`, as JSON text with `from` replaced by `to` once.
+std::string edited_manifest(FakeObjectStore& store, const KeyLayout& layout, const std::string& id,
+                            const std::string& from, const std::string& to) {
+  seed_set(store, layout, id);
+  std::string text = store.object(layout.manifest_key(id)).value();
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a manifest that cannot be trusted is its set's problem: kept, never acted on") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  const std::string big(catalog::kMaxManifestBytes + 1, ' ');
+  struct Row {
+    std::string id;
+    std::string text;
+    std::string why;  // in the problem
+  };
+  std::vector<Row> rows = {
+      {"20261101T020000Z", big, "more than the 262144 a manifest may have"},
+      {"20261102T020000Z", deep, "nested deeper than 32 levels"},
+      {"20261103T020000Z", "{not json", "unreadable manifest"},
+      {"20261104T020000Z",
+       edited_manifest(store, layout, "20261104T020000Z", "erp/prod/db/", "erp/sandbox/db/"),
+       "'erp/sandbox/db/20261104T020000Z.dump', which is not this set's"},
+      {"20261105T020000Z",
+       edited_manifest(store, layout, "20261105T020000Z", "db/20261105T020000Z",
+                       "db/20261001T020000Z"),
+       "which is not this set's"},
+      {"20261106T020000Z",
+       edited_manifest(store, layout, "20261106T020000Z", "\"streams\": {",
+                       "\"streams\": {\"logs\": {}, "),
+       "unknown stream \"logs\""},
+      {"20261107T020000Z",
+       edited_manifest(store, layout, "20261107T020000Z", "\"bytes\": 21", "\"bytes\": 12"),
+       "has 21 bytes, the manifest says 12"},
+  };
+  for (const Row& row : rows) seed_with_manifest(store, layout, row.id, row.text);
+  seed_set(store, layout, "20261110T020000Z");  // a good one, read as usual
+
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  REQUIRE(catalog->sets.size() == rows.size() + 1);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& set = catalog->sets[i];
+    CAPTURE(set.id);
+    CHECK(set.state == catalog::SetState::unreadable);
+    CHECK_FALSE(set.manifest.has_value());  // nothing it says is used
+    CHECK(set.held().empty());
+    CHECK(set.leftovers().empty());  // nothing of it is ever deleted
+    CHECK(set.problem.find(rows[i].why) != std::string::npos);
+    CHECK(set.problem.find("erp-backup cat " + layout.manifest_key(set.id)) != std::string::npos);
+    const auto found = catalog::find_set(*catalog, set.id, catalog::Stream::db);
+    REQUIRE_FALSE(found.has_value());
+    CHECK(found.error().message.find(rows[i].why) != std::string::npos);
+  }
+  CHECK(catalog->sets.back().state == catalog::SetState::complete);
+  // The oversized one was judged on the listing: never fetched.
+  for (const auto& call : store.calls()) {
+    if (call.op == FakeObjectStore::Op::get_object)
+      CHECK(call.key != layout.manifest_key("20261101T020000Z"));
+  }
+  const auto sets = catalog::backup_sets(*catalog);
+  for (std::size_t i = 0; i < rows.size(); ++i) CHECK(sets[i].unreadable);
+  CHECK_FALSE(sets.back().unreadable);
+}
+
+TEST_CASE("a manifest GET that fails is the catalog's error, not the set's problem") {
+  // A misread manifest could make a kept set look expired: only what the object holds is the
+  // set's problem. A read that fails (after retries) fails the catalog, so prune deletes
+  // nothing. A manifest that is listed and then answers 404 is kept for this run.
+  const KeyLayout layout("erp", "prod");
+  const std::string key = layout.manifest_key("20261102T020000Z");
+  for (const auto& [kind, code] :
+       {std::pair{ErrorKind::transient, "ServiceUnavailable"},
+        std::pair{ErrorKind::permanent, "AccessDenied"},
+        std::pair{ErrorKind::corrupt, "short body"}, std::pair{ErrorKind::cancelled, "stopped"}}) {
+    CAPTURE(code);
+    FakeObjectStore store;
+    for (const char* id : {"20261101T020000Z", "20261102T020000Z", "20261103T020000Z"})
+      seed_set(store, layout, id);
+    store.inject_failure(
+        {.op = FakeObjectStore::Op::get_object, .error = {kind, code}, .key = key, .times = -1});
+    auto catalog = catalog::load_catalog(store, layout);
+    REQUIRE_FALSE(catalog.has_value());
+    CHECK(catalog.error().kind == kind);
+    CHECK(catalog.error().message.find(key) != std::string::npos);
+  }
+  FakeObjectStore store;
+  seed_set(store, layout, "20261102T020000Z");
+  store.inject_failure({.op = FakeObjectStore::Op::get_object,
+                        .error = {ErrorKind::not_found, "NoSuchKey"},
+                        .key = key});
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  CHECK(catalog->sets[0].state == catalog::SetState::unreadable);
+  CHECK(catalog->sets[0].problem.find("vanished") != std::string::npos);
+}
+
+TEST_CASE("trust_problem: a manifest may name only the layout's keys of its own set and env") {
+  const KeyLayout layout("erp", "prod");
+  const std::string id = "20261126T020000Z";
+  catalog::Manifest manifest;
+  manifest.id = id;
+  manifest.db =
+      catalog::StreamRecord{.key = layout.db_key(id), .status = catalog::StreamStatus::committed};
+  manifest.docs =
+      catalog::StreamRecord{.key = layout.docs_key(id), .status = catalog::StreamStatus::failed};
+  CHECK(catalog::trust_problem(manifest, layout, id).empty());
+  manifest.db->key = layout.db_key(id, catalog::DbCompression::zstd);  // the other spelling
+  CHECK(catalog::trust_problem(manifest, layout, id).empty());
+  CHECK(catalog::trust_problem(manifest, layout, "20261125T020000Z") == "manifest names set " + id);
+  const std::pair<std::string, bool> db_keys[] = {
+      {"erp/sandbox/db/20261126T020000Z.dump", false},    // another env
+      {"erp/prod-old/db/20261126T020000Z.dump", false},   // a longer env name
+      {"other/prod/db/20261126T020000Z.dump", false},     // another prefix
+      {"erp/prod/db/20261125T020000Z.dump", false},       // another set
+      {"erp/prod/docs/20261126T020000Z.tar.zst", false},  // another stream's key
+      {"erp/prod/db/20261126T020000Z.dump.bak", false},   // not a key of the layout
+      {"", false},
+      {"erp/prod/db/20261126T020000Z.dump", true},
+  };
+  for (const auto& [key, trusted] : db_keys) {
+    CAPTURE(key);
+    manifest.db->key = key;
+    const std::string problem = catalog::trust_problem(manifest, layout, id);
+    CHECK(problem.empty() == trusted);
+    if (!trusted) CHECK(problem.find("'" + key + "'") != std::string::npos);
+  }
+  // A failed stream's record names a key too: it must be the set's own as well.
+  manifest.docs->key = "erp/sandbox/docs/20261126T020000Z.tar.zst";
+  CHECK_FALSE(catalog::trust_problem(manifest, layout, id).empty());
 }

@@ -130,3 +130,81 @@ TEST_CASE("a compression this version cannot decode is refused, naming the key")
   CHECK(refused.error().message.find("erp/prod/db/20261126T020000Z.dump") != std::string::npos);
   CHECK(refused.error().message.find("'lz4'") != std::string::npos);
 }
+
+TEST_CASE("a manifest text above the size cap or nested too deep is refused before parsing") {
+  // Bucket content is not trusted: issue 17 measured 1.14 GB of RSS for eight deeply nested
+  // 4 MB objects at manifest keys. Both limits are checked on the text, before any parse.
+  const std::string big = to_json(full_manifest()) + std::string(kMaxManifestBytes, ' ');
+  const auto too_big = parse_manifest(big);
+  REQUIRE_FALSE(too_big.has_value());
+  CHECK(too_big.error().kind == erp::ErrorKind::corrupt);
+  CHECK(too_big.error().message.find("more than the 262144") != std::string::npos);
+
+  const auto nested = [](int depth) {
+    return R"({"format_version": 1, "id": "x", "streams": {}, "extra": )" +
+           std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  const auto deep = parse_manifest(nested(kMaxManifestDepth + 1));
+  REQUIRE_FALSE(deep.has_value());
+  CHECK(deep.error().message.find("nested deeper than 32 levels") != std::string::npos);
+  CHECK(parse_manifest(nested(kMaxManifestDepth)).has_value());  // the limit itself is fine
+  const std::string very_deep = std::string(100'000, '[') + std::string(100'000, ']');
+  CHECK(parse_manifest(very_deep).error().message.find("nested deeper") != std::string::npos);
+
+  // Brackets inside strings, escaped quotes included, are text, not nesting.
+  Manifest m = full_manifest();
+  m.host = "\"[" + std::string(100, '[') + "\\\"{";
+  m.documents->skipped = {{std::string(50, '{'), "a \"quoted\" [reason"}};
+  const auto parsed = parse_manifest(to_json(m));
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->host == m.host);
+}
+
+TEST_CASE("to_json never writes a manifest that parse_manifest would refuse") {
+  // A documents tree with 100,000 unreadable files under DOCS_ON_ERROR=skip, and a stream
+  // error of a megabyte: the manifest keeps what fits and counts the rest.
+  Manifest m = full_manifest();
+  m.documents->skipped.clear();
+  for (int i = 0; i < 100'000; ++i)
+    m.documents->skipped.push_back(
+        {"invoices/2026/" + std::string(200, 'x') + std::to_string(i) + ".pdf",
+         "cannot open: Permission denied"});
+  m.docs->status = StreamStatus::failed;
+  m.docs->error = std::string(1 << 20, 'e');
+  const std::string text = to_json(m);
+  CHECK(text.size() <= kMaxManifestBytes);
+  const auto parsed = parse_manifest(text);
+  REQUIRE(parsed.has_value());
+  const DocumentsRecord& d = *parsed->documents;
+  CHECK(d.skipped.size() > 100);
+  CHECK(d.skipped.size() < 1000);
+  CHECK(d.skipped.size() + d.skipped_omitted == 100'000);
+  CHECK(d.skipped[0].path == m.documents->skipped[0].path);  // the first ones are kept
+  CHECK(parsed->docs->error.size() == kMaxErrorBytes);
+  CHECK(parsed->docs->error.ends_with("..."));
+  // A short list is written whole, without the count.
+  CHECK(to_json(full_manifest()).find("skipped_omitted") == std::string::npos);
+}
+
+TEST_CASE(
+    "a manifest naming a stream this tool does not know, or fields of the wrong type, is "
+    "corrupt") {
+  // Reading such a manifest as holding less than it says would make retention treat an
+  // object it names as a leftover; refusing keeps the set whole (catalog: unreadable).
+  for (
+      const char* text : {
+          R"({"format_version": 1, "id": "x", "streams": {"logs": {"key": "k", "status": "committed"}}})",
+          R"({"format_version": 1, "id": "x", "streams": []})",
+          R"({"format_version": 1, "id": "x", "streams": {"db": {"key": 5, "status": "committed"}}})",
+          R"({"format_version": 1, "id": "x", "streams": {"db": {"key": "k", "status": "committed", "bytes": "12"}}})",
+          R"({"format_version": 1, "id": 7, "streams": {}})",
+      }) {
+    CAPTURE(text);
+    const auto parsed = parse_manifest(text);
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().kind == erp::ErrorKind::corrupt);
+  }
+  CHECK(parse_manifest(R"({"format_version": 1, "id": "x", "streams": {"logs": {}}})")
+            .error()
+            .message.find("unknown stream \"logs\"") != std::string::npos);
+}

@@ -610,10 +610,16 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertEqual(self.backup().returncode, 0)
         fresh = self.status()
         self.assertEqual(fresh.returncode, 0, fresh.stdout.decode() + fresh.stderr.decode())
-        # Two hours ago (written as the tool writes it): fine for 26h, stale for 1h.
+        # Two hours ago (written as the tool writes it): fine for 26h, stale for 1h. status
+        # believes a success only with its manifest saying the same (issue 17), so the set's
+        # manifest is made to say so too.
         two_hours_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 7200))
-        earlier = {"id": "20260101T000000Z", "finished_at": two_hours_ago,
-                   "manifest": PREFIX + "manifests/20260101T000000Z.json"}
+        manifest = self.manifest()
+        manifest["finished_at"] = two_hours_ago
+        manifest_key = PREFIX + f"manifests/{manifest['id']}.json"
+        self.client().put_object(Bucket=self.front.bucket, Key=manifest_key,
+                                 Body=json.dumps(manifest).encode())
+        earlier = {"id": manifest["id"], "finished_at": two_hours_ago, "manifest": manifest_key}
         self.client().put_object(Bucket=self.front.bucket, Key=PREFIX + "last-success.json",
                                  Body=json.dumps({"format_version": 2, "streams": {
                                      "db": earlier, "docs": earlier}}).encode())

@@ -33,7 +33,9 @@ FOREIGN = [PREFIX + "README.txt", PREFIX + "db/20200101T020000Z.dump.partial",
 OTHER_ENVS = ["erp/prod-old/db/20200101T020000Z.dump", "erp/prod-old/manifests/20200101T020000Z.json",
               "erp/sandbox/db/20100101T020000Z.dump", "other/prod/db/20100101T020000Z.dump"]
 YOUNG_INCOMPLETE = "20261120T030000Z"  # no manifest, inside the daily band: kept
-OLD_INCOMPLETE = ["20250301T030000Z", "20240615T030000Z"]  # failed stream / no manifest: deleted
+# A partial set (db committed, docs failed; its dump is not 2025's newest, so the db tiers
+# expire it) and a set without manifest: both deleted.
+OLD_INCOMPLETE = ["20250301T030000Z", "20240615T030000Z"]
 # `--only docs` runs at 14:00, after that day's full set (02:00):
 #  - 2026-03-31: March holds a full set and a later docs-only set. The docs-only set
 #    represents March for docs, the full set still for db: both kept (its only db dump survives).
@@ -251,6 +253,10 @@ class RetentionSpec(IntegrationCase):
             self.assertEqual(by_id["20251126T020000Z"]["streams"],
                              {"db": "yearly 2025", "docs": "expired"})
             self.assertEqual(by_id["20251126T140000Z"]["streams"], {"docs": "yearly 2025"})
+            # The partial set is judged by the tiers of the stream it holds (issue 17).
+            partial = by_id[OLD_INCOMPLETE[0]]
+            self.assertEqual((partial["status"], partial["action"], partial["streams"]),
+                             ("partial", "delete", {"db": "expired"}))
             self.assertEqual(sorted(plan["foreign"]),
                              sorted(k for k in FOREIGN if not k.endswith("last-success.json")))
 
@@ -316,13 +322,13 @@ class RetentionSpec(IntegrationCase):
             lines = text.stdout.decode().splitlines()
             self.assertEqual(lines[0].split("\t"), ["ID", "TIME", "STATUS", "STREAMS", "DB_BYTES",
                                                     "DOCS_BYTES", "TOTAL_BYTES", "TIER", "DB_TIER",
-                                                    "DOCS_TIER"])
+                                                    "DOCS_TIER", "LEFTOVERS"])
             cells = {line.split("\t")[0]: line.split("\t") for line in lines[1:]}
             self.assertEqual(cells["20260331T140000Z"][3], "docs")
-            self.assertEqual(cells["20260331T140000Z"][7:], ["monthly 2026-03", "-", "monthly 2026-03"])
+            self.assertEqual(cells["20260331T140000Z"][7:], ["monthly 2026-03", "-", "monthly 2026-03", "-"])
             self.assertEqual(cells["20260331T020000Z"][3], "db+docs")
             self.assertEqual(cells["20260331T020000Z"][7:],
-                             ["monthly 2026-03", "monthly 2026-03", "expired"])
+                             ["monthly 2026-03", "monthly 2026-03", "expired", "-"])
             # --as-of moves the plan: on 2027-05-15 the monthly band starts after 2026-05-15,
             # so 2026's surviving sets up to then (01-31, 02-28, both of 03-31, 04-30) are in
             # the yearly band, where 04-30 is the newest of 2026 for both streams.

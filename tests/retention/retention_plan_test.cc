@@ -26,8 +26,10 @@ using testing::docs_only_set;
 using testing::expected_text;
 using testing::incomplete_set;
 using testing::kept_text;
+using testing::partial_set;
 using testing::plan_or_fail;
 using testing::reasons_by_id;
+using testing::unreadable_set;
 using testing::ymd;
 
 // One complete set a day at 02:00 UTC, from `first` to `last` inclusive.
@@ -826,16 +828,177 @@ TEST_CASE("per stream: incomplete sets have no stream reasons; a failed run keep
   CHECK(reasons.at("20260328T020000Z") == "monthly 2026-03 | docs: monthly 2026-03");
 }
 
-TEST_CASE("a complete set that holds no stream is refused") {
-  std::vector<BackupSet> sets = {complete_set(at(ymd(2026, 11, 26), 2))};
-  sets[0].streams = StreamSet{};
-  auto plan = plan_retention(sets, RetentionPolicy{}, ymd(2026, 11, 26), OwnBackup::succeeded);
-  REQUIRE_FALSE(plan.has_value());
-  CHECK(plan.error().kind == ErrorKind::corrupt);
-  CHECK(plan.error().message.find("20261126T020000Z") != std::string::npos);
-  sets[0].complete = false;  // an incomplete set's streams are not read
-  CHECK(
-      plan_retention(sets, RetentionPolicy{}, ymd(2026, 11, 26), OwnBackup::succeeded).has_value());
+TEST_CASE("a set that holds no stream is incomplete, whatever else it says") {
+  // What used to be refused as "a complete set holding no stream" is, since sets are
+  // described by the streams they hold, simply an incomplete one.
+  std::vector<BackupSet> sets = {complete_set(at(ymd(2026, 11, 26), 2)),
+                                 complete_set(at(ymd(2026, 1, 5), 2))};
+  for (BackupSet& set : sets) set.streams = StreamSet{};
+  const auto reasons =
+      testing::stream_reasons_by_id(plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26)));
+  CHECK(reasons.at("20261126T020000Z") == "incomplete-young | ");
+  CHECK(reasons.at("20260105T020000Z") == "incomplete-expired | ");
+}
+
+// ---- Partial sets (SPEC §5 rule 5; issue 17) ---------------------------------------------
+// A partial set holds the stream that committed; that stream's tiers decide for it like
+// for any other set holding it. The catalogs below are one set a day at 02:00 from
+// 2025-11-01 to 2026-11-26 (today, defaults: daily from 2026-10-27, monthly band
+// 2025-11-27 .. 2026-10-26, yearly band up to 2025-11-26).
+std::vector<BackupSet> year_with_failing_weeks(sys_days first_failed, sys_days last_failed,
+                                               Stream committed, bool leftovers = false) {
+  std::vector<BackupSet> sets;
+  for (sys_days day = sys_days{ymd(2025, 11, 1)}; day <= sys_days{ymd(2026, 11, 26)};
+       day += days{1}) {
+    const bool failed = day >= first_failed && day <= last_failed;
+    sets.push_back(failed ? partial_set(day + hours{2}, committed, leftovers)
+                          : complete_set(day + hours{2}));
+  }
+  return sets;
+}
+
+TEST_CASE("partial sets: six weeks of unreadable documents keep their db dumps by the db tiers") {
+  // docs failed every night from 2026-08-20 to 2026-09-30 (the worked example of
+  // retention_plan.h). db: August's newest dump is 08-31, September's 09-30, both in
+  // partial sets; docs: August's newest archive is 08-19, September has none. Before
+  // issue 17 the partial sets were incomplete-expired: September lost every db dump.
+  const auto sets =
+      year_with_failing_weeks(sys_days{ymd(2026, 8, 20)}, sys_days{ymd(2026, 9, 30)}, Stream::db);
+  const RetentionPlan plan = plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26));
+  const auto reasons = testing::stream_reasons_by_id(plan);
+  CHECK(reasons.at("20260819T020000Z") == "monthly 2026-08 | db: expired, docs: monthly 2026-08");
+  CHECK(reasons.at("20260831T020000Z") == "monthly 2026-08 | db: monthly 2026-08");
+  CHECK(reasons.at("20260930T020000Z") == "monthly 2026-09 | db: monthly 2026-09");
+  CHECK(reasons.at("20260929T020000Z") == "expired | db: expired");
+  CHECK(reasons.at("20260901T020000Z") == "expired | db: expired");
+  CHECK(reasons.at("20261026T020000Z") ==
+        "monthly 2026-10 | db: monthly 2026-10, docs: monthly 2026-10");
+  // 31 daily; monthly 2025-11 .. 2026-07 (9), 08-19, 08-31, 09-30, 10-26; yearly 2025-11-26.
+  const std::map<std::string, std::string> monthly_and_yearly = {
+      {"20251126T020000Z", "yearly 2025"},     {"20251130T020000Z", "monthly 2025-11"},
+      {"20251231T020000Z", "monthly 2025-12"}, {"20260131T020000Z", "monthly 2026-01"},
+      {"20260228T020000Z", "monthly 2026-02"}, {"20260331T020000Z", "monthly 2026-03"},
+      {"20260430T020000Z", "monthly 2026-04"}, {"20260531T020000Z", "monthly 2026-05"},
+      {"20260630T020000Z", "monthly 2026-06"}, {"20260731T020000Z", "monthly 2026-07"},
+      {"20260819T020000Z", "monthly 2026-08"}, {"20260831T020000Z", "monthly 2026-08"},
+      {"20260930T020000Z", "monthly 2026-09"}, {"20261026T020000Z", "monthly 2026-10"}};
+  std::map<std::string, std::string> kept_below_daily;
+  for (const Decision& decision : plan.decisions)
+    if (decision.keep() && decision.reason.kind != ReasonKind::daily)
+      kept_below_daily[decision.id] = to_string(decision.reason);
+  CHECK(expected_text(kept_below_daily) == expected_text(monthly_and_yearly));
+  CHECK(count_kind(plan, ReasonKind::daily) == 31);
+  CHECK(count_kind(plan, ReasonKind::incomplete_expired) == 0);
+}
+
+TEST_CASE("partial sets: the reverse, weeks of failed dumps keep their docs archives") {
+  // The db failed from 2026-08-20 to 2026-09-30: the same sets are kept, each for docs,
+  // while August's db dump is kept in 08-19.
+  const auto sets =
+      year_with_failing_weeks(sys_days{ymd(2026, 8, 20)}, sys_days{ymd(2026, 9, 30)}, Stream::docs);
+  const auto reasons =
+      testing::stream_reasons_by_id(plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26)));
+  CHECK(reasons.at("20260819T020000Z") == "monthly 2026-08 | db: monthly 2026-08, docs: expired");
+  CHECK(reasons.at("20260831T020000Z") == "monthly 2026-08 | docs: monthly 2026-08");
+  CHECK(reasons.at("20260930T020000Z") == "monthly 2026-09 | docs: monthly 2026-09");
+  CHECK(reasons.at("20260915T020000Z") == "expired | docs: expired");
+}
+
+TEST_CASE("partial sets: in the daily band they are daily; each stream's newest may be one") {
+  // The documents failed for the last ten days: those sets are daily for db. The newest
+  // docs archive is 2026-11-16's, which is daily too. With a tiny policy (0/0/0/1) only
+  // rules 4 and 5 keep anything: db's newest is the partial set of today, docs' newest the
+  // full set of 2026-11-16; nothing else survives.
+  const auto sets =
+      year_with_failing_weeks(sys_days{ymd(2026, 11, 17)}, sys_days{ymd(2026, 11, 26)}, Stream::db);
+  const auto reasons =
+      testing::stream_reasons_by_id(plan_or_fail(sets, RetentionPolicy{}, ymd(2026, 11, 26)));
+  CHECK(reasons.at("20261126T020000Z") == "daily | db: daily");
+  CHECK(reasons.at("20261116T020000Z") == "daily | db: daily, docs: daily");
+  const RetentionPlan tiny = plan_or_fail(sets, {0, 0, 0, 1}, ymd(2026, 11, 26));
+  CHECK(kept_text(tiny) == "20261116T020000Z=newest 20261126T020000Z=daily");
+  const auto tiny_reasons = testing::stream_reasons_by_id(tiny);
+  CHECK(tiny_reasons.at("20261116T020000Z") == "newest | db: expired, docs: newest");
+}
+
+TEST_CASE("partial sets: min-keep counts each stream's own sets, partial ones included") {
+  // 0/0/0/3, every set far older than any band. db committed in all five sets; docs in the
+  // two full ones only. db keeps its three newest (2004 newest, 2003 and 2002 min-keep);
+  // docs keeps both of its sets (2001 newest for docs, 2000 min-keep).
+  const std::vector<BackupSet> sets = {complete_set(at(ymd(2000, 1, 1), 2)),
+                                       complete_set(at(ymd(2001, 1, 1), 2)),
+                                       partial_set(at(ymd(2002, 1, 1), 2), Stream::db),
+                                       partial_set(at(ymd(2003, 1, 1), 2), Stream::db),
+                                       partial_set(at(ymd(2004, 1, 1), 2), Stream::db)};
+  const auto reasons =
+      testing::stream_reasons_by_id(plan_or_fail(sets, {0, 0, 0, 3}, ymd(2026, 11, 26)));
+  CHECK(reasons.at("20040101T020000Z") == "newest | db: newest");
+  CHECK(reasons.at("20030101T020000Z") == "min-keep | db: min-keep");
+  CHECK(reasons.at("20020101T020000Z") == "min-keep | db: min-keep");
+  CHECK(reasons.at("20010101T020000Z") == "newest | db: expired, docs: newest");
+  CHECK(reasons.at("20000101T020000Z") == "min-keep | db: expired, docs: min-keep");
+}
+
+TEST_CASE("leftovers: a kept set's uncommitted objects expire after the daily band") {
+  // Partial sets whose failed docs upload is still in the bucket. 2026-09-30 is kept as db
+  // monthly 2026-09: its dump and manifest stay, the docs object is an expired leftover.
+  // 2026-11-20 is daily: its leftover is young, kept for inspection. 2026-09-15 is deleted
+  // whole (db expired): no separate leftovers decision.
+  const auto sets = year_with_failing_weeks(sys_days{ymd(2026, 8, 20)}, sys_days{ymd(2026, 9, 30)},
+                                            Stream::db, true);
+  std::vector<BackupSet> with_young = sets;
+  with_young.push_back(partial_set(at(ymd(2026, 11, 20), 5), Stream::db, true));
+  const RetentionPlan plan = plan_or_fail(with_young, RetentionPolicy{}, ymd(2026, 11, 26));
+  const auto reasons = testing::stream_reasons_by_id(plan);
+  CHECK(reasons.at("20260930T020000Z") ==
+        "monthly 2026-09 | db: monthly 2026-09, leftovers: incomplete-expired");
+  CHECK(reasons.at("20261120T050000Z") == "daily | db: daily, leftovers: incomplete-young");
+  CHECK(reasons.at("20260915T020000Z") == "expired | db: expired");
+  int deleting_leftovers = 0;
+  for (const Decision& decision : plan.decisions) {
+    CAPTURE(decision.id);
+    deleting_leftovers += decision.deletes_leftovers();
+    if (decision.id == "20260930T020000Z") CHECK(decision.deletes_leftovers());
+    if (decision.id == "20261120T050000Z") CHECK_FALSE(decision.deletes_leftovers());
+    if (decision.id == "20260915T020000Z") CHECK_FALSE(decision.leftovers.has_value());
+  }
+  CHECK(deleting_leftovers == 2);  // 08-31 and 09-30: the kept partial sets below daily
+
+  // A failed run deletes nothing: not even leftovers.
+  const RetentionPlan failed =
+      plan_or_fail(with_young, RetentionPolicy{}, ymd(2026, 11, 26), OwnBackup::failed);
+  for (const Decision& decision : failed.decisions) {
+    CAPTURE(decision.id);
+    CHECK(decision.keep());
+    CHECK_FALSE(decision.deletes_leftovers());
+  }
+  CHECK(testing::stream_reasons_by_id(failed).at("20260930T020000Z") ==
+        "monthly 2026-09 | db: monthly 2026-09, leftovers: run-failed");
+}
+
+TEST_CASE("unreadable sets are always kept and count for no stream") {
+  // Every set older than the yearly band, min_keep 0: only rule 4 keeps a set that holds a
+  // stream. The unreadable set of 2006 is the newest set, but holds nothing: 2005 is the
+  // newest for both streams. The unreadable one is kept anyway, and so is the old one of
+  // 1999: neither is ever deleted.
+  std::vector<BackupSet> sets;
+  for (int y = 2001; y <= 2005; ++y) sets.push_back(complete_set(at(ymd(y, 1, 1), 2)));
+  sets.push_back(unreadable_set(at(ymd(2006, 1, 1), 2)));
+  sets.push_back(unreadable_set(at(ymd(1999, 1, 1), 2)));
+  sets.back().leftovers = true;  // not read for an unreadable set
+  const RetentionPolicy policy{
+      .daily_days = 30, .monthly_months = 12, .yearly_years = 10, .min_keep = 0};
+  const RetentionPlan plan = plan_or_fail(sets, policy, ymd(2026, 11, 26));
+  CHECK(kept_text(plan) ==
+        "19990101T020000Z=unreadable 20050101T020000Z=newest 20060101T020000Z=unreadable");
+  const auto reasons = testing::stream_reasons_by_id(plan);
+  CHECK(reasons.at("20060101T020000Z") == "unreadable | ");
+  CHECK(reasons.at("19990101T020000Z") == "unreadable | ");
+  // In the daily band too: unreadable, not daily.
+  const std::vector<BackupSet> young = {unreadable_set(at(ymd(2026, 11, 26), 2)),
+                                        complete_set(at(ymd(2026, 11, 25), 2))};
+  CHECK(kept_text(plan_or_fail(young, RetentionPolicy{}, ymd(2026, 11, 26))) ==
+        "20261125T020000Z=daily 20261126T020000Z=unreadable");
 }
 
 TEST_CASE("decisions are index-aligned and do not depend on the order of the input") {
@@ -920,6 +1083,7 @@ TEST_CASE("every reason has its label, and monthly and yearly name their period"
       {{ReasonKind::newest}, "newest", true},
       {{ReasonKind::min_keep}, "min-keep", true},
       {{ReasonKind::incomplete_young}, "incomplete-young", true},
+      {{ReasonKind::unreadable}, "unreadable", true},
       {{ReasonKind::run_failed}, "run-failed", true},
       {{ReasonKind::expired}, "expired", false},
       {{ReasonKind::incomplete_expired}, "incomplete-expired", false},

@@ -20,6 +20,13 @@
 // ever taken there, each stream's newest set survives and each stream keeps at least
 // min_keep sets. A plan that ignores streams (the single-stream rules of before) loses
 // months' db dumps to later docs-only runs, and these checks see it.
+//
+// Partial sets (issue 17): with weeks in which one stream fails every night while the other
+// commits (exit 3: no prune follows), each partial set is made holding its committed stream,
+// and everything above is checked on it like on any set holding that stream: every committed
+// db dump is kept by its tier. Their failed uploads (leftovers) must survive exactly while
+// the set is in the daily band. A plan that treats partial sets as incomplete (the rule
+// before issue 17) loses the db dumps of those weeks, and these checks see it.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -46,7 +53,7 @@ using testing::ymd;
 using Planner = std::function<Result<RetentionPlan>(
     std::span<const BackupSet>, const RetentionPolicy&, year_month_day, OwnBackup)>;
 
-// A complete set ever made, with its date worked out once.
+// A set ever made that holds a stream (complete or partial), with its date worked out once.
 struct Made {
   std::string id;
   sys_days date;
@@ -93,14 +100,36 @@ struct Schedule {
   struct Run {
     hours at;
     StreamSet streams;
+    bool partial = false;  // the other stream failed: exit 3, no prune
   };
   static std::uint32_t run_hash(sys_days day) {
     return (static_cast<std::uint32_t>(day.time_since_epoch().count()) * 2246822519u +
             374761393u) >>
            12;
   }
+  // Partial runs: the 02:00 full run commits one stream only. The documents fail from 20
+  // August to 30 September of every year (six weeks across a month end); the database
+  // from 1 to 21 March of every even year; and on one night in fifty at random, either.
+  bool partial_runs = false;
+  std::optional<Stream> committed_alone(sys_days day) const {
+    if (!partial_runs) return std::nullopt;
+    const year_month_day d{day};
+    const sys_days docs_from{d.year() / August / 20}, docs_to{d.year() / September / 30};
+    if (day >= docs_from && day <= docs_to) return Stream::db;
+    if (static_cast<int>(d.year()) % 2 == 0 && d.month() == March &&
+        d.day() <= std::chrono::day{21})
+      return Stream::docs;
+    const std::uint32_t h = run_hash(day) >> 8;
+    if (h % 50 == 0) return h % 100 == 0 ? Stream::db : Stream::docs;
+    return std::nullopt;
+  }
+  // Whether a partial run's failed upload stays in the bucket (a leftover): every other one.
+  bool leaves_upload(sys_days day) const { return day_hash(day) % 2 == 0; }
+
   std::vector<Run> runs(sys_days day) const {
     if (skipped(day)) return {};
+    if (const auto stream = committed_alone(day))
+      return {{hours{2}, StreamSet::only(*stream), true}};
     if (!only_runs) return {{hours{2}, StreamSet::both()}};
     const std::uint32_t h = run_hash(day);
     std::vector<Run> result;
@@ -119,10 +148,12 @@ struct Simulation {
   std::vector<BackupSet> catalog;                        // the survivors
   std::map<std::string, Reason> reasons;                 // of the survivors, from the last plan
   std::map<std::string, Decision> decisions;             // the same, with the per-stream reasons
-  std::vector<Made> history;                             // complete sets ever made, oldest first
+  std::vector<Made> history;                             // sets holding a stream, oldest first
   std::vector<BackupSet> history_sets;                   // the same, as sets (never pruned)
   std::vector<Made> incomplete_history;                  // failed backups ever made
-  std::map<year, sys_days> newest_date_of_year;          // of the complete sets ever made
+  std::vector<Made> leftover_history;                    // partial sets with a failed upload
+  int partial_runs[2] = {0, 0};                          // holding db, holding docs
+  std::map<year, sys_days> newest_date_of_year;          // of the sets in `history`
   std::map<year, sys_days> newest_of_year_by_stream[2];  // the same, per stream (index())
   int only_runs[2] = {0, 0};                             // --only db, --only docs made
   int split_months = 0;  // months (summed over days) whose db and docs sets differ
@@ -157,11 +188,13 @@ void check_day(Simulation& sim, const RetentionPolicy& policy, year_month_day to
     sys_days date;
     StreamSet streams;
   };
-  std::map<std::string, Survivor> survivors;  // complete survivors
+  std::map<std::string, Survivor> survivors;  // survivors holding a stream
   std::vector<std::string> incomplete_survivors;
+  std::vector<std::string> leftover_survivors;  // survivors holding a stream and leftovers
   for (const BackupSet& set : sim.catalog) {
-    if (set.complete) {
+    if (!set.streams.empty()) {
       survivors[set.id] = {floor<days>(set.start_time), set.streams};
+      if (set.leftovers) leftover_survivors.push_back(set.id);
     } else {
       incomplete_survivors.push_back(set.id);
     }
@@ -262,14 +295,23 @@ void check_day(Simulation& sim, const RetentionPolicy& policy, year_month_day to
     if (m.date >= b.daily_from) expected_incomplete.push_back(m.id);
   if (testing::join(expected_incomplete) != testing::join(incomplete_survivors))
     sim.violation("incomplete", testing::join(incomplete_survivors));
+  // Leftovers of partial sets: exactly those of the sets made in the daily band survive.
+  std::vector<std::string> expected_leftovers;
+  for (const Made& m : sim.leftover_history)
+    if (m.date >= b.daily_from) expected_leftovers.push_back(m.id);
+  if (testing::join(expected_leftovers) != testing::join(leftover_survivors))
+    sim.violation("leftovers", testing::join(leftover_survivors));
 
   // Pruning twice on the same day deletes nothing more.
   auto again = planner(sim.catalog, policy, today, OwnBackup::succeeded);
   if (!again) {
     sim.violation("idempotent", again.error().message);
   } else {
-    for (const Decision& decision : again->decisions)
+    for (const Decision& decision : again->decisions) {
       if (!decision.keep()) sim.violation("idempotent", decision.id + " deleted by a 2nd prune");
+      if (decision.deletes_leftovers())
+        sim.violation("idempotent", decision.id + "'s leftovers deleted by a 2nd prune");
+    }
   }
 }
 
@@ -349,6 +391,15 @@ Simulation simulate(const Planner& planner, year_month_day first, int day_count,
         } else {
           BackupSet set = complete_set(start);
           set.streams = run.streams;
+          if (run.partial) {
+            // Exit 3: the set holds its committed stream; the backup skips its prune.
+            own = OwnBackup::failed;
+            set.leftovers = schedule.leaves_upload(day);
+            if (set.leftovers) sim.leftover_history.push_back({set.id, day, today, set.streams});
+            ++sim.partial_runs[set.streams.db ? 0 : 1];
+          } else if (!(set.streams == StreamSet::both())) {
+            ++sim.only_runs[set.streams.db ? 0 : 1];
+          }
           sim.catalog.push_back(set);
           sim.history.push_back({set.id, day, today, set.streams});
           sim.history_sets.push_back(set);
@@ -356,7 +407,6 @@ Simulation simulate(const Planner& planner, year_month_day first, int day_count,
           for (Stream stream : catalog::kStreams)
             if (set.streams.has(stream))
               sim.newest_of_year_by_stream[index(stream)][today.year()] = day;
-          if (!(set.streams == StreamSet::both())) ++sim.only_runs[set.streams.db ? 0 : 1];
         }
       }
 
@@ -364,7 +414,7 @@ Simulation simulate(const Planner& planner, year_month_day first, int day_count,
       int held_before[2] = {0, 0};
       for (const BackupSet& set : sim.catalog)
         for (Stream stream : catalog::kStreams)
-          if (set.complete && set.streams.has(stream)) ++held_before[index(stream)];
+          if (set.streams.has(stream)) ++held_before[index(stream)];
 
       auto plan = planner(sim.catalog, policy, today, own);
       if (!plan) {
@@ -382,12 +432,13 @@ Simulation simulate(const Planner& planner, year_month_day first, int day_count,
       int held_after[2] = {0, 0};
       for (std::size_t i = 0; i < sim.catalog.size(); ++i) {
         if (plan->decisions[i].keep()) {
-          const BackupSet& set = sim.catalog[i];
+          BackupSet set = sim.catalog[i];
+          if (plan->decisions[i].deletes_leftovers()) set.leftovers = false;  // as prune does
           survivors.push_back(set);
           sim.reasons[set.id] = plan->decisions[i].reason;
           sim.decisions[set.id] = plan->decisions[i];
           for (Stream stream : catalog::kStreams)
-            if (set.complete && set.streams.has(stream)) ++held_after[index(stream)];
+            if (set.streams.has(stream)) ++held_after[index(stream)];
         } else {
           ++sim.deleted;
         }
@@ -435,6 +486,18 @@ Result<RetentionPlan> streams_ignored(std::span<const BackupSet> sets,
   return plan;
 }
 
+// A mutated rule: the plan of before issue 17, where a partial set (one stream committed,
+// the other failed) was incomplete. With a schedule without `--only` runs, every set that
+// holds one stream only is a partial one.
+Result<RetentionPlan> partial_as_incomplete(std::span<const BackupSet> sets,
+                                            const RetentionPolicy& policy, year_month_day today,
+                                            OwnBackup own) {
+  std::vector<BackupSet> old_rules(sets.begin(), sets.end());
+  for (BackupSet& set : old_rules)
+    if (!(set.streams == StreamSet::both())) set.streams = StreamSet{};
+  return plan_retention(old_rules, policy, today, own);
+}
+
 // A mutated rule: the real plan, then in one band the OLDEST set of each month (or year)
 // made the representative instead of the newest.
 enum class Band { monthly, yearly };
@@ -450,7 +513,7 @@ Planner oldest_instead_of_newest(Band band) {
       const bool in_band = band == Band::monthly ? date < b.daily_from && date > b.monthly_after
                                                  : date < b.daily_from && date <= b.monthly_after &&
                                                        date > b.yearly_after;
-      if (!sets[i].complete || !in_band) continue;
+      if (sets[i].streams.empty() || !in_band) continue;
       const year_month_day d{date};
       const int key = static_cast<int>(d.year()) * 100 +
                       (band == Band::monthly ? static_cast<int>(unsigned{d.month()}) : 0);
@@ -498,7 +561,7 @@ TEST_CASE("eleven years of nightly backups and prunes keep every promise of §5 
   std::map<year_month, int> per_month;
   std::map<year, int> per_year;
   for (const BackupSet& set : sim.catalog) {
-    if (!set.complete) continue;
+    if (set.streams.empty()) continue;
     survivor[set.id] = true;
     const sys_days date = floor<days>(set.start_time);
     const year_month_day d{date};
@@ -560,7 +623,7 @@ TEST_CASE("eleven years with random --only db and --only docs runs keep both str
   std::map<std::pair<year_month, std::size_t>, int> month_stream;  // (month, stream) -> count
   std::map<std::pair<year, std::size_t>, int> year_stream;
   for (const BackupSet& set : sim.catalog) {
-    if (!set.complete) continue;
+    if (set.streams.empty()) continue;
     const sys_days date = floor<days>(set.start_time);
     const year_month_day d{date};
     const bool monthly = date < b.daily_from && date > b.monthly_after;
@@ -600,6 +663,71 @@ TEST_CASE("eleven years with random --only db and --only docs runs keep both str
     CHECK(survivors_of_year[key.first] <= 2);
   }
   CHECK(survivors_of_year.count(year{2023}) == 0);
+}
+
+TEST_CASE("eleven years with weeks of partial sets keep every committed db dump by its tier") {
+  // The schedule of the first test, plus partial runs: every year the documents fail from
+  // 20 August to 30 September (each set holds its db dump, and no prune runs for those six
+  // weeks: the backup exits 3), in even years the database fails from 1 to 21 March, and
+  // one night in fifty either stream fails. Every day's checks see each partial set as a
+  // set holding its committed stream: each month's and settled year's newest db dump ever
+  // taken survives, and so on; half of the partial sets leave their failed upload behind,
+  // which must survive exactly while the set is in the daily band.
+  const Schedule schedule{.gaps = true, .partial_runs = true};
+  const Simulation sim = simulate(real_plan, ymd(2019, 6, 10), 4018, schedule);
+  INFO(report(sim));
+  CHECK(sim.violations() == 0);
+  REQUIRE(date_text(sim.last_day) == "2030-06-09");
+  CHECK(sim.partial_runs[0] > 400);  // holding db: 42 nights a year, and random ones
+  CHECK(sim.partial_runs[1] > 90);   // holding docs: 21 nights in even years, and random ones
+  CHECK(sim.leftover_history.size() > 200);
+
+  // The end state on 2030-06-09 (monthly band 2029-06-10 .. 2030-05-09). The documents
+  // failed all through September 2029: September's db dump is kept in its newest partial
+  // set, and nothing represents September for docs. August 2029's docs archive is from
+  // before the 20th, its db dump from a partial set.
+  const auto newest_made = [&](year_month month, Stream stream) {
+    std::string id;
+    for (const Made& m : sim.history)
+      if (m.ymd.year() / m.ymd.month() == month && m.streams.has(stream)) id = m.id;
+    return id;
+  };
+  std::map<std::string, std::string> representatives;  // "db monthly 2029-09" -> id
+  for (const auto& [id, decision] : sim.decisions)
+    for (Stream stream : catalog::kStreams)
+      if (decision.of(stream) && decision.of(stream)->kind == ReasonKind::monthly)
+        representatives[std::string(catalog::to_string(stream)) + " " +
+                        to_string(*decision.of(stream))] = id;
+  const std::string september_db = newest_made(year{2029} / September, Stream::db);
+  CHECK(september_db.starts_with("202909"));
+  CHECK(representatives["db monthly 2029-09"] == september_db);
+  CHECK(newest_made(year{2029} / September, Stream::docs).empty());
+  CHECK(representatives.count("docs monthly 2029-09") == 0);
+  const std::string august_docs = representatives["docs monthly 2029-08"];
+  CHECK(august_docs == newest_made(year{2029} / August, Stream::docs));
+  CHECK(august_docs < "20290820");
+  CHECK(representatives["db monthly 2029-08"] == newest_made(year{2029} / August, Stream::db));
+  CHECK(representatives["db monthly 2029-08"] > "20290820");
+  for (const BackupSet& set : sim.catalog) {
+    if (set.id == september_db) {
+      CHECK(set.streams == StreamSet::only(Stream::db));
+      CHECK_FALSE(set.leftovers);  // expired with the daily band, the dump kept
+    }
+  }
+}
+
+TEST_CASE("the checks above catch a plan that treats partial sets as incomplete") {
+  // The rule before issue 17: a partial set was incomplete, kept while young and deleted
+  // after, so a month whose last nights failed for the documents lost its db dump.
+  const Schedule schedule{.gaps = false, .partial_runs = true};
+  const Simulation sim = simulate(partial_as_incomplete, ymd(2024, 1, 1), 3 * 366, schedule);
+  INFO(report(sim));
+  // (Only the band checks see it: a wrong rule applied to the whole history agrees with
+  // itself, as for the plan that ignores streams.)
+  CHECK(sim.count("monthly") > 100);
+  const Simulation real = simulate(real_plan, ymd(2024, 1, 1), 3 * 366, schedule);
+  INFO(report(real));
+  CHECK(real.violations() == 0);
 }
 
 TEST_CASE("the checks above catch a plan that ignores streams") {

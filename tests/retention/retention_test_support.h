@@ -28,17 +28,33 @@ inline std::chrono::sys_seconds at(std::chrono::year_month_day date, int hh = 2,
 }
 
 inline BackupSet complete_set(std::chrono::sys_seconds start) {
-  return BackupSet{format_backup_id(start), start, true};
+  return BackupSet{.id = format_backup_id(start), .start_time = start};
 }
+// A set that holds no stream: no manifest, its objects leftovers.
 inline BackupSet incomplete_set(std::chrono::sys_seconds start) {
-  return BackupSet{format_backup_id(start), start, false};
+  return BackupSet{
+      .id = format_backup_id(start), .start_time = start, .streams = {}, .leftovers = true};
 }
 // A complete set of `backup --only db` / `--only docs`.
 inline BackupSet db_only_set(std::chrono::sys_seconds start) {
-  return BackupSet{format_backup_id(start), start, true, StreamSet::only(Stream::db)};
+  return BackupSet{
+      .id = format_backup_id(start), .start_time = start, .streams = StreamSet::only(Stream::db)};
 }
 inline BackupSet docs_only_set(std::chrono::sys_seconds start) {
-  return BackupSet{format_backup_id(start), start, true, StreamSet::only(Stream::docs)};
+  return BackupSet{
+      .id = format_backup_id(start), .start_time = start, .streams = StreamSet::only(Stream::docs)};
+}
+// A partial set: `held` committed, the other stream failed; with `leftovers` its failed
+// upload is still in the bucket.
+inline BackupSet partial_set(std::chrono::sys_seconds start, Stream held, bool leftovers = false) {
+  return BackupSet{.id = format_backup_id(start),
+                   .start_time = start,
+                   .streams = StreamSet::only(held),
+                   .leftovers = leftovers};
+}
+// A set whose manifest cannot be trusted (catalog::SetState::unreadable).
+inline BackupSet unreadable_set(std::chrono::sys_seconds start) {
+  return BackupSet{.id = format_backup_id(start), .start_time = start, .unreadable = true};
 }
 
 // "2026-11-26".
