@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "config/libpq_values.h"
 #include "config/s3_config.h"
 
 namespace erp::config {
@@ -45,6 +46,10 @@ RestoreTargetConfig load_restore_target_config(const Environment& env, Problems&
   RestoreTargetConfig config;
   for (const TargetVariable& variable : kTargetVariables) {
     if (auto value = env.get(variable.variable)) {
+      if (auto hint = libpq_value_hint(variable.keyword, *value)) {
+        problems.add("malformed " + std::string(variable.variable) + " '" + *value +
+                     "' (hint: " + *hint + ")");
+      }
       config.target.params[variable.keyword] = *value;
     } else if (variable.required) {
       problems.add("missing " + std::string(variable.variable) + " (hint: " + variable.hint +
