@@ -166,7 +166,7 @@ def tool_prefixes() -> list[str]:
     match = re.search(r"kPrefixes = \{(.*?)\};", source, re.S)
     if not match:
         raise AssertionError("known_variables.cc no longer holds `kPrefixes = {...};`: update test_readme.py")
-    return re.findall(r'"([A-Z_]+)"', match.group(1))
+    return re.findall(r'"([A-Z0-9_]+)"', match.group(1))
 
 
 def readme_paragraph_names(marker: str) -> list[str]:
@@ -200,7 +200,8 @@ class KnownVariables(unittest.TestCase):
     def test_the_readme_names_the_safety_settings(self):
         safety = {n for n, s in {**known_list("kKnown"), **known_list("kLater")}.items() if s}
         self.assertIn("BACKUP_REQUIRE_READONLY_ROLE", safety)
-        self.assertEqual(sorted(readme_paragraph_names("**Safety settings**")), sorted(safety))
+        readme = [n for n in readme_paragraph_names("**Safety settings**") if not n.endswith("_")]
+        self.assertEqual(sorted(readme), sorted(safety))
 
     def test_the_readme_and_the_tests_know_every_tool_prefix(self):
         prefixes = tool_prefixes()
