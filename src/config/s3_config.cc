@@ -41,10 +41,10 @@ std::string_view first_set(const Environment& env, std::string_view a, std::stri
 }
 
 // A credential as the signer sends it: one line of printable ASCII. What else turns up in
-// practice is a copy-paste or a mounted file gone wrong (a trailing "\r" from Windows line
-// endings, a second line, a space) or a script's placeholder for "no value": each would only
-// fail later, at the server, as an opaque SignatureDoesNotMatch or InvalidToken. The value is
-// never quoted: it is a secret.
+// practice is a copy-paste or a mounted file gone wrong (a second line, a blank line after the
+// value, a trailing space, a "\r" pasted into a variable) or a script's placeholder for "no value":
+// each would only fail later, at the server, as an opaque SignatureDoesNotMatch or InvalidToken.
+// The value is never quoted: it is a secret.
 void check_credential(std::string_view name, std::string_view value, Problems& problems) {
   const bool printable = std::ranges::all_of(value, [](char c) {
     const auto byte = static_cast<unsigned char>(c);
@@ -53,8 +53,8 @@ void check_credential(std::string_view name, std::string_view value, Problems& p
   if (!printable) {
     problems.add(std::string(name) +
                  " holds a space, a line break or another character no credential has (hint: "
-                 "copy it again as one line; a file may end in \r\n (Windows line endings) "
-                 "or hold a second line; only one trailing newline is dropped)");
+                 "copy it again as one line; of a file only one trailing line break (\\n or "
+                 "\\r\\n) is dropped, so a blank line or a second line after the value stays)");
     return;
   }
   std::string lower(value.substr(0, 16));

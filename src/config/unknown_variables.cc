@@ -31,8 +31,10 @@ bool is_service_link(const Environment& env, std::string_view name) {
   }
   if (name.ends_with("_PORT")) {
     const std::string value = env.get(name).value_or("");
-    return value.starts_with("tcp://") || value.starts_with("udp://") ||
-           value.starts_with("sctp://");
+    if (value.starts_with("tcp://") || value.starts_with("udp://") ||
+        value.starts_with("sctp://")) {
+      return true;
+    }
   }
   // X_PORT_<number>_<protocol>[_PROTO|_PORT|_ADDR]
   const auto port = name.rfind("_PORT_");

@@ -693,7 +693,7 @@ TEST_CASE("a credential with a space, line break or control character is refused
   };
   const Case cases[] = {
       {"AWS_ACCESS_KEY_ID", "AKID EXAMPLE"},
-      {"AWS_SECRET_ACCESS_KEY", std::string(kSecret) + "\r"},  // a file with Windows line endings
+      {"AWS_SECRET_ACCESS_KEY", std::string(kSecret) + "\r"},  // pasted from a CRLF file
       {"AWS_SESSION_TOKEN", std::string(kToken) + "\nsecond line"},
       {"AWS_SESSION_TOKEN", std::string(kToken) + " "},
       {"AWS_SESSION_TOKEN", std::string(kToken) + "\xc3\xa9"},
@@ -713,14 +713,14 @@ TEST_CASE("a credential with a space, line break or control character is refused
   }
 }
 
-TEST_CASE("a credential read from a file with CRLF line endings names the _FILE variable") {
-  const TempFile secret(std::string(kSecret) + "\r\n");
+TEST_CASE("a credential read from a file with a blank line after it names the _FILE variable") {
+  const TempFile secret(std::string(kSecret) + "\n\n");
   const auto config = load({{"S3_BUCKET", "erp-backups"},
                             {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
                             {"AWS_SECRET_ACCESS_KEY_FILE", secret.path()}});
   REQUIRE_FALSE(config.has_value());
   CHECK(contains(config.error().message, "AWS_SECRET_ACCESS_KEY_FILE holds a space, a line break"));
-  CHECK(contains(config.error().message, "Windows line endings"));
+  CHECK(contains(config.error().message, "a blank line or a second line after the value stays"));
   CHECK_FALSE(contains(config.error().message, kSecret));
 }
 

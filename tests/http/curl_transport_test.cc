@@ -197,7 +197,7 @@ TEST_CASE("the stall timeout ends a request to a server that never answers, body
   const std::string part(4 << 20, 'x');     // more than socket buffers hold
   const std::string delete_list(300, 'k');  // a DeleteObjects body: sent at once, then silence
   struct Case {
-    const char* name;
+    std::string_view name;
     const char* method;
     const std::string* body;
   };
