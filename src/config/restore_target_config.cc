@@ -79,8 +79,18 @@ RestoreTargetConfig load_restore_target_config(const Environment& env, Problems&
     auto flush = [&] {
       const auto first = item.find_first_not_of(' ');
       const auto last = item.find_last_not_of(' ');
-      if (first != std::string::npos)
-        config.exclude.push_back(item.substr(first, last - first + 1));
+      if (first != std::string::npos) {
+        std::string entry = item.substr(first, last - first + 1);
+        // "DESCRIPTION SCHEMA NAME": an item of fewer words matches no TOC entry, so nothing
+        // would be excluded and the restore would fail on it after dropping the target's objects.
+        const auto second_space = entry.find(' ', entry.find(' ') + 1);
+        if (entry.find(' ') == std::string::npos || second_space == std::string::npos) {
+          problems.add("malformed RESTORE_EXCLUDE item '" + entry +
+                       "' (hint: each comma-separated item is DESCRIPTION SCHEMA NAME as "
+                       "pg_restore --list prints it, e.g. FUNCTION pgbouncer user_lookup)");
+        }
+        config.exclude.push_back(std::move(entry));
+      }
       item.clear();
     };
     for (char c : *text) {

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace erp::config {
 namespace {
@@ -38,6 +39,26 @@ TEST_CASE("a malformed RESTORE_PGPORT or RESTORE_PGSSLMODE is named with a hint"
         std::string::npos);
   CHECK(message.find("malformed RESTORE_PGSSLMODE 'on' (hint: one of disable") !=
         std::string::npos);
+}
+
+TEST_CASE("each RESTORE_EXCLUDE item has a description, a schema and a name") {
+  Problems good;
+  const auto config = load_restore_target_config(
+      MapEnvironment(target(
+          {{"RESTORE_EXCLUDE", "FUNCTION pgbouncer user_lookup, TABLE DATA public llx_log"}})),
+      good);
+  CHECK(good.empty());
+  CHECK(config.exclude ==
+        std::vector<std::string>{"FUNCTION pgbouncer user_lookup", "TABLE DATA public llx_log"});
+
+  Problems bad;
+  (void)load_restore_target_config(
+      MapEnvironment(target({{"RESTORE_EXCLUDE", "pgbouncer.user_lookup, FUNCTION user_lookup"}})),
+      bad);
+  REQUIRE(bad.size() == 2);
+  CHECK(bad.error().message.find("malformed RESTORE_EXCLUDE item 'pgbouncer.user_lookup' (hint:") !=
+        std::string::npos);
+  CHECK(bad.error().message.find("'FUNCTION user_lookup'") != std::string::npos);
 }
 
 }  // namespace
