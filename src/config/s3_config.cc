@@ -236,6 +236,14 @@ void load_container(const Environment& env, S3Config& config, Problems& problems
     }
     container.url = "http://169.254.170.2" + *relative;
     container.url_variable = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+    if (relative->starts_with('/')) {
+      if (auto problem =
+              url_setting_problem("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", container.url,
+                                  {.query_allowed = true,
+                                   .example = "a path such as /v2/credentials/ID, set by ECS"})) {
+        problems.add(*problem);
+      }
+    }
   } else if (auto full = env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
     if (auto problem = url_setting_problem(
             "AWS_CONTAINER_CREDENTIALS_FULL_URI", *full,

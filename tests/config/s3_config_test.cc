@@ -789,6 +789,16 @@ TEST_CASE("the STS endpoint and the container credentials URI are never quoted w
   CHECK_FALSE(contains(container.error().message, "SeCrEtPASSWORD"));
 }
 
+TEST_CASE("a relative container credentials URI that makes no URL is refused at load time") {
+  CHECK(load({{"S3_BUCKET", "erp-backups"},
+              {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc?x=1"}})
+            .has_value());
+  const auto config = load({{"S3_BUCKET", "erp-backups"},
+                            {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/a b"}});
+  REQUIRE_FALSE(config.has_value());
+  CHECK(contains(config.error().message, "malformed AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+}
+
 TEST_CASE("a container authorization token with a line break is refused, unquoted") {
   const auto config =
       load({{"S3_BUCKET", "erp-backups"},
