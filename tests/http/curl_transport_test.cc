@@ -102,6 +102,25 @@ TransportOptions patient() {
   return TransportOptions{.connect_timeout = 10s, .stall_timeout = 60s};
 }
 
+// perform() against `server`, which accepts the connection and never answers: the result, how
+// long it took, and whether the connection came. The client thread is always joined.
+struct Timed {
+  std::optional<Result<HttpResponse>> result;
+  SteadyClock::duration took{};
+  bool accepted = false;
+};
+
+Timed perform_unanswered(CurlTransport& transport, const HttpRequest& request,
+                         SilentServer& server) {
+  Timed timed;
+  const auto start = SteadyClock::now();
+  std::thread client([&] { timed.result = transport.perform(request, nullptr); });
+  timed.accepted = server.accept_within(30s);
+  client.join();
+  timed.took = SteadyClock::now() - start;
+  return timed;
+}
+
 TEST_CASE("a stop ends a transfer to a server that accepts and never answers") {
   const std::string body(4 << 20, 'x');  // more than socket buffers hold: the PUT blocks sending
   struct Case {
@@ -169,13 +188,8 @@ TEST_CASE("a request's own deadline ends a transfer that gets no answer, without
   request.url = server.url("/bucket/key?uploadId=u");
   request.timeout = 1s;
 
-  const auto start = SteadyClock::now();
-  std::optional<Result<HttpResponse>> result;
-  std::thread client([&] { result = transport.perform(request, nullptr); });
-  REQUIRE(server.accept_within(30s));
-  client.join();
-  const auto took = SteadyClock::now() - start;
-
+  const auto [result, took, accepted] = perform_unanswered(transport, request, server);
+  CHECK(accepted);
   CHECK(took >= 1s);
   CHECK(took < 10s);  // not the minute of stall timeout
   REQUIRE(result.has_value());
@@ -215,13 +229,8 @@ TEST_CASE("the stall timeout ends a request to a server that never answers, body
       request.body = {c.body->data(), c.body->size()};
       request.has_body = true;
     }
-    const auto start = SteadyClock::now();
-    std::optional<Result<HttpResponse>> result;
-    std::thread client([&] { result = transport.perform(request, nullptr); });
-    REQUIRE(server.accept_within(30s));
-    client.join();
-    const auto took = SteadyClock::now() - start;
-
+    const auto [result, took, accepted] = perform_unanswered(transport, request, server);
+    CHECK(accepted);
     CHECK(took >= 1s);  // not before the limit
     CHECK(took < 4s);
     REQUIRE(result.has_value());
@@ -238,13 +247,8 @@ TEST_CASE("a TLS handshake that never completes gives up after the stall timeout
   HttpRequest request;
   request.method = "GET";
   request.url = "https" + server.url("/bucket/key").substr(4);
-  const auto start = SteadyClock::now();
-  std::optional<Result<HttpResponse>> result;
-  std::thread client([&] { result = transport.perform(request, nullptr); });
-  REQUIRE(server.accept_within(30s));
-  client.join();
-  const auto took = SteadyClock::now() - start;
-
+  const auto [result, took, accepted] = perform_unanswered(transport, request, server);
+  CHECK(accepted);
   CHECK(took < 4s);
   REQUIRE(result.has_value());
   REQUIRE_FALSE(result->has_value());
