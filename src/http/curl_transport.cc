@@ -38,6 +38,11 @@ int watch_transfer(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, cu
   if (state->request->stop.stop_requested()) return 1;
   curl_off_t now_us = 0;
   curl_easy_getinfo(state->handle, CURLINFO_TOTAL_TIME_T, &now_us);
+  // The clock starts again when the request goes out (0 until connected): a slow handshake,
+  // bounded by the connect timeout, does not shorten the wait for the answer.
+  curl_off_t request_sent_us = 0;
+  curl_easy_getinfo(state->handle, CURLINFO_PRETRANSFER_TIME_T, &request_sent_us);
+  state->last_move_us = std::max(state->last_move_us, request_sent_us);
   const curl_off_t moved = downloaded + uploaded + state->header_bytes;
   if (moved != state->bytes_moved) {
     state->bytes_moved = moved;
