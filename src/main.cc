@@ -105,28 +105,38 @@ struct Command {
 
 const std::map<std::string, Command, std::less<>>& commands() {
   using erp::config::Needs;
+  // `.writes`: the command changes the bucket or a database, so an unknown variable stops it.
   constexpr Needs kObjects{.s3 = true};
+  constexpr Needs kObjectWrites{.s3 = true, .writes = true};
   constexpr Needs kSets{.s3 = true, .layout = true, .retention = true};
   static const std::map<std::string, Command, std::less<>> kCommands = {
-      {"put", {erp::app::run_put, kObjects}},
+      {"put", {erp::app::run_put, kObjectWrites}},
       {"cat", {erp::app::run_cat, kObjects}},
       {"ls", {erp::app::run_ls, kObjects}},
-      {"rm", {erp::app::run_rm, kObjects}},
+      {"rm", {erp::app::run_rm, kObjectWrites}},
       {"presign", {erp::app::run_presign, kObjects}},
       {"backup",
-       {erp::app::run_backup, {.s3 = true, .layout = true, .backup = true, .retention = true}}},
-      {"prune", {erp::app::run_prune, kSets}},
+       {erp::app::run_backup,
+        {.s3 = true, .layout = true, .backup = true, .retention = true, .writes = true}}},
+      {"prune",
+       {erp::app::run_prune, {.s3 = true, .layout = true, .retention = true, .writes = true}}},
       {"list", {erp::app::run_list, kSets}},
       {"status", {erp::app::run_status, {.s3 = true, .layout = true}}},
       {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}},
       {"restore db",
        {erp::app::run_restore_db,
-        {.s3 = true, .layout = true, .tools = true, .restore_target = true}}},
+        {.s3 = true, .layout = true, .tools = true, .restore_target = true, .writes = true}}},
       {"refresh-sandbox",
        {erp::app::run_refresh_sandbox,
-        {.s3 = true, .prefix = true, .tools = true, .restore_target = true, .restore_docs = true}}},
+        {.s3 = true,
+         .prefix = true,
+         .tools = true,
+         .restore_target = true,
+         .restore_docs = true,
+         .writes = true}}},
       {"restore docs",
-       {erp::app::run_restore_docs, {.s3 = true, .layout = true, .restore_docs = true}}}};
+       {erp::app::run_restore_docs,
+        {.s3 = true, .layout = true, .restore_docs = true, .writes = true}}}};
   return kCommands;
 }
 
@@ -166,6 +176,7 @@ int run_command(const erp::config::Environment& environment, const Command& comm
     log.error(settings.error().message);
     return 2;
   }
+  for (const std::string& warning : settings->warnings) log.warn(warning);
   // Every command today talks to the bucket; the S3 group is in all their needs.
   config::S3Config& s3_config = *settings->s3;
 

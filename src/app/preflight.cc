@@ -9,9 +9,11 @@ namespace erp::app {
 namespace {
 
 // Refusals that no retry or later run can cure: the operator must change a setting.
-constexpr std::array<std::string_view, 10> kConfigurationCodes = {
+constexpr std::array<std::string_view, 12> kConfigurationCodes = {
     "NoSuchBucket",
     "InvalidAccessKeyId",
+    "InvalidToken",  // AWS_SESSION_TOKEN does not belong to the keys, or is malformed
+    "ExpiredToken",
     "SignatureDoesNotMatch",
     "AuthorizationHeaderMalformed",
     "PermanentRedirect",

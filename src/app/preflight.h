@@ -18,6 +18,7 @@ namespace erp::app {
 //   (_FILE) AuthorizationHeaderMalformed, PermanentRedirect  the region the server expects
 //   (AWS_REGION) RequestTimeTooSkewed                           the clock offset, in seconds
 //   AccessDenied, InvalidBucketName                the credentials' policy / S3_BUCKET
+//   InvalidToken, ExpiredToken                     AWS_SESSION_TOKEN (_FILE)
 // Anything else (unreachable after retries, 5xx, cancelled) is returned as it is.
 Result<void> check_bucket(s3::ObjectStore& store, const catalog::KeyLayout& layout);
 

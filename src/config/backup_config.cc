@@ -1,8 +1,14 @@
 #include "config/backup_config.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <vector>
 
+#include "config/libpq_values.h"
 #include "config/problems.h"
 #include "config/s3_config.h"
 #include "config/tools_config.h"
@@ -60,6 +66,10 @@ BackupConfig load_backup_config(const Environment& env, Problems& problems) {
   if (auto program = env.get("PG_DUMP")) config.pg_dump = *program;
   for (const pg::PgKeywordVariable& variable : pg::pg_environment_variables()) {
     if (auto value = env.get(variable.variable)) {
+      if (auto hint = libpq_value_hint(variable.keyword, *value)) {
+        problems.add("malformed " + std::string(variable.variable) + " '" + *value +
+                     "' (hint: " + *hint + ")");
+      }
       config.pg.params[std::string(variable.keyword)] = *value;
     }
   }
@@ -87,6 +97,22 @@ BackupConfig load_backup_config(const Environment& env, Problems& problems) {
                    "' (hint: true to refuse a database role that could write, or false)");
   }
   return config;
+}
+
+Result<void> check_documents_dir(const BackupConfig& config) {
+  // Opening it is what the tar walk does first; doing it now turns a wrong mount into exit 2
+  // before pg_dump starts, instead of a failed docs stream beside a committed dump (exit 3).
+  const int fd = ::open(config.documents_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  const int error = errno;
+  return make_error(ErrorKind::config,
+                    "DOCUMENTS_DIR '" + config.documents_dir + "': " + std::strerror(error) +
+                        " (hint: the directory to archive, readable by this process: the "
+                        "documents volume's mount path, default /var/www/documents; a job that "
+                        "backs up only the database runs `backup --only db`)");
 }
 
 Result<BackupConfig> load_backup_config(const Environment& env) {

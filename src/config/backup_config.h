@@ -57,4 +57,12 @@ BackupConfig load_backup_config(const Environment& env, Problems& problems);
 // The same on its own. Errors: kind config, every problem listed.
 Result<BackupConfig> load_backup_config(const Environment& env);
 
+// Whether DOCUMENTS_DIR names a directory this process can open for reading. Checked by `backup`
+// before anything starts, and only when the docs stream is selected: a `--only db` job need not
+// mount the documents volume, so the settings alone cannot decide it. Reads nothing but the
+// directory's entry. Errors: config, naming the variable, the path and the system's reason, e.g.
+//   "DOCUMENTS_DIR '/nonexistent': No such file or directory (hint: the directory to archive,
+//    ...; a job that backs up only the database runs `backup --only db`)"
+Result<void> check_documents_dir(const BackupConfig& config);
+
 }  // namespace erp::config

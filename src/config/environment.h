@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace erp::config {
 
@@ -15,12 +16,17 @@ class Environment {
   // The variable's value; nullopt when unset. An empty value counts as unset:
   // Kubernetes and compose files often render absent values as "".
   virtual std::optional<std::string> get(std::string_view name) const = 0;
+  // Every variable that get() would return a value for (set and non-empty), sorted, each once:
+  // what the unknown-variable check (config/unknown_variables.h) looks through.
+  virtual std::vector<std::string> names() const = 0;
 };
 
 // The real process environment (the program's only getenv caller).
 class ProcessEnvironment final : public Environment {
  public:
   std::optional<std::string> get(std::string_view name) const override;
+  // From `environ`; an entry without '=' (possible through execve) is skipped.
+  std::vector<std::string> names() const override;
 };
 
 // A fixed map, for tests and for layering flags over the environment.
@@ -29,6 +35,7 @@ class MapEnvironment final : public Environment {
   explicit MapEnvironment(std::map<std::string, std::string, std::less<>> values)
       : values_(std::move(values)) {}
   std::optional<std::string> get(std::string_view name) const override;
+  std::vector<std::string> names() const override;
 
  private:
   std::map<std::string, std::string, std::less<>> values_;

@@ -30,8 +30,10 @@ struct MetricsConfig {
   bool enabled() const { return !textfile.empty() || !pushgateway_url.empty(); }
 };
 
-// Errors: config, listing every problem: METRICS_TEXTFILE not ending in ".prom"; a
-// PUSHGATEWAY_URL that is not http(s):// with a host, or holds a query or fragment;
+// Errors: config, listing every problem: METRICS_TEXTFILE not ending in ".prom", or in a
+// directory that does not exist or this process cannot write (found now, not after the command);
+// a PUSHGATEWAY_URL that is not http(s):// with a host, or holds credentials (refused and never
+// quoted: config/url_setting.h), a query or a fragment;
 // PUSHGATEWAY_URL without PUSHGATEWAY_INSTANCE or BACKUP_ENV; an unreadable
 // PUSHGATEWAY_CA_BUNDLE or one without a certificate.
 Result<MetricsConfig> load_metrics_config(const Environment& env);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "config/libpq_values.h"
 #include "config/s3_config.h"
 
 namespace erp::config {
@@ -45,6 +46,10 @@ RestoreTargetConfig load_restore_target_config(const Environment& env, Problems&
   RestoreTargetConfig config;
   for (const TargetVariable& variable : kTargetVariables) {
     if (auto value = env.get(variable.variable)) {
+      if (auto hint = libpq_value_hint(variable.keyword, *value)) {
+        problems.add("malformed " + std::string(variable.variable) + " '" + *value +
+                     "' (hint: " + *hint + ")");
+      }
       config.target.params[variable.keyword] = *value;
     } else if (variable.required) {
       problems.add("missing " + std::string(variable.variable) + " (hint: " + variable.hint +
@@ -74,8 +79,18 @@ RestoreTargetConfig load_restore_target_config(const Environment& env, Problems&
     auto flush = [&] {
       const auto first = item.find_first_not_of(' ');
       const auto last = item.find_last_not_of(' ');
-      if (first != std::string::npos)
-        config.exclude.push_back(item.substr(first, last - first + 1));
+      if (first != std::string::npos) {
+        std::string entry = item.substr(first, last - first + 1);
+        // "DESCRIPTION SCHEMA NAME": an item of fewer words matches no TOC entry, so nothing
+        // would be excluded and the restore would fail on it after dropping the target's objects.
+        const auto second_space = entry.find(' ', entry.find(' ') + 1);
+        if (entry.find(' ') == std::string::npos || second_space == std::string::npos) {
+          problems.add("malformed RESTORE_EXCLUDE item '" + entry +
+                       "' (hint: each comma-separated item is DESCRIPTION SCHEMA NAME as "
+                       "pg_restore --list prints it, e.g. FUNCTION pgbouncer user_lookup)");
+        }
+        config.exclude.push_back(std::move(entry));
+      }
       item.clear();
     };
     for (char c : *text) {

@@ -3,6 +3,7 @@
 #include "s3/credentials/static_keys.h"
 
 #include "config/problems.h"
+#include "config/url_setting.h"
 #include "upload/part_schedule.h"
 
 #include <openssl/bio.h>
@@ -10,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -33,10 +35,84 @@ std::optional<std::string> first_of(const Environment& env, std::string_view a,
   return env.get(b);
 }
 
-bool valid_endpoint(std::string_view url) {
-  const bool scheme = url.starts_with("http://") || url.starts_with("https://");
-  const auto host_start = url.find("://") + 3;
-  return scheme && host_start < url.size() && url.find('?') == std::string_view::npos;
+// The first of `a` and `b` that is set, by name: for messages about the one in use.
+std::string_view first_set(const Environment& env, std::string_view a, std::string_view b) {
+  return env.get(a) ? a : b;
+}
+
+// A credential as the signer sends it: one line of printable ASCII. What else turns up in
+// practice is a copy-paste or a mounted file gone wrong (a second line, a blank line after the
+// value, a trailing space, a "\r" pasted into a variable) or a script's placeholder for "no value":
+// each would only fail later, at the server, as an opaque SignatureDoesNotMatch or InvalidToken.
+// The value is never quoted: it is a secret.
+void check_credential(std::string_view name, std::string_view value, Problems& problems) {
+  const bool printable = std::ranges::all_of(value, [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte > 0x20 && byte < 0x7f;
+  });
+  if (!printable) {
+    problems.add(std::string(name) +
+                 " holds a space, a line break or another character no credential has (hint: "
+                 "copy it again as one line; of a file only one trailing line break (\\n or "
+                 "\\r\\n) is dropped, so a blank line or a second line after the value stays)");
+    return;
+  }
+  std::string lower(value.substr(0, 16));
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view placeholder : {"none", "null", "nil", "<nil>", "undefined"}) {
+    if (value.size() != placeholder.size() || lower != placeholder) continue;
+    problems.add(std::string(name) + " is '" + std::string(value) +
+                 "', a placeholder a script printed for a missing value (hint: " +
+                 (name.starts_with("AWS_SESSION_TOKEN")
+                      ? "leave AWS_SESSION_TOKEN unset with long-term keys; temporary keys need "
+                        "the token issued with them"
+                      : "set the real value, or leave it unset") +
+                 ")");
+    return;
+  }
+}
+
+// What S3 and its imitators accept in a bucket name, loosely: AWS's legacy names and GCS's
+// longer ones included. What it catches is the common mistake: a URL or a path given for a name.
+void check_bucket_name(std::string_view bucket, Problems& problems) {
+  const std::string quoted = "malformed S3_BUCKET '" + std::string(bucket) + "' (hint: ";
+  if (bucket.find("://") != std::string_view::npos) {
+    problems.add(quoted +
+                 "the bucket's name alone, e.g. erp-backups; the endpoint goes in "
+                 "AWS_ENDPOINT_URL_S3, the key prefix in S3_PREFIX)");
+    return;
+  }
+  if (bucket.find('/') != std::string_view::npos) {
+    problems.add(quoted +
+                 "the bucket's name alone, e.g. erp-backups; a key prefix goes in "
+                 "S3_PREFIX)");
+    return;
+  }
+  const bool valid =
+      bucket.size() >= 3 && bucket.size() <= 255 && std::ranges::all_of(bucket, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+      });
+  if (!valid) {
+    problems.add(quoted +
+                 "3 to 63 lower-case letters, digits, '.' and '-' on AWS; no spaces or other "
+                 "characters on any store)");
+  }
+}
+
+// A signing region names a scope in the signature ("20260101/eu-west-3/s3/aws4_request") and,
+// on AWS's own endpoint, a host name: letters, digits, '-', '_' and '.'.
+bool valid_region(std::string_view region) {
+  return !region.empty() && region.size() <= 64 && std::ranges::all_of(region, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+// STS's rule for RoleSessionName: 2 to 64 of [A-Za-z0-9+=,.@_-].
+bool valid_session_name(std::string_view name) {
+  return name.size() >= 2 && name.size() <= 64 && std::ranges::all_of(name, [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) ||
+                  std::string_view("+=,.@_-").find(c) != std::string_view::npos;
+         });
 }
 
 bool any_set(const Environment& env, std::initializer_list<std::string_view> names) {
@@ -57,6 +133,8 @@ void load_static_keys(const Environment& env, S3Config& config, Problems& proble
     problems.add(
         "missing AWS_ACCESS_KEY_ID (hint: the S3/HMAC access key id, or AWS_ACCESS_KEY_ID_FILE)");
   } else {
+    check_credential(first_set(env, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID_FILE"), **key_id,
+                     problems);
     config.access_key_id = **key_id;
     config.key_files.access_key_id = file_of("AWS_ACCESS_KEY_ID");
   }
@@ -66,12 +144,16 @@ void load_static_keys(const Environment& env, S3Config& config, Problems& proble
     problems.add(
         "missing AWS_SECRET_ACCESS_KEY (hint: the S3/HMAC secret, or AWS_SECRET_ACCESS_KEY_FILE)");
   } else {
+    check_credential(first_set(env, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY_FILE"),
+                     **secret, problems);
     config.secret_access_key = Secret(std::move(**secret));
     config.key_files.secret_access_key = file_of("AWS_SECRET_ACCESS_KEY");
   }
   if (auto token = read_value_or_file(env, "AWS_SESSION_TOKEN"); !token) {
     problems.add(token.error().message);
   } else if (*token) {
+    check_credential(first_set(env, "AWS_SESSION_TOKEN", "AWS_SESSION_TOKEN_FILE"), **token,
+                     problems);
     config.session_token = Secret(std::move(**token));
     config.key_files.session_token = file_of("AWS_SESSION_TOKEN");
   }
@@ -102,6 +184,11 @@ void load_web_identity(const Environment& env, S3Config& config, Problems& probl
     web.token_file = *file;
   }
   web.session_name = env.get("AWS_ROLE_SESSION_NAME").value_or("");
+  if (!web.session_name.empty() && !valid_session_name(web.session_name)) {
+    problems.add("malformed AWS_ROLE_SESSION_NAME '" + web.session_name +
+                 "' (hint: 2 to 64 letters, digits and +=,.@_- as STS requires, e.g. "
+                 "erp-backup-prod)");
+  }
   if (web.session_name.empty()) {
     web.session_name =
         "erp-backup-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
@@ -111,11 +198,12 @@ void load_web_identity(const Environment& env, S3Config& config, Problems& probl
   // Like the SDKs: the STS-specific endpoint, else the global one (MinIO answers STS at its
   // S3 endpoint), else the regional AWS endpoint.
   if (auto endpoint = first_of(env, "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")) {
-    if (valid_endpoint(*endpoint)) {
-      web.sts_endpoint = *endpoint;
+    if (auto problem = url_setting_problem(
+            first_set(env, "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"), *endpoint,
+            {.example = "a URL such as https://sts.eu-west-3.amazonaws.com"})) {
+      problems.add(*problem);
     } else {
-      problems.add("malformed AWS_ENDPOINT_URL_STS/AWS_ENDPOINT_URL '" + *endpoint +
-                   "' (hint: a URL such as https://sts.eu-west-3.amazonaws.com)");
+      web.sts_endpoint = *endpoint;
     }
   } else {
     web.sts_endpoint = "https://sts." + config.region + ".amazonaws.com";
@@ -148,12 +236,22 @@ void load_container(const Environment& env, S3Config& config, Problems& problems
     }
     container.url = "http://169.254.170.2" + *relative;
     container.url_variable = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+    if (relative->starts_with('/')) {
+      if (auto problem =
+              url_setting_problem("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", container.url,
+                                  {.query_allowed = true,
+                                   .example = "a path such as /v2/credentials/ID, set by ECS"})) {
+        problems.add(*problem);
+      }
+    }
   } else if (auto full = env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
-    if (!full->starts_with("http://") && !full->starts_with("https://")) {
-      problems.add("malformed AWS_CONTAINER_CREDENTIALS_FULL_URI '" + *full +
-                   "' (hint: a URL such as http://169.254.170.23/v1/credentials)");
+    if (auto problem = url_setting_problem(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI", *full,
+            {.query_allowed = true,
+             .example = "a URL such as http://169.254.170.23/v1/credentials"})) {
+      problems.add(*problem);
     } else if (!allowed_container_url(*full)) {
-      problems.add("AWS_CONTAINER_CREDENTIALS_FULL_URI '" + *full +
+      problems.add("AWS_CONTAINER_CREDENTIALS_FULL_URI '" + redact_userinfo(*full) +
                    "': plain http is only allowed to loopback, 169.254.170.2, 169.254.170.23 "
                    "or fd00:ec2::23 (hint: use https)");
     }
@@ -169,6 +267,7 @@ void load_container(const Environment& env, S3Config& config, Problems& problems
     }
     container.token_file = *file;
   } else if (auto token = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
+    check_credential("AWS_CONTAINER_AUTHORIZATION_TOKEN", *token, problems);
     container.token = Secret(std::move(*token));
   }
 }
@@ -336,21 +435,31 @@ S3Config load_s3_config(const Environment& env, Problems& problems) {
   S3Config config;
 
   if (auto bucket = env.get("S3_BUCKET")) {
+    check_bucket_name(*bucket, problems);
     config.bucket = *bucket;
   } else {
     problems.add("missing S3_BUCKET (hint: the bucket that holds backups)");
   }
 
-  if (auto region = first_of(env, "AWS_REGION", "AWS_DEFAULT_REGION")) config.region = *region;
+  if (auto region = first_of(env, "AWS_REGION", "AWS_DEFAULT_REGION")) {
+    if (valid_region(*region)) {
+      config.region = *region;
+    } else {
+      problems.add("malformed " + std::string(first_set(env, "AWS_REGION", "AWS_DEFAULT_REGION")) +
+                   " '" + *region +
+                   "' (hint: a region name such as eu-west-3 or us-east-1, auto for GCS: "
+                   "letters, digits, '-', '_' and '.')");
+    }
+  }
 
   const auto endpoint = first_of(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
   if (endpoint) {
-    if (valid_endpoint(*endpoint)) {
-      config.endpoint = *endpoint;
+    if (auto problem = url_setting_problem(
+            first_set(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"), *endpoint,
+            {.example = "a URL such as https://storage.googleapis.com or http://127.0.0.1:9000"})) {
+      problems.add(*problem);
     } else {
-      problems.add(
-          "malformed AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL '" + *endpoint +
-          "' (hint: a URL such as https://storage.googleapis.com or http://127.0.0.1:9000)");
+      config.endpoint = *endpoint;
     }
   } else {
     config.endpoint = "https://s3." + config.region + ".amazonaws.com";

@@ -76,7 +76,13 @@ Result<s3::AddressingStyle> resolve_addressing(std::string_view bucket, std::str
                                                std::optional<s3::AddressingStyle> requested);
 
 // Reads and validates every S3 setting, adding every missing or malformed variable to
-// `problems` by name with a hint; the value is only meaningful when nothing was added.
+// `problems` by name with a hint; the value is only meaningful when nothing was added. Judged
+// here, because they would otherwise only fail at the server: the region's characters (letters,
+// digits, '-', '_', '.'), a bucket given as a URL or path, endpoint URLs (config/url_setting.h:
+// refused with credentials in them, which are never quoted), a credential holding whitespace, a
+// control character or a script's placeholder ("None", "null"; the value is never quoted), and
+// AWS_ROLE_SESSION_NAME against STS's rule. Values re-read later from a NAME_FILE (key rotation,
+// s3/credentials/static_keys.h) are not judged again.
 S3Config load_s3_config(const Environment& env, Problems& problems);
 // The same on its own: the error (kind config) lists every problem, one per line.
 Result<S3Config> load_s3_config(const Environment& env);

@@ -1,5 +1,7 @@
 #include "config/settings.h"
 
+#include "config/unknown_variables.h"
+
 namespace erp::config {
 
 Result<Settings> load_settings(const Environment& env, Needs needs) {
@@ -21,7 +23,16 @@ Result<Settings> load_settings(const Environment& env, Needs needs) {
   if (needs.tools) settings.tools = load_tools_config(env, problems);
   if (needs.restore_target) settings.restore_target = load_restore_target_config(env, problems);
   if (needs.restore_docs) settings.restore_docs = load_restore_docs_config(env, problems);
-  if (!problems.empty()) return std::unexpected(problems.error());
+  for (const UnknownVariable& unknown : find_unknown_variables(env)) {
+    if (needs.writes || unknown.safety)
+      problems.add(unknown.message());
+    else
+      settings.warnings.push_back(unknown.message());
+  }
+  if (!problems.empty()) {
+    for (std::string& warning : settings.warnings) problems.add(std::move(warning));
+    return std::unexpected(problems.error());
+  }
   return settings;
 }
 

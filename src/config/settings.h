@@ -5,6 +5,10 @@
 // a command needs is reported at once, so an operator fixes the configuration in one go
 // (BACKUP_ENV=Prod and a missing key are both named in one run).
 //
+// Unknown variables carrying the tool's prefixes (config/unknown_variables.h) are checked for
+// every command: a command that writes (Needs::writes) refuses any of them, every command refuses
+// one that is close to a safety setting, and the rest are warnings for the command to log.
+//
 // Outside these groups, main.cc loads two for every command before the command's own: the log
 // settings (config/log_config.h) and the metrics settings (config/metrics_config.h), so that a
 // run stopped by a broken setting here still logs it and reports its exit code 2.
@@ -12,6 +16,8 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "config/backup_config.h"
 #include "config/environment.h"
@@ -36,6 +42,9 @@ struct Needs {
   bool tools = false;           // PG_RESTORE and what children inherit (verify, restore)
   bool restore_target = false;  // RESTORE_PG*, RESTORE_ROLE, RESTORE_* options (restore db)
   bool restore_docs = false;    // RESTORE_DOCUMENTS_DIR (restore docs)
+  // The command changes the bucket or a database (backup, prune, restore, put, rm, ...): every
+  // unknown prefixed variable is a problem (exit 2), not a warning.
+  bool writes = false;
 };
 
 // What was loaded: a group is set exactly when it was needed.
@@ -48,9 +57,13 @@ struct Settings {
   std::optional<RestoreTargetConfig> restore_target;
   std::optional<RestoreDocsConfig> restore_docs;
   std::optional<std::chrono::milliseconds> stale_upload_age;  // with `retention`
+  // Unknown variables that do not stop this command, one message each, for it to log.
+  std::vector<std::string> warnings;
 };
 
-// Loads the groups in `needs`. Errors: kind config, listing every problem of every group.
+// Loads the groups in `needs` and checks for unknown variables. Errors: kind config, listing
+// every problem of every group and every unknown variable (a warning too: "missing S3_BUCKET" is
+// best read beside "unknown variable S3_BUKET (hint: did you mean S3_BUCKET? ...)").
 Result<Settings> load_settings(const Environment& env, Needs needs);
 
 }  // namespace erp::config

@@ -15,14 +15,45 @@ struct TransferState {
   CURL* handle = nullptr;
   HttpResponse response;
   std::optional<Error> sink_error;
+  // The stall watch (watch_transfer): bytes moved either way, headers included, and when, on
+  // libcurl's own clock of this transfer (microseconds since it started).
+  curl_off_t stall_limit_us = 0;
+  curl_off_t header_bytes = 0;
+  curl_off_t bytes_moved = 0;
+  curl_off_t last_move_us = 0;
+  bool stalled = false;
 };
 
 // libcurl calls this often while bytes move and about once a second while a transfer is
 // idle (a stalled server): a non-zero return aborts the transfer with
-// CURLE_ABORTED_BY_CALLBACK, which is how a stop reaches a request already on the wire.
-int check_stop(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* state = static_cast<const TransferState*>(user);
-  return state->request->stop.stop_requested() ? 1 : 0;
+// CURLE_ABORTED_BY_CALLBACK. That is how a stop reaches a request already on the wire, and how
+// a stall is cut off: after stall_limit_us without one byte moving either way.
+//
+// Why not libcurl's CURLOPT_LOW_SPEED_LIMIT: it compares an average over the last ~5 seconds,
+// so after a request body went out (a part, a DeleteObjects list) a server that never answers
+// kept the transfer alive for about 6 s beyond the limit: 7 s per attempt at 1 s, where a GET
+// gave up after 1 s. Counting bytes here gives one bound for every request.
+int watch_transfer(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t uploaded) {
+  auto* state = static_cast<TransferState*>(user);
+  if (state->request->stop.stop_requested()) return 1;
+  curl_off_t now_us = 0;
+  curl_easy_getinfo(state->handle, CURLINFO_TOTAL_TIME_T, &now_us);
+  // The clock starts again when the request goes out (0 until connected): a slow handshake,
+  // bounded by the connect timeout, does not shorten the wait for the answer.
+  curl_off_t request_sent_us = 0;
+  curl_easy_getinfo(state->handle, CURLINFO_PRETRANSFER_TIME_T, &request_sent_us);
+  state->last_move_us = std::max(state->last_move_us, request_sent_us);
+  const curl_off_t moved = downloaded + uploaded + state->header_bytes;
+  if (moved != state->bytes_moved) {
+    state->bytes_moved = moved;
+    state->last_move_us = now_us;
+    return 0;
+  }
+  if (now_us - state->last_move_us >= state->stall_limit_us) {
+    state->stalled = true;
+    return 1;
+  }
+  return 0;
 }
 
 size_t read_body(char* buffer, size_t size, size_t count, void* user) {
@@ -71,6 +102,7 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
 size_t collect_header(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<TransferState*>(user);
   const std::size_t n = size * count;
+  state->header_bytes += static_cast<curl_off_t>(n);
   std::string_view line(data, n);
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
   if (line.starts_with("HTTP/")) {
@@ -134,6 +166,14 @@ std::string certificate_hint(CURLcode code, const TransportOptions& options) {
          options.ca_bundle + ", which replaces the system store, and name the endpoint's host)";
 }
 
+// "30 s", "1.5 s", "500 ms": for messages.
+std::string describe_duration(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
+}
+
 struct HeaderList {
   curl_slist* list = nullptr;
   ~HeaderList() { curl_slist_free_all(list); }
@@ -195,21 +235,19 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink
   curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  auto connect_timeout = options_.connect_timeout;
+  // A connection (TCP and TLS handshake) that does not complete is a stall too: an endpoint
+  // that accepts and never answers the handshake gives up as soon as a silent reply would.
+  auto connect_timeout = std::min(options_.connect_timeout, options_.stall_timeout);
   if (request.timeout.count() > 0) {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
     connect_timeout = std::min(connect_timeout, request.timeout);
   }
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
-  if (request.stop.stop_possible()) {
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_stop);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &state);
-  }
-  const long stall_seconds =
-      std::max<long>(1, static_cast<long>((options_.stall_timeout.count() + 999) / 1000));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
+  state.stall_limit_us =
+      std::max<curl_off_t>(1, std::chrono::microseconds(options_.stall_timeout).count());
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, watch_transfer);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &state);
   // Verification is set on every request (curl_easy_reset restores defaults) and never off.
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -250,6 +288,11 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, ByteSink
   const CURLcode code = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this call
   if (state.sink_error) return std::unexpected(*state.sink_error);
+  if (code == CURLE_ABORTED_BY_CALLBACK && state.stalled) {
+    return make_error(ErrorKind::transient, "HTTP " + request.method +
+                                                " failed: stalled: no byte moved for " +
+                                                describe_duration(options_.stall_timeout));
+  }
   if (code == CURLE_ABORTED_BY_CALLBACK) {
     return make_error(ErrorKind::cancelled,
                       "HTTP " + request.method + " stopped during the transfer");

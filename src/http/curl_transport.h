@@ -22,11 +22,21 @@
 
 namespace erp::http {
 
+// How long a request can hang (the bound every command's is built from). An attempt gives up
+//   - connecting (TCP and the TLS handshake): after min(connect_timeout, stall_timeout);
+//   - once connected: when no byte has moved either way (request, response headers or body) for
+//     stall_timeout, checked about once a second, so within stall_timeout + ~1 s of the last
+//     byte; an endpoint that accepts and never answers is one such case;
+//   - in all: after HttpRequest::timeout, when a request sets one.
+// Such an attempt fails as transient ("HTTP GET failed: stalled: no byte moved for 30 s"), and
+// the caller's retry policy (http/retry.h) decides whether to try again. A large part that keeps
+// moving is never cut off: there is no overall limit unless the request asks for one.
 struct TransportOptions {
-  // Connecting includes TLS; a dead endpoint fails after this instead of hanging.
+  // Connecting includes TLS; a dead endpoint fails after this (or stall_timeout, if shorter)
+  // instead of hanging.
   std::chrono::milliseconds connect_timeout{10'000};
-  // Abort a transfer that moves fewer than 1 byte/s for this long: catches stalled
-  // servers without limiting how long a large, healthy part may take.
+  // Abort a transfer that moves no byte for this long: catches stalled servers without
+  // limiting how long a large, healthy part may take.
   std::chrono::milliseconds stall_timeout{30'000};
   // PEM file of the only CAs trusted; empty = the system store (libcurl's default CA file and
   // directory). Set explicitly on every request: CAINFO to this file and CAPATH unset, because a

@@ -113,6 +113,11 @@ std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& h
            "this key id)";
   }
   if (code == "AccessDenied") return " (hint: the credentials lack permission for this operation)";
+  if (code == "InvalidToken" || code == "ExpiredToken") {
+    return " (hint: the session token was refused: with static keys check "
+           "AWS_SESSION_TOKEN/AWS_SESSION_TOKEN_FILE; temporary keys need the token issued with "
+           "them, long-term keys none)";
+  }
   if (code == "AuthorizationHeaderMalformed" || code == "PermanentRedirect" ||
       code == "IllegalLocationConstraintException") {
     const std::string region = expected_region(body, headers);

@@ -142,3 +142,41 @@ TEST_CASE("PGPASSWORD_FILE is read when the settings are loaded, i.e. at the sta
   REQUIRE(second.has_value());
   CHECK(second->pg.password.reveal() == "erpTEST-rotated-2");
 }
+
+TEST_CASE("libpq settings libpq would refuse at connect time are named now (issue 17)") {
+  const auto config = load({{"PGPORT", "abc"},
+                            {"PGSSLMODE", "verify_full"},
+                            {"PGCONNECT_TIMEOUT", "10s"},
+                            {"PGHOST", "db.example.com"}});
+  REQUIRE_FALSE(config.has_value());
+  CHECK(config.error().kind == erp::ErrorKind::config);
+  const std::string& message = config.error().message;
+  CHECK(message.find("malformed PGPORT 'abc' (hint: a port number from 1 to 65535") !=
+        std::string::npos);
+  CHECK(message.find("malformed PGSSLMODE 'verify_full' (hint: one of disable allow prefer "
+                     "require verify-ca verify-full)") != std::string::npos);
+  CHECK(message.find("malformed PGCONNECT_TIMEOUT '10s'") != std::string::npos);
+  CHECK(message.find("PGHOST") == std::string::npos);
+  // Valid values pass, a port per host included.
+  CHECK(load({{"PGPORT", "5432,6432"}, {"PGSSLMODE", "verify-full"}}).has_value());
+}
+
+TEST_CASE("DOCUMENTS_DIR must name a directory this process can open") {
+  const erp::testing::TempDir directory;
+  const std::string file = directory.write_file("file", "x");
+  BackupConfig config;
+  config.documents_dir = directory.path().string();
+  CHECK(erp::config::check_documents_dir(config).has_value());
+
+  for (const auto& [path, reason] : {std::pair<std::string, std::string>{
+                                         "/nonexistent/erp-documents", "No such file or directory"},
+                                     {file, "Not a directory"}}) {
+    CAPTURE(path);
+    config.documents_dir = path;
+    const auto checked = erp::config::check_documents_dir(config);
+    REQUIRE_FALSE(checked.has_value());
+    CHECK(checked.error().kind == erp::ErrorKind::config);
+    CHECK(checked.error().message.starts_with("DOCUMENTS_DIR '" + path + "': " + reason));
+    CHECK(checked.error().message.find("backup --only db") != std::string::npos);
+  }
+}

@@ -4,7 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 namespace erp::config {
 namespace {
@@ -27,6 +30,30 @@ TEST_CASE("ProcessEnvironment reads the process environment, empty counting as u
   CHECK_FALSE(env.get("ERP_ENVIRONMENT_TEST_ABSENT").has_value());
   ::unsetenv("ERP_ENVIRONMENT_TEST_SET");
   ::unsetenv("ERP_ENVIRONMENT_TEST_EMPTY");
+}
+
+TEST_CASE("MapEnvironment names its set variables, in order, empty ones left out") {
+  const MapEnvironment env({{"B", "2"}, {"A", "1"}, {"EMPTY", ""}});
+  CHECK(env.names() == std::vector<std::string>{"A", "B"});
+}
+
+TEST_CASE("ProcessEnvironment names exactly the variables get() returns a value for") {
+  ::setenv("ERP_ENVIRONMENT_TEST_NAMED", "value", 1);
+  ::setenv("ERP_ENVIRONMENT_TEST_EMPTY", "", 1);
+  const ProcessEnvironment env;
+  const std::vector<std::string> names = env.names();
+  CHECK(std::ranges::is_sorted(names));
+  CHECK(std::ranges::adjacent_find(names) == names.end());
+  CHECK(std::ranges::find(names, "ERP_ENVIRONMENT_TEST_NAMED") != names.end());
+  CHECK(std::ranges::find(names, "ERP_ENVIRONMENT_TEST_EMPTY") == names.end());
+  for (const std::string& name : names) {
+    CAPTURE(name);
+    CHECK(env.get(name).has_value());
+  }
+  ::unsetenv("ERP_ENVIRONMENT_TEST_NAMED");
+  ::unsetenv("ERP_ENVIRONMENT_TEST_EMPTY");
+  const std::vector<std::string> after = env.names();
+  CHECK(std::ranges::find(after, "ERP_ENVIRONMENT_TEST_NAMED") == after.end());
 }
 
 }  // namespace

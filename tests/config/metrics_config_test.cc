@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/temp_dir.h"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -42,29 +44,40 @@ TEST_CASE("the instance label is PUSHGATEWAY_INSTANCE, else BACKUP_ENV") {
 }
 
 TEST_CASE("a textfile alone needs no instance") {
-  const auto config =
-      load_metrics_config(MapEnvironment(Vars{{"METRICS_TEXTFILE", "/var/lib/textfile/erp.prom"}}));
+  const testing::TempDir directory;
+  const std::string path = (directory.path() / "erp.prom").string();
+  const auto config = load_metrics_config(MapEnvironment(Vars{{"METRICS_TEXTFILE", path}}));
   REQUIRE(config.has_value());
-  CHECK(config->textfile == "/var/lib/textfile/erp.prom");
+  CHECK(config->textfile == path);
   CHECK(config->enabled());
 }
 
-TEST_CASE("every problem is named at once with its setting and a hint") {
-  const auto config = load_metrics_config(MapEnvironment({{"METRICS_TEXTFILE", "/tmp/erp.txt"},
-                                                          {"PUSHGATEWAY_URL", "pg:9091"},
-                                                          {"PUSHGATEWAY_CA_BUNDLE", "/nope"}}));
-  REQUIRE_FALSE(config.has_value());
-  const std::string& message = config.error().message;
-  CHECK(config.error().kind == ErrorKind::config);
-  CHECK(contains(message,
-                 "malformed METRICS_TEXTFILE '/tmp/erp.txt' (hint: a file name ending in .prom"));
-  CHECK(contains(message, "malformed PUSHGATEWAY_URL 'pg:9091' (hint:"));
-  CHECK(contains(message, "PUSHGATEWAY_CA_BUNDLE: cannot read /nope"));
+TEST_CASE("the textfile's directory must exist and be writable when the settings load") {
+  const testing::TempDir directory;
+  const std::string file = directory.write_file("not-a-directory", "x");
+  struct Case {
+    std::string path;
+    std::string_view reason;
+  };
+  const Case cases[] = {
+      {(directory.path() / "missing" / "erp.prom").string(), "No such file or directory"},
+      {file + "/erp.prom", "not a directory"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.path);
+    const auto config = load_metrics_config(MapEnvironment(Vars{{"METRICS_TEXTFILE", c.path}}));
+    REQUIRE_FALSE(config.has_value());
+    CHECK(config.error().kind == ErrorKind::config);
+    CHECK(contains(config.error().message, "METRICS_TEXTFILE '" + c.path + "': its directory"));
+    CHECK(contains(config.error().message, c.reason));
+    CHECK(contains(config.error().message, "(hint: a directory this process can write"));
+  }
 }
 
 TEST_CASE("a URL with credentials, a query or no host, and a URL without instance, are refused") {
-  for (const std::string url :
-       {"https://user:secret@pg:9091", "http://pg?x=1", "http://", "http:///x"}) {
+  for (const std::string url : {"https://user:secret@pg:9091", "http://pg?x=1", "http://",
+                                "http:///x", "http://pg:port", "http://pg/#x"}) {
+    CAPTURE(url);
     const auto config =
         load_metrics_config(MapEnvironment({{"PUSHGATEWAY_URL", url}, {"BACKUP_ENV", "prod"}}));
     REQUIRE_FALSE(config.has_value());
@@ -75,6 +88,18 @@ TEST_CASE("a URL with credentials, a query or no host, and a URL without instanc
   REQUIRE_FALSE(config.has_value());
   CHECK(contains(config.error().message,
                  "PUSHGATEWAY_URL is set but neither PUSHGATEWAY_INSTANCE nor BACKUP_ENV"));
+}
+
+TEST_CASE("a PUSHGATEWAY_URL with credentials is refused without ever showing them") {
+  // Issue 17: the refusal used to quote the URL, password included.
+  const auto config = load_metrics_config(MapEnvironment(
+      {{"PUSHGATEWAY_URL", "https://push:SeCrEtPW@pg.monitoring:9091"}, {"BACKUP_ENV", "prod"}}));
+  REQUIRE_FALSE(config.has_value());
+  CHECK(contains(config.error().message,
+                 "malformed PUSHGATEWAY_URL 'https://<redacted>@pg.monitoring:9091'"));
+  CHECK(contains(config.error().message, "no credentials in the URL"));
+  CHECK_FALSE(contains(config.error().message, "SeCrEtPW"));
+  CHECK_FALSE(contains(config.error().message, "push:"));
 }
 
 TEST_CASE("PUSHGATEWAY_CA_BUNDLE must hold a certificate") {

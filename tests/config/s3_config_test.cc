@@ -517,7 +517,16 @@ constexpr Malformed kMalformed[] = {
     {"AWS_ENDPOINT_URL", "ftp://host"},
     {"AWS_ENDPOINT_URL", "http://"},  // no host
     {"AWS_ENDPOINT_URL_S3", "https://host/?x=1"},
+    {"AWS_ENDPOINT_URL", "http://127.0.0.1:abc"},  // found late before issue 17: exit 1
+    {"AWS_ENDPOINT_URL", "http://minio local:9000"},
     {"AWS_CA_BUNDLE", "/nonexistent/erp-ca.pem"},
+    {"AWS_REGION", "eu west"},  // found late before issue 17: SignatureDoesNotMatch, exit 1
+    {"AWS_REGION", "eu-west-3/s3"},
+    {"AWS_DEFAULT_REGION", "us east 1"},
+    {"S3_BUCKET", "s3://erp-backups"},
+    {"S3_BUCKET", "erp-backups/prod"},
+    {"S3_BUCKET", "erp backups"},
+    {"S3_BUCKET", "ab"},
 };
 
 TEST_CASE("a malformed value is a config error naming the variable and the value, with a hint") {
@@ -672,6 +681,150 @@ TEST_CASE("parse_duration rejects a duration too large to represent") {
     CAPTURE(text);
     const auto parsed = parse_duration(text);
     CHECK_FALSE(parsed.has_value());
+  }
+}
+
+// --- values that could only fail at the server (issue 17) -------------------------------
+
+TEST_CASE("a credential with a space, line break or control character is refused, unquoted") {
+  struct Case {
+    const char* variable;
+    std::string value;
+  };
+  const Case cases[] = {
+      {"AWS_ACCESS_KEY_ID", "AKID EXAMPLE"},
+      {"AWS_SECRET_ACCESS_KEY", std::string(kSecret) + "\r"},  // pasted from a CRLF file
+      {"AWS_SESSION_TOKEN", std::string(kToken) + "\nsecond line"},
+      {"AWS_SESSION_TOKEN", std::string(kToken) + " "},
+      {"AWS_SESSION_TOKEN", std::string(kToken) + "\xc3\xa9"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.variable);
+    const auto config = load(required({{c.variable, c.value}}));
+    REQUIRE_FALSE(config.has_value());
+    CHECK(config.error().kind == ErrorKind::config);
+    const auto lines = lines_naming(config.error().message, c.variable);
+    REQUIRE(lines.size() == 1);
+    CHECK(contains(lines[0], "holds a space, a line break or another character"));
+    CHECK(contains(lines[0], "(hint:"));
+    CHECK_FALSE(contains(config.error().message, kSecret));
+    CHECK_FALSE(contains(config.error().message, kToken));
+    CHECK_FALSE(contains(config.error().message, "AKID EXAMPLE"));
+  }
+}
+
+TEST_CASE("a credential read from a file with a blank line after it names the _FILE variable") {
+  const TempFile secret(std::string(kSecret) + "\n\n");
+  const auto config = load({{"S3_BUCKET", "erp-backups"},
+                            {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                            {"AWS_SECRET_ACCESS_KEY_FILE", secret.path()}});
+  REQUIRE_FALSE(config.has_value());
+  CHECK(contains(config.error().message, "AWS_SECRET_ACCESS_KEY_FILE holds a space, a line break"));
+  CHECK(contains(config.error().message, "a blank line or a second line after the value stays"));
+  CHECK_FALSE(contains(config.error().message, kSecret));
+}
+
+TEST_CASE("a session token that is a script's placeholder for nothing is refused with a hint") {
+  for (const char* placeholder : {"None", "null", "undefined"}) {
+    CAPTURE(placeholder);
+    const auto config = load(required({{"AWS_SESSION_TOKEN", placeholder}}));
+    REQUIRE_FALSE(config.has_value());
+    CHECK(contains(config.error().message,
+                   "AWS_SESSION_TOKEN is '" + std::string(placeholder) + "', a placeholder"));
+    CHECK(contains(config.error().message, "leave AWS_SESSION_TOKEN unset with long-term keys"));
+  }
+  // A real token passes.
+  CHECK(load(required({{"AWS_SESSION_TOKEN", std::string(kToken)}})).has_value());
+}
+
+TEST_CASE("a region is a name: letters, digits, '-', '_' and '.'") {
+  for (const char* region :
+       {"eu-west-3", "auto", "us-east-1", "garage", "my_zone", "rgw.default"}) {
+    CAPTURE(region);
+    CHECK(load(required({{"AWS_REGION", region}})).has_value());
+  }
+}
+
+TEST_CASE("a bucket name passes in the forms S3, GCS and legacy AWS buckets take") {
+  for (const char* bucket : {"erp-backups", "erp.backups.example.com", "Legacy_Bucket", "abc"}) {
+    CAPTURE(bucket);
+    CHECK(load(required({{"S3_BUCKET", bucket}, {"AWS_ENDPOINT_URL", "http://127.0.0.1:9000"}}))
+              .has_value());
+  }
+  const auto url = load(required({{"S3_BUCKET", "s3://erp-backups"}}));
+  REQUIRE_FALSE(url.has_value());
+  CHECK(contains(url.error().message, "the bucket's name alone"));
+  CHECK(contains(url.error().message, "AWS_ENDPOINT_URL_S3"));
+}
+
+TEST_CASE("an endpoint with credentials in it is refused and never quoted with them") {
+  for (const char* variable : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"}) {
+    CAPTURE(variable);
+    const auto config =
+        load(required({{variable, "https://minio:SeCrEtPASSWORD@minio.local:9000"}}));
+    REQUIRE_FALSE(config.has_value());
+    CHECK(contains(config.error().message, "malformed " + std::string(variable) +
+                                               " 'https://<redacted>@minio.local:9000'"));
+    CHECK(contains(config.error().message, "no credentials in the URL"));
+    CHECK_FALSE(contains(config.error().message, "SeCrEtPASSWORD"));
+  }
+}
+
+TEST_CASE("the STS endpoint and the container credentials URI are never quoted with credentials") {
+  const TempFile token("web-identity-token");
+  const auto web = load({{"S3_BUCKET", "erp-backups"},
+                         {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/erp"},
+                         {"AWS_WEB_IDENTITY_TOKEN_FILE", token.path()},
+                         {"AWS_ENDPOINT_URL_STS", "https://u:SeCrEtPASSWORD@sts.local"}});
+  REQUIRE_FALSE(web.has_value());
+  CHECK(contains(web.error().message,
+                 "malformed AWS_ENDPOINT_URL_STS 'https://<redacted>@sts.local'"));
+  CHECK_FALSE(contains(web.error().message, "SeCrEtPASSWORD"));
+
+  const auto container =
+      load({{"S3_BUCKET", "erp-backups"},
+            {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://u:SeCrEtPASSWORD@127.0.0.1/creds"}});
+  REQUIRE_FALSE(container.has_value());
+  CHECK(contains(container.error().message, "malformed AWS_CONTAINER_CREDENTIALS_FULL_URI"));
+  CHECK_FALSE(contains(container.error().message, "SeCrEtPASSWORD"));
+}
+
+TEST_CASE("a relative container credentials URI that makes no URL is refused at load time") {
+  CHECK(load({{"S3_BUCKET", "erp-backups"},
+              {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc?x=1"}})
+            .has_value());
+  const auto config = load({{"S3_BUCKET", "erp-backups"},
+                            {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/a b"}});
+  REQUIRE_FALSE(config.has_value());
+  CHECK(contains(config.error().message, "malformed AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+}
+
+TEST_CASE("a container authorization token with a line break is refused, unquoted") {
+  const auto config =
+      load({{"S3_BUCKET", "erp-backups"},
+            {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/creds"},
+            {"AWS_CONTAINER_AUTHORIZATION_TOKEN", std::string(kToken) + "\nX-Injected: 1"}});
+  REQUIRE_FALSE(config.has_value());
+  CHECK(contains(config.error().message, "AWS_CONTAINER_AUTHORIZATION_TOKEN holds a space"));
+  CHECK_FALSE(contains(config.error().message, kToken));
+}
+
+TEST_CASE("AWS_ROLE_SESSION_NAME follows STS's rule") {
+  const TempFile token("web-identity-token");
+  const auto with_name = [&](const char* name) {
+    return load({{"S3_BUCKET", "erp-backups"},
+                 {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/erp"},
+                 {"AWS_WEB_IDENTITY_TOKEN_FILE", token.path()},
+                 {"AWS_ROLE_SESSION_NAME", name}});
+  };
+  CHECK(with_name("erp-backup-prod").has_value());
+  CHECK(with_name("a.b@c=d,e+f_g").has_value());
+  for (const std::string& bad : {std::string("x"), std::string("erp backup"),
+                                 std::string("erp/backup"), std::string(65, 'a')}) {
+    CAPTURE(bad);
+    const auto config = with_name(bad.c_str());
+    REQUIRE_FALSE(config.has_value());
+    CHECK(contains(config.error().message, "malformed AWS_ROLE_SESSION_NAME"));
   }
 }
 

@@ -76,6 +76,11 @@ class SilentServer {
     return received;
   }
 
+  // Writes `bytes` to the accepted client: a slow server, paced by the test.
+  bool send(std::string_view bytes) {
+    return ::write(client_fd_, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+  }
+
   // A connection is waiting to be accepted right now.
   bool connection_pending() const {
     pollfd ready{listen_fd_, POLLIN, 0};
@@ -88,9 +93,32 @@ class SilentServer {
   int port_ = 0;
 };
 
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
 // A stall timeout far longer than any bound the tests check: only a stop can end a transfer early.
 TransportOptions patient() {
   return TransportOptions{.connect_timeout = 10s, .stall_timeout = 60s};
+}
+
+// perform() against `server`, which accepts the connection and never answers: the result, how
+// long it took, and whether the connection came. The client thread is always joined.
+struct Timed {
+  std::optional<Result<HttpResponse>> result;
+  SteadyClock::duration took{};
+  bool accepted = false;
+};
+
+Timed perform_unanswered(CurlTransport& transport, const HttpRequest& request,
+                         SilentServer& server) {
+  Timed timed;
+  const auto start = SteadyClock::now();
+  std::thread client([&] { timed.result = transport.perform(request, nullptr); });
+  timed.accepted = server.accept_within(30s);
+  client.join();
+  timed.took = SteadyClock::now() - start;
+  return timed;
 }
 
 TEST_CASE("a stop ends a transfer to a server that accepts and never answers") {
@@ -160,13 +188,8 @@ TEST_CASE("a request's own deadline ends a transfer that gets no answer, without
   request.url = server.url("/bucket/key?uploadId=u");
   request.timeout = 1s;
 
-  const auto start = SteadyClock::now();
-  std::optional<Result<HttpResponse>> result;
-  std::thread client([&] { result = transport.perform(request, nullptr); });
-  REQUIRE(server.accept_within(30s));
-  client.join();
-  const auto took = SteadyClock::now() - start;
-
+  const auto [result, took, accepted] = perform_unanswered(transport, request, server);
+  CHECK(accepted);
   CHECK(took >= 1s);
   CHECK(took < 10s);  // not the minute of stall timeout
   REQUIRE(result.has_value());
@@ -175,11 +198,88 @@ TEST_CASE("a request's own deadline ends a transfer that gets no answer, without
   CHECK(result->error().message.find("DELETE") != std::string::npos);
 }
 
-// --- how a failed transfer is described -------------------------------------------------------
+// --- the stall timeout: every request gives up, none that moves is cut off ----------------------
 
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
+// A stall timeout of 1 s; the bounds below leave 3 s for libcurl's about-once-a-second progress
+// calls and a loaded machine. Before issue 17, a request with a body took ~7 s here: libcurl's
+// low-speed limit averages over ~5 s, so the body's bytes kept a silent server's transfer alive.
+TransportOptions one_second_stall() {
+  return TransportOptions{.connect_timeout = 10s, .stall_timeout = 1s};
 }
+
+TEST_CASE("the stall timeout ends a request to a server that never answers, body or not") {
+  const std::string part(4 << 20, 'x');     // more than socket buffers hold
+  const std::string delete_list(300, 'k');  // a DeleteObjects body: sent at once, then silence
+  struct Case {
+    std::string_view name;
+    const char* method;
+    const std::string* body;
+  };
+  const Case cases[] = {{"GET", "GET", nullptr},
+                        {"POST with a small body", "POST", &delete_list},
+                        {"PUT of a part the server never reads", "PUT", &part}};
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    SilentServer server;
+    CurlTransport transport(one_second_stall());
+    HttpRequest request;
+    request.method = c.method;
+    request.url = server.url("/bucket/key");
+    if (c.body != nullptr) {
+      request.body = {c.body->data(), c.body->size()};
+      request.has_body = true;
+    }
+    const auto [result, took, accepted] = perform_unanswered(transport, request, server);
+    CHECK(accepted);
+    CHECK(took >= 1s);  // not before the limit
+    CHECK(took < 4s);
+    REQUIRE(result.has_value());
+    REQUIRE_FALSE(result->has_value());
+    CHECK(result->error().kind == ErrorKind::transient);  // retried by the caller's policy
+    CHECK(contains(result->error().message,
+                   "HTTP " + std::string(c.method) + " failed: stalled: no byte moved for 1 s"));
+  }
+}
+
+TEST_CASE("a TLS handshake that never completes gives up after the stall timeout") {
+  SilentServer server;
+  CurlTransport transport(one_second_stall());  // the connect timeout alone would be 10 s
+  HttpRequest request;
+  request.method = "GET";
+  request.url = "https" + server.url("/bucket/key").substr(4);
+  const auto [result, took, accepted] = perform_unanswered(transport, request, server);
+  CHECK(accepted);
+  CHECK(took < 4s);
+  REQUIRE(result.has_value());
+  REQUIRE_FALSE(result->has_value());
+  CHECK(result->error().kind == ErrorKind::transient);
+}
+
+TEST_CASE("a slow answer that keeps moving is not cut off by the stall timeout") {
+  SilentServer server;
+  CurlTransport transport(one_second_stall());
+  HttpRequest request;
+  request.method = "GET";
+  request.url = server.url("/bucket/key");
+  std::optional<Result<HttpResponse>> result;
+  std::thread client([&] { result = transport.perform(request, nullptr); });
+  REQUIRE(server.accept_within(30s));
+  REQUIRE(server.read_until("\r\n\r\n", 30s).find("\r\n\r\n") != std::string::npos);
+  // 6 body bytes 400 ms apart: the answer takes 2.4 s in all, more than twice the stall timeout,
+  // but no pause reaches it.
+  REQUIRE(server.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n"));
+  for (const char byte : std::string_view("abcdef")) {
+    std::this_thread::sleep_for(400ms);  // the server's pace, not a synchronisation
+    REQUIRE(server.send(std::string_view(&byte, 1)));
+  }
+  client.join();
+  REQUIRE(result.has_value());
+  REQUIRE(result->has_value());
+  CHECK((*result)->status == 200);
+  CHECK((*result)->body == "abcdef");
+}
+
+// --- how a failed transfer is described -------------------------------------------------------
 
 TEST_CASE("a certificate failure is permanent, says certificate and names the CA setting") {
   TransportOptions options;

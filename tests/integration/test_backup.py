@@ -28,6 +28,8 @@ from s3_servers import EveryPutUnsigned  # noqa: E402
 
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
+# The store refuses every upload of the documents: the docs stream fails once started.
+REFUSE_DOCS = {"method": "PUT", "path_contains": "/docs/", "times": -1, "action": "403"}
 
 
 class BackupSpec(IntegrationCase):
@@ -445,7 +447,11 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertEqual(self.restore_docs("latest", "--target-dir", target).returncode, 1)
 
         self.clear_bucket()
-        failed = self.backup(DOCUMENTS_DIR=os.path.join(self.workdir, "no-such-dir"))
+        # A set whose docs stream failed: the store refuses the documents (a missing DOCUMENTS_DIR
+        # no longer gets this far: it is refused before anything starts, test_config_errors.py).
+        self.front.set_faults([REFUSE_DOCS])
+        failed = self.backup()
+        self.front.set_faults([])
         self.assertEqual(failed.returncode, 3, failed.stderr.decode(errors="replace"))
         failed_manifest = self.manifest()
         result = self.restore_docs(failed_manifest["id"], "--target-dir", target)
@@ -662,10 +668,14 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         result = self.backup(PGPORT=str(free_port()))
         self.assert_db_failed_docs_committed(result, b"PostgreSQL")
 
-    def test_unreadable_documents_dir_fails_the_docs_stream(self):
-        result = self.backup(DOCUMENTS_DIR=os.path.join(self.workdir, "no-such-dir"))
+    def test_a_failed_docs_stream_commits_the_db_alone(self):
+        # Issue 17: a missing DOCUMENTS_DIR is refused before anything starts (exit 2,
+        # test_config_errors.py); a docs stream that fails once started is still exit 3.
+        self.front.set_faults([REFUSE_DOCS])
+        result = self.backup()
+        self.front.set_faults([])
         self.assertEqual(result.returncode, 3, result.stderr.decode(errors="replace"))
-        self.assertIn(b"no-such-dir", result.stderr)
+        self.assertIn(b"AccessDenied", result.stderr)
         manifest = self.manifest()
         self.assertEqual(manifest["streams"]["docs"]["status"], "failed")
         self.assertEqual(manifest["streams"]["db"]["status"], "committed")

@@ -239,11 +239,19 @@ class MetricsOnMoto(IntegrationCase, unittest.TestCase):
         self.assertIn(b"push to the Pushgateway failed", unpushed.stderr)
         self.assertIn(closed.encode() + b"/metrics/job/erp-backup/instance/prod/command/list", unpushed.stderr)
 
-        missing_dir = os.path.join(self.workdir, "no-such-dir", "erp.prom")
-        unwritten = self.erp("list", METRICS_TEXTFILE=missing_dir)
+        # A textfile that cannot be written at the end (here: a directory stands at its path).
+        unwritable = os.path.join(self.workdir, "a-directory.prom")
+        os.makedirs(unwritable, exist_ok=True)
+        unwritten = self.erp("list", METRICS_TEXTFILE=unwritable)
         self.assertEqual(unwritten.returncode, 1)
         self.assertIn(b"writing the textfile failed", unwritten.stderr)
-        self.assertIn(missing_dir.encode(), unwritten.stderr)
+        self.assertIn(unwritable.encode(), unwritten.stderr)
+
+        # A missing directory is known before the command starts (issue 17): exit 2.
+        missing_dir = os.path.join(self.workdir, "no-such-dir", "erp.prom")
+        refused = self.erp("list", METRICS_TEXTFILE=missing_dir)
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn(f"METRICS_TEXTFILE '{missing_dir}': its directory".encode(), refused.stderr)
 
         malformed = self.erp("list", METRICS_TEXTFILE=os.path.join(self.workdir, "erp.txt"))
         self.assertEqual(malformed.returncode, 2)

@@ -10,7 +10,15 @@ module that reads the environment (DESIGN.md; checked below: getenv appears nowh
 - the libpq family: every variable in src/pg/pg_settings.cc's keyword table (PGHOST, PGSSLMODE,
   ...), which backup_config.cc reads by iterating pg_environment_variables(),
 - minus what is only passed through to child processes (PATH, HOME, LANG, LC_ALL, TZ, read from
-  tools_config.cc's inherited_child_environment list): those are not settings of this tool.
+  tools_config.cc's inherited_child_environment list): those are not settings of this tool,
+- and not counting the files that list names rather than read them (LISTS: the list of known
+  variables, and the unknown-variable check's table of other tools' names).
+
+Issue 17 adds the list of every variable the tool reads (src/config/known_variables.cc), which the
+unknown-variable check measures names against: it must equal what src/config reads, both ways (a
+setting missing from it would be refused as a typo), its later-version names must be read by
+nothing, its safety settings and the tool's prefixes must be the ones the README names, and the
+tests' clean environment (tests/support/erp_cli.py) must strip every tool prefix.
 
 The README side is every Markdown table whose header is `| variable | default |...`; a row names
 each backticked `UPPER_CASE` word of its first cell, must give a default (non-empty second cell),
@@ -23,6 +31,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import sys
 import unittest
 
 ROOT = os.environ.get("ERP_SOURCE_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -54,11 +63,17 @@ def libpq_family() -> set[str]:
     return names
 
 
+# Files of src/config that list variable names without reading them.
+LISTS = ("known_variables.cc", "known_variables.h", "unknown_variables.cc", "unknown_variables.h")
+
+
 def code_settings() -> tuple[set[str], set[str]]:
     """(names read explicitly by src/config, the libpq family read through pg_settings)."""
     names: set[str] = set()
     for path in sorted(glob.glob(os.path.join(ROOT, "src", "config", "*.cc")) +
                        glob.glob(os.path.join(ROOT, "src", "config", "*.h"))):
+        if os.path.basename(path) in LISTS:
+            continue
         with open(path, encoding="utf-8") as f:
             source = strip_comments(f.read())
         names.update(n for n in re.findall(r'"([^"\\\n]*)"', source) if NAME.match(n))
@@ -134,6 +149,70 @@ class ReadmeSettingsTable(unittest.TestCase):
                          if n not in explicit and n not in family})
         # DB_COMPRESSION arrives with the dbzstd branch (README row and reader together).
         self.assertEqual(unread, [], "documented in a README settings table but never read by src/config")
+
+
+def known_list(array: str) -> dict[str, bool]:
+    """known_variables.cc's array `array` (kKnown or kLater): name -> safety."""
+    source = strip_comments(read("src/config/known_variables.cc"))
+    match = re.search(r"constexpr KnownVariable " + array + r"\[\] = \{(.*?)\n\};", source, re.S)
+    if not match:
+        raise AssertionError(f"known_variables.cc no longer holds `{array}[] = {{...}};`: update test_readme.py")
+    entries = re.findall(r'\{"([A-Z0-9_]+)"(, kSafety)?\}', match.group(1))
+    return {name: bool(safety) for name, safety in entries}
+
+
+def tool_prefixes() -> list[str]:
+    source = strip_comments(read("src/config/known_variables.cc"))
+    match = re.search(r"kPrefixes = \{(.*?)\};", source, re.S)
+    if not match:
+        raise AssertionError("known_variables.cc no longer holds `kPrefixes = {...};`: update test_readme.py")
+    return re.findall(r'"([A-Z0-9_]+)"', match.group(1))
+
+
+def readme_paragraph_names(marker: str) -> list[str]:
+    """The backticked names of the README paragraph that starts with `marker`."""
+    text = read("README.md")
+    start = text.find("\n" + marker)
+    if start < 0:
+        raise AssertionError(f"README.md has no paragraph starting with {marker!r}")
+    end = text.find("\n\n", start + 1)
+    return re.findall(r"`([A-Z][A-Z0-9_]*)`", text[start:end])
+
+
+class KnownVariables(unittest.TestCase):
+    def test_the_list_holds_exactly_what_src_config_reads(self):
+        explicit, _ = code_settings()
+        known = set(known_list("kKnown"))
+        self.assertGreater(len(known), 60)
+        self.assertEqual(sorted(explicit - known), [],
+                         "read by src/config but missing from src/config/known_variables.cc: the "
+                         "unknown-variable check would refuse it as a typo")
+        self.assertEqual(sorted(known - explicit), [],
+                         "listed in src/config/known_variables.cc but read by nothing in src/config")
+
+    def test_later_version_names_are_read_by_nothing_yet(self):
+        explicit, family = code_settings()
+        later = set(known_list("kLater"))
+        self.assertIn("OBJECT_LOCK_MODE", later)
+        self.assertEqual(sorted(later & (explicit | family)), [],
+                         "now read by src/config: move it from kLater to kKnown")
+
+    def test_the_readme_names_the_safety_settings(self):
+        safety = {n for n, s in {**known_list("kKnown"), **known_list("kLater")}.items() if s}
+        self.assertIn("BACKUP_REQUIRE_READONLY_ROLE", safety)
+        readme = [n for n in readme_paragraph_names("**Safety settings**") if not n.endswith("_")]
+        self.assertEqual(sorted(readme), sorted(safety))
+
+    def test_the_readme_and_the_tests_know_every_tool_prefix(self):
+        prefixes = tool_prefixes()
+        self.assertIn("BACKUP_", prefixes)
+        readme = [n for n in readme_paragraph_names("**Unknown variables**") if n.endswith("_")]
+        self.assertEqual(sorted(readme), sorted(prefixes))
+        sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+        from erp_cli import SETTING_PREFIXES
+        self.assertEqual([p for p in prefixes if not p.startswith(SETTING_PREFIXES)], [],
+                         "tests/support/erp_cli.py's SETTING_PREFIXES must strip every tool prefix "
+                         "from the environment the tests inherit")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ BINARY = os.environ.get("ERP_BACKUP_BIN") or os.path.join(
 # Every prefix of an environment variable erp-backup reads (SPEC §3).
 SETTING_PREFIXES = ("AWS_", "S3_", "PG", "LOG_", "BACKUP_", "RESTORE_", "DOCUMENTS_", "DOCS_",
                     "RETENTION_", "PRUNE_", "STALE_", "METRICS_", "PUSHGATEWAY_", "REFRESH_",
-                    "DB_")
+                    "DB_", "OBJECT_LOCK_", "AGE_", "DRILL_")
 
 
 def clean_env(extra: dict) -> dict:
