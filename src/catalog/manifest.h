@@ -67,6 +67,13 @@ struct SkippedEntry {
   std::string reason;
 };
 
+// A symbolic link whose target leaves the documents tree (archive/archive_policy.h), as
+// printable text (archive::printable_path).
+struct LinkRecord {
+  std::string path;
+  std::string target;
+};
+
 struct DocumentsRecord {
   std::string root;
   std::uint64_t files = 0;
@@ -75,6 +82,15 @@ struct DocumentsRecord {
   std::uint64_t hardlinks = 0;
   std::uint64_t uncompressed_bytes = 0;  // content bytes of regular files
   std::vector<SkippedEntry> skipped;
+  // Links that leave the tree: the first ones (bounded by the backup: archive::kListedLinks
+  // and kListedLinkBytes, so the manifest stays small) and how many in all. The total is
+  // absent in a manifest written before the field existed: then nothing is known about them
+  // (JSON "links_outside" and "links_outside_total", both optional when parsing).
+  std::vector<LinkRecord> links_outside;
+  std::optional<std::uint64_t> links_outside_total;
+
+  // Every entry the archive holds, as counted here.
+  std::uint64_t entries() const { return files + directories + symlinks + hardlinks; }
 };
 
 struct Manifest {
