@@ -5,26 +5,6 @@ namespace {
 
 constexpr std::size_t kReadBlock = 256 * 1024;
 
-void count(TarCounts& counts, EntryType type) {
-  switch (type) {
-    case EntryType::file:
-      ++counts.files;
-      break;
-    case EntryType::directory:
-      ++counts.directories;
-      break;
-    case EntryType::symlink:
-      ++counts.symlinks;
-      break;
-    case EntryType::hardlink:
-      ++counts.hardlinks;
-      break;
-    case EntryType::other:
-      ++counts.other;
-      break;
-  }
-}
-
 }  // namespace
 
 Result<ArchiveAudit> audit_tar(TarReader& reader, const std::vector<std::string>& absolute_roots,
@@ -43,7 +23,7 @@ Result<ArchiveAudit> audit_tar(TarReader& reader, const std::vector<std::string>
     if (!entry) return std::unexpected(entry.error());
     if (!*entry) break;
     const TarEntry& current = **entry;
-    count(audit.counts, current.type);
+    audit.counts.add(current.type);
     auto verdict = checker->check(current);
     if (!verdict) {
       if (audit.refusals.size() < kListedRefusals)
@@ -53,12 +33,9 @@ Result<ArchiveAudit> audit_tar(TarReader& reader, const std::vector<std::string>
       audit.links_outside.add(current.path, current.link_target);
     }
     if (current.type != EntryType::file) continue;
-    for (;;) {
-      auto n = reader.read_data(buffer);
-      if (!n) return std::unexpected(n.error());
-      if (*n == 0) break;
-      audit.counts.content_bytes += *n;
-    }
+    auto bytes = discard_data(reader, buffer);
+    if (!bytes) return std::unexpected(bytes.error());
+    audit.counts.content_bytes += *bytes;
   }
   return audit;
 }

@@ -1,15 +1,44 @@
 #include "archive/directory_chain.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "archive/archive_policy.h"
 #include "archive/extract_errors.h"
 
 namespace erp::archive {
+
+Result<std::vector<std::string>> sorted_names(int dir_fd, const std::string& shown) {
+  auto failed = [&](int code) {
+    return make_error(ErrorKind::permanent, shown + ": cannot list: " + std::strerror(code));
+  };
+  const int copy = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (copy < 0) return failed(errno);
+  DIR* dir = ::fdopendir(copy);
+  if (dir == nullptr) {
+    const int code = errno;
+    ::close(copy);
+    return failed(code);
+  }
+  std::vector<std::string> names;
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir);
+    if (entry == nullptr) break;
+    const std::string_view name = entry->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  const int code = errno;
+  ::closedir(dir);
+  if (code != 0) return failed(code);
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 void DirectoryChain::clear() {
   for (int fd : fds_) ::close(fd);

@@ -51,4 +51,8 @@ class DirectoryChain {
   std::uint64_t opens_ = 0;
 };
 
+// The names in the directory open as `dir_fd` (not "." and ".."), sorted byte-wise; the fd's
+// position is left alone (it lists a duplicate). Errors: permanent, "SHOWN: cannot list: ...".
+Result<std::vector<std::string>> sorted_names(int dir_fd, const std::string& shown);
+
 }  // namespace erp::archive

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "archive/extract_errors.h"
+#include "archive/owned_fd.h"
 #include "archive/tar_writer.h"
 
 namespace erp::archive {
@@ -34,21 +35,6 @@ std::vector<std::string> split(const std::string& joined) {
 timespec to_timespec(std::int64_t seconds, long nanoseconds) {
   return timespec{static_cast<time_t>(seconds), nanoseconds};
 }
-
-// Closes the fd it owns.
-class OwnedFd {
- public:
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  ~OwnedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 

@@ -1,6 +1,5 @@
 #include "archive/staging_area.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -11,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "archive/directory_chain.h"
 #include "archive/tar_writer.h"
 
 namespace erp::archive {
@@ -28,32 +28,6 @@ std::unexpected<Error> failure(const std::string& what, const std::filesystem::p
   const int code = errno;
   return make_error(ErrorKind::permanent,
                     what + " " + printable_path(path.native()) + ": " + std::strerror(code));
-}
-
-// The names in the directory `fd` (not "." and ".."), sorted. Errors: permanent.
-Result<std::vector<std::string>> list_names(int fd, const std::string& shown) {
-  const int copy = ::openat(fd, ".", kDirectoryFlags);
-  if (copy < 0)
-    return make_error(ErrorKind::permanent, shown + ": cannot list: " + std::strerror(errno));
-  DIR* dir = ::fdopendir(copy);
-  if (dir == nullptr) {
-    ::close(copy);
-    return make_error(ErrorKind::permanent, shown + ": cannot list: " + std::strerror(errno));
-  }
-  std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    const dirent* entry = ::readdir(dir);
-    if (entry == nullptr) break;
-    const std::string_view name = entry->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  const int code = errno;
-  ::closedir(dir);
-  if (code != 0)
-    return make_error(ErrorKind::permanent, shown + ": cannot list: " + std::strerror(code));
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 std::string random_hex() {
@@ -110,7 +84,7 @@ Result<void> remove_tree(int parent_fd, const std::string& name, const std::stri
     return make_error(ErrorKind::permanent,
                       shown + ": openat " + printable_path(name) + ": " + std::strerror(errno));
   }
-  auto names = list_names(fd, shown);
+  auto names = sorted_names(fd, shown);
   Result<void> result;
   if (!names) {
     result = std::unexpected(names.error());
@@ -153,7 +127,7 @@ Result<std::unique_ptr<StagingArea>> StagingArea::open(const std::filesystem::pa
   std::unique_ptr<StagingArea> area(new StagingArea(dir, fd, locked));
   struct stat st {};
   if (::fstat(fd, &st) == 0) area->dir_mtime_ = st.st_mtim;
-  auto names = list_names(fd, printable_path(dir.native()));
+  auto names = sorted_names(fd, printable_path(dir.native()));
   if (!names) return std::unexpected(names.error());
   for (const std::string& name : *names) {
     if (is_staging_directory(fd, name)) area->leftovers_.push_back(name);

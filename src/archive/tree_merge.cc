@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "archive/directory_chain.h"
+#include "archive/owned_fd.h"
 #include "archive/tar_writer.h"
 
 namespace erp::archive {
@@ -23,47 +24,6 @@ std::unexpected<Error> call_failed(const std::string& shown, const char* call,
   const int code = errno;
   return make_error(ErrorKind::permanent,
                     shown + ": " + call + " " + printable_path(path) + ": " + std::strerror(code));
-}
-
-// Closes the fd it owns.
-class OwnedFd {
- public:
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  ~OwnedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-Result<std::vector<std::string>> names_in(int fd, const std::string& shown) {
-  const int copy = ::openat(fd, ".", kDirectoryFlags);
-  if (copy < 0) return call_failed(shown, "openat", ".");
-  DIR* dir = ::fdopendir(copy);
-  if (dir == nullptr) {
-    ::close(copy);
-    return call_failed(shown, "fdopendir", ".");
-  }
-  std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    const dirent* entry = ::readdir(dir);
-    if (entry == nullptr) break;
-    const std::string_view name = entry->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  const int code = errno;
-  ::closedir(dir);
-  if (code != 0) {
-    errno = code;
-    return call_failed(shown, "readdir", ".");
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 const char* kind_of(mode_t mode) {
@@ -125,7 +85,7 @@ struct TreeMerge::Planner {
 
   Result<void> walk(int staged_fd, int target_fd, std::vector<std::string>& path,
                     const std::string& shown) {
-    auto names = names_in(staged_fd, shown);
+    auto names = sorted_names(staged_fd, shown);
     if (!names) return std::unexpected(names.error());
     for (const std::string& name : *names) {
       path.push_back(name);
