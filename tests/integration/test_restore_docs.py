@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import tarfile
@@ -23,7 +24,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from docs_fixture import describe_tree  # noqa: E402
-from erp_cli import clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
+from erp_cli import BINARY, clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402
 
 ENV_NAME = "prod"
@@ -77,9 +78,14 @@ def zstd(data: bytes) -> bytes:
 class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
     backend = "moto"
     workdir_prefix = "erp-restore-docs-test-"
-    postgres = True
-    erp_scale = "tiny"  # refresh-sandbox restores the database before the documents
+    postgres = True  # for the db stream of refresh-sandbox's set; no test restores a database
     clear_prefix = PREFIX
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pg.create_database("dolibarr")
+        cls.pg.psql("dolibarr", "create table llx_societe (rowid int primary key, nom text)")
 
     # -- helpers ---------------------------------------------------------------------------------
     def env(self, docs: str, **extra) -> dict:
@@ -196,6 +202,36 @@ class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
         self.assertEqual(read(os.path.join(live, "operator-notes.txt")), "not in any backup")
         self.assertFalse([p for p, e in describe_tree(live).items() if e["type"] == "dir" and e["mode"] == 0o700])
         self.assertFalse([n for n in os.listdir(live) if n.startswith(".erp-")])
+
+    def test_two_restores_into_one_directory_exclude_each_other_and_a_stopped_one_leaves_nothing(self):
+        docs = self.tree("concurrent", {"facture/FA1.pdf": "invoice", "ecm/a.txt": "a"})
+        manifest = self.backup_docs(docs)
+        target = tempfile.mkdtemp(dir=self.workdir)
+        before = describe_tree(target, mtime_ns=True, include_root=True)
+        # The first run's download of the archive hangs (a slow network), after it took the
+        # directory's lock and made its staging directory.
+        self.front.set_faults([{"method": "GET", "path_contains": "/docs/", "action": "stall", "seconds": 600}])
+        first = subprocess.Popen([BINARY, "restore", "docs", manifest["id"], "--target-dir", target],
+                                 env=self.env(docs, S3_STALL_TIMEOUT="10m"),  # no retry ends the hang
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 60
+            while not [n for n in os.listdir(target) if n.startswith(".erp-staging-")]:
+                self.assertIsNone(first.poll(), "the first restore ended early")
+                self.assertLess(time.monotonic(), deadline, "the first restore never staged")
+                time.sleep(0.05)
+            second = self.restore(docs, manifest["id"], "--target-dir", target)
+            self.assert_exit(second, 1, b"another erp-backup restore is running")
+            first.send_signal(signal.SIGTERM)
+            out, err = first.communicate(timeout=120)
+        finally:
+            if first.poll() is None:
+                first.kill()
+                first.communicate()
+        for secret in self.secrets():
+            self.assertNotIn(secret.encode(), out + err)
+        self.assertEqual(first.returncode, 143, err.decode(errors="replace")[-3000:])
+        self.assert_unchanged(target, before)
 
     # -- item 5: links that leave the tree are recorded, reported, and refused before writing -------
     def test_links_leaving_the_tree_are_recorded_reported_and_refused_before_writing(self):
