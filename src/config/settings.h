@@ -35,8 +35,7 @@ struct Needs {
                                 // PRUNE_AFTER_BACKUP is true)
   bool tools = false;           // PG_RESTORE and what children inherit (verify, restore)
   bool restore_target = false;  // RESTORE_PG*, RESTORE_ROLE, RESTORE_* options (restore db)
-  bool restore_docs = false;    // RESTORE_DOCUMENTS_DIR, REFRESH_DOCS_SUBTREE, DOCUMENTS_DIR
-                                // (restore docs, refresh-sandbox: the link root)
+  bool restore_docs = false;    // RESTORE_DOCUMENTS_DIR (restore docs)
 };
 
 // What was loaded: a group is set exactly when it was needed.
