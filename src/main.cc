@@ -53,11 +53,12 @@ restore:
                                 other sessions are connected, RESTORE_DROP_OWNED, RESTORE_EXCLUDE,
                                 judged by the restored llx_ table count (RESTORE_MIN_TABLES)
   restore docs [ID|latest] [--target-dir DIR] [--subtree PATH] [--force]
-               [--absolute-links-under PATH]...
+               [--absolute-links-under PATH]... [--keep-links-outside] [--keep-setid]
                                 extract the documents archive into DIR (RESTORE_DOCUMENTS_DIR)
                                 with its own checks: no absolute names, no '..', no links out of
-                                DIR, nothing through a symlink, no devices or FIFOs; DIR must be
-                                empty unless --force
+                                DIR, nothing through a symlink, no devices or FIFOs; staged inside
+                                DIR and moved into place only once the whole object matched its
+                                manifest; DIR must be empty unless --force
 
   refresh-sandbox --from-env ENV
                                 ENV's newest complete set into the RESTORE_PG* database

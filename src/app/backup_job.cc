@@ -289,6 +289,15 @@ class BackupJob {
       for (const auto& skipped : documents_->skipped) {
         log_.warn("document skipped", {{"path", skipped.path}, {"reason", skipped.reason}});
       }
+      // Archived, but a restore refuses them unless --keep-links-outside (README: restore docs).
+      for (const auto& link : documents_->links_outside) {
+        log_.warn("document link leaves the tree", {{"path", link.path}, {"target", link.target}});
+      }
+      if (documents_->links_outside_total.value_or(0) > documents_->links_outside.size()) {
+        log_.warn("more document links leave the tree than the manifest lists",
+                  {{"total", std::to_string(*documents_->links_outside_total)},
+                   {"listed", std::to_string(documents_->links_outside.size())}});
+      }
     }
     // A signal stops the job before its commit point: the streams aborted their uploads, and no
     // manifest makes any of it look complete.

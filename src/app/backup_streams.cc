@@ -123,6 +123,13 @@ StreamSpec docs_stream_spec(const config::BackupConfig& config, const Cancellati
     for (const archive::TarSkip& skip : tar->skipped) {
       documents.skipped.push_back({archive::printable_path(skip.path), skip.reason});
     }
+    // Links that leave the tree: recorded so that a restore can refuse them before it writes
+    // anything, and verify can tell a manifest that misses one.
+    documents.links_outside_total = tar->links_outside.total;
+    for (const archive::TarLink& link : tar->links_outside.listed) {
+      documents.links_outside.push_back(
+          {archive::printable_path(link.path), archive::printable_path(link.target)});
+    }
     return std::optional<int>{};  // written in-process: no child's exit status
   };
   return spec;

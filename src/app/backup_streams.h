@@ -76,7 +76,8 @@ StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
                           std::string& pg_dump_version, bool read_only_default = true);
 
 // A pax tar of config.documents_dir, zstd-compressed, into `key`. What the walk found
-// (counts, skipped entries) is stored in `documents` (borrowed until the stream ends).
+// (counts, skipped entries, links that leave the tree) is stored in `documents` (borrowed until
+// the stream ends).
 StreamSpec docs_stream_spec(const config::BackupConfig& config, const Cancellation& cancellation,
                             std::string key, catalog::DocumentsRecord& documents);
 

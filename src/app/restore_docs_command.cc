@@ -10,27 +10,25 @@
 #include <filesystem>
 #include <optional>
 
+#include "app/docs_staging.h"
 #include "app/object_commands.h"
-#include "archive/safe_extractor.h"
-#include "archive/tar_reader.h"
+#include "archive/archive_policy.h"
+#include "archive/staging_area.h"
+#include "archive/tree_merge.h"
 #include "catalog/catalog.h"
-#include "codec/sha256_source.h"
-#include "codec/zstd_source.h"
-#include "s3/object_source.h"
 
 namespace erp::app {
 namespace {
 
 constexpr std::string_view kUsage =
     "erp-backup restore docs [ID|latest] [--target-dir DIR] [--subtree PATH] [--force] "
-    "[--absolute-links-under PATH]...";
+    "[--absolute-links-under PATH]... [--keep-links-outside] [--keep-setid]";
 
 struct RestoreDocsArgs {
   std::string which = "latest";
   std::optional<std::string> target_dir;
-  std::string subtree;
   bool force = false;
-  std::vector<std::string> link_roots;
+  DocsRestoreRequest request;
 };
 
 Result<RestoreDocsArgs> parse_args(const std::vector<std::string>& args) {
@@ -47,12 +45,22 @@ Result<RestoreDocsArgs> parse_args(const std::vector<std::string>& args) {
     };
     if (arg == "--force") {
       parsed.force = true;
+    } else if (arg == "--keep-links-outside") {
+      parsed.request.keep_links_outside = true;
+    } else if (arg == "--keep-setid") {
+      parsed.request.keep_setid = true;
     } else if (arg == "--target-dir" || arg == "--subtree" || arg == "--absolute-links-under") {
       auto got = value();
       if (!got) return std::unexpected(got.error());
       if (arg == "--target-dir") parsed.target_dir = *got;
-      if (arg == "--subtree") parsed.subtree = *got;
-      if (arg == "--absolute-links-under") parsed.link_roots.push_back(*got);
+      if (arg == "--subtree") parsed.request.subtree = *got;
+      if (arg == "--absolute-links-under") {
+        if (!archive::absolute_root(*got)) {
+          return make_error(ErrorKind::config, "--absolute-links-under '" + *got +
+                                                   "': not an absolute path without '..'");
+        }
+        parsed.request.absolute_links_under.push_back(*got);
+      }
     } else if (!chosen && !arg.starts_with("-")) {
       parsed.which = arg;
       chosen = true;
@@ -61,136 +69,54 @@ Result<RestoreDocsArgs> parse_args(const std::vector<std::string>& args) {
                         "unexpected argument '" + arg + "' (hint: " + std::string(kUsage) + ")");
     }
   }
+  if (!parsed.request.subtree.empty()) {
+    // The archive's own rule for names: a subtree that no entry could have is a usage error.
+    auto name = archive::normalise_entry_name(parsed.request.subtree);
+    if (!name || name->empty()) {
+      return make_error(ErrorKind::config,
+                        "--subtree '" + parsed.request.subtree +
+                            "': not a relative path inside the documents tree (hint: e.g. "
+                            "mycompany or mycompany/logos)");
+    }
+    parsed.request.subtree = archive::join_name(*name);
+  }
   return parsed;
 }
 
-// Whether `dir` holds any entry; nullopt when it does not exist. Errors: permanent (not a
-// directory, unreadable).
-Result<std::optional<bool>> holds_entries(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+enum class TargetState { absent, empty, not_empty };
+
+// What `dir` holds; staging directories left by killed runs do not count. Errors: config for a
+// path that is not a directory (or a symbolic link to one); permanent when unreadable.
+Result<TargetState> target_state(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     const int code = errno;
-    if (code == ENOENT) return std::optional<bool>{};
-    return make_error(ErrorKind::config, "target directory " + dir.string() + ": " +
-                                             std::strerror(code) +
-                                             " (hint: --target-dir or RESTORE_DOCUMENTS_DIR)");
+    if (code == ENOENT) return TargetState::absent;
+    return make_error(
+        ErrorKind::config,
+        "target directory " + dir.string() + ": " + std::strerror(code) +
+            (code == ELOOP ? " (it is a symbolic link; name the real directory)" : "") +
+            " (hint: --target-dir or RESTORE_DOCUMENTS_DIR)");
   }
   DIR* listing = ::fdopendir(fd);
   if (listing == nullptr) {
     ::close(fd);
     return make_error(ErrorKind::permanent, "cannot list " + dir.string());
   }
-  bool any = false;
+  TargetState state = TargetState::empty;
   while (const dirent* entry = ::readdir(listing)) {
-    const std::string_view name = entry->d_name;
-    if (name != "." && name != "..") {
-      any = true;
-      break;
+    const std::string name = entry->d_name;
+    if (name == "." || name == ".." || archive::is_staging_directory(::dirfd(listing), name)) {
+      continue;
     }
+    state = TargetState::not_empty;
+    break;
   }
   ::closedir(listing);
-  return std::optional<bool>(any);
+  return state;
 }
-
-// The archive's entries through a fresh chain: object → sha256 → zstd → tar.
-struct ArchiveChain {
-  s3::ObjectSource object;
-  codec::Sha256Source hashed{object};
-  std::unique_ptr<codec::ZstdSource> decoder;
-  std::unique_ptr<archive::TarReader> reader;
-
-  ArchiveChain(s3::ObjectStore& store, const std::string& key) : object(store, key) {}
-  Result<void> open() {
-    auto zstd = codec::ZstdSource::create(hashed);
-    if (!zstd) return std::unexpected(zstd.error());
-    decoder = std::move(*zstd);
-    auto tar = archive::TarReader::open(*decoder);
-    if (!tar) return std::unexpected(tar.error());
-    reader = std::move(*tar);
-    return {};
-  }
-};
 
 }  // namespace
-
-int restore_set_docs(Context& context, const catalog::CatalogSet& set,
-                     const std::filesystem::path& target, archive::ExtractOptions options) {
-  Logger& log = context.log;
-  const catalog::Manifest& manifest = *set.manifest;
-  const catalog::StreamRecord& record = *manifest.docs;
-  // Absolute links may point into the target and into the tree the backup was taken from
-  // (where the application serves the documents), besides the caller's roots.
-  options.absolute_link_roots.push_back(target.string());
-  if (manifest.documents && !manifest.documents->root.empty() &&
-      manifest.documents->root.front() == '/') {
-    options.absolute_link_roots.push_back(manifest.documents->root);
-  }
-  auto extractor = archive::SafeExtractor::open(target, options, context.cancellation);
-  if (!extractor) {
-    log.error("restore docs failed",
-              {{"target", target.string()}, {"error", extractor.error().message}});
-    return exit_code_for(extractor.error(), context.cancellation);
-  }
-  log.info("restore docs", {{"id", manifest.id},
-                            {"key", record.key},
-                            {"target", target.string()},
-                            {"subtree", options.subtree}});
-  auto fail = [&](const Error& error) {
-    log.error("restore docs failed", {{"id", manifest.id},
-                                      {"key", record.key},
-                                      {"target", target.string()},
-                                      {"error", error.message}});
-    return exit_code_for(error, context.cancellation);
-  };
-
-  ArchiveChain chain(context.s3, record.key);
-  if (auto opened = chain.open(); !opened) return fail(opened.error());
-  if (auto done = (*extractor)->extract(*chain.reader); !done) return fail(done.error());
-  // The end-of-archive blocks may leave padding unread: the hash covers every byte.
-  if (auto drained = chain.hashed.drain(); !drained) return fail(drained.error());
-  std::vector<std::string> mismatches;
-  if (chain.hashed.bytes() != record.bytes) {
-    mismatches.push_back(std::to_string(chain.hashed.bytes()) + " bytes read, the manifest says " +
-                         std::to_string(record.bytes));
-  }
-  if (chain.hashed.hex() != record.sha256) {
-    mismatches.push_back("SHA-256 " + chain.hashed.hex() + ", the manifest says " + record.sha256);
-  }
-  if (!mismatches.empty()) {
-    std::string text = record.key + ": the archive does not match its manifest (";
-    for (std::size_t i = 0; i < mismatches.size(); ++i) text += (i ? "; " : "") + mismatches[i];
-    text += "); its entries were extracted into " + target.string() +
-            " before the end of the object could be checked: do not use them (hint: erp-backup "
-            "verify " +
-            manifest.id + ")";
-    return fail(Error{ErrorKind::corrupt, text});
-  }
-
-  if (!(*extractor)->outside_links().empty()) {
-    // Hard links inside the subtree to a first name outside it: that content went by in the
-    // first pass; read the archive again up to it (archive/safe_extractor.h).
-    log.info("restore docs: second pass for hard links to names outside the subtree",
-             {{"names", std::to_string((*extractor)->outside_links().size())}});
-    ArchiveChain again(context.s3, record.key);
-    if (auto opened = again.open(); !opened) return fail(opened.error());
-    if (auto done = (*extractor)->extract_outside_links(*again.reader); !done) {
-      return fail(done.error());
-    }
-  }
-  if (auto finished = (*extractor)->finish(); !finished) return fail(finished.error());
-
-  const archive::ExtractStats& stats = (*extractor)->stats();
-  log.info("restore docs ok", {{"id", manifest.id},
-                               {"key", record.key},
-                               {"target", target.string()},
-                               {"files", std::to_string(stats.files)},
-                               {"directories", std::to_string(stats.directories)},
-                               {"symlinks", std::to_string(stats.symlinks)},
-                               {"hardlinks", std::to_string(stats.hardlinks)},
-                               {"bytes", std::to_string(stats.bytes)},
-                               {"sha256", chain.hashed.hex()}});
-  return 0;
-}
 
 int run_restore_docs(Context& context, const std::vector<std::string>& args) {
   Logger& log = context.log;
@@ -214,14 +140,17 @@ int run_restore_docs(Context& context, const std::vector<std::string>& args) {
               {{"target", *target_dir}, {"error", cwd_error.message()}});
     return 2;
   }
-  const std::filesystem::path target = absolute.lexically_normal();
-  auto existing = holds_entries(target);
-  if (!existing) {
-    log.error("restore docs failed",
-              {{"target", target.string()}, {"error", existing.error().message}});
-    return exit_code_for(existing.error(), context.cancellation);
+  std::filesystem::path target = absolute.lexically_normal();
+  if (target.has_filename() == false && target != target.root_path()) {
+    target = target.parent_path();  // "/x/" → "/x"
   }
-  if (*existing && **existing && !parsed->force) {
+  auto state = target_state(target);
+  if (!state) {
+    log.error("restore docs failed",
+              {{"target", target.string()}, {"error", state.error().message}});
+    return exit_code_for(state.error(), context.cancellation);
+  }
+  if (*state == TargetState::not_empty && !parsed->force) {
     log.error(
         "restore docs: the target directory is not empty; nothing was written (hint: "
         "--force restores over it: existing files and links of the archive's names are "
@@ -243,16 +172,103 @@ int run_restore_docs(Context& context, const std::vector<std::string>& args) {
               {{"prefix", layout.env_prefix()}, {"error", set.error().message}});
     return 1;
   }
-  if (!*existing && ::mkdir(target.c_str(), 0755) != 0) {
+  const catalog::Manifest& manifest = *(*set)->manifest;
+  const catalog::StreamRecord& record = *manifest.docs;
+  const archive::ExtractOptions options =
+      extract_options_for(manifest, target, *context.settings.restore_docs, parsed->request);
+  if (auto links = refuse_recorded_links(manifest, options); !links) {
+    log.error("restore docs refused", {{"id", manifest.id},
+                                       {"key", record.key},
+                                       {"target", target.string()},
+                                       {"error", links.error().message}});
+    return 1;
+  }
+
+  // From here on the target is written to: first only into a staging directory inside it.
+  const bool created = *state == TargetState::absent;
+  if (created && ::mkdir(target.c_str(), 0755) != 0) {
     const int code = errno;
     log.error("restore docs failed", {{"target", target.string()},
                                       {"error", std::string("mkdir: ") + std::strerror(code)}});
     return 1;
   }
-  const archive::ExtractOptions options{.subtree = parsed->subtree,
-                                        .absolute_link_roots = parsed->link_roots,
-                                        .restore_owners = ::geteuid() == 0};
-  return restore_set_docs(context, **set, target, options);
+  auto fail = [&](const Error& error, std::string_view what) {
+    log.error(std::string("restore docs failed") + std::string(what), {{"id", manifest.id},
+                                                                       {"key", record.key},
+                                                                       {"target", target.string()},
+                                                                       {"error", error.message}});
+    return exit_code_for(error, context.cancellation);
+  };
+  // A target this run made goes again when the restore fails (after `area`, declared below,
+  // removed the staging directory in it).
+  struct RemoveCreated {
+    const std::filesystem::path& dir;
+    bool armed;
+    ~RemoveCreated() {
+      if (armed) ::rmdir(dir.c_str());
+    }
+  } remove_created{target, created};
+  auto area = archive::StagingArea::open(target);
+  if (!area) return fail(area.error(), "");
+  if (!(*area)->locked()) {
+    log.warn(
+        "restore docs: the target's file system has no flock; make sure no other restore "
+        "runs into it",
+        {{"target", target.string()}});
+  }
+  for (const std::string& leftover : (*area)->leftovers()) {
+    log.warn("restore docs: a staging directory left by an interrupted run",
+             {{"path", (target / leftover).string()},
+              {"action", (*area)->locked() ? "removed" : "kept: delete it when no restore runs"}});
+  }
+  if ((*area)->locked()) {
+    if (auto removed = (*area)->remove_leftovers(); !removed) return fail(removed.error(), "");
+  }
+  if (auto made = (*area)->create(manifest.id); !made) return fail(made.error(), "");
+  log.info("restore docs", {{"id", manifest.id},
+                            {"key", record.key},
+                            {"target", target.string()},
+                            {"staging", (target / (*area)->name()).string()},
+                            {"subtree", options.subtree}});
+
+  const std::string unchanged = "; nothing in the target directory was changed";
+  auto staged = stage_set_docs(context.s3, manifest, **area, options, context.cancellation);
+  if (!staged) return fail(staged.error(), unchanged);
+  const archive::SafeExtractor& extractor = **staged;
+  const archive::TreeMerge::DirectoryLookup archived =
+      [&extractor](const std::vector<std::string>& name) {
+        return extractor.archived_directory(name);
+      };
+  auto merge =
+      archive::TreeMerge::plan((*area)->tree_fd(), (*area)->dir_fd(), target.string(), archived);
+  if (!merge) return fail(merge.error(), unchanged);
+  remove_created.armed = false;
+  (*area)->mark_changed();
+  if (auto applied =
+          merge->apply((*area)->tree_fd(), (*area)->dir_fd(), archived, options.restore_owners);
+      !applied) {
+    return fail(applied.error(), " while moving the restored entries into place");
+  }
+  if (auto discarded = (*area)->discard(); !discarded) {
+    log.warn("restore docs: the staging directory could not be removed; delete it",
+             {{"path", (target / (*area)->name()).string()}, {"error", discarded.error().message}});
+  }
+
+  const archive::ExtractStats stats = extractor.stats();
+  log.info("restore docs ok", {{"id", manifest.id},
+                               {"key", record.key},
+                               {"target", target.string()},
+                               {"files", std::to_string(stats.files)},
+                               {"directories", std::to_string(stats.directories)},
+                               {"symlinks", std::to_string(stats.symlinks)},
+                               {"hardlinks", std::to_string(stats.hardlinks)},
+                               {"bytes", std::to_string(stats.bytes)},
+                               {"links_outside_kept", std::to_string(stats.links_outside)},
+                               {"setid_dropped", std::to_string(stats.setid_dropped)},
+                               {"moved", std::to_string(merge->moved())},
+                               {"replaced", std::to_string(merge->replaced())},
+                               {"sha256", record.sha256}});
+  return 0;
 }
 
 }  // namespace erp::app

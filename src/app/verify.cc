@@ -1,9 +1,11 @@
 #include "app/verify.h"
 
+#include "app/docs_read_chain.h"
 #include "app/dump_source.h"
+#include "app/record_check.h"
+#include "archive/archive_audit.h"
+#include "archive/tar_writer.h"
 #include "codec/sha256_source.h"
-#include "codec/zstd_source.h"
-#include "s3/object_source.h"
 
 namespace erp::app {
 namespace {
@@ -14,18 +16,14 @@ bool is_object_problem(const Error& error) {
   return error.kind == ErrorKind::not_found || error.kind == ErrorKind::corrupt;
 }
 
-// Size and hash against the record; the stream's own checks come from the caller.
+// Size and hash against the record (app/record_check.h); the stream's own checks come from the
+// caller.
 void compare_with_record(const catalog::StreamRecord& record, const codec::Sha256Source& hashed,
                          StreamCheck& check) {
   check.bytes = hashed.bytes();
   check.sha256 = hashed.hex();
-  if (hashed.bytes() != record.bytes) {
-    check.problems.push_back(record.key + ": " + std::to_string(hashed.bytes()) +
-                             " bytes stored, the manifest says " + std::to_string(record.bytes));
-  }
-  if (hashed.hex() != record.sha256) {
-    check.problems.push_back(record.key + ": SHA-256 " + hashed.hex() + ", the manifest says " +
-                             record.sha256);
+  for (std::string& difference : record_differences(record, hashed.bytes(), hashed.hex())) {
+    check.problems.push_back(std::move(difference));
   }
 }
 
@@ -58,39 +56,73 @@ Result<StreamCheck> check_db(s3::ObjectStore& store, const catalog::Manifest& ma
   return check;
 }
 
-Result<StreamCheck> check_docs(s3::ObjectStore& store, const catalog::Manifest& manifest) {
+// The links an archive holds that leave the tree, against what its manifest records.
+void compare_links(const catalog::StreamRecord& record, const catalog::DocumentsRecord* expected,
+                   const archive::LinksOutside& found, StreamCheck& check) {
+  if (found.total == 0) return;
+  std::string text = record.key + ": " + std::to_string(found.total) + " symbolic link" +
+                     (found.total == 1 ? "" : "s") +
+                     " leave the documents tree; restore docs refuses the set unless "
+                     "--keep-links-outside (or --absolute-links-under for absolute targets): ";
+  for (std::size_t i = 0; i < found.listed.size() && i < 5; ++i) {
+    text += (i ? ", '" : "'") + archive::printable_path(found.listed[i].path) + "' -> '" +
+            archive::printable_path(found.listed[i].target) + "'";
+  }
+  if (found.total > std::min<std::uint64_t>(found.listed.size(), 5)) text += ", ...";
+  check.notes.push_back(std::move(text));
+  if (expected != nullptr && expected->links_outside_total &&
+      *expected->links_outside_total != found.total) {
+    check.problems.push_back(record.key + ": the archive holds " + std::to_string(found.total) +
+                             " links that leave the tree, the manifest records " +
+                             std::to_string(*expected->links_outside_total));
+  }
+}
+
+Result<StreamCheck> check_docs(s3::ObjectStore& store, const catalog::Manifest& manifest,
+                               const Cancellation& cancellation) {
   const catalog::StreamRecord& record = *manifest.docs;
   StreamCheck check{.stream = "docs", .key = record.key};
-  s3::ObjectSource object(store, record.key);
-  codec::Sha256Source hashed(object);
-  auto decoder = codec::ZstdSource::create(hashed);
-  if (!decoder) return std::unexpected(decoder.error());
-  auto counts = archive::count_tar(**decoder);
-  // The tar's end-of-archive blocks may leave padding unread: the hash covers every byte.
-  if (counts) {
-    if (auto drained = hashed.drain(); !drained) counts = std::unexpected(drained.error());
-  }
-  if (!counts) {
-    if (!is_object_problem(counts.error())) return std::unexpected(counts.error());
-    check.problems.push_back(record.key + ": " + counts.error().message);
+  const catalog::DocumentsRecord* expected = manifest.documents ? &*manifest.documents : nullptr;
+  auto object_problem = [&](const Error& error) -> Result<StreamCheck> {
+    if (!is_object_problem(error)) return std::unexpected(error);
+    check.problems.push_back(record.key + ": " + error.message);
     return check;
+  };
+  auto chain = DocsReadChain::open(store, record);
+  if (!chain) return object_problem(chain.error());
+  // The extractor's own checks (archive/archive_policy.h): what restore would refuse, verify
+  // reports. The manifest's root only tells which absolute links pointed into the backed-up
+  // tree; it permits nothing.
+  std::vector<std::string> roots;
+  if (expected != nullptr && !expected->root.empty()) roots.push_back(expected->root);
+  auto audit = archive::audit_tar((*chain)->reader(), roots, cancellation);
+  if (!audit) return object_problem(audit.error());
+  if (auto drained = (*chain)->drain(); !drained) return object_problem(drained.error());
+  compare_with_record(record, (*chain)->stored(), check);
+  check.counts = audit->counts;
+  for (const std::string& refusal : audit->refusals) {
+    check.problems.push_back(record.key + ": restore would refuse " + refusal);
   }
-  compare_with_record(record, hashed, check);
-  check.counts = *counts;
-  if (!manifest.documents) return check;
-  const catalog::DocumentsRecord& expected = *manifest.documents;
+  if (audit->refusals_total > audit->refusals.size()) {
+    check.problems.push_back(record.key + ": ... " +
+                             std::to_string(audit->refusals_total - audit->refusals.size()) +
+                             " more entries restore would refuse");
+  }
+  compare_links(record, expected, audit->links_outside, check);
+  if (expected == nullptr) return check;
   auto compare = [&](const char* what, std::uint64_t found, std::uint64_t recorded) {
     if (found != recorded) {
       check.problems.push_back(record.key + ": the archive holds " + std::to_string(found) + " " +
                                what + ", the manifest says " + std::to_string(recorded));
     }
   };
-  compare("files", counts->files, expected.files);
-  compare("directories", counts->directories, expected.directories);
-  compare("symlinks", counts->symlinks, expected.symlinks);
-  compare("hard links", counts->hardlinks, expected.hardlinks);
-  compare("content bytes", counts->content_bytes, expected.uncompressed_bytes);
-  compare("entries of other types", counts->other, 0);
+  const archive::TarCounts& counts = audit->counts;
+  compare("files", counts.files, expected->files);
+  compare("directories", counts.directories, expected->directories);
+  compare("symlinks", counts.symlinks, expected->symlinks);
+  compare("hard links", counts.hardlinks, expected->hardlinks);
+  compare("content bytes", counts.content_bytes, expected->uncompressed_bytes);
+  compare("entries of other types", counts.other, 0);
   return check;
 }
 
@@ -134,13 +166,14 @@ Result<SetReport> verify_set(s3::ObjectStore& store, const catalog::CatalogSet& 
     report.streams.push_back(std::move(*check));
   }
   if (docs) {
-    auto check = check_docs(store, manifest);
+    auto check = check_docs(store, manifest, cancellation);
     if (!check) return std::unexpected(check.error());
     report.streams.push_back(std::move(*check));
   }
   if (!db && !docs) report.problems.push_back("set " + set.id + ": the manifest names no stream");
   for (const StreamCheck& check : report.streams) {
     report.problems.insert(report.problems.end(), check.problems.begin(), check.problems.end());
+    report.notes.insert(report.notes.end(), check.notes.begin(), check.notes.end());
   }
   return report;
 }

@@ -5,8 +5,16 @@
 //   db:   object → sha256 → [zstd -d, DB_COMPRESSION=zstd sets] → pg_restore --list (the TOC
 //         must parse and list the manifest's table count; every byte is still read, decoded
 //         and hashed after pg_restore has the TOC); app/dump_source.h
-//   docs: object → sha256 → zstd -d → tar walk (file, directory, symlink and hard-link counts and
-//         content bytes must equal the manifest's documents record)
+//   docs: the docs read chain (app/docs_read_chain.h: object → sha256 → zstd -d → tar) through
+//         the extractor's own checks (archive/archive_audit.h, archive/archive_policy.h): every
+//         entry a restore would refuse (a '..' or absolute name, a file through a symlink, a hard
+//         link to a later entry or outside the tree, a device, an empty or over-long name) is a
+//         problem naming it; file, directory, symlink and hard-link counts and content bytes
+//         must equal the manifest's documents record. Links that leave the tree — relative
+//         targets resolved inside the archive, absolute ones outside the manifest's root (only
+//         a report of where the backup's tree was, never a permission) — are a note: the set is
+//         intact, and restore docs refuses it unless --keep-links-outside; a count that differs
+//         from the manifest's record is a problem.
 //
 // Nothing is written anywhere: no file, no object.
 #pragma once
@@ -32,12 +40,14 @@ struct StreamCheck {
   std::optional<int> tables;                 // db: TABLE entries in the TOC
   std::optional<archive::TarCounts> counts;  // docs: what the archive holds
   std::vector<std::string> problems;         // each names the key
+  std::vector<std::string> notes;            // what a restore needs to know; not a failure
 };
 
 struct SetReport {
   std::string id;
   std::vector<std::string> problems;  // set-level (no manifest, a stream failed) and per stream
   std::vector<StreamCheck> streams;
+  std::vector<std::string> notes;  // the streams' notes
   bool ok() const { return problems.empty(); }
 };
 

@@ -55,6 +55,7 @@ nlohmann::ordered_json to_json(const SetReport& report) {
   }
   set["streams"] = std::move(streams);
   set["problems"] = report.problems;
+  set["notes"] = report.notes;
   return set;
 }
 
@@ -67,6 +68,7 @@ void print_text(const SetReport& report) {
   }
   std::cout << '\n';
   for (const std::string& problem : report.problems) std::cout << "  " << problem << '\n';
+  for (const std::string& note : report.notes) std::cout << "  note: " << note << '\n';
 }
 
 }  // namespace
@@ -99,6 +101,9 @@ int run_verify(Context& context, const std::vector<std::string>& args) {
     if (!report) {
       log.error("verify failed", {{"id", set->id}, {"error", report.error().message}});
       return exit_code_for(report.error(), context.cancellation);
+    }
+    for (const std::string& note : report->notes) {
+      log.warn("verify: note", {{"id", report->id}, {"note", note}});
     }
     if (!report->ok()) {
       ++failed;

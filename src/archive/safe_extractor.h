@@ -1,47 +1,52 @@
-// SafeExtractor: extracts a tar archive read by a TarReader into a target directory with its
-// own checks (SPEC §6 `restore docs`, issue 8), never libarchive's extraction code or flags.
-// The archive is treated as hostile: a backup bucket is writable by more parties than the
-// documents volume, so nothing in an archive may write outside the target directory.
+// SafeExtractor: extracts a tar archive read by a TarReader into a directory with its own checks
+// (SPEC §6 `restore docs`, issues 8 and 17), never libarchive's extraction code or flags. The
+// archive is treated as hostile: nothing in it may write outside the directory.
 //
-// Names. An entry's name is split at '/'; empty and "." components are dropped ("./a//b" is
-// "a/b"). Refused, naming the entry: an empty name, an absolute name, a ".." component, a
-// non-directory whose name is only "." components. A directory entry that names the target
-// itself ("." or "./") is ignored: the target's own mode and mtime are left alone.
+// What an archive may hold — names, types, link targets, hard links, depth and length limits —
+// is archive/archive_policy.h's EntryChecker, the same one verify runs: every entry is checked
+// there first, also outside the subtree (an archive that holds a hostile entry anywhere is not
+// restored from). This file adds what only a file system can tell and what extracting means.
 //
-// Every path is reached by an openat() chain from the target's fd, each directory opened with
-// O_NOFOLLOW|O_DIRECTORY relative to its parent: an existing component that is a symbolic link
-// (or anything else but a directory) fails the entry ("goes through the symbolic link a/b"),
-// whatever it points to, even inside the target. So the classic attacks — a symlink to "/" and
-// then "link/etc/passwd"; a symlink `d` replaced by a directory entry `d` later in the archive
-// and then `d/x` — are refused, and no check-then-use race through a link exists.
+// The commands extract into a fresh staging directory and move the result into place only after
+// the whole object matched its manifest (app/docs_staging.h, archive/tree_merge.h); the
+// extractor itself works in any directory, and with --force semantics in a non-empty one.
+//
+// Every path is reached through a DirectoryChain (archive/directory_chain.h) from the target's
+// fd, each directory opened with O_NOFOLLOW|O_DIRECTORY relative to its parent: an existing
+// component that is a symbolic link (or anything else but a directory) fails the entry, whatever
+// it points to. The chain keeps the current path's directories open, so the cost is one openat()
+// per directory entered (ExtractStats::directory_opens), linear in the depth.
 //
 // Entry types:
 //   directory — created 0700 (so that it can be filled even when its mode is read-only); its
 //               mode, owner and mtime are applied by finish(), deepest first, after everything
-//               below it was written. An existing directory is reused (its metadata is set by
-//               finish() too); an existing entry of another type fails the entry.
-//   file      — openat(O_CREAT|O_EXCL|O_NOFOLLOW), content copied from read_data() in chunks
-//               (no staging), then owner, mode and mtime (nanoseconds) on the open fd.
+//               below it was written. An existing directory is reused (finish() sets its
+//               metadata too); an existing entry of another type fails the entry.
+//   file      — openat(O_CREAT|O_EXCL|O_NOFOLLOW), content copied from read_data() in chunks,
+//               then owner, mode and mtime (nanoseconds) on the open fd. A file whose content
+//               could not be written completely (a read error, a truncated archive, a stop) is
+//               unlinked: a half-written file is never left behind. Setuid and setgid bits are
+//               dropped (ExtractStats::setid_dropped counts the files) unless keep_setid;
+//               directories keep their setgid bit, which only makes new files inherit the
+//               group and grants nothing.
 //   symlink   — symlinkat(); then owner and mtime with AT_SYMLINK_NOFOLLOW (Linux has no link
-//               modes). The target must stay inside the target directory: a relative target
-//               is resolved lexically from the link's own directory (`a/b/l -> ../../x` is "x";
-//               `l -> ..` escapes and is refused); an absolute target is refused unless it lies
-//               under one of ExtractOptions::absolute_link_roots (lexically normalised). The
-//               extractor never follows a link, so an allowed link is only ever data.
-//   hardlink  — linkat() between directory fds, never following a symlink. The first name
-//               is checked like an entry name and must have been extracted as a regular file
-//               (or hard link) earlier in this run: a hard link to a name outside the target, to
-//               a file that was already in the target (--force) or to a later entry is refused.
-//   other     — device nodes, FIFOs, sockets: refused (the backup never writes them).
-// Name and type checks apply to every entry, also outside the subtree: an archive holding a
-// hostile entry anywhere is not restored from. Link targets are checked where extracted.
+//               modes). A link that leaves the tree (archive_policy: relative targets resolved
+//               lexically, absolute ones only under ExtractOptions::absolute_link_roots) is
+//               refused unless keep_links_outside, which recreates it as a link. The extractor
+//               never follows a link, so any link is only ever data.
+//   hardlink  — linkat() between directory fds, never following a symlink. Its first name must
+//               have been extracted as a regular file (or hard link) earlier in this run: a hard
+//               link to a file that was already in the target (--force) is refused.
 // An entry whose name already exists: a regular file or symlink is replaced (unlinked, then
-// created: never written through); a directory or anything else fails the entry. This is what
-// --force allows in a non-empty target, and what a repeated name inside one archive does.
+// created: never written through); a directory or anything else fails the entry.
 //
-// Owners are restored only when ExtractOptions::restore_owners (the command sets it when
+// Limits from the manifest (ExtractOptions::max_content_bytes, max_entries): an archive that
+// declares more content bytes or holds more entries than its manifest records is refused before
+// the entry past the limit is written, so a decompression bomb cannot fill the disk.
+//
+// Owners are restored only when ExtractOptions::restore_owners (the commands set it when
 // running as root), with fchown/fchownat(AT_SYMLINK_NOFOLLOW) before the mode (chown clears
-// setuid bits). Modes include setuid/setgid/sticky.
+// setuid bits).
 //
 // Subtree. With ExtractOptions::subtree = "mycompany", only "mycompany" and the entries below
 // it are extracted, under the same relative names (DIR/mycompany/...); missing ancestors of the
@@ -50,20 +55,20 @@
 // e.g. "ecm/Logos/logo.png" before "mycompany/logos/logo.png") cannot be linked, and its content
 // went by in the stream: such links are collected (outside_links()) and filled by a second
 // pass over the archive, extract_outside_links(), which writes the first name's content into
-// the first such link inside the subtree and links the others to it. The cost is a second read
-// of the archive up to that file, paid only when such links exist.
+// the first such link inside the subtree and links the others to it.
 //
-// Errors: every one names the entry (printable_path) and fails the extraction. Kinds:
-//   corrupt   — a hostile or malformed entry (the kinds above), or the reader's corrupt error;
+// Errors: every one names the entry and fails the extraction. Kinds:
+//   corrupt   — a hostile or malformed entry (archive_policy's refusals, the file-system ones
+//               above), a limit exceeded, or the reader's corrupt error;
 //   permanent — the target cannot be opened, a system call failed (errno text and the path);
 //   cancelled — `cancellation` was set (checked before each entry and each chunk);
 //   the reader's input errors unchanged (not_found, transient, ...).
-// Entries extracted before an error stay in the target (removing them would need the very
-// path walks the error may have been about); nothing is ever written outside the target.
+// Entries extracted before an error stay where they were written (the commands write into a
+// staging directory they then remove); nothing is ever written outside the target.
 //
-// Memory: one chunk buffer, the names of the regular files extracted so far (for hard links),
-// and the directories awaiting their metadata. Open fds: the target, one cached parent
-// directory and one file.
+// Memory: one chunk buffer, EntryChecker's names (one per entry), the names of the regular files
+// extracted so far (for hard links), and the directories' metadata. Open fds: the target, the
+// directories of the current path (two chains), one file.
 //
 // One thread. The extractor borrows `cancellation` for its lifetime.
 #pragma once
@@ -72,10 +77,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "archive/archive_policy.h"
+#include "archive/directory_chain.h"
 #include "archive/tar_reader.h"
 #include "core/cancellation.h"
 #include "core/error.h"
@@ -86,13 +94,23 @@ struct ExtractOptions {
   // Relative path of the one subtree to extract ("" = everything). Normalised like entry names;
   // "..", absolute or empty-after-normalisation values are refused by open().
   std::string subtree;
-  // Absolute directories that absolute symlink targets may point into (e.g. the documents root
-  // the application serves the tree from, /var/www/documents). Default none: every absolute
-  // symlink is refused. Cost of adding one: links into that directory are restored as they
-  // were, and whoever follows them later reaches whatever is there.
+  // Absolute directories that absolute symlink targets may point into. The commands pass the
+  // target directory, DOCUMENTS_DIR and each --absolute-links-under; never anything read from
+  // the bucket. Default none: every absolute symlink leaves the tree. Cost of adding one: links
+  // into it are restored as they were, and whoever follows them later reaches whatever is there.
   std::vector<std::string> absolute_link_roots;
+  // Recreate links that leave the tree, as links (never followed, never written through).
+  // Default false: such a link fails the extraction.
+  bool keep_links_outside = false;
+  // Keep setuid/setgid bits on files. Default false: dropped and counted.
+  bool keep_setid = false;
   // chown entries to the archive's uid/gid. Default false; only meaningful as root.
   bool restore_owners = false;
+  // Refuse an archive that declares more content bytes (regular files, all of the archive,
+  // also outside the subtree) or holds more entries than this (the manifest's
+  // uncompressed_bytes and entry counts). Default: no limit.
+  std::optional<std::uint64_t> max_content_bytes;
+  std::optional<std::uint64_t> max_entries;
   // Bytes per read_data()/write() of a file's content. Cost: this much memory.
   std::size_t chunk_size = std::size_t{256} << 10;
 };
@@ -103,8 +121,27 @@ struct ExtractStats {
   std::uint64_t symlinks = 0;
   std::uint64_t hardlinks = 0;  // further names linked (incl. those filled by the second pass)
   std::uint64_t bytes = 0;      // content bytes written
+  std::uint64_t entries = 0;    // entries read (the whole archive)
   std::uint64_t outside_subtree = 0;  // entries skipped because they lie outside the subtree
+  std::uint64_t in_subtree = 0;       // entries at or below the subtree (all without one)
+  std::uint64_t links_outside = 0;    // links kept that leave the tree (keep_links_outside)
+  std::uint64_t setid_dropped = 0;    // files whose setuid/setgid bits were dropped
+  std::uint64_t declared_bytes = 0;   // content bytes the archive declared (max_content_bytes)
+  std::uint64_t directory_opens = 0;  // openat() of directories: linear in the tree's depth
 };
+
+// A directory's metadata as the archive records it.
+struct DirectoryMetadata {
+  unsigned mode = 0755;
+  std::int64_t uid = 0, gid = 0, mtime_seconds = 0;
+  long mtime_nanoseconds = 0;
+};
+
+// Applies `metadata` to the directory open as `fd`: owner (when `restore_owners`), mode, mtime.
+// Errors: permanent naming `shown` and `path`.
+Result<void> apply_directory_metadata(int fd, const DirectoryMetadata& metadata,
+                                      bool restore_owners, const std::string& shown,
+                                      const std::string& path);
 
 class SafeExtractor {
  public:
@@ -133,49 +170,39 @@ class SafeExtractor {
   // Applies the directories' modes, owners and mtimes, deepest first. Call once, last.
   Result<void> finish();
 
-  const ExtractStats& stats() const { return stats_; }
+  // The archive's metadata of directory `name` (normalised), or null when the archive holds no
+  // entry for it (an implicit ancestor). Valid for the extractor's lifetime.
+  const DirectoryMetadata* archived_directory(const std::vector<std::string>& name) const;
+
+  // What was done so far (a copy).
+  ExtractStats stats() const;
 
  private:
-  struct PendingDirectory {
-    std::string path;
-    unsigned mode;
-    std::int64_t uid, gid, mtime_seconds;
-    long mtime_nanoseconds;
-  };
-
   SafeExtractor(int target_fd, ExtractOptions options, std::vector<std::string> subtree,
-                std::vector<std::vector<std::string>> link_roots, const Cancellation& cancellation);
-  Result<void> extract_entry(TarReader& reader, const TarEntry& entry,
-                             const std::vector<std::string>& name);
-  Result<int> open_parent(const std::vector<std::string>& name, const std::string& shown);
+                EntryChecker checker, const Cancellation& cancellation);
+  Result<void> extract_entry(TarReader& reader, const TarEntry& entry, const EntryVerdict& verdict);
   Result<void> make_room(int parent, const std::string& leaf, const std::string& shown,
                          bool directory_ok);
   Result<void> write_file(TarReader& reader, const TarEntry& entry, int parent,
                           const std::string& leaf, const std::string& shown);
-  Result<void> check_symlink_target(const TarEntry& entry, const std::vector<std::string>& name,
-                                    const std::string& shown) const;
   Result<void> link(const std::string& existing, const std::vector<std::string>& name,
                     const std::string& shown);
 
   int target_fd_;
   ExtractOptions options_;
   std::vector<std::string> subtree_;  // normalised components ({} = everything)
-  std::vector<std::vector<std::string>> link_roots_;
+  EntryChecker checker_;
   const Cancellation& cancellation_;
   std::vector<char> buffer_;
-  std::set<std::string> extracted_files_;  // normalised names of regular files written here
+  DirectoryChain chain_{target_fd_};         // parents of the names written
+  DirectoryChain source_chain_{target_fd_};  // parents of hard links' first names
+  std::set<std::string> extracted_files_;    // normalised names of regular files written here
   std::map<std::string, std::string> skipped_links_;  // outside the subtree: name → first name
   std::map<std::string, std::vector<std::string>> outside_links_;
   std::map<std::string, std::string> deferred_links_;  // link name → its group's first name
-  std::vector<PendingDirectory> directories_;
-  // The last parent directory opened, kept open: archives list a directory's entries together.
-  std::string cached_parent_;
-  int cached_parent_fd_ = -1;
+  // Directory entries by name; iterated in reverse, every descendant comes before its ancestor.
+  std::map<std::vector<std::string>, DirectoryMetadata> directories_;
   ExtractStats stats_;
 };
-
-// Splits and normalises an entry name: "./a//b/" → {"a", "b"}; "." → {}. Errors: corrupt for an
-// empty or absolute name or a ".." component (the message names the entry).
-Result<std::vector<std::string>> normalise_entry_name(std::string_view name);
 
 }  // namespace erp::archive

@@ -97,6 +97,36 @@ Result<std::size_t> TarReader::read_data(std::span<char> buffer) {
   return static_cast<std::size_t>(n);
 }
 
+void TarCounts::add(EntryType type) {
+  switch (type) {
+    case EntryType::file:
+      ++files;
+      break;
+    case EntryType::directory:
+      ++directories;
+      break;
+    case EntryType::symlink:
+      ++symlinks;
+      break;
+    case EntryType::hardlink:
+      ++hardlinks;
+      break;
+    case EntryType::other:
+      ++other;
+      break;
+  }
+}
+
+Result<std::uint64_t> discard_data(TarReader& reader, std::span<char> buffer) {
+  std::uint64_t total = 0;
+  for (;;) {
+    auto n = reader.read_data(buffer);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) return total;
+    total += *n;
+  }
+}
+
 Result<TarCounts> count_tar(ByteSource& input) {
   auto reader = TarReader::open(input);
   if (!reader) return std::unexpected(reader.error());
@@ -106,30 +136,11 @@ Result<TarCounts> count_tar(ByteSource& input) {
     auto entry = (*reader)->next();
     if (!entry) return std::unexpected(entry.error());
     if (!*entry) break;
-    switch ((*entry)->type) {
-      case EntryType::file:
-        ++counts.files;
-        break;
-      case EntryType::directory:
-        ++counts.directories;
-        break;
-      case EntryType::symlink:
-        ++counts.symlinks;
-        break;
-      case EntryType::hardlink:
-        ++counts.hardlinks;
-        break;
-      case EntryType::other:
-        ++counts.other;
-        break;
-    }
+    counts.add((*entry)->type);
     if ((*entry)->type != EntryType::file) continue;
-    for (;;) {
-      auto n = (*reader)->read_data(buffer);
-      if (!n) return std::unexpected(n.error());
-      if (*n == 0) break;
-      counts.content_bytes += *n;
-    }
+    auto bytes = discard_data(**reader, buffer);
+    if (!bytes) return std::unexpected(bytes.error());
+    counts.content_bytes += *bytes;
   }
   return counts;
 }

@@ -71,7 +71,14 @@ struct TarCounts {
   std::uint64_t hardlinks = 0;      // further names of a file
   std::uint64_t other = 0;          // entries of any other type (the tool never writes them)
   std::uint64_t content_bytes = 0;  // bytes of regular files' content, read in full
+
+  // Counts one entry of `type`.
+  void add(EntryType type);
 };
+
+// Reads the current entry's content to its end through `buffer`, discarding it; returns its
+// size in bytes. Errors: those of read_data().
+Result<std::uint64_t> discard_data(TarReader& reader, std::span<char> buffer);
 
 // Walks the whole archive, reading every byte of content. Errors: those of TarReader.
 Result<TarCounts> count_tar(ByteSource& input);

@@ -221,8 +221,12 @@ class TarWriter {
   Error archive_error(std::string_view what) const;
   Result<void> cancelled() const;
 
-  // An entry problem found before its header: skipped+recorded, or the error.
-  Result<void> problem(const std::string& path, std::string reason);
+  // An entry problem found before its header: skipped+recorded, or the error (ending with
+  // `hint`).
+  Result<void> problem(const std::string& path, std::string reason,
+                       std::string_view hint = kStableHint);
+  static constexpr std::string_view kStableHint =
+      "make it readable and stable during the backup, or let the backup skip such files";
   // A problem found after the header: always the error.
   std::unexpected<Error> broken_after_header(const std::string& path, const std::string& reason);
   void hook(const std::string& path) const;
@@ -241,6 +245,9 @@ class TarWriter {
   std::map<std::pair<dev_t, ino_t>, PendingLink> links_;
   std::unordered_map<uid_t, std::string> users_;
   std::unordered_map<gid_t, std::string> groups_;
+  // `root` as an absolute link root (empty when it cannot be made absolute: then every
+  // absolute link counts as leaving the tree).
+  std::vector<std::vector<std::string>> root_components_;
   TarStats stats_;
 };
 
@@ -286,16 +293,15 @@ Result<void> TarWriter::cancelled() const {
                     "tar of " + printable_path(root_.native()) + " cancelled");
 }
 
-Result<void> TarWriter::problem(const std::string& path, std::string reason) {
+Result<void> TarWriter::problem(const std::string& path, std::string reason,
+                                std::string_view hint) {
   if (options_.on_error == OnError::skip) {
     stats_.skipped.push_back(TarSkip{path, std::move(reason)});
     return {};
   }
-  return make_error(ErrorKind::permanent,
-                    "tar of " + printable_path(root_.native()) + ": " + printable_path(path) +
-                        ": " + reason +
-                        " (hint: make it readable and stable during the backup, or let the "
-                        "backup skip such files)");
+  return make_error(ErrorKind::permanent, "tar of " + printable_path(root_.native()) + ": " +
+                                              printable_path(path) + ": " + reason +
+                                              " (hint: " + std::string(hint) + ")");
 }
 
 std::unexpected<Error> TarWriter::broken_after_header(const std::string& path,
@@ -451,6 +457,11 @@ Result<TarStats> TarWriter::run() {
     return make_error(ErrorKind::permanent, "cannot list documents directory " + root_text + ": " +
                                                 names.error().message + hint);
   }
+  std::error_code ignored;
+  if (auto components =
+          absolute_root(std::filesystem::absolute(root_, ignored).lexically_normal().native())) {
+    root_components_.push_back(std::move(*components));
+  }
   if (auto opened = open_archive(); !opened) return std::unexpected(opened.error());
   if (auto walked = walk(::dirfd(root_dir.get()), *names, ""); !walked) {
     return std::unexpected(walked.error());
@@ -478,6 +489,18 @@ Result<void> TarWriter::walk(int dir_fd, const std::vector<std::string>& names,
 
 Result<void> TarWriter::visit(int dir_fd, const std::string& name, const std::string& path) {
   if (cancellation_.cancelled()) return cancelled();
+  // The restore's limits (archive/archive_policy.h), checked before the entry is opened: a
+  // directory past them is left out with its subtree, so the walk never goes deeper.
+  const auto depth = static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) + 1;
+  if (path.size() > kMaxNameBytes || depth > kMaxDepth) {
+    return problem(
+        path,
+        path.size() > kMaxNameBytes
+            ? "a name of " + std::to_string(path.size()) + " bytes, longer than " +
+                  std::to_string(kMaxNameBytes) + " (PATH_MAX): no restore accepts it"
+            : "more than " + std::to_string(kMaxDepth) + " levels deep: no restore accepts it",
+        "shorten or flatten the path, or let the backup skip such entries");
+  }
   struct stat listed {};
   if (::fstatat(dir_fd, name.c_str(), &listed, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return problem(path, "vanished before it could be read");
@@ -658,7 +681,17 @@ Result<void> TarWriter::add_symlink(int dir_fd, const std::string& name, const s
   archive_entry_copy_symlink(entry, target.c_str());
   bool skipped = false;
   if (auto written = write_header(path, skipped); !written) return written;
-  if (!skipped) ++stats_.symlinks;
+  if (skipped) return {};
+  ++stats_.symlinks;
+  // Judged like a restore judges it, with the tree's own directory as the only absolute root.
+  std::vector<std::string> components;
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    components.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  auto verdict = judge_symlink(components, target, root_components_);
+  if (!verdict || verdict->leaves_tree) stats_.links_outside.add(path, target);
   return {};
 }
 

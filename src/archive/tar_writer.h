@@ -21,6 +21,17 @@
 // Sockets, FIFOs and device files are not archived: they are listed in TarStats::skipped
 // under either OnError mode.
 //
+// Limits (archive/archive_policy.h): a name longer than kMaxNameBytes (PATH_MAX) or more than
+// kMaxDepth levels deep would be refused by every restore, so it is an entry problem like an
+// unreadable file (OnError below): under `fail` the archive fails naming it, under `skip` it is
+// left out (a directory: with its subtree) and listed. The walk never goes deeper than that,
+// so it holds at most kMaxDepth directories open.
+//
+// Symbolic links that leave the tree — a relative target that climbs out of `root`, an absolute
+// one not under `root` itself (both judged lexically, archive_policy's judge_symlink) — are
+// archived like any other link and counted in TarStats::links_outside (the first ones by
+// name), so that the manifest records them and a restore can refuse them before writing.
+//
 // Read-only: nothing under `root` is modified. Files and directories are opened with O_NOFOLLOW
 // and O_NOATIME (falling back without O_NOATIME where the kernel refuses it: files owned by
 // another user without CAP_FOWNER), so a backup does not even touch access times where it can.
@@ -72,6 +83,7 @@
 #include <string_view>
 #include <vector>
 
+#include "archive/archive_policy.h"
 #include "core/byte_stream.h"
 #include "core/cancellation.h"
 #include "core/error.h"
@@ -121,6 +133,7 @@ struct TarStats {
   std::uint64_t bytes = 0;        // content bytes of the regular files (uncompressed)
   std::uint64_t entries = 0;      // all entries written: files + directories + symlinks + hardlinks
   std::vector<TarSkip> skipped;   // special files always; problem entries under OnError::skip
+  LinksOutside links_outside;     // symbolic links whose target leaves the tree
 };
 
 Result<TarStats> write_tar(const std::filesystem::path& root, ByteSink& out,

@@ -171,6 +171,14 @@ std::string to_json(const Manifest& m) {
       }
       docs["skipped"] = skipped;
       if (omitted > 0) docs["skipped_omitted"] = omitted;
+      if (d.links_outside_total) {
+        ordered_json links = ordered_json::array();
+        for (const LinkRecord& link : d.links_outside) {
+          links.push_back({{"path", link.path}, {"target", link.target}});
+        }
+        docs["links_outside"] = links;
+        docs["links_outside_total"] = *d.links_outside_total;
+      }
     }
     streams["docs"] = docs;
   }
@@ -237,6 +245,15 @@ Result<Manifest> parse_manifest(std::string_view text) {
       if (docs.contains("skipped")) {
         for (const auto& entry : docs["skipped"]) {
           d.skipped.push_back({entry.value("path", ""), entry.value("reason", "")});
+        }
+      }
+      // Both optional: a manifest from before issue 17 has neither.
+      if (docs.contains("links_outside_total")) {
+        d.links_outside_total = docs["links_outside_total"].get<std::uint64_t>();
+      }
+      if (docs.contains("links_outside")) {
+        for (const auto& link : docs["links_outside"]) {
+          d.links_outside.push_back({link.value("path", ""), link.value("target", "")});
         }
       }
       m.documents = std::move(d);

@@ -93,6 +93,13 @@ struct SkippedEntry {
   std::string reason;
 };
 
+// A symbolic link whose target leaves the documents tree (archive/archive_policy.h), as
+// printable text (archive::printable_path).
+struct LinkRecord {
+  std::string path;
+  std::string target;
+};
+
 struct DocumentsRecord {
   std::string root;
   std::uint64_t files = 0;
@@ -104,6 +111,15 @@ struct DocumentsRecord {
   // Skipped entries left out of the manifest because the list passed kMaxSkippedBytes
   // (to_json adds those beyond the budget; the backup's log names every one).
   std::uint64_t skipped_omitted = 0;
+  // Links that leave the tree: the first ones (bounded by the backup: archive::kListedLinks
+  // and kListedLinkBytes, so the manifest stays small) and how many in all. The total is
+  // absent in a manifest written before the field existed: then nothing is known about them
+  // (JSON "links_outside" and "links_outside_total", both optional when parsing).
+  std::vector<LinkRecord> links_outside;
+  std::optional<std::uint64_t> links_outside_total;
+
+  // Every entry the archive holds, as counted here.
+  std::uint64_t entries() const { return files + directories + symlinks + hardlinks; }
 };
 
 struct Manifest {

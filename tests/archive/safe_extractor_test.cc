@@ -221,47 +221,8 @@ TEST_CASE("entry names are normalised and '..' or absolute names refused") {
 
 namespace {
 
-struct Entry {
-  std::string path;
-  unsigned type = AE_IFREG;  // AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFIFO, AE_IFCHR
-  std::string content;
-  std::string symlink;
-  std::string hardlink;
-};
-
-// A pax archive of `entries`, written with libarchive's writer (not write_tar, which would
-// never produce these).
-std::string hostile_archive(const std::vector<Entry>& entries) {
-  std::string out;
-  struct archive* writer = archive_write_new();
-  REQUIRE(writer != nullptr);
-  REQUIRE(archive_write_set_format_pax(writer) == ARCHIVE_OK);
-  auto on_write = [](struct archive*, void* data, const void* buffer, size_t length) {
-    static_cast<std::string*>(data)->append(static_cast<const char*>(buffer), length);
-    return static_cast<la_ssize_t>(length);
-  };
-  REQUIRE(archive_write_open(writer, &out, nullptr, on_write, nullptr) == ARCHIVE_OK);
-  for (const Entry& e : entries) {
-    struct archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, e.path.c_str());
-    archive_entry_set_filetype(entry, e.type);
-    archive_entry_set_perm(entry, e.type == AE_IFDIR ? 0755 : 0644);
-    archive_entry_set_mtime(entry, 1'700'000'000, 0);
-    if (!e.symlink.empty()) archive_entry_set_symlink(entry, e.symlink.c_str());
-    if (!e.hardlink.empty()) archive_entry_set_hardlink(entry, e.hardlink.c_str());
-    if (e.type == AE_IFCHR) archive_entry_set_rdev(entry, makedev(1, 3));
-    archive_entry_set_size(entry, static_cast<la_int64_t>(e.content.size()));
-    REQUIRE(archive_write_header(writer, entry) == ARCHIVE_OK);
-    if (!e.content.empty()) {
-      REQUIRE(archive_write_data(writer, e.content.data(), e.content.size()) ==
-              static_cast<la_ssize_t>(e.content.size()));
-    }
-    archive_entry_free(entry);
-  }
-  REQUIRE(archive_write_close(writer) == ARCHIVE_OK);
-  archive_write_free(writer);
-  return out;
-}
+using Entry = testing::ArchiveEntry;
+using testing::hostile_archive;
 
 // What the parent directory holds apart from the target itself: must not change.
 std::map<std::string, std::string> outside_target(const std::filesystem::path& parent) {
@@ -352,9 +313,11 @@ TEST_CASE("hostile archives are refused naming the entry, with nothing written o
     check_refused({{.path = "h", .hardlink = "/etc/hostname"}}, {"'h'", "absolute name"});
     check_refused({{.path = "h", .hardlink = "../outside/keep.txt"}}, {"'h'", "'..' component"});
     check_refused({{.path = "h", .hardlink = "later"}, {.path = "later", .content = "x"}},
-                  {"'h'", "not a file extracted before it"});
+                  {"'h'", "not a file archived before it"});
     check_refused({{.path = "d", .type = AE_IFDIR}, {.path = "h", .hardlink = "d"}},
-                  {"'h'", "not a file extracted before it"});
+                  {"'h'", "not a file archived before it"});
+    check_refused({{.path = "h", .content = "x"}, {.path = "h", .hardlink = "h"}},
+                  {"'h'", "itself"});
   }
   SUBCASE("a symlink replaced by a directory entry later in the archive") {
     check_refused({{.path = "d", .type = AE_IFLNK, .symlink = ".."},
@@ -366,7 +329,7 @@ TEST_CASE("hostile archives are refused naming the entry, with nothing written o
                    {.path = "d", .type = AE_IFLNK, .symlink = "sub"},
                    {.path = "d", .type = AE_IFDIR},
                    {.path = "d/x", .content = "through the link"}},
-                  {"'d/'", "exists in the target as a symbolic link"});
+                  {"'d/'", "exists in the archive as a symbolic link"});
     check_refused({{.path = "sub", .type = AE_IFDIR},
                    {.path = "d", .type = AE_IFLNK, .symlink = "sub"},
                    {.path = "d/x", .content = "through the link"}},
@@ -396,10 +359,12 @@ TEST_CASE("--subtree: links to a name the second pass fills join its group; loop
   CHECK(tree.at("sub/a").inode == tree.at("sub/b").inode);
   CHECK(tree.at("sub/a").links == 2);
 
+  // A loop of hard links cannot even start: each must name a file archived before it, also
+  // outside the subtree.
   check_refused({{.path = "out/x", .hardlink = "out/y"},
                  {.path = "out/y", .hardlink = "out/x"},
                  {.path = "sub/l", .hardlink = "out/x"}},
-                {"'sub/l'", "loop"}, {.subtree = "sub"});
+                {"'out/x'", "not a file archived before it"}, {.subtree = "sub"});
   // A link inside the subtree to an outside name the archive never holds as a file.
   check_refused({{.path = "sub/l", .hardlink = "out/none"}},
                 {"'sub/l'", "not a file archived before it"}, {.subtree = "sub"});
@@ -430,6 +395,187 @@ TEST_CASE("in a non-empty target, files and links are replaced, never written th
   REQUIRE_FALSE(clash.has_value());
   CHECK(clash.error().message.contains("'dir'"));
   CHECK(std::filesystem::is_directory(parent / "target/dir"));
+}
+
+// -- stop, truncation, limits, setuid, depth (issue 17) ---------------------------------------
+
+namespace {
+
+// Passes `input` through and sets `cancellation` once more than `after` bytes went by: a
+// signal arriving while a file's content is being written.
+class CancellingSource final : public ByteSource {
+ public:
+  CancellingSource(ByteSource& input, Cancellation& cancellation, std::size_t after)
+      : input_(input), cancellation_(cancellation), after_(after) {}
+  Result<std::size_t> read(std::span<char> buffer) override {
+    auto got = input_.read(buffer);
+    if (got) seen_ += *got;
+    if (seen_ > after_) cancellation_.cancel(15);
+    return got;
+  }
+
+ private:
+  ByteSource& input_;
+  Cancellation& cancellation_;
+  std::size_t after_;
+  std::size_t seen_ = 0;
+};
+
+std::vector<std::string> names_in(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& [name, info] : testing::snapshot(dir)) names.push_back(name);
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("a stop in the middle of a file leaves no half-written file and nothing after it") {
+  const std::string big(1 << 20, 'b');
+  const std::string archive = hostile_archive({{.path = "first.pdf", .content = "complete"},
+                                               {.path = "big.pdf", .content = big},
+                                               {.path = "later.pdf", .content = "never"}});
+  TempDir dir;
+  Cancellation cancellation;
+  auto extractor = SafeExtractor::open(dir.path(), {.chunk_size = 4096}, cancellation);
+  REQUIRE(extractor.has_value());
+  MemorySource memory(archive, 4096);
+  // Well inside big.pdf's content: its header and first.pdf are long past.
+  CancellingSource source(memory, cancellation, 300 * 1024);
+  auto reader = TarReader::open(source);
+  REQUIRE(reader.has_value());
+  auto result = (*extractor)->extract(**reader);
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().kind == ErrorKind::cancelled);
+  CHECK(result.error().message.contains("big.pdf"));
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"first.pdf"});
+  CHECK((*extractor)->stats().bytes < big.size());
+}
+
+TEST_CASE("an archive truncated in the middle of a file leaves no half-written file") {
+  const std::string big(600 * 1024, 'b');
+  const std::string archive = hostile_archive(
+      {{.path = "first.pdf", .content = "complete"}, {.path = "big.pdf", .content = big}});
+  TempDir dir;
+  auto result = extract(archive.substr(0, 300 * 1024), dir.path());
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().kind == ErrorKind::corrupt);
+  CHECK(result.error().message.contains("big.pdf"));
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"first.pdf"});
+}
+
+TEST_CASE("setuid and setgid bits are dropped from files unless kept; directories keep setgid") {
+  const std::string archive =
+      hostile_archive({{.path = "shared", .type = AE_IFDIR, .mode = 02775},
+                       {.path = "shared/suid", .content = "#!/bin/sh\n", .mode = 04755},
+                       {.path = "shared/sgid", .content = "#!/bin/sh\n", .mode = 02711},
+                       {.path = "shared/plain", .content = "x", .mode = 01644}});
+  SUBCASE("by default") {
+    TempDir dir;
+    auto stats = extract(archive, dir.path());
+    REQUIRE_MESSAGE(stats.has_value(), stats.error().message);
+    const auto tree = testing::snapshot(dir.path());
+    CHECK(tree.at("shared/suid").mode == 0755);
+    CHECK(tree.at("shared/sgid").mode == 0711);
+    CHECK(tree.at("shared/plain").mode == 01644);  // sticky is no privilege
+    CHECK(tree.at("shared").mode == 02775);
+    CHECK(stats->setid_dropped == 2);
+  }
+  SUBCASE("with keep_setid") {
+    TempDir dir;
+    auto stats = extract(archive, dir.path(), {.keep_setid = true});
+    REQUIRE_MESSAGE(stats.has_value(), stats.error().message);
+    const auto tree = testing::snapshot(dir.path());
+    CHECK(tree.at("shared/suid").mode == 04755);
+    CHECK(tree.at("shared/sgid").mode == 02711);
+    CHECK(stats->setid_dropped == 0);
+  }
+}
+
+TEST_CASE("the cost of a deep tree is linear: one directory open per level entered") {
+  // 200 levels, a directory and a file at each: walking from the target for every entry (the
+  // old extractor) opens about 200 * 200 directories; a chain of open directories about 2 * 200
+  // (the extraction, then finish() deepest first).
+  constexpr std::size_t kDepth = 200;
+  std::vector<Entry> entries;
+  std::string path;
+  for (std::size_t level = 0; level < kDepth; ++level) {
+    path += (level == 0 ? "" : "/") + std::string("d");
+    entries.push_back({.path = path, .type = AE_IFDIR});
+    entries.push_back({.path = path + "/f", .content = "x"});
+  }
+  TempDir dir;
+  auto stats = extract(hostile_archive(entries), dir.path());
+  REQUIRE_MESSAGE(stats.has_value(), stats.error().message);
+  CHECK(stats->directories == kDepth);
+  CHECK(stats->files == kDepth);
+  CHECK(stats->directory_opens <= 3 * kDepth);
+  CHECK(stats->directory_opens >= kDepth);  // it does count
+}
+
+TEST_CASE("names longer than PATH_MAX or deeper than the limit are refused before any write") {
+  std::string deep = "d";
+  for (std::size_t level = 1; level <= kMaxDepth; ++level) deep += "/d";  // kMaxDepth + 1 levels
+  check_refused({{.path = deep, .content = "x"}}, {"deeper than 256"});
+  check_refused({{.path = std::string(300, 'n'), .content = "x"}}, {"longer than 255"});
+  std::string long_name;
+  while (long_name.size() <= kMaxNameBytes) long_name += std::string(200, 'n') + "/";
+  long_name += "f";
+  check_refused({{.path = long_name, .content = "x"}}, {"PATH_MAX"});
+  TempDir dir;
+  CHECK_FALSE(extract(hostile_archive({{.path = deep, .content = "x"}}), dir.path()).has_value());
+  CHECK(names_in(dir.path()).empty());
+}
+
+TEST_CASE("an archive holding more than its manifest records is refused before it is written") {
+  const std::string archive = hostile_archive({{.path = "small", .content = std::string(10, 's')},
+                                               {.path = "bomb", .content = std::string(5000, 'b')},
+                                               {.path = "after", .content = "a"}});
+  SUBCASE("content bytes") {
+    TempDir dir;
+    auto result = extract(archive, dir.path(), {.max_content_bytes = 1000});
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::corrupt);
+    CHECK(result.error().message.contains("'bomb'"));
+    CHECK(result.error().message.contains("1000 content bytes"));
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"small"});
+  }
+  SUBCASE("entries") {
+    TempDir dir;
+    auto result = extract(archive, dir.path(), {.max_entries = 2});
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().message.contains("'after'"));
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"bomb", "small"});
+  }
+  SUBCASE("exactly at the limits") {
+    TempDir dir;
+    auto stats = extract(archive, dir.path(), {.max_content_bytes = 5011, .max_entries = 3});
+    REQUIRE_MESSAGE(stats.has_value(), stats.error().message);
+  }
+}
+
+TEST_CASE("links that leave the tree are refused, or kept as links when asked") {
+  const std::vector<Entry> entries = {
+      {.path = "license.txt", .type = AE_IFLNK, .symlink = "/usr/share/common-licenses/GPL"},
+      {.path = "logos", .type = AE_IFDIR},
+      {.path = "logos/logo-rel.png", .type = AE_IFLNK, .symlink = "../../shared-logo.png"}};
+  check_refused(entries, {"'license.txt'", "outside the target directory", "--keep-links-outside"});
+  TempDir parent;
+  std::filesystem::create_directory(parent / "target");
+  auto stats = extract(hostile_archive(entries), parent / "target", {.keep_links_outside = true});
+  REQUIRE_MESSAGE(stats.has_value(), stats.error().message);
+  CHECK(stats->links_outside == 2);
+  const auto tree = testing::snapshot(parent / "target");
+  CHECK(tree.at("license.txt").type == S_IFLNK);
+  CHECK(tree.at("license.txt").target == "/usr/share/common-licenses/GPL");
+  CHECK(tree.at("logos/logo-rel.png").target == "../../shared-logo.png");
+  CHECK_FALSE(std::filesystem::exists(parent / "shared-logo.png"));  // never written through
+  // Kept links are still only data: nothing goes through them.
+  TempDir other;
+  auto through = extract(hostile_archive({{.path = "up", .type = AE_IFLNK, .symlink = ".."},
+                                          {.path = "up/escaped", .content = "x"}}),
+                         other.path(), {.keep_links_outside = true});
+  REQUIRE_FALSE(through.has_value());
+  CHECK(through.error().message.contains("goes through the symbolic link 'up'"));
 }
 
 }  // namespace erp::archive

@@ -1,15 +1,19 @@
 // Helpers shared by the archive tests: temporary trees, a metadata snapshot of a tree (read with
-// O_NOATIME so that taking it changes nothing), running GNU tar / zstd through popen, and running
-// code on a thread without the capabilities that let root ignore file permissions.
+// O_NOATIME so that taking it changes nothing), running GNU tar / zstd through popen, running
+// code on a thread without the capabilities that let root ignore file permissions, and
+// archives no honest writer makes (hostile_archive).
 // Header-only: only *_test.cc files and tests/support/*.cc are compiled.
 #pragma once
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -233,6 +237,50 @@ inline bool run_without_dac_override(const std::function<void()>& work) {
   });
   thread.join();
   return dropped;
+}
+
+// One entry of an archive built by hostile_archive().
+struct ArchiveEntry {
+  std::string path;
+  unsigned type = AE_IFREG;  // AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFIFO, AE_IFCHR
+  std::string content;
+  std::string symlink;
+  std::string hardlink;
+  unsigned mode = 0;  // 0: 0755 for directories, 0644 for the rest
+};
+
+// A pax archive of `entries`, written with libarchive's writer (not write_tar, which would
+// never produce these).
+inline std::string hostile_archive(const std::vector<ArchiveEntry>& entries) {
+  std::string out;
+  struct archive* writer = archive_write_new();
+  REQUIRE(writer != nullptr);
+  REQUIRE(archive_write_set_format_pax(writer) == ARCHIVE_OK);
+  auto on_write = [](struct archive*, void* data, const void* buffer, size_t length) {
+    static_cast<std::string*>(data)->append(static_cast<const char*>(buffer), length);
+    return static_cast<la_ssize_t>(length);
+  };
+  REQUIRE(archive_write_open(writer, &out, nullptr, on_write, nullptr) == ARCHIVE_OK);
+  for (const ArchiveEntry& e : entries) {
+    struct archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, e.path.c_str());
+    archive_entry_set_filetype(entry, e.type);
+    archive_entry_set_perm(entry, e.mode != 0 ? e.mode : e.type == AE_IFDIR ? 0755 : 0644);
+    archive_entry_set_mtime(entry, 1'700'000'000, 0);
+    if (!e.symlink.empty()) archive_entry_set_symlink(entry, e.symlink.c_str());
+    if (!e.hardlink.empty()) archive_entry_set_hardlink(entry, e.hardlink.c_str());
+    if (e.type == AE_IFCHR) archive_entry_set_rdev(entry, makedev(1, 3));
+    archive_entry_set_size(entry, static_cast<la_int64_t>(e.content.size()));
+    REQUIRE(archive_write_header(writer, entry) == ARCHIVE_OK);
+    if (!e.content.empty()) {
+      REQUIRE(archive_write_data(writer, e.content.data(), e.content.size()) ==
+              static_cast<la_ssize_t>(e.content.size()));
+    }
+    archive_entry_free(entry);
+  }
+  REQUIRE(archive_write_close(writer) == ARCHIVE_OK);
+  archive_write_free(writer);
+  return out;
 }
 
 // The whole pax archive write_tar makes of `root` (the test fails if it cannot).

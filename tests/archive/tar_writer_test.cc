@@ -744,3 +744,59 @@ TEST_CASE(
 
 }  // namespace
 }  // namespace erp::archive
+
+// -- what no restore accepts, and links that leave the tree (issue 17) ---------------------------
+
+namespace erp::archive {
+
+TEST_CASE("write_tar: a tree deeper than the restore's limit fails, or is skipped and listed") {
+  TempDir source;
+  testing::write_file(source / "a-first.txt", "fine\n");
+  std::filesystem::path deep = source.path();
+  std::string relative;
+  for (std::size_t level = 0; level < kMaxDepth + 5; ++level) {
+    deep /= "d";
+    relative += (level == 0 ? "" : "/") + std::string("d");
+  }
+  std::filesystem::create_directories(deep);
+  testing::write_file(deep / "f.pdf", "too deep\n");
+  testing::write_file(source / "z-last.txt", "fine\n");
+
+  auto failing = archive_tree(source.path(), {.on_error = OnError::fail});
+  REQUIRE_FALSE(failing.stats);
+  CHECK(contains(failing.stats.error().message, "more than 256 levels deep"));
+  CHECK(contains(failing.stats.error().message, "no restore accepts it"));
+
+  auto skipping = archive_tree(source.path(), {.on_error = OnError::skip});
+  REQUIRE(skipping.stats);
+  REQUIRE(skipping.stats->skipped.size() == 1);
+  // The directory at level 257 is left out with its subtree; the 256 above it are archived.
+  std::string at_limit;
+  for (std::size_t level = 0; level <= kMaxDepth; ++level)
+    at_limit += (level ? "/" : "") + std::string("d");
+  CHECK(skipping.stats->skipped[0].path == at_limit);
+  CHECK(skipping.stats->directories == kMaxDepth);
+  CHECK(skipping.stats->files == 2);
+}
+
+TEST_CASE("write_tar: links that leave the tree are archived and counted, the first by name") {
+  TempDir source;
+  std::filesystem::create_directories(source / "mycompany/logos");
+  std::filesystem::create_symlink("/usr/share/common-licenses/GPL", source / "license.txt");
+  std::filesystem::create_symlink("../../shared-logo.png", source / "mycompany/logo-rel.png");
+  std::filesystem::create_symlink("../logo-rel.png", source / "mycompany/logos/inside.png");
+  std::filesystem::create_symlink((source / "mycompany").string(), source / "absolute-inside");
+  std::filesystem::create_symlink("x/..", source / "unprovable");
+  auto archived = archive_tree(source.path());
+  REQUIRE(archived.stats);
+  CHECK(archived.stats->symlinks == 5);
+  const LinksOutside& links = archived.stats->links_outside;
+  REQUIRE(links.total == 3);
+  REQUIRE(links.listed.size() == 3);
+  CHECK(links.listed[0].path == "license.txt");
+  CHECK(links.listed[0].target == "/usr/share/common-licenses/GPL");
+  CHECK(links.listed[1].path == "mycompany/logo-rel.png");
+  CHECK(links.listed[2].path == "unprovable");
+}
+
+}  // namespace erp::archive

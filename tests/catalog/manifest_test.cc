@@ -208,3 +208,29 @@ TEST_CASE(
             .error()
             .message.find("unknown stream \"logs\"") != std::string::npos);
 }
+
+TEST_CASE("links that leave the documents tree round-trip; a manifest from before has none") {
+  Manifest with = full_manifest();
+  with.documents->links_outside = {{"license.txt", "/usr/share/common-licenses/GPL"},
+                                   {"mycompany/logo-rel.png", "../../shared-logo.png"}};
+  with.documents->links_outside_total = 3;  // one more than listed: the list is bounded
+  const auto parsed = parse_manifest(to_json(with));
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->documents.has_value());
+  CHECK(parsed->documents->links_outside_total == 3);
+  REQUIRE(parsed->documents->links_outside.size() == 2);
+  CHECK(parsed->documents->links_outside[1].path == "mycompany/logo-rel.png");
+  CHECK(parsed->documents->links_outside[1].target == "../../shared-logo.png");
+  CHECK(parsed->documents->entries() == 10 + 4 + 2 + 1);
+
+  // Written before the field existed (or by a backup that found none: total 0, written).
+  const std::string old_json = to_json(full_manifest());
+  CHECK(old_json.find("links_outside") == std::string::npos);
+  const auto old = parse_manifest(old_json);
+  REQUIRE(old.has_value());
+  CHECK_FALSE(old->documents->links_outside_total.has_value());
+  CHECK(old->documents->links_outside.empty());
+  Manifest none = full_manifest();
+  none.documents->links_outside_total = 0;
+  CHECK(parse_manifest(to_json(none))->documents->links_outside_total == 0);
+}

@@ -70,4 +70,20 @@ TEST_CASE("refresh-sandbox needs S3_PREFIX but not BACKUP_ENV, and no source PG*
   CHECK_FALSE(settings->backup.has_value());
 }
 
+TEST_CASE("restore allows absolute links into DOCUMENTS_DIR, which must be absolute") {
+  Problems problems;
+  CHECK(load_restore_docs_config(MapEnvironment(Values{}), problems).link_root ==
+        "/var/www/documents");
+  CHECK(load_restore_docs_config(MapEnvironment(Values{{"DOCUMENTS_DIR", "/srv/docs/"}}), problems)
+            .link_root == "/srv/docs/");
+  CHECK(problems.empty());
+  for (const char* bad : {"relative/docs", "/srv/../etc"}) {
+    CAPTURE(bad);
+    Problems refused;
+    load_restore_docs_config(MapEnvironment(Values{{"DOCUMENTS_DIR", bad}}), refused);
+    REQUIRE(refused.size() == 1);
+    CHECK(refused.error().message.find("DOCUMENTS_DIR") != std::string::npos);
+  }
+}
+
 }  // namespace erp::config

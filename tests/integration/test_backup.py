@@ -460,7 +460,7 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertIn(b"failed", result.stderr)
         self.assertEqual(os.listdir(target), [])
 
-    def test_restore_docs_reports_a_hash_mismatch_after_the_fact_naming_the_key(self):
+    def test_restore_docs_refuses_a_hash_mismatch_naming_the_key_and_writes_nothing(self):
         manifest = self.backup_docs()
         key = manifest["streams"]["docs"]["key"]
         manifest["streams"]["docs"]["sha256"] = "0" * 64
@@ -470,7 +470,9 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
         self.assertIn(key.encode(), result.stderr)
         self.assertIn(b"0" * 64, result.stderr)
-        self.assertIn(b"before the end of the object could be checked", result.stderr)
+        # Issue 17: extracted into a staging directory, checked, and only then moved into place.
+        self.assertIn(b"nothing in the target directory was changed", result.stderr)
+        self.assertEqual(os.listdir(target), [])
 
     # -- restore db: the failure modes of the script it replaces --------------------------------------
     def assert_restore_refused(self, result, code: int, *needles: bytes):

@@ -1,0 +1,36 @@
+// The two kinds of error the extractor and its helpers (directory_chain, tree_merge) report,
+// worded alike everywhere: a hostile entry (corrupt) and a failed system call (permanent).
+#pragma once
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "archive/tar_writer.h"
+#include "core/error.h"
+
+namespace erp::archive {
+
+// `shown` (an entry_label()) refused for `why`: kind corrupt.
+inline std::unexpected<Error> hostile(const std::string& shown, const std::string& why) {
+  return make_error(
+      ErrorKind::corrupt,
+      shown + ": " + why + " (refused: nothing was written outside the target directory)");
+}
+
+// A corrupt error from archive_policy (already naming the entry) as the extractor reports it.
+inline std::unexpected<Error> hostile(const Error& policy_error) {
+  return make_error(ErrorKind::corrupt, policy_error.message +
+                                            " (refused: nothing was written outside the target "
+                                            "directory)");
+}
+
+// `call` on `path` failed with errno: kind permanent. Reads errno first.
+inline std::unexpected<Error> system_error(const std::string& shown, const char* call,
+                                           const std::string& path) {
+  const int code = errno;
+  return make_error(ErrorKind::permanent,
+                    shown + ": " + call + " " + printable_path(path) + ": " + std::strerror(code));
+}
+
+}  // namespace erp::archive
