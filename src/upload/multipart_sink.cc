@@ -9,6 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "codec/digest.h"
+#include "s3/etag.h"
+
 namespace erp::upload {
 
 // SPEC §4: at the default part size and budget, one stream holds at least 1 TiB.
@@ -58,6 +61,7 @@ MultipartSink::MultipartSink(s3::ObjectStore& store, BufferPool& pool, std::stri
       schedule_(options.first_part_size, pool.budget()),
       concurrency_(std::max(1, options.concurrency)),
       job_stop_(options.stop),
+      condition_(options.condition),
       shared_(std::make_shared<Shared>(store, key_, name_)),
       executor_(options.executor) {
   forward_job_stop_.emplace(job_stop_, RequestStop{&shared_->cancel});
@@ -136,14 +140,9 @@ Result<void> MultipartSink::finish() {
   if (!stats_.multipart) {
     // At most one part's worth of data: one PUT, no upload to create, complete or clean up.
     const std::span<const char> body = current_ ? current_->bytes() : std::span<const char>{};
-    auto etag = store_.put_object(key_, body);
+    auto put = put_single(body);
     current_.reset();
-    if (!etag) return fail(etag.error().with_context(name_ + ": put_object"));
-    stats_.parts = 1;
-    stats_.etag = std::move(*etag);
-    stats_.finished = true;
-    state_ = State::finished;
-    return {};
+    return put;
   }
 
   if (current_) {
@@ -174,14 +173,10 @@ void MultipartSink::abort() noexcept {
     auto aborted = store_.abort_multipart_upload(key_, upload_id_);
     if (aborted) return;
     if (aborted.error().kind == ErrorKind::not_found && complete_attempted_) {
-      // complete_multipart_upload reported a failure, yet the upload no longer exists: the store
-      // may have assembled the object before its answer was lost. Delete it, so that nothing
-      // which looks complete stays behind (keys are unique per backup, so it is ours).
-      auto deleted = store_.delete_object(key_);
-      if (!deleted) {
-        stats_.abort_error = deleted.error().with_context(
-            name_ + ": delete_object after a failed complete (upload id " + upload_id_ + ")");
-      }
+      // The upload is gone after a complete whose outcome finish() could not confirm (or that
+      // a stop cut short): the store may have completed it. Whatever is at the key now is left
+      // alone: deleting on a guess could remove another writer's object, and an object of this
+      // stream that no manifest names is a visibly incomplete set, never a complete one.
       return;
     }
     stats_.abort_error = aborted.error().with_context(
@@ -274,13 +269,57 @@ Result<void> MultipartSink::complete_upload() {
     parts.push_back(s3::CompletedPart{number, shared_->etags[number - 1]});
   }
   complete_attempted_ = true;
-  auto etag = store_.complete_multipart_upload(key_, upload_id_, parts);
-  if (!etag) {
-    return fail(etag.error().with_context(name_ + ": complete_multipart_upload (upload id " +
-                                          upload_id_ + ", " + std::to_string(parts_started_) +
-                                          " parts)"));
+  auto etag = store_.complete_multipart_upload(key_, upload_id_, parts, condition_);
+  const std::string context = name_ + ": complete_multipart_upload (upload id " + upload_id_ +
+                              ", " + std::to_string(parts_started_) + " parts)";
+  if (etag && !etag->empty()) {
+    stats_.etag = std::move(*etag);
+    stats_.finished = true;
+    state_ = State::finished;
+    return {};
   }
-  stats_.etag = std::move(*etag);
+  // A stop commits nothing, even if the store completed the upload before it noticed.
+  if (!etag && etag.error().kind == ErrorKind::cancelled) {
+    return fail(etag.error().with_context(context));
+  }
+  const Error answer = etag ? Error{ErrorKind::corrupt, context + ": the answer had no ETag"}
+                            : etag.error().with_context(context);
+  return resolve_by_reading(answer, {stats_.bytes, s3::multipart_etag(parts)});
+}
+
+Result<void> MultipartSink::put_single(std::span<const char> body) {
+  auto etag = store_.put_object(key_, body, condition_);
+  stats_.parts = 1;
+  if (etag && !etag->empty()) {
+    stats_.etag = std::move(*etag);
+    stats_.finished = true;
+    state_ = State::finished;
+    return {};
+  }
+  if (!etag && etag.error().kind == ErrorKind::cancelled) {
+    return fail(etag.error().with_context(name_ + ": put_object"));
+  }
+  const Error answer =
+      etag ? Error{ErrorKind::corrupt, name_ + ": put_object: the answer had no ETag"}
+           : etag.error().with_context(name_ + ": put_object");
+  return resolve_by_reading(answer, {body.size(), codec::md5_hex(body)});
+}
+
+Result<void> MultipartSink::resolve_by_reading(const Error& answer,
+                                               const ExpectedObject& expected) {
+  auto found = find_written(store_, key_, expected);
+  if (!found) {
+    Error error = answer;
+    error.message += "; and " + found.error().message;
+    return fail(std::move(error));
+  }
+  if (found->found != Found::ours) {
+    Error error = answer;
+    error.message += "; " + found->describe(expected);
+    return fail(std::move(error));
+  }
+  stats_.confirmed_by_reading = answer;
+  stats_.etag = found->info.etag;
   stats_.finished = true;
   state_ = State::finished;
   return {};
