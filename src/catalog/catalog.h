@@ -8,7 +8,8 @@
 // missing data, and shows as incomplete, never as a valid set.
 //
 // Keys under the env prefix that KeyLayout does not recognise are `foreign`: reported,
-// never deleted. last-success.json is recognised and kept apart.
+// never deleted. last-success.json is recognised and kept apart; leases (a running backup's
+// claim on its set ID) are recognised and left out.
 #pragma once
 
 #include <chrono>
