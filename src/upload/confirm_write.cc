@@ -42,30 +42,40 @@ Result<Finding> find_written(s3::ObjectStore& store, const std::string& key,
   return finding;
 }
 
-Result<std::string> put_new_object(s3::ObjectStore& store, const std::string& key,
-                                   std::span<const char> body) {
-  auto put = store.put_object(key, body, s3::WriteCondition::if_absent);
-  if (put && !put->empty()) return put;
-  if (!put && put.error().kind == ErrorKind::cancelled) return put;
-  // Lost, empty or refused: what is at the key now decides.
-  const ExpectedObject expected{body.size(), codec::md5_hex(body)};
-  auto found = find_written(store, key, expected);
-  if (!found) {
-    if (!put) {
-      Error error = put.error();
-      error.message += "; and " + found.error().message;
-      return std::unexpected(std::move(error));
-    }
-    return std::unexpected(found.error());
+Result<Settled> settle_write(s3::ObjectStore& store, const std::string& key,
+                             Result<std::string> answer, const std::string& context,
+                             const std::function<ExpectedObject()>& expected) {
+  if (answer && !answer->empty()) return Settled{.etag = std::move(*answer)};
+  // A stop commits nothing, even if the store acted before it noticed.
+  if (!answer && answer.error().kind == ErrorKind::cancelled) {
+    return std::unexpected(answer.error().with_context(context));
   }
-  if (found->found == Found::ours) return found->info.etag;
-  if (!put) {
-    Error error = put.error();
-    error.message += "; " + found->describe(expected);
+  // Lost, empty or refused: what is at the key now decides.
+  const Error ambiguous = answer ? Error{ErrorKind::corrupt, context + ": the answer had no ETag"}
+                                 : answer.error().with_context(context);
+  const ExpectedObject wanted = expected();
+  auto found = find_written(store, key, wanted);
+  if (!found) {
+    Error error = ambiguous;
+    error.message += "; and " + found.error().message;
     return std::unexpected(std::move(error));
   }
-  return make_error(ErrorKind::corrupt, "PutObject " + key + " answered without an ETag, and " +
-                                            found->describe(expected));
+  if (found->found != Found::ours) {
+    Error error = ambiguous;
+    error.message += "; " + found->describe(wanted);
+    return std::unexpected(std::move(error));
+  }
+  return Settled{.etag = found->info.etag, .confirmed_by_reading = ambiguous};
+}
+
+Result<std::string> put_new_object(s3::ObjectStore& store, const std::string& key,
+                                   std::span<const char> body) {
+  auto settled = settle_write(store, key,
+                              store.put_object(key, body, s3::WriteCondition::if_absent), key, [&] {
+                                return ExpectedObject{body.size(), codec::md5_hex(body)};
+                              });
+  if (!settled) return std::unexpected(settled.error());
+  return std::move(settled->etag);
 }
 
 }  // namespace erp::upload

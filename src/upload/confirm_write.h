@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -51,6 +52,23 @@ struct Finding {
 // unknown: the caller fails loudly and deletes nothing). One HEAD request.
 Result<Finding> find_written(s3::ObjectStore& store, const std::string& key,
                              const ExpectedObject& expected);
+
+// What a write came to, once settle_write() has looked.
+struct Settled {
+  std::string etag;  // the object's ETag: the answer's, or HEAD's when the answer was ambiguous
+  // Set when the answer was ambiguous and HEAD showed the writer's object: that answer.
+  std::optional<Error> confirmed_by_reading;
+};
+
+// The outcome of a write to `key` whose store answer was `answer`: success with its ETag when it
+// carried one; a stop (cancelled) as it came, committing nothing; anything else (an error, or
+// success without an ETag) resolved with find_written() against `expected()` (called only then:
+// it may hash a body): the writer's object is success, else `answer`'s error (or "answered
+// without an ETag", corrupt) with what HEAD found added. `context` ("s3://b/k: put_object")
+// begins the messages. Never deletes anything. At most one HEAD.
+Result<Settled> settle_write(s3::ObjectStore& store, const std::string& key,
+                             Result<std::string> answer, const std::string& context,
+                             const std::function<ExpectedObject()>& expected);
 
 // A single PUT of `body` that never replaces an object (WriteCondition::if_absent) and resolves
 // an ambiguous outcome with find_written(): a lost answer, an answer without an ETag, or a

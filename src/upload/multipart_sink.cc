@@ -269,57 +269,28 @@ Result<void> MultipartSink::complete_upload() {
     parts.push_back(s3::CompletedPart{number, shared_->etags[number - 1]});
   }
   complete_attempted_ = true;
-  auto etag = store_.complete_multipart_upload(key_, upload_id_, parts, condition_);
-  const std::string context = name_ + ": complete_multipart_upload (upload id " + upload_id_ +
-                              ", " + std::to_string(parts_started_) + " parts)";
-  if (etag && !etag->empty()) {
-    stats_.etag = std::move(*etag);
-    stats_.finished = true;
-    state_ = State::finished;
-    return {};
-  }
-  // A stop commits nothing, even if the store completed the upload before it noticed.
-  if (!etag && etag.error().kind == ErrorKind::cancelled) {
-    return fail(etag.error().with_context(context));
-  }
-  const Error answer = etag ? Error{ErrorKind::corrupt, context + ": the answer had no ETag"}
-                            : etag.error().with_context(context);
-  return resolve_by_reading(answer, {stats_.bytes, s3::multipart_etag(parts)});
+  const std::uint64_t bytes = stats_.bytes;
+  return settle(store_.complete_multipart_upload(key_, upload_id_, parts, condition_),
+                name_ + ": complete_multipart_upload (upload id " + upload_id_ + ", " +
+                    std::to_string(parts_started_) + " parts)",
+                [&] {
+                  return ExpectedObject{bytes, s3::multipart_etag(parts)};
+                });
 }
 
 Result<void> MultipartSink::put_single(std::span<const char> body) {
-  auto etag = store_.put_object(key_, body, condition_);
   stats_.parts = 1;
-  if (etag && !etag->empty()) {
-    stats_.etag = std::move(*etag);
-    stats_.finished = true;
-    state_ = State::finished;
-    return {};
-  }
-  if (!etag && etag.error().kind == ErrorKind::cancelled) {
-    return fail(etag.error().with_context(name_ + ": put_object"));
-  }
-  const Error answer =
-      etag ? Error{ErrorKind::corrupt, name_ + ": put_object: the answer had no ETag"}
-           : etag.error().with_context(name_ + ": put_object");
-  return resolve_by_reading(answer, {body.size(), codec::md5_hex(body)});
+  return settle(store_.put_object(key_, body, condition_), name_ + ": put_object", [&] {
+    return ExpectedObject{body.size(), codec::md5_hex(body)};
+  });
 }
 
-Result<void> MultipartSink::resolve_by_reading(const Error& answer,
-                                               const ExpectedObject& expected) {
-  auto found = find_written(store_, key_, expected);
-  if (!found) {
-    Error error = answer;
-    error.message += "; and " + found.error().message;
-    return fail(std::move(error));
-  }
-  if (found->found != Found::ours) {
-    Error error = answer;
-    error.message += "; " + found->describe(expected);
-    return fail(std::move(error));
-  }
-  stats_.confirmed_by_reading = answer;
-  stats_.etag = found->info.etag;
+Result<void> MultipartSink::settle(Result<std::string> answer, const std::string& context,
+                                   const std::function<ExpectedObject()>& expected) {
+  auto settled = settle_write(store_, key_, std::move(answer), context, expected);
+  if (!settled) return fail(settled.error());
+  stats_.etag = std::move(settled->etag);
+  stats_.confirmed_by_reading = std::move(settled->confirmed_by_reading);
   stats_.finished = true;
   state_ = State::finished;
   return {};

@@ -44,6 +44,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -160,9 +161,10 @@ class MultipartSink final : public ByteSink {
   Result<void> create_upload();
   Result<void> complete_upload();
   Result<void> put_single(std::span<const char> body);
-  // After an ambiguous final write: succeeds (recording `answer` in confirmed_by_reading) when
-  // HEAD finds this stream's object, else returns `answer` with what HEAD found added.
-  Result<void> resolve_by_reading(const Error& answer, const ExpectedObject& expected);
+  // The final write's answer, settled (settle_write: an ambiguous one by reading): finished, or
+  // failed (and aborted) with what HEAD found.
+  Result<void> settle(Result<std::string> answer, const std::string& context,
+                      const std::function<ExpectedObject()>& expected);
   std::unexpected<Error> fail(Error error);
   std::unexpected<Error> closed_error() const;
   Error stopped_error() const;
