@@ -62,7 +62,9 @@ Result<std::unique_ptr<RunLease>> RunLease::acquire(s3::ObjectStore& store,
                                                     LeaseHolder holder, const Clock& clock,
                                                     RunLeaseOptions options) {
   const std::string prefix = layout.lease_prefix(id);
-  std::unique_ptr<RunLease> lease(new RunLease(store, layout.lease_key(id, token), std::move(id),
+  // Spelled before `id` and `token` are moved into the lease.
+  std::string key = layout.lease_key(id, token);
+  std::unique_ptr<RunLease> lease(new RunLease(store, std::move(key), std::move(id),
                                                std::move(token), std::move(holder), clock,
                                                std::move(options)));
   const std::string text = lease->body(std::nullopt);
