@@ -3,7 +3,10 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
 #include <vector>
 
 #include "core/time_format.h"
@@ -67,48 +70,80 @@ Result<std::unique_ptr<RunLease>> RunLease::acquire(s3::ObjectStore& store,
   std::unique_ptr<RunLease> lease(new RunLease(store, std::move(key), std::move(id),
                                                std::move(token), std::move(holder), clock,
                                                std::move(options)));
-  const std::string text = lease->body(std::nullopt);
+  for (int round = 1;; ++round) {
+    auto others = lease->claim_round(prefix);
+    if (!others) {
+      lease->released_ = true;  // claim_round() left no lease behind
+      return std::unexpected(others.error());
+    }
+    if (others->empty()) return lease;
+    if (round == kClaimRounds) {
+      lease->released_ = true;
+      return make_error(ErrorKind::permanent,
+                        "backup set " + lease->id_ + " is claimed by another run: " + *others +
+                            "; nothing was written (hint: two backups of this env started in "
+                            "the same second, e.g. a manual `kubectl create job --from=cronjob` "
+                            "beside the scheduled one; run it again a second later)",
+                        "LeaseTaken");
+    }
+    // The other run may have seen this one too and stepped back as well: a random pause makes
+    // one of the two list first in the next round, so that one of them goes on.
+    lease->pause_before_retry();
+  }
+}
+
+Result<std::string> RunLease::claim_round(const std::string& prefix) {
+  const std::string text = body(std::nullopt);
   // The token is this run's own, so the key is free: the condition only guards against a
   // store that answers twice (a lost answer is resolved by reading, as for every object).
-  if (auto put = upload::put_new_object(store, lease->key_, text); !put) {
-    lease->released_ = true;  // nothing to release: the lease was never written
-    return std::unexpected(put.error().with_context("writing the lease " + lease->key_));
+  if (auto put = upload::put_new_object(store_, key_, text); !put) {
+    return std::unexpected(put.error().with_context("writing the lease " + key_));
   }
-  auto listed = list_all(store, prefix);
+  auto listed = list_all(store_, prefix);
   if (!listed) {
-    (void)lease->release();
-    return std::unexpected(listed.error().with_context("checking the leases of set " + lease->id_));
+    (void)store_.delete_object_after_stop(key_);
+    return std::unexpected(listed.error().with_context("checking the leases of set " + id_));
   }
   bool own_listed = false;
   std::string others;
   for (const s3::ObjectInfo& info : *listed) {
-    if (info.key == lease->key_) {
+    if (info.key == key_) {
       own_listed = true;
     } else {
       others += (others.empty() ? "" : ", ") + info.key + " (written " + info.last_modified + ")";
     }
   }
   if (!others.empty()) {
-    (void)lease->release();
-    return make_error(ErrorKind::permanent,
-                      "backup set " + lease->id_ + " is claimed by another run: " + others +
-                          "; nothing was written (hint: two backups of this env started in the "
-                          "same second, e.g. a manual `kubectl create job --from=cronjob` beside "
-                          "the scheduled one; run it again a second later)",
-                      "LeaseTaken");
+    // Stepping back: a run that sees another lease writes nothing under it.
+    if (auto deleted = store_.delete_object_after_stop(key_); !deleted) {
+      return std::unexpected(deleted.error().with_context(
+          "backup set " + id_ + " is claimed by another run: " + others +
+          "; deleting this run's own lease failed"));
+    }
+    return others;
   }
   if (!own_listed) {
-    (void)lease->release();
+    (void)store_.delete_object_after_stop(key_);
     return make_error(ErrorKind::permanent,
-                      "the listing of " + prefix + " does not show this run's lease " +
-                          lease->key_ +
+                      "the listing of " + prefix + " does not show this run's lease " + key_ +
                           ", which was just written: this store's listings lag behind its "
                           "writes, so another backup of the same second could not be ruled out; "
                           "nothing was written (hint: the store must list what it just stored; "
                           "see the README, `backup`)",
                       "LeaseNotListed");
   }
-  return lease;
+  return std::string();
+}
+
+void RunLease::pause_before_retry() const {
+  std::chrono::milliseconds delay = options_.retry_pause_min;
+  if (options_.retry_pause_max > options_.retry_pause_min) {
+    std::random_device device;
+    std::uniform_int_distribution<std::int64_t> pick(options_.retry_pause_min.count(),
+                                                     options_.retry_pause_max.count());
+    delay = std::chrono::milliseconds{pick(device)};
+  }
+  options_.pause(delay);
 }
 
 RunLease::~RunLease() {

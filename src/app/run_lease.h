@@ -13,15 +13,20 @@
 //   3. HEAD the set's keys (the backup job)           a run of this second that already ended
 //                                                     left its objects: refuse
 //
-// Any other lease refuses the run, fresh or stale: exit 1, nothing written, its own lease deleted
-// again. Two runs that see each other both refuse, which is correct; a tie-break (say, by token)
-// is not, because one run may have listed before the other wrote its lease, and the other would
-// then win the tie-break too: both would run.
+// A run that lists any other lease, fresh or stale, steps back: it deletes its own lease and
+// writes nothing. It then tries once more after a random pause (0.1 to 1 s), since the other run
+// may have seen it too and stepped back as well; a second round that again lists another lease
+// refuses the run: exit 1, nothing written. Two runs that see each other in both rounds both
+// refuse, which is correct. A tie-break (say, by token) is not, because one run may have listed
+// before the other wrote its lease, and the other would then win the tie-break too: both would
+// run. Each round is the whole protocol again, so the argument below holds for the last round of
+// every run that goes on.
 //
-// Why it holds: of two runs, the one that lists second listed after the other had written its
-// lease (each writes before it lists). So it sees that lease, unless the other run deleted it in
-// between, which a run does only when it refuses (then it writes nothing) or when it has ended
-// (after its last write to the set, which step 3 then finds). This needs a store whose listings
+// Why it holds: of two runs that go on, take the last round of each; the one that lists second
+// listed after the other had written its lease (each writes before it lists). So it sees that
+// lease, unless the other run deleted it in between, which a run does only when it steps back
+// (then that round was not its last) or when it has ended (after its last write to the set,
+// which step 3 then finds). This needs a store whose listings
 // show every write that completed before them (read-after-write consistency: AWS S3 since 2020,
 // GCS, MinIO, Ceph RGW, moto, s3rver). A run refuses when the listing does not show its own lease,
 // which catches a lagging listing most of the time, but not always: a store whose listings lag
@@ -54,6 +59,8 @@
 
 namespace erp::app {
 
+// Rounds of steps 1 and 2 before a run that keeps seeing another lease refuses.
+inline constexpr int kClaimRounds = 2;
 // How often a running backup renews its lease.
 inline constexpr std::chrono::minutes kLeaseHeartbeat{2};
 // A lease whose LastModified is older than this is stale: its run no longer renews it.
@@ -84,17 +91,26 @@ struct RunLeaseOptions {
   // Told of every renewal's outcome, on the heartbeat's thread (the job logs a failure: a lease
   // left unrenewed goes stale, and prune may then abort this run's uploads, failing the run).
   std::function<void(const Result<void>&)> on_renewed;
+  // The random pause before the second round, between these bounds (tests: 0). Cost: a run
+  // that met another one waits this long before it goes on or refuses.
+  std::chrono::milliseconds retry_pause_min{100};
+  std::chrono::milliseconds retry_pause_max{1000};
+  // How the pause is waited (tests record it instead).
+  std::function<void(std::chrono::milliseconds)> pause = [](std::chrono::milliseconds delay) {
+    std::this_thread::sleep_for(delay);
+  };
 };
 
 class RunLease {
  public:
-  // Steps 1 and 2 above, for set `id` with run token `token` (new_run_token()). `store`,
-  // `clock` are borrowed for the lease's lifetime. Errors: the PUT's and the listing's (the
-  // lease is then deleted again, best effort); permanent, after deleting the own lease, with
-  // "backup set ID is claimed by another run: KEY (hint: ...)" when any other lease is listed,
-  // and "... does not show this run's lease KEY, which was just written ..." when the
-  // listing misses the own one. Costs: one PUT, one LIST (a page per 1000 leases), and on a
-  // refusal one DELETE.
+  // Steps 1 and 2 above, for set `id` with run token `token` (new_run_token()), in up to
+  // kClaimRounds rounds. `store`, `clock` are borrowed for the lease's lifetime. Errors: the
+  // PUT's and the listing's (the lease is then deleted again, best effort); permanent, the own
+  // lease deleted, with "backup set ID is claimed by another run: KEY (written TIME) ...
+  // (hint: ...)" (code LeaseTaken) when both rounds list another lease, and "... does not show
+  // this run's lease KEY, which was just written ..." (code LeaseNotListed) when a listing
+  // misses the own one. Costs: per round one PUT and one LIST (a page per 1000 leases), and a
+  // DELETE when it steps back; the pause between rounds.
   static Result<std::unique_ptr<RunLease>> acquire(s3::ObjectStore& store,
                                                    const catalog::KeyLayout& layout, std::string id,
                                                    std::string token, LeaseHolder holder,
@@ -123,6 +139,10 @@ class RunLease {
   RunLease(s3::ObjectStore& store, std::string key, std::string id, std::string token,
            LeaseHolder holder, const Clock& clock, RunLeaseOptions options);
   std::string body(std::optional<std::chrono::system_clock::time_point> renewed) const;
+  // One round of steps 1 and 2: the other leases listed ("" when none: the run may go on).
+  // Unless it returns "", the own lease has been deleted again.
+  Result<std::string> claim_round(const std::string& prefix);
+  void pause_before_retry() const;
   void beat(std::stop_token stop);
 
   s3::ObjectStore& store_;

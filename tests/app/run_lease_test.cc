@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <functional>
+#include <algorithm>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/fake_object_store.h"
 #include "support/forwarding_object_store.h"
@@ -26,6 +28,15 @@ const std::string kId = "20261130T020000Z";
 const std::string kToken = "0123456789abcdef0123456789abcdef";
 const std::string kOtherToken = "fedcba9876543210fedcba9876543210";
 const system_clock::time_point kStarted = sys_days{year{2026} / 11 / 30} + hours{2};
+
+// No real pause between the rounds; the pauses are counted.
+app::RunLeaseOptions no_pause(int* pauses = nullptr) {
+  return {.retry_pause_min = milliseconds{0},
+          .retry_pause_max = milliseconds{0},
+          .pause = [pauses](milliseconds) {
+            if (pauses) ++*pauses;
+          }};
+}
 
 LeaseHolder holder() {
   return {.env = "prod", .host = "erp-backup-29411520-x7k2p", .pid = 7, .started = kStarted};
@@ -73,7 +84,7 @@ TEST_CASE("alone: the lease is written conditionally, listed, kept, and deleted 
   FakeObjectStore store;
   const KeyLayout layout("erp", "prod");
   const FixedClock clock(kStarted);
-  auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock);
+  auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock, no_pause());
   REQUIRE(lease.has_value());
   const std::string key = layout.lease_key(kId, kToken);
   CHECK((*lease)->key() == key);
@@ -102,10 +113,14 @@ TEST_CASE("another lease on the set refuses the run, which deletes only its own 
   store.seed(theirs, "{}");
   // A lease of another second is no concern of this run's.
   store.seed(layout.lease_key("20261130T020001Z", kOtherToken), "{}");
-  auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock);
+  int pauses = 0;
+  auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock, no_pause(&pauses));
   REQUIRE_FALSE(lease.has_value());
   CHECK(lease.error().kind == ErrorKind::permanent);
   CHECK(lease.error().code == "LeaseTaken");
+  CHECK(pauses == 1);  // stepped back once, tried again, refused
+  CHECK(store.count(Op::put_object) == 2);
+  CHECK(store.count(Op::delete_object) == 2);
   CHECK(contains(lease.error().message, "claimed by another run: " + theirs));
   CHECK(contains(lease.error().message, "nothing was written"));
   CHECK(contains(lease.error().message, "hint:"));
@@ -114,8 +129,9 @@ TEST_CASE("another lease on the set refuses the run, which deletes only its own 
 }
 
 TEST_CASE("a run whose lease appeared between another's PUT and LIST makes that one refuse") {
-  // A wrote, B wrote, A lists: A sees B and refuses (deleting its own). B then lists alone and
-  // goes on. Never both: whoever lists second sees the other's lease.
+  // A wrote, B wrote, A lists: A sees B and steps back (deleting its own); B lists alone and
+  // goes on, so A's second round sees B again and A refuses. Never both: whoever lists second
+  // sees the other's lease.
   FakeObjectStore store;
   const KeyLayout layout("erp", "prod");
   const FixedClock clock(kStarted);
@@ -123,7 +139,7 @@ TEST_CASE("a run whose lease appeared between another's PUT and LIST makes that 
     REQUIRE(
         store.put_object(layout.lease_key(kId, kOtherToken), std::string_view("{}")).has_value());
   });
-  auto a = RunLease::acquire(a_view, layout, kId, kToken, holder(), clock);
+  auto a = RunLease::acquire(a_view, layout, kId, kToken, holder(), clock, no_pause());
   REQUIRE_FALSE(a.has_value());
   CHECK(a.error().code == "LeaseTaken");
   // B's listing now shows B alone: B goes on.
@@ -133,13 +149,54 @@ TEST_CASE("a run whose lease appeared between another's PUT and LIST makes that 
   CHECK(b_listing->objects[0].key == layout.lease_key(kId, kOtherToken));
 }
 
+TEST_CASE("two runs that saw each other both step back; the first to list again goes on") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  const FixedClock clock(kStarted);
+  const std::string b_key = layout.lease_key(kId, kOtherToken);
+  // B wrote before A listed, and (B having seen A as well) B steps back during A's pause and
+  // pauses longer: A's second round lists alone.
+  InterleavingStore a_view(store, [&] {
+    REQUIRE(store.put_object(b_key, std::string_view("{}")).has_value());
+  });
+  app::RunLeaseOptions options = no_pause();
+  options.pause = [&](milliseconds) { REQUIRE(store.delete_object(b_key).has_value()); };
+  auto a = RunLease::acquire(a_view, layout, kId, kToken, holder(), clock, options);
+  REQUIRE(a.has_value());
+  CHECK(store.object((*a)->key()).has_value());
+  // B's second round: A's lease is there, so B refuses.
+  auto b = RunLease::acquire(store, layout, kId, kOtherToken, holder(), clock, no_pause());
+  REQUIRE_FALSE(b.has_value());
+  CHECK(b.error().code == "LeaseTaken");
+  CHECK_FALSE(store.object(b_key).has_value());
+}
+
+TEST_CASE("the pause between the rounds is random within its bounds") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  const FixedClock clock(kStarted);
+  store.seed(layout.lease_key(kId, kOtherToken), "{}");
+  std::vector<milliseconds> pauses;
+  for (int i = 0; i < 20; ++i) {
+    auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock,
+                                   {.pause = [&](milliseconds d) { pauses.push_back(d); }});
+    REQUIRE_FALSE(lease.has_value());
+  }
+  REQUIRE(pauses.size() == 20);
+  for (const milliseconds pause : pauses) {
+    CHECK(pause >= milliseconds{100});
+    CHECK(pause <= milliseconds{1000});
+  }
+  CHECK(std::ranges::any_of(pauses, [&](milliseconds p) { return p != pauses.front(); }));
+}
+
 TEST_CASE("two runs acquiring one after the other: the second refuses while the first holds") {
   FakeObjectStore store;
   const KeyLayout layout("erp", "prod");
   const FixedClock clock(kStarted);
-  auto first = RunLease::acquire(store, layout, kId, kToken, holder(), clock);
+  auto first = RunLease::acquire(store, layout, kId, kToken, holder(), clock, no_pause());
   REQUIRE(first.has_value());
-  auto second = RunLease::acquire(store, layout, kId, kOtherToken, holder(), clock);
+  auto second = RunLease::acquire(store, layout, kId, kOtherToken, holder(), clock, no_pause());
   REQUIRE_FALSE(second.has_value());
   CHECK(second.error().code == "LeaseTaken");
   CHECK(store.object((*first)->key()).has_value());  // the holder's lease is untouched
@@ -150,7 +207,7 @@ TEST_CASE("a listing that does not show the own lease refuses the run") {
   const KeyLayout layout("erp", "prod");
   const FixedClock clock(kStarted);
   LaggingStore lagging(store, layout.lease_key(kId, kToken));
-  auto lease = RunLease::acquire(lagging, layout, kId, kToken, holder(), clock);
+  auto lease = RunLease::acquire(lagging, layout, kId, kToken, holder(), clock, no_pause());
   REQUIRE_FALSE(lease.has_value());
   CHECK(lease.error().code == "LeaseNotListed");
   CHECK(contains(lease.error().message, "listings lag behind its writes"));
@@ -163,7 +220,7 @@ TEST_CASE("a failed PUT or listing refuses the run and leaves no lease") {
   const FixedClock clock(kStarted);
   SUBCASE("PUT") {
     store.inject_failure({.op = Op::put_object, .error = {ErrorKind::permanent, "AccessDenied"}});
-    auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock);
+    auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock, no_pause());
     REQUIRE_FALSE(lease.has_value());
     CHECK(contains(lease.error().message, "AccessDenied"));
     CHECK(contains(lease.error().message, "writing the lease"));
@@ -172,7 +229,7 @@ TEST_CASE("a failed PUT or listing refuses the run and leaves no lease") {
   SUBCASE("LIST") {
     store.inject_failure(
         {.op = Op::list_objects_v2, .error = {ErrorKind::transient, "503 after 7 attempts"}});
-    auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock);
+    auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock, no_pause());
     REQUIRE_FALSE(lease.has_value());
     CHECK(contains(lease.error().message, "503 after 7 attempts"));
   }
@@ -207,7 +264,7 @@ TEST_CASE("a renewal records when it was made; destroying the lease releases it"
   FixedClock clock(kStarted);
   std::string key;
   {
-    auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock);
+    auto lease = RunLease::acquire(store, layout, kId, kToken, holder(), clock, no_pause());
     REQUIRE(lease.has_value());
     key = (*lease)->key();
     clock.advance(minutes{2});
