@@ -38,7 +38,7 @@ from integration_case import IntegrationCase  # noqa: E402
 ENV_NAME = "prod"
 PREFIX = f"erp/{ENV_NAME}/"
 DATABASE = "conc"
-PAIRS_PER_MODE = 8  # three modes (full, db-only, mixed): 24 pairs per backend
+PAIRS_PER_MODE = 7  # three modes (full, db-only, mixed): 21 pairs per backend
 MODES = {"full": ([], []), "db-only": (["--only", "db"], ["--only", "db"]),
          "mixed": (["--only", "db"], [])}
 # The refusals a loser may end with: the lease of the other run, or the other run's objects.
