@@ -159,14 +159,9 @@ class BackupJob {
                     .host = facts_.host,
                     .pid = static_cast<long>(getpid()),
                     .started = facts_.started},
-        context_.clock, {.heartbeat = kLeaseHeartbeat, .on_renewed = [this](const Result<void>& r) {
-                           if (!r && r.error().kind != ErrorKind::cancelled) {
-                             log_.warn(
-                                 "renewing the lease failed; if it stays unrenewed for 10 min, "
-                                 "prune may abort this run's uploads (the run then fails)",
-                                 {{"id", facts_.id}, {"error", r.error().message}});
-                           }
-                         }});
+        context_.clock,
+        {.heartbeat = kLeaseHeartbeat,
+         .on_renewed = [this](const Result<void>& renewed) { on_lease_renewed(renewed); }});
     if (!lease) return refuse("backup refused", lease.error());
     lease_ = std::move(*lease);
     log_.info("lease acquired", {{"id", facts_.id}, {"lease", lease_->key()}});
@@ -175,6 +170,16 @@ class BackupJob {
     }
     lease_->start_heartbeat();
     return std::nullopt;
+  }
+
+  // The heartbeat's thread reports each renewal here. A failure is worth a warning: a lease left
+  // unrenewed for kLeaseStaleAfter no longer keeps prune from aborting this run's uploads.
+  void on_lease_renewed(const Result<void>& renewed) {
+    if (renewed || renewed.error().kind == ErrorKind::cancelled) return;  // stopping anyway
+    log_.warn(
+        "renewing the lease failed; if it stays unrenewed for 10 min, prune may abort this "
+        "run's uploads (the run then fails)",
+        {{"id", facts_.id}, {"error", renewed.error().message}});
   }
 
   // Deletes the lease, on every path run() returns by (after the run's last write to the set).
@@ -359,13 +364,13 @@ class BackupJob {
 
     // The commit point certifies what is in the store, so it is checked first: every object
     // this run committed is still the one it wrote (no other writer replaced it).
-    for (const auto* outcome : {&db_, &docs_}) {
-      if (!*outcome || !(*outcome)->committed()) continue;
-      if (auto same = recheck_committed_object(context_.s3, (*outcome)->record); !same) {
+    for (const auto* stream : {&db_, &docs_}) {
+      if (!*stream || !(*stream)->committed()) continue;
+      if (auto same = recheck_committed_object(context_.s3, (*stream)->record); !same) {
         log_.error(
             "a committed object changed before the manifest was written; the set is "
             "not committed",
-            {{"key", (*outcome)->record.key}, {"error", same.error().message}});
+            {{"key", (*stream)->record.key}, {"error", same.error().message}});
         return finish(1, "backup failed");
       }
     }

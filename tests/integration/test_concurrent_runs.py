@@ -25,6 +25,7 @@ import glob
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -226,6 +227,43 @@ class ConcurrentRunsSpec(IntegrationCase):
         print(f"\n{len(MODES) * PAIRS_PER_MODE} pairs on {self.backend}: winners {winners}, "
               f"{time.monotonic() - started:.1f} s", file=sys.stderr)
 
+    def start_slow_docs_backup(self) -> subprocess.Popen:
+        """`backup --only docs` of the big tree, its first part held at the front for 8 s."""
+        self.front.set_faults([{"method": "PUT", "path_contains": "/docs/",
+                                "query_contains": "partNumber=1", "action": "delay",
+                                "seconds": 8, "name": "a slow part"}])
+        return subprocess.Popen([BINARY, "backup", "--only", "docs"],
+                                env=self.env(DOCUMENTS_DIR=self.big_docs),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def wait_for_open_upload(self, since: int, backup: subprocess.Popen) -> float:
+        """Polls the front's record until the backup's docs upload is open; returns when
+        (time.monotonic()) it was seen."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and backup.poll() is None:
+            if any(r["method"] == "POST" and "/docs/" in r["target"] and r["target"].endswith("?uploads")
+                   and r["status"] == 200 for r in self.front.requests(since)):
+                return time.monotonic()
+            time.sleep(0.05)
+        self.fail("the backup opened no upload")
+
+    def test_a_stopped_backup_releases_its_lease(self):
+        since = self.last_seq()
+        backup = self.start_slow_docs_backup()
+        try:
+            self.wait_for_open_upload(since, backup)
+            backup.send_signal(signal.SIGTERM)
+        finally:
+            stdout, stderr = backup.communicate(timeout=120)
+        self.assertEqual(backup.returncode, 143, stderr.decode(errors="replace")[-3000:])
+        requests = self.front.requests(since)
+        written = [r["target"].split("?")[0] for r in requests if r["method"] == "PUT" and "/leases/" in r["target"]]
+        self.assertEqual(len(written), 1, "the run wrote its lease")
+        deleted = [r["target"] for r in requests if r["method"] == "DELETE" and "/leases/" in r["target"]]
+        self.assertEqual(deleted, written, "the stopped run deleted its lease")
+        self.assertEqual(self.bucket_keys(PREFIX + "leases/"), [])
+        self.assertEqual([k for k in self.keys() if "/manifests/" in k], [])
+
     def lost_answer_faults(self) -> list[dict]:
         """The front forwards the docs stream's CompleteMultipartUpload, then resets the
         connection instead of answering: the store has assembled the object; the tool saw an
@@ -277,22 +315,10 @@ class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
     def test_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
         # The docs stream's first part is held at the front for a while: its upload is open
         # and older than STALE_UPLOAD_AGE=1s when prune runs beside it.
-        self.front.set_faults([{"method": "PUT", "path_contains": "/docs/",
-                                "query_contains": "partNumber=1", "action": "delay",
-                                "seconds": 8, "name": "a slow part"}])
         since = self.last_seq()
-        backup = subprocess.Popen([BINARY, "backup", "--only", "docs"],
-                                  env=self.env(DOCUMENTS_DIR=self.big_docs),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        backup = self.start_slow_docs_backup()
         try:
-            deadline = time.monotonic() + 60
-            created = None
-            while created is None and time.monotonic() < deadline and backup.poll() is None:
-                created = next((time.monotonic() for r in self.front.requests(since)
-                                if r["method"] == "POST" and "/docs/" in r["target"]
-                                and r["target"].endswith("?uploads") and r["status"] == 200), None)
-                time.sleep(0.05)
-            self.assertIsNotNone(created, "the backup opened no upload")
+            created = self.wait_for_open_upload(since, backup)
             while time.monotonic() - created < 2 and backup.poll() is None:
                 time.sleep(0.05)  # the condition is the upload's age: older than the 1 s
             self.assertIsNone(backup.poll(), "the backup ended before prune could run")
@@ -300,18 +326,18 @@ class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
         finally:
             stdout, stderr = backup.communicate(timeout=300)
         prune_err = pruned.stderr.decode(errors="replace")
+        aborts = [r["target"] for r in self.front.requests(since)
+                  if r["method"] == "DELETE" and "uploadId=" in r["target"]]
+        self.assertEqual(aborts, [], "prune aborted the running backup's upload")
+        self.assertEqual(backup.returncode, 0, stderr.decode(errors="replace")[-4000:])
         self.assertEqual(pruned.returncode, 0, prune_err)
-        self.assertIn("STALE_UPLOAD_AGE is below 1h", prune_err)
         uploads = json.loads(pruned.stdout)["uploads"]["uploads"]
         docs = [u for u in uploads if "/docs/" in u["key"]]
         self.assertEqual(len(docs), 1, uploads)
         self.assertEqual(docs[0]["state"], "in progress")
         self.assertTrue(docs[0]["held_by_lease"])
         self.assertGreater(docs[0]["age_seconds"], 1)
-        aborts = [r for r in self.front.requests(since)
-                  if r["method"] == "DELETE" and "uploadId=" in r["target"]]
-        self.assertEqual(aborts, [], "prune aborted the running backup's upload")
-        self.assertEqual(backup.returncode, 0, stderr.decode(errors="replace")[-4000:])
+        self.assertIn("STALE_UPLOAD_AGE is below 1h", prune_err)
         manifests = [k for k in self.keys() if "/manifests/" in k]
         self.assertEqual(len(manifests), 1)
         set_id = json.loads(self.get(manifests[0]))["id"]

@@ -840,13 +840,17 @@ class FrontHandler(BaseHTTPRequestHandler):
             except Reject as rej:
                 return self.reject(record, rej)
 
+            rule = state.take_fault(method, raw_path, raw_query, pre_body=False)
+            if rule is not None and rule.action not in FORWARDING_ACTIONS:
+                # Answered here, never reaching the backend: nothing to lock or to record.
+                record["fault"], record["verdict"] = rule.describe(), f"fault:{rule.action}"
+                return self.apply_fault(rule, record, body)
             with self.object_write(record, method, raw_path, raw_query):
                 try:
                     if state.gcs:
                         self.gcs_precondition(record)
                 except Reject as rej:
                     return self.reject(record, rej)
-                rule = state.take_fault(method, raw_path, raw_query, pre_body=False)
                 if rule is not None:
                     record["fault"], record["verdict"] = rule.describe(), f"fault:{rule.action}"
                     return self.apply_fault(rule, record, body)
