@@ -4,9 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
-#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -156,9 +156,8 @@ TEST_CASE("two runs that saw each other both step back; the first to list again 
   const std::string b_key = layout.lease_key(kId, kOtherToken);
   // B wrote before A listed, and (B having seen A as well) B steps back during A's pause and
   // pauses longer: A's second round lists alone.
-  InterleavingStore a_view(store, [&] {
-    REQUIRE(store.put_object(b_key, std::string_view("{}")).has_value());
-  });
+  InterleavingStore a_view(
+      store, [&] { REQUIRE(store.put_object(b_key, std::string_view("{}")).has_value()); });
   app::RunLeaseOptions options = no_pause();
   options.pause = [&](milliseconds) { REQUIRE(store.delete_object(b_key).has_value()); };
   auto a = RunLease::acquire(a_view, layout, kId, kToken, holder(), clock, options);
