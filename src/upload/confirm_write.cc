@@ -2,8 +2,24 @@
 
 #include "codec/digest.h"
 #include "s3/etag.h"
+#include "s3/xml_replies.h"
 
 namespace erp::upload {
+
+bool is_ambiguous(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::transient:  // the retries ran out: an earlier attempt may have taken effect
+    case ErrorKind::not_found:  // NoSuchUpload: completed (or aborted) already
+    case ErrorKind::corrupt:    // an answer that could not be read
+      return true;
+    case ErrorKind::permanent:
+      return s3::is_write_conflict_code(error.code);  // the key is taken: by whom?
+    case ErrorKind::config:
+    case ErrorKind::cancelled:
+      return false;
+  }
+  return false;
+}
 
 std::string Finding::describe(const ExpectedObject& expected) const {
   if (found == Found::absent) return "nothing is at " + info.key;
@@ -46,8 +62,9 @@ Result<Settled> settle_write(s3::ObjectStore& store, const std::string& key,
                              Result<std::string> answer, const std::string& context,
                              const std::function<ExpectedObject()>& expected) {
   if (answer && !answer->empty()) return Settled{.etag = std::move(*answer)};
-  // A stop commits nothing, even if the store acted before it noticed.
-  if (!answer && answer.error().kind == ErrorKind::cancelled) {
+  // A stop commits nothing, even if the store acted before it noticed; a plain refusal (the
+  // store said no: AccessDenied, InvalidPart, or the keys could not even be had) wrote nothing.
+  if (!answer && !is_ambiguous(answer.error())) {
     return std::unexpected(answer.error().with_context(context));
   }
   // Lost, empty or refused: what is at the key now decides.

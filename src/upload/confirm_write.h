@@ -23,6 +23,14 @@
 
 namespace erp::upload {
 
+// Whether a write that failed with `error` may still have taken effect: transient (the retries
+// ran out; an earlier attempt's answer may have been lost), not_found (NoSuchUpload: the upload
+// was completed already), corrupt (an answer that could not be read), and a write conflict
+// (s3::is_write_conflict_code: the key is taken, perhaps by this writer's earlier attempt). Not
+// a stop (cancelled), and not a plain refusal (AccessDenied, InvalidPart, no credentials): the
+// store said no, and nothing was written.
+bool is_ambiguous(const Error& error);
+
 // What the writer's own bytes give.
 struct ExpectedObject {
   std::uint64_t size = 0;
@@ -61,11 +69,11 @@ struct Settled {
 };
 
 // The outcome of a write to `key` whose store answer was `answer`: success with its ETag when it
-// carried one; a stop (cancelled) as it came, committing nothing; anything else (an error, or
-// success without an ETag) resolved with find_written() against `expected()` (called only then:
-// it may hash a body): the writer's object is success, else `answer`'s error (or "answered
-// without an ETag", corrupt) with what HEAD found added. `context` ("s3://b/k: put_object")
-// begins the messages. Never deletes anything. At most one HEAD.
+// carried one; an error that is not ambiguous (is_ambiguous: a stop, a refusal) as it came; an
+// ambiguous one, or success without an ETag, resolved with find_written() against `expected()`
+// (called only then: it may hash a body): the writer's object is success, else `answer`'s error
+// (or "the answer had no ETag", corrupt) with what HEAD found added. `context` ("s3://b/k:
+// put_object") begins the messages. Never deletes anything. At most one HEAD.
 Result<Settled> settle_write(s3::ObjectStore& store, const std::string& key,
                              Result<std::string> answer, const std::string& context,
                              const std::function<ExpectedObject()>& expected);

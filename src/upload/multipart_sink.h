@@ -17,10 +17,11 @@
 //   whose message names the object, the upload id and the part.
 //
 //   Ambiguity is resolved by reading, never by deleting (upload/confirm_write.h): when the
-//   complete (or the single PUT) fails for any reason but a stop, or succeeds without an ETag,
-//   one HEAD decides. The object at the key with this stream's size and ETag (the multipart ETag
-//   of its parts, or the MD5 of its single PUT, where the store's ETags have that shape) is this
-//   stream's: finish() succeeds with HEAD's ETag (a lost answer, an RGW answer without ETag, a
+//   complete (or the single PUT) fails in a way that may hide a success (retries run out,
+//   NoSuchUpload, 412 because the key is taken, an unreadable answer), or succeeds without an
+//   ETag, one HEAD decides. The object at the key with this stream's size and ETag (the multipart
+//   ETag of its parts, or the MD5 of its single PUT, where the store's ETags have that shape) is
+//   this stream's: finish() succeeds with HEAD's ETag (a lost answer, an RGW answer without ETag, a
 //   retry that met its own earlier success). Anything else fails loudly, naming what is there;
 //   only this stream's open upload is aborted, and no object is ever deleted.
 //

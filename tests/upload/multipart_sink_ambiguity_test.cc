@@ -181,6 +181,32 @@ TEST_CASE("a HEAD that fails too leaves the outcome unknown: a loud failure, not
   CHECK(store.count(Op::delete_object) == 0);
 }
 
+TEST_CASE("a plain refusal is not ambiguous: it fails at once, without reading the key") {
+  FakeObjectStore store;
+  BufferPool pool(1 << 20);
+  store.inject_failure({.op = Op::complete_multipart_upload,
+                        .error = {ErrorKind::permanent, "403 AccessDenied", "AccessDenied"}});
+  store.inject_failure(
+      {.op = Op::put_object, .error = {ErrorKind::permanent, "no credentials: HTTP 401"}});
+  const auto completed = stream(store, pool, random_bytes(5000, 17));
+  REQUIRE_FALSE(completed.has_value());
+  CHECK(contains(completed.error().message, "AccessDenied"));
+  CHECK(store.count(Op::abort_multipart_upload) == 1);
+  const auto put = stream(store, pool, random_bytes(100, 18));
+  REQUIRE_FALSE(put.has_value());
+  CHECK(contains(put.error().message, "HTTP 401"));
+  CHECK(store.count(Op::head_object) == 0);
+  CHECK(store.count(Op::delete_object) == 0);
+  // What counts as ambiguous, in one place.
+  CHECK(is_ambiguous({ErrorKind::transient, "reset"}));
+  CHECK(is_ambiguous({ErrorKind::not_found, "NoSuchUpload", "NoSuchUpload"}));
+  CHECK(is_ambiguous({ErrorKind::corrupt, "no ETag"}));
+  CHECK(is_ambiguous({ErrorKind::permanent, "412", "PreconditionFailed"}));
+  CHECK(is_ambiguous({ErrorKind::permanent, "409", "ConditionalRequestConflict"}));
+  CHECK_FALSE(is_ambiguous({ErrorKind::permanent, "403", "AccessDenied"}));
+  CHECK_FALSE(is_ambiguous({ErrorKind::cancelled, "stopped"}));
+}
+
 TEST_CASE("a stop during the complete commits nothing and deletes nothing") {
   FakeObjectStore store;
   BufferPool pool(1 << 20);
