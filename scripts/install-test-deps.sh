@@ -15,6 +15,7 @@ packages=(
   python3 python3-botocore python3-boto3 python3-pip
   rclone s3cmd   # the benchmarks compare against them (with the aws CLI below)
   prometheus-pushgateway prometheus   # test_metrics: a real Pushgateway; promtool check metrics
+  faketime   # test_concurrent_runs: two backups whose clocks start in the same second
   # test_container: rootful podman builds and runs the image; runc because crun rejects this
   # sandbox's hybrid cgroups; mmdebstrap makes the Debian 12 base (keyring for Ubuntu hosts).
   # Storage: podman's default driver (native overlayfs, rootful) - no configuration written.

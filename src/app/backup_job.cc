@@ -9,12 +9,14 @@
 #include "app/preflight.h"
 #include "app/progress_reporter.h"
 #include "app/prune.h"
+#include "app/run_lease.h"
 #include "catalog/catalog.h"
 #include "catalog/key_layout.h"
 #include "catalog/last_success.h"
 #include "core/time_format.h"
 #include "pg/pg_dump.h"
 #include "retention/backup_id.h"
+#include "upload/confirm_write.h"
 #include "upload/part_schedule.h"
 
 namespace erp::app {
@@ -28,7 +30,9 @@ std::string host_name() {
   return name;
 }
 
-// A run never overwrites a set: if any object of this ID exists, refuse.
+// A run never overwrites a set: if any object of this ID exists, refuse. Called once the run
+// holds its lease (run_lease.h, step 3): a run of the same second that has already ended left
+// its objects here.
 Result<void> refuse_existing_set(s3::ObjectStore& store, const catalog::KeyLayout& layout,
                                  const std::string& id) {
   // Both db spellings: a set holds one dump, whichever DB_COMPRESSION wrote it.
@@ -63,12 +67,19 @@ class BackupJob {
         schedule_(context.s3_config.part_size, context.s3_config.buffer_budget) {}
 
   int run() {
+    const int exit_code = run_phases();
+    release_lease();
+    return exit_code;
+  }
+
+ private:
+  int run_phases() {
     if (auto stop = preflight()) return *stop;
+    if (auto stop = claim_set()) return *stop;
     run_streams();
     return commit();
   }
 
- private:
   // Phase 1. Returns the exit code to stop with, or nullopt to go on. A failure that only
   // concerns the database (unreachable, wrong password) fails the db stream and lets docs run:
   // an outage of the database should not also cost the day's documents.
@@ -89,9 +100,6 @@ class BackupJob {
 
     if (auto bucket = check_bucket(context_.s3, layout_); !bucket) {
       return refuse("backup refused before anything started", bucket.error());
-    }
-    if (auto fresh = refuse_existing_set(context_.s3, layout_, facts_.id); !fresh) {
-      return refuse("backup refused", fresh.error());
     }
     if (!selection_.db) return std::nullopt;
 
@@ -137,6 +145,53 @@ class BackupJob {
       return refuse("backup refused", fits.error());
     }
     return std::nullopt;
+  }
+
+  // Phase 1, last step, after everything that only reads (so that a configuration refusal,
+  // exit 2, has touched nothing): the lease on the set (run_lease.h), then the set's keys
+  // must all be free. Returns the exit code to stop with, or nullopt to go on.
+  std::optional<int> claim_set() {
+    auto token = new_run_token();
+    if (!token) return refuse("backup refused", token.error());
+    auto lease = RunLease::acquire(
+        context_.s3, layout_, facts_.id, *token,
+        LeaseHolder{.env = facts_.env,
+                    .host = facts_.host,
+                    .pid = static_cast<long>(getpid()),
+                    .started = facts_.started},
+        context_.clock,
+        {.heartbeat = kLeaseHeartbeat,
+         .on_renewed = [this](const Result<void>& renewed) { on_lease_renewed(renewed); }});
+    if (!lease) return refuse("backup refused", lease.error());
+    lease_ = std::move(*lease);
+    log_.info("lease acquired", {{"id", facts_.id}, {"lease", lease_->key()}});
+    if (auto fresh = refuse_existing_set(context_.s3, layout_, facts_.id); !fresh) {
+      return refuse("backup refused", fresh.error());
+    }
+    lease_->start_heartbeat();
+    return std::nullopt;
+  }
+
+  // The heartbeat's thread reports each renewal here. A failure is worth a warning: a lease left
+  // unrenewed for kLeaseStaleAfter no longer keeps prune from aborting this run's uploads.
+  void on_lease_renewed(const Result<void>& renewed) {
+    if (renewed || renewed.error().kind == ErrorKind::cancelled) return;  // stopping anyway
+    log_.warn(
+        "renewing the lease failed; if it stays unrenewed for 10 min, prune may abort this "
+        "run's uploads (the run then fails)",
+        {{"id", facts_.id}, {"error", renewed.error().message}});
+  }
+
+  // Deletes the lease, on every path run() returns by (after the run's last write to the set).
+  void release_lease() {
+    if (!lease_) return;
+    if (auto released = lease_->release(); !released) {
+      log_.warn(
+          "deleting the lease failed; it refuses only backups of its own second, goes stale "
+          "in 10 min and is removed by a later prune",
+          {{"id", facts_.id}, {"lease", lease_->key()}, {"error", released.error().message}});
+    }
+    lease_.reset();
   }
 
   // Logs what the source role could do besides reading; with BACKUP_REQUIRE_READONLY_ROLE a
@@ -208,7 +263,9 @@ class BackupJob {
                                 pool,
                                 {.first_part_size = context_.s3_config.part_size,
                                  .concurrency = context_.s3_config.upload_concurrency,
-                                 .stop = context_.cancellation.token()}};
+                                 .stop = context_.cancellation.token(),
+                                 // Where the store honours it, never replace an object.
+                                 .condition = s3::WriteCondition::if_absent}};
     std::optional<StreamSpec> db_spec;
     std::optional<StreamSpec> docs_spec;
     if (selection_.db) {
@@ -274,6 +331,12 @@ class BackupJob {
                                              {"parts", std::to_string(record.parts)},
                                              {"sha256", record.sha256}});
     }
+    if (outcome->confirmed_by_reading) {
+      log_.warn(
+          "the store's answer to the stream's last write was ambiguous; reading the key "
+          "showed this stream's object",
+          {{"key", record.key}, {"answer", outcome->confirmed_by_reading->message}});
+    }
     if (outcome->abort_error) {
       ++failed_aborts_;
       log_.error(
@@ -308,9 +371,24 @@ class BackupJob {
     const SetOutcome outcome = outcome_of(db_, docs_);
     if (outcome == SetOutcome::nothing) return finish(1, "backup failed: nothing committed");
 
+    // The commit point certifies what is in the store, so it is checked first: every object
+    // this run committed is still the one it wrote (no other writer replaced it).
+    for (const auto* stream : {&db_, &docs_}) {
+      if (!*stream || !(*stream)->committed()) continue;
+      if (auto same = recheck_committed_object(context_.s3, (*stream)->record); !same) {
+        log_.error(
+            "a committed object changed before the manifest was written; the set is "
+            "not committed",
+            {{"key", (*stream)->record.key}, {"error", same.error().message}});
+        return finish(1, "backup failed");
+      }
+    }
     const catalog::Manifest manifest = assemble_manifest(facts_, db_, docs_);
     const std::string manifest_key = layout_.manifest_key(facts_.id);
-    if (auto written = put_text(context_.s3, manifest_key, catalog::to_json(manifest)); !written) {
+    // Never replaces a manifest (If-None-Match: * where the store honours it); an ambiguous
+    // answer is resolved by reading the key (upload/confirm_write.h).
+    const std::string manifest_text = catalog::to_json(manifest);
+    if (auto written = upload::put_new_object(context_.s3, manifest_key, manifest_text); !written) {
       log_.error("writing the manifest failed; the set is incomplete",
                  {{"key", manifest_key}, {"error", written.error().message}});
       return finish(1, "backup failed");
@@ -403,6 +481,7 @@ class BackupJob {
   const upload::PartSchedule schedule_;  // what the sinks will use: the budget caps every part
 
   BackupFacts facts_;
+  std::unique_ptr<RunLease> lease_;  // held from claim_set() until run() returns
   std::optional<Error> db_preflight_error_;
   bool read_only_default_ = true;  // pg_dump gets the belt (the pre-flight's decision)
   std::optional<catalog::DocumentsRecord> documents_;
@@ -430,6 +509,25 @@ Result<void> check_database_fits(const pg::DatabaseInfo& database,
                         " bytes one stream can hold in 10,000 parts of at most " +
                         std::to_string(schedule.largest_part_size()) +
                         " bytes (hint: raise S3_PART_SIZE or S3_BUFFER_BUDGET)");
+}
+
+Result<void> recheck_committed_object(s3::ObjectStore& store, const catalog::StreamRecord& record) {
+  auto head = store.head_object(record.key);
+  if (!head) {
+    return std::unexpected(
+        head.error().with_context("re-reading " + record.key + " before the manifest is written"));
+  }
+  const bool same_size = head->size == record.bytes;
+  const bool same_etag = record.etag.empty() || head->etag == record.etag;
+  if (same_size && same_etag) return {};
+  return make_error(ErrorKind::corrupt,
+                    record.key + " is no longer the object this run wrote: it has " +
+                        std::to_string(head->size) + " bytes, ETag " +
+                        (head->etag.empty() ? "none" : head->etag) + "; this run wrote " +
+                        std::to_string(record.bytes) + " bytes, ETag " +
+                        (record.etag.empty() ? "none" : record.etag) +
+                        " (hint: another writer replaced it; the manifest is not written and "
+                        "nothing is deleted)");
 }
 
 Result<BackupSelection> parse_backup_args(const std::vector<std::string>& args) {

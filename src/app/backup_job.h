@@ -2,21 +2,29 @@
 // that follow (verify, restore, status) can reuse:
 //
 //   1. pre-flight  before pg_dump starts or the tree is walked: the bucket answers a listing
-//                  with these credentials (app/preflight.h), the set's ID is unused, the source
+//                  with these credentials (app/preflight.h), the source
 //                  database is inspected (pg::inspect_source: whether the read-only belt holds,
 //                  and a source behind transaction pooling refused), its pg_dump is new enough,
 //                  and the database fits in
-//                  the largest stream the part settings can carry (upload/part_schedule.h)
+//                  the largest stream the part settings can carry (upload/part_schedule.h);
+//                  then, once everything that only reads has passed, the set is claimed: the
+//                  run's lease on the set's ID (app/run_lease.h: refused when another run of
+//                  the same second holds one) and every key of the set still free
 //   2. streams     db and docs concurrently, one thread each, sharing the part-buffer budget
-//                  (run_stream in app/backup_streams.h)
+//                  (run_stream in app/backup_streams.h); each object is written conditionally
+//                  (never replacing one, where the store honours If-None-Match), while the
+//                  lease's heartbeat renews it
 //   3. manifest    assembled from what the pre-flight and the streams found (pure)
-//   4. commit      the manifest (the commit point), then last-success.json
-//   5. follow-ups  prune, only when every stream committed
+//   4. commit      every committed object re-read (HEAD: the size and ETag its stream
+//                  recorded, recheck_committed_object), then the manifest (the commit point,
+//                  conditional too), then last-success.json
+//   5. follow-ups  prune, only when every stream committed; the lease is deleted on every path
 //
 // Exit codes: 0 every stream committed; 3 one committed and the other failed (the manifest
-// says which; the set is incomplete); 1 nothing committed (no manifest) or the commit or prune
-// failed; 2 usage or configuration (nothing touched); 128+N stopped by signal N (uploads
-// aborted, no manifest).
+// says which; the set is incomplete); 1 nothing committed (no manifest), the set was claimed by
+// another run of the same second, a committed object changed before the commit, or the commit
+// or prune failed; 2 usage or configuration (nothing touched); 128+N stopped by signal N
+// (uploads aborted, no manifest).
 #pragma once
 
 #include <chrono>
@@ -29,6 +37,7 @@
 #include "catalog/manifest.h"
 #include "core/error.h"
 #include "pg/database_info.h"
+#include "s3/object_store.h"
 #include "upload/part_schedule.h"
 
 namespace erp::app {
@@ -66,6 +75,11 @@ struct BackupFacts {
 catalog::Manifest assemble_manifest(const BackupFacts& facts,
                                     const std::optional<StreamOutcome>& db,
                                     const std::optional<StreamOutcome>& docs);
+
+// Whether the object `record` names is still the one its stream wrote: HEAD gives the recorded
+// size and, when one was recorded, ETag. Errors: corrupt naming the key, what is there and what
+// was written (another writer replaced it); the HEAD's own errors. One HEAD.
+Result<void> recheck_committed_object(s3::ObjectStore& store, const catalog::StreamRecord& record);
 
 // What a run's streams amount to.
 enum class SetOutcome {

@@ -57,6 +57,7 @@ StreamOutcome run_stream(const StreamEnvironment& env, const StreamSpec& spec,
   outcome.record.sha256 = tap.hex();
   outcome.record.parts = sink.stats().parts;
   outcome.record.etag = sink.stats().etag;
+  outcome.confirmed_by_reading = sink.stats().confirmed_by_reading;
   outcome.record.producer_exit_status = exit_status;
   return outcome;
 }

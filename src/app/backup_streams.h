@@ -53,6 +53,9 @@ struct StreamOutcome {
   std::optional<Error> error;        // why the stream failed
   std::optional<Error> abort_error;  // the failed stream's multipart upload could not be
                                      // aborted: it may linger (named key and upload id)
+  // The store's answer to the stream's final write was ambiguous (lost, refused as the key was
+  // taken, or without an ETag) and reading the key showed this stream's object: that answer.
+  std::optional<Error> confirmed_by_reading;
 
   bool committed() const { return !error.has_value(); }
 };

@@ -1,9 +1,10 @@
 #include "app/stale_uploads.h"
 
-#include "core/time_format.h"
-
+#include <algorithm>
 #include <ctime>
 
+#include "app/run_lease.h"
+#include "core/time_format.h"
 #include "s3/xml_replies.h"
 
 namespace erp::app {
@@ -23,6 +24,7 @@ std::string action_of(const OpenUpload& upload, UploadPass pass) {
     case UploadState::foreign:
       return "foreign (never aborted)";
     case UploadState::in_progress:
+      return upload.held ? "in progress (its run holds a fresh lease)" : "in progress";
     case UploadState::unknown_age:
       return std::string(to_string(upload.state));
     case UploadState::stale:
@@ -68,9 +70,30 @@ std::string_view to_string(UploadState state) {
   return "unknown";
 }
 
+std::vector<LeaseEntry> classify_leases(const std::vector<s3::ObjectInfo>& objects,
+                                        const catalog::KeyLayout& layout,
+                                        const StaleUploadOptions& options) {
+  // A leftover must be older than the age operators chose for uploads, and in any case stale.
+  const auto leftover_age = std::max<std::chrono::milliseconds>(options.max_age, kLeaseStaleAfter);
+  std::vector<LeaseEntry> result;
+  for (const s3::ObjectInfo& object : objects) {
+    const auto parsed = layout.parse(object.key);
+    if (!parsed || parsed->kind != catalog::ObjectKind::lease) continue;
+    LeaseEntry entry{.key = object.key, .id = parsed->id};
+    if (auto written = s3::parse_timestamp(object.last_modified)) {
+      entry.written = *written;
+      entry.fresh = lease_is_fresh(*written, options.now);
+      entry.leftover = options.now - *written > leftover_age;
+    }
+    result.push_back(std::move(entry));
+  }
+  return result;
+}
+
 std::vector<OpenUpload> classify_uploads(const std::vector<s3::MultipartUpload>& uploads,
                                          const catalog::KeyLayout& layout,
-                                         const StaleUploadOptions& options) {
+                                         const StaleUploadOptions& options,
+                                         const std::vector<LeaseEntry>& leases) {
   std::vector<OpenUpload> result;
   for (const s3::MultipartUpload& upload : uploads) {
     // The store was asked for this prefix; a store that ignores it must still not make us
@@ -81,8 +104,16 @@ std::vector<OpenUpload> classify_uploads(const std::vector<s3::MultipartUpload>&
       entry.age =
           std::chrono::duration_cast<std::chrono::milliseconds>(options.now - *upload.initiated);
     }
-    if (!layout.parse(upload.key)) {
+    const auto parsed = layout.parse(upload.key);
+    if (!parsed) {
       entry.state = UploadState::foreign;
+    } else if (std::ranges::any_of(leases, [&](const LeaseEntry& lease) {
+                 return lease.fresh && lease.id == parsed->id;
+               })) {
+      // Its run is alive (it renewed its lease within kLeaseStaleAfter): whatever its age and
+      // STALE_UPLOAD_AGE, aborting the upload would fail a running backup.
+      entry.state = UploadState::in_progress;
+      entry.held = true;
     } else if (!entry.age) {
       entry.state = UploadState::unknown_age;
     } else if (*entry.age > options.max_age) {
@@ -115,6 +146,20 @@ StaleUploadReport survey_uploads(s3::ObjectStore& store, const catalog::KeyLayou
                                  const StaleUploadOptions& options) {
   StaleUploadReport report;
   report.max_age = options.max_age;
+  // Leases first: without them no upload can be shown to be stale rather than a live run's.
+  std::vector<s3::ObjectInfo> lease_objects;
+  std::string token;
+  do {
+    auto page = store.list_objects_v2(layout.lease_prefix(), token, "", 0);
+    if (!page) {
+      report.listing_error =
+          page.error().with_context("listing the run leases under " + layout.lease_prefix());
+      return report;
+    }
+    std::ranges::move(page->objects, std::back_inserter(lease_objects));
+    token = page->next_continuation_token.value_or("");
+  } while (!token.empty());
+  report.leases = classify_leases(lease_objects, layout, options);
   auto listed = store.list_multipart_uploads(layout.env_prefix());
   if (!listed) {
     if (s3::is_unsupported_operation_code(listed.error().code)) {
@@ -126,7 +171,7 @@ StaleUploadReport survey_uploads(s3::ObjectStore& store, const catalog::KeyLayou
     }
     return report;
   }
-  report.uploads = classify_uploads(*listed, layout, options);
+  report.uploads = classify_uploads(*listed, layout, options, report.leases);
   return report;
 }
 
@@ -144,6 +189,16 @@ void abort_stale_uploads(s3::ObjectStore& store, StaleUploadReport& report) {
       upload.abort_error = done.error();
     }
   }
+  for (LeaseEntry& lease : report.leases) {
+    if (!lease.leftover || lease.removed) continue;
+    if (auto deleted = store.delete_object(lease.key); deleted) {
+      lease.removed = true;
+      lease.remove_error.reset();
+      ++report.leases_removed;
+    } else {
+      lease.remove_error = deleted.error();
+    }
+  }
 }
 
 StaleUploadReport prune_stale_uploads(s3::ObjectStore& store, const catalog::KeyLayout& layout,
@@ -152,12 +207,30 @@ StaleUploadReport prune_stale_uploads(s3::ObjectStore& store, const catalog::Key
   if (dry_run) {
     report.pass = UploadPass::dry_run;
   } else if (!report.listing_error) {
-    abort_stale_uploads(store, report);
+    abort_stale_uploads(store, report);  // on a store that cannot list uploads: leases only
   }
   return report;
 }
 
 void log_stale_uploads(Logger& log, const StaleUploadReport& report) {
+  if (report.max_age < config::kShortStaleUploadAge) {
+    log.warn(
+        "STALE_UPLOAD_AGE is below 1h: an upload that young may belong to a backup still "
+        "running, and aborting it fails that backup; uploads of a run that holds a fresh lease "
+        "are never aborted, but runs of older erp-backup versions and `erp-backup put` hold "
+        "none (hint: set STALE_UPLOAD_AGE longer than the longest backup, e.g. 24h)",
+        {{"max_age", format_age(report.max_age)}});
+  }
+  for (const LeaseEntry& lease : report.leases) {
+    if (lease.removed) {
+      log.info("removed a leftover lease of a run that ended without releasing it",
+               {{"key", lease.key},
+                {"written", lease.written ? format_iso8601_utc(*lease.written) : "unknown"}});
+    } else if (lease.remove_error) {
+      log.warn("removing a leftover lease failed; the next prune tries again",
+               {{"key", lease.key}, {"error", lease.remove_error->message}});
+    }
+  }
   if (!report.listable) {
     log.warn("stale multipart uploads cannot be listed on this store, so none are aborted (" +
                  std::string(kLifecycleHint) + ")",
@@ -177,6 +250,9 @@ void log_stale_uploads(Logger& log, const StaleUploadReport& report) {
          upload.upload.initiated ? format_iso8601_utc(*upload.upload.initiated) : "unknown"}};
     if (upload.state == UploadState::foreign) {
       log.warn("foreign multipart upload under the env prefix (never aborted)", where);
+    } else if (upload.held && upload.age && *upload.age > report.max_age) {
+      log.info("multipart upload older than STALE_UPLOAD_AGE kept: its run holds a fresh lease",
+               where);
     } else if (upload.abort_error) {
       auto fields = where;
       fields.emplace_back("error", upload.abort_error->message);
@@ -228,12 +304,29 @@ nlohmann::ordered_json uploads_json(const StaleUploadReport& report) {
     row["age_seconds"] =
         upload.age ? nlohmann::ordered_json(whole_seconds(*upload.age)) : nlohmann::ordered_json();
     row["state"] = to_string(upload.state);
+    row["held_by_lease"] = upload.held;
     row["action"] = action_of(upload, report.pass);
     row["error"] = upload.abort_error ? nlohmann::ordered_json(upload.abort_error->message)
                                       : nlohmann::ordered_json(nullptr);
     rows.push_back(std::move(row));
   }
   doc["uploads"] = std::move(rows);
+  auto leases = nlohmann::ordered_json::array();
+  for (const LeaseEntry& lease : report.leases) {
+    nlohmann::ordered_json row;
+    row["key"] = lease.key;
+    row["id"] = lease.id;
+    row["written"] = lease.written ? nlohmann::ordered_json(format_iso8601_utc(*lease.written))
+                                   : nlohmann::ordered_json(nullptr);
+    row["fresh"] = lease.fresh;
+    row["leftover"] = lease.leftover;
+    row["removed"] = lease.removed;
+    row["error"] = lease.remove_error ? nlohmann::ordered_json(lease.remove_error->message)
+                                      : nlohmann::ordered_json(nullptr);
+    leases.push_back(std::move(row));
+  }
+  doc["leases"] = std::move(leases);
+  doc["leases_removed"] = report.leases_removed;
   return doc;
 }
 

@@ -10,14 +10,23 @@
 //     env prefix is "foreign", reported and never aborted;
 //   - only uploads initiated more than the age ago; a younger one may belong to a run still
 //     in progress. An upload without an Initiated time is never aborted (its age is unknown),
-//     nor one initiated in the future (clock skew).
+//     nor one initiated in the future (clock skew);
+//   - never an upload of a set whose run provably still lives: a fresh lease on its set ID
+//     (app/run_lease.h: renewed within kLeaseStaleAfter) makes it "in progress" at any age, so
+//     even a STALE_UPLOAD_AGE far too short (below kShortStaleUploadAge the commands warn)
+//     cannot cut a running backup. A listing of the leases that fails aborts nothing.
+//
+// Leases are the other leftover of a killed run: the abort pass deletes those not renewed for
+// longer than STALE_UPLOAD_AGE (and at least kLeaseStaleAfter). Their run is long dead; the lease
+// would only refuse a run of its own second, and that second is past.
 //
 // Stores without ListMultipartUploads (s3rver answers 405, GCS may answer NotImplemented):
 // nothing can be listed, so nothing is aborted; the report says so (`listable` false) and
 // the commands warn, with a hint to configure the bucket's lifecycle rule
 // (AbortIncompleteMultipartUpload) instead. That is not an error: prune goes on.
 //
-// Flow: survey_uploads (list + classify_uploads, the pure decision) → abort_stale_uploads.
+// Flow: survey_uploads (list + classify_leases + classify_uploads, the pure decisions) →
+// abort_stale_uploads.
 // Only commands log: log_stale_uploads gives them one wording.
 #pragma once
 
@@ -55,9 +64,31 @@ struct StaleUploadOptions {
   std::chrono::system_clock::time_point now;
 };
 
+// A run's lease found under <prefix>/<env>/leases/ (app/run_lease.h).
+struct LeaseEntry {
+  std::string key;
+  std::string id;  // the set it claims
+  // When the store last wrote it (LastModified); nullopt when unreadable: then it counts as
+  // fresh and is never removed.
+  std::optional<std::chrono::system_clock::time_point> written;
+  bool fresh = true;      // renewed within kLeaseStaleAfter: its run is alive
+  bool leftover = false;  // older than STALE_UPLOAD_AGE and kLeaseStaleAfter: the abort pass
+                          // deletes it
+  // Filled by abort_stale_uploads for leftovers:
+  bool removed = false;
+  std::optional<Error> remove_error;
+};
+
+// Pure: the leases among `objects` (a listing of layout.lease_prefix(); other keys dropped),
+// judged at options.now against options.max_age.
+std::vector<LeaseEntry> classify_leases(const std::vector<s3::ObjectInfo>& objects,
+                                        const catalog::KeyLayout& layout,
+                                        const StaleUploadOptions& options);
+
 struct OpenUpload {
   s3::MultipartUpload upload;
   UploadState state = UploadState::in_progress;
+  bool held = false;  // in progress because its set's run holds a fresh lease
   std::optional<std::chrono::milliseconds> age;  // now - initiated; nullopt when unknown
   // Filled by abort_stale_uploads for stale uploads:
   bool aborted = false;              // aborted now (or already gone when we tried)
@@ -65,10 +96,12 @@ struct OpenUpload {
 };
 
 // Pure: the uploads under layout.env_prefix() (others dropped), each with its state and age,
-// in the order given (S3 lists by key, then initiation).
+// in the order given (S3 lists by key, then initiation). An upload of the tool's keys whose set
+// has a fresh lease in `leases` is in progress (held) whatever its age.
 std::vector<OpenUpload> classify_uploads(const std::vector<s3::MultipartUpload>& uploads,
                                          const catalog::KeyLayout& layout,
-                                         const StaleUploadOptions& options);
+                                         const StaleUploadOptions& options,
+                                         const std::vector<LeaseEntry>& leases = {});
 
 // What a report's pass did: only looked (`list`), planned (`prune --dry-run`) or aborted.
 enum class UploadPass { survey, dry_run, abort };
@@ -88,34 +121,42 @@ struct StaleUploadReport {
   std::string unlistable_reason;       // the store's answer, when !listable
   std::optional<Error> listing_error;  // any other listing failure: nothing was aborted
   std::vector<OpenUpload> uploads;     // classify_uploads of the listing
+  std::vector<LeaseEntry> leases;      // classify_leases of the env's leases
   UploadPass pass = UploadPass::survey;
   std::size_t aborted = 0;
+  std::size_t leases_removed = 0;
 
   std::size_t count(UploadState state) const;
   // The stale uploads whose abort failed.
   std::vector<AbortFailure> failures() const;
+  // A leftover lease that could not be deleted is logged, not a failure: it refuses only runs
+  // of its own (past) second, and the next prune tries again.
   bool ok() const { return !listing_error && failures().empty(); }
 };
 
-// Lists the env's open uploads and classifies them; aborts nothing. Never fails: a store
-// without ListMultipartUploads (s3::is_unsupported_operation_code) gives listable == false,
-// any other listing error lands in listing_error.
+// Lists the env's leases and open uploads and classifies them; aborts nothing. Never fails: a
+// store without ListMultipartUploads (s3::is_unsupported_operation_code) gives listable == false
+// (its leases are still listed, so that leftovers are removed), any other listing error, of the
+// uploads or of the leases, lands in listing_error.
 StaleUploadReport survey_uploads(s3::ObjectStore& store, const catalog::KeyLayout& layout,
                                  const StaleUploadOptions& options);
 
 // Aborts every stale upload of the report, one at a time, going on past failures (each one
 // recorded in its OpenUpload::abort_error). An upload already gone (not_found: completed or
-// aborted meanwhile) counts as aborted. Sets pass = abort.
+// aborted meanwhile) counts as aborted. Then deletes every leftover lease (LeaseEntry::removed
+// or remove_error). Sets pass = abort.
 void abort_stale_uploads(s3::ObjectStore& store, StaleUploadReport& report);
 
 // survey_uploads, then abort_stale_uploads, or on a dry run pass = dry_run. What `prune` calls.
 StaleUploadReport prune_stale_uploads(s3::ObjectStore& store, const catalog::KeyLayout& layout,
                                       const StaleUploadOptions& options, bool dry_run);
 
-// Logs the report in the commands' shared wording: a warning when the store cannot list
-// uploads (with the lifecycle-rule hint), an error for a failed listing and for each failed
-// abort (key, upload_id, error), a warning per foreign upload, one line per aborted upload,
-// and nothing else when there was nothing to do.
+// Logs the report in the commands' shared wording: a warning when STALE_UPLOAD_AGE is below
+// config::kShortStaleUploadAge (naming the risk: a running backup's upload), a warning when the
+// store cannot list uploads (with the lifecycle-rule hint), an error for a failed listing and
+// for each failed abort (key, upload_id, error), a warning per foreign upload, one line per
+// aborted upload, per upload kept only by its run's lease and per removed (or not removable)
+// leftover lease, and nothing else when there was nothing to do.
 void log_stale_uploads(Logger& log, const StaleUploadReport& report);
 
 // Text for the commands' stdout: one line per open upload,
@@ -127,7 +168,9 @@ void print_uploads_text(std::ostream& out, const StaleUploadReport& report);
 
 // The report as JSON: {"listable", "unlistable_reason", "error", "max_age_seconds",
 // "pass" ("survey" | "dry_run" | "abort"), "stale", "aborted", "failed", "uploads": [{"key",
-// "upload_id", "initiated", "age_seconds", "state", "action", "error"}]}.
+// "upload_id", "initiated", "age_seconds", "state", "held_by_lease", "action", "error"}],
+// "leases": [{"key", "id", "written", "fresh", "leftover", "removed", "error"}],
+// "leases_removed"}.
 nlohmann::ordered_json uploads_json(const StaleUploadReport& report);
 
 // "42s", "12m5s", "5h12m", "3d4h"; negative ages (initiated in the future) get a '-'.

@@ -252,6 +252,8 @@ std::string_view kind_label(ObjectKind kind) {
       return "manifest";
     case ObjectKind::last_success:
       return "last-success";
+    case ObjectKind::lease:
+      return "lease";
   }
   return "unknown";
 }
@@ -273,6 +275,9 @@ Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
         catalog.last_success = std::move(info);
         continue;
       }
+      // A running backup's lease (app/run_lease.h) belongs to no set: it must never make a set
+      // appear, nor be reported as foreign. prune's stale-upload sweep removes old ones.
+      if (parsed->kind == ObjectKind::lease) continue;
       auto start = retention::parse_backup_id(parsed->id);
       if (!start) {  // KeyLayout::parse only accepts valid IDs; stay safe anyway
         catalog.foreign.push_back(std::move(info));

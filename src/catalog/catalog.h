@@ -40,7 +40,8 @@
 // gets as far as the JSON parser.
 //
 // Keys under the env prefix that KeyLayout does not recognise are `foreign`: reported,
-// never deleted. last-success.json is recognised and kept apart.
+// never deleted. last-success.json is recognised and kept apart; leases (a running backup's
+// claim on its set ID) are recognised and left out.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,7 @@
 #include "catalog/key_layout.h"
 
+#include <algorithm>
+
 #include "retention/backup_id.h"
 
 namespace erp::catalog {
@@ -17,6 +19,23 @@ constexpr KindSpelling kSpellings[] = {
     {ObjectKind::docs_archive, "docs/", ".tar.zst"},
     {ObjectKind::manifest, "manifests/", ".json"},
 };
+
+// A run token: exactly 32 lowercase hex digits (128 random bits).
+bool is_run_token(std::string_view token) {
+  return token.size() == 32 && std::ranges::all_of(token, [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// "<ID>/<TOKEN>.json", strictly.
+std::optional<ParsedKey> parse_lease(std::string_view rest) {
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || !rest.ends_with(".json")) return std::nullopt;
+  const std::string_view id = rest.substr(0, slash);
+  const std::string_view token = rest.substr(slash + 1, rest.size() - slash - 1 - 5);
+  if (!retention::parse_backup_id(id) || !is_run_token(token)) return std::nullopt;
+  return ParsedKey{ObjectKind::lease, std::string(id), std::string(token)};
+}
 
 }  // namespace
 
@@ -37,10 +56,21 @@ std::string KeyLayout::last_success_key() const {
   return env_prefix_ + "last-success.json";
 }
 
+std::string KeyLayout::lease_prefix() const {
+  return env_prefix_ + "leases/";
+}
+std::string KeyLayout::lease_prefix(std::string_view id) const {
+  return lease_prefix() + std::string(id) + "/";
+}
+std::string KeyLayout::lease_key(std::string_view id, std::string_view token) const {
+  return lease_prefix(id) + std::string(token) + ".json";
+}
+
 std::optional<ParsedKey> KeyLayout::parse(std::string_view key) const {
   if (!key.starts_with(env_prefix_)) return std::nullopt;
   const std::string_view rest = key.substr(env_prefix_.size());
   if (rest == "last-success.json") return ParsedKey{ObjectKind::last_success, ""};
+  if (rest.starts_with("leases/")) return parse_lease(rest.substr(7));
   for (const KindSpelling& spelling : kSpellings) {
     if (!rest.starts_with(spelling.folder) || !rest.ends_with(spelling.suffix)) continue;
     const std::string_view id = rest.substr(

@@ -8,6 +8,9 @@
 //   <prefix>/<env>/manifests/<ID>.json   the commit point of the set
 //   <prefix>/<env>/last-success.json     per stream: id and time of its last success
 //                                        (catalog/last_success.h)
+//   <prefix>/<env>/leases/<ID>/<TOKEN>.json  a running backup's claim on set ID (TOKEN: 32
+//                                        lowercase hex digits, random per run; app/run_lease.h).
+//                                        Not part of any set: never listed as one, never foreign.
 //
 // A key under the env's prefix that does not parse back exactly (a foreign object, a
 // typo, another tool's file) is reported and never deleted.
@@ -21,7 +24,7 @@ namespace erp::catalog {
 
 // Both db spellings are ObjectKind::db_dump: which one a set holds is the manifest's to say
 // (its db record names the key and the compression), never guessed from the key.
-enum class ObjectKind { db_dump, docs_archive, manifest, last_success };
+enum class ObjectKind { db_dump, docs_archive, manifest, last_success, lease };
 
 // How the db stream is compressed (DB_COMPRESSION): by pg_dump itself inside the custom
 // format, or with pg_dump -Z0 wrapped in one zstd frame by this tool.
@@ -29,7 +32,8 @@ enum class DbCompression { pg_dump, zstd };
 
 struct ParsedKey {
   ObjectKind kind;
-  std::string id;  // empty for last_success
+  std::string id;     // empty for last_success
+  std::string token;  // a lease's run token; empty for every other kind
 };
 
 class KeyLayout {
@@ -46,6 +50,12 @@ class KeyLayout {
   std::string docs_key(std::string_view id) const;
   std::string manifest_key(std::string_view id) const;
   std::string last_success_key() const;
+  // "<prefix>/<env>/leases/": every lease of this env.
+  std::string lease_prefix() const;
+  // "<prefix>/<env>/leases/<ID>/": the leases on set ID.
+  std::string lease_prefix(std::string_view id) const;
+  // "<prefix>/<env>/leases/<ID>/<token>.json".
+  std::string lease_key(std::string_view id, std::string_view token) const;
 
   // The kind and ID of one of the tool's keys; nullopt for anything else, including keys
   // of other envs and IDs that are not exactly YYYYMMDDTHHMMSSZ.

@@ -36,6 +36,13 @@ std::string md5_base64(std::span<const char> data) {
                      static_cast<std::size_t>(length));
 }
 
+std::string md5_hex(std::span<const char> data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_md5(), nullptr);
+  return to_hex(digest.data(), size);
+}
+
 struct Sha256::State {
   EVP_MD_CTX* context = EVP_MD_CTX_new();
   ~State() { EVP_MD_CTX_free(context); }

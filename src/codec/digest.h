@@ -11,6 +11,8 @@ namespace erp::codec {
 std::string sha256_hex(std::span<const char> data);
 // Base64 of the MD5 of `data`, as Content-MD5 wants it.
 std::string md5_base64(std::span<const char> data);
+// Lowercase hex MD5 of `data`, as S3 gives a single PUT's ETag (s3/etag.h).
+std::string md5_hex(std::span<const char> data);
 
 // A string literal would convert to a span that includes its terminating NUL and hash
 // one byte too many; pass std::string_view("...") instead.
@@ -18,6 +20,8 @@ template <std::size_t N>
 std::string sha256_hex(const char (&)[N]) = delete;
 template <std::size_t N>
 std::string md5_base64(const char (&)[N]) = delete;
+template <std::size_t N>
+std::string md5_hex(const char (&)[N]) = delete;
 
 // Incremental SHA-256. Move-only (owns an EVP context).
 class Sha256 {

@@ -54,6 +54,17 @@ struct ByteRange {
   std::optional<std::uint64_t> last;  // inclusive; nullopt = to the end
 };
 
+// How a write treats an object that is already at its key.
+enum class WriteCondition {
+  none,       // replace it (last-success.json, a lease's renewal)
+  if_absent,  // only when no object is there: `If-None-Match: *` (AWS S3, MinIO), or
+              // `x-goog-if-generation-match: 0` on Google Cloud Storage. A store that honours it
+              // answers 412 PreconditionFailed (is_write_conflict() in xml_replies.h) when an
+              // object exists; moto on versioned buckets, s3rver and Ceph RGW 16 (on
+              // CompleteMultipartUpload) ignore it and replace the object: a caller that must
+              // never replace one makes that impossible by other means too (app/run_lease.h).
+};
+
 struct DeleteFailure {
   std::string key;
   std::string code;
@@ -67,8 +78,17 @@ class ObjectStore {
   // The bucket this store addresses (for messages).
   virtual const std::string& bucket() const = 0;
 
-  // Single PUT of a whole object. Returns the ETag.
+  // Single PUT of a whole object. Returns the ETag (empty when the reply carried none).
   virtual Result<std::string> put_object(std::string_view key, std::span<const char> body) = 0;
+  // The same under `condition`. A retried request can meet its own earlier success (the first
+  // answer was lost): a conflict is then not proof of another writer, only that the key is
+  // taken; the caller resolves it by reading (upload/confirm_write.h), never by deleting. The
+  // default ignores `condition` and calls the overload above, as stores without conditional
+  // writes do (the in-memory fakes that do not model them).
+  virtual Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                         WriteCondition /*condition*/) {
+    return put_object(key, body);
+  }
 
   // Returns the upload id.
   virtual Result<std::string> create_multipart_upload(std::string_view key) = 0;
@@ -85,10 +105,18 @@ class ObjectStore {
     return upload_part(key, upload_id, part_number, body);
   }
   // Parts must be in ascending order. A 200 answer carrying <Error> is an error.
-  // Returns the final ETag.
+  // Returns the final ETag (empty when the reply carried none: Ceph RGW 16).
   virtual Result<std::string> complete_multipart_upload(
       std::string_view key, std::string_view upload_id,
       const std::vector<CompletedPart>& parts) = 0;
+  // The same under `condition` (see put_object above: a lost answer makes a retry meet its own
+  // object, or find the upload gone). The default ignores `condition`.
+  virtual Result<std::string> complete_multipart_upload(std::string_view key,
+                                                        std::string_view upload_id,
+                                                        const std::vector<CompletedPart>& parts,
+                                                        WriteCondition /*condition*/) {
+    return complete_multipart_upload(key, upload_id, parts);
+  }
   // not_found when the upload no longer exists. This is cleanup that must still happen after
   // the job was stopped: implementations do not end it on their stop signal but bound it by a
   // short deadline of its own, so a stalled endpoint cannot hold up the exit.
@@ -111,6 +139,11 @@ class ObjectStore {
                                   std::optional<ByteRange> range) = 0;
   // Succeeds when the object is absent too (S3 semantics).
   virtual Result<void> delete_object(std::string_view key) = 0;
+  // delete_object as cleanup that must still happen after the job was stopped (a backup run's
+  // lease, app/run_lease.h): like abort_multipart_upload, not ended by the store's stop signal
+  // but bounded by a short deadline of its own. The default calls delete_object, which suits
+  // stores whose calls cannot stall (in-memory fakes).
+  virtual Result<void> delete_object_after_stop(std::string_view key) { return delete_object(key); }
   // Batch delete (up to 1000 keys per request, Content-MD5 sent as required); when the
   // store answers NotImplemented (GCS) falls back to one DELETE per key. Returns the
   // keys the store refused (an empty vector means all deleted).

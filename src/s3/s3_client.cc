@@ -98,6 +98,15 @@ bool is_aws_endpoint(std::string_view endpoint) {
   return host.ends_with(".amazonaws.com");
 }
 
+// Google Cloud Storage's XML API: storage.googleapis.com, or a bucket as its subdomain.
+bool is_gcs_endpoint(std::string_view endpoint) {
+  const auto scheme_end = endpoint.find("://");
+  std::string_view host =
+      scheme_end == std::string_view::npos ? endpoint : endpoint.substr(scheme_end + 3);
+  host = host.substr(0, host.find_first_of("/:"));
+  return host == "storage.googleapis.com" || host.ends_with(".storage.googleapis.com");
+}
+
 // The hint that tells an operator which setting to fix. `signed_at` is the time the request
 // was signed with, so a clock-skew refusal can say by how much this host's clock is off.
 std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& headers,
@@ -328,9 +337,22 @@ Result<http::HttpResponse> S3Client::execute(const Call& call, ByteSink* body_si
       call, [&](std::stop_token stop) { return attempt(call, hash, body_sink, std::move(stop)); });
 }
 
+http::Header S3Client::if_absent_header() const {
+  // GCS's XML API spells "no live object yet" as generation 0; S3 and MinIO use the HTTP
+  // precondition. Both are signed like every other header (sigv4.h).
+  if (is_gcs_endpoint(options_.endpoint)) return {"x-goog-if-generation-match", "0"};
+  return {"If-None-Match", "*"};
+}
+
 Result<std::string> S3Client::put_object(std::string_view key, std::span<const char> body) {
+  return put_object(key, body, WriteCondition::none);
+}
+
+Result<std::string> S3Client::put_object(std::string_view key, std::span<const char> body,
+                                         WriteCondition condition) {
   Call call{.operation = "PutObject", .method = "PUT", .key = key};
   call.headers.push_back({"Content-Type", "application/octet-stream"});
+  if (condition == WriteCondition::if_absent) call.headers.push_back(if_absent_header());
   call.body = body;
   call.has_body = true;
   auto response = execute(call);
@@ -379,10 +401,18 @@ Result<std::string> S3Client::upload_part(std::string_view key, std::string_view
 Result<std::string> S3Client::complete_multipart_upload(std::string_view key,
                                                         std::string_view upload_id,
                                                         const std::vector<CompletedPart>& parts) {
+  return complete_multipart_upload(key, upload_id, parts, WriteCondition::none);
+}
+
+Result<std::string> S3Client::complete_multipart_upload(std::string_view key,
+                                                        std::string_view upload_id,
+                                                        const std::vector<CompletedPart>& parts,
+                                                        WriteCondition condition) {
   const std::string xml = build_complete_multipart_upload(parts);
   Call call{.operation = "CompleteMultipartUpload", .method = "POST", .key = key};
   call.query = {{"uploadId", std::string(upload_id)}};
   call.headers.push_back({"Content-Type", "application/xml"});
+  if (condition == WriteCondition::if_absent) call.headers.push_back(if_absent_header());
   call.body = xml;
   call.has_body = true;
   // A 200 reply can still carry <Error> (S3 reports late failures that way), so the
@@ -501,6 +531,16 @@ Result<void> S3Client::get_object(std::string_view key, ByteSink& sink,
 
 Result<void> S3Client::delete_object(std::string_view key) {
   Call call{.operation = "DeleteObject", .method = "DELETE", .key = key};
+  auto response = execute(call);
+  if (!response && response.error().kind != ErrorKind::not_found) {
+    return std::unexpected(response.error());
+  }
+  return {};
+}
+
+Result<void> S3Client::delete_object_after_stop(std::string_view key) {
+  Call call{.operation = "DeleteObject", .method = "DELETE", .key = key};
+  call.cleanup = true;  // once, within abort_timeout, even after the job's stop
   auto response = execute(call);
   if (!response && response.error().kind != ErrorKind::not_found) {
     return std::unexpected(response.error());

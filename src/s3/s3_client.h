@@ -7,6 +7,11 @@
 // accept it: no x-amz-checksum-*, no aws-chunked, no STREAMING-* payloads;
 // Content-MD5 only where S3 requires a checksum (DeleteObjects).
 //
+// Conditional writes (WriteCondition::if_absent) send `If-None-Match: *`, signed; to Google
+// Cloud Storage (an endpoint whose host is storage.googleapis.com or a subdomain of it, as its
+// XML API is addressed) `x-goog-if-generation-match: 0` instead, GCS's spelling of "only if
+// no live object exists". A refusal is the store's 412 PreconditionFailed, kind permanent.
+//
 // Thread-safe: any number of threads may call it; each request leases a transport.
 #pragma once
 
@@ -45,10 +50,11 @@ struct S3ClientOptions {
   // abort_multipart_upload ends with `cancelled` within about a second: a transfer on the
   // wire is aborted, a back-off sleep ends, nothing is retried.
   std::stop_token stop;
-  // abort_multipart_upload is the cleanup a stop leads to, so `stop` does not end it; it gets
-  // one attempt that must finish within this instead. Cost: an abort slower than this fails
-  // (the upload lingers until `prune` or a lifecycle rule removes it) — but a stalled endpoint
-  // holds the exit of a stopped job for at most this long (Kubernetes' grace period is 30 s).
+  // abort_multipart_upload and delete_object_after_stop are the cleanup a stop leads to, so
+  // `stop` does not end them; each gets one attempt that must finish within this instead. Cost: an
+  // abort slower than this fails (the upload lingers until `prune` or a lifecycle rule removes it)
+  // — but a stalled endpoint holds the exit of a stopped job for at most this long (Kubernetes'
+  // grace period is 30 s).
   std::chrono::milliseconds abort_timeout{5'000};
   // Told (from any thread; must be thread-safe) when the client corrects itself after a
   // refusal: the clock offset it now signs with, or the region it now signs for. The client
@@ -84,6 +90,8 @@ class S3Client final : public ObjectStore {
   const std::string& bucket() const override { return options_.bucket; }
 
   Result<std::string> put_object(std::string_view key, std::span<const char> body) override;
+  Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                 WriteCondition condition) override;
   Result<std::string> create_multipart_upload(std::string_view key) override;
   Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
                                   std::span<const char> body) override;
@@ -91,6 +99,9 @@ class S3Client final : public ObjectStore {
                                   std::span<const char> body, std::stop_token stop) override;
   Result<std::string> complete_multipart_upload(std::string_view key, std::string_view upload_id,
                                                 const std::vector<CompletedPart>& parts) override;
+  Result<std::string> complete_multipart_upload(std::string_view key, std::string_view upload_id,
+                                                const std::vector<CompletedPart>& parts,
+                                                WriteCondition condition) override;
   Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) override;
   Result<std::vector<MultipartUpload>> list_multipart_uploads(std::string_view prefix) override;
   Result<ListPage> list_objects_v2(std::string_view prefix, std::string_view continuation_token,
@@ -99,6 +110,7 @@ class S3Client final : public ObjectStore {
   Result<void> get_object(std::string_view key, ByteSink& sink,
                           std::optional<ByteRange> range) override;
   Result<void> delete_object(std::string_view key) override;
+  Result<void> delete_object_after_stop(std::string_view key) override;
   Result<std::vector<DeleteFailure>> delete_objects(const std::vector<std::string>& keys) override;
 
   // A presigned GET (or other method) URL for `key`, valid for `expires`, signed with the
@@ -133,6 +145,8 @@ class S3Client final : public ObjectStore {
   bool correct(const S3ErrorBody& body, const std::vector<http::Header>& headers,
                const Target& where, std::chrono::sys_seconds host_time);
   std::string call_payload_hash(const Call& call) const;
+  // The header that makes a write conditional on the key being free (see the top of the file).
+  http::Header if_absent_header() const;
   std::string object_url(const std::string& endpoint, std::string_view key,
                          const QueryParams& query) const;
   std::string payload_hash(std::span<const char> body) const;

@@ -74,6 +74,10 @@ bool is_unsupported_operation_code(std::string_view code) {
          code == "HTTP405";
 }
 
+bool is_write_conflict_code(std::string_view code) {
+  return code == "PreconditionFailed" || code == "HTTP412" || code == "ConditionalRequestConflict";
+}
+
 Result<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
   const auto bad = [&] {
     return make_error(ErrorKind::corrupt, "malformed timestamp '" + std::string(text) +

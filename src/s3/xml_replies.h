@@ -34,6 +34,11 @@ bool is_transient_error_code(std::string_view code);
 // had no <Error> body).
 bool is_unsupported_operation_code(std::string_view code);
 
+// Error codes of a conditional write (WriteCondition::if_absent) refused because the key is
+// taken: PreconditionFailed / HTTP 412 (AWS, MinIO, GCS, moto), and AWS's
+// ConditionalRequestConflict (HTTP 409: another conditional write to the key is in flight).
+bool is_write_conflict_code(std::string_view code);
+
 // S3's XML timestamps: "2026-11-30T15:02:16.000Z" (fraction optional, any number of digits,
 // UTC only). corrupt for anything else, including impossible dates.
 Result<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text);

@@ -9,6 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "codec/digest.h"
+#include "s3/etag.h"
+
 namespace erp::upload {
 
 // SPEC §4: at the default part size and budget, one stream holds at least 1 TiB.
@@ -58,6 +61,7 @@ MultipartSink::MultipartSink(s3::ObjectStore& store, BufferPool& pool, std::stri
       schedule_(options.first_part_size, pool.budget()),
       concurrency_(std::max(1, options.concurrency)),
       job_stop_(options.stop),
+      condition_(options.condition),
       shared_(std::make_shared<Shared>(store, key_, name_)),
       executor_(options.executor) {
   forward_job_stop_.emplace(job_stop_, RequestStop{&shared_->cancel});
@@ -136,14 +140,9 @@ Result<void> MultipartSink::finish() {
   if (!stats_.multipart) {
     // At most one part's worth of data: one PUT, no upload to create, complete or clean up.
     const std::span<const char> body = current_ ? current_->bytes() : std::span<const char>{};
-    auto etag = store_.put_object(key_, body);
+    auto put = put_single(body);
     current_.reset();
-    if (!etag) return fail(etag.error().with_context(name_ + ": put_object"));
-    stats_.parts = 1;
-    stats_.etag = std::move(*etag);
-    stats_.finished = true;
-    state_ = State::finished;
-    return {};
+    return put;
   }
 
   if (current_) {
@@ -174,14 +173,10 @@ void MultipartSink::abort() noexcept {
     auto aborted = store_.abort_multipart_upload(key_, upload_id_);
     if (aborted) return;
     if (aborted.error().kind == ErrorKind::not_found && complete_attempted_) {
-      // complete_multipart_upload reported a failure, yet the upload no longer exists: the store
-      // may have assembled the object before its answer was lost. Delete it, so that nothing
-      // which looks complete stays behind (keys are unique per backup, so it is ours).
-      auto deleted = store_.delete_object(key_);
-      if (!deleted) {
-        stats_.abort_error = deleted.error().with_context(
-            name_ + ": delete_object after a failed complete (upload id " + upload_id_ + ")");
-      }
+      // The upload is gone after a complete whose outcome finish() could not confirm (or that
+      // a stop cut short): the store may have completed it. Whatever is at the key now is left
+      // alone: deleting on a guess could remove another writer's object, and an object of this
+      // stream that no manifest names is a visibly incomplete set, never a complete one.
       return;
     }
     stats_.abort_error = aborted.error().with_context(
@@ -274,13 +269,28 @@ Result<void> MultipartSink::complete_upload() {
     parts.push_back(s3::CompletedPart{number, shared_->etags[number - 1]});
   }
   complete_attempted_ = true;
-  auto etag = store_.complete_multipart_upload(key_, upload_id_, parts);
-  if (!etag) {
-    return fail(etag.error().with_context(name_ + ": complete_multipart_upload (upload id " +
-                                          upload_id_ + ", " + std::to_string(parts_started_) +
-                                          " parts)"));
-  }
-  stats_.etag = std::move(*etag);
+  const std::uint64_t bytes = stats_.bytes;
+  return settle(store_.complete_multipart_upload(key_, upload_id_, parts, condition_),
+                name_ + ": complete_multipart_upload (upload id " + upload_id_ + ", " +
+                    std::to_string(parts_started_) + " parts)",
+                [&] {
+                  return ExpectedObject{bytes, s3::multipart_etag(parts)};
+                });
+}
+
+Result<void> MultipartSink::put_single(std::span<const char> body) {
+  stats_.parts = 1;
+  return settle(store_.put_object(key_, body, condition_), name_ + ": put_object", [&] {
+    return ExpectedObject{body.size(), codec::md5_hex(body)};
+  });
+}
+
+Result<void> MultipartSink::settle(Result<std::string> answer, const std::string& context,
+                                   const std::function<ExpectedObject()>& expected) {
+  auto settled = settle_write(store_, key_, std::move(answer), context, expected);
+  if (!settled) return fail(settled.error());
+  stats_.etag = std::move(settled->etag);
+  stats_.confirmed_by_reading = std::move(settled->confirmed_by_reading);
   stats_.finished = true;
   state_ = State::finished;
   return {};

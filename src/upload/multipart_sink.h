@@ -14,9 +14,19 @@
 //   finish() uploads the last part, waits for all parts and completes them in order. A failure
 //   anywhere (a part, after the store's own retries; complete; a pool error; the part limit)
 //   aborts the multipart upload once, and every later write()/finish() returns that first error,
-//   whose message names the object, the upload id and the part. Nothing that looks complete is
-//   left behind: if complete_multipart_upload failed but the upload is gone (the store may have
-//   completed it before the reply was lost), the object is deleted too.
+//   whose message names the object, the upload id and the part.
+//
+//   Ambiguity is resolved by reading, never by deleting (upload/confirm_write.h): when the
+//   complete (or the single PUT) fails in a way that may hide a success (retries run out,
+//   NoSuchUpload, 412 because the key is taken, an unreadable answer), or succeeds without an
+//   ETag, one HEAD decides. The object at the key with this stream's size and ETag (the multipart
+//   ETag of its parts, or the MD5 of its single PUT, where the store's ETags have that shape) is
+//   this stream's: finish() succeeds with HEAD's ETag (a lost answer, an RGW answer without ETag, a
+//   retry that met its own earlier success). Anything else fails loudly, naming what is there;
+//   only this stream's open upload is aborted, and no object is ever deleted.
+//
+//   options.condition = if_absent makes the final write conditional (`If-None-Match: *`), so a
+//   store that honours it never lets this stream replace another writer's object.
 //
 // Life cycle: write()* then finish() or abort(); the destructor aborts an unfinished upload.
 // abort() and the destructor never throw; what they did is in stats() (no logging in here: the
@@ -35,6 +45,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -48,6 +59,7 @@
 #include "core/stop.h"
 #include "s3/object_store.h"
 #include "upload/buffer_pool.h"
+#include "upload/confirm_write.h"
 #include "upload/part_schedule.h"
 
 namespace erp::upload {
@@ -68,6 +80,9 @@ struct MultipartSinkOptions {
   // The job's stop signal (Cancellation::token()). Once requested, write() and finish() fail
   // with `cancelled`, ending their waits at once, and parts in flight are stopped.
   std::stop_token stop;
+  // The final write (single PUT or complete): `if_absent` never replaces an object at the key
+  // where the store honours it (backups); `none` replaces one (`erp-backup put`).
+  s3::WriteCondition condition = s3::WriteCondition::none;
 };
 
 // What the sink did; read it from the producer thread between calls.
@@ -80,9 +95,12 @@ struct MultipartSinkStats {
   std::uint64_t largest_part = 0;  // size in bytes of the largest part buffer used
   std::uint64_t peak_buffer_bytes = 0;  // most pool budget this sink held at once
   bool finished = false;                // finish() succeeded: the object exists
-  bool aborted = false;                 // abort() ran (explicitly, on failure, or on destruction)
-  std::optional<Error> abort_error;     // abort_multipart_upload failed (the upload may linger;
-                                        // a bucket lifecycle rule or `prune` cleans it up)
+  // The final write's answer was ambiguous (lost, refused as the key was taken, or without an
+  // ETag) and a HEAD showed this stream's object at the key: what the store had answered.
+  std::optional<Error> confirmed_by_reading;
+  bool aborted = false;              // abort() ran (explicitly, on failure, or on destruction)
+  std::optional<Error> abort_error;  // abort_multipart_upload failed (the upload may linger;
+                                     // a bucket lifecycle rule or `prune` cleans it up)
 };
 
 class MultipartSink final : public ByteSink {
@@ -143,6 +161,11 @@ class MultipartSink final : public ByteSink {
   Result<void> send_current_part();
   Result<void> create_upload();
   Result<void> complete_upload();
+  Result<void> put_single(std::span<const char> body);
+  // The final write's answer, settled (settle_write: an ambiguous one by reading): finished, or
+  // failed (and aborted) with what HEAD found.
+  Result<void> settle(Result<std::string> answer, const std::string& context,
+                      const std::function<ExpectedObject()>& expected);
   std::unexpected<Error> fail(Error error);
   std::unexpected<Error> closed_error() const;
   Error stopped_error() const;
@@ -159,6 +182,7 @@ class MultipartSink final : public ByteSink {
   const PartSchedule schedule_;
   const int concurrency_;
   const std::stop_token job_stop_;
+  const s3::WriteCondition condition_;
 
   // Producer thread only.
   enum class State { open, finished, aborted };

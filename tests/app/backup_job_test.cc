@@ -184,4 +184,33 @@ TEST_CASE("the bucket pre-flight lists the env prefix once and passes other erro
   CHECK(checked.error().kind == ErrorKind::transient);  // exit 1: not the operator's settings
 }
 
+TEST_CASE("before the commit, a committed object must still be the one its stream wrote") {
+  FakeObjectStore store;
+  const std::string key = "erp/prod/db/20261130T020000Z.dump";
+  store.seed(key, "the dump this run wrote");
+  catalog::StreamRecord record = committed(key, 23).record;
+  record.etag = *store.etag(key);
+  CHECK(recheck_committed_object(store, record).has_value());
+  SUBCASE("replaced by another writer: same size, another ETag") {
+    store.seed(key, "another run's dump ~~~~");
+    const auto checked = recheck_committed_object(store, record);
+    REQUIRE_FALSE(checked.has_value());
+    CHECK(checked.error().kind == ErrorKind::corrupt);
+    CHECK(checked.error().message.find(key + " is no longer the object this run wrote") !=
+          std::string::npos);
+    CHECK(checked.error().message.find(record.etag) != std::string::npos);
+  }
+  SUBCASE("replaced by an object of another size") {
+    store.seed(key, "short");
+    CHECK_FALSE(recheck_committed_object(store, record).has_value());
+  }
+  SUBCASE("gone") {
+    REQUIRE(store.delete_object(key).has_value());
+    const auto checked = recheck_committed_object(store, record);
+    REQUIRE_FALSE(checked.has_value());
+    CHECK(checked.error().kind == ErrorKind::not_found);
+  }
+  CHECK(store.count(FakeObjectStore::Op::delete_object) <= 1);  // the check itself deletes nothing
+}
+
 }  // namespace erp::app

@@ -311,3 +311,116 @@ TEST_CASE("ages read as the largest two units") {
   CHECK(app::format_age(-minutes{5}) == "-5m0s");
   CHECK(erp::format_iso8601_utc(kNow + milliseconds{999}) == "2026-11-30T12:00:00Z");
 }
+
+// --- leases: a live run's uploads are never aborted (issue 17) -----------------------------
+
+namespace {
+
+const std::string kLeaseToken = "0123456789abcdef0123456789abcdef";
+
+// The store's LastModified for an object written at `when`.
+std::string s3_time(system_clock::time_point when) {
+  const std::string text = format_iso8601_utc(when);  // ...Z
+  return text.substr(0, text.size() - 1) + ".000Z";
+}
+
+}  // namespace
+
+TEST_CASE("an upload of a set whose run holds a fresh lease is in progress at any age") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  store.seed_upload(kOldDump, kNow - hours{80});        // set 20261127T020000Z
+  store.seed_upload(kOldDocs, kNow - hours{30});        // set 20261128T020000Z
+  store.set_last_modified(s3_time(kNow - minutes{3}));  // renewed 3 min ago: alive
+  store.seed(layout.lease_key("20261127T020000Z", kLeaseToken), "{}");
+  const StaleUploadOptions one_second{.max_age = seconds{1}, .now = kNow};
+  auto report = app::prune_stale_uploads(store, layout, one_second, /*dry_run=*/false);
+  REQUIRE(report.ok());
+  const OpenUpload& held = find(report.uploads, kOldDump);
+  CHECK(held.state == UploadState::in_progress);
+  CHECK(held.held);
+  CHECK(find(report.uploads, kOldDocs).state == UploadState::stale);  // no lease: aborted
+  CHECK(report.aborted == 1);
+  CHECK(open_keys(store) == std::set<std::string>{kOldDump});
+  std::ostringstream text;
+  app::print_uploads_text(text, report);
+  CHECK(text.str().find("in progress (its run holds a fresh lease)") != std::string::npos);
+  CHECK(app::uploads_json(report)["uploads"][0]["held_by_lease"] == true);
+}
+
+TEST_CASE("a stale lease protects nothing, and leftover leases are removed by the abort pass") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  store.seed_upload(kOldDump, kNow - hours{80});
+  const std::string stale = layout.lease_key("20261127T020000Z", kLeaseToken);
+  const std::string young = layout.lease_key("20261130T020000Z", kLeaseToken);
+  store.set_last_modified(s3_time(kNow - hours{25}));  // 25 h without renewal: a killed run
+  store.seed(stale, "{}");
+  store.set_last_modified(s3_time(kNow - minutes{11}));  // stale, but younger than the age
+  store.seed(young, "{}");
+  store.seed("erp/prod/leases/notes.txt", "not a lease");  // never touched
+  SUBCASE("dry run") {
+    auto report = app::prune_stale_uploads(store, layout, kOptions, /*dry_run=*/true);
+    CHECK(report.count(UploadState::stale) == 1);
+    CHECK(report.leases.size() == 2);
+    CHECK(report.leases_removed == 0);
+    CHECK(store.object(stale).has_value());
+  }
+  SUBCASE("abort pass") {
+    auto report = app::prune_stale_uploads(store, layout, kOptions, /*dry_run=*/false);
+    REQUIRE(report.ok());
+    CHECK(report.aborted == 1);  // the stale lease did not hold the upload
+    CHECK(report.leases_removed == 1);
+    CHECK_FALSE(store.object(stale).has_value());
+    CHECK(store.object(young).has_value());  // younger than STALE_UPLOAD_AGE: kept for now
+    CHECK(store.object("erp/prod/leases/notes.txt").has_value());
+    const auto json = app::uploads_json(report);
+    CHECK(json["leases_removed"] == 1);
+    CHECK(json["leases"].size() == 2);
+  }
+}
+
+TEST_CASE("a leftover lease is at least ten minutes stale, however short the age") {
+  const KeyLayout layout("erp", "prod");
+  const StaleUploadOptions one_second{.max_age = seconds{1}, .now = kNow};
+  const auto leases = app::classify_leases(
+      {{layout.lease_key("20261130T020000Z", kLeaseToken), 2, "", s3_time(kNow - minutes{9})},
+       {layout.lease_key("20261130T010000Z", kLeaseToken), 2, "", s3_time(kNow - minutes{11})},
+       {layout.lease_key("20261130T000000Z", kLeaseToken), 2, "", "yesterday"}},
+      layout, one_second);
+  REQUIRE(leases.size() == 3);
+  CHECK(leases[0].fresh);
+  CHECK_FALSE(leases[0].leftover);
+  CHECK_FALSE(leases[1].fresh);
+  CHECK(leases[1].leftover);
+  CHECK(leases[2].fresh);  // unreadable time: assumed alive, never removed
+  CHECK_FALSE(leases[2].leftover);
+}
+
+TEST_CASE("when the leases cannot be listed, no upload is aborted") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_mixed(store);
+  store.inject_failure(
+      {.op = FakeObjectStore::Op::list_objects_v2, .error = {ErrorKind::transient, "503"}});
+  auto report = app::prune_stale_uploads(store, layout, kOptions, /*dry_run=*/false);
+  CHECK_FALSE(report.ok());
+  REQUIRE(report.listing_error.has_value());
+  CHECK(report.listing_error->message.find("leases") != std::string::npos);
+  CHECK(store.count(FakeObjectStore::Op::abort_multipart_upload) == 0);
+}
+
+TEST_CASE("a store without ListMultipartUploads still gets its leftover leases removed") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  store.inject_failure({.op = FakeObjectStore::Op::list_multipart_uploads,
+                        .error = {ErrorKind::permanent, "405", "MethodNotAllowed"},
+                        .times = -1});
+  store.set_last_modified(s3_time(kNow - days{3}));
+  const std::string old = layout.lease_key("20261127T020000Z", kLeaseToken);
+  store.seed(old, "{}");
+  auto report = app::prune_stale_uploads(store, layout, kOptions, /*dry_run=*/false);
+  CHECK_FALSE(report.listable);
+  CHECK(report.leases_removed == 1);
+  CHECK_FALSE(store.object(old).has_value());
+}

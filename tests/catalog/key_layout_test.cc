@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 using erp::catalog::DbCompression;
 using erp::catalog::KeyLayout;
 using erp::catalog::ObjectKind;
@@ -61,6 +64,34 @@ TEST_CASE("foreign keys, other envs and malformed IDs are not the tool's") {
            "erp/prod/",
            "erp/prod/db/.dump",
            "other/prod/db/20261126T020000Z.dump",
+       }) {
+    CAPTURE(key);
+    CHECK_FALSE(layout.parse(key).has_value());
+  }
+}
+
+TEST_CASE("lease keys: spelled under leases/<ID>/, parsed with their ID and run token") {
+  const KeyLayout layout("erp", "prod");
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  CHECK(layout.lease_prefix() == "erp/prod/leases/");
+  CHECK(layout.lease_prefix("20261126T020000Z") == "erp/prod/leases/20261126T020000Z/");
+  CHECK(layout.lease_key("20261126T020000Z", token) ==
+        "erp/prod/leases/20261126T020000Z/" + token + ".json");
+  const auto parsed = layout.parse(layout.lease_key("20261126T020000Z", token));
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->kind == ObjectKind::lease);
+  CHECK(parsed->id == "20261126T020000Z");
+  CHECK(parsed->token == token);
+  for (const std::string& key : std::vector<std::string>{
+           "erp/prod/leases/20261126T020000Z/0123456789ABCDEF0123456789ABCDEF.json",  // upper
+           "erp/prod/leases/20261126T020000Z/0123456789abcdef0123456789abcde.json",   // short
+           "erp/prod/leases/20261126T020000Z/" + token + ".json.bak",
+           "erp/prod/leases/20261126T020000Z/" + token,
+           "erp/prod/leases/20261126T020000Z/x/" + token + ".json",
+           "erp/prod/leases/20261131T020000Z/" + token + ".json",  // no such date
+           "erp/prod/leases/" + token + ".json",
+           std::string("erp/prod/leases/20261126T020000Z/.json"),
+           "erp/prod-old/leases/20261126T020000Z/" + token + ".json",
        }) {
     CAPTURE(key);
     CHECK_FALSE(layout.parse(key).has_value());

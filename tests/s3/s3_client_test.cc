@@ -496,6 +496,95 @@ TEST_CASE("CompleteMultipartUpload: POST of the part list to ?uploadId, returnin
   CHECK(request.body == build_complete_multipart_upload(parts));
 }
 
+// --- conditional writes (WriteCondition::if_absent) -----------------------------------------
+
+TEST_CASE("a conditional PutObject and CompleteMultipartUpload send a signed If-None-Match: *") {
+  Harness harness;
+  harness.transport.push(Reply::ok({}, {{"ETag", "\"0cc175b9c0f1b6a831c399e269772661\""}}));
+  harness.transport.push(Reply::ok(std::string(kCompleteResult)));
+  REQUIRE(harness.client.put_object(kKey, span_of("a"), WriteCondition::if_absent).has_value());
+  REQUIRE(
+      harness.client.complete_multipart_upload(kKey, "u-1", {{1, "e1"}}, WriteCondition::if_absent)
+          .has_value());
+  for (std::size_t i = 0; i < 2; ++i) {
+    const RecordedRequest request = harness.request(i);
+    CAPTURE(request.method);
+    CHECK(request.header("If-None-Match") == "*");
+    CHECK(std::ranges::count(request.signed_headers(), "if-none-match") == 1);
+    CHECK_FALSE(request.header("x-goog-if-generation-match").has_value());
+  }
+}
+
+TEST_CASE("unconditional writes send no precondition") {
+  Harness harness;
+  harness.transport.push(Reply::ok({}, {{"ETag", "\"0cc175b9c0f1b6a831c399e269772661\""}}));
+  harness.transport.push(Reply::ok({}, {{"ETag", "\"0cc175b9c0f1b6a831c399e269772661\""}}));
+  harness.transport.push(Reply::ok(std::string(kCompleteResult)));
+  REQUIRE(harness.client.put_object(kKey, span_of("a")).has_value());
+  REQUIRE(harness.client.put_object(kKey, span_of("a"), WriteCondition::none).has_value());
+  REQUIRE(harness.client.complete_multipart_upload(kKey, "u-1", {{1, "e1"}}).has_value());
+  for (const RecordedRequest& request : harness.requests()) {
+    CHECK_FALSE(request.header("If-None-Match").has_value());
+    CHECK_FALSE(request.header("x-goog-if-generation-match").has_value());
+  }
+}
+
+TEST_CASE("to Google Cloud Storage a conditional write sends x-goog-if-generation-match: 0") {
+  for (const std::string endpoint :
+       {"https://storage.googleapis.com", "https://bucket.storage.googleapis.com:443"}) {
+    CAPTURE(endpoint);
+    Harness harness(Setup{.endpoint = endpoint});
+    harness.transport.push(Reply::ok({}, {{"ETag", "\"0cc175b9c0f1b6a831c399e269772661\""}}));
+    harness.transport.push(Reply::ok(std::string(kCompleteResult)));
+    REQUIRE(harness.client.put_object(kKey, span_of("a"), WriteCondition::if_absent).has_value());
+    REQUIRE(harness.client
+                .complete_multipart_upload(kKey, "u-1", {{1, "e1"}}, WriteCondition::if_absent)
+                .has_value());
+    for (const RecordedRequest& request : harness.requests()) {
+      CHECK(request.header("x-goog-if-generation-match") == "0");
+      CHECK(std::ranges::count(request.signed_headers(), "x-goog-if-generation-match") == 1);
+      CHECK_FALSE(request.header("If-None-Match").has_value());
+    }
+  }
+  // A host that merely contains the name is not GCS.
+  Harness harness(Setup{.endpoint = "https://storage.googleapis.com.example.org"});
+  harness.transport.push(Reply::ok({}, {{"ETag", "\"0cc175b9c0f1b6a831c399e269772661\""}}));
+  REQUIRE(harness.client.put_object(kKey, span_of("a"), WriteCondition::if_absent).has_value());
+  CHECK(harness.request(0).header("If-None-Match") == "*");
+}
+
+TEST_CASE("a refused precondition is a permanent PreconditionFailed, not retried") {
+  Harness harness;
+  harness.transport.push(Reply::s3_error(
+      412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"));
+  const auto put = harness.client.put_object(kKey, span_of("a"), WriteCondition::if_absent);
+  REQUIRE_FALSE(put.has_value());
+  CHECK(put.error().kind == ErrorKind::permanent);
+  CHECK(put.error().code == "PreconditionFailed");
+  CHECK(is_write_conflict_code(put.error().code));
+  CHECK(contains(put.error().message, std::string(kKey)));
+  CHECK(harness.requests().size() == 1);
+}
+
+TEST_CASE("delete_object_after_stop goes out after the stop: once, with its own 5 s deadline") {
+  std::stop_source job;
+  job.request_stop();
+  Harness harness({.max_attempts = 7, .stop = job.get_token()});
+  harness.transport.push(Reply::s3_error(503, "SlowDown"));
+  CHECK_FALSE(harness.client.delete_object_after_stop(kKey).has_value());  // not retried
+  harness.transport.push(Reply::with_status(204));
+  REQUIRE(harness.client.delete_object_after_stop(kKey).has_value());
+  REQUIRE(harness.transport.request_count() == 2);
+  const RecordedRequest request = harness.request(1);
+  CHECK(request.method == "DELETE");
+  CHECK(request.path() == "/bucket/" + std::string(kKey));
+  CHECK(request.timeout == 5s);
+  CHECK_FALSE(request.stoppable);
+  // The ordinary DELETE ends at once on the stop, sending nothing.
+  CHECK_FALSE(harness.client.delete_object(kKey).has_value());
+  CHECK(harness.transport.request_count() == 2);
+}
+
 TEST_CASE("AbortMultipartUpload: DELETE to ?uploadId; a vanished upload is not_found") {
   Harness harness;
   harness.transport.push(Reply::with_status(204));

@@ -89,14 +89,34 @@ Error FakeObjectStore::injected(const Failure& failure, const Call& call) {
   return error;
 }
 
+std::optional<Error> FakeObjectStore::write_conflict(const Call& call) const {
+  if (!call.if_absent || ignore_conditions_ || !objects_.contains(call.key)) return std::nullopt;
+  return Error{ErrorKind::permanent,
+               std::string(to_string(call.op)) + " " + call.key +
+                   ": HTTP 412 PreconditionFailed: At least one of the pre-conditions you "
+                   "specified did not hold",
+               "PreconditionFailed"};
+}
+
 Result<std::string> FakeObjectStore::put_object(std::string_view key, std::span<const char> body) {
+  return put_object(key, body, s3::WriteCondition::none);
+}
+
+Result<std::string> FakeObjectStore::put_object(std::string_view key, std::span<const char> body,
+                                                s3::WriteCondition condition) {
   Object object{std::string(body.data(), body.size()), "", ""};
   object.etag = hex(md5_binary(object.data));
   std::lock_guard lock(mutex_);
-  const Call call{Op::put_object, std::string(key), "", 0, body.size()};
+  const Call call{Op::put_object,
+                  std::string(key),
+                  "",
+                  0,
+                  body.size(),
+                  condition == s3::WriteCondition::if_absent};
   calls_.push_back(call);
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
+  if (auto conflict = write_conflict(call)) return std::unexpected(std::move(*conflict));
   object.last_modified = last_modified_;
   std::string etag = object.etag;
   objects_.insert_or_assign(std::string(key), std::move(object));
@@ -159,9 +179,19 @@ Result<std::string> FakeObjectStore::upload_part(std::string_view key, std::stri
 
 Result<std::string> FakeObjectStore::complete_multipart_upload(
     std::string_view key, std::string_view upload_id, const std::vector<s3::CompletedPart>& parts) {
+  return complete_multipart_upload(key, upload_id, parts, s3::WriteCondition::none);
+}
+
+Result<std::string> FakeObjectStore::complete_multipart_upload(
+    std::string_view key, std::string_view upload_id, const std::vector<s3::CompletedPart>& parts,
+    s3::WriteCondition condition) {
   std::lock_guard lock(mutex_);
-  const Call call{Op::complete_multipart_upload, std::string(key), std::string(upload_id), 0,
-                  parts.size()};
+  const Call call{Op::complete_multipart_upload,
+                  std::string(key),
+                  std::string(upload_id),
+                  0,
+                  parts.size(),
+                  condition == s3::WriteCondition::if_absent};
   calls_.push_back(call);
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
@@ -171,6 +201,8 @@ Result<std::string> FakeObjectStore::complete_multipart_upload(
     return make_error(ErrorKind::not_found, where + "NoSuchUpload " + std::string(upload_id));
   }
   if (parts.empty()) return make_error(ErrorKind::permanent, where + "MalformedXML (no parts)");
+  // As AWS: the upload stays open after a refused precondition.
+  if (auto conflict = write_conflict(call)) return std::unexpected(std::move(*conflict));
   Object object;
   std::string md5s;
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -414,6 +446,11 @@ void FakeObjectStore::set_get_chunk_size(std::size_t bytes) {
 void FakeObjectStore::inject_failure(Failure failure) {
   std::lock_guard lock(mutex_);
   failures_.push_back(std::move(failure));
+}
+
+void FakeObjectStore::ignore_write_conditions() {
+  std::lock_guard lock(mutex_);
+  ignore_conditions_ = true;
 }
 
 void FakeObjectStore::hold_upload_parts() {

@@ -11,7 +11,11 @@
 //     gate, so a test can see how many are in flight without sleeping;
 //   - seed_upload() / set_upload_initiated() open uploads at a chosen Initiated time, which
 //     list_multipart_uploads reports (S3's <Initiated>);
-//   - max_concurrent_upload_parts() reports the most upload_part calls that ran at once.
+//   - max_concurrent_upload_parts() reports the most upload_part calls that ran at once;
+//   - conditional writes (WriteCondition::if_absent) are refused with 412 PreconditionFailed when
+//     the key is taken, as AWS and MinIO do; ignore_write_conditions() makes the store replace
+//     the object instead, as s3rver does (Call::if_absent still records what was asked).
+//     A completed upload is gone: completing it again answers NoSuchUpload (not_found).
 //
 // Thread-safe: every method may be called from any thread.
 #pragma once
@@ -52,6 +56,7 @@ class FakeObjectStore final : public s3::ObjectStore {
     std::string upload_id;    // multipart operations
     int part_number = 0;      // upload_part
     std::uint64_t bytes = 0;  // body size for put_object / upload_part; part count for complete
+    bool if_absent = false;   // put_object / complete: asked with WriteCondition::if_absent
   };
 
   struct Failure {
@@ -68,12 +73,17 @@ class FakeObjectStore final : public s3::ObjectStore {
   // --- ObjectStore ---
   const std::string& bucket() const override { return bucket_; }
   Result<std::string> put_object(std::string_view key, std::span<const char> body) override;
+  Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                 s3::WriteCondition condition) override;
   Result<std::string> create_multipart_upload(std::string_view key) override;
   Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
                                   std::span<const char> body) override;
   Result<std::string> complete_multipart_upload(
       std::string_view key, std::string_view upload_id,
       const std::vector<s3::CompletedPart>& parts) override;
+  Result<std::string> complete_multipart_upload(std::string_view key, std::string_view upload_id,
+                                                const std::vector<s3::CompletedPart>& parts,
+                                                s3::WriteCondition condition) override;
   Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) override;
   Result<std::vector<s3::MultipartUpload>> list_multipart_uploads(std::string_view prefix) override;
   Result<s3::ListPage> list_objects_v2(std::string_view prefix, std::string_view continuation_token,
@@ -101,6 +111,8 @@ class FakeObjectStore final : public s3::ObjectStore {
   // get_object hands the body to the sink in writes of at most this many bytes (default 64 KiB).
   void set_get_chunk_size(std::size_t bytes);
   void inject_failure(Failure failure);
+  // From now on conditional writes replace an existing object, as s3rver does (default: refuse).
+  void ignore_write_conditions();
 
   // --- Gate for upload_part ---
   // From now on upload_part calls wait (counted as in flight) until release_upload_parts().
@@ -137,6 +149,9 @@ class FakeObjectStore final : public s3::ObjectStore {
     std::chrono::system_clock::time_point initiated;
   };
 
+  // The 412 a conditional write gets when `key` is taken; nullopt when it may go ahead.
+  // Caller holds mutex_.
+  std::optional<Error> write_conflict(const Call& call) const;
   // Caller holds mutex_.
   std::vector<s3::MultipartUpload> uploads_under(std::string_view prefix) const;
 
@@ -157,6 +172,7 @@ class FakeObjectStore final : public s3::ObjectStore {
   std::uint64_t min_part_size_ = 0;
   std::size_t get_chunk_size_ = 64 * 1024;
   std::uint64_t next_upload_id_ = 1;
+  bool ignore_conditions_ = false;
   bool holding_ = false;
   int held_ = 0;
   int active_upload_parts_ = 0;

@@ -1,7 +1,8 @@
 // ForwardingObjectStore: an ObjectStore that hands every call to another one. Test decorators
 // derive from it and override only the calls they watch or change (a store that records
 // deletes, one whose part uploads stall), instead of repeating the whole interface. A decorator
-// of upload_part overrides both overloads: the sink calls the one with the stop token.
+// of upload_part overrides both overloads: the sink calls the one with the stop token (and so
+// for put_object and complete_multipart_upload: backups call the WriteCondition overloads).
 #pragma once
 
 #include "s3/object_store.h"
@@ -16,6 +17,10 @@ class ForwardingObjectStore : public s3::ObjectStore {
   const std::string& bucket() const override { return inner_.bucket(); }
   Result<std::string> put_object(std::string_view key, std::span<const char> body) override {
     return inner_.put_object(key, body);
+  }
+  Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                 s3::WriteCondition condition) override {
+    return inner_.put_object(key, body, condition);
   }
   Result<std::string> create_multipart_upload(std::string_view key) override {
     return inner_.create_multipart_upload(key);
@@ -32,6 +37,11 @@ class ForwardingObjectStore : public s3::ObjectStore {
       std::string_view key, std::string_view upload_id,
       const std::vector<s3::CompletedPart>& parts) override {
     return inner_.complete_multipart_upload(key, upload_id, parts);
+  }
+  Result<std::string> complete_multipart_upload(std::string_view key, std::string_view upload_id,
+                                                const std::vector<s3::CompletedPart>& parts,
+                                                s3::WriteCondition condition) override {
+    return inner_.complete_multipart_upload(key, upload_id, parts, condition);
   }
   Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) override {
     return inner_.abort_multipart_upload(key, upload_id);
@@ -52,6 +62,9 @@ class ForwardingObjectStore : public s3::ObjectStore {
     return inner_.get_object(key, sink, range);
   }
   Result<void> delete_object(std::string_view key) override { return inner_.delete_object(key); }
+  Result<void> delete_object_after_stop(std::string_view key) override {
+    return inner_.delete_object_after_stop(key);
+  }
   Result<std::vector<s3::DeleteFailure>> delete_objects(
       const std::vector<std::string>& keys) override {
     return inner_.delete_objects(keys);

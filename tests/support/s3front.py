@@ -47,7 +47,14 @@ What it does besides
   Content-Encoding: aws-chunked, x-amz-content-sha256: STREAMING-*) are recorded as violations.
 * --gcs: behaves like Google Cloud Storage's XML API where it differs from S3: such requests are
   rejected (400 InvalidArgument), Accept-Encoding and User-Agent are rewritten by the "front end"
-  before verification (so signing them fails), and multi-object delete answers 501 NotImplemented.
+  before verification (so signing them fails), multi-object delete answers 501 NotImplemented,
+  and a write with `x-goog-if-generation-match: 0` to a key that exists answers 412
+  PreconditionFailed without reaching the backend (GCS's "only if no live object exists").
+* Proves that no write replaced an object: every PutObject and CompleteMultipartUpload is
+  recorded with "existed_before", whether the key existed at the backend just before the request
+  was forwarded (a HEAD to the backend; writes to one key pass the front one at a time, so no
+  other write through the front comes between the HEAD and the write). A test then looks for a
+  record with existed_before true and a 2xx backend_status: an object replaced.
 * Fault injection and inspection through an unsigned control API under /__front__/ (see
   CONTROL_API_DOC below or `--help`).
 
@@ -57,6 +64,7 @@ Stdlib + botocore only; a test tool, not a product.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import datetime as dt
 import email.utils
@@ -546,6 +554,12 @@ class State:
         self.rejections: list[dict] = []
         # upload id -> when its CreateMultipartUpload passed through (moto reports a fixed date)
         self.initiated: dict[str, str] = {}
+        # raw path -> lock held while a write to that key is checked and forwarded
+        self.key_locks: dict[bytes, threading.Lock] = {}
+
+    def key_lock(self, raw_path: bytes) -> threading.Lock:
+        with self.lock:
+            return self.key_locks.setdefault(raw_path, threading.Lock())
 
     def set_rules(self, specs) -> int:
         if not isinstance(specs, list):
@@ -791,7 +805,7 @@ class FrontHandler(BaseHTTPRequestHandler):
             "target": redact_target(as_text(target_bytes)), "headers": headers_list, "body_length": 0,
             "verdict": None, "status": None, "violations": violations, "notes": notes, "auth": None,
             "signed_headers": None, "access_key": None, "region": None, "fault": None, "backend_status": None,
-            "error_message": None})  # every key exists from the start: snapshots run while it is filled in
+            "error_message": None, "existed_before": None})  # every key exists from the start: snapshots run while it is filled in
         try:
             self.process(record, raw_path, raw_query)
         except ClientGone:
@@ -853,13 +867,69 @@ class FrontHandler(BaseHTTPRequestHandler):
                 return self.reject(record, rej)
 
             rule = state.take_fault(method, raw_path, raw_query, pre_body=False)
-            if rule is not None:
+            if rule is not None and rule.action not in FORWARDING_ACTIONS:
+                # Answered here, never reaching the backend: nothing to lock or to record.
                 record["fault"], record["verdict"] = rule.describe(), f"fault:{rule.action}"
                 return self.apply_fault(rule, record, body)
-            record["verdict"] = "ok"
-            self.forward(record, body, rewrite=self.initiated_rewrite(method, raw_query))
+            with self.object_write(record, method, raw_path, raw_query):
+                try:
+                    if state.gcs:
+                        self.gcs_precondition(record)
+                except Reject as rej:
+                    return self.reject(record, rej)
+                if rule is not None:
+                    record["fault"], record["verdict"] = rule.describe(), f"fault:{rule.action}"
+                    return self.apply_fault(rule, record, body)
+                record["verdict"] = "ok"
+                self.forward(record, body, rewrite=self.initiated_rewrite(method, raw_query))
         finally:
             body.close()
+
+    # -- did this write replace an object? ---------------------------------------------------------
+    @contextlib.contextmanager
+    def object_write(self, record: dict, method: str, raw_path: bytes, raw_query: bytes):
+        """For PutObject and CompleteMultipartUpload: holds the key's lock while the request is
+        forwarded (or faulted) and records in record["existed_before"] whether the backend had
+        the key just before. Anything else passes through untouched."""
+        names = {n for n, _ in split_query(raw_query)}
+        is_write = ((method == "PUT" and b"partNumber" not in names and b"uploadId" not in names)
+                    or (method == "POST" and b"uploadId" in names))
+        if not is_write or raw_path.strip(b"/").count(b"/") < 1:  # bucket-level PUTs are not writes
+            yield
+            return
+        with self.state.key_lock(raw_path):
+            record["existed_before"] = self.backend_has(raw_path)
+            yield
+
+    def backend_has(self, raw_path: bytes) -> bool | None:
+        """Whether the backend has the object at raw_path (a HEAD on a connection of its own,
+        signed with one of the front's keys: moto refuses anonymous reads of private objects);
+        None when its answer is neither 200 nor 404."""
+        host, port = self.server.backend_addr
+        key_id, account = next(iter(sorted(self.state.verifier.credentials.items())))
+        request = AWSRequest(method="HEAD", url=f"http://{host}:{port}/", headers={})
+        auth = ReceivedRequestAuth(Credentials(key_id, account["secret"], account.get("token")),
+                                   self.state.verifier.region or DEFAULT_REGION, "s3",
+                                   as_text(raw_path), "", HTTPHeaders(), EMPTY_SHA256)
+        request.headers["X-Amz-Content-SHA256"] = EMPTY_SHA256
+        auth.add_auth(request)
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        try:
+            conn.request("HEAD", raw_path.decode("latin-1"), headers=dict(request.headers.items()))
+            status = conn.getresponse().status
+        except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            log(f"HEAD {raw_path!r} at the backend failed: {exc!r}")
+            return None
+        finally:
+            conn.close()
+        return {200: True, 404: False}.get(status)
+
+    def gcs_precondition(self, record: dict):
+        """GCS's conditional write: generation 0 means "only if there is no live object"."""
+        if self.headers.get("x-goog-if-generation-match", "").strip() == "0" and record["existed_before"]:
+            raise Reject(412, "PreconditionFailed",
+                         "At least one of the pre-conditions you specified did not hold.",
+                         [("Details", "x-goog-if-generation-match: 0")])
 
     def signed_header_names(self) -> set[str]:
         auth = self.headers.get("Authorization", "")

@@ -454,22 +454,28 @@ TEST_CASE("a failed complete aborts the upload and leaves no object") {
   CHECK_FALSE(sink.stats().finished);
 }
 
-TEST_CASE("a complete whose answer was lost leaves no object behind") {
+TEST_CASE("a complete whose answer was lost is confirmed by reading, and nothing is deleted") {
   FakeObjectStore store;
   BufferPool pool(1 << 20);
-  // The store assembles the object, but the client only sees a timeout.
+  // The store assembles the object, but the client only sees a timeout. (SPEC §1: ambiguous
+  // replies are resolved by reading the store, never by deleting; multipart_sink_ambiguity_test
+  // has the other cases.)
   store.inject_failure({.op = Op::complete_multipart_upload,
                         .error = {ErrorKind::transient, "timeout after 5 attempts"},
                         .after_apply = true});
   const std::string data = random_bytes(5000, 21);
   MultipartSink sink(store, pool, kKey, options(1024, 2));
   REQUIRE(sink.write(span_of(data)).has_value());
-  REQUIRE_FALSE(sink.finish().has_value());
+  REQUIRE(sink.finish().has_value());
 
-  CHECK(store.count(Op::abort_multipart_upload) == 1);  // answered NoSuchUpload...
-  CHECK(store.count(Op::delete_object) == 1);           // ...so the object is removed
-  CHECK_FALSE(store.object(kKey).has_value());
-  CHECK_FALSE(sink.stats().abort_error.has_value());
+  CHECK(store.count(Op::head_object) == 1);  // the object is this stream's...
+  CHECK(store.count(Op::delete_object) == 0);
+  CHECK(store.count(Op::abort_multipart_upload) == 0);
+  CHECK(store.object(kKey) == data);  // ...and it stays
+  CHECK(sink.stats().finished);
+  CHECK(sink.stats().etag == store.etag(kKey));
+  REQUIRE(sink.stats().confirmed_by_reading.has_value());
+  CHECK(contains(sink.stats().confirmed_by_reading->message, "timeout after 5 attempts"));
 }
 
 TEST_CASE("a failed create_multipart_upload is reported and nothing is left to abort") {

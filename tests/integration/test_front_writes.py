@@ -1,0 +1,90 @@
+"""The test front's record of writes (tests/support/s3front.py): for every PutObject and
+CompleteMultipartUpload, whether the key existed at the backend just before (`existed_before`),
+which test_concurrent_runs uses to prove that no write replaced an object; and, in GCS mode, the
+conditional write GCS spells `x-goog-if-generation-match: 0`. A check that cannot fail proves
+nothing, so the record is shown to say "true" exactly when an object was replaced.
+
+Run: cd tests/integration && python3 -m unittest -v test_front_writes
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+
+from integration_case import IntegrationCase  # noqa: E402
+
+PREFIX = "front-writes/"
+
+
+class FrontWritesSpec(IntegrationCase):
+    clear_prefix = PREFIX
+
+    def writes(self, since: int) -> list[tuple[str, str, bool | None, int | None]]:
+        """(method, key, existed_before, backend_status) of the object writes after `since`."""
+        found = []
+        for r in self.front.requests(since):
+            path, _, query = r["target"].partition("?")
+            if r["method"] == "PUT" and "partNumber=" not in query or \
+                    r["method"] == "POST" and "uploadId=" in query:
+                found.append((r["method"], path.split("/", 2)[2], r["existed_before"], r["backend_status"]))
+        return found
+
+    def last_seq(self) -> int:
+        requests = self.front.requests()
+        return requests[-1]["seq"] if requests else 0
+
+    def test_existed_before_tells_a_new_key_from_a_replaced_one(self):
+        client = self.client()
+        since = self.last_seq()
+        client.put_object(Bucket=self.front.bucket, Key=PREFIX + "a", Body=b"first")
+        client.put_object(Bucket=self.front.bucket, Key=PREFIX + "a", Body=b"second")
+        upload = client.create_multipart_upload(Bucket=self.front.bucket, Key=PREFIX + "m")
+        part = client.upload_part(Bucket=self.front.bucket, Key=PREFIX + "m", UploadId=upload["UploadId"],
+                                  PartNumber=1, Body=b"part")
+        client.complete_multipart_upload(Bucket=self.front.bucket, Key=PREFIX + "m", UploadId=upload["UploadId"],
+                                         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+        self.assertEqual(self.writes(since), [("PUT", PREFIX + "a", False, 200), ("PUT", PREFIX + "a", True, 200),
+                                              ("POST", PREFIX + "m", False, 200)])
+        # Reads, part uploads and bucket-level requests carry no such record.
+        others = [r for r in self.front.requests(since) if r["existed_before"] is not None]
+        self.assertEqual(len(others), 3)
+
+
+class FrontWritesOnMoto(FrontWritesSpec, unittest.TestCase):
+    backend = "moto"
+
+
+class FrontWritesOnS3rver(FrontWritesSpec, unittest.TestCase):
+    backend = "s3rver"
+
+
+class FrontWritesGcs(FrontWritesSpec, unittest.TestCase):
+    """GCS mode: `x-goog-if-generation-match: 0` refuses a write to a key that exists (412
+    PreconditionFailed, not forwarded) and lets one to a free key through."""
+    backend = "moto"
+    gcs = True
+
+    def put(self, key: str, body: bytes, headers: dict) -> tuple[int, bytes]:
+        status, _, answer = self.front.raw_request("PUT", f"/{self.front.bucket}/{key}", body, headers)
+        return status, answer
+
+    def test_generation_zero_refuses_an_existing_key(self):
+        since = self.last_seq()
+        condition = {"x-goog-if-generation-match": "0"}
+        self.assertEqual(self.put(PREFIX + "g", b"first", condition)[0], 200)
+        status, answer = self.put(PREFIX + "g", b"second", condition)
+        self.assertEqual(status, 412, answer)
+        self.assertIn(b"<Code>PreconditionFailed</Code>", answer)
+        self.assertEqual(self.get(PREFIX + "g"), b"first")
+        self.assertEqual(self.writes(since), [("PUT", PREFIX + "g", False, 200), ("PUT", PREFIX + "g", True, None)])
+        # Without the condition GCS replaces the object, as S3 does.
+        self.assertEqual(self.put(PREFIX + "g", b"third", {})[0], 200)
+        self.assertEqual(self.get(PREFIX + "g"), b"third")
+
+
+if __name__ == "__main__":
+    unittest.main()
