@@ -1,14 +1,17 @@
 #include "app/restore_db.h"
 
-#include <sstream>
+#include <unistd.h>
 
 #include "app/dump_source.h"
 #include "app/object_commands.h"
+#include "app/restore_db_dump.h"
+#include "app/restore_db_guard.h"
+#include "app/restore_db_judge.h"
+#include "app/restore_db_target.h"
 #include "codec/sha256_source.h"
 #include "pg/pg_restore.h"
 #include "pg/pg_restore_list.h"
 #include "pg/restore_target.h"
-#include "s3/object_source.h"
 
 namespace erp::app {
 namespace {
@@ -38,256 +41,210 @@ Result<RestoreArgs> parse_args(const std::vector<std::string>& args) {
   return parsed;
 }
 
-std::string param_or(const pg::PgSettings& settings, const char* keyword,
-                     const std::string& fallback) {
-  const auto found = settings.params.find(keyword);
-  return found == settings.params.end() ? fallback : found->second;
-}
-
-// The text after "ID; TABLEOID OID " of a TOC entry line, or "" for comments and others.
-std::string_view entry_description(std::string_view line) {
-  if (line.empty() || line.front() == ';') return {};
-  const auto separator = line.find("; ");
-  if (separator == std::string_view::npos) return {};
-  std::string_view rest = line.substr(separator + 2);
-  for (int field = 0; field < 2; ++field) {  // tableoid, oid
-    const auto space = rest.find(' ');
-    if (space == std::string_view::npos) return {};
-    rest = rest.substr(space + 1);
+// A target that refuses the session itself may be one a killed restore left closed.
+Error with_limit_hint(Error error) {
+  if (error.message.find("too many connections for database") != std::string::npos) {
+    error.message +=
+        " (hint: the target's CONNECTION LIMIT is reached; a restore killed before it could "
+        "reopen the database leaves it at 0, and logged the ALTER DATABASE ... CONNECTION LIMIT "
+        "statement that undoes it: run it as the database's owner from another database)";
   }
-  return rest;
+  return error;
 }
 
-bool matches(std::string_view description, std::string_view item) {
-  if (!description.starts_with(item)) return false;
-  if (description.size() == item.size()) return true;
-  const char next = description[item.size()];
-  return next == ' ' || next == '(';
+// How far a restore got, for what a failure leaves behind.
+enum class Touched { nothing, dropped, restoring };
+
+std::string target_state(Touched touched, bool drop_owned) {
+  switch (touched) {
+    case Touched::nothing:
+      return "nothing in the target was changed";
+    case Touched::dropped:
+      return "everything the role owned in the target was dropped and nothing restored yet "
+             "(hint: run the restore again once the cause is fixed)";
+    case Touched::restoring:
+      return std::string("the target holds an unfinished or failed restore") +
+             (drop_owned ? " (what the role owned was dropped first)" : "") +
+             "; do not use it (hint: run the restore again with RESTORE_DROP_OWNED=true once "
+             "the cause is fixed)";
+  }
+  return {};
 }
 
-// The forms in which an excluded object's grants and comment appear in the TOC: the item
-// "FUNCTION pgbouncer user_lookup" (description, schema, name) has its privileges in
-// "ACL pgbouncer FUNCTION user_lookup(...)" and its comment in "COMMENT pgbouncer FUNCTION ...".
-std::vector<std::string> dependent_forms(const std::string& item) {
-  const auto name_at = item.rfind(' ');
-  if (name_at == std::string::npos) return {};
-  const auto schema_at = item.rfind(' ', name_at - 1);
-  if (schema_at == std::string::npos) return {};
-  const std::string description = item.substr(0, schema_at);
-  const std::string schema = item.substr(schema_at + 1, name_at - schema_at - 1);
-  const std::string name = item.substr(name_at + 1);
-  return {"ACL " + schema + " " + description + " " + name,
-          "COMMENT " + schema + " " + description + " " + name};
+// The pg_restore run of phase 5: its stderr logged (progress only at debug level).
+Result<pg::RestoreRun> run_restore(Context& context, const config::RestoreTargetConfig& config,
+                                   const pg::PgRestoreTool& tool, const std::string& use_list,
+                                   const std::string& application, ByteSource& archive) {
+  pg::PgRestoreOptions options;
+  options.program = tool.program;
+  options.base_environment = tool.environment;
+  options.target = config.target.clone();
+  options.role = config.role;
+  options.use_list = use_list;
+  options.application_name = application;
+  Logger& log = context.log;
+  return pg::run_pg_restore(
+      options, archive,
+      [&log](std::string_view line, pg::RestoreLogReader::Line kind) {
+        if (kind == pg::RestoreLogReader::Line::progress) {
+          log.debug("pg_restore", {{"stderr", std::string(line)}});
+        } else {
+          log.info("pg_restore", {{"stderr", std::string(line)}});
+        }
+      },
+      context.cancellation);
 }
 
 }  // namespace
-
-UseList build_use_list(std::string_view listing, const std::vector<std::string>& exclude) {
-  UseList list;
-  std::vector<std::vector<std::string>> dependents;
-  for (const std::string& item : exclude) dependents.push_back(dependent_forms(item));
-  std::vector<bool> used(exclude.size(), false);
-  std::istringstream lines{std::string(listing)};
-  for (std::string line; std::getline(lines, line);) {
-    const std::string_view description = entry_description(line);
-    bool excluded = false;
-    for (std::size_t i = 0; i < exclude.size() && !description.empty(); ++i) {
-      if (matches(description, exclude[i])) {
-        used[i] = true;
-        excluded = true;
-      }
-      for (const std::string& dependent : dependents[i]) {
-        if (matches(description, dependent)) excluded = true;
-      }
-    }
-    if (excluded) {
-      list.excluded.push_back(line);
-      list.text += ';' + line + '\n';
-    } else {
-      list.text += line + '\n';
-    }
-  }
-  for (std::size_t i = 0; i < exclude.size(); ++i) {
-    if (!used[i]) list.unmatched.push_back(exclude[i]);
-  }
-  return list;
-}
-
-bool is_backup_source(const catalog::SourceRecord& source, const pg::DatabaseInfo& target,
-                      const pg::PgSettings& target_settings) {
-  if (source.database != target.database) return false;
-  if (!source.system_identifier.empty() && !target.system_identifier.empty()) {
-    return source.system_identifier == target.system_identifier;
-  }
-  // Without both identities, the address as configured decides; the same name on another
-  // host:port is another database.
-  return source.host == param_or(target_settings, "host", "") &&
-         source.port == param_or(target_settings, "port", "5432");
-}
 
 int restore_set_db(Context& context, const catalog::CatalogSet& set,
                    const RestoreDbOptions& request) {
   Logger& log = context.log;
   const config::RestoreTargetConfig& config = *context.settings.restore_target;
   const bool drop_owned = config.drop_owned || request.force_drop_owned;
-  auto fail = [&](std::string_view what, const Error& error) {
-    log.error(std::string(what), {{"error", error.message}});
-    return exit_code_for(error, context.cancellation);
-  };
   const catalog::Manifest& manifest = *set.manifest;
   const catalog::StreamRecord& dump = *manifest.db;
+  Touched touched = Touched::nothing;
+  auto fail = [&](std::string_view what, const Error& error) {
+    log.error(std::string(what),
+              {{"error", error.message}, {"target_state", target_state(touched, drop_owned)}});
+    return exit_code_for(error, context.cancellation);
+  };
   log.info("restore db starting", {{"id", set.id},
                                    {"key", dump.key},
                                    {"target", config.target.target()},
                                    {"database", config.target.database()}});
 
-  // The target, as it is now.
-  auto target = pg::inspect_database(config.target, kTargetPrefix);
-  if (!target) return fail("restore refused: cannot inspect the target", target.error());
-  if (drop_owned && manifest.source && is_backup_source(*manifest.source, *target, config.target)) {
-    if (!request.source_override) {
-      return fail("restore refused",
-                  Error{ErrorKind::config,
-                        "the target " + config.target.target() + "/" + target->database +
-                            " is the backup's source and RESTORE_DROP_OWNED=true would empty it "
-                            "(hint: point RESTORE_PGHOST/RESTORE_PGDATABASE at the restore "
-                            "target; --i-know-this-is-the-source overrides)"});
-    }
+  // 2. The target, as it is now, on the session that guards it later.
+  auto session = pg::PgSession::connect(config.target, kTargetPrefix);
+  if (!session)
+    return fail("restore refused: cannot connect to the target", with_limit_hint(session.error()));
+  TargetFacts facts;
+  if (auto info = pg::inspect_session(*session); info) {
+    facts.info = std::move(*info);
+  } else {
+    return fail("restore refused: cannot inspect the target", info.error());
+  }
+  if (auto contents = pg::target_contents(*session); contents) {
+    facts.contents = std::move(*contents);
+  } else {
+    return fail("restore refused: cannot inspect the target", contents.error());
+  }
+  facts.is_source =
+      manifest.source && is_backup_source(*manifest.source, facts.info, config.target);
+  const TargetRules rules{.drop_owned = drop_owned, .source_override = request.source_override};
+  if (auto allowed = check_target(facts, rules, config.target); !allowed) {
+    return fail("restore refused", allowed.error());
+  }
+  if (drop_owned && facts.is_source) {
     log.warn("restoring over the backup's source (--i-know-this-is-the-source)");
   }
 
-  // 2. The whole dump read once, before anything is dropped. The check protects what a failed
-  // restore would cost: with drop-owned, everything the role owned; in a target that holds
-  // tables, a half-restored mix. A target without tables, from which nothing is dropped, has
-  // nothing to lose, so there only the table of contents is read first (the use list needs it)
-  // and the one full read is the restore's own, hashed and compared all the same (step 5).
-  const bool check_whole_dump = drop_owned || target->table_count > 0;
+  // 3. The dump, before anything changes. Where a failed restore costs something (what
+  // drop-owned drops) every byte is checked first; into an empty target the restore's own read
+  // is the one full read, hashed and judged all the same.
+  const bool whole = drop_owned || !facts.contents.empty();
   const pg::PgRestoreTool tool{context.settings.tools->pg_restore,
                                context.settings.tools->child_environment};
-  std::string listing;
-  {
-    auto source = DumpSource::open(context.s3, dump);
-    if (!source) return fail("restore refused: the dump cannot be read", source.error());
-    auto toc =
-        pg::list_toc((*source)->archive(), tool, context.cancellation,
-                     check_whole_dump ? pg::TocExtent::whole_archive : pg::TocExtent::toc_only);
-    if (!toc)
-      return fail("restore refused: the dump cannot be read", toc.error().with_context(dump.key));
-    const codec::Sha256Source& hashed = (*source)->stored();
-    if (check_whole_dump && (hashed.bytes() != dump.bytes || hashed.hex() != dump.sha256)) {
-      return fail("restore refused",
-                  Error{ErrorKind::corrupt,
-                        dump.key + ": " + std::to_string(hashed.bytes()) + " bytes with SHA-256 " +
-                            hashed.hex() + ", the manifest says " + std::to_string(dump.bytes) +
-                            " bytes with " + dump.sha256});
-    }
-    listing = std::move(toc->listing);
-  }
+  auto checked = check_dump(context.s3, manifest, tool, context.cancellation, whole);
+  if (!checked) return fail("restore refused: the dump cannot be used", checked.error());
   log.info("restore db dump checked",
            {{"key", dump.key},
-            {"read", check_whole_dump ? "whole dump (size, SHA-256, TOC) before anything changes"
-                                      : "TOC only (an empty target, nothing dropped): the "
-                                        "restore's own read is hashed and compared"}});
-  const UseList use_list = build_use_list(listing, config.exclude);
+            {"tables", std::to_string(checked->toc.tables)},
+            {"partitions", std::to_string(checked->toc.partitions)},
+            {"read", whole ? "whole dump (size, SHA-256, TOC) before anything changes"
+                           : "TOC only (an empty target, nothing dropped): the restore's own "
+                             "read is hashed and compared"}});
+  const UseList use_list = build_use_list(checked->toc.listing, config.exclude);
   for (const std::string& item : use_list.unmatched) {
     log.warn("RESTORE_EXCLUDE item matches no entry of the dump", {{"item", item}});
   }
   for (const std::string& line : use_list.excluded) log.info("excluded", {{"entry", line}});
 
-  // 3. Nobody else connected, then drop.
-  {
-    auto session = pg::PgSession::connect(config.target, kTargetPrefix);
-    if (!session) return fail("restore refused: cannot connect to the target", session.error());
-    auto others = pg::other_sessions(*session);
-    if (!others) return fail("restore refused", others.error());
-    if (!others->empty()) {
-      for (const pg::OtherSession& other : *others) {
-        log.warn("another session is connected to the target",
-                 {{"pid", other.pid},
-                  {"user", other.user},
-                  {"application_name", other.application_name},
-                  {"client_address", other.client_address}});
-      }
-      if (config.require_exclusive) {
-        return fail("restore refused",
-                    Error{ErrorKind::permanent,
-                          std::to_string(others->size()) + " other session(s) are connected to " +
-                              target->database +
-                              "; nothing was dropped (hint: stop the application, e.g. scale it "
-                              "to zero and pause the GitOps controller's self-heal; or set "
-                              "RESTORE_REQUIRE_EXCLUSIVE=false)"});
-      }
-    }
-    if (drop_owned) {
-      std::string role = config.role;
-      if (role.empty()) {
-        auto user = pg::current_user(*session);
-        if (!user) return fail("restore failed", user.error());
-        role = *user;
-      }
-      if (auto dropped = pg::drop_owned(*session, role); !dropped) {
-        return fail("restore failed: DROP OWNED", dropped.error());
-      }
-      log.info("dropped everything the role owned in the target", {{"role", role}});
+  // 4. Nobody else, from here until judged; then drop.
+  const std::string application = "erp-backup restore " + std::to_string(::getpid());
+  TargetGuard guard(log, std::move(*session), config.require_exclusive, application);
+  if (auto closed = guard.close(); !closed) return fail("restore refused", closed.error());
+  if (!drop_owned) {
+    auto contents = pg::target_contents(guard.session());
+    if (!contents) return fail("restore refused: cannot inspect the target", contents.error());
+    if (!contents->empty()) {
+      return fail("restore refused",
+                  Error{ErrorKind::permanent, "the target was empty when inspected and now holds " +
+                                                  contents->describe() +
+                                                  " (hint: something else is writing to it)"});
     }
   }
+  if (drop_owned) {
+    std::string role = config.role;
+    if (role.empty()) role = facts.info.user;
+    touched = Touched::dropped;
+    if (auto dropped = pg::drop_owned(guard.session(), role); !dropped) {
+      return fail("restore failed: DROP OWNED", dropped.error());
+    }
+    log.info("dropped everything the role owned in the target", {{"role", role}});
+  }
 
-  // 4. The restore, streamed.
-  pg::PgRestoreOptions options;
-  options.program = tool.program;
-  options.base_environment = tool.environment;
-  options.target = config.target.clone();
-  options.role = config.role;
-  options.use_list = use_list.text;
+  // 5. The restore, streamed, watched.
   auto source = DumpSource::open(context.s3, dump);
   if (!source) return fail("restore failed", source.error());
-  const codec::Sha256Source& hashed = (*source)->stored();
-  auto run = pg::run_pg_restore(
-      options, (*source)->archive(),
-      [&log](std::string_view line, bool error) {
-        if (error) {
-          log.error("pg_restore", {{"stderr", std::string(line)}});
-        } else {
-          log.info("pg_restore", {{"stderr", std::string(line)}});
-        }
-      },
-      context.cancellation);
+  if (auto watching = guard.start_watch(); !watching) {
+    return fail("restore failed: cannot let pg_restore in", watching.error());
+  }
+  touched = Touched::restoring;
+  auto run = run_restore(context, config, tool, use_list.text, application, (*source)->archive());
+  const WatchReport watch = guard.stop_watch();
   if (!run) return fail("restore failed", run.error());
 
-  // 5. What was restored decides.
-  auto restored = pg::inspect_database(config.target, kTargetPrefix);
+  // 6. What was restored decides.
+  auto restored = pg::inspect_session(guard.session());
   if (!restored) return fail("restore failed: cannot count the restored tables", restored.error());
-  std::vector<std::string> problems;
-  if (run->exit_status.signal != 0) {
-    problems.push_back("pg_restore " + run->exit_status.describe());
+  const auto toc = pg::toc_entries_by_id(checked->toc.listing);
+  RestoreFacts judged{.key = dump.key,
+                      .pg_restore = run->exit_status,
+                      .errors_seen = run->errors_seen,
+                      .read_bytes = (*source)->stored().bytes(),
+                      .read_sha256 = (*source)->stored().hex(),
+                      .manifest_bytes = dump.bytes,
+                      .manifest_sha256 = dump.sha256,
+                      .restorable = pg::parse_toc(use_list.text),
+                      .restored = std::move(*restored),
+                      .min_tables = config.min_tables,
+                      .watch = watch,
+                      .guard = guard.mode()};
+  for (const pg::RestoreError& error : run->errors) {
+    judged.errors.push_back(pg::judge_restore_error(error, toc, config.exclude));
   }
-  if (hashed.bytes() != dump.bytes || hashed.hex() != dump.sha256) {
-    problems.push_back(dump.key + " read during the restore does not match the manifest (" +
-                       std::to_string(hashed.bytes()) + " bytes with SHA-256 " + hashed.hex() +
-                       ", the manifest says " + std::to_string(dump.bytes) + " bytes with " +
-                       dump.sha256 + ")");
+  RestoreVerdict verdict = judge_restore(judged);
+  for (const pg::JudgedRestoreError& error : judged.errors) {
+    if (error.verdict == pg::RestoreErrorVerdict::failing) {
+      log.error("pg_restore error", {{"toc_entry", error.entry}, {"error", error.message}});
+    } else {
+      log.info(
+          "pg_restore error tolerated",
+          {{"toc_entry", error.entry}, {"error", error.message}, {"why", std::string(error.why)}});
+    }
   }
-  if (restored->llx_table_count < config.min_tables) {
-    problems.push_back(
-        "the target holds " + std::to_string(restored->llx_table_count) +
-        " llx_ tables, fewer than RESTORE_MIN_TABLES=" + std::to_string(config.min_tables));
+  if (auto reopened = guard.reopen(); !reopened) {
+    verdict.problems.push_back("the target refuses new sessions: " + reopened.error().message);
   }
-  if (manifest.database && restored->table_count != manifest.database->tables) {
-    problems.push_back("the target holds " + std::to_string(restored->table_count) +
-                       " tables, the manifest recorded " +
-                       std::to_string(manifest.database->tables) + " in the source");
-  }
-  const std::vector<LogField> summary = {{"id", set.id},
-                                         {"tables", std::to_string(restored->table_count)},
-                                         {"llx_tables", std::to_string(restored->llx_table_count)},
-                                         {"pg_restore", run->exit_status.describe()},
-                                         {"pg_restore_errors", std::to_string(run->errors)},
-                                         {"pg_restore_warnings", std::to_string(run->warnings)}};
-  for (const std::string& line : run->error_lines) log.warn("pg_restore error", {{"line", line}});
-  if (!problems.empty()) {
-    for (const std::string& problem : problems)
+  const std::vector<LogField> summary = {
+      {"id", set.id},
+      {"tables", std::to_string(judged.restored.table_count)},
+      {"partitions", std::to_string(judged.restored.partition_count)},
+      {"llx_tables", std::to_string(judged.restored.llx_table_count)},
+      {"pg_restore", run->exit_status.describe()},
+      {"pg_restore_errors", std::to_string(verdict.failing)},
+      {"pg_restore_errors_tolerated", std::to_string(verdict.harmless + verdict.excluded)},
+      {"pg_restore_warnings", std::to_string(run->warnings)},
+      {"guard", std::string(to_string(guard.mode()))}};
+  if (!verdict.ok()) {
+    for (const std::string& problem : verdict.problems) {
       log.error("restore check failed", {{"problem", problem}});
-    log.error("restore db failed", summary);
+    }
+    auto failed = summary;
+    failed.emplace_back("target_state", target_state(touched, drop_owned));
+    log.error("restore db failed", failed);
     return context.cancellation.cancelled() ? 128 + context.cancellation.signal_number() : 1;
   }
   log.info("restore db done", summary);

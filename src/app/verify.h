@@ -3,8 +3,9 @@
 // restore would open it.
 //
 //   db:   object → sha256 → [zstd -d, DB_COMPRESSION=zstd sets] → pg_restore --list (the TOC
-//         must parse and list the manifest's table count; every byte is still read, decoded
-//         and hashed after pg_restore has the TOC); app/dump_source.h
+//         must parse and list the manifest's table count, partitions apart on both sides:
+//         app/restore_db_dump.h; every byte is still read, decoded and hashed after pg_restore
+//         has the TOC); app/dump_source.h
 //   docs: object → sha256 → zstd -d → tar walk (file, directory, symlink and hard-link counts and
 //         content bytes must equal the manifest's documents record)
 //
@@ -29,7 +30,7 @@ struct StreamCheck {
   std::string key;
   std::uint64_t bytes = 0;                   // read back
   std::string sha256;                        // of what was read back ("" when the read failed)
-  std::optional<int> tables;                 // db: TABLE entries in the TOC
+  std::optional<int> tables;                 // db: TABLE entries in the TOC, not partitions
   std::optional<archive::TarCounts> counts;  // docs: what the archive holds
   std::vector<std::string> problems;         // each names the key
 };
