@@ -88,7 +88,7 @@ TEST_CASE("pg: the owner may set the CONNECTION LIMIT, which keeps new sessions 
   CHECK_FALSE(state->superuser);
   CHECK(state->counted >= 1);  // this session
   CHECK(connection_limit_sql(*session, "restore_target_limit", 0) ==
-        "ALTER DATABASE restore_target_limit CONNECTION LIMIT 0");
+        "ALTER DATABASE \"restore_target_limit\" CONNECTION LIMIT 0");
   CHECK(connection_limit_sql(*session, "Odd \"name\"", -1) ==
         "ALTER DATABASE \"Odd \"\"name\"\"\" CONNECTION LIMIT -1");
 
