@@ -99,7 +99,9 @@ class RestoreDbSpec(IntegrationCase):
         return int(self.pg.scalar("postgres", f"select datconnlimit from pg_database where datname = {quote_literal(db)}"))
 
     def gate(self, db: str, **options):
-        return write_pg_restore_gate(self.workdir, self.pg, db, **options)
+        gate = write_pg_restore_gate(self.workdir, self.pg, db, **options)
+        self.addCleanup(gate.kill)
+        return gate
 
 
 class RestoreDbOnMoto(RestoreDbSpec, unittest.TestCase):
@@ -185,8 +187,9 @@ class RestoreDbOnMoto(RestoreDbSpec, unittest.TestCase):
         result = self.restore(db, user, password, RESTORE_DROP_OWNED="true", PG_RESTORE=gate.program)
         intruder = gate.intruder()
         self.assertIsNotNone(intruder, self.log(result)[-4000:])
-        self.assertFalse(intruder["inserted"], intruder)
-        self.assertIn("too many connections for database", intruder["stderr"])
+        self.assertFalse(intruder["inserted"], f"{intruder}\n{self.log(result)[-4000:]}")
+        self.assertIn("too many connections for database", intruder["stderr"],
+                      f"{intruder}\n{self.log(result)[-4000:]}")
         self.assert_exit(result, 0)
         self.assert_same_as_source(db)  # every primary key there, 20 rows
         log = self.log(result)
@@ -198,22 +201,19 @@ class RestoreDbOnMoto(RestoreDbSpec, unittest.TestCase):
 
     def test_where_the_role_may_not_close_the_target_an_intruder_fails_the_restore(self):
         db, owner, user, password = self.foreign_target("watched")
-        gate = self.gate(db, intruder_user=user, intruder_stays=True)
-        try:
-            result = self.restore(db, user, password, PG_RESTORE=gate.program)
-            intruder = gate.intruder()
-            self.assertTrue(intruder and intruder["inserted"], f"{intruder}\n{self.log(result)[-3000:]}")
-            self.assert_exit(result, 1)
-            log = self.log(result)
-            self.assertIn("this role may not ALTER DATABASE", log)
-            self.assertIn("guard=watch", log)
-            self.assertIn("application_name dolibarr-web", log)  # the intruder, named
-            # The duplicate it inserted broke the primary key: that error, with its TOC entry.
-            self.assertRegex(log, r'pg_restore error toc_entry="\d+; CONSTRAINT public llx_societe llx_societe_pkey')
-            self.assertIn("could not create unique index", log)
-            self.assertEqual(self.connection_limit(db), -1)  # never changed
-        finally:
-            self.kill_intruder(gate)
+        gate = self.gate(db, intruder_user=user, intruder_stays=True)  # killed by the cleanup
+        result = self.restore(db, user, password, PG_RESTORE=gate.program)
+        intruder = gate.intruder()
+        self.assertTrue(intruder and intruder["inserted"], f"{intruder}\n{self.log(result)[-3000:]}")
+        self.assert_exit(result, 1)
+        log = self.log(result)
+        self.assertIn("this role may not ALTER DATABASE", log)
+        self.assertIn("guard=watch", log)
+        self.assertIn("application_name dolibarr-web", log)  # the intruder, named
+        # The duplicate it inserted broke the primary key: that error, with its TOC entry.
+        self.assertRegex(log, r'pg_restore error toc_entry="\d+; CONSTRAINT public llx_societe llx_societe_pkey')
+        self.assertIn("could not create unique index", log)
+        self.assertEqual(self.connection_limit(db), -1)  # never changed
 
     def test_where_the_role_may_not_close_the_target_a_quiet_restore_succeeds(self):
         db, owner, user, password = self.foreign_target("quiet")
@@ -386,14 +386,6 @@ class RestoreDbOnMoto(RestoreDbSpec, unittest.TestCase):
         self.pg.psql(db, f"grant create on schema public to {quote_ident(user)}")
         return db, owner, user, password
 
-    def kill_intruder(self, gate):
-        if os.path.exists(gate.intruder_pid):
-            with open(gate.intruder_pid) as f:
-                pid = int(f.read())
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 class RestoreErpDbOnMoto(RestoreDbSpec, unittest.TestCase):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -42,6 +43,7 @@ class Gate:
     intruder_result: str  # {"returncode": int, "stderr": str} after step 2
     intruder_pid: str    # the staying intruder's pid
     calls_log: str       # one line of arguments per run
+    pid_file: str        # the running gate's pid: its process group is the gate and pg_restore
 
     def calls(self) -> list[str]:
         """Every run's arguments, oldest first (`--list ...` for a dump check)."""
@@ -49,6 +51,20 @@ class Gate:
             return []
         with open(self.calls_log) as f:
             return f.read().splitlines()
+
+    def kill(self) -> None:
+        """SIGKILL to what is left of the gate's runs and the intruder (a test's cleanup: when the
+        tool itself was killed, nothing else stops them)."""
+        for path, group in ((self.pid_file, True), (self.intruder_pid, False)):
+            if not os.path.exists(path):
+                continue
+            with open(path) as f:
+                pids = [int(line) for line in f.read().split()]
+            for pid in pids:
+                try:
+                    os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
     def intruder(self) -> dict | None:
         if not os.path.exists(self.intruder_result):
@@ -62,10 +78,10 @@ def write_pg_restore_gate(workdir: str, pg: PostgresServer, target_db: str, *, h
     n = time.monotonic_ns()
     base = os.path.join(workdir, f"pg-restore-gate-{n}")
     gate = Gate(program=base + ".sh", marker=base + ".started", intruder_result=base + ".intruder.json",
-                intruder_pid=base + ".intruder.pid", calls_log=base + ".calls")
+                intruder_pid=base + ".intruder.pid", calls_log=base + ".calls", pid_file=base + ".pids")
     config = {"real": pg.bin("pg_restore"), "psql": pg.bin("psql"), "probe_env": pg.env("postgres"),
               "target_db": target_db, "hold_last_byte": hold_last_byte, "marker": gate.marker,
-              "calls": gate.calls_log,
+              "calls": gate.calls_log, "pids": gate.pid_file,
               "intruder": None}
     if intruder_user is not None:
         config["intruder"] = {"env": {**pg.env(target_db, user=intruder_user), "PGAPPNAME": "dolibarr-web"},
@@ -109,6 +125,7 @@ BEGIN
       EXECUTE 'SELECT EXISTS (SELECT FROM public.llx_societe)' INTO loaded;
     END IF;
     EXIT WHEN loaded;
+    COMMIT;  -- lets go of the table: pg_restore's ALTER TABLE ... SET DEFAULT waits for that
     PERFORM pg_sleep(0.01);
   END LOOP;
   INSERT INTO public.llx_societe SELECT * FROM public.llx_societe ORDER BY rowid LIMIT 1;
@@ -134,7 +151,12 @@ def _intrude(config: dict, child: subprocess.Popen) -> None:
         proc.stdin.write(script)
         proc.stdin.close()
         # Done when it inserted (it may stay connected after) or ended (refused, or failed).
-        _wait_for("the intruder", lambda: os.path.exists(intruder["inserted"]) or proc.poll() is not None, child)
+        if not _wait_for("the intruder", lambda: os.path.exists(intruder["inserted"]) or proc.poll() is not None,
+                         child):
+            activity = _psql(config, config["probe_env"],
+                             "select pid, application_name, state, wait_event_type, wait_event, left(query, 100) "
+                             f"from pg_stat_activity where datname = {quote_literal(config['target_db'])}")
+            sys.stderr.write(f"pg_restore gate: the target's sessions:\n{activity.stdout}\n")
     with open(err_path) as f:
         stderr = f.read()
     with open(intruder["result"], "w") as f:
@@ -150,6 +172,8 @@ def main() -> int:
         f.write(" ".join(args) + "\n")
     if "--list" in args or "--version" in args:
         os.execv(config["real"], [config["real"], *args])
+    with open(config["pids"], "a") as f:
+        f.write(f"{os.getpid()}\n")
     dump = sys.stdin.buffer.read()
     child = subprocess.Popen([config["real"], *args], stdin=subprocess.PIPE, pass_fds=(3,))
     try:
