@@ -48,10 +48,16 @@ TargetGuard::~TargetGuard() {
 Result<std::vector<pg::OtherSession>> TargetGuard::others() {
   auto sessions = pg::other_sessions(session_);
   if (!sessions) return sessions;
-  std::erase_if(*sessions, [&](const pg::OtherSession& other) {
-    if (other.application_name != pg_restore_application_) return false;
+  // A backend once seen as pg_restore's stays pg_restore's: behind a pooler its server session
+  // shows without the name until the pooler passes it on, and again after a reset.
+  for (const pg::OtherSession& other : *sessions) {
+    if (other.application_name != pg_restore_application_) continue;
     report_.pg_restore_seen = true;
-    return true;
+    pg_restore_pids_.insert(other.pid);
+    intruders_.erase(other.pid);
+  }
+  std::erase_if(*sessions, [&](const pg::OtherSession& other) {
+    return pg_restore_pids_.contains(other.pid);
   });
   return sessions;
 }
@@ -156,11 +162,7 @@ void TargetGuard::poll() {
     report_.error = found.error().message;
     return;
   }
-  for (const pg::OtherSession& other : *found) {
-    if (intruders_.emplace(other.pid, other).second) {
-      log_session(log_, "another session connected to the target during the restore", other);
-    }
-  }
+  for (const pg::OtherSession& other : *found) intruders_.emplace(other.pid, other);
   if (door_open_ && report_.pg_restore_seen) {
     if (auto closed = pg::set_connection_limit(session_, state_.database, 0); !closed) {
       report_.error = closed.error().message;
@@ -202,7 +204,10 @@ WatchReport TargetGuard::stop_watch() {
     }
   }
   report_.intruders.clear();
-  for (const auto& [pid, other] : intruders_) report_.intruders.push_back(other);
+  for (const auto& [pid, other] : intruders_) {
+    log_session(log_, "another session was connected to the target during the restore", other);
+    report_.intruders.push_back(other);
+  }
   return report_;
 }
 

@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,6 +112,7 @@ class TargetGuard {
   bool stopped_ = false;  // stop_watch() ran
   std::mutex mutex_;      // report_ and door_open_ while the watch thread runs
   std::map<std::string, pg::OtherSession> intruders_;  // by pid
+  std::set<std::string> pg_restore_pids_;              // backends seen with its name
   WatchReport report_;
 };
 

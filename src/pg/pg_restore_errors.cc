@@ -20,6 +20,15 @@ int entry_id(std::string_view entry) {
   return id;
 }
 
+// The server's error ends the line ("could not execute query: ERROR:  ..."); its DETAIL and
+// the command follow on the next ones.
+bool is_server_error(std::string_view message, const HarmlessRestoreError& harmless) {
+  const auto at = message.find("ERROR:  ");
+  if (at == std::string_view::npos) return false;
+  const std::string_view server = message.substr(at);
+  return harmless.error_prefix ? server.starts_with(harmless.error) : server == harmless.error;
+}
+
 }  // namespace
 
 RestoreLogReader::Line RestoreLogReader::feed(std::string_view line) {
@@ -82,9 +91,7 @@ JudgedRestoreError judge_restore_error(const RestoreError& error,
     }
   }
   for (const HarmlessRestoreError& harmless : kHarmlessRestoreErrors) {
-    // The server's error ends the line ("could not execute query: ERROR:  ..."); its command
-    // follows on the next ones.
-    if (entry_names(listed->second, harmless.entry) && error.message.ends_with(harmless.error)) {
+    if (entry_names(listed->second, harmless.entry) && is_server_error(error.message, harmless)) {
       judged.verdict = RestoreErrorVerdict::harmless;
       judged.why = harmless.why;
       return judged;

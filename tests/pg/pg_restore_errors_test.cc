@@ -157,4 +157,26 @@ TEST_CASE("the harmless list: each entry is a listing name, each error the serve
   CHECK(judged.verdict == RestoreErrorVerdict::harmless);
 }
 
+TEST_CASE("default privileges of another role are harmless only with the membership error") {
+  // As test_pg_security's source gives them, restored by a non-superuser.
+  const std::map<int, std::string> toc = {
+      {3761, "DEFAULT ACL public DEFAULT PRIVILEGES FOR SEQUENCES erp_app erp_app"},
+      {3762, "ACL public TABLE llx_societe erp_app"}};
+  const std::string member = "could not execute query: ERROR:  must be member of role \"erp_app\"";
+  const auto judged = judge_restore_error({3761, "3761; x", member}, toc, {});
+  CHECK(judged.verdict == RestoreErrorVerdict::harmless);
+  CHECK(judged.why.find("--no-owner") != std::string_view::npos);
+  // Another error of the same entry, or the same error of a grant on a table, fail.
+  CHECK(judge_restore_error({3761, "3761; x",
+                             "could not execute query: ERROR:  role \"x\" does "
+                             "not exist"},
+                            toc, {})
+            .verdict == RestoreErrorVerdict::failing);
+  CHECK(judge_restore_error({3762, "3762; x", member}, toc, {}).verdict ==
+        RestoreErrorVerdict::failing);
+  // No server error at all.
+  CHECK(judge_restore_error({3761, "3761; x", "must be member of role \"erp_app\""}, toc, {})
+            .verdict == RestoreErrorVerdict::failing);
+}
+
 }  // namespace erp::pg
