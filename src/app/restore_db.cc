@@ -64,8 +64,8 @@ std::string target_state(Touched touched, bool drop_owned) {
     case Touched::nothing:
       return "nothing in the target was changed";
     case Touched::dropped:
-      return "everything the role owned in the target was dropped and nothing restored yet "
-             "(hint: run the restore again once the cause is fixed)";
+      return "what the role owned in the target was dropped (or partly, if DROP OWNED failed) "
+             "and nothing was restored (hint: run the restore again once the cause is fixed)";
     case Touched::restoring:
       return std::string("the target holds an unfinished or failed restore") +
              (drop_owned ? " (what the role owned was dropped first)" : "") +
@@ -75,187 +75,245 @@ std::string target_state(Touched touched, bool drop_owned) {
   return {};
 }
 
-// The pg_restore run of phase 5: its stderr logged (progress only at debug level).
-Result<pg::RestoreRun> run_restore(Context& context, const config::RestoreTargetConfig& config,
-                                   const pg::PgRestoreTool& tool, const std::string& use_list,
-                                   const std::string& application, ByteSource& archive) {
-  pg::PgRestoreOptions options;
-  options.program = tool.program;
-  options.base_environment = tool.environment;
-  options.target = config.target.clone();
-  options.role = config.role;
-  options.use_list = use_list;
-  options.application_name = application;
-  Logger& log = context.log;
-  return pg::run_pg_restore(
-      options, archive,
-      [&log](std::string_view line, pg::RestoreLogReader::Line kind) {
-        if (kind == pg::RestoreLogReader::Line::progress) {
-          log.debug("pg_restore", {{"stderr", std::string(line)}});
-        } else {
-          log.info("pg_restore", {{"stderr", std::string(line)}});
-        }
-      },
-      context.cancellation);
-}
+// A phase that did not succeed: what to log, and the error that decides the exit code.
+struct Stop {
+  std::string what;  // "restore refused: ...", "restore failed: ..."
+  Error error;
+};
 
-}  // namespace
+// One restore of `set` into the RESTORE_PG* target, phase by phase (restore_db.h). Each phase
+// returns what the next needs, or a Stop; run() logs a Stop with the state of the target.
+class RestoreDbJob {
+ public:
+  RestoreDbJob(Context& context, const catalog::CatalogSet& set, const RestoreDbOptions& request)
+      : context_(context),
+        log_(context.log),
+        config_(*context.settings.restore_target),
+        set_(set),
+        dump_(*set.manifest->db),
+        request_(request),
+        drop_owned_(config_.drop_owned || request.force_drop_owned),
+        tool_{context.settings.tools->pg_restore, context.settings.tools->child_environment} {}
 
-int restore_set_db(Context& context, const catalog::CatalogSet& set,
-                   const RestoreDbOptions& request) {
-  Logger& log = context.log;
-  const config::RestoreTargetConfig& config = *context.settings.restore_target;
-  const bool drop_owned = config.drop_owned || request.force_drop_owned;
-  const catalog::Manifest& manifest = *set.manifest;
-  const catalog::StreamRecord& dump = *manifest.db;
-  Touched touched = Touched::nothing;
-  auto fail = [&](std::string_view what, const Error& error) {
-    log.error(std::string(what),
-              {{"error", error.message}, {"target_state", target_state(touched, drop_owned)}});
-    return exit_code_for(error, context.cancellation);
-  };
-  log.info("restore db starting", {{"id", set.id},
-                                   {"key", dump.key},
-                                   {"target", config.target.target()},
-                                   {"database", config.target.database()}});
+  int run() {
+    log_.info("restore db starting", {{"id", set_.id},
+                                      {"key", dump_.key},
+                                      {"target", config_.target.target()},
+                                      {"database", config_.target.database()}});
+    auto session = pg::PgSession::connect(config_.target, kTargetPrefix);
+    if (!session) {
+      return stop(
+          {"restore refused: cannot connect to the target", with_limit_hint(session.error())});
+    }
+    auto facts = inspect_target(*session);
+    if (!facts) return stop(facts.error());
+    auto checked = check_dump(*facts);
+    if (!checked) return stop(checked.error());
+    const UseList use_list = build_use_list(checked->toc.listing, config_.exclude);
+    for (const std::string& item : use_list.unmatched) {
+      log_.warn("RESTORE_EXCLUDE item matches no entry of the dump", {{"item", item}});
+    }
+    for (const std::string& line : use_list.excluded) log_.info("excluded", {{"entry", line}});
 
-  // 2. The target, as it is now, on the session that guards it later.
-  auto session = pg::PgSession::connect(config.target, kTargetPrefix);
-  if (!session)
-    return fail("restore refused: cannot connect to the target", with_limit_hint(session.error()));
-  TargetFacts facts;
-  if (auto info = pg::inspect_session(*session); info) {
+    TargetGuard guard(log_, std::move(*session), config_.require_exclusive, application_);
+    if (auto guarded = guard_target(guard, *facts); !guarded) return stop(guarded.error());
+    auto source = DumpSource::open(context_.s3, dump_);
+    if (!source) return stop({"restore failed", source.error()});
+    auto run = restore(guard, use_list, (*source)->archive());
+    if (!run) return stop(run.error());
+    return judge(guard, *run, (*source)->stored(), checked->toc, use_list);
+  }
+
+ private:
+  int stop(const Stop& stop) {
+    log_.error(stop.what, {{"error", stop.error.message},
+                           {"target_state", target_state(touched_, drop_owned_)}});
+    return exit_code_for(stop.error, context_.cancellation);
+  }
+
+  // 2. What the target holds and whether it is the source; the refusals (exit 2).
+  std::expected<TargetFacts, Stop> inspect_target(pg::PgSession& session) {
+    TargetFacts facts;
+    auto info = pg::inspect_session(session);
+    if (!info)
+      return std::unexpected(Stop{"restore refused: cannot inspect the target", info.error()});
     facts.info = std::move(*info);
-  } else {
-    return fail("restore refused: cannot inspect the target", info.error());
-  }
-  if (auto contents = pg::target_contents(*session); contents) {
+    auto contents = pg::target_contents(session);
+    if (!contents) {
+      return std::unexpected(Stop{"restore refused: cannot inspect the target", contents.error()});
+    }
     facts.contents = std::move(*contents);
-  } else {
-    return fail("restore refused: cannot inspect the target", contents.error());
-  }
-  facts.is_source =
-      manifest.source && is_backup_source(*manifest.source, facts.info, config.target);
-  const TargetRules rules{.drop_owned = drop_owned, .source_override = request.source_override};
-  if (auto allowed = check_target(facts, rules, config.target); !allowed) {
-    return fail("restore refused", allowed.error());
-  }
-  if (drop_owned && facts.is_source) {
-    log.warn("restoring over the backup's source (--i-know-this-is-the-source)");
+    const catalog::Manifest& manifest = *set_.manifest;
+    facts.is_source =
+        manifest.source && is_backup_source(*manifest.source, facts.info, config_.target);
+    const TargetRules rules{.drop_owned = drop_owned_, .source_override = request_.source_override};
+    if (auto allowed = check_target(facts, rules, config_.target); !allowed) {
+      return std::unexpected(Stop{"restore refused", allowed.error()});
+    }
+    if (drop_owned_ && facts.is_source) {
+      log_.warn("restoring over the backup's source (--i-know-this-is-the-source)");
+    }
+    return facts;
   }
 
   // 3. The dump, before anything changes. Where a failed restore costs something (what
   // drop-owned drops) every byte is checked first; into an empty target the restore's own read
   // is the one full read, hashed and judged all the same.
-  const bool whole = drop_owned || !facts.contents.empty();
-  const pg::PgRestoreTool tool{context.settings.tools->pg_restore,
-                               context.settings.tools->child_environment};
-  auto checked = check_dump(context.s3, manifest, tool, context.cancellation, whole);
-  if (!checked) return fail("restore refused: the dump cannot be used", checked.error());
-  log.info("restore db dump checked",
-           {{"key", dump.key},
-            {"tables", std::to_string(checked->toc.tables)},
-            {"partitions", std::to_string(checked->toc.partitions)},
-            {"read", whole ? "whole dump (size, SHA-256, TOC) before anything changes"
-                           : "TOC only (an empty target, nothing dropped): the restore's own "
-                             "read is hashed and compared"}});
-  const UseList use_list = build_use_list(checked->toc.listing, config.exclude);
-  for (const std::string& item : use_list.unmatched) {
-    log.warn("RESTORE_EXCLUDE item matches no entry of the dump", {{"item", item}});
+  std::expected<CheckedDump, Stop> check_dump(const TargetFacts& facts) {
+    const bool whole = drop_owned_ || !facts.contents.empty();
+    auto checked =
+        app::check_dump(context_.s3, *set_.manifest, tool_, context_.cancellation, whole);
+    if (!checked)
+      return std::unexpected(Stop{"restore refused: the dump cannot be used", checked.error()});
+    log_.info("restore db dump checked",
+              {{"key", dump_.key},
+               {"tables", std::to_string(checked->toc.tables)},
+               {"partitions", std::to_string(checked->toc.partitions)},
+               {"read", whole ? "whole dump (size, SHA-256, TOC) before anything changes"
+                              : "TOC only (an empty target, nothing dropped): the restore's own "
+                                "read is hashed and compared"}});
+    return std::move(*checked);
   }
-  for (const std::string& line : use_list.excluded) log.info("excluded", {{"entry", line}});
 
-  // 4. Nobody else, from here until judged; then drop.
-  const std::string application = "erp-backup restore " + std::to_string(::getpid());
-  TargetGuard guard(log, std::move(*session), config.require_exclusive, application);
-  if (auto closed = guard.close(); !closed) return fail("restore refused", closed.error());
-  if (!drop_owned) {
-    auto contents = pg::target_contents(guard.session());
-    if (!contents) return fail("restore refused: cannot inspect the target", contents.error());
-    if (!contents->empty()) {
-      return fail("restore refused",
-                  Error{ErrorKind::permanent, "the target was empty when inspected and now holds " +
-                                                  contents->describe() +
-                                                  " (hint: something else is writing to it)"});
+  // 4. Nobody else from here until judged; an empty target still empty; then drop.
+  std::expected<void, Stop> guard_target(TargetGuard& guard, const TargetFacts& facts) {
+    if (auto closed = guard.close(); !closed) {
+      return std::unexpected(Stop{"restore refused", closed.error()});
     }
-  }
-  if (drop_owned) {
-    std::string role = config.role;
-    if (role.empty()) role = facts.info.user;
-    touched = Touched::dropped;
+    if (!drop_owned_) {
+      auto contents = pg::target_contents(guard.session());
+      if (!contents) {
+        return std::unexpected(
+            Stop{"restore refused: cannot inspect the target", contents.error()});
+      }
+      if (!contents->empty()) {
+        return std::unexpected(
+            Stop{"restore refused",
+                 Error{ErrorKind::permanent, "the target was empty when inspected and now holds " +
+                                                 contents->describe() +
+                                                 " (hint: something else is writing to it)"}});
+      }
+      return {};
+    }
+    const std::string role = config_.role.empty() ? facts.info.user : config_.role;
+    touched_ = Touched::dropped;
     if (auto dropped = pg::drop_owned(guard.session(), role); !dropped) {
-      return fail("restore failed: DROP OWNED", dropped.error());
+      return std::unexpected(Stop{"restore failed: DROP OWNED", dropped.error()});
     }
-    log.info("dropped everything the role owned in the target", {{"role", role}});
+    log_.info("dropped everything the role owned in the target", {{"role", role}});
+    return {};
   }
 
-  // 5. The restore, streamed, watched.
-  auto source = DumpSource::open(context.s3, dump);
-  if (!source) return fail("restore failed", source.error());
-  ReadAhead archive((*source)->archive());
-  if (auto filled = archive.fill(kReadAhead); !filled)
-    return fail("restore failed", filled.error());
-  if (auto watching = guard.start_watch(); !watching) {
-    return fail("restore failed: cannot let pg_restore in", watching.error());
-  }
-  touched = Touched::restoring;
-  auto run = run_restore(context, config, tool, use_list.text, application, archive);
-  const WatchReport watch = guard.stop_watch();
-  if (!run) return fail("restore failed", run.error());
-
-  // 6. What was restored decides.
-  auto restored = pg::inspect_session(guard.session());
-  if (!restored) return fail("restore failed: cannot count the restored tables", restored.error());
-  const auto toc = pg::toc_entries_by_id(checked->toc.listing);
-  RestoreFacts judged{.key = dump.key,
-                      .pg_restore = run->exit_status,
-                      .errors_seen = run->errors_seen,
-                      .read_bytes = (*source)->stored().bytes(),
-                      .read_sha256 = (*source)->stored().hex(),
-                      .manifest_bytes = dump.bytes,
-                      .manifest_sha256 = dump.sha256,
-                      .restorable = pg::parse_toc(use_list.text),
-                      .restored = std::move(*restored),
-                      .min_tables = config.min_tables,
-                      .watch = watch,
-                      .guard = guard.mode()};
-  for (const pg::RestoreError& error : run->errors) {
-    judged.errors.push_back(pg::judge_restore_error(error, toc, config.exclude));
-  }
-  RestoreVerdict verdict = judge_restore(judged);
-  for (const pg::JudgedRestoreError& error : judged.errors) {
-    if (error.verdict == pg::RestoreErrorVerdict::failing) {
-      log.error("pg_restore error", {{"toc_entry", error.entry}, {"error", error.message}});
-    } else {
-      log.info(
-          "pg_restore error tolerated",
-          {{"toc_entry", error.entry}, {"error", error.message}, {"why", std::string(error.why)}});
+  // 5. pg_restore, fed the dump (its first MiB read before the door opens), watched.
+  std::expected<pg::RestoreRun, Stop> restore(TargetGuard& guard, const UseList& use_list,
+                                              ByteSource& dump) {
+    ReadAhead archive(dump);
+    if (auto filled = archive.fill(kReadAhead); !filled) {
+      return std::unexpected(Stop{"restore failed", filled.error()});
     }
+    if (auto watching = guard.start_watch(); !watching) {
+      return std::unexpected(Stop{"restore failed: cannot let pg_restore in", watching.error()});
+    }
+    touched_ = Touched::restoring;
+    pg::PgRestoreOptions options;
+    options.program = tool_.program;
+    options.base_environment = tool_.environment;
+    options.target = config_.target.clone();
+    options.role = config_.role;
+    options.use_list = use_list.text;
+    options.application_name = application_;
+    Logger& log = log_;
+    auto run = pg::run_pg_restore(
+        options, archive,
+        [&log](std::string_view line, pg::RestoreLogReader::Line kind) {
+          if (kind == pg::RestoreLogReader::Line::progress) {
+            log.debug("pg_restore", {{"stderr", std::string(line)}});
+          } else {
+            log.info("pg_restore", {{"stderr", std::string(line)}});
+          }
+        },
+        context_.cancellation);
+    watch_ = guard.stop_watch();
+    if (!run) return std::unexpected(Stop{"restore failed", run.error()});
+    return std::move(*run);
   }
-  if (auto reopened = guard.reopen(); !reopened) {
-    verdict.problems.push_back("the target refuses new sessions: " + reopened.error().message);
-  }
-  const std::vector<LogField> summary = {
-      {"id", set.id},
-      {"tables", std::to_string(judged.restored.table_count)},
-      {"partitions", std::to_string(judged.restored.partition_count)},
-      {"llx_tables", std::to_string(judged.restored.llx_table_count)},
-      {"pg_restore", run->exit_status.describe()},
-      {"pg_restore_errors", std::to_string(verdict.failing)},
-      {"pg_restore_errors_tolerated", std::to_string(verdict.harmless + verdict.excluded)},
-      {"pg_restore_warnings", std::to_string(run->warnings)},
-      {"guard", std::string(to_string(guard.mode()))}};
-  if (!verdict.ok()) {
+
+  // 6. What was restored decides; the target reopened either way.
+  int judge(TargetGuard& guard, const pg::RestoreRun& run, const codec::Sha256Source& read,
+            const pg::TocSummary& toc, const UseList& use_list) {
+    auto restored = pg::inspect_session(guard.session());
+    if (!restored)
+      return stop({"restore failed: cannot count the restored tables", restored.error()});
+    const auto entries = pg::toc_entries_by_id(toc.listing);
+    RestoreFacts facts{.key = dump_.key,
+                       .pg_restore = run.exit_status,
+                       .errors_seen = run.errors_seen,
+                       .read_bytes = read.bytes(),
+                       .read_sha256 = read.hex(),
+                       .manifest_bytes = dump_.bytes,
+                       .manifest_sha256 = dump_.sha256,
+                       .restorable = pg::parse_toc(use_list.text),
+                       .restored = std::move(*restored),
+                       .min_tables = config_.min_tables,
+                       .watch = watch_,
+                       .guard = guard.mode()};
+    for (const pg::RestoreError& error : run.errors) {
+      facts.errors.push_back(pg::judge_restore_error(error, entries, config_.exclude));
+    }
+    RestoreVerdict verdict = judge_restore(facts);
+    for (const pg::JudgedRestoreError& error : facts.errors) {
+      if (error.verdict == pg::RestoreErrorVerdict::failing) {
+        log_.error("pg_restore error", {{"toc_entry", error.entry}, {"error", error.message}});
+      } else {
+        log_.info("pg_restore error tolerated", {{"toc_entry", error.entry},
+                                                 {"error", error.message},
+                                                 {"why", std::string(error.why)}});
+      }
+    }
+    if (auto reopened = guard.reopen(); !reopened) {
+      verdict.problems.push_back("the target refuses new sessions: " + reopened.error().message);
+    }
+    std::vector<LogField> summary = {
+        {"id", set_.id},
+        {"tables", std::to_string(facts.restored.table_count)},
+        {"partitions", std::to_string(facts.restored.partition_count)},
+        {"llx_tables", std::to_string(facts.restored.llx_table_count)},
+        {"pg_restore", run.exit_status.describe()},
+        {"pg_restore_errors", std::to_string(verdict.failing)},
+        {"pg_restore_errors_tolerated", std::to_string(verdict.harmless + verdict.excluded)},
+        {"pg_restore_warnings", std::to_string(run.warnings)},
+        {"guard", std::string(to_string(guard.mode()))}};
+    if (verdict.ok()) {
+      log_.info("restore db done", summary);
+      return 0;
+    }
     for (const std::string& problem : verdict.problems) {
-      log.error("restore check failed", {{"problem", problem}});
+      log_.error("restore check failed", {{"problem", problem}});
     }
-    auto failed = summary;
-    failed.emplace_back("target_state", target_state(touched, drop_owned));
-    log.error("restore db failed", failed);
-    return context.cancellation.cancelled() ? 128 + context.cancellation.signal_number() : 1;
+    summary.emplace_back("target_state", target_state(touched_, drop_owned_));
+    log_.error("restore db failed", summary);
+    return context_.cancellation.cancelled() ? 128 + context_.cancellation.signal_number() : 1;
   }
-  log.info("restore db done", summary);
-  return 0;
+
+  Context& context_;
+  Logger& log_;
+  const config::RestoreTargetConfig& config_;
+  const catalog::CatalogSet& set_;
+  const catalog::StreamRecord& dump_;
+  const RestoreDbOptions request_;
+  const bool drop_owned_;
+  const pg::PgRestoreTool tool_;
+  // pg_restore's application_name: the guard tells its session from any other by it.
+  const std::string application_ = "erp-backup restore " + std::to_string(::getpid());
+  Touched touched_ = Touched::nothing;
+  WatchReport watch_;
+};
+
+}  // namespace
+
+int restore_set_db(Context& context, const catalog::CatalogSet& set,
+                   const RestoreDbOptions& request) {
+  return RestoreDbJob(context, set, request).run();
 }
 
 int run_restore_db(Context& context, const std::vector<std::string>& args) {
