@@ -62,7 +62,10 @@ class Gate:
                 pids = [int(line) for line in f.read().split()]
             for pid in pids:
                 try:
-                    os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
+                    if group:
+                        os.killpg(pid, signal.SIGKILL)
+                    else:
+                        os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
 
