@@ -49,9 +49,11 @@ retention:
 restore:
   restore db [ID|latest] [--i-know-this-is-the-source]
                                 stream the set's dump into pg_restore on the RESTORE_PG* target
-                                (never the source's PG*): checks the dump first, refuses while
-                                other sessions are connected, RESTORE_DROP_OWNED, RESTORE_EXCLUDE,
-                                judged by the restored llx_ table count (RESTORE_MIN_TABLES)
+                                (never the source's PG*): checks the dump first, refuses a
+                                non-empty target (unless RESTORE_DROP_OWNED) and while other
+                                sessions are connected, keeps new ones out, RESTORE_EXCLUDE;
+                                judged by every pg_restore error and the restored tables
+                                (RESTORE_MIN_TABLES)
   restore docs [ID|latest] [--target-dir DIR] [--subtree PATH] [--force]
                [--absolute-links-under PATH]... [--keep-links-outside] [--keep-setid]
                                 extract the documents archive into DIR (RESTORE_DOCUMENTS_DIR)

@@ -1,19 +1,26 @@
 #include "app/restore_db.h"
 
-#include <sstream>
+#include <unistd.h>
 
 #include "app/dump_source.h"
 #include "app/object_commands.h"
+#include "app/restore_db_dump.h"
+#include "app/restore_db_guard.h"
+#include "app/restore_db_judge.h"
+#include "app/restore_db_read_ahead.h"
+#include "app/restore_db_target.h"
 #include "codec/sha256_source.h"
 #include "pg/pg_restore.h"
 #include "pg/pg_restore_list.h"
 #include "pg/restore_target.h"
-#include "s3/object_source.h"
 
 namespace erp::app {
 namespace {
 
 constexpr std::string_view kTargetPrefix = "RESTORE_";
+// Read before the target admits pg_restore: the header and the table of contents of most dumps
+// (an ERP dump of 340 tables has a TOC of ~200 KiB).
+constexpr std::size_t kReadAhead = 1 << 20;
 
 struct RestoreArgs {
   std::string which = "latest";
@@ -38,260 +45,275 @@ Result<RestoreArgs> parse_args(const std::vector<std::string>& args) {
   return parsed;
 }
 
-std::string param_or(const pg::PgSettings& settings, const char* keyword,
-                     const std::string& fallback) {
-  const auto found = settings.params.find(keyword);
-  return found == settings.params.end() ? fallback : found->second;
-}
-
-// The text after "ID; TABLEOID OID " of a TOC entry line, or "" for comments and others.
-std::string_view entry_description(std::string_view line) {
-  if (line.empty() || line.front() == ';') return {};
-  const auto separator = line.find("; ");
-  if (separator == std::string_view::npos) return {};
-  std::string_view rest = line.substr(separator + 2);
-  for (int field = 0; field < 2; ++field) {  // tableoid, oid
-    const auto space = rest.find(' ');
-    if (space == std::string_view::npos) return {};
-    rest = rest.substr(space + 1);
+// A target that refuses the session itself may be one a killed restore left closed.
+Error with_limit_hint(Error error) {
+  if (error.message.find("too many connections for database") != std::string::npos) {
+    error.message +=
+        " (hint: the target's CONNECTION LIMIT is reached; a restore killed before it could "
+        "reopen the database leaves it at 0, and logged the ALTER DATABASE ... CONNECTION LIMIT "
+        "statement that undoes it: run it as the database's owner from another database)";
   }
-  return rest;
+  return error;
 }
 
-bool matches(std::string_view description, std::string_view item) {
-  if (!description.starts_with(item)) return false;
-  if (description.size() == item.size()) return true;
-  const char next = description[item.size()];
-  return next == ' ' || next == '(';
+// How far a restore got, for what a failure leaves behind.
+enum class Touched { nothing, dropped, restoring };
+
+std::string target_state(Touched touched, bool drop_owned) {
+  switch (touched) {
+    case Touched::nothing:
+      return "nothing in the target was changed";
+    case Touched::dropped:
+      return "what the role owned in the target was dropped (or partly, if DROP OWNED failed) "
+             "and nothing was restored (hint: run the restore again once the cause is fixed)";
+    case Touched::restoring:
+      return std::string("the target holds an unfinished or failed restore") +
+             (drop_owned ? " (what the role owned was dropped first)" : "") +
+             "; do not use it (hint: run the restore again with RESTORE_DROP_OWNED=true once "
+             "the cause is fixed)";
+  }
+  return {};
 }
 
-// The forms in which an excluded object's grants and comment appear in the TOC: the item
-// "FUNCTION pgbouncer user_lookup" (description, schema, name) has its privileges in
-// "ACL pgbouncer FUNCTION user_lookup(...)" and its comment in "COMMENT pgbouncer FUNCTION ...".
-std::vector<std::string> dependent_forms(const std::string& item) {
-  const auto name_at = item.rfind(' ');
-  if (name_at == std::string::npos) return {};
-  const auto schema_at = item.rfind(' ', name_at - 1);
-  if (schema_at == std::string::npos) return {};
-  const std::string description = item.substr(0, schema_at);
-  const std::string schema = item.substr(schema_at + 1, name_at - schema_at - 1);
-  const std::string name = item.substr(name_at + 1);
-  return {"ACL " + schema + " " + description + " " + name,
-          "COMMENT " + schema + " " + description + " " + name};
-}
+// A phase that did not succeed: what to log, and the error that decides the exit code.
+struct Stop {
+  std::string what;  // "restore refused: ...", "restore failed: ..."
+  Error error;
+};
+
+// One restore of `set` into the RESTORE_PG* target, phase by phase (restore_db.h). Each phase
+// returns what the next needs, or a Stop; run() logs a Stop with the state of the target.
+class RestoreDbJob {
+ public:
+  RestoreDbJob(Context& context, const catalog::CatalogSet& set, const RestoreDbOptions& request)
+      : context_(context),
+        log_(context.log),
+        config_(*context.settings.restore_target),
+        set_(set),
+        dump_(*set.manifest->db),
+        request_(request),
+        drop_owned_(config_.drop_owned || request.force_drop_owned),
+        tool_{context.settings.tools->pg_restore, context.settings.tools->child_environment} {}
+
+  int run() {
+    log_.info("restore db starting", {{"id", set_.id},
+                                      {"key", dump_.key},
+                                      {"target", config_.target.target()},
+                                      {"database", config_.target.database()}});
+    auto session = pg::PgSession::connect(config_.target, kTargetPrefix);
+    if (!session) {
+      return stop(
+          {"restore refused: cannot connect to the target", with_limit_hint(session.error())});
+    }
+    auto facts = inspect_target(*session);
+    if (!facts) return stop(facts.error());
+    auto checked = check_dump(*facts);
+    if (!checked) return stop(checked.error());
+    const UseList use_list = build_use_list(checked->toc.listing, config_.exclude);
+    for (const std::string& item : use_list.unmatched) {
+      log_.warn("RESTORE_EXCLUDE item matches no entry of the dump", {{"item", item}});
+    }
+    for (const std::string& line : use_list.excluded) log_.info("excluded", {{"entry", line}});
+
+    TargetGuard guard(log_, std::move(*session), config_.require_exclusive, application_);
+    if (auto guarded = guard_target(guard, *facts); !guarded) return stop(guarded.error());
+    auto source = DumpSource::open(context_.s3, dump_);
+    if (!source) return stop({"restore failed", source.error()});
+    auto run = restore(guard, use_list, (*source)->archive());
+    if (!run) return stop(run.error());
+    return judge(guard, *run, (*source)->stored(), checked->toc, use_list);
+  }
+
+ private:
+  int stop(const Stop& stop) {
+    log_.error(stop.what, {{"error", stop.error.message},
+                           {"target_state", target_state(touched_, drop_owned_)}});
+    return exit_code_for(stop.error, context_.cancellation);
+  }
+
+  // 2. What the target holds and whether it is the source; the refusals (exit 2).
+  std::expected<TargetFacts, Stop> inspect_target(pg::PgSession& session) {
+    TargetFacts facts;
+    auto info = pg::inspect_session(session);
+    if (!info)
+      return std::unexpected(Stop{"restore refused: cannot inspect the target", info.error()});
+    facts.info = std::move(*info);
+    auto contents = pg::target_contents(session);
+    if (!contents) {
+      return std::unexpected(Stop{"restore refused: cannot inspect the target", contents.error()});
+    }
+    facts.contents = std::move(*contents);
+    const catalog::Manifest& manifest = *set_.manifest;
+    facts.is_source =
+        manifest.source && is_backup_source(*manifest.source, facts.info, config_.target);
+    const TargetRules rules{.drop_owned = drop_owned_, .source_override = request_.source_override};
+    if (auto allowed = check_target(facts, rules, config_.target); !allowed) {
+      return std::unexpected(Stop{"restore refused", allowed.error()});
+    }
+    if (drop_owned_ && facts.is_source) {
+      log_.warn("restoring over the backup's source (--i-know-this-is-the-source)");
+    }
+    return facts;
+  }
+
+  // 3. The dump, before anything changes. Where a failed restore costs something (what
+  // drop-owned drops) every byte is checked first; into an empty target the restore's own read
+  // is the one full read, hashed and judged all the same.
+  std::expected<CheckedDump, Stop> check_dump(const TargetFacts& facts) {
+    const bool whole = drop_owned_ || !facts.contents.empty();
+    auto checked =
+        app::check_dump(context_.s3, *set_.manifest, tool_, context_.cancellation, whole);
+    if (!checked)
+      return std::unexpected(Stop{"restore refused: the dump cannot be used", checked.error()});
+    log_.info("restore db dump checked",
+              {{"key", dump_.key},
+               {"tables", std::to_string(checked->toc.tables)},
+               {"partitions", std::to_string(checked->toc.partitions)},
+               {"read", whole ? "whole dump (size, SHA-256, TOC) before anything changes"
+                              : "TOC only (an empty target, nothing dropped): the restore's own "
+                                "read is hashed and compared"}});
+    return std::move(*checked);
+  }
+
+  // 4. Nobody else from here until judged; an empty target still empty; then drop.
+  std::expected<void, Stop> guard_target(TargetGuard& guard, const TargetFacts& facts) {
+    if (auto closed = guard.close(); !closed) {
+      return std::unexpected(Stop{"restore refused", closed.error()});
+    }
+    if (!drop_owned_) {
+      auto contents = pg::target_contents(guard.session());
+      if (!contents) {
+        return std::unexpected(
+            Stop{"restore refused: cannot inspect the target", contents.error()});
+      }
+      if (!contents->empty()) {
+        return std::unexpected(
+            Stop{"restore refused",
+                 Error{ErrorKind::permanent, "the target was empty when inspected and now holds " +
+                                                 contents->describe() +
+                                                 " (hint: something else is writing to it)"}});
+      }
+      return {};
+    }
+    const std::string role = config_.role.empty() ? facts.info.user : config_.role;
+    touched_ = Touched::dropped;
+    if (auto dropped = pg::drop_owned(guard.session(), role); !dropped) {
+      return std::unexpected(Stop{"restore failed: DROP OWNED", dropped.error()});
+    }
+    log_.info("dropped everything the role owned in the target", {{"role", role}});
+    return {};
+  }
+
+  // 5. pg_restore, fed the dump (its first MiB read before the door opens), watched.
+  std::expected<pg::RestoreRun, Stop> restore(TargetGuard& guard, const UseList& use_list,
+                                              ByteSource& dump) {
+    ReadAhead archive(dump);
+    if (auto filled = archive.fill(kReadAhead); !filled) {
+      return std::unexpected(Stop{"restore failed", filled.error()});
+    }
+    if (auto watching = guard.start_watch(); !watching) {
+      return std::unexpected(Stop{"restore failed: cannot let pg_restore in", watching.error()});
+    }
+    touched_ = Touched::restoring;
+    pg::PgRestoreOptions options;
+    options.program = tool_.program;
+    options.base_environment = tool_.environment;
+    options.target = config_.target.clone();
+    options.role = config_.role;
+    options.use_list = use_list.text;
+    options.application_name = application_;
+    Logger& log = log_;
+    auto run = pg::run_pg_restore(
+        options, archive,
+        [&log](std::string_view line, pg::RestoreLogReader::Line kind) {
+          if (kind == pg::RestoreLogReader::Line::progress) {
+            log.debug("pg_restore", {{"stderr", std::string(line)}});
+          } else {
+            log.info("pg_restore", {{"stderr", std::string(line)}});
+          }
+        },
+        context_.cancellation);
+    watch_ = guard.stop_watch();
+    if (!run) return std::unexpected(Stop{"restore failed", run.error()});
+    return std::move(*run);
+  }
+
+  // 6. What was restored decides; the target reopened either way.
+  int judge(TargetGuard& guard, const pg::RestoreRun& run, const codec::Sha256Source& read,
+            const pg::TocSummary& toc, const UseList& use_list) {
+    auto restored = pg::inspect_session(guard.session());
+    if (!restored)
+      return stop({"restore failed: cannot count the restored tables", restored.error()});
+    const auto entries = pg::toc_entries_by_id(toc.listing);
+    RestoreFacts facts{.key = dump_.key,
+                       .pg_restore = run.exit_status,
+                       .errors_seen = run.errors_seen,
+                       .read_bytes = read.bytes(),
+                       .read_sha256 = read.hex(),
+                       .manifest_bytes = dump_.bytes,
+                       .manifest_sha256 = dump_.sha256,
+                       .restorable = pg::parse_toc(use_list.text),
+                       .restored = std::move(*restored),
+                       .min_tables = config_.min_tables,
+                       .watch = watch_,
+                       .guard = guard.mode()};
+    for (const pg::RestoreError& error : run.errors) {
+      facts.errors.push_back(pg::judge_restore_error(error, entries, config_.exclude));
+    }
+    RestoreVerdict verdict = judge_restore(facts);
+    for (const pg::JudgedRestoreError& error : facts.errors) {
+      if (error.verdict == pg::RestoreErrorVerdict::failing) {
+        log_.error("pg_restore error", {{"toc_entry", error.entry}, {"error", error.message}});
+      } else {
+        log_.info("pg_restore error tolerated", {{"toc_entry", error.entry},
+                                                 {"error", error.message},
+                                                 {"why", std::string(error.why)}});
+      }
+    }
+    if (auto reopened = guard.reopen(); !reopened) {
+      verdict.problems.push_back("the target refuses new sessions: " + reopened.error().message);
+    }
+    std::vector<LogField> summary = {
+        {"id", set_.id},
+        {"tables", std::to_string(facts.restored.table_count)},
+        {"partitions", std::to_string(facts.restored.partition_count)},
+        {"llx_tables", std::to_string(facts.restored.llx_table_count)},
+        {"pg_restore", run.exit_status.describe()},
+        {"pg_restore_errors", std::to_string(verdict.failing)},
+        {"pg_restore_errors_tolerated", std::to_string(verdict.harmless + verdict.excluded)},
+        {"pg_restore_warnings", std::to_string(run.warnings)},
+        {"guard", std::string(to_string(guard.mode()))}};
+    if (verdict.ok()) {
+      log_.info("restore db done", summary);
+      return 0;
+    }
+    for (const std::string& problem : verdict.problems) {
+      log_.error("restore check failed", {{"problem", problem}});
+    }
+    summary.emplace_back("target_state", target_state(touched_, drop_owned_));
+    log_.error("restore db failed", summary);
+    return context_.cancellation.cancelled() ? 128 + context_.cancellation.signal_number() : 1;
+  }
+
+  Context& context_;
+  Logger& log_;
+  const config::RestoreTargetConfig& config_;
+  const catalog::CatalogSet& set_;
+  const catalog::StreamRecord& dump_;
+  const RestoreDbOptions request_;
+  const bool drop_owned_;
+  const pg::PgRestoreTool tool_;
+  // pg_restore's application_name: the guard tells its session from any other by it.
+  const std::string application_ = "erp-backup restore " + std::to_string(::getpid());
+  Touched touched_ = Touched::nothing;
+  WatchReport watch_;
+};
 
 }  // namespace
 
-UseList build_use_list(std::string_view listing, const std::vector<std::string>& exclude) {
-  UseList list;
-  std::vector<std::vector<std::string>> dependents;
-  for (const std::string& item : exclude) dependents.push_back(dependent_forms(item));
-  std::vector<bool> used(exclude.size(), false);
-  std::istringstream lines{std::string(listing)};
-  for (std::string line; std::getline(lines, line);) {
-    const std::string_view description = entry_description(line);
-    bool excluded = false;
-    for (std::size_t i = 0; i < exclude.size() && !description.empty(); ++i) {
-      if (matches(description, exclude[i])) {
-        used[i] = true;
-        excluded = true;
-      }
-      for (const std::string& dependent : dependents[i]) {
-        if (matches(description, dependent)) excluded = true;
-      }
-    }
-    if (excluded) {
-      list.excluded.push_back(line);
-      list.text += ';' + line + '\n';
-    } else {
-      list.text += line + '\n';
-    }
-  }
-  for (std::size_t i = 0; i < exclude.size(); ++i) {
-    if (!used[i]) list.unmatched.push_back(exclude[i]);
-  }
-  return list;
-}
-
-bool is_backup_source(const catalog::SourceRecord& source, const pg::DatabaseInfo& target,
-                      const pg::PgSettings& target_settings) {
-  if (source.database != target.database) return false;
-  if (!source.system_identifier.empty() && !target.system_identifier.empty()) {
-    return source.system_identifier == target.system_identifier;
-  }
-  // Without both identities, the address as configured decides; the same name on another
-  // host:port is another database.
-  return source.host == param_or(target_settings, "host", "") &&
-         source.port == param_or(target_settings, "port", "5432");
-}
-
 int restore_set_db(Context& context, const catalog::CatalogSet& set,
                    const RestoreDbOptions& request) {
-  Logger& log = context.log;
-  const config::RestoreTargetConfig& config = *context.settings.restore_target;
-  const bool drop_owned = config.drop_owned || request.force_drop_owned;
-  auto fail = [&](std::string_view what, const Error& error) {
-    log.error(std::string(what), {{"error", error.message}});
-    return exit_code_for(error, context.cancellation);
-  };
-  const catalog::Manifest& manifest = *set.manifest;
-  const catalog::StreamRecord& dump = *manifest.db;
-  log.info("restore db starting", {{"id", set.id},
-                                   {"key", dump.key},
-                                   {"target", config.target.target()},
-                                   {"database", config.target.database()}});
-
-  // The target, as it is now.
-  auto target = pg::inspect_database(config.target, kTargetPrefix);
-  if (!target) return fail("restore refused: cannot inspect the target", target.error());
-  if (drop_owned && manifest.source && is_backup_source(*manifest.source, *target, config.target)) {
-    if (!request.source_override) {
-      return fail("restore refused",
-                  Error{ErrorKind::config,
-                        "the target " + config.target.target() + "/" + target->database +
-                            " is the backup's source and RESTORE_DROP_OWNED=true would empty it "
-                            "(hint: point RESTORE_PGHOST/RESTORE_PGDATABASE at the restore "
-                            "target; --i-know-this-is-the-source overrides)"});
-    }
-    log.warn("restoring over the backup's source (--i-know-this-is-the-source)");
-  }
-
-  // 2. The whole dump read once, before anything is dropped. The check protects what a failed
-  // restore would cost: with drop-owned, everything the role owned; in a target that holds
-  // tables, a half-restored mix. A target without tables, from which nothing is dropped, has
-  // nothing to lose, so there only the table of contents is read first (the use list needs it)
-  // and the one full read is the restore's own, hashed and compared all the same (step 5).
-  const bool check_whole_dump = drop_owned || target->table_count > 0;
-  const pg::PgRestoreTool tool{context.settings.tools->pg_restore,
-                               context.settings.tools->child_environment};
-  std::string listing;
-  {
-    auto source = DumpSource::open(context.s3, dump);
-    if (!source) return fail("restore refused: the dump cannot be read", source.error());
-    auto toc =
-        pg::list_toc((*source)->archive(), tool, context.cancellation,
-                     check_whole_dump ? pg::TocExtent::whole_archive : pg::TocExtent::toc_only);
-    if (!toc)
-      return fail("restore refused: the dump cannot be read", toc.error().with_context(dump.key));
-    const codec::Sha256Source& hashed = (*source)->stored();
-    if (check_whole_dump && (hashed.bytes() != dump.bytes || hashed.hex() != dump.sha256)) {
-      return fail("restore refused",
-                  Error{ErrorKind::corrupt,
-                        dump.key + ": " + std::to_string(hashed.bytes()) + " bytes with SHA-256 " +
-                            hashed.hex() + ", the manifest says " + std::to_string(dump.bytes) +
-                            " bytes with " + dump.sha256});
-    }
-    listing = std::move(toc->listing);
-  }
-  log.info("restore db dump checked",
-           {{"key", dump.key},
-            {"read", check_whole_dump ? "whole dump (size, SHA-256, TOC) before anything changes"
-                                      : "TOC only (an empty target, nothing dropped): the "
-                                        "restore's own read is hashed and compared"}});
-  const UseList use_list = build_use_list(listing, config.exclude);
-  for (const std::string& item : use_list.unmatched) {
-    log.warn("RESTORE_EXCLUDE item matches no entry of the dump", {{"item", item}});
-  }
-  for (const std::string& line : use_list.excluded) log.info("excluded", {{"entry", line}});
-
-  // 3. Nobody else connected, then drop.
-  {
-    auto session = pg::PgSession::connect(config.target, kTargetPrefix);
-    if (!session) return fail("restore refused: cannot connect to the target", session.error());
-    auto others = pg::other_sessions(*session);
-    if (!others) return fail("restore refused", others.error());
-    if (!others->empty()) {
-      for (const pg::OtherSession& other : *others) {
-        log.warn("another session is connected to the target",
-                 {{"pid", other.pid},
-                  {"user", other.user},
-                  {"application_name", other.application_name},
-                  {"client_address", other.client_address}});
-      }
-      if (config.require_exclusive) {
-        return fail("restore refused",
-                    Error{ErrorKind::permanent,
-                          std::to_string(others->size()) + " other session(s) are connected to " +
-                              target->database +
-                              "; nothing was dropped (hint: stop the application, e.g. scale it "
-                              "to zero and pause the GitOps controller's self-heal; or set "
-                              "RESTORE_REQUIRE_EXCLUSIVE=false)"});
-      }
-    }
-    if (drop_owned) {
-      std::string role = config.role;
-      if (role.empty()) {
-        auto user = pg::current_user(*session);
-        if (!user) return fail("restore failed", user.error());
-        role = *user;
-      }
-      if (auto dropped = pg::drop_owned(*session, role); !dropped) {
-        return fail("restore failed: DROP OWNED", dropped.error());
-      }
-      log.info("dropped everything the role owned in the target", {{"role", role}});
-    }
-  }
-
-  // 4. The restore, streamed.
-  pg::PgRestoreOptions options;
-  options.program = tool.program;
-  options.base_environment = tool.environment;
-  options.target = config.target.clone();
-  options.role = config.role;
-  options.use_list = use_list.text;
-  auto source = DumpSource::open(context.s3, dump);
-  if (!source) return fail("restore failed", source.error());
-  const codec::Sha256Source& hashed = (*source)->stored();
-  auto run = pg::run_pg_restore(
-      options, (*source)->archive(),
-      [&log](std::string_view line, bool error) {
-        if (error) {
-          log.error("pg_restore", {{"stderr", std::string(line)}});
-        } else {
-          log.info("pg_restore", {{"stderr", std::string(line)}});
-        }
-      },
-      context.cancellation);
-  if (!run) return fail("restore failed", run.error());
-
-  // 5. What was restored decides.
-  auto restored = pg::inspect_database(config.target, kTargetPrefix);
-  if (!restored) return fail("restore failed: cannot count the restored tables", restored.error());
-  std::vector<std::string> problems;
-  if (run->exit_status.signal != 0) {
-    problems.push_back("pg_restore " + run->exit_status.describe());
-  }
-  if (hashed.bytes() != dump.bytes || hashed.hex() != dump.sha256) {
-    problems.push_back(dump.key + " read during the restore does not match the manifest (" +
-                       std::to_string(hashed.bytes()) + " bytes with SHA-256 " + hashed.hex() +
-                       ", the manifest says " + std::to_string(dump.bytes) + " bytes with " +
-                       dump.sha256 + ")");
-  }
-  if (restored->llx_table_count < config.min_tables) {
-    problems.push_back(
-        "the target holds " + std::to_string(restored->llx_table_count) +
-        " llx_ tables, fewer than RESTORE_MIN_TABLES=" + std::to_string(config.min_tables));
-  }
-  if (manifest.database && restored->table_count != manifest.database->tables) {
-    problems.push_back("the target holds " + std::to_string(restored->table_count) +
-                       " tables, the manifest recorded " +
-                       std::to_string(manifest.database->tables) + " in the source");
-  }
-  const std::vector<LogField> summary = {{"id", set.id},
-                                         {"tables", std::to_string(restored->table_count)},
-                                         {"llx_tables", std::to_string(restored->llx_table_count)},
-                                         {"pg_restore", run->exit_status.describe()},
-                                         {"pg_restore_errors", std::to_string(run->errors)},
-                                         {"pg_restore_warnings", std::to_string(run->warnings)}};
-  for (const std::string& line : run->error_lines) log.warn("pg_restore error", {{"line", line}});
-  if (!problems.empty()) {
-    for (const std::string& problem : problems)
-      log.error("restore check failed", {{"problem", problem}});
-    log.error("restore db failed", summary);
-    return context.cancellation.cancelled() ? 128 + context.cancellation.signal_number() : 1;
-  }
-  log.info("restore db done", summary);
-  return 0;
+  return RestoreDbJob(context, set, request).run();
 }
 
 int run_restore_db(Context& context, const std::vector<std::string>& args) {

@@ -3,8 +3,9 @@
 // restore would open it.
 //
 //   db:   object → sha256 → [zstd -d, DB_COMPRESSION=zstd sets] → pg_restore --list (the TOC
-//         must parse and list the manifest's table count; every byte is still read, decoded
-//         and hashed after pg_restore has the TOC); app/dump_source.h
+//         must parse and list the manifest's table count, partitions apart on both sides:
+//         app/restore_db_dump.h; every byte is still read, decoded and hashed after pg_restore
+//         has the TOC); app/dump_source.h
 //   docs: the docs read chain (app/docs_read_chain.h: object → sha256 → zstd -d → tar) through
 //         the extractor's own checks (archive/archive_audit.h, archive/archive_policy.h): every
 //         entry a restore would refuse (a '..' or absolute name, a file through a symlink, a hard
@@ -37,7 +38,7 @@ struct StreamCheck {
   std::string key;
   std::uint64_t bytes = 0;                   // read back
   std::string sha256;                        // of what was read back ("" when the read failed)
-  std::optional<int> tables;                 // db: TABLE entries in the TOC
+  std::optional<int> tables;                 // db: TABLE entries in the TOC, not partitions
   std::optional<archive::TarCounts> counts;  // docs: what the archive holds
   std::vector<std::string> problems;         // each names the key
   std::vector<std::string> notes;            // what a restore needs to know; not a failure

@@ -4,9 +4,6 @@
 
 namespace erp::pg {
 
-namespace {
-
-// The facts, on a session already open.
 Result<DatabaseInfo> inspect_session(PgSession& session) {
   DatabaseInfo info;
   info.server_version_num = session.server_version();
@@ -22,17 +19,17 @@ Result<DatabaseInfo> inspect_session(PgSession& session) {
   // ESCAPE '!' rather than backslash: a backslash literal depends on
   // standard_conforming_strings. Schemas named pg_* are reserved for the system (pg_catalog,
   // pg_toast, pg_temp_N), so "not pg_%" plus information_schema is exactly "user schemas".
-  // relispartition is 10+.
-  const bool has_partitions = info.server_version_num >= 100000;
+  // relispartition is 10+; before that there are no partitions.
+  const std::string partition = info.server_version_num >= 100000 ? "c.relispartition" : "false";
   const std::string counts =
-      std::string(
-          "SELECT current_database(), current_user, count(*), "
-          "count(*) FILTER (WHERE c.relname LIKE 'llx!_%' ESCAPE '!'), "
-          "pg_catalog.pg_database_size(current_database()) "
-          "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-          "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg!_%' ESCAPE '!' "
-          "AND n.nspname <> 'information_schema'") +
-      (has_partitions ? " AND NOT c.relispartition" : "");
+      "SELECT current_database(), current_user, count(*) FILTER (WHERE NOT " + partition +
+      "), count(*) FILTER (WHERE NOT " + partition +
+      " AND c.relname LIKE 'llx!_%' ESCAPE '!'), "
+      "pg_catalog.pg_database_size(current_database()), count(*) FILTER (WHERE " +
+      partition +
+      ") FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg!_%' ESCAPE '!' "
+      "AND n.nspname <> 'information_schema'";
   auto rows = session.query(counts);
   if (!rows) return std::unexpected(rows.error());
   if (rows->size() == 1) {
@@ -42,6 +39,7 @@ Result<DatabaseInfo> inspect_session(PgSession& session) {
     info.table_count = to_int64(row[2]);
     info.llx_table_count = to_int64(row[3]);
     info.database_bytes = to_int64(row[4]);
+    info.partition_count = to_int64(row[5]);
   }
   auto role = read_role_capabilities(session, info.server_version_num);
   if (!role) return std::unexpected(role.error());
@@ -57,8 +55,6 @@ Result<DatabaseInfo> inspect_session(PgSession& session) {
   }
   return info;
 }
-
-}  // namespace
 
 Result<DatabaseInfo> inspect_database(const PgSettings& settings,
                                       std::string_view variable_prefix) {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "pg/pg_session.h"
 #include "pg/pg_settings.h"
 #include "pg/read_only_belt.h"
 #include "pg/role_capabilities.h"
@@ -23,8 +24,11 @@ struct DatabaseInfo {
   std::int64_t table_count = 0;      // ordinary + partitioned tables in user schemas (not
                                      // pg_catalog, information_schema, pg_toast/pg_temp);
                                      // partitions are not counted apart from their parent
+                                     // (what the manifest records; the TOC counts the same,
+                                     // pg/pg_restore_list.h)
   std::int64_t llx_table_count = 0;  // those whose name starts with "llx_" (Dolibarr's prefix;
                                      // the "_" is literal: "llxfoo" does not count)
+  std::int64_t partition_count = 0;  // partitions (relispartition) in user schemas
   // pg_database_size(): what the database occupies on disk, indexes included. An upper
   // bound for the size of its dump, which the backup checks against the most one stream
   // can hold (upload/part_schedule.h).
@@ -37,6 +41,11 @@ struct DatabaseInfo {
   // write.
   RoleCapabilities role;
 };
+
+// The facts, on a session already open (a restore's own, which holds the target while it
+// is closed to new sessions): the queries of inspect_database() below, in BEGIN TRANSACTION
+// READ ONLY ... COMMIT. Errors: a failing query (permanent).
+Result<DatabaseInfo> inspect_session(PgSession& session);
 
 // Connects with PQconnectdbParams(settings.conninfo()), runs the queries inside
 // BEGIN TRANSACTION READ ONLY, and disconnects. Blocking; no state is kept. libpq notices

@@ -10,8 +10,6 @@
 namespace erp::pg {
 namespace {
 
-constexpr std::size_t kKeptErrorLines = 20;
-
 // The use list as an anonymous in-memory file: pg_restore -L wants a path, and /dev/fd/3
 // names this file without anything touching a disk.
 Result<int> memory_file(const std::string& content) {
@@ -40,9 +38,10 @@ std::string param(const PgSettings& settings, const char* keyword) {
 
 }  // namespace
 
-Result<RestoreRun> run_pg_restore(const PgRestoreOptions& options, ByteSource& dump,
-                                  std::function<void(std::string_view, bool)> on_line,
-                                  const Cancellation& cancellation) {
+Result<RestoreRun> run_pg_restore(
+    const PgRestoreOptions& options, ByteSource& dump,
+    std::function<void(std::string_view, RestoreLogReader::Line)> on_line,
+    const Cancellation& cancellation) {
   if (cancellation.cancelled())
     return make_error(ErrorKind::cancelled, "pg_restore not started: cancelled");
   auto list = memory_file(options.use_list);
@@ -58,17 +57,28 @@ Result<RestoreRun> run_pg_restore(const PgRestoreOptions& options, ByteSource& d
   spawn.hint = "install postgresql-client or set PG_RESTORE";
   // Explicit target, never libpq defaults; --no-owner: a non-superuser owning only the target
   // database cannot give objects to the source's roles; no --exit-on-error: one harmless error
-  // must not stop the rest (success is judged by what was restored).
-  spawn.arguments = {"--no-owner", "--no-password",
-                     "-h",         param(options.target, "host"),
-                     "-p",         param(options.target, "port"),
-                     "-U",         param(options.target, "user"),
-                     "-d",         param(options.target, "dbname"),
-                     "-L",         "/dev/fd/3"};
+  // must not stop the rest (every error is judged afterwards); --verbose: each error is
+  // preceded by the TOC entry it was raised for.
+  spawn.arguments = {"--no-owner",
+                     "--no-password",
+                     "--verbose",
+                     "-h",
+                     param(options.target, "host"),
+                     "-p",
+                     param(options.target, "port"),
+                     "-U",
+                     param(options.target, "user"),
+                     "-d",
+                     param(options.target, "dbname"),
+                     "-L",
+                     "/dev/fd/3"};
   if (!options.role.empty()) spawn.arguments.push_back("--role=" + options.role);
   for (const auto& [name, value] : options.base_environment) spawn.environment.set(name, value);
   if (auto added = options.target.add_to_environment(spawn.environment); !added) {
     return std::unexpected(added.error());
+  }
+  if (!options.application_name.empty()) {
+    spawn.environment.set("PGAPPNAME", options.application_name);
   }
   spawn.stdin_mode = process::Stdio::pipe;
   spawn.stdout_mode = process::Stdio::null;
@@ -76,21 +86,16 @@ Result<RestoreRun> run_pg_restore(const PgRestoreOptions& options, ByteSource& d
   spawn.terminate_grace = options.terminate_grace;
 
   std::mutex mutex;
-  RestoreRun run;
+  RestoreLogReader reader;
   const Secret& password = options.target.password;
   spawn.on_stderr_line = [&](std::string_view raw) {
     const std::string line = redact_password(std::string(raw), password);
-    const bool error = line.find("error:") != std::string::npos;
+    RestoreLogReader::Line kind;
     {
       std::lock_guard lock(mutex);
-      if (error) {
-        ++run.errors;
-        if (run.error_lines.size() < kKeptErrorLines) run.error_lines.push_back(line);
-      } else if (line.find("warning:") != std::string::npos) {
-        ++run.warnings;
-      }
+      kind = reader.feed(line);
     }
-    if (on_line) on_line(line, error);
+    if (on_line) on_line(line, kind);
   };
 
   auto child = process::ChildProcess::spawn(spawn);
@@ -120,8 +125,10 @@ Result<RestoreRun> run_pg_restore(const PgRestoreOptions& options, ByteSource& d
     return std::unexpected(status.error());
   }
   std::lock_guard lock(mutex);
-  run.exit_status = *status;
-  return run;
+  return RestoreRun{.exit_status = *status,
+                    .errors = reader.errors(),
+                    .errors_seen = reader.errors_seen(),
+                    .warnings = reader.warnings()};
 }
 
 }  // namespace erp::pg

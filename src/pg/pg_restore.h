@@ -3,9 +3,9 @@
 // /dev/fd/3, and the password reaches it only through its environment. Nothing is staged on
 // disk.
 //
-// pg_restore's exit status is not trusted alone (it is non-zero on harmless errors such as an
-// extension it may not own): the result reports the status and every "error:" line apart from
-// warnings, and the caller decides by counting what was restored.
+// pg_restore runs with --verbose so that each error names its TOC entry; its exit status is not
+// trusted alone (it is non-zero on errors that may be harmless): the result reports the status
+// and every "error:" line with its entry (pg/pg_restore_errors.h), and the caller judges them.
 #pragma once
 
 #include <chrono>
@@ -18,6 +18,7 @@
 #include "core/byte_stream.h"
 #include "core/cancellation.h"
 #include "core/error.h"
+#include "pg/pg_restore_errors.h"
 #include "pg/pg_settings.h"
 #include "process/child_process.h"
 
@@ -30,23 +31,27 @@ struct PgRestoreOptions {
   PgSettings target;
   std::string role;      // --role when not empty
   std::string use_list;  // the -L file's content (pg_restore --list format)
+  // PGAPPNAME of its session (pg_stat_activity.application_name), so that the caller can tell
+  // pg_restore's session from any other; "" leaves pg_restore's own ("pg_restore").
+  std::string application_name;
   std::chrono::milliseconds terminate_grace{5000};
 };
 
 struct RestoreRun {
   process::ExitStatus exit_status;
-  int errors = 0;                        // lines "pg_restore: error: ..."
-  int warnings = 0;                      // lines "pg_restore: warning: ..."
-  std::vector<std::string> error_lines;  // the first few, for the report
+  std::vector<RestoreError> errors;  // every "error:" line with its TOC entry (up to a cap)
+  int errors_seen = 0;               // all of them, kept or not
+  int warnings = 0;                  // lines "pg_restore: warning: ..."
 };
 
 // Feeds all of `dump` to pg_restore (draining what it no longer reads, so a hashing stage in
-// front sees every byte) and waits for it. `on_line(line, is_error)` gets each stderr line
-// (password redacted) on another thread. Errors: config when pg_restore is missing or the
-// target settings are invalid; `dump`'s own errors (pg_restore is then stopped); cancelled.
+// front sees every byte) and waits for it. `on_line(line, kind)` gets each stderr line
+// (password redacted) and what it is, on another thread. Errors: config when pg_restore is missing
+// or the target settings are invalid; `dump`'s own errors (pg_restore is then stopped); cancelled.
 // An unsuccessful pg_restore is not an error: see RestoreRun.
-Result<RestoreRun> run_pg_restore(const PgRestoreOptions& options, ByteSource& dump,
-                                  std::function<void(std::string_view, bool)> on_line,
-                                  const Cancellation& cancellation);
+Result<RestoreRun> run_pg_restore(
+    const PgRestoreOptions& options, ByteSource& dump,
+    std::function<void(std::string_view, RestoreLogReader::Line)> on_line,
+    const Cancellation& cancellation);
 
 }  // namespace erp::pg

@@ -3,7 +3,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <sstream>
+#include <charconv>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -11,24 +12,99 @@
 
 namespace erp::pg {
 
+std::optional<TocLine> parse_toc_line(std::string_view line) {
+  if (line.empty() || line.front() == ';') return std::nullopt;
+  const auto separator = line.find("; ");
+  if (separator == std::string_view::npos || separator == 0) return std::nullopt;
+  TocLine parsed;
+  const std::string_view id = line.substr(0, separator);
+  const auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), parsed.id);
+  if (error != std::errc() || end != id.data() + id.size()) return std::nullopt;
+  std::string_view rest = line.substr(separator + 2);
+  for (int field = 0; field < 2; ++field) {  // tableoid, oid
+    const auto space = rest.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    rest = rest.substr(space + 1);
+  }
+  parsed.entry = rest;
+  return parsed;
+}
+
+namespace {
+
+// Calls `visit` with each entry line of `listing`, in order.
+template <typename Visit>
+void for_each_entry(std::string_view listing, Visit visit) {
+  while (!listing.empty()) {
+    const auto end = listing.find('\n');
+    if (const auto parsed = parse_toc_line(listing.substr(0, end))) visit(*parsed);
+    listing = end == std::string_view::npos ? std::string_view() : listing.substr(end + 1);
+  }
+}
+
+}  // namespace
+
+bool entry_names(std::string_view entry, std::string_view item) {
+  if (item.empty() || !entry.starts_with(item)) return false;
+  if (entry.size() == item.size()) return true;
+  const char next = entry[item.size()];
+  return next == ' ' || next == '(';
+}
+
+bool entry_matches(std::string_view entry, std::string_view item) {
+  if (entry_names(entry, item)) return true;
+  // The forms in which an object's grants and comment appear: the item "FUNCTION pgbouncer
+  // user_lookup" (description, schema, name) has its privileges in "ACL pgbouncer FUNCTION
+  // user_lookup(...)" and its comment in "COMMENT pgbouncer FUNCTION user_lookup(...)".
+  const auto name_at = item.rfind(' ');
+  if (name_at == std::string_view::npos || name_at == 0) return false;
+  const auto schema_at = item.rfind(' ', name_at - 1);
+  if (schema_at == std::string_view::npos) return false;
+  const std::string_view description = item.substr(0, schema_at);
+  const std::string_view schema = item.substr(schema_at + 1, name_at - schema_at - 1);
+  const std::string_view name = item.substr(name_at + 1);
+  for (const std::string_view kind : {"ACL", "COMMENT"}) {
+    const std::string form = std::string(kind) + " " + std::string(schema) + " " +
+                             std::string(description) + " " + std::string(name);
+    if (entry_names(entry, form)) return true;
+  }
+  return false;
+}
+
 TocSummary parse_toc(std::string_view listing) {
   TocSummary summary;
   summary.listing = std::string(listing);
-  std::istringstream lines{std::string(listing)};
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line.front() == ';') continue;
-    const auto separator = line.find("; ");
-    if (separator == std::string::npos) continue;
+  // "TABLE public x erp" and "TABLE ATTACH public x erp": a partition is a TABLE entry whose
+  // text after the description has an ATTACH entry too.
+  std::vector<std::string_view> tables;  // "public x erp"
+  std::set<std::string_view> attached;
+  for_each_entry(listing, [&](const TocLine& line) {
     ++summary.entries;
-    std::istringstream words(line.substr(separator + 2));
-    std::string tableoid, oid, first, second, third;
-    words >> tableoid >> oid >> first >> second >> third;
-    // "TABLE public llx_societe owner": first = TABLE, second = schema, third = name.
-    if (first != "TABLE" || second == "DATA" || second == "ATTACH") continue;
+    if (line.entry.starts_with("TABLE ATTACH ")) {
+      attached.insert(line.entry.substr(13));
+    } else if (line.entry.starts_with("TABLE ") && !line.entry.starts_with("TABLE DATA ")) {
+      tables.push_back(line.entry.substr(6));
+    }
+  });
+  for (const std::string_view table : tables) {
+    if (attached.contains(table)) {
+      ++summary.partitions;
+      continue;
+    }
     ++summary.tables;
-    if (third.starts_with("llx_")) ++summary.llx_tables;
+    // "public llx_societe erp": the name is the second word.
+    const auto space = table.find(' ');
+    if (space != std::string_view::npos && table.substr(space + 1).starts_with("llx_")) {
+      ++summary.llx_tables;
+    }
   }
   return summary;
+}
+
+std::map<int, std::string> toc_entries_by_id(std::string_view listing) {
+  std::map<int, std::string> entries;
+  for_each_entry(listing, [&](const TocLine& line) { entries[line.id] = std::string(line.entry); });
+  return entries;
 }
 
 Result<TocSummary> list_toc(ByteSource& archive, const PgRestoreTool& tool,

@@ -230,11 +230,13 @@ class DbCompressionOnMoto(IntegrationCase, unittest.TestCase):
 
     def test_which_restores_check_the_whole_dump_first(self):
         manifest, key = self.corrupt_zstd_dump(fix_manifest_hash=False)
-        # A target holding tables, nothing dropped: still the whole dump first, refused, untouched.
+        # A target holding tables, with drop-owned (without it such a target is refused outright,
+        # test_restore_db.py): the whole dump first, refused, nothing dropped.
         db, user, password = self.restore_target("zsandbox")
         self.pg.psql(db, "create table keep_me (id int); insert into keep_me values (42)", user=user,
                      password=password)
-        refused = run_erp(["restore", "db", manifest["id"]], self.restore_env(db, user, password), self.secrets())
+        refused = run_erp(["restore", "db", manifest["id"]],
+                          self.restore_env(db, user, password, RESTORE_DROP_OWNED="true"), self.secrets())
         self.assertEqual(refused.returncode, 1, refused.stderr.decode(errors="replace")[-3000:])
         self.assertIn(b"restore refused", refused.stderr)
         self.assertIn(key.encode(), refused.stderr)
