@@ -140,7 +140,8 @@ class ConcurrentRunsSpec(IntegrationCase):
             runs.append(Run(args, proc.returncode, stdout, stderr))
         for run in runs:
             self.assert_no_secrets(run)
-        wait_for_a_new_set_id(second)  # the next pair gets a second of its own
+        # The next pair gets a second of its own (both faked clocks started at `second`).
+        wait_for_a_new_set_id(time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second)))
         return runs[0], runs[1]
 
     def check_pair(self, a: Run, b: Run) -> Run | None:

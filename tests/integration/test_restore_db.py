@@ -61,10 +61,9 @@ class RestoreDbSpec(IntegrationCase):
     @classmethod
     def backup_class_source(cls, backup_env: str = "prod", source_db: str | None = None) -> dict:
         """One `backup --only db` of the source into BACKUP_ENV; returns its manifest."""
-        started = time.time()
         result = run_erp(["backup", "--only", "db"], cls.env(cls, backup_env, source_db), cls.secrets(cls),
                          timeout=600)
-        wait_for_a_new_set_id(started)
+        wait_for_a_new_set_id(result)
         if result.returncode != 0:
             raise AssertionError(result.stderr.decode(errors="replace")[-4000:])
         client = cls.front.boto3_client()

@@ -107,9 +107,8 @@ class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
         return root
 
     def backup_docs(self, docs: str, **extra) -> dict:
-        started = time.time()
         result = self.erp(["backup", "--only", "docs"], docs, **extra)
-        wait_for_a_new_set_id(started)
+        wait_for_a_new_set_id(result)
         self.assert_exit(result, 0)
         return self.newest_manifest()
 
@@ -239,9 +238,8 @@ class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
         os.symlink("/usr/share/common-licenses/GPL", os.path.join(docs, "license.txt"))
         os.symlink("../../shared-logo.png", os.path.join(docs, "mycompany", "logo-rel.png"))
         os.symlink("logos/logo.png", os.path.join(docs, "mycompany", "logo-inside.png"))
-        started = time.time()
         backup = self.erp(["backup", "--only", "docs"], docs)
-        wait_for_a_new_set_id(started)
+        wait_for_a_new_set_id(backup)
         self.assert_exit(backup, 0, b"document link leaves the tree", b"license.txt",
                          b"mycompany/logo-rel.png")
         manifest = self.newest_manifest()
@@ -351,9 +349,8 @@ class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
         deep = os.path.join(docs, *(["d"] * 300))
         os.makedirs(deep)
         write(os.path.join(deep, "f.pdf"), "too deep")
-        started = time.time()
         failed = self.erp(["backup", "--only", "docs"], docs)
-        wait_for_a_new_set_id(started)
+        wait_for_a_new_set_id(failed)
         self.assert_exit(failed, 1, b"more than 256 levels deep", b"no restore accepts it")
         skipped = self.backup_docs(docs, DOCS_ON_ERROR="skip")
         [entry] = skipped["streams"]["docs"]["skipped"]
@@ -411,9 +408,9 @@ class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
 
     def test_refresh_sandbox_refuses_a_set_without_the_subtree_before_touching_anything(self):
         # prod's documents hold no mycompany/ (REFRESH_DOCS_SUBTREE's default).
-        started = time.time()
-        self.assert_exit(self.erp(["backup"], self.tree("prod", {"ecm/a.txt": "a"})), 0)
-        wait_for_a_new_set_id(started)
+        prod_backup = self.erp(["backup"], self.tree("prod", {"ecm/a.txt": "a"}))
+        self.assert_exit(prod_backup, 0)
+        wait_for_a_new_set_id(prod_backup)
         db, user, password = self.restore_target("docsandbox")
         self.pg.psql(db, "create table sandbox_marker (x int)", user=user, password=password)
         sandbox = self.tree("sandbox", {"mycompany/logos/logo.png": "the sandbox's logo",
