@@ -393,12 +393,14 @@ class BackupJob {
                  {{"key", manifest_key}, {"error", written.error().message}});
       return finish(1, "backup failed");
     }
-    if (outcome == SetOutcome::partial) return finish(3, "backup partial");
-
+    // A partial set's committed stream is real, restorable data (retention keeps it as a
+    // candidate of its stream's tiers), so it is recorded too; the failed stream keeps its
+    // older entry and `status` goes on reporting it stale.
     if (auto updated = update_last_success(manifest, manifest_key); !updated) {
       log_.error("updating last-success.json failed", {{"error", updated.error().message}});
       return finish(1, "backup failed");
     }
+    if (outcome == SetOutcome::partial) return finish(3, "backup partial");
     log_.info("backup complete",
               {{"id", facts_.id},
                {"manifest", manifest_key},
@@ -433,8 +435,8 @@ class BackupJob {
   }
 
   // Records each stream this run committed in last-success.json, keeping the other stream's
-  // entry: a docs-only run never makes the database look backed up. Reached only for a complete
-  // set (a partial set's committed stream is in a set retention treats as incomplete).
+  // entry: a docs-only run never makes the database look backed up, nor a partial run the
+  // stream that failed.
   Result<void> update_last_success(const catalog::Manifest& manifest,
                                    const std::string& manifest_key) {
     const std::string key = layout_.last_success_key();

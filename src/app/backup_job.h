@@ -17,11 +17,12 @@
 //   3. manifest    assembled from what the pre-flight and the streams found (pure)
 //   4. commit      every committed object re-read (HEAD: the size and ETag its stream
 //                  recorded, recheck_committed_object), then the manifest (the commit point,
-//                  conditional too), then last-success.json
+//                  conditional too), then last-success.json with each committed stream
+//                  (a partial set's too: its failed stream keeps its older entry)
 //   5. follow-ups  prune, only when every stream committed; the lease is deleted on every path
 //
 // Exit codes: 0 every stream committed; 3 one committed and the other failed (the manifest
-// says which; the set is incomplete); 1 nothing committed (no manifest), the set was claimed by
+// says which; the set is partial, its committed stream restorable); 1 nothing committed (no manifest), the set was claimed by
 // another run of the same second, a committed object changed before the commit, or the commit
 // or prune failed; 2 usage or configuration (nothing touched); 128+N stopped by signal N
 // (uploads aborted, no manifest).

@@ -320,7 +320,10 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertEqual(manifest["streams"]["db"]["status"], "failed")
         self.assertEqual(manifest["streams"]["docs"]["status"], "committed")
         self.assertFalse([k for k in self.keys() if "/db/" in k], "no dump object may remain")
-        self.assertNotIn(PREFIX + "last-success.json", self.keys())
+        # The committed docs stream is recorded; the failed database never looks backed up.
+        last = json.loads(self.get(PREFIX + "last-success.json"))
+        self.assertEqual(last["streams"]["docs"]["id"], manifest["id"])
+        self.assertNotIn("db", last["streams"])
         self.assert_no_uploads_left()
 
     # -- pre-flight: the bucket is checked before production is touched -----------------------------
@@ -684,7 +687,11 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         self.assertEqual(manifest["streams"]["docs"]["status"], "failed")
         self.assertEqual(manifest["streams"]["db"]["status"], "committed")
         self.assertFalse([k for k in self.keys() if "/docs/" in k])
-        self.assertNotIn(PREFIX + "last-success.json", self.keys())
+        last = json.loads(self.get(PREFIX + "last-success.json"))
+        self.assertEqual(last["streams"]["db"]["id"], manifest["id"])
+        self.assertNotIn("docs", last["streams"])
+        status = self.status()  # the failed documents stay unrecorded: status fails
+        self.assertEqual(status.returncode, 1, status.stderr.decode(errors="replace"))
         self.assert_no_uploads_left()
 
     def test_s3_refusing_mid_stream_commits_nothing(self):
