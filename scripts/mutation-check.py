@@ -60,13 +60,14 @@ class Mutant:
 # Mutants of guards that each hide a false success. Snippets are exact (whitespace included).
 MUTANTS = [
     Mutant("catalog-read-error-guard", "src/catalog/catalog.cc",
-           "    if (text.error().kind != ErrorKind::not_found) {\n"
-           "      return std::unexpected(text.error().with_context(\"reading \" + *key));",
-           "    if (false) {\n"
-           "      return std::unexpected(text.error().with_context(\"reading \" + *key));",
+           "    if (got.error().kind == ErrorKind::not_found) {\n"
+           "      mark_unreadable(set,",
+           "    if (true) {\n"
+           "      mark_unreadable(set,",
            "a manifest that cannot be read (a short read, a 503 after the retries) is taken for a "
-           "vanished one: the listing goes on and prune judges the set without it",
-           unit=("--source-file=*tests/catalog/*",)),
+           "vanished one: the listing goes on and prune judges the other sets without it",
+           unit=("--source-file=*tests/catalog/*",),
+           integration=("test_read_faults",)),
     Mutant("extractor-unlink-half-written", "src/archive/safe_extractor.cc",
            "    ::unlinkat(parent, leaf.c_str(), 0);  // a half-written file is not a restored one\n",
            "",
@@ -88,12 +89,13 @@ MUTANTS = [
            "    if (false) {",
            "a stopped restore goes on extracting the next entries",
            unit=("--source-file=*tests/archive/safe_extractor_test.cc",)),
-    Mutant("restore-error-counter", "src/pg/pg_restore.cc",
-           "        ++run.errors;\n",
-           "",
-           "pg_restore's error: lines are not counted, so a restore with errors can pass",
+    Mutant("restore-error-lines-judged", "src/app/restore_db_judge.cc",
+           "  if (verdict.failing > 0) {\n",
+           "  if (false) {\n",
+           "pg_restore's failing error: lines do not fail the restore, so a restore that lost "
+           "rows or a primary key exits 0",
            unit=("--source-file=*tests/app/restore_db_test.cc", "--source-file=*tests/pg/*"),
-           integration=("test_backup.BackupOnMoto.test_a_dump_that_restores_only_part_of_the_tables_is_a_failure",)),
+           integration=("test_restore_db",)),
     Mutant("stale-age-inverted", "src/app/stale_uploads.cc",
            "    } else if (*entry.age > options.max_age) {",
            "    } else if (*entry.age < options.max_age) {",
@@ -105,8 +107,13 @@ MUTANTS = [
            "    } else if (*entry.age >= options.max_age) {",
            "an upload exactly STALE_UPLOAD_AGE old is aborted (the contract: strictly older)",
            unit=("--source-file=*tests/app/stale_uploads_test.cc",)),
-    # The conditional commit (If-None-Match: * on the manifest PUT) joins this list once it is in
-    # the code: its mutant drops the header, its catching test runs two commits into one set.
+    Mutant("conditional-commit", "src/upload/confirm_write.cc",
+           "store.put_object(key, body, s3::WriteCondition::if_absent)",
+           "store.put_object(key, body, s3::WriteCondition::none)",
+           "the manifest (the commit point) and the lease are PUT unconditionally: a second run's "
+           "manifest replaces the first one's where the store honours If-None-Match",
+           unit=("--source-file=*tests/upload/put_new_object_test.cc", "--source-file=*tests/app/run_lease_test.cc"),
+           integration=("test_concurrent_runs.ConcurrentRunsOnMoto.test_a_manifest_another_writer_put_first_is_never_replaced",)),
 ]
 
 

@@ -803,13 +803,7 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         run = subprocess.Popen([BINARY, "backup", "--only", "docs"], env=self.env(), stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            deadline = time.monotonic() + 120
-            while not (held := [r for r in self.front.requests(since)
-                                if r["method"] == "HEAD" and f"/{PREFIX}db/" in r["target"]]):
-                self.assertIsNone(run.poll(), "the run ended before it looked at its set's keys")
-                self.assertLess(time.monotonic(), deadline, "the run never looked at its db key")
-                time.sleep(0.05)  # polling the front's record, bounded by the deadline
-            key = held[0]["target"].split("?", 1)[0].removeprefix(f"/{self.front.bucket}/")
+            key = self.wait_for_held_key(since, "HEAD", f"/{PREFIX}db/", run, "looked at its set's db key")
             self.client().put_object(Bucket=self.front.bucket, Key=key, Body=b"keep me")
             self.front.release()
             stdout, stderr = run.communicate(timeout=300)

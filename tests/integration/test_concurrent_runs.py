@@ -31,6 +31,8 @@ import sys
 import time
 import unittest
 
+import boto3
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import BINARY, clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
@@ -312,6 +314,37 @@ class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
         self.check_lost_answer(self.lost_answer_faults() + [
             {"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
              "action": "status", "status": 412, "code": "PreconditionFailed", "name": "the retry"}])
+
+    def test_a_manifest_another_writer_put_first_is_never_replaced(self):
+        # moto honours If-None-Match: * as AWS S3 and MinIO do. The front holds the run's manifest
+        # PUT until the test has written another object at that very key: the lease and the
+        # set-key check are behind the run, only the conditional commit stands in the way.
+        since = self.last_seq()
+        self.front.set_faults([{"method": "PUT", "path_contains": "/manifests/", "action": "hold",
+                                "seconds": 300}])
+        run = subprocess.Popen([BINARY, "backup", "--only", "docs"], env=self.env(), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        theirs = b'{"written by": "another writer"}'
+        try:
+            key = self.wait_for_held_key(since, "PUT", "/manifests/", run, "wrote its manifest")
+            # Straight to moto: the front serialises writes to one key, and holds the run's.
+            backend = boto3.client("s3", endpoint_url=self.front.health()["backend_url"],
+                                   region_name=self.front.region, aws_access_key_id=self.front.access_key,
+                                   aws_secret_access_key=self.front.secret_key)
+            backend.put_object(Bucket=self.front.bucket, Key=key, Body=theirs)
+            self.front.release()
+            stdout, stderr = run.communicate(timeout=300)
+        finally:
+            self.front.set_faults([])
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
+        text = (stdout + stderr).decode(errors="replace")
+        self.assertEqual(run.returncode, 1, text[-3000:])
+        self.assertIn(key, text)
+        self.assertIn("left untouched", text)
+        self.assertEqual(self.get(key), theirs, "the manifest another writer put was replaced")
+        self.assertNotIn(f"{PREFIX}last-success.json", self.keys())
 
     def test_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
         # The docs stream's first part is held at the front for a while: its upload is open

@@ -317,10 +317,12 @@ class ContainerImage(unittest.TestCase):
         self.assertIn(manifest["id"], status.stdout.decode())
 
     def test_sigterm_reaches_the_binary_as_pid_1(self):
-        # Every PUT stalls: the job is mid-backup with pg_dump running when `podman stop` sends
-        # SIGTERM from outside the container, as the kubelet does.
+        # Every PUT of the streams stalls (the run's lease goes through first): the job is
+        # mid-backup with pg_dump running when `podman stop` sends SIGTERM from outside the
+        # container, as the kubelet does.
         self.clear_bucket()
-        self.front.set_faults([{"method": "PUT", "times": -1, "action": "stall", "seconds": 120}])
+        self.front.set_faults([{"method": "PUT", "path_contains": stream, "times": -1, "action": "stall",
+                                "seconds": 120} for stream in ("/db/", "/docs/")])
         since = self.front.requests()[-1]["seq"] if self.front.requests() else 0
         name = f"erp-backup-test-{_secrets.token_hex(4)}"
         job = self.podman_run(["backup"], self.settings(S3_STALL_TIMEOUT="60s"), name=name, popen=True)

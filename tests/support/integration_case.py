@@ -66,6 +66,7 @@ import itertools
 import shutil
 import subprocess
 import tempfile
+import time
 
 from erp_fixture import generate_erp_database
 from postgres_server import PostgresServer
@@ -164,6 +165,19 @@ class IntegrationCase:
 
     def get(self, key: str) -> bytes:
         return self.client().get_object(Bucket=self.front.bucket, Key=key)["Body"].read()
+
+    def wait_for_held_key(self, since: int, method: str, path_part: str, run: subprocess.Popen,
+                          what: str, timeout: float = 120) -> str:
+        """Waits until the front has recorded a `method` request of `run` whose path holds
+        `path_part` (a request a "hold" fault is holding); returns its key. Fails when `run`
+        ends first or nothing comes within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not (held := [r for r in self.front.requests(since)
+                            if r["method"] == method and path_part in r["target"]]):
+            self.assertIsNone(run.poll(), f"the run ended before it {what}")
+            self.assertLess(time.monotonic(), deadline, f"the run never {what}")
+            time.sleep(0.05)  # polling the front's record, bounded by the deadline
+        return held[0]["target"].split("?", 1)[0].removeprefix(f"/{self.front.bucket}/")
 
     def restore_target(self, prefix: str = "sandbox") -> tuple[str, str, str]:
         """A fresh database in cls.pg owned by a fresh non-superuser role, named PREFIX_N (what a
