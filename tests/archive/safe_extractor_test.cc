@@ -451,6 +451,27 @@ TEST_CASE("a stop in the middle of a file leaves no half-written file and nothin
   CHECK((*extractor)->stats().bytes < big.size());
 }
 
+TEST_CASE("a stop between entries extracts no further entry, not even one without content") {
+  // Directories, links and empty files never reach the content loop's stop check: only the
+  // check before each entry keeps them out once the job was told to stop.
+  const std::string archive =
+      hostile_archive({{.path = "facture", .type = AE_IFDIR},
+                       {.path = "facture/empty.pdf"},
+                       {.path = "latest", .type = AE_IFLNK, .symlink = "facture/empty.pdf"}});
+  TempDir dir;
+  Cancellation cancellation;
+  auto extractor = SafeExtractor::open(dir.path(), {}, cancellation);
+  REQUIRE(extractor.has_value());
+  cancellation.cancel(15);  // the signal arrives before the next entry's header is acted on
+  MemorySource source(archive);
+  auto reader = TarReader::open(source);
+  REQUIRE(reader.has_value());
+  auto result = (*extractor)->extract(**reader);
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().kind == ErrorKind::cancelled);
+  CHECK(names_in(dir.path()).empty());
+}
+
 TEST_CASE("an archive truncated in the middle of a file leaves no half-written file") {
   const std::string big(600 * 1024, 'b');
   const std::string archive = hostile_archive(
