@@ -22,6 +22,7 @@ and the bucket-free servers the tests start are never changed: the overlay holds
     scripts/mutation-check.py                 # every mutant (build/ must be configured)
     scripts/mutation-check.py --list          # the catalog
     scripts/mutation-check.py stale-age-inverted extractor-stop-between-entries
+    scripts/mutation-check.py --unit-only     # each mutant's unit tests only (CI: ctest mutation_check)
 
 Needs root (mount namespaces and overlayfs), like the rest of the suite here; about a minute
 per mutant on 2 cores (one translation unit recompiled, two links, unit filters, at most one
@@ -44,6 +45,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 UNIT = os.path.join(BUILD, "unit_tests")
 BINARY = os.path.join(BUILD, "erp-backup")
+# Set by --unit-only, and so seen by the run inside the namespace too.
+UNIT_ONLY_ENV = "MUTATION_CHECK_UNIT_ONLY"
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ def test_commands(mutant: Mutant) -> list[tuple[str, list[str], str]]:
     commands = []
     for selection in mutant.unit:
         commands.append((f"unit_tests {selection}", [UNIT, "--no-intro=true", "--minimal=true", selection], BUILD))
+    if os.environ.get(UNIT_ONLY_ENV) == "1":
+        return commands
     for name in mutant.integration:
         commands.append((name, [sys.executable, "-m", "unittest", name], os.path.join(ROOT, "tests", "integration")))
     return commands
@@ -197,6 +202,8 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="mutants to try (default: all)")
     parser.add_argument("--list", action="store_true", help="print the catalog and exit")
+    parser.add_argument("--unit-only", action="store_true",
+                        help="run only each mutant's unit tests (CI's ctest entry `mutation_check`)")
     parser.add_argument("--inside", help=argparse.SUPPRESS)
     parser.add_argument("--upper", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -214,6 +221,11 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown mutant(s) {unknown}; --list shows the catalog")
     chosen = [by_name[n] for n in args.names] if args.names else MUTANTS
+    if args.unit_only:
+        os.environ[UNIT_ONLY_ENV] = "1"
+        without_unit = [m.name for m in chosen if not m.unit]
+        if without_unit:
+            parser.error(f"--unit-only: {without_unit} have no unit tests to catch them")
     if os.geteuid() != 0:
         print("mutation-check: needs root (unshare --mount, overlayfs)", file=sys.stderr)
         return 2
