@@ -144,7 +144,9 @@ def run_tests(commands) -> list[tuple[str, int, str]]:
 
 
 def build() -> subprocess.CompletedProcess:
-    return subprocess.run(["cmake", "--build", BUILD, "--target", "erp-backup", "unit_tests", "-j2"],
+    # Unit tests alone need no erp-backup: one link fewer a mutant.
+    targets = ["unit_tests"] if os.environ.get(UNIT_ONLY_ENV) == "1" else ["erp-backup", "unit_tests"]
+    return subprocess.run(["cmake", "--build", BUILD, "--target", *targets, "-j2"],
                           capture_output=True, timeout=3600)
 
 
