@@ -314,6 +314,10 @@ class ObjectCommandsOnS3rver(ObjectCommandsSpec, unittest.TestCase):
     backend = "s3rver"
 
 
+class ObjectCommandsOnRgw(ObjectCommandsSpec, unittest.TestCase):
+    backend = "rgw"
+
+
 class ObjectCommandsOnGcsFront(ObjectCommandsSpec, unittest.TestCase):
     """moto behind the front's GCS mode: no DeleteObjects, checksum headers rejected."""
     backend = "moto"
