@@ -6,10 +6,13 @@ prune with a far too short STALE_UPLOAD_AGE never aborts a running backup's uplo
 Same second, really: both processes run under libfaketime (Debian's `faketime` package) with
 FAKETIME="@<now floored to the second>", so both clocks start at the same second, within the
 front's 15-minute skew window; each pair asserts from the runs' own logs that it shared an ID.
-The pairs run against moto (which honours If-None-Match on PutObject and CompleteMultipartUpload)
-and s3rver (which ignores it: there the lease alone keeps the runs apart), both behind the
-signature-verifying front, whose record tells for every PutObject and CompleteMultipartUpload
-whether the key already existed at the backend (existed_before): no write may replace an object.
+The pairs run against moto (which honours If-None-Match on PutObject and CompleteMultipartUpload),
+s3rver (which ignores it: there the lease alone keeps the runs apart) and Ceph's RADOS Gateway
+(which honours it on PutObject in an unversioned bucket, so on the lease and the manifest, and
+ignores it on CompleteMultipartUpload: the streams' objects are kept apart by the lease), all
+behind the signature-verifying front, whose record tells for every PutObject and
+CompleteMultipartUpload whether the key already existed at the backend (existed_before): no write
+may replace an object.
 
 For every pair: the two runs logged the same set ID; at most one exits 0, the other exits 1
 naming the refusal; an exit-0 run's set is complete, `verify ID` passes, and its manifest's
@@ -94,6 +97,7 @@ class ConcurrentRunsSpec(IntegrationCase):
     workdir_prefix = "erp-concurrent-"
     postgres = True
     clear_prefix = PREFIX
+    pairs_per_mode = PAIRS_PER_MODE
 
     @classmethod
     def setUpClass(cls):
@@ -205,7 +209,7 @@ class ConcurrentRunsSpec(IntegrationCase):
         winners = {mode: 0 for mode in MODES}
         writes_checked = 0
         for mode, (args_a, args_b) in MODES.items():
-            for i in range(PAIRS_PER_MODE):
+            for i in range(self.pairs_per_mode):
                 with self.subTest(mode=mode, pair=i):
                     a, b = self.run_pair(args_a, args_b) if i % 2 == 0 else self.run_pair(args_b, args_a)
                     winner = self.check_pair(a, b)
@@ -227,7 +231,7 @@ class ConcurrentRunsSpec(IntegrationCase):
         report = json.loads(status.stdout)
         for stream, set_id in expected_last.items():
             self.assertEqual(report["streams"][stream]["id"], set_id, stream)
-        print(f"\n{len(MODES) * PAIRS_PER_MODE} pairs on {self.backend}: winners {winners}, "
+        print(f"\n{len(MODES) * self.pairs_per_mode} pairs on {self.backend}: winners {winners}, "
               f"{time.monotonic() - started:.1f} s", file=sys.stderr)
 
     def start_slow_docs_backup(self) -> subprocess.Popen:
@@ -297,28 +301,11 @@ class ConcurrentRunsSpec(IntegrationCase):
         self.assertEqual(verified.returncode, 0, verified.stderr.decode(errors="replace")[-3000:])
         self.assert_nothing_replaced(since)
 
-
-class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
-    backend = "moto"
-
-    def test_a_lost_complete_answer_retried_into_no_such_upload_is_resolved_by_reading(self):
-        # moto answers a repeated Complete idempotently; a store that forgets a completed upload
-        # answers NoSuchUpload, as the next rule does.
-        self.check_lost_answer(self.lost_answer_faults() + [
-            {"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
-             "action": "status", "status": 404, "code": "NoSuchUpload",
-             "message": "The specified upload does not exist.", "name": "the retry"}])
-
-    def test_a_lost_complete_answer_retried_into_412_is_resolved_by_reading(self):
-        # AWS with If-None-Match: the retry meets the object its first attempt created.
-        self.check_lost_answer(self.lost_answer_faults() + [
-            {"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
-             "action": "status", "status": 412, "code": "PreconditionFailed", "name": "the retry"}])
-
-    def test_a_manifest_another_writer_put_first_is_never_replaced(self):
-        # moto honours If-None-Match: * as AWS S3 and MinIO do. The front holds the run's manifest
-        # PUT until the test has written another object at that very key: the lease and the
-        # set-key check are behind the run, only the conditional commit stands in the way.
+    def check_a_manifest_another_writer_put_first_is_never_replaced(self):
+        """On a store that honours If-None-Match: * on PutObject as AWS S3 and MinIO do (moto; RGW
+        in an unversioned bucket). The front holds the run's manifest PUT until the test has
+        written another object at that very key: the lease and the set-key check are behind the
+        run, only the conditional commit stands in the way."""
         since = self.last_seq()
         self.front.set_faults([{"method": "PUT", "path_contains": "/manifests/", "action": "hold",
                                 "seconds": 300}])
@@ -327,7 +314,7 @@ class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
         theirs = b'{"written by": "another writer"}'
         try:
             key = self.wait_for_held_key(since, "PUT", "/manifests/", run, "wrote its manifest")
-            # Straight to moto: the front serialises writes to one key, and holds the run's.
+            # Straight to the store: the front serialises writes to one key, and holds the run's.
             backend = boto3.client("s3", endpoint_url=self.front.health()["backend_url"],
                                    region_name=self.front.region, aws_access_key_id=self.front.access_key,
                                    aws_secret_access_key=self.front.secret_key)
@@ -346,9 +333,10 @@ class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
         self.assertEqual(self.get(key), theirs, "the manifest another writer put was replaced")
         self.assertNotIn(f"{PREFIX}last-success.json", self.keys())
 
-    def test_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
-        # The docs stream's first part is held at the front for a while: its upload is open
-        # and older than STALE_UPLOAD_AGE=1s when prune runs beside it.
+    def check_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
+        """The docs stream's first part is held at the front for a while: its upload is open
+        and older than STALE_UPLOAD_AGE=1s when prune runs beside it (on a store that lists
+        multipart uploads)."""
         since = self.last_seq()
         backup = self.start_slow_docs_backup()
         try:
@@ -379,6 +367,30 @@ class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
         self.assertEqual(verified.returncode, 0, verified.stderr.decode(errors="replace")[-3000:])
 
 
+class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
+    backend = "moto"
+
+    def test_a_lost_complete_answer_retried_into_no_such_upload_is_resolved_by_reading(self):
+        # moto answers a repeated Complete idempotently; a store that forgets a completed upload
+        # answers NoSuchUpload, as the next rule does.
+        self.check_lost_answer(self.lost_answer_faults() + [
+            {"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
+             "action": "status", "status": 404, "code": "NoSuchUpload",
+             "message": "The specified upload does not exist.", "name": "the retry"}])
+
+    def test_a_lost_complete_answer_retried_into_412_is_resolved_by_reading(self):
+        # AWS with If-None-Match: the retry meets the object its first attempt created.
+        self.check_lost_answer(self.lost_answer_faults() + [
+            {"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
+             "action": "status", "status": 412, "code": "PreconditionFailed", "name": "the retry"}])
+
+    def test_a_manifest_another_writer_put_first_is_never_replaced(self):
+        self.check_a_manifest_another_writer_put_first_is_never_replaced()
+
+    def test_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
+        self.check_prune_with_a_one_second_age_never_aborts_a_running_backup()
+
+
 class ConcurrentRunsOnS3rver(ConcurrentRunsSpec, unittest.TestCase):
     backend = "s3rver"
 
@@ -386,6 +398,40 @@ class ConcurrentRunsOnS3rver(ConcurrentRunsSpec, unittest.TestCase):
         # s3rver answers the retried Complete of a completed upload with 500 InternalError
         # until the retries run out.
         self.check_lost_answer(self.lost_answer_faults())
+
+
+class ConcurrentRunsOnRgw(ConcurrentRunsSpec, unittest.TestCase):
+    """Ceph's RADOS Gateway: If-None-Match: * is honoured on PutObject (the lease, the manifest)
+    and ignored on CompleteMultipartUpload, which then replaces an object (proven below): the
+    lease alone keeps two runs' streams apart."""
+    backend = "rgw"
+
+    def test_rgw_ignores_if_none_match_on_complete_and_honours_it_on_put(self):
+        client, bucket, key = self.client(), self.front.bucket, PREFIX + "probe/taken.bin"
+        client.put_object(Bucket=bucket, Key=key, Body=b"first")
+        status, _, body = self.front.raw_request("PUT", f"/{bucket}/{key}", body=b"second",
+                                                 headers={"If-None-Match": "*"})
+        self.assertEqual(status, 412, body)
+        self.assertEqual(self.get(key), b"first")
+        upload = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        etag = client.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=1, Body=b"third")["ETag"]
+        status, _, body = self.front.raw_request(
+            "POST", f"/{bucket}/{key}?uploadId={upload}", headers={"If-None-Match": "*"},
+            body=f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part>"
+                 "</CompleteMultipartUpload>".encode())
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.get(key), b"third", "RGW replaced the object despite If-None-Match")
+        client.delete_object(Bucket=bucket, Key=key)
+
+    def test_a_lost_complete_answer_is_resolved_by_reading(self):
+        # RGW answers the retried Complete of a completed upload 200 again.
+        self.check_lost_answer(self.lost_answer_faults())
+
+    def test_a_manifest_another_writer_put_first_is_never_replaced(self):
+        self.check_a_manifest_another_writer_put_first_is_never_replaced()
+
+    def test_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
+        self.check_prune_with_a_one_second_age_never_aborts_a_running_backup()
 
 
 if __name__ == "__main__":
