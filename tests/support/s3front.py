@@ -907,25 +907,37 @@ class FrontHandler(BaseHTTPRequestHandler):
 
     def backend_has(self, raw_path: bytes) -> bool | None:
         """Whether the backend has the object at raw_path (a HEAD on a connection of its own,
-        signed with one of the front's keys: moto refuses anonymous reads of private objects);
-        None when its answer is neither 200 nor 404."""
+        signed with one of the front's keys by the same botocore signer the verifier uses: moto
+        refuses anonymous reads of private objects, and RGW checks the signature); None when its
+        answer is neither 200 nor 404."""
         host, port = self.server.backend_addr
         key_id, account = next(iter(sorted(self.state.verifier.credentials.items())))
-        request = AWSRequest(method="HEAD", url=f"http://{host}:{port}/", headers={})
-        auth = ReceivedRequestAuth(Credentials(key_id, account["secret"], account.get("token")),
-                                   self.state.verifier.region or DEFAULT_REGION, "s3",
-                                   as_text(raw_path), "", HTTPHeaders(), EMPTY_SHA256)
-        request.headers["X-Amz-Content-SHA256"] = EMPTY_SHA256
-        auth.add_auth(request)
+        region = self.state.verifier.region or DEFAULT_REGION
+        stamp = now_utc().strftime("%Y%m%dT%H%M%SZ")
+        headers = {"Host": f"{host}:{port}", "X-Amz-Date": stamp, "X-Amz-Content-SHA256": EMPTY_SHA256}
+        if account.get("token"):
+            headers["X-Amz-Security-Token"] = account["token"]
+        signed = HTTPHeaders()
+        for name, value in headers.items():
+            signed[name.lower()] = value  # as the verifier has them: the names in SignedHeaders
+        auth = ReceivedRequestAuth(Credentials(key_id, account["secret"]), region, "s3",
+                                   as_text(raw_path), "", signed, EMPTY_SHA256)
+        request = AWSRequest(method="HEAD", url="http://s3front.invalid/", headers={})
+        request.context["timestamp"] = stamp
+        signature = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request)
+        headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={key_id}/{stamp[:8]}/{region}/s3/aws4_request, "
+                                    f"SignedHeaders={auth.signed_headers(signed)}, Signature={signature}")
         conn = http.client.HTTPConnection(host, port, timeout=60)
         try:
-            conn.request("HEAD", raw_path.decode("latin-1"), headers=dict(request.headers.items()))
+            conn.request("HEAD", raw_path.decode("latin-1"), headers=headers)
             status = conn.getresponse().status
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
             log(f"HEAD {raw_path!r} at the backend failed: {exc!r}")
             return None
         finally:
             conn.close()
+        if status not in (200, 404):
+            log(f"HEAD {raw_path!r} at the backend answered {status}: existed_before stays unknown")
         return {200: True, 404: False}.get(status)
 
     def gcs_precondition(self, record: dict):
