@@ -156,6 +156,19 @@ def _tail(path: str, limit: int = 3000) -> str:
         return "(no log)"
 
 
+def run_tool(argv: list[str], what: str, timeout: float = CLI_TIMEOUT, context=lambda: "") -> str:
+    """Runs argv (stdin closed) and returns its stdout; raises RgwError naming `what`, the exit
+    status and the end of its output (then context(), e.g. the daemons' logs), or the timeout."""
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise RgwError(f"{what}: no answer within {timeout:.0f}s\n{context()}")
+    if done.returncode != 0:
+        raise RgwError(f"{what}: {argv[0]} exited with status {done.returncode}: "
+                       f"{(done.stdout + done.stderr).decode(errors='replace').strip()[-2000:]}\n{context()}")
+    return done.stdout.decode(errors="replace")
+
+
 class ClusterAccess:
     """What a test needs of a running cluster, wherever it runs: endpoint, S3 keys, ceph.conf.
 
@@ -168,17 +181,8 @@ class ClusterAccess:
     workdir: str
 
     def cli(self, program: str, *args: str, timeout: float = CLI_TIMEOUT) -> str:
-        """Runs `program -c ceph.conf ARGS` (ceph, radosgw-admin); returns stdout, raises RgwError
-        naming the command, its exit status and stderr."""
-        argv = [program, "-c", self.conf, *args]
-        try:
-            done = subprocess.run(argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise RgwError(f"{' '.join(argv[:1] + list(args[:3]))} did not answer within {timeout:.0f}s")
-        if done.returncode != 0:
-            raise RgwError(f"{program} {' '.join(args[:3])} exited with status {done.returncode}: "
-                           f"{done.stderr.decode(errors='replace').strip()[-2000:]}")
-        return done.stdout.decode(errors="replace")
+        """Runs `program -c ceph.conf ARGS` (ceph, radosgw-admin); see run_tool."""
+        return run_tool([program, "-c", self.conf, *args], f"{program} {' '.join(args[:3])}", timeout)
 
     def ceph_json(self, *args: str):
         return json.loads(self.cli("ceph", "--connect-timeout", "20", *args, "--format", "json"))
@@ -365,14 +369,8 @@ rgw run sync thread = false
         return proc
 
     def _run(self, argv: list[str], what: str) -> str:
-        try:
-            done = subprocess.run(argv, capture_output=True, timeout=CLI_TIMEOUT, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise RgwError(f"{what}: no end within {CLI_TIMEOUT:.0f}s\n{self.log_text()}")
-        if done.returncode != 0:
-            raise RgwError(f"{what}: {argv[0]} exited with status {done.returncode}: "
-                           f"{(done.stdout + done.stderr).decode(errors='replace')[-2000:]}\n{self.log_text()}")
-        return done.stdout.decode(errors="replace")
+        """run_tool, with every daemon's log tail in its error (a start step failed)."""
+        return run_tool(argv, what, context=self.log_text)
 
     def _start_mon(self) -> None:
         mon_data = os.path.join(self.workdir, "mon", "ceph-a")
