@@ -348,6 +348,8 @@ bluestore cache size = 67108864
 
 [mon]
 admin socket = {w}/run/$name.asok
+# a port taken between the pick and the bind: give up after 3 x 1 s (not 3 x 5 s), another is tried
+ms bind retry delay = 1
 
 [osd]
 admin socket = {w}/run/$name.asok
@@ -442,8 +444,10 @@ rgw run sync thread = false
         deadline = time.monotonic() + START_TIMEOUT
         port = wait_for_listening_port(rgw.pid, deadline, alive=lambda: rgw.poll() is None)
         if port is None:
-            raise RgwError(f"radosgw is not listening after {START_TIMEOUT:.0f}s "
-                           f"({self.dead_daemon() or 'alive'})\n{self.log_text()}")
+            dead = self.dead_daemon()
+            if dead is not None:
+                raise RgwError(f"radosgw did not start: {dead}")
+            raise RgwError(f"radosgw is not listening after {START_TIMEOUT:.0f}s\n{self.log_text()}")
         self.endpoint = f"http://127.0.0.1:{port}"
         self.cli("radosgw-admin", "user", "create", f"--uid={USER}", "--display-name=erp-backup tests",
                  f"--access-key={self.access_key}", f"--secret-key={self.secret_key}")
