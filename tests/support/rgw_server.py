@@ -675,6 +675,9 @@ def down(state_path: str) -> int:
         return 1
     if os.path.exists(state_path):  # a supervisor that failed leaves its verdict behind
         os.unlink(state_path)
+    if state.get("failed"):
+        print(f"rgw_down: the cluster failed during the run: {state['failed']}", file=sys.stderr)
+        return 1
     if state.get("workdir") and os.path.exists(state["workdir"]):
         print(f"rgw_down: {state['workdir']} was left behind", file=sys.stderr)
         return 1
