@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the test suite and the demo need on a fresh Debian 12 / Ubuntu machine, as root:
-# the build dependencies, real servers (PostgreSQL, moto_server, s3rver from the npm lockfile),
+# the build dependencies, real servers (PostgreSQL, moto_server, s3rver from the npm lockfile,
+# Ceph's RADOS Gateway),
 # the independent clients the tests compare against (aws CLI, botocore), and tools.
 set -euo pipefail
 # shellcheck source=scripts/apt-lib.sh
@@ -20,6 +21,10 @@ packages=(
   # sandbox's hybrid cgroups; mmdebstrap makes the Debian 12 base (keyring for Ubuntu hosts).
   # Storage: podman's default driver (native overlayfs, rootful) - no configuration written.
   podman runc mmdebstrap debian-archive-keyring
+  # Ceph's RADOS Gateway, the third real S3 backend (tests/support/rgw_server.py): one mon, one
+  # bluestore OSD on a sparse file and radosgw, on loopback. ceph-base comes as their dependency;
+  # no mgr, no ceph-volume.
+  radosgw ceph-mon ceph-osd ceph-common
 )
 # Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)

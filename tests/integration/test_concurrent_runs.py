@@ -6,10 +6,13 @@ prune with a far too short STALE_UPLOAD_AGE never aborts a running backup's uplo
 Same second, really: both processes run under libfaketime (Debian's `faketime` package) with
 FAKETIME="@<now floored to the second>", so both clocks start at the same second, within the
 front's 15-minute skew window; each pair asserts from the runs' own logs that it shared an ID.
-The pairs run against moto (which honours If-None-Match on PutObject and CompleteMultipartUpload)
-and s3rver (which ignores it: there the lease alone keeps the runs apart), both behind the
-signature-verifying front, whose record tells for every PutObject and CompleteMultipartUpload
-whether the key already existed at the backend (existed_before): no write may replace an object.
+The pairs run against moto (which honours If-None-Match on PutObject and CompleteMultipartUpload),
+s3rver (which ignores it: there the lease alone keeps the runs apart) and Ceph's RADOS Gateway
+(which honours it on PutObject in an unversioned bucket, so on the lease and the manifest, and
+ignores it on CompleteMultipartUpload: the streams' objects are kept apart by the lease), all
+behind the signature-verifying front, whose record tells for every PutObject and
+CompleteMultipartUpload whether the key already existed at the backend (existed_before): no write
+may replace an object.
 
 For every pair: the two runs logged the same set ID; at most one exits 0, the other exits 1
 naming the refusal; an exit-0 run's set is complete, `verify ID` passes, and its manifest's
@@ -21,6 +24,7 @@ Run: cd tests/integration && python3 -m unittest -v test_concurrent_runs
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import hashlib
 import json
@@ -94,6 +98,7 @@ class ConcurrentRunsSpec(IntegrationCase):
     workdir_prefix = "erp-concurrent-"
     postgres = True
     clear_prefix = PREFIX
+    pairs_per_mode = PAIRS_PER_MODE
 
     @classmethod
     def setUpClass(cls):
@@ -184,13 +189,15 @@ class ConcurrentRunsSpec(IntegrationCase):
         self.assertEqual(verified.returncode, 0, verified.stderr.decode(errors="replace")[-3000:])
         return winner
 
-    def assert_nothing_replaced(self, since: int) -> None:
+    def assert_nothing_replaced(self, since: int, except_seq: int | None = None) -> None:
         """The front's record: no PutObject or CompleteMultipartUpload succeeded on a key that
-        existed just before (last-success.json is rewritten by design)."""
+        existed just before (last-success.json is rewritten by design). except_seq: a request
+        the caller has shown by other means not to have replaced anything."""
         replaced = [f"{r['method']} {r['target']} -> {r['backend_status']}"
                     for r in self.front.requests(since)
                     if r["existed_before"] and r["backend_status"] and 200 <= r["backend_status"] < 300
-                    and not r["target"].split("?")[0].endswith("/last-success.json")]
+                    and not r["target"].split("?")[0].endswith("/last-success.json")
+                    and r["seq"] != except_seq]
         self.assertEqual(replaced, [], "a write replaced an existing object")
 
     def last_seq(self) -> int:
@@ -205,7 +212,7 @@ class ConcurrentRunsSpec(IntegrationCase):
         winners = {mode: 0 for mode in MODES}
         writes_checked = 0
         for mode, (args_a, args_b) in MODES.items():
-            for i in range(PAIRS_PER_MODE):
+            for i in range(self.pairs_per_mode):
                 with self.subTest(mode=mode, pair=i):
                     a, b = self.run_pair(args_a, args_b) if i % 2 == 0 else self.run_pair(args_b, args_a)
                     winner = self.check_pair(a, b)
@@ -227,7 +234,7 @@ class ConcurrentRunsSpec(IntegrationCase):
         report = json.loads(status.stdout)
         for stream, set_id in expected_last.items():
             self.assertEqual(report["streams"][stream]["id"], set_id, stream)
-        print(f"\n{len(MODES) * PAIRS_PER_MODE} pairs on {self.backend}: winners {winners}, "
+        print(f"\n{len(MODES) * self.pairs_per_mode} pairs on {self.backend}: winners {winners}, "
               f"{time.monotonic() - started:.1f} s", file=sys.stderr)
 
     def start_slow_docs_backup(self) -> subprocess.Popen:
@@ -274,7 +281,10 @@ class ConcurrentRunsSpec(IntegrationCase):
         return [{"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
                  "action": "forward_then_reset", "name": "the answer is lost"}]
 
-    def check_lost_answer(self, faults: list[dict]) -> None:
+    def check_lost_answer(self, faults: list[dict], settled_by_the_retry: bool = False) -> None:
+        """settled_by_the_retry: the store answers the retried Complete 200 with the object's
+        ETag (RGW), so there is nothing ambiguous left to read; else the retry's answer is
+        ambiguous and one HEAD settles it."""
         self.front.set_faults(faults)
         since = self.last_seq()
         result = self.erp("backup", "--only", "docs", DOCUMENTS_DIR=self.big_docs)
@@ -282,7 +292,28 @@ class ConcurrentRunsSpec(IntegrationCase):
         self.assertEqual(result.returncode, 0, stderr[-4000:])
         fired = [r for r in self.front.requests(since) if r["fault"]]
         self.assertEqual(len(fired), len(faults), "the faults did not all fire")
-        self.assertIn("reading the key showed this stream's object", stderr)
+        retry_seq = None
+        if settled_by_the_retry:
+            completes = [r for r in self.front.requests(since)
+                         if r["method"] == "POST" and "/docs/" in r["target"] and "uploadId=" in r["target"]]
+            self.assertEqual([(r["verdict"], r["backend_status"], r["existed_before"]) for r in completes],
+                             [("fault:forward_then_reset", 200, False), ("ok", 200, True)],
+                             "the store completed the upload, then answered the retry itself")
+            # The retry met the object its first attempt made. It did not write it again: the
+            # object was last modified while the first attempt ran, before the retry arrived.
+            first, retry = completes
+            key = first["target"].split("?")[0].split("/", 2)[2]
+            [listed] = self.client().list_objects_v2(Bucket=self.front.bucket, Prefix=key)["Contents"]
+
+            def received(record):
+                return dt.datetime.strptime(record["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                    tzinfo=dt.timezone.utc)
+            self.assertGreaterEqual(listed["LastModified"], received(first).replace(
+                microsecond=received(first).microsecond // 1000 * 1000))  # the listing has ms
+            self.assertLess(listed["LastModified"], received(retry), "the retried Complete rewrote the object")
+            retry_seq = retry["seq"]
+        else:
+            self.assertIn("reading the key showed this stream's object", stderr)
         deletes = [r["target"] for r in self.front.requests(since)
                    if r["method"] == "DELETE" and "/docs/" in r["target"]]
         self.assertEqual(deletes, [], "an object was deleted")
@@ -295,30 +326,13 @@ class ConcurrentRunsSpec(IntegrationCase):
         self.assertEqual(hashlib.sha256(body).hexdigest(), record["sha256"])
         verified = self.erp("verify", manifest["id"])
         self.assertEqual(verified.returncode, 0, verified.stderr.decode(errors="replace")[-3000:])
-        self.assert_nothing_replaced(since)
+        self.assert_nothing_replaced(since, except_seq=retry_seq)
 
-
-class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
-    backend = "moto"
-
-    def test_a_lost_complete_answer_retried_into_no_such_upload_is_resolved_by_reading(self):
-        # moto answers a repeated Complete idempotently; a store that forgets a completed upload
-        # answers NoSuchUpload, as the next rule does.
-        self.check_lost_answer(self.lost_answer_faults() + [
-            {"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
-             "action": "status", "status": 404, "code": "NoSuchUpload",
-             "message": "The specified upload does not exist.", "name": "the retry"}])
-
-    def test_a_lost_complete_answer_retried_into_412_is_resolved_by_reading(self):
-        # AWS with If-None-Match: the retry meets the object its first attempt created.
-        self.check_lost_answer(self.lost_answer_faults() + [
-            {"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
-             "action": "status", "status": 412, "code": "PreconditionFailed", "name": "the retry"}])
-
-    def test_a_manifest_another_writer_put_first_is_never_replaced(self):
-        # moto honours If-None-Match: * as AWS S3 and MinIO do. The front holds the run's manifest
-        # PUT until the test has written another object at that very key: the lease and the
-        # set-key check are behind the run, only the conditional commit stands in the way.
+    def check_a_manifest_another_writer_put_first_is_never_replaced(self):
+        """On a store that honours If-None-Match: * on PutObject as AWS S3 and MinIO do (moto; RGW
+        in an unversioned bucket). The front holds the run's manifest PUT until the test has
+        written another object at that very key: the lease and the set-key check are behind the
+        run, only the conditional commit stands in the way."""
         since = self.last_seq()
         self.front.set_faults([{"method": "PUT", "path_contains": "/manifests/", "action": "hold",
                                 "seconds": 300}])
@@ -327,7 +341,7 @@ class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
         theirs = b'{"written by": "another writer"}'
         try:
             key = self.wait_for_held_key(since, "PUT", "/manifests/", run, "wrote its manifest")
-            # Straight to moto: the front serialises writes to one key, and holds the run's.
+            # Straight to the store: the front serialises writes to one key, and holds the run's.
             backend = boto3.client("s3", endpoint_url=self.front.health()["backend_url"],
                                    region_name=self.front.region, aws_access_key_id=self.front.access_key,
                                    aws_secret_access_key=self.front.secret_key)
@@ -346,9 +360,10 @@ class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
         self.assertEqual(self.get(key), theirs, "the manifest another writer put was replaced")
         self.assertNotIn(f"{PREFIX}last-success.json", self.keys())
 
-    def test_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
-        # The docs stream's first part is held at the front for a while: its upload is open
-        # and older than STALE_UPLOAD_AGE=1s when prune runs beside it.
+    def check_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
+        """The docs stream's first part is held at the front for a while: its upload is open
+        and older than STALE_UPLOAD_AGE=1s when prune runs beside it (on a store that lists
+        multipart uploads)."""
         since = self.last_seq()
         backup = self.start_slow_docs_backup()
         try:
@@ -379,6 +394,30 @@ class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
         self.assertEqual(verified.returncode, 0, verified.stderr.decode(errors="replace")[-3000:])
 
 
+class ConcurrentRunsOnMoto(ConcurrentRunsSpec, unittest.TestCase):
+    backend = "moto"
+
+    def test_a_lost_complete_answer_retried_into_no_such_upload_is_resolved_by_reading(self):
+        # moto answers a repeated Complete idempotently; a store that forgets a completed upload
+        # answers NoSuchUpload, as the next rule does.
+        self.check_lost_answer(self.lost_answer_faults() + [
+            {"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
+             "action": "status", "status": 404, "code": "NoSuchUpload",
+             "message": "The specified upload does not exist.", "name": "the retry"}])
+
+    def test_a_lost_complete_answer_retried_into_412_is_resolved_by_reading(self):
+        # AWS with If-None-Match: the retry meets the object its first attempt created.
+        self.check_lost_answer(self.lost_answer_faults() + [
+            {"method": "POST", "path_contains": "/docs/", "query_contains": "uploadId=",
+             "action": "status", "status": 412, "code": "PreconditionFailed", "name": "the retry"}])
+
+    def test_a_manifest_another_writer_put_first_is_never_replaced(self):
+        self.check_a_manifest_another_writer_put_first_is_never_replaced()
+
+    def test_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
+        self.check_prune_with_a_one_second_age_never_aborts_a_running_backup()
+
+
 class ConcurrentRunsOnS3rver(ConcurrentRunsSpec, unittest.TestCase):
     backend = "s3rver"
 
@@ -386,6 +425,41 @@ class ConcurrentRunsOnS3rver(ConcurrentRunsSpec, unittest.TestCase):
         # s3rver answers the retried Complete of a completed upload with 500 InternalError
         # until the retries run out.
         self.check_lost_answer(self.lost_answer_faults())
+
+
+class ConcurrentRunsOnRgw(ConcurrentRunsSpec, unittest.TestCase):
+    """Ceph's RADOS Gateway: If-None-Match: * is honoured on PutObject (the lease, the manifest)
+    and ignored on CompleteMultipartUpload, which then replaces an object (proven below): the
+    lease alone keeps two runs' streams apart."""
+    backend = "rgw"
+
+    def test_rgw_ignores_if_none_match_on_complete_and_honours_it_on_put(self):
+        client, bucket, key = self.client(), self.front.bucket, PREFIX + "probe/taken.bin"
+        client.put_object(Bucket=bucket, Key=key, Body=b"first")
+        status, _, body = self.front.raw_request("PUT", f"/{bucket}/{key}", body=b"second",
+                                                 headers={"If-None-Match": "*"})
+        self.assertEqual(status, 412, body)
+        self.assertEqual(self.get(key), b"first")
+        upload = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        etag = client.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=1, Body=b"third")["ETag"]
+        status, _, body = self.front.raw_request(
+            "POST", f"/{bucket}/{key}?uploadId={upload}", headers={"If-None-Match": "*"},
+            body=f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part>"
+                 "</CompleteMultipartUpload>".encode())
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.get(key), b"third", "RGW replaced the object despite If-None-Match")
+        client.delete_object(Bucket=bucket, Key=key)
+
+    def test_a_lost_complete_answer_is_settled_by_the_retry_and_nothing_deleted(self):
+        # RGW answers the retried Complete of an upload it completed 200 again, this time with
+        # the object's ETag (unquoted): the retry settles it, with no HEAD needed.
+        self.check_lost_answer(self.lost_answer_faults(), settled_by_the_retry=True)
+
+    def test_a_manifest_another_writer_put_first_is_never_replaced(self):
+        self.check_a_manifest_another_writer_put_first_is_never_replaced()
+
+    def test_prune_with_a_one_second_age_never_aborts_a_running_backup(self):
+        self.check_prune_with_a_one_second_age_never_aborts_a_running_backup()
 
 
 if __name__ == "__main__":

@@ -62,6 +62,11 @@ class FrontWritesOnS3rver(FrontWritesSpec, unittest.TestCase):
     backend = "s3rver"
 
 
+class FrontWritesOnRgw(FrontWritesSpec, unittest.TestCase):
+    """RGW checks the signature of the front's own HEAD too."""
+    backend = "rgw"
+
+
 class FrontWritesGcs(FrontWritesSpec, unittest.TestCase):
     """GCS mode: `x-goog-if-generation-match: 0` refuses a write to a key that exists (412
     PreconditionFailed, not forwarded) and lets one to a free key through."""

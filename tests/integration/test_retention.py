@@ -1,7 +1,7 @@
 """Issue 4: `erp-backup prune` and `list` against real S3 servers.
 
-moto and s3rver behind the signature-verifying front, and the front's GCS mode (no batch
-delete: the tool falls back to one DELETE per key). The bucket is seeded with boto3: 400
+moto, s3rver and Ceph's RADOS Gateway behind the signature-verifying front, and the front's GCS
+mode (no batch delete: the tool falls back to one DELETE per key). The bucket is seeded with boto3: 400
 consecutive daily complete sets (tiny objects, manifests in the JSON of
 src/catalog/manifest.cc), a few `backup --only docs` sets (issue 7: retention per stream),
 incomplete sets, foreign objects under the env prefix and other envs' prefixes. The
@@ -351,6 +351,11 @@ class RetentionOnMoto(RetentionSpec, unittest.TestCase):
 
 class RetentionOnS3rver(RetentionSpec, unittest.TestCase):
     backend = "s3rver"
+
+
+class RetentionOnRgw(RetentionSpec, unittest.TestCase):
+    """RGW's DeleteObjects, ListObjectsV2 pages and continuation tokens are its own."""
+    backend = "rgw"
 
 
 class RetentionOnGcsFront(RetentionSpec, unittest.TestCase):

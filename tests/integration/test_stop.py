@@ -8,6 +8,10 @@ no object and no manifest, and the exit code 128 + signal. Kubernetes sends SIGK
 SIGTERM by default, so 10 s leaves room for the abort requests of a slow endpoint.
 
 Every test synchronises on the front's record (the stalled request arrived), never on a sleep.
+
+StopSpec runs on moto; StopOnRgw runs the same tests with Ceph's RADOS Gateway behind the front
+(the stalls are the front's; the creates and aborts, and the listing that shows no upload left,
+are RGW's own).
 """
 
 from __future__ import annotations
@@ -227,6 +231,10 @@ class StopSpec(IntegrationCase, unittest.TestCase):
         self.assertEqual(self.completes(records), [], "nothing was completed")
         self.assertEqual(self.open_uploads(PREFIX), [], "an upload was left open on the server")
         self.assertEqual(self.keys(PREFIX), [], "no object, no manifest, no last-success.json")
+
+
+class StopOnRgw(StopSpec):
+    backend = "rgw"
 
 
 if __name__ == "__main__":

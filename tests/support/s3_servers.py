@@ -10,7 +10,12 @@
 
 S3Front starts tests/support/s3front.py, which starts the backend (moto_server or s3rver) on a
 free loopback port and re-verifies every request's SigV4 signature with botocore before
-forwarding it. moto's own signature check is not used: it rebuilds the canonical request from a
+forwarding it. With backend="rgw" the front starts no server: it forwards to Ceph's RADOS Gateway
+of tests/support/rgw_server.py (the run's shared cluster, or one this process starts), signs as
+that cluster's S3 user, and creates a bucket of its own, removed with everything in it when the
+front stops. RGW then checks every signature a second time itself (the front forwards requests
+unchanged) and verifies body hashes; it ignores x-amz-security-token (STS is off), which the
+front checks. moto's own signature check is not used: it rebuilds the canonical request from a
 re-normalised URL and so rejects correct signatures for keys with '+', '=' or non-ASCII and for
 query values holding '/'. s3rver checks no SigV4 signature at all (only the key id `S3RVER`).
 
@@ -28,7 +33,8 @@ control API trust that CA too. Without AWS_CA_BUNDLE the tool must refuse the se
 
 The credentials are distinctive (`erpTEST-s3secret-<hex>`, `erpTEST-token-<hex>`) so a test can grep
 logs, argv and manifests for them (`secrets()`). The access key is `S3RVER` for both backends
-because s3rver knows no other. A server that does not start raises: it is a failure, never a skip.
+because s3rver knows no other (RGW's user has a key id of its own, `ERPTESTRGW...`). A server that
+does not start raises: it is a failure, never a skip.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ import time
 from contextlib import contextmanager
 
 from managed_server import ManagedServer  # noqa: E402
+import rgw_server  # noqa: E402
 
 SUPPORT_DIR = os.path.dirname(os.path.abspath(__file__))
 S3FRONT = os.path.join(SUPPORT_DIR, "s3front.py")
@@ -119,8 +126,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+BACKENDS = ("moto", "s3rver", "rgw")
+
+
 class S3Front(ManagedServer):
-    """A real S3 server (moto or s3rver) behind s3front.py, as a context manager.
+    """A real S3 server (moto, s3rver or Ceph RGW) behind s3front.py, as a context manager.
 
     Attributes after __enter__: endpoint ("http://127.0.0.1:PORT", or https:// with tls=True),
     bucket, backend, access_key, secret_key, session_token, workdir (a temp dir removed on exit),
@@ -135,8 +145,8 @@ class S3Front(ManagedServer):
         share_backend_with: front the backend another running S3Front started (saves starting a
         second server, e.g. for a GCS-mode front); this front still creates its own bucket.
         tls: serve HTTPS with a throwaway CA's certificate; env() then carries AWS_CA_BUNDLE."""
-        if backend not in ("moto", "s3rver"):
-            raise ValueError(f"unknown backend {backend!r} (moto or s3rver)")
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r} ({', '.join(BACKENDS)})")
         self.backend, self.gcs, self.record_file, self.region = backend, gcs, record_file, region
         self.log_label = f"s3front ({backend})"
         self.share_backend_with = share_backend_with
@@ -152,9 +162,14 @@ class S3Front(ManagedServer):
         self.proc = None
         self.workdir = None
         self.log_path = None
+        self.rgw: rgw_server.ClusterAccess | None = None  # backend="rgw": the cluster behind the front
+        self.bucket_created = False
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
+        if self.backend == "rgw":  # the keys RGW knows: the front and RGW both check them
+            self.rgw = rgw_server.cluster_for_tests()
+            self.access_key, self.secret_key = self.rgw.access_key, self.rgw.secret_key
         self.workdir = tempfile.mkdtemp(prefix=f"erp-s3-{self.backend}-")
         creds = {self.access_key: {"secret": self.secret_key}}
         if self.session_token:
@@ -177,6 +192,8 @@ class S3Front(ManagedServer):
             cmd += ["--tls-cert", self.tls_ca.cert_file, "--tls-key", self.tls_ca.key_file]
         if self.share_backend_with is not None:
             cmd += ["--backend-url", self.share_backend_with.health()["backend_url"]]
+        elif self.rgw is not None:
+            cmd += ["--backend-url", self.rgw.endpoint]
         with open(self.log_path, "wb") as log:
             # stdin stays open: the front stops on EOF, so it dies with this process.
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
@@ -189,6 +206,7 @@ class S3Front(ManagedServer):
         else:  # S3 wants the location spelled out outside us-east-1
             self.boto3_client().create_bucket(Bucket=self.bucket,
                                               CreateBucketConfiguration={"LocationConstraint": self.region})
+        self.bucket_created = True
 
     def _read_ready_line(self) -> dict:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -230,6 +248,10 @@ class S3Front(ManagedServer):
                     stream.close()
             self.proc = None
         self.remove_workdir()
+        if self.rgw is not None and self.bucket_created:
+            # The cluster outlives this front: its bucket goes now (a failure to remove it raises).
+            self.bucket_created = False
+            self.rgw.remove_bucket(self.bucket)
 
     # -- what a test hands to the tool -------------------------------------------------------------
     def env(self) -> dict:
@@ -363,12 +385,12 @@ class S3Front(ManagedServer):
         return self._control("POST", "release")["rules"]
 
     def set_initiated(self, upload_id: str, when) -> None:
-        """In front of moto: ListMultipartUploads reports `when` (an aware datetime) as the
+        """In front of moto or RGW: ListMultipartUploads reports `when` (an aware datetime) as the
         upload's <Initiated>, so a test sets an upload's age instead of waiting for it."""
         import datetime as dt
         stamp = when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-        if self.backend != "moto":
-            raise ValueError("set_initiated: only the moto backend's listing is rewritten by the front")
+        if self.backend not in ("moto", "rgw"):
+            raise ValueError("set_initiated: only moto's and RGW's listings are rewritten by the front")
         self._control("POST", "initiated", {upload_id: stamp})
 
     def set_credentials(self, changes: dict) -> list[str]:

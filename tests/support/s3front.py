@@ -23,7 +23,9 @@ forwarded unchanged to the backend, and the backend's answer is relayed.
 What it does besides
 --------------------
 * Starts the backend itself (moto_server or s3rver) on a free loopback port, polls it until it
-  answers, binds itself on 127.0.0.1:0 and prints exactly one JSON line on stdout:
+  answers (or, --backend-url, fronts a server already running: always so for Ceph's RADOS Gateway,
+  --backend rgw, which tests/support/rgw_server.py runs), binds itself on 127.0.0.1:0 and prints
+  exactly one JSON line on stdout:
   {"endpoint": "http://127.0.0.1:PORT", "backend": "moto"}. It serves until SIGTERM/SIGINT or EOF
   on stdin (unless --ignore-stdin), and kills the backend on exit.
 * --tls-cert/--tls-key: serves HTTPS itself (the listening socket's connections are wrapped in an
@@ -42,6 +44,8 @@ What it does besides
 * moto answers every ListMultipartUploads with the same fixed <Initiated> (2010-11-10); in front of
   moto the front notes when each CreateMultipartUpload passed through it and puts that time into
   the listing instead, as S3 reports it. (Uploads created past this front keep moto's date.)
+  In front of moto and RGW, POST /__front__/initiated sets the <Initiated> of named uploads (a
+  test ages an upload instead of waiting); RGW's own times are relayed for every other upload.
 * Records every request; requests carrying a header erp-backup must never send (x-amz-checksum-*,
   x-amz-sdk-checksum-algorithm, x-amz-trailer, x-amz-decoded-content-length,
   Content-Encoding: aws-chunked, x-amz-content-sha256: STREAMING-*) are recorded as violations.
@@ -104,7 +108,7 @@ control API (unsigned, under /__front__/):
   POST /__front__/reset     clears the faults and the record (not the rejections)
   POST /__front__/release   lets every request a "hold" rule is holding go on (answers how many
                             rules it opened); replacing the rules or a reset releases them too
-  POST /__front__/initiated body: {"UPLOADID": "2026-11-30T02:00:00.000Z", ...}; in front of moto, the
+  POST /__front__/initiated body: {"UPLOADID": "2026-11-30T02:00:00.000Z", ...}; in front of moto/RGW, the
                             <Initiated> ListMultipartUploads reports for these uploads (the test
                             sets an upload's age instead of waiting for it)
   POST /__front__/credentials  body: {"KEYID": {"secret": ..., "token": ...} or null, ...}; adds,
@@ -903,25 +907,37 @@ class FrontHandler(BaseHTTPRequestHandler):
 
     def backend_has(self, raw_path: bytes) -> bool | None:
         """Whether the backend has the object at raw_path (a HEAD on a connection of its own,
-        signed with one of the front's keys: moto refuses anonymous reads of private objects);
-        None when its answer is neither 200 nor 404."""
+        signed with one of the front's keys by the same botocore signer the verifier uses: moto
+        refuses anonymous reads of private objects, and RGW checks the signature); None when its
+        answer is neither 200 nor 404."""
         host, port = self.server.backend_addr
         key_id, account = next(iter(sorted(self.state.verifier.credentials.items())))
-        request = AWSRequest(method="HEAD", url=f"http://{host}:{port}/", headers={})
-        auth = ReceivedRequestAuth(Credentials(key_id, account["secret"], account.get("token")),
-                                   self.state.verifier.region or DEFAULT_REGION, "s3",
-                                   as_text(raw_path), "", HTTPHeaders(), EMPTY_SHA256)
-        request.headers["X-Amz-Content-SHA256"] = EMPTY_SHA256
-        auth.add_auth(request)
+        region = self.state.verifier.region or DEFAULT_REGION
+        stamp = now_utc().strftime("%Y%m%dT%H%M%SZ")
+        headers = {"Host": f"{host}:{port}", "X-Amz-Date": stamp, "X-Amz-Content-SHA256": EMPTY_SHA256}
+        if account.get("token"):
+            headers["X-Amz-Security-Token"] = account["token"]
+        signed = HTTPHeaders()
+        for name, value in headers.items():
+            signed[name.lower()] = value  # as the verifier has them: the names in SignedHeaders
+        auth = ReceivedRequestAuth(Credentials(key_id, account["secret"]), region, "s3",
+                                   as_text(raw_path), "", signed, EMPTY_SHA256)
+        request = AWSRequest(method="HEAD", url="http://s3front.invalid/", headers={})
+        request.context["timestamp"] = stamp
+        signature = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request)
+        headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={key_id}/{stamp[:8]}/{region}/s3/aws4_request, "
+                                    f"SignedHeaders={auth.signed_headers(signed)}, Signature={signature}")
         conn = http.client.HTTPConnection(host, port, timeout=60)
         try:
-            conn.request("HEAD", raw_path.decode("latin-1"), headers=dict(request.headers.items()))
+            conn.request("HEAD", raw_path.decode("latin-1"), headers=headers)
             status = conn.getresponse().status
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
             log(f"HEAD {raw_path!r} at the backend failed: {exc!r}")
             return None
         finally:
             conn.close()
+        if status not in (200, 404):
+            log(f"HEAD {raw_path!r} at the backend answered {status}: existed_before stays unknown")
         return {200: True, 404: False}.get(status)
 
     def gcs_precondition(self, record: dict):
@@ -1065,15 +1081,15 @@ class FrontHandler(BaseHTTPRequestHandler):
         return response.status, response.reason, response
 
     def initiated_rewrite(self, method: str, raw_query: bytes):
-        """In front of moto: a function that notes or fixes multipart upload times (see the module
-        doc), or None. Everything else is relayed untouched."""
-        if self.state.backend != "moto":
+        """In front of moto (or RGW): a function that notes (moto) or fixes multipart upload times
+        (see the module doc), or None. Everything else is relayed untouched."""
+        if self.state.backend not in ("moto", "rgw"):
             return None
         names = {n for n, _ in split_query(raw_query)}
         if b"uploads" not in names:
             return None
         state = self.state
-        if method == "POST":  # CreateMultipartUpload: note when, under the id moto hands out
+        if method == "POST" and state.backend == "moto":  # CreateMultipartUpload: note when, under the id
             started = now_utc()
 
             def note(body: bytes) -> bytes:
@@ -1331,8 +1347,9 @@ def load_credentials(path: str) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=CONTROL_API_DOC,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", choices=["moto", "s3rver"], default="moto",
-                        help="the server to start (with --backend-url: the kind of server found there)")
+    parser.add_argument("--backend", choices=["moto", "s3rver", "rgw"], default="moto",
+                        help="the server to start (with --backend-url: the kind of server found there; "
+                        "rgw only with --backend-url)")
     parser.add_argument("--backend-url", help="front an already running server instead of starting one "
                         "(http://HOST:PORT); e.g. a second front, in GCS mode, on the same backend")
     parser.add_argument("--credentials", required=True, help='JSON file {"KEYID": {"secret": "...", "token": "..."}}')
@@ -1355,6 +1372,8 @@ def main(argv=None) -> int:
         tls.minimum_version = ssl.TLSVersion.TLSv1_2
         tls.load_cert_chain(args.tls_cert, args.tls_key)
 
+    if args.backend == "rgw" and not args.backend_url:
+        parser.error("--backend rgw needs --backend-url (tests/support/rgw_server.py runs the cluster)")
     credentials = load_credentials(args.credentials)
     backend = None
     if args.backend_url:
