@@ -372,8 +372,7 @@ Result<std::string> S3Client::create_multipart_upload(std::string_view key) {
   if (!response) return std::unexpected(response.error());
   auto upload_id = parse_upload_id(response->body);
   if (!upload_id)
-    return std::unexpected(
-        upload_id.error().with_context("CreateMultipartUpload " + describe(options_.bucket, key)));
+    return std::unexpected(upload_id.error().with_context(describe(options_.bucket, key)));
   return upload_id;
 }
 
@@ -453,13 +452,13 @@ Result<std::vector<MultipartUpload>> S3Client::list_multipart_uploads(std::strin
     if (!response) return std::unexpected(response.error());
     auto page = parse_list_multipart_uploads(response->body);
     if (!page) {
-      return std::unexpected(
-          page.error().with_context("ListMultipartUploads s3://" + options_.bucket));
+      return std::unexpected(page.error().with_context("s3://" + options_.bucket));
     }
     std::ranges::move(page->uploads, std::back_inserter(uploads));
     if (!page->next_key_marker) break;
     if (*page->next_key_marker == key_marker && page->next_upload_id_marker == upload_id_marker) {
-      return make_error(ErrorKind::corrupt, "ListMultipartUploads: pagination does not advance");
+      return make_error(ErrorKind::corrupt, "ListMultipartUploads s3://" + options_.bucket +
+                                                ": pagination does not advance");
     }
     key_marker = *page->next_key_marker;
     upload_id_marker = page->next_upload_id_marker.value_or("");
@@ -484,8 +483,7 @@ Result<ListPage> S3Client::list_objects_v2(std::string_view prefix,
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
   auto page = parse_list_objects_v2(response->body);
-  if (!page)
-    return std::unexpected(page.error().with_context("ListObjectsV2 s3://" + options_.bucket));
+  if (!page) return std::unexpected(page.error().with_context("s3://" + options_.bucket));
   // Every caller follows the token until there is none: one that does not move would list the
   // same page for ever.
   if (!continuation_token.empty() && page->next_continuation_token == continuation_token) {
@@ -579,7 +577,7 @@ Result<std::vector<DeleteFailure>> S3Client::delete_batch(const std::vector<std:
   if (!response) return std::unexpected(response.error());
   auto failures = parse_delete_result(response->body);
   if (!failures) {
-    return std::unexpected(failures.error().with_context("DeleteObjects s3://" + options_.bucket));
+    return std::unexpected(failures.error().with_context("s3://" + options_.bucket));
   }
   // A failure for a key this batch did not name (the store altered it on the way, say) still
   // means one of ours may be left: it is reported, never dropped.
