@@ -8,6 +8,8 @@
 
 #include <pugixml.hpp>
 
+#include "s3/uri_encode.h"
+
 namespace erp::s3 {
 namespace {
 
@@ -126,41 +128,11 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   return value;
 }
 
-std::optional<int> hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return std::nullopt;
-}
-
-// A key of a listing answered with encoding-type=url, decoded as botocore decodes it
-// (urllib's unquote_plus): %XX is a byte, '+' a space. nullopt for a malformed escape: the key it
-// stands for is unknown.
-std::optional<std::string> url_decode_listed(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out.push_back(' ');
-    } else if (text[i] != '%') {
-      out.push_back(text[i]);
-    } else {
-      if (i + 2 >= text.size()) return std::nullopt;  // a '%' without two digits after it
-      const auto high = hex_digit(text[i + 1]);
-      const auto low = hex_digit(text[i + 2]);
-      if (!high || !low) return std::nullopt;
-      out.push_back(static_cast<char>(*high * 16 + *low));
-      i += 2;
-    }
-  }
-  return out;
-}
-
 // Decodes listed `text` when the listing says it is URL-encoded; `what` names it in the error.
 Result<std::string> listed_name(std::string text, bool url_encoded, std::string_view operation,
                                 std::string_view what) {
   if (!url_encoded) return text;
-  auto decoded = url_decode_listed(text);
+  auto decoded = form_decode(text);
   if (!decoded) {
     return make_error(ErrorKind::corrupt, std::string(operation) + " reply has a malformed " +
                                               "URL-encoded " + std::string(what) + " '" + text +
