@@ -1,5 +1,7 @@
 #include "app/prune.h"
 
+#include "s3/xml_replies.h"
+
 namespace erp::app {
 namespace {
 
@@ -11,7 +13,7 @@ Result<std::size_t> delete_keys(s3::ObjectStore& store, const std::vector<std::s
     std::string message =
         "the store refused to delete " + std::to_string(refused->size()) + " object(s):";
     for (const s3::DeleteFailure& failure : *refused) {
-      message += " " + failure.key + " (" + failure.code + ": " + failure.message + ")";
+      message += " " + s3::describe_delete_failure(failure);
     }
     return make_error(ErrorKind::permanent, message, refused->front().code);
   }

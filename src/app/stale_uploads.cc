@@ -5,6 +5,7 @@
 
 #include "app/run_lease.h"
 #include "core/time_format.h"
+#include "retention/backup_id.h"
 #include "s3/xml_replies.h"
 
 namespace erp::app {
@@ -100,11 +101,21 @@ std::vector<OpenUpload> classify_uploads(const std::vector<s3::MultipartUpload>&
     // touch another env's uploads.
     if (!upload.key.starts_with(layout.env_prefix())) continue;
     OpenUpload entry{.upload = upload};
+    const auto parsed = layout.parse(upload.key);
     if (upload.initiated) {
       entry.age =
           std::chrono::duration_cast<std::chrono::milliseconds>(options.now - *upload.initiated);
+      // An upload is no older than its set, whose ID is its run's start: a store that claims
+      // otherwise is believed no further than that (moto answers every upload with
+      // <Initiated>2010-11-10T20:48:33.000Z</Initiated>), so a wrong date never makes the upload
+      // of a young set stale.
+      if (parsed) {
+        const auto start = retention::parse_backup_id(parsed->id);
+        if (start && *upload.initiated < *start) {
+          entry.age = std::chrono::duration_cast<std::chrono::milliseconds>(options.now - *start);
+        }
+      }
     }
-    const auto parsed = layout.parse(upload.key);
     if (!parsed) {
       entry.state = UploadState::foreign;
     } else if (std::ranges::any_of(leases, [&](const LeaseEntry& lease) {

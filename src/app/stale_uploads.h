@@ -10,7 +10,9 @@
 //     env prefix is "foreign", reported and never aborted;
 //   - only uploads initiated more than the age ago; a younger one may belong to a run still
 //     in progress. An upload without an Initiated time is never aborted (its age is unknown),
-//     nor one initiated in the future (clock skew);
+//     nor one initiated in the future (clock skew). An upload is no older than its set (the ID
+//     is its run's start): an Initiated before that (moto's fixed 2010-11-10) counts as the
+//     set's start;
 //   - never an upload of a set whose run provably still lives: a fresh lease on its set ID
 //     (app/run_lease.h: renewed within kLeaseStaleAfter) makes it "in progress" at any age, so
 //     even a STALE_UPLOAD_AGE far too short (below kShortStaleUploadAge the commands warn)
@@ -20,7 +22,7 @@
 // longer than STALE_UPLOAD_AGE (and at least kLeaseStaleAfter). Their run is long dead; the lease
 // would only refuse a run of its own second, and that second is past.
 //
-// Stores without ListMultipartUploads (s3rver answers 405, GCS may answer NotImplemented):
+// Stores without ListMultipartUploads (s3rver answers 501 NotImplemented):
 // nothing can be listed, so nothing is aborted; the report says so (`listable` false) and
 // the commands warn, with a hint to configure the bucket's lifecycle rule
 // (AbortIncompleteMultipartUpload) instead. That is not an error: prune goes on.
@@ -89,7 +91,8 @@ struct OpenUpload {
   s3::MultipartUpload upload;
   UploadState state = UploadState::in_progress;
   bool held = false;  // in progress because its set's run holds a fresh lease
-  std::optional<std::chrono::milliseconds> age;  // now - initiated; nullopt when unknown
+  std::optional<std::chrono::milliseconds>
+      age;  // now - initiated (at most now - the set's start); nullopt when unknown
   // Filled by abort_stale_uploads for stale uploads:
   bool aborted = false;              // aborted now (or already gone when we tried)
   std::optional<Error> abort_error;  // the abort failed; the upload is still open

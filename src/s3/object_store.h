@@ -123,7 +123,7 @@ class ObjectStore {
   virtual Result<void> abort_multipart_upload(std::string_view key, std::string_view upload_id) = 0;
   // All in-progress uploads under `prefix` (follows pagination), each with its initiation
   // time. A store without ListMultipartUploads answers an error with code NotImplemented
-  // (GCS) or MethodNotAllowed (s3rver); see is_unsupported_operation() in xml_replies.h.
+  // (s3rver, HTTP 501) or MethodNotAllowed; see is_unsupported_operation_code() in xml_replies.h.
   virtual Result<std::vector<MultipartUpload>> list_multipart_uploads(std::string_view prefix) = 0;
 
   // One page of ListObjectsV2. `delimiter` empty = none. max_keys 0 = server default.

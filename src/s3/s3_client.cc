@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <unordered_set>
 
 #include "codec/digest.h"
 #include "core/counting_sink.h"
@@ -51,7 +52,7 @@ ErrorKind classify_status(long status, std::string_view code) {
   if (is_transient_error_code(code)) return ErrorKind::transient;
   if (status == 501 || code == "NotImplemented") return ErrorKind::permanent;
   if (status >= 500 || status == 429 || status == 408) return ErrorKind::transient;
-  if (code == "NoSuchKey" || code == "NoSuchUpload" || (status == 404 && code != "NoSuchBucket")) {
+  if (error_code_kind(code) == ErrorKind::not_found || (status == 404 && code != "NoSuchBucket")) {
     return ErrorKind::not_found;
   }
   return ErrorKind::permanent;
@@ -267,15 +268,17 @@ Result<http::HttpResponse> S3Client::exchange(const Call& call, const std::strin
   const std::string code = body ? body->code : "";
   if (body && corrected != nullptr)
     *corrected = correct(*body, response->headers, where, host_time);
+  // "HTTP 404 NoSuchKey (no message)" when the store sends an empty <Message> (Ceph RGW), and
+  // what the body was when it is no <Error> at all (a HEAD's empty body, a proxy's HTML page).
   std::string message =
       std::string(call.operation) + " " + described + ": HTTP " + std::to_string(response->status);
   if (body) {
-    message += " " + body->code;
-    if (!body->message.empty()) message += ": " + body->message;
-    if (!body->request_id.empty()) message += " (request id " + body->request_id + ")";
+    message += " " + describe_error_body(*body);
+    // The hint compares the server's clock with this host's own, not the corrected one.
+    message += hint_for(*body, response->headers, host_time);
+  } else {
+    message += " (" + describe_unreadable_body(response->body) + ")";
   }
-  // The hint compares the server's clock with this host's own, not the corrected one.
-  if (body) message += hint_for(*body, response->headers, host_time);
   return make_error(classify_status(response->status, code), std::move(message),
                     code.empty() ? "HTTP" + std::to_string(response->status) : code);
 }
@@ -369,8 +372,7 @@ Result<std::string> S3Client::create_multipart_upload(std::string_view key) {
   if (!response) return std::unexpected(response.error());
   auto upload_id = parse_upload_id(response->body);
   if (!upload_id)
-    return std::unexpected(
-        upload_id.error().with_context("CreateMultipartUpload " + describe(options_.bucket, key)));
+    return std::unexpected(upload_id.error().with_context(describe(options_.bucket, key)));
   return upload_id;
 }
 
@@ -449,11 +451,14 @@ Result<std::vector<MultipartUpload>> S3Client::list_multipart_uploads(std::strin
     auto response = execute(call);
     if (!response) return std::unexpected(response.error());
     auto page = parse_list_multipart_uploads(response->body);
-    if (!page) return std::unexpected(page.error().with_context("ListMultipartUploads"));
+    if (!page) {
+      return std::unexpected(page.error().with_context("s3://" + options_.bucket));
+    }
     std::ranges::move(page->uploads, std::back_inserter(uploads));
     if (!page->next_key_marker) break;
     if (*page->next_key_marker == key_marker && page->next_upload_id_marker == upload_id_marker) {
-      return make_error(ErrorKind::corrupt, "ListMultipartUploads: pagination does not advance");
+      return make_error(ErrorKind::corrupt, "ListMultipartUploads s3://" + options_.bucket +
+                                                ": pagination does not advance");
     }
     key_marker = *page->next_key_marker;
     upload_id_marker = page->next_upload_id_marker.value_or("");
@@ -465,7 +470,10 @@ Result<ListPage> S3Client::list_objects_v2(std::string_view prefix,
                                            std::string_view continuation_token,
                                            std::string_view delimiter, int max_keys) {
   Call call{.operation = "ListObjectsV2", .method = "GET", .bucket_level = true};
-  call.query = {{"list-type", "2"}};
+  // encoding-type=url, as the aws CLI asks: XML 1.0 cannot carry every byte a key may hold (a CR
+  // would come back as LF). A store that ignores it (s3rver) answers without <EncodingType>, and
+  // its keys are then taken literally (parse_list_objects_v2).
+  call.query = {{"list-type", "2"}, {"encoding-type", "url"}};
   if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
   if (!continuation_token.empty()) {
     call.query.emplace_back("continuation-token", std::string(continuation_token));
@@ -475,8 +483,15 @@ Result<ListPage> S3Client::list_objects_v2(std::string_view prefix,
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
   auto page = parse_list_objects_v2(response->body);
-  if (!page)
-    return std::unexpected(page.error().with_context("ListObjectsV2 s3://" + options_.bucket));
+  if (!page) return std::unexpected(page.error().with_context("s3://" + options_.bucket));
+  // Every caller follows the token until there is none: one that does not move would list the
+  // same page for ever.
+  if (!continuation_token.empty() && page->next_continuation_token == continuation_token) {
+    return make_error(ErrorKind::corrupt, "ListObjectsV2 s3://" + options_.bucket + " prefix '" +
+                                              std::string(prefix) +
+                                              "': pagination does not advance (the next "
+                                              "continuation token is the one just sent)");
+  }
   return page;
 }
 
@@ -560,7 +575,20 @@ Result<std::vector<DeleteFailure>> S3Client::delete_batch(const std::vector<std:
   call.has_body = true;
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
-  return parse_delete_result(response->body);
+  auto failures = parse_delete_result(response->body);
+  if (!failures) {
+    return std::unexpected(failures.error().with_context("s3://" + options_.bucket));
+  }
+  // A failure for a key this batch did not name (the store altered it on the way, say) still
+  // means one of ours may be left: it is reported, never dropped.
+  const std::unordered_set<std::string_view> asked(keys.begin(), keys.end());
+  for (DeleteFailure& failure : *failures) {
+    if (!asked.contains(failure.key)) {
+      failure.message += (failure.message.empty() ? "" : "; ") +
+                         std::string("the store named a key this request did not ask to delete");
+    }
+  }
+  return failures;
 }
 
 Result<std::vector<DeleteFailure>> S3Client::delete_objects(const std::vector<std::string>& keys) {

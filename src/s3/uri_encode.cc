@@ -67,4 +67,26 @@ std::string uri_decode(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> form_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out.push_back(' ');
+      continue;
+    }
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;  // a '%' without two characters after it
+    const auto high = hex_value(text[i + 1]);
+    const auto low = hex_value(text[i + 2]);
+    if (!high || !low) return std::nullopt;
+    out.push_back(static_cast<char>(*high * 16 + *low));
+    i += 2;
+  }
+  return out;
+}
+
 }  // namespace erp::s3

@@ -10,10 +10,12 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/prune.h"
 #include "app/retention_seed.h"
+#include "s3/xml_replies.h"
 #include "support/fake_object_store.h"
 
 using namespace erp;
@@ -53,6 +55,12 @@ const OpenUpload& find(const std::vector<OpenUpload>& uploads, const std::string
   const auto it = std::ranges::find_if(uploads, [&](const auto& u) { return u.upload.key == key; });
   REQUIRE(it != uploads.end());
   return *it;
+}
+
+system_clock::time_point parse_timestamp_or_fail(std::string_view text) {
+  const auto parsed = s3::parse_timestamp(text);
+  REQUIRE(parsed.has_value());
+  return *parsed;
 }
 
 // The env "prod" with: two stale uploads of the tool, one young one, a foreign one (old),
@@ -95,6 +103,27 @@ TEST_CASE("an upload of this env is stale only when strictly older than STALE_UP
   CHECK(find(uploads, "erp/prod/manifests/20261129T020000Z.json").age == -minutes{5});
   CHECK(find(uploads, "erp/prod/db/20261120T020000Z.dump").state == UploadState::unknown_age);
   CHECK_FALSE(find(uploads, "erp/prod/db/20261120T020000Z.dump").age.has_value());
+}
+
+TEST_CASE("an Initiated before the set's own start counts as that start (moto's fixed date)") {
+  // moto 5 answers every ListMultipartUploads with <Initiated>2010-11-10T20:48:33.000Z</Initiated>
+  // (captured: tests/s3/xml_replies_samples_test.cc). Taken at its word, the upload of a set
+  // begun 10 hours ago would be 16 years old and aborted under its running backup.
+  const KeyLayout layout("erp", "prod");
+  const auto moto_initiated = parse_timestamp_or_fail("2010-11-10T20:48:33.000Z");
+  const std::vector<s3::MultipartUpload> listed = {
+      {kYoungDump, "u-young", moto_initiated},  // set 20261130T020000Z: 10 h before kNow
+      {kOldDump, "u-old", moto_initiated},      // set 20261127T020000Z: 3 d 10 h before kNow
+      {"erp/prod/db/notes.partial", "u-foreign", moto_initiated},
+  };
+  const auto uploads = app::classify_uploads(listed, layout, kOptions);
+  REQUIRE(uploads.size() == listed.size());
+  CHECK(find(uploads, kYoungDump).state == UploadState::in_progress);
+  CHECK(find(uploads, kYoungDump).age == hours{10});
+  CHECK(find(uploads, kOldDump).state == UploadState::stale);
+  CHECK(find(uploads, kOldDump).age == days{3} + hours{10});
+  CHECK(find(uploads, kOldDump).upload.initiated == moto_initiated);  // reported as sent
+  CHECK(find(uploads, "erp/prod/db/notes.partial").state == UploadState::foreign);
 }
 
 TEST_CASE("uploads of other envs and other prefixes are dropped even when the store lists them") {

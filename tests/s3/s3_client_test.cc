@@ -392,7 +392,8 @@ TEST_CASE("virtual host style: the bucket moves into the host name") {
   REQUIRE(harness.client.list_multipart_uploads("").has_value());
   CHECK(harness.request(0).url ==
         "https://bucket.s3.eu-west-3.amazonaws.com/" + std::string(kAwkwardPath));
-  CHECK(harness.request(1).url == "https://bucket.s3.eu-west-3.amazonaws.com/?list-type=2");
+  CHECK(harness.request(1).url ==
+        "https://bucket.s3.eu-west-3.amazonaws.com/?list-type=2&encoding-type=url");
   CHECK(harness.request(2).url == "https://bucket.s3.eu-west-3.amazonaws.com/?delete");
   CHECK(harness.request(3).url == "https://bucket.s3.eu-west-3.amazonaws.com/?uploads");
 }
@@ -619,9 +620,10 @@ TEST_CASE("ListObjectsV2: GET on the bucket with every parameter encoded") {
   CHECK(harness.request(0).method == "GET");
   CHECK(harness.request(0).url ==
         std::string(kHttpEndpoint) +
-            "/bucket?list-type=2&prefix=erp%2Fprod%2F&continuation-token=token%2F%2B%3D"
-            "&delimiter=%2F&max-keys=100");
-  CHECK(harness.request(1).url == std::string(kHttpEndpoint) + "/bucket?list-type=2");
+            "/bucket?list-type=2&encoding-type=url&prefix=erp%2Fprod%2F"
+            "&continuation-token=token%2F%2B%3D&delimiter=%2F&max-keys=100");
+  CHECK(harness.request(1).url ==
+        std::string(kHttpEndpoint) + "/bucket?list-type=2&encoding-type=url");
 }
 
 TEST_CASE("ListObjectsV2 answered with something else is corrupt, naming the bucket") {

@@ -92,5 +92,18 @@ TEST_CASE("decoding an encoded string gives back the original bytes") {
   CHECK(uri_decode(uri_encode_path(all_bytes)) == all_bytes);
 }
 
+TEST_CASE("form_decode reads '+' as a space and refuses a malformed escape") {
+  CHECK(form_decode("a+b%2Bc%20d%C3%BC%0D") == std::string("a b+c d\xC3\xBC\r"));
+  CHECK(form_decode("") == std::string());
+  CHECK(form_decode("erp%2Fprod%2F") == std::string("erp/prod/"));
+  for (const std::string_view bad : {"%", "a%4", "%zz", "100%", "%G1"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(form_decode(bad).has_value());
+  }
+  std::string all_bytes;
+  for (int byte = 0; byte < 256; ++byte) all_bytes.push_back(static_cast<char>(byte));
+  CHECK(form_decode(uri_encode(all_bytes)) == all_bytes);
+}
+
 }  // namespace
 }  // namespace erp::s3

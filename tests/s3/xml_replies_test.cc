@@ -105,8 +105,7 @@ TEST_CASE("parse_upload_id is corrupt without an UploadId or with another docume
                          "</InitiateMultipartUploadResult>"),
         std::string_view("<InitiateMultipartUploadResult><UploadId></UploadId>"
                          "</InitiateMultipartUploadResult>"),
-        std::string_view("<Error><Code>AccessDenied</Code></Error>"), kHtmlErrorPage, kTruncatedXml,
-        std::string_view("")}) {
+        kHtmlErrorPage, kTruncatedXml, std::string_view("")}) {
     CAPTURE(body);
     const auto upload_id = parse_upload_id(body);
     REQUIRE_FALSE(upload_id.has_value());
@@ -174,13 +173,28 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("parse_complete_result is corrupt without an ETag or with another document") {
+TEST_CASE("a CompleteMultipartUploadResult without an ETag is success with an empty ETag") {
+  // Ceph RGW 16 answers so for an object it did assemble (issue 18): the caller settles it by
+  // HEAD (upload/confirm_write.h), so the parser must hand it over, not call it corrupt.
   for (const std::string_view body :
        {std::string_view("<CompleteMultipartUploadResult><Key>x</Key>"
                          "</CompleteMultipartUploadResult>"),
         std::string_view("<CompleteMultipartUploadResult><ETag>\"\"</ETag>"
                          "</CompleteMultipartUploadResult>"),
-        std::string_view("<InitiateMultipartUploadResult><UploadId>u</UploadId>"
+        std::string_view("<CompleteMultipartUploadResult><ETag></ETag>"
+                         "</CompleteMultipartUploadResult>"),
+        std::string_view("<CompleteMultipartUploadResponse><ETag/>"
+                         "</CompleteMultipartUploadResponse>")}) {
+    CAPTURE(body);
+    const auto etag = parse_complete_result(body);
+    REQUIRE(etag.has_value());
+    CHECK(etag->empty());
+  }
+}
+
+TEST_CASE("parse_complete_result is corrupt for another document or none") {
+  for (const std::string_view body :
+       {std::string_view("<InitiateMultipartUploadResult><UploadId>u</UploadId>"
                          "</InitiateMultipartUploadResult>"),
         kHtmlErrorPage, kTruncatedXml, std::string_view("")}) {
     CAPTURE(body);
@@ -300,7 +314,6 @@ TEST_CASE("a listed object with a missing or malformed Size makes the listing co
 TEST_CASE("a body that is not a ListBucketResult is corrupt, never an empty listing") {
   for (const std::string_view body :
        {kHtmlErrorPage, kTruncatedXml, std::string_view(""),
-        std::string_view("<Error><Code>AccessDenied</Code></Error>"),
         std::string_view("<ListAllMyBucketsResult></ListAllMyBucketsResult>")}) {
     CAPTURE(body);
     const auto page = parse_list_objects_v2(body);
@@ -465,9 +478,8 @@ TEST_CASE("each <Error> entry of a DeleteResult is a failure with key, code and 
 }
 
 TEST_CASE("a body that is not a DeleteResult is corrupt, never 'nothing failed'") {
-  for (const std::string_view body :
-       {kHtmlErrorPage, kTruncatedXml, std::string_view(""),
-        std::string_view("<Error><Code>NotImplemented</Code></Error>")}) {
+  for (const std::string_view body : {kHtmlErrorPage, kTruncatedXml, std::string_view(""),
+                                      std::string_view("<DeleteObjectsResult/>")}) {
     CAPTURE(body);
     const auto failures = parse_delete_result(body);
     REQUIRE_FALSE(failures.has_value());

@@ -94,7 +94,9 @@ TEST_CASE("a lost complete answer retried into 412 (the key is taken by itself):
   CHECK(store.count(Op::delete_object) == 0);
 }
 
-TEST_CASE("a complete answered without an ETag is confirmed by HEAD (Ceph RGW 16)") {
+// Ceph RGW 16's answer without an ETag reaches the sink as success with an empty ETag: see
+// tests/s3/s3_client_odd_replies_test.cc. An answer that cannot be read at all takes this path.
+TEST_CASE("a complete whose answer cannot be read is confirmed by HEAD") {
   FakeObjectStore store;
   BufferPool pool(1 << 20);
   store.inject_failure({.op = Op::complete_multipart_upload,
