@@ -108,10 +108,11 @@ std::vector<OpenUpload> classify_uploads(const std::vector<s3::MultipartUpload>&
       // An upload is no older than its set, whose ID is its run's start: a store that claims
       // otherwise is believed no further than that (moto answers every upload with
       // <Initiated>2010-11-10T20:48:33.000Z</Initiated>), so a wrong date never makes the upload
-      // of a young set stale.
+      // of a young set stale. An ID in the future (a wrong clock, a forged key) caps nothing:
+      // otherwise its upload would never age.
       if (parsed) {
         const auto start = retention::parse_backup_id(parsed->id);
-        if (start && *upload.initiated < *start) {
+        if (start && *upload.initiated < *start && *start <= options.now) {
           entry.age = std::chrono::duration_cast<std::chrono::milliseconds>(options.now - *start);
         }
       }

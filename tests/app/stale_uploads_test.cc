@@ -126,6 +126,17 @@ TEST_CASE("an Initiated before the set's own start counts as that start (moto's 
   CHECK(find(uploads, "erp/prod/db/notes.partial").state == UploadState::foreign);
 }
 
+TEST_CASE("a set ID in the future caps nothing: its upload ages by what the store says") {
+  // A forged key (or one written under a wrong clock) must not keep its upload young forever.
+  const KeyLayout layout("erp", "prod");
+  const std::string future_dump = "erp/prod/db/20991231T000000Z.dump";
+  const auto uploads =
+      app::classify_uploads({{future_dump, "u-future", kNow - days{30}}}, layout, kOptions);
+  REQUIRE(uploads.size() == 1);
+  CHECK(uploads[0].age == days{30});
+  CHECK(uploads[0].state == UploadState::stale);
+}
+
 TEST_CASE("uploads of other envs and other prefixes are dropped even when the store lists them") {
   const KeyLayout layout("erp", "prod");
   const auto uploads =
