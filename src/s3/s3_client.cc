@@ -7,24 +7,11 @@
 #include "codec/digest.h"
 #include "core/counting_sink.h"
 #include "core/stop.h"
+#include "s3/s3_call.h"
 #include "s3/uri_encode.h"
 #include "s3/xml_replies.h"
 
 namespace erp::s3 {
-
-struct S3Client::Call {
-  std::string_view operation;  // S3 API name, for messages
-  std::string_view method;
-  std::string_view key;  // empty for bucket-level operations
-  bool bucket_level = false;
-  QueryParams query;
-  std::vector<http::Header> headers;
-  std::span<const char> body;
-  bool has_body = false;
-  long stream_status = 0;  // see HttpRequest::stream_status
-  std::stop_token stop;    // the caller's own stop, on top of the client's
-  bool cleanup = false;    // abort: runs after a stop, once, within abort_timeout
-};
 
 namespace {
 
