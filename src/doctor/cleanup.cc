@@ -145,7 +145,7 @@ Check cleanup_check(const CleanupReport& report, const Ledger& ledger) {
     if (!report.uploads_listable) {
       check.detail +=
           " (open uploads cannot be listed on this store: the ones doctor created "
-          "were aborted by id)";
+          "were closed by id)";
     }
     return check;
   }

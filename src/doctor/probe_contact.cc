@@ -50,7 +50,7 @@ bool probe_first_contact(ProbeEnvironment& env, std::vector<Check>& checks) {
   if (auto keys = provider->current(); !keys) {
     if (keys.error().kind == ErrorKind::cancelled) return false;
     set(checks, failed(CheckId::credentials, provider_name + ": " + keys.error().message,
-                       "the settings of " + provider_name + " (README, Credentials)"));
+                       "the settings of that provider (README, Credentials): " + provider_name));
     return false;
   }
 
@@ -75,7 +75,7 @@ bool probe_first_contact(ProbeEnvironment& env, std::vector<Check>& checks) {
   const std::string code = first ? std::string() : first.error().code;
   if (one_of(code, kCredentialCodes)) {
     set(checks, failed(CheckId::credentials, provider_name + ": " + first.error().message,
-                       "the keys of " + provider_name + " (README, Credentials)"));
+                       "the keys that provider reads (README, Credentials): " + provider_name));
     return false;
   }
   set(checks, ok(CheckId::credentials, provider_name + ": the store accepted its signature"));

@@ -47,7 +47,11 @@ void print_table(std::ostream& out, const DoctorReport& report) {
     out << "backup can run: yes";
     if (!verdict.degraded.empty()) out << " (degraded: " << names(verdict.degraded) << ")";
   } else {
-    out << "backup can run: NO (failed or not checked: " << names(verdict.blocking) << ")";
+    out << "backup can run: NO (";
+    if (!verdict.blocking.empty()) out << "failed: " << names(verdict.blocking);
+    if (!verdict.blocking.empty() && !verdict.unchecked.empty()) out << "; ";
+    if (!verdict.unchecked.empty()) out << "not checked: " << names(verdict.unchecked);
+    out << ")";
   }
   out << '\n';
   if (!verdict.failed.empty()) {
@@ -78,6 +82,7 @@ nlohmann::ordered_json report_json(const DoctorReport& report) {
   doc["checks"] = std::move(checks);
   doc["backup_can_run"] = report.verdict.backup_can_run;
   doc["blocking"] = names_json(report.verdict.blocking);
+  doc["unchecked"] = names_json(report.verdict.unchecked);
   doc["degraded"] = names_json(report.verdict.degraded);
   doc["failed"] = names_json(report.verdict.failed);
   doc["stopped"] = report.stopped_by_signal != 0;

@@ -21,7 +21,8 @@
 //   {"bucket", "endpoint", "region", "run_prefix", "credentials_provider",
 //    "store": {"kind", "name", "evidence"},
 //    "checks": [{"check", "title", "result", "needed_for_backup", "detail", "fix"}],
-//    "backup_can_run", "blocking": [...], "degraded": [...], "failed": [...],
+//    "backup_can_run", "blocking": [...], "unchecked": [...], "degraded": [...],
+//    "failed": [...],
 //    "stopped", "exit_code"}
 #pragma once
 

@@ -139,8 +139,8 @@ StoreGuess detect_store(const std::vector<std::vector<http::Header>>& replies) {
     if (auto evidence = find_sign(replies, rule.matches)) return {rule.kind, *evidence};
   }
   const auto server = find_sign(replies, [](const http::Header& h) { return named(h, "Server"); });
-  return {StoreKind::other, server ? "no identifying header (" + *server + ")"
-                                   : "no identifying header (no Server header)"};
+  return {StoreKind::other,
+          server ? "no identifying header; " + *server : "no identifying header, no Server header"};
 }
 
 }  // namespace erp::doctor

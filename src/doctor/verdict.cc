@@ -20,11 +20,11 @@ Verdict judge(const std::vector<Check>& checks) {
         (spec.needed_for_backup ? verdict.blocking : verdict.failed).push_back(spec.id);
         break;
       case CheckResult::skipped:
-        if (spec.needed_for_backup) verdict.blocking.push_back(spec.id);
+        if (spec.needed_for_backup) verdict.unchecked.push_back(spec.id);
         break;
     }
   }
-  verdict.backup_can_run = verdict.blocking.empty();
+  verdict.backup_can_run = verdict.blocking.empty() && verdict.unchecked.empty();
   return verdict;
 }
 

@@ -16,10 +16,11 @@
 namespace erp::doctor {
 
 struct Verdict {
-  bool backup_can_run = false;
-  std::vector<CheckId> blocking;  // needed checks that failed or were skipped
-  std::vector<CheckId> degraded;  // any check, degraded
-  std::vector<CheckId> failed;    // checks not needed by a backup that failed
+  bool backup_can_run = false;     // blocking and unchecked are empty
+  std::vector<CheckId> blocking;   // needed checks that failed
+  std::vector<CheckId> unchecked;  // needed checks that were skipped (or are missing)
+  std::vector<CheckId> degraded;   // any check, degraded
+  std::vector<CheckId> failed;     // checks not needed by a backup that failed
   // SPEC §2: 0 when a backup can run, else 1. (A stop, 130/143, is the command's to decide.)
   int exit_code() const { return backup_can_run ? 0 : 1; }
 };
