@@ -30,16 +30,6 @@ class StringSink final : public ByteSink {
 constexpr std::uint64_t kRangeFirst = 100;
 constexpr std::uint64_t kRangeLast = 199;
 
-// Google Cloud Storage's XML API, as S3Client recognises it (s3_client.h): the conditional
-// write is spelt x-goog-if-generation-match there.
-bool is_gcs_endpoint(std::string_view endpoint) {
-  const auto scheme_end = endpoint.find("://");
-  std::string_view host =
-      scheme_end == std::string_view::npos ? endpoint : endpoint.substr(scheme_end + 3);
-  host = host.substr(0, host.find_first_of("/:"));
-  return host == "storage.googleapis.com" || host.ends_with(".storage.googleapis.com");
-}
-
 std::string list_key(const Ledger& ledger, int n) {
   return ledger.key(std::string(kListPrefix) + std::to_string(n));
 }
@@ -202,8 +192,9 @@ Check probe_multipart(ProbeEnvironment& env) {
 Check probe_conditional_put(ProbeEnvironment& env) {
   const CheckId id = CheckId::conditional_put;
   const std::string key = env.ledger.key("conditional");
-  const std::string header =
-      is_gcs_endpoint(env.config.endpoint) ? "x-goog-if-generation-match: 0" : "If-None-Match: *";
+  const std::string header = s3::is_gcs_endpoint(env.config.endpoint)
+                                 ? "x-goog-if-generation-match: 0"
+                                 : "If-None-Match: *";
   env.ledger.writing(key);
   const std::vector<char> first = pattern(32, 4);
   auto put = env.store.put_object(key, first, s3::WriteCondition::if_absent);

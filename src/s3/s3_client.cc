@@ -85,15 +85,6 @@ bool is_aws_endpoint(std::string_view endpoint) {
   return host.ends_with(".amazonaws.com");
 }
 
-// Google Cloud Storage's XML API: storage.googleapis.com, or a bucket as its subdomain.
-bool is_gcs_endpoint(std::string_view endpoint) {
-  const auto scheme_end = endpoint.find("://");
-  std::string_view host =
-      scheme_end == std::string_view::npos ? endpoint : endpoint.substr(scheme_end + 3);
-  host = host.substr(0, host.find_first_of("/:"));
-  return host == "storage.googleapis.com" || host.ends_with(".storage.googleapis.com");
-}
-
 // The hint that tells an operator which setting to fix. `signed_at` is the time the request
 // was signed with, so a clock-skew refusal can say by how much this host's clock is off.
 std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& headers,
@@ -139,6 +130,14 @@ std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& h
 }
 
 }  // namespace
+
+bool is_gcs_endpoint(std::string_view endpoint) {
+  const auto scheme_end = endpoint.find("://");
+  std::string_view host =
+      scheme_end == std::string_view::npos ? endpoint : endpoint.substr(scheme_end + 3);
+  host = host.substr(0, host.find_first_of("/:"));
+  return host == "storage.googleapis.com" || host.ends_with(".storage.googleapis.com");
+}
 
 std::chrono::sys_seconds system_clock_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());

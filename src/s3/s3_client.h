@@ -64,6 +64,10 @@ struct S3ClientOptions {
   std::function<void(const std::string& region)> on_region_corrected;
 };
 
+// Google Cloud Storage's XML API: an endpoint whose host is storage.googleapis.com or a subdomain
+// of it (a bucket in virtual-host style). Conditional writes are spelt for GCS there (above).
+bool is_gcs_endpoint(std::string_view endpoint);
+
 using Clock = std::function<std::chrono::sys_seconds()>;
 std::chrono::sys_seconds system_clock_seconds();
 
