@@ -1,12 +1,14 @@
 // Composition root: command line and environment → configuration → concrete
 // objects → one command → exit code (SPEC §2). Nothing else in the program reads
 // the environment or decides exit codes.
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "app/backup_command.h"
+#include "app/doctor_command.h"
 #include "app/object_commands.h"
 #include "app/refresh_sandbox_command.h"
 #include "app/restore_db.h"
@@ -68,6 +70,10 @@ restore:
                                 into RESTORE_DOCUMENTS_DIR; reads only the bucket
 
 checks:
+  doctor [--json]               probe the store and credentials (run it first on a new bucket):
+                                each capability ok, degraded or failed with the fix; writes only
+                                under S3_PREFIX/BACKUP_ENV/.doctor/ and removes it; exit 1 when a
+                                backup cannot run
   status [--max-age 26h] [--only db|docs] [--json]
                                 each stream's last success from last-success.json; exit 1 when
                                 one is older than max-age or never succeeded (for alerting)
@@ -104,6 +110,8 @@ using CommandFunction = int (*)(erp::app::Context&, const std::vector<std::strin
 struct Command {
   CommandFunction run;
   erp::config::Needs needs;
+  // `COMMAND --help`, printed before any setting is read; empty: the command has none yet.
+  std::string_view help = {};
 };
 
 const std::map<std::string, Command, std::less<>>& commands() {
@@ -125,6 +133,8 @@ const std::map<std::string, Command, std::less<>>& commands() {
        {erp::app::run_prune, {.s3 = true, .layout = true, .retention = true, .writes = true}}},
       {"list", {erp::app::run_list, kSets}},
       {"status", {erp::app::run_status, {.s3 = true, .layout = true}}},
+      {"doctor",
+       {erp::app::run_doctor, {.s3 = true, .layout = true, .writes = true}, erp::app::kDoctorHelp}},
       {"verify", {erp::app::run_verify, {.s3 = true, .layout = true, .tools = true}}},
       {"restore db",
        {erp::app::run_restore_db,
@@ -248,6 +258,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::vector<std::string> args(words.begin() + (two_words ? 2 : 1), words.end());
+  if (!command->second.help.empty() && std::ranges::any_of(args, [](const std::string& arg) {
+        return arg == "--help" || arg == "-h";
+      })) {
+    std::cout << command->second.help;
+    return 0;
+  }
 
   config::ProcessEnvironment environment;
   auto log_config = config::load_log_config(environment);

@@ -79,6 +79,16 @@ metrics::Registry run_registry(const RunFacts& facts) {
     (void)registry.set("erp_backup_stale_uploads_aborted", {command},
                        static_cast<double>(prune->stale_uploads_aborted));
   }
+
+  // One sample per check, its result a label: a Pushgateway group and a textfile are replaced
+  // whole, so a check that changes result leaves no stale series behind.
+  declare(registry, "erp_backup_doctor_check",
+          "1 for each check of the last doctor run, labelled with its result (ok, degraded, "
+          "failed, skipped).");
+  for (const CheckRun& check : facts.report.checks) {
+    (void)registry.set("erp_backup_doctor_check",
+                       {command, {"check", check.check}, {"result", check.result}}, 1);
+  }
   return registry;
 }
 

@@ -14,6 +14,8 @@
 //   erp_backup_stream_duration_seconds{command,stream}  backup: every stream that ran
 //   erp_backup_pruned_sets / _objects / _bytes{command} prune (and backup's prune): deleted
 //   erp_backup_stale_uploads_aborted{command}           prune: multipart uploads aborted
+//   erp_backup_doctor_check{command,check,result}        doctor: 1 per check, labelled with its
+//                                                       result (ok, degraded, failed, skipped)
 //
 // ## Why the last success lives apart, and survives a failed run
 // A Pushgateway PUT replaces its whole group, and a textfile is replaced whole. If a failed

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "catalog/stream.h"
@@ -30,9 +31,17 @@ struct PruneRun {
   std::uint64_t stale_uploads_aborted = 0;
 };
 
+// One check of a doctor run (doctor/check.h): its name and result ("ok", "degraded",
+// "failed", "skipped").
+struct CheckRun {
+  std::string check;
+  std::string result;
+};
+
 struct RunReport {
   std::vector<StreamRun> streams;
   std::optional<PruneRun> prune;
+  std::vector<CheckRun> checks;  // doctor: every check, in report order
 };
 
 }  // namespace erp::app

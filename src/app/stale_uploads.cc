@@ -43,6 +43,21 @@ std::string action_of(const OpenUpload& upload, UploadPass pass) {
   return upload.aborted ? "aborted" : "stale";
 }
 
+// What a doctor probe object's line says was, would be, or will be done with it.
+std::string action_of(const DoctorProbe& probe, UploadPass pass) {
+  if (!probe.leftover) return "a doctor run's, younger than STALE_UPLOAD_AGE";
+  switch (pass) {
+    case UploadPass::survey:
+      return "left by a stopped doctor run (the next prune removes it)";
+    case UploadPass::dry_run:
+      return "would remove";
+    case UploadPass::abort:
+      break;
+  }
+  if (probe.remove_error) return "remove failed: " + probe.remove_error->message;
+  return probe.removed ? "removed" : "left by a stopped doctor run";
+}
+
 std::string_view to_string(UploadPass pass) {
   switch (pass) {
     case UploadPass::survey:
@@ -87,6 +102,26 @@ std::vector<LeaseEntry> classify_leases(const std::vector<s3::ObjectInfo>& objec
       entry.leftover = options.now - *written > leftover_age;
     }
     result.push_back(std::move(entry));
+  }
+  return result;
+}
+
+std::vector<DoctorProbe> classify_doctor_probes(const std::vector<s3::ObjectInfo>& objects,
+                                                const catalog::KeyLayout& layout,
+                                                const StaleUploadOptions& options) {
+  const auto leftover_age =
+      std::max<std::chrono::milliseconds>(options.max_age, kDoctorProbeStaleAfter);
+  std::vector<DoctorProbe> result;
+  for (const s3::ObjectInfo& object : objects) {
+    const auto parsed = layout.parse(object.key);
+    if (!parsed || parsed->kind != catalog::ObjectKind::doctor_probe) continue;
+    DoctorProbe probe{.key = object.key};
+    if (auto written = s3::parse_timestamp(object.last_modified)) {
+      probe.written = *written;
+      probe.age = std::chrono::duration_cast<std::chrono::milliseconds>(options.now - *written);
+      probe.leftover = *probe.age > leftover_age;
+    }
+    result.push_back(std::move(probe));
   }
   return result;
 }
@@ -172,6 +207,18 @@ StaleUploadReport survey_uploads(s3::ObjectStore& store, const catalog::KeyLayou
     token = page->next_continuation_token.value_or("");
   } while (!token.empty());
   report.leases = classify_leases(lease_objects, layout, options);
+  std::vector<s3::ObjectInfo> probe_objects;
+  do {
+    auto page = store.list_objects_v2(layout.doctor_prefix(), token, "", 0);
+    if (!page) {
+      report.listing_error = page.error().with_context("listing the doctor probe objects under " +
+                                                       layout.doctor_prefix());
+      return report;
+    }
+    std::ranges::move(page->objects, std::back_inserter(probe_objects));
+    token = page->next_continuation_token.value_or("");
+  } while (!token.empty());
+  report.doctor_probes = classify_doctor_probes(probe_objects, layout, options);
   auto listed = store.list_multipart_uploads(layout.env_prefix());
   if (!listed) {
     if (s3::is_unsupported_operation_code(listed.error().code)) {
@@ -211,6 +258,16 @@ void abort_stale_uploads(s3::ObjectStore& store, StaleUploadReport& report) {
       lease.remove_error = deleted.error();
     }
   }
+  for (DoctorProbe& probe : report.doctor_probes) {
+    if (!probe.leftover || probe.removed) continue;
+    if (auto deleted = store.delete_object(probe.key); deleted) {
+      probe.removed = true;
+      probe.remove_error.reset();
+      ++report.doctor_probes_removed;
+    } else {
+      probe.remove_error = deleted.error();
+    }
+  }
 }
 
 StaleUploadReport prune_stale_uploads(s3::ObjectStore& store, const catalog::KeyLayout& layout,
@@ -241,6 +298,16 @@ void log_stale_uploads(Logger& log, const StaleUploadReport& report) {
     } else if (lease.remove_error) {
       log.warn("removing a leftover lease failed; the next prune tries again",
                {{"key", lease.key}, {"error", lease.remove_error->message}});
+    }
+  }
+  for (const DoctorProbe& probe : report.doctor_probes) {
+    if (probe.removed) {
+      log.info("removed an object a stopped doctor run left behind",
+               {{"key", probe.key},
+                {"written", probe.written ? format_iso8601_utc(*probe.written) : "unknown"}});
+    } else if (probe.remove_error) {
+      log.warn("removing an object a doctor run left behind failed; the next prune tries again",
+               {{"key", probe.key}, {"error", probe.remove_error->message}});
     }
   }
   if (!report.listable) {
@@ -291,6 +358,11 @@ void print_uploads_text(std::ostream& out, const StaleUploadReport& report) {
         << (upload.upload.initiated ? format_iso8601_utc(*upload.upload.initiated) : "unknown")
         << ", age " << (upload.age ? format_age(*upload.age) : "unknown") << '\n';
   }
+  for (const DoctorProbe& probe : report.doctor_probes) {
+    out << probe.key << "\tdoctor probe\t" << action_of(probe, report.pass) << "\twritten "
+        << (probe.written ? format_iso8601_utc(*probe.written) : "unknown") << ", age "
+        << (probe.age ? format_age(*probe.age) : "unknown") << '\n';
+  }
 }
 
 nlohmann::ordered_json uploads_json(const StaleUploadReport& report) {
@@ -339,6 +411,20 @@ nlohmann::ordered_json uploads_json(const StaleUploadReport& report) {
   }
   doc["leases"] = std::move(leases);
   doc["leases_removed"] = report.leases_removed;
+  auto probes = nlohmann::ordered_json::array();
+  for (const DoctorProbe& probe : report.doctor_probes) {
+    nlohmann::ordered_json row;
+    row["key"] = probe.key;
+    row["written"] = probe.written ? nlohmann::ordered_json(format_iso8601_utc(*probe.written))
+                                   : nlohmann::ordered_json(nullptr);
+    row["leftover"] = probe.leftover;
+    row["removed"] = probe.removed;
+    row["error"] = probe.remove_error ? nlohmann::ordered_json(probe.remove_error->message)
+                                      : nlohmann::ordered_json(nullptr);
+    probes.push_back(std::move(row));
+  }
+  doc["doctor_probes"] = std::move(probes);
+  doc["doctor_probes_removed"] = report.doctor_probes_removed;
   return doc;
 }
 

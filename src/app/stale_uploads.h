@@ -22,12 +22,20 @@
 // longer than STALE_UPLOAD_AGE (and at least kLeaseStaleAfter). Their run is long dead; the lease
 // would only refuse a run of its own second, and that second is past.
 //
-// Stores without ListMultipartUploads (s3rver answers 501 NotImplemented):
+// Doctor's probe objects are the third: `erp-backup doctor` removes what it writes under
+// <prefix>/<env>/.doctor/<TOKEN>/ before it exits, but a run killed first (SIGKILL, OOM), or
+// whose credentials may not delete, leaves them. They are the tool's own keys (KeyLayout::parse:
+// doctor_probe), so they are neither foreign nor part of a set; the abort pass deletes those
+// written more than STALE_UPLOAD_AGE ago (and at least kDoctorProbeStaleAfter: a doctor run lasts
+// seconds). An open upload under .doctor/ is the tool's too, and stale like any other.
+//
+// Stores without ListMultipartUploads (s3rver answers 501 NotImplemented; GCS may too):
 // nothing can be listed, so nothing is aborted; the report says so (`listable` false) and
 // the commands warn, with a hint to configure the bucket's lifecycle rule
 // (AbortIncompleteMultipartUpload) instead. That is not an error: prune goes on.
 //
-// Flow: survey_uploads (list + classify_leases + classify_uploads, the pure decisions) →
+// Flow: survey_uploads (list + classify_leases + classify_doctor_probes + classify_uploads, the
+// pure decisions) →
 // abort_stale_uploads.
 // Only commands log: log_stale_uploads gives them one wording.
 #pragma once
@@ -87,6 +95,30 @@ std::vector<LeaseEntry> classify_leases(const std::vector<s3::ObjectInfo>& objec
                                         const catalog::KeyLayout& layout,
                                         const StaleUploadOptions& options);
 
+// No doctor run writes for longer than this: its probe objects are leftovers once older, however
+// short STALE_UPLOAD_AGE is.
+inline constexpr std::chrono::minutes kDoctorProbeStaleAfter{10};
+
+// An object found under <prefix>/<env>/.doctor/ (a doctor run's probe object).
+struct DoctorProbe {
+  std::string key;
+  // When the store wrote it (LastModified); nullopt when unreadable: never removed.
+  std::optional<std::chrono::system_clock::time_point> written;
+  std::optional<std::chrono::milliseconds> age;  // now - written, when written is known
+  bool leftover = false;  // older than STALE_UPLOAD_AGE and kDoctorProbeStaleAfter: the abort
+                          // pass deletes it
+  // Filled by abort_stale_uploads for leftovers:
+  bool removed = false;
+  std::optional<Error> remove_error;
+};
+
+// Pure: the doctor probe objects among `objects` (a listing of layout.doctor_prefix(); keys that
+// are not one, such as another tool's file there, are dropped: foreign, never touched), judged at
+// options.now against options.max_age.
+std::vector<DoctorProbe> classify_doctor_probes(const std::vector<s3::ObjectInfo>& objects,
+                                                const catalog::KeyLayout& layout,
+                                                const StaleUploadOptions& options);
+
 struct OpenUpload {
   s3::MultipartUpload upload;
   UploadState state = UploadState::in_progress;
@@ -125,19 +157,23 @@ struct StaleUploadReport {
   std::optional<Error> listing_error;  // any other listing failure: nothing was aborted
   std::vector<OpenUpload> uploads;     // classify_uploads of the listing
   std::vector<LeaseEntry> leases;      // classify_leases of the env's leases
+  std::vector<DoctorProbe> doctor_probes;  // classify_doctor_probes of the env's .doctor/
   UploadPass pass = UploadPass::survey;
   std::size_t aborted = 0;
   std::size_t leases_removed = 0;
+  std::size_t doctor_probes_removed = 0;
 
   std::size_t count(UploadState state) const;
   // The stale uploads whose abort failed.
   std::vector<AbortFailure> failures() const;
-  // A leftover lease that could not be deleted is logged, not a failure: it refuses only runs
-  // of its own (past) second, and the next prune tries again.
+  // A leftover lease or doctor probe that could not be deleted is logged, not a failure: a
+  // lease refuses only runs of its own (past) second, a probe object is in nobody's way, and
+  // the next prune tries again.
   bool ok() const { return !listing_error && failures().empty(); }
 };
 
-// Lists the env's leases and open uploads and classifies them; aborts nothing. Never fails: a
+// Lists the env's leases, doctor probe objects and open uploads and classifies them; aborts
+// nothing. Never fails: a
 // store without ListMultipartUploads (s3::is_unsupported_operation_code) gives listable == false
 // (its leases are still listed, so that leftovers are removed), any other listing error, of the
 // uploads or of the leases, lands in listing_error.
@@ -147,7 +183,8 @@ StaleUploadReport survey_uploads(s3::ObjectStore& store, const catalog::KeyLayou
 // Aborts every stale upload of the report, one at a time, going on past failures (each one
 // recorded in its OpenUpload::abort_error). An upload already gone (not_found: completed or
 // aborted meanwhile) counts as aborted. Then deletes every leftover lease (LeaseEntry::removed
-// or remove_error). Sets pass = abort.
+// or remove_error) and every leftover doctor probe object (DoctorProbe::removed or
+// remove_error). Sets pass = abort.
 void abort_stale_uploads(s3::ObjectStore& store, StaleUploadReport& report);
 
 // survey_uploads, then abort_stale_uploads, or on a dry run pass = dry_run. What `prune` calls.
@@ -159,21 +196,25 @@ StaleUploadReport prune_stale_uploads(s3::ObjectStore& store, const catalog::Key
 // store cannot list uploads (with the lifecycle-rule hint), an error for a failed listing and
 // for each failed abort (key, upload_id, error), a warning per foreign upload, one line per
 // aborted upload, per upload kept only by its run's lease and per removed (or not removable)
-// leftover lease, and nothing else when there was nothing to do.
+// leftover lease or doctor probe object, and nothing else when there was nothing to do.
 void log_stale_uploads(Logger& log, const StaleUploadReport& report);
 
 // Text for the commands' stdout: one line per open upload,
 // "KEY<TAB>upload UPLOAD_ID<TAB>ACTION<TAB>initiated TIME, age AGE", where ACTION is what
 // prune did ("aborted", "abort failed: ..."), would do ("would abort" on a dry run), or, on a
 // survey, the state ("stale (the next prune aborts it)", "in progress", "unknown age",
-// "foreign (never aborted)"). Nothing when there are no open uploads.
+// "foreign (never aborted)"); then one line per doctor probe object,
+// "KEY<TAB>doctor probe<TAB>ACTION<TAB>written TIME, age AGE" (ACTION: "removed", "remove failed:
+// ...", "would remove", or "left by a stopped doctor run (the next prune removes it)" /
+// "a doctor run's, younger than STALE_UPLOAD_AGE"). Nothing when there are neither.
 void print_uploads_text(std::ostream& out, const StaleUploadReport& report);
 
 // The report as JSON: {"listable", "unlistable_reason", "error", "max_age_seconds",
 // "pass" ("survey" | "dry_run" | "abort"), "stale", "aborted", "failed", "uploads": [{"key",
 // "upload_id", "initiated", "age_seconds", "state", "held_by_lease", "action", "error"}],
 // "leases": [{"key", "id", "written", "fresh", "leftover", "removed", "error"}],
-// "leases_removed"}.
+// "leases_removed", "doctor_probes": [{"key", "written", "leftover", "removed", "error"}],
+// "doctor_probes_removed"}.
 nlohmann::ordered_json uploads_json(const StaleUploadReport& report);
 
 // "42s", "12m5s", "5h12m", "3d4h"; negative ages (initiated in the future) get a '-'.

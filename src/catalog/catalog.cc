@@ -254,6 +254,8 @@ std::string_view kind_label(ObjectKind kind) {
       return "last-success";
     case ObjectKind::lease:
       return "lease";
+    case ObjectKind::doctor_probe:
+      return "doctor probe";
   }
   return "unknown";
 }
@@ -278,6 +280,9 @@ Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
       // A running backup's lease (app/run_lease.h) belongs to no set: it must never make a set
       // appear, nor be reported as foreign. prune's stale-upload sweep removes old ones.
       if (parsed->kind == ObjectKind::lease) continue;
+      // Nor does an object of `erp-backup doctor` (app/doctor_command.h): doctor removes its
+      // own; one a killed run left is removed by prune's stale-upload sweep, like a lease.
+      if (parsed->kind == ObjectKind::doctor_probe) continue;
       auto start = retention::parse_backup_id(parsed->id);
       if (!start) {  // KeyLayout::parse only accepts valid IDs; stay safe anyway
         catalog.foreign.push_back(std::move(info));

@@ -41,7 +41,8 @@
 //
 // Keys under the env prefix that KeyLayout does not recognise are `foreign`: reported,
 // never deleted. last-success.json is recognised and kept apart; leases (a running backup's
-// claim on its set ID) are recognised and left out.
+// claim on its set ID) and doctor's probe objects (`.doctor/<TOKEN>/...`) are recognised and
+// left out: they belong to no set (app/stale_uploads.h removes old ones).
 #pragma once
 
 #include <chrono>

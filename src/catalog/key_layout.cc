@@ -37,6 +37,15 @@ std::optional<ParsedKey> parse_lease(std::string_view rest) {
   return ParsedKey{ObjectKind::lease, std::string(id), std::string(token)};
 }
 
+// "<TOKEN>/<NAME>", NAME not empty (doctor's probe objects: app/doctor_command.h).
+std::optional<ParsedKey> parse_doctor_probe(std::string_view rest) {
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || slash + 1 == rest.size()) return std::nullopt;
+  const std::string_view token = rest.substr(0, slash);
+  if (!is_run_token(token)) return std::nullopt;
+  return ParsedKey{ObjectKind::doctor_probe, "", std::string(token)};
+}
+
 }  // namespace
 
 KeyLayout::KeyLayout(std::string prefix, std::string env)
@@ -66,11 +75,19 @@ std::string KeyLayout::lease_key(std::string_view id, std::string_view token) co
   return lease_prefix(id) + std::string(token) + ".json";
 }
 
+std::string KeyLayout::doctor_prefix() const {
+  return env_prefix_ + ".doctor/";
+}
+std::string KeyLayout::doctor_run_prefix(std::string_view token) const {
+  return doctor_prefix() + std::string(token) + "/";
+}
+
 std::optional<ParsedKey> KeyLayout::parse(std::string_view key) const {
   if (!key.starts_with(env_prefix_)) return std::nullopt;
   const std::string_view rest = key.substr(env_prefix_.size());
   if (rest == "last-success.json") return ParsedKey{ObjectKind::last_success, ""};
   if (rest.starts_with("leases/")) return parse_lease(rest.substr(7));
+  if (rest.starts_with(".doctor/")) return parse_doctor_probe(rest.substr(8));
   for (const KindSpelling& spelling : kSpellings) {
     if (!rest.starts_with(spelling.folder) || !rest.ends_with(spelling.suffix)) continue;
     const std::string_view id = rest.substr(

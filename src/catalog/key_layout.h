@@ -11,6 +11,12 @@
 //   <prefix>/<env>/leases/<ID>/<TOKEN>.json  a running backup's claim on set ID (TOKEN: 32
 //                                        lowercase hex digits, random per run; app/run_lease.h).
 //                                        Not part of any set: never listed as one, never foreign.
+//   <prefix>/<env>/.doctor/<TOKEN>/<NAME>  a probe object of one `erp-backup doctor` run (TOKEN: 32
+//                                        lowercase hex digits, random per run; NAME: anything
+//                                        non-empty). Doctor removes them before it exits; what a
+//                                        killed run left is not part of any set, never foreign,
+//                                        and removed by prune's stale-upload pass once older than
+//                                        STALE_UPLOAD_AGE (app/stale_uploads.h).
 //
 // A key under the env's prefix that does not parse back exactly (a foreign object, a
 // typo, another tool's file) is reported and never deleted.
@@ -24,7 +30,7 @@ namespace erp::catalog {
 
 // Both db spellings are ObjectKind::db_dump: which one a set holds is the manifest's to say
 // (its db record names the key and the compression), never guessed from the key.
-enum class ObjectKind { db_dump, docs_archive, manifest, last_success, lease };
+enum class ObjectKind { db_dump, docs_archive, manifest, last_success, lease, doctor_probe };
 
 // How the db stream is compressed (DB_COMPRESSION): by pg_dump itself inside the custom
 // format, or with pg_dump -Z0 wrapped in one zstd frame by this tool.
@@ -33,7 +39,7 @@ enum class DbCompression { pg_dump, zstd };
 struct ParsedKey {
   ObjectKind kind;
   std::string id;     // empty for last_success
-  std::string token;  // a lease's run token; empty for every other kind
+  std::string token;  // a lease's or doctor probe's run token; empty for every other kind
 };
 
 class KeyLayout {
@@ -56,6 +62,11 @@ class KeyLayout {
   std::string lease_prefix(std::string_view id) const;
   // "<prefix>/<env>/leases/<ID>/<token>.json".
   std::string lease_key(std::string_view id, std::string_view token) const;
+
+  // "<prefix>/<env>/.doctor/": every doctor probe object of this env.
+  std::string doctor_prefix() const;
+  // "<prefix>/<env>/.doctor/<token>/": one doctor run's probe objects.
+  std::string doctor_run_prefix(std::string_view token) const;
 
   // The kind and ID of one of the tool's keys; nullopt for anything else, including keys
   // of other envs and IDs that are not exactly YYYYMMDDTHHMMSSZ.

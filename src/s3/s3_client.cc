@@ -8,24 +8,11 @@
 #include "codec/digest.h"
 #include "core/counting_sink.h"
 #include "core/stop.h"
+#include "s3/s3_call.h"
 #include "s3/uri_encode.h"
 #include "s3/xml_replies.h"
 
 namespace erp::s3 {
-
-struct S3Client::Call {
-  std::string_view operation;  // S3 API name, for messages
-  std::string_view method;
-  std::string_view key;  // empty for bucket-level operations
-  bool bucket_level = false;
-  QueryParams query;
-  std::vector<http::Header> headers;
-  std::span<const char> body;
-  bool has_body = false;
-  long stream_status = 0;  // see HttpRequest::stream_status
-  std::stop_token stop;    // the caller's own stop, on top of the client's
-  bool cleanup = false;    // abort: runs after a stop, once, within abort_timeout
-};
 
 namespace {
 
@@ -99,15 +86,6 @@ bool is_aws_endpoint(std::string_view endpoint) {
   return host.ends_with(".amazonaws.com");
 }
 
-// Google Cloud Storage's XML API: storage.googleapis.com, or a bucket as its subdomain.
-bool is_gcs_endpoint(std::string_view endpoint) {
-  const auto scheme_end = endpoint.find("://");
-  std::string_view host =
-      scheme_end == std::string_view::npos ? endpoint : endpoint.substr(scheme_end + 3);
-  host = host.substr(0, host.find_first_of("/:"));
-  return host == "storage.googleapis.com" || host.ends_with(".storage.googleapis.com");
-}
-
 // The hint that tells an operator which setting to fix. `signed_at` is the time the request
 // was signed with, so a clock-skew refusal can say by how much this host's clock is off.
 std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& headers,
@@ -153,6 +131,14 @@ std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& h
 }
 
 }  // namespace
+
+bool is_gcs_endpoint(std::string_view endpoint) {
+  const auto scheme_end = endpoint.find("://");
+  std::string_view host =
+      scheme_end == std::string_view::npos ? endpoint : endpoint.substr(scheme_end + 3);
+  host = host.substr(0, host.find_first_of("/:"));
+  return host == "storage.googleapis.com" || host.ends_with(".storage.googleapis.com");
+}
 
 std::chrono::sys_seconds system_clock_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());

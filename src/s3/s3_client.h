@@ -27,6 +27,7 @@
 
 #include "http/curl_transport.h"
 #include "http/retry.h"
+#include "s3/bucket_configuration.h"
 #include "s3/credentials/provider.h"
 #include "s3/object_store.h"
 #include "s3/sigv4.h"
@@ -62,6 +63,10 @@ struct S3ClientOptions {
   std::function<void(std::chrono::seconds offset)> on_clock_corrected;
   std::function<void(const std::string& region)> on_region_corrected;
 };
+
+// Google Cloud Storage's XML API: an endpoint whose host is storage.googleapis.com or a subdomain
+// of it (a bucket in virtual-host style). Conditional writes are spelt for GCS there (above).
+bool is_gcs_endpoint(std::string_view endpoint);
 
 using Clock = std::function<std::chrono::sys_seconds()>;
 std::chrono::sys_seconds system_clock_seconds();
@@ -112,6 +117,18 @@ class S3Client final : public ObjectStore {
   Result<void> delete_object(std::string_view key) override;
   Result<void> delete_object_after_stop(std::string_view key) override;
   Result<std::vector<DeleteFailure>> delete_objects(const std::vector<std::string>& keys) override;
+
+  // -- Bucket settings, read only (s3/bucket_configuration.h; defined in s3_client_bucket.cc) --
+  // GetBucketVersioning. Errors: the store's (a store without it: NotImplemented, see
+  // is_unsupported_operation_code); corrupt when the reply is not a versioning document (s3rver
+  // answers with the bucket listing).
+  Result<BucketVersioning> get_bucket_versioning();
+  // GetObjectLockConfiguration. A bucket without one (ObjectLockConfigurationNotFoundError, 404)
+  // is `enabled == false`, not an error. Errors: the store's otherwise; corrupt as above.
+  Result<ObjectLockConfiguration> get_object_lock_configuration();
+
+  // The provider asked for the keys before every request (for reports: its name()).
+  const std::shared_ptr<CredentialsProvider>& credentials_provider() const { return credentials_; }
 
   // A presigned GET (or other method) URL for `key`, valid for `expires`, signed with the
   // provider's current keys (an error when it has none).

@@ -109,6 +109,24 @@ TEST_CASE(
       "erp_backup_stream_success{command=\"backup\",stream=\"docs\"} 0\n");
 }
 
+TEST_CASE("a doctor run: one erp_backup_doctor_check sample per check, its result a label") {
+  RunFacts facts{.command = "doctor", .exit_code = 0, .started = at(10), .finished = at(12)};
+  facts.report.checks = {{"endpoint", "ok"},
+                         {"delete_objects", "degraded"},
+                         {"object_lock", "failed"},
+                         {"cleanup", "skipped"}};
+  const std::string text = run_registry(facts).render();
+  CHECK(text.find("# TYPE erp_backup_doctor_check gauge\n") != std::string::npos);
+  for (const auto& [check, result] : facts.report.checks) {
+    CAPTURE(check);
+    CHECK(text.find("erp_backup_doctor_check{check=\"" + check + "\",command=\"doctor\",result=\"" +
+                    result + "\"} 1\n") != std::string::npos);
+  }
+  // Nothing of another command's.
+  RunFacts other{.command = "list", .exit_code = 0, .started = at(10), .finished = at(12)};
+  CHECK(run_registry(other).render().find("erp_backup_doctor_check") == std::string::npos);
+}
+
 TEST_CASE(
     "a command without streams or prune reports only its run; a dry-run prune deleted nothing") {
   RunFacts facts{.command = "restore db", .exit_code = 0, .started = at(10), .finished = at(12)};

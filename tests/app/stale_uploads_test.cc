@@ -464,3 +464,67 @@ TEST_CASE("a store without ListMultipartUploads still gets its leftover leases r
   CHECK(report.leases_removed == 1);
   CHECK_FALSE(store.object(old).has_value());
 }
+
+TEST_CASE("objects a stopped doctor run left are removed by the abort pass once old enough") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  const std::string old_run = layout.doctor_run_prefix(kLeaseToken);
+  const std::string young_run = layout.doctor_run_prefix("fedcba9876543210fedcba9876543210");
+  store.set_last_modified(s3_time(kNow - hours{25}));  // a doctor run killed yesterday
+  store.seed(old_run + "probe", "p");
+  store.seed(old_run + "conditional", "c");
+  store.seed("erp/prod/.doctor/notes.txt", "not a probe");  // foreign: never touched
+  store.set_last_modified(s3_time(kNow - minutes{1}));      // a doctor run under way
+  store.seed(young_run + "probe", "p");
+  // Its open upload is the tool's like any other: stale once older than the age.
+  store.seed_upload(old_run + "multipart", kNow - hours{25});
+  SUBCASE("survey and dry run remove nothing and say what would be done") {
+    auto report = app::survey_uploads(store, layout, kOptions);
+    REQUIRE(report.ok());
+    REQUIRE(report.doctor_probes.size() == 3);
+    CHECK(std::ranges::count_if(report.doctor_probes, [](const auto& p) { return p.leftover; }) ==
+          2);
+    CHECK(report.count(UploadState::stale) == 1);
+    std::ostringstream text;
+    app::print_uploads_text(text, report);
+    CHECK(text.str().find(old_run +
+                          "probe\tdoctor probe\tleft by a stopped doctor run (the next "
+                          "prune removes it)\twritten 2026-11-29T11:00:00Z, age 1d1h\n") !=
+          std::string::npos);
+    CHECK(text.str().find(young_run + "probe\tdoctor probe\ta doctor run's, younger than "
+                                      "STALE_UPLOAD_AGE") != std::string::npos);
+    auto dry = app::prune_stale_uploads(store, layout, kOptions, /*dry_run=*/true);
+    CHECK(dry.doctor_probes_removed == 0);
+    CHECK(store.keys().size() == 4);
+  }
+  SUBCASE("abort pass") {
+    auto report = app::prune_stale_uploads(store, layout, kOptions, /*dry_run=*/false);
+    REQUIRE(report.ok());
+    CHECK(report.doctor_probes_removed == 2);
+    CHECK(report.aborted == 1);
+    CHECK(store.keys() ==
+          std::vector<std::string>{young_run + "probe", "erp/prod/.doctor/notes.txt"});
+    CHECK(store.pending_uploads() == 0);
+    const auto json = app::uploads_json(report);
+    CHECK(json["doctor_probes_removed"] == 2);
+    REQUIRE(json["doctor_probes"].size() == 3);
+    CHECK(json["doctor_probes"][0]["removed"] == true);
+  }
+}
+
+TEST_CASE("a doctor probe is a leftover only after ten minutes, however short the age") {
+  const KeyLayout layout("erp", "prod");
+  const std::string run = layout.doctor_run_prefix(kLeaseToken);
+  const StaleUploadOptions one_second{.max_age = seconds{1}, .now = kNow};
+  const auto probes =
+      app::classify_doctor_probes({{run + "probe", 2, "", s3_time(kNow - minutes{9})},
+                                   {run + "list-1", 2, "", s3_time(kNow - minutes{11})},
+                                   {run + "list-2", 2, "", "yesterday"},
+                                   {"erp/prod/.doctor/x/probe", 2, "", s3_time(kNow - days{9})}},
+                                  layout, one_second);
+  REQUIRE(probes.size() == 3);  // the last is not a doctor probe key
+  CHECK_FALSE(probes[0].leftover);
+  CHECK(probes[1].leftover);
+  CHECK_FALSE(probes[2].leftover);  // unreadable time: never removed
+  CHECK_FALSE(probes[2].written.has_value());
+}

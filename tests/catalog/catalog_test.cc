@@ -61,6 +61,24 @@ TEST_CASE("foreign keys, last-success and other envs are kept apart") {
   CHECK(catalog->last_success->key == "erp/prod/last-success.json");
 }
 
+TEST_CASE("a doctor run's leftover probe objects are neither a set nor foreign") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_set(store, layout, "20261126T020000Z");
+  const std::string run = layout.doctor_run_prefix("0123456789abcdef0123456789abcdef");
+  store.seed(run + "probe", "x");
+  store.seed(run + "multipart", "y");
+  // Not a run token: another tool's key under the env, still foreign.
+  store.seed(layout.doctor_prefix() + "notes.txt", "z");
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  REQUIRE(catalog->sets.size() == 1);
+  CHECK(catalog->sets[0].complete);
+  CHECK(catalog->sets[0].objects.size() == 3);
+  REQUIRE(catalog->foreign.size() == 1);
+  CHECK(catalog->foreign[0].key == "erp/prod/.doctor/notes.txt");
+}
+
 TEST_CASE("incomplete sets say why") {
   FakeObjectStore store;
   const KeyLayout layout("erp", "prod");

@@ -97,3 +97,30 @@ TEST_CASE("lease keys: spelled under leases/<ID>/, parsed with their ID and run 
     CHECK_FALSE(layout.parse(key).has_value());
   }
 }
+
+TEST_CASE("doctor probe keys: under .doctor/<TOKEN>/, parsed with the run token, no set ID") {
+  const KeyLayout layout("erp", "prod");
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  CHECK(layout.doctor_prefix() == "erp/prod/.doctor/");
+  CHECK(layout.doctor_run_prefix(token) == "erp/prod/.doctor/" + token + "/");
+  for (const std::string name : {"probe", "list-1", "multipart", "a/b"}) {
+    CAPTURE(name);
+    const auto parsed = layout.parse(layout.doctor_run_prefix(token) + name);
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->kind == ObjectKind::doctor_probe);
+    CHECK(parsed->id.empty());
+    CHECK(parsed->token == token);
+  }
+  for (const std::string& key : std::vector<std::string>{
+           "erp/prod/.doctor/" + token + "/",                          // no name
+           "erp/prod/.doctor/" + token,                                // no slash
+           "erp/prod/.doctor/0123456789ABCDEF0123456789ABCDEF/probe",  // upper case
+           "erp/prod/.doctor/0123456789abcdef0123456789abcde/probe",   // short
+           "erp/prod/.doctor/probe",                                   // no token
+           "erp/prod/doctor/" + token + "/probe",                      // no dot
+           "erp/prod-old/.doctor/" + token + "/probe",                 // another env
+       }) {
+    CAPTURE(key);
+    CHECK_FALSE(layout.parse(key).has_value());
+  }
+}

@@ -249,8 +249,8 @@ class ChartRenderTest(Assertions, unittest.TestCase):
 
     def test_all_on_uses_every_feature(self):
         objs = self.by_component(self.objects("all-on"))
-        self.assertEqual(sorted(objs), [("CronJob", "backup"), ("CronJob", "status"), ("Job", "restore"),
-                                        ("PrometheusRule", ""), ("ServiceAccount", "")])
+        self.assertEqual(sorted(objs), [("CronJob", "backup"), ("CronJob", "doctor"), ("CronJob", "status"),
+                                        ("Job", "restore"), ("PrometheusRule", ""), ("ServiceAccount", "")])
         sa = objs[("ServiceAccount", "")]
         self.assertEqual(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
                          "arn:aws:iam::123456789012:role/erp-backup")
@@ -293,6 +293,46 @@ class ChartRenderTest(Assertions, unittest.TestCase):
         res = render(self.required_only, sets=("status.enabled=false",))
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertNotIn("erp-backup-status", res.stdout)
+
+    def test_doctor_cronjob_off_by_default_on_with_the_backups_bucket_credentials_and_context(self):
+        """doctor.enabled renders a weekly CronJob running `doctor` with exactly the backup's S3
+        settings, credentials, service account and security context, and nothing of the database."""
+        self.assertNotIn(("CronJob", "doctor"), self.by_component(self.objects("required-only")))
+        res = render(self.required_only, sets=("doctor.enabled=true",), notes=True)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("kubectl -n erp create job erp-backup-doctor-now --from=cronjob/erp-backup-doctor",
+                      res.stderr)
+        code, docs = validate("k8s", write("doctor-on.yaml", res.stdout))
+        self.assertEqual(code, 0, [d["errors"] for d in docs if d["errors"]])
+        default = self.by_component([d["object"] for d in docs])[("CronJob", "doctor")]
+        self.assertEqual(default["metadata"]["name"], "erp-backup-doctor")
+        self.assertEqual(default["spec"]["schedule"], "30 3 * * 0")
+        self.assertEqual(pod_specs(default)[0]["containers"][0]["args"], ["doctor"])
+        for name in ("all-on", "doctor-on"):
+            objs = (self.by_component(self.objects("all-on")) if name == "all-on"
+                    else self.by_component([d["object"] for d in docs]))
+            doctor, backup = objs[("CronJob", "doctor")], objs[("CronJob", "backup")]
+            self.assertEqual(doctor["spec"]["concurrencyPolicy"], "Forbid")
+            self.assertEqual(doctor["spec"]["jobTemplate"]["spec"]["backoffLimit"], 0)
+            pod, backup_pod = pod_specs(doctor)[0], pod_specs(backup)[0]
+            self.assertEqual(pod["terminationGracePeriodSeconds"], 45)
+            self.assertEqual(pod["securityContext"], backup_pod["securityContext"], name)
+            self.assertEqual(pod["containers"][0]["securityContext"],
+                             backup_pod["containers"][0]["securityContext"], name)
+            self.assertEqual(pod.get("serviceAccountName"), backup_pod.get("serviceAccountName"), name)
+            env, backup_env = self.env_of(pod), self.env_of(backup_pod)
+            bucket_side = {n: e for n, e in backup_env.items()
+                           if n.startswith(("AWS_", "S3_")) or n == "BACKUP_ENV"}
+            self.assertTrue(bucket_side)
+            for variable, entry in bucket_side.items():
+                self.assertEqual(env.get(variable), entry, f"{name}: {variable} differs from the backup's")
+            leaked = [n for n in env if n.startswith("PG") and n != "PGSSLROOTCERT" or n == "DOCUMENTS_DIR"]
+            self.assertEqual(leaked, [], f"{name}: the doctor pod gets the source database's settings")
+            self.assertFalse(any(v.get("persistentVolumeClaim") for v in pod.get("volumes") or []))
+        all_on = self.by_component(self.objects("all-on"))[("CronJob", "doctor")]
+        self.assertEqual(all_on["spec"]["schedule"], "0 4 * * 1")
+        self.assertEqual(all_on["spec"]["timeZone"], "Europe/Paris")
+        self.assertEqual(pod_specs(all_on)[0]["containers"][0]["args"], ["doctor", "--json"])
 
     def test_restore_job_gets_the_target_only(self):
         restore = self.by_component(self.objects("all-on"))[("Job", "restore")]

@@ -52,8 +52,9 @@ What it does besides
 * --gcs: behaves like Google Cloud Storage's XML API where it differs from S3: such requests are
   rejected (400 InvalidArgument), Accept-Encoding and User-Agent are rewritten by the "front end"
   before verification (so signing them fails), multi-object delete answers 501 NotImplemented,
-  and a write with `x-goog-if-generation-match: 0` to a key that exists answers 412
-  PreconditionFailed without reaching the backend (GCS's "only if no live object exists").
+  a write with `x-goog-if-generation-match: 0` to a key that exists answers 412
+  PreconditionFailed without reaching the backend (GCS's "only if no live object exists"), and
+  every answer carries GCS's `x-guploader-uploadid` header.
 * Proves that no write replaced an object: every PutObject and CompleteMultipartUpload is
   recorded with "existed_before", whether the key existed at the backend just before the request
   was forwarded (a HEAD to the backend; writes to one key pass the front one at a time, so no
@@ -691,6 +692,13 @@ class FrontHandler(BaseHTTPRequestHandler):
         self.handle_request()
 
     do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = do_GET
+
+    def end_headers(self):
+        # GCS's front end stamps every XML API answer with an x-guploader-uploadid header, the
+        # sign by which a client (erp-backup doctor) tells it is talking to GCS.
+        if self.state.gcs:
+            self.send_header("x-guploader-uploadid", "ABgVH8" + uuid.uuid4().hex)
+        super().end_headers()
 
     def send_plain(self, status: int, body: bytes, content_type="application/xml", extra_headers=(),
                    date: dt.datetime | None = None):
