@@ -22,9 +22,10 @@ packages=(
   # Storage: podman's default driver (native overlayfs, rootful) - no configuration written.
   podman runc mmdebstrap debian-archive-keyring
   # Ceph's RADOS Gateway, the third real S3 backend (tests/support/rgw_server.py): one mon, one
-  # bluestore OSD on a sparse file and radosgw, on loopback. ceph-base comes as their dependency;
-  # no mgr, no ceph-volume.
-  radosgw ceph-mon ceph-osd ceph-common
+  # bluestore OSD on a sparse file and radosgw, on loopback; ceph-base for monmaptool, which the
+  # launcher runs itself. No mgr, no ceph-volume.
+  radosgw ceph-mon ceph-osd ceph-common ceph-base
+  util-linux mount   # scripts/mutation-check.py (ctest mutation_check): unshare and an overlay mount
 )
 # Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
 command -v npm >/dev/null || packages+=(nodejs npm)
