@@ -8,8 +8,8 @@
 #include "catalog/key_layout.h"
 #include "config/environment.h"
 #include "config/problems.h"
-#include "config/secret.h"
 #include "core/error.h"
+#include "core/secret.h"
 #include "pg/pg_settings.h"
 
 namespace erp::config {

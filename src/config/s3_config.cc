@@ -1,6 +1,6 @@
 #include "config/s3_config.h"
 
-#include "s3/credentials/static_keys.h"
+#include "core/secret_file.h"
 
 #include "config/problems.h"
 #include "config/url_setting.h"
@@ -420,10 +420,10 @@ Result<std::optional<std::string>> read_value_or_file(const Environment& env,
                                              " are both set (hint: set only one of them)");
   }
   if (!path) return direct;
-  auto value = s3::read_secret_file(*path, file_name);
+  auto value = read_secret_file(*path, file_name);
   if (!value) {
-    // The credentials module words it ("NAME_FILE: cannot read PATH (hint: ...)"); here it is
-    // the operator's setting, so it stops the run before anything starts.
+    // read_secret_file words it ("NAME_FILE: cannot read the file it names (hint: ...)"); here it
+    // is the operator's setting, so it stops the run before anything starts.
     Error error = value.error();
     error.kind = ErrorKind::config;
     return std::unexpected(std::move(error));

@@ -9,8 +9,8 @@
 
 #include "config/environment.h"
 #include "config/problems.h"
-#include "config/secret.h"
 #include "core/error.h"
+#include "core/secret.h"
 #include "s3/credentials/container.h"
 #include "s3/credentials/static_keys.h"
 #include "s3/credentials/web_identity.h"

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config/secret.h"
 #include "core/error.h"
+#include "core/secret.h"
 #include "process/child_process.h"
 
 namespace erp::pg {

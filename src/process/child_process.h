@@ -26,9 +26,9 @@
 #include <string_view>
 #include <vector>
 
-#include "config/secret.h"
 #include "core/cancellation.h"
 #include "core/error.h"
+#include "core/secret.h"
 
 namespace erp::process {
 

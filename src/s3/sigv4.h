@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "config/secret.h"
+#include "core/secret.h"
 #include "http/transport.h"
 
 namespace erp::s3 {

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "s3/credentials/static_keys.h"
+#include "core/secret_file.h"
 
 namespace erp::s3 {
 

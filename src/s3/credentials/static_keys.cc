@@ -2,8 +2,7 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
-#include <sstream>
+#include "core/secret_file.h"
 
 namespace erp::s3 {
 namespace {
@@ -13,28 +12,6 @@ Secret copy_of(const Secret& secret) {
 }
 
 }  // namespace
-
-Result<std::string> read_secret_file(const std::string& path, std::string_view variable) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    // The path is not echoed: an operator who put the secret itself into NAME_FILE by mistake
-    // must not find it in the log.
-    return make_error(ErrorKind::permanent, std::string(variable) +
-                                                ": cannot read the file it names (hint: is the "
-                                                "secret mounted at that path?)");
-  }
-  std::stringstream content;
-  content << file.rdbuf();
-  std::string value = content.str();
-  if (value.ends_with("\r\n"))
-    value.resize(value.size() - 2);
-  else if (value.ends_with('\n'))
-    value.pop_back();
-  if (value.empty()) {
-    return make_error(ErrorKind::permanent, std::string(variable) + ": " + path + " is empty");
-  }
-  return value;
-}
 
 StaticKeysProvider::StaticKeysProvider(Credentials initial, StaticKeyFiles files)
     : files_(std::move(files)) {

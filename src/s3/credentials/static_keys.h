@@ -21,11 +21,6 @@ struct StaticKeyFiles {
   std::string session_token;      // AWS_SESSION_TOKEN_FILE
 };
 
-// Reads a mounted secret: the content without one trailing newline ("\n" or "\r\n").
-// Errors (permanent) name `variable`, never the content nor (for an unreadable file) the path;
-// an empty file is an error. The configuration reads NAME_FILE variables with it too.
-Result<std::string> read_secret_file(const std::string& path, std::string_view variable);
-
 class StaticKeysProvider final : public CredentialsProvider {
  public:
   // `initial` as the configuration read them (s3_config.cc already reported unreadable files).

@@ -2,7 +2,7 @@
 
 #include <pugixml.hpp>
 
-#include "s3/credentials/static_keys.h"
+#include "core/secret_file.h"
 #include "s3/uri_encode.h"
 
 namespace erp::s3 {

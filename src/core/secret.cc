@@ -1,4 +1,4 @@
-#include "config/secret.h"
+#include "core/secret.h"
 
 #include <openssl/crypto.h>
 

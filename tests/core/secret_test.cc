@@ -1,6 +1,6 @@
 // Secret: move-only, the value reachable only through reveal(), nothing left behind in a
 // moved-from Secret.
-#include "config/secret.h"
+#include "core/secret.h"
 
 #include <doctest/doctest.h>
 
