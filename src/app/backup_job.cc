@@ -10,12 +10,12 @@
 #include "app/progress_reporter.h"
 #include "app/prune.h"
 #include "app/run_lease.h"
+#include "catalog/backup_id.h"
 #include "catalog/catalog.h"
 #include "catalog/key_layout.h"
 #include "catalog/last_success.h"
 #include "core/time_format.h"
 #include "pg/pg_dump.h"
-#include "retention/backup_id.h"
 #include "upload/confirm_write.h"
 #include "upload/part_schedule.h"
 
@@ -85,7 +85,7 @@ class BackupJob {
   // an outage of the database should not also cost the day's documents.
   std::optional<int> preflight() {
     facts_.started = context_.clock.now();
-    facts_.id = retention::format_backup_id(
+    facts_.id = catalog::format_backup_id(
         std::chrono::time_point_cast<std::chrono::seconds>(facts_.started));
     facts_.env = context_.settings.layout->env;
     facts_.tool_version = ERP_BACKUP_VERSION;

@@ -1,5 +1,6 @@
 #include "app/prune.h"
 
+#include "retention/backup_sets.h"
 #include "s3/xml_replies.h"
 
 namespace erp::app {
@@ -53,7 +54,7 @@ Result<PruneSummary> plan_prune(s3::ObjectStore& store, const catalog::KeyLayout
   }
   auto catalog = catalog::load_catalog(store, layout);
   if (!catalog) return std::unexpected(catalog.error());
-  const auto sets = catalog::backup_sets(*catalog);
+  const auto sets = retention::backup_sets(*catalog);
   auto plan = retention::plan_retention(sets, policy, today, own_backup);
   if (!plan) return std::unexpected(plan.error());
   PruneSummary summary{std::move(*catalog), std::move(*plan)};

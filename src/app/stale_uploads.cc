@@ -4,8 +4,8 @@
 #include <ctime>
 
 #include "app/run_lease.h"
+#include "catalog/backup_id.h"
 #include "core/time_format.h"
-#include "retention/backup_id.h"
 #include "s3/xml_replies.h"
 
 namespace erp::app {
@@ -146,7 +146,7 @@ std::vector<OpenUpload> classify_uploads(const std::vector<s3::MultipartUpload>&
       // of a young set stale. An ID in the future (a wrong clock, a forged key) caps nothing:
       // otherwise its upload would never age.
       if (parsed) {
-        const auto start = retention::parse_backup_id(parsed->id);
+        const auto start = catalog::parse_backup_id(parsed->id);
         if (start && *upload.initiated < *start && *start <= options.now) {
           entry.age = std::chrono::duration_cast<std::chrono::milliseconds>(options.now - *start);
         }

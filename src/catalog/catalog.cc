@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "retention/backup_id.h"
+#include "catalog/backup_id.h"
 
 namespace erp::catalog {
 namespace {
@@ -283,7 +283,7 @@ Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
       // Nor does an object of `erp-backup doctor` (app/doctor_command.h): doctor removes its
       // own; one a killed run left is removed by prune's stale-upload sweep, like a lease.
       if (parsed->kind == ObjectKind::doctor_probe) continue;
-      auto start = retention::parse_backup_id(parsed->id);
+      auto start = parse_backup_id(parsed->id);
       if (!start) {  // KeyLayout::parse only accepts valid IDs; stay safe anyway
         catalog.foreign.push_back(std::move(info));
         continue;
@@ -381,19 +381,6 @@ Result<const CatalogSet*> find_set(const Catalog& catalog, const std::string& wh
   }
   return make_error(ErrorKind::not_found,
                     "no backup set " + which + " (hint: erp-backup list shows the IDs)");
-}
-
-std::vector<retention::BackupSet> backup_sets(const Catalog& catalog) {
-  std::vector<retention::BackupSet> result;
-  result.reserve(catalog.sets.size());
-  for (const CatalogSet& set : catalog.sets) {
-    result.push_back({.id = set.id,
-                      .start_time = set.start_time,
-                      .streams = set.held(),
-                      .leftovers = !set.leftovers().empty(),
-                      .unreadable = set.state == SetState::unreadable});
-  }
-  return result;
 }
 
 }  // namespace erp::catalog

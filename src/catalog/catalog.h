@@ -57,7 +57,6 @@
 #include "catalog/manifest.h"
 #include "catalog/stream.h"
 #include "core/error.h"
-#include "retention/retention_plan.h"
 #include "s3/object_store.h"
 
 namespace erp::catalog {
@@ -139,11 +138,6 @@ bool holds_stream(const CatalogSet& set, Stream stream);
 // verify reports its problem (and reads nothing of a set without a trusted manifest).
 Result<const CatalogSet*> find_set(const Catalog& catalog, const std::string& which,
                                    std::optional<Stream> stream = std::nullopt);
-
-// The retention plan's view of the sets, index-aligned with catalog.sets: id, start time,
-// the streams each set holds (CatalogSet::held(), partial sets included), whether it has
-// leftovers, and whether it is unreadable.
-std::vector<retention::BackupSet> backup_sets(const Catalog& catalog);
 
 // A short label for reports.
 std::string_view kind_label(ObjectKind kind);

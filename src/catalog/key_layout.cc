@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "retention/backup_id.h"
+#include "catalog/backup_id.h"
 
 namespace erp::catalog {
 namespace {
@@ -33,7 +33,7 @@ std::optional<ParsedKey> parse_lease(std::string_view rest) {
   if (slash == std::string_view::npos || !rest.ends_with(".json")) return std::nullopt;
   const std::string_view id = rest.substr(0, slash);
   const std::string_view token = rest.substr(slash + 1, rest.size() - slash - 1 - 5);
-  if (!retention::parse_backup_id(id) || !is_run_token(token)) return std::nullopt;
+  if (!parse_backup_id(id) || !is_run_token(token)) return std::nullopt;
   return ParsedKey{ObjectKind::lease, std::string(id), std::string(token)};
 }
 
@@ -94,7 +94,7 @@ std::optional<ParsedKey> KeyLayout::parse(std::string_view key) const {
         spelling.folder.size(), rest.size() - spelling.folder.size() - spelling.suffix.size());
     // Strict: the ID must round-trip, so "db/x/20261126T020000Z.dump" or a lower-case
     // "t" never passes for one of ours.
-    if (!retention::parse_backup_id(id)) return std::nullopt;
+    if (!parse_backup_id(id)) return std::nullopt;
     return ParsedKey{spelling.kind, std::string(id)};
   }
   return std::nullopt;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "catalog/backup_id.h"
 #include "core/time_format.h"
-#include "retention/backup_id.h"
 
 namespace erp::catalog {
 namespace {
@@ -32,7 +32,7 @@ Result<StreamSuccess> entry_from(const ordered_json& j, const std::string& where
       return corrupt(where + " has no string \"" + field + "\"");
     *target = it->get<std::string>();
   }
-  if (!retention::parse_backup_id(s.id))
+  if (!parse_backup_id(s.id))
     return corrupt(where + " names \"" + s.id + "\", which is not a backup ID");
   return s;
 }

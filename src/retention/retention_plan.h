@@ -5,6 +5,10 @@
 // exactly the sets whose decision is not keep() (or prints the plan for --dry-run);
 // `list` shows each set's reason and, per stream, what keeps it for that stream.
 //
+// Retention builds on the catalog (catalog::Stream, the sets catalog::Catalog lists;
+// retention/backup_sets.h turns a catalog into this plan's input); catalog/ never includes
+// retention/.
+//
 // ## Dates
 // A set is dated by the UTC calendar date of its start_time (00:00:00 to 23:59:59 UTC is
 // one date). `today` is the UTC date of the run, passed in by the caller.

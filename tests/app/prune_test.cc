@@ -7,7 +7,7 @@
 #include <set>
 
 #include "app/retention_seed.h"
-#include "retention/backup_id.h"
+#include "catalog/backup_id.h"
 
 using namespace erp;
 using namespace std::chrono;
@@ -28,7 +28,7 @@ std::vector<std::string> seed_daily(FakeObjectStore& store, const KeyLayout& lay
   std::vector<std::string> ids;
   for (int i = 0; i < days; ++i) {
     const auto time = sys_days{kToday} - std::chrono::days{i} + hours{2};
-    ids.push_back(retention::format_backup_id(time));
+    ids.push_back(catalog::format_backup_id(time));
     seed_set(store, layout, ids.back());
   }
   return ids;

@@ -3,7 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "app/retention_seed.h"
-#include "retention/backup_id.h"
+#include "catalog/backup_id.h"
+#include "retention/backup_sets.h"
 
 using namespace erp;
 using erp::catalog::KeyLayout;
@@ -38,9 +39,9 @@ TEST_CASE("the catalog groups objects by set id, oldest first, across pages") {
   REQUIRE(set.manifest.has_value());
   CHECK(set.manifest->id == set.id);
   CHECK(catalog->foreign.empty());
-  const auto sets = catalog::backup_sets(*catalog);
+  const auto sets = retention::backup_sets(*catalog);
   REQUIRE(sets.size() == catalog->sets.size());
-  CHECK(sets[0].start_time == retention::parse_backup_id("20260201T000000Z").value());
+  CHECK(sets[0].start_time == catalog::parse_backup_id("20260201T000000Z").value());
 }
 
 TEST_CASE("foreign keys, last-success and other envs are kept apart") {
@@ -161,7 +162,7 @@ TEST_CASE("the catalog tells which streams each set holds, from its manifest") {
   CHECK(catalog::to_string(catalog->sets[1].streams()) == "docs");
   CHECK(catalog::to_string(catalog->sets[0].streams()) == "db+docs");
 
-  const auto sets = catalog::backup_sets(*catalog);
+  const auto sets = retention::backup_sets(*catalog);
   REQUIRE(sets.size() == 5);
   for (std::size_t i = 0; i < sets.size(); ++i) {
     CAPTURE(sets[i].id);
@@ -355,7 +356,7 @@ TEST_CASE("a manifest that cannot be trusted is its set's problem: kept, never a
     if (call.op == FakeObjectStore::Op::get_object)
       CHECK(call.key != layout.manifest_key("20261101T020000Z"));
   }
-  const auto sets = catalog::backup_sets(*catalog);
+  const auto sets = retention::backup_sets(*catalog);
   for (std::size_t i = 0; i < rows.size(); ++i) CHECK(sets[i].unreadable);
   CHECK_FALSE(sets.back().unreadable);
 }

@@ -11,10 +11,12 @@
 
 #include <doctest/doctest.h>
 
-#include "retention/backup_id.h"
+#include "catalog/backup_id.h"
 #include "retention/retention_plan.h"
 
 namespace erp::retention::testing {
+
+using catalog::format_backup_id;
 
 inline std::chrono::year_month_day ymd(int y, unsigned m, unsigned d) {
   return std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d};

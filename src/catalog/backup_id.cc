@@ -1,8 +1,8 @@
-#include "retention/backup_id.h"
+#include "catalog/backup_id.h"
 
 #include <cstdio>
 
-namespace erp::retention {
+namespace erp::catalog {
 namespace {
 
 // Reads `count` ASCII digits starting at `pos`; -1 when any of them is not a digit.
@@ -61,4 +61,4 @@ std::string format_backup_id(std::chrono::sys_seconds start_time) {
   return buffer;
 }
 
-}  // namespace erp::retention
+}  // namespace erp::catalog

@@ -1,18 +1,18 @@
-#include "retention/backup_id.h"
+#include "catalog/backup_id.h"
 
 #include <chrono>
 #include <string>
 
 #include <doctest/doctest.h>
 
-#include "retention_test_support.h"
+#include "retention/retention_test_support.h"
 
-namespace erp::retention {
+namespace erp::catalog {
 namespace {
 
 using namespace std::chrono;
-using testing::at;
-using testing::ymd;
+using retention::testing::at;
+using retention::testing::ymd;
 
 TEST_CASE("a backup id is the UTC start time to the second, YYYYMMDDTHHMMSSZ") {
   struct Row {
@@ -117,4 +117,4 @@ TEST_CASE("years outside 0000-9999 format to text that parse refuses") {
 }
 
 }  // namespace
-}  // namespace erp::retention
+}  // namespace erp::catalog

@@ -4,8 +4,8 @@
 // The ID is the one name a set has in every key (db/<ID>.dump, manifests/<ID>.json, ...),
 // so parsing is strict: anything that is not exactly the form below is not one of the
 // tool's IDs, and objects named by it are never deleted (SPEC §4), only reported.
-// The key-layout module (src/catalog/) reuses these two functions; they live here only
-// because the retention plan needed them first.
+// The catalog (key layout, manifests, last-success) parses keys with it; retention, which
+// builds on the catalog, gets the IDs from there.
 #pragma once
 
 #include <chrono>
@@ -14,7 +14,7 @@
 
 #include "core/error.h"
 
-namespace erp::retention {
+namespace erp::catalog {
 
 // Exactly 16 ASCII characters: 8 digits (year, month, day), 'T', 6 digits (hour,
 // minute, second), 'Z'. Upper-case 'T' and 'Z' only; no separators, no fraction, no
@@ -34,4 +34,4 @@ Result<std::chrono::sys_seconds> parse_backup_id(std::string_view id);
 // parse_backup_id refuses; the tool only formats the current time.
 std::string format_backup_id(std::chrono::sys_seconds start_time);
 
-}  // namespace erp::retention
+}  // namespace erp::catalog
