@@ -161,10 +161,10 @@ std::shared_ptr<erp::s3::CredentialsProvider> make_credentials_provider(
   switch (config.credential_source) {
     case Source::web_identity:
       return std::make_shared<erp::s3::WebIdentityProvider>(config.web_identity, std::move(http),
-                                                            erp::s3::system_clock_seconds);
+                                                            erp::system_clock());
     case Source::container:
       return std::make_shared<erp::s3::ContainerCredentialsProvider>(
-          std::move(config.container), std::move(http), erp::s3::system_clock_seconds);
+          std::move(config.container), std::move(http), erp::system_clock());
     case Source::static_keys:
       break;
   }

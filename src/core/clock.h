@@ -22,6 +22,18 @@ class SystemClock final : public Clock {
   }
 };
 
+// The process's SystemClock: the default of the objects that take a clock, and the one a
+// long-lived object (a credential provider) can keep a reference to.
+inline const Clock& system_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
+// `clock`'s time to the second: what signatures (SigV4) and key expiry work in.
+inline std::chrono::sys_seconds now_seconds(const Clock& clock) {
+  return std::chrono::time_point_cast<std::chrono::seconds>(clock.now());
+}
+
 // A clock that says whatever the test sets. Not thread-safe.
 class FixedClock final : public Clock {
  public:

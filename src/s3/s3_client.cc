@@ -140,22 +140,18 @@ bool is_gcs_endpoint(std::string_view endpoint) {
   return host == "storage.googleapis.com" || host.ends_with(".storage.googleapis.com");
 }
 
-std::chrono::sys_seconds system_clock_seconds() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 S3Client::S3Client(S3ClientOptions options, Credentials credentials,
-                   http::TransportPool& transports, Clock clock, http::Sleeper sleeper)
+                   http::TransportPool& transports, const Clock& clock, http::Sleeper sleeper)
     : S3Client(std::move(options),
                std::make_shared<FixedCredentialsProvider>(std::move(credentials)), transports,
-               std::move(clock), std::move(sleeper)) {}
+               clock, std::move(sleeper)) {}
 
 S3Client::S3Client(S3ClientOptions options, std::shared_ptr<CredentialsProvider> credentials,
-                   http::TransportPool& transports, Clock clock, http::Sleeper sleeper)
+                   http::TransportPool& transports, const Clock& clock, http::Sleeper sleeper)
     : options_(std::move(options)),
       credentials_(std::move(credentials)),
       transports_(transports),
-      clock_(std::move(clock)),
+      clock_(clock),
       sleeper_(std::move(sleeper)) {
   while (!options_.endpoint.empty() && options_.endpoint.back() == '/')
     options_.endpoint.pop_back();
@@ -238,7 +234,7 @@ Result<http::HttpResponse> S3Client::exchange(const Call& call, const std::strin
   request.body = call.body;
   request.has_body = call.has_body;
   request.stream_status = call.stream_status;
-  const std::chrono::sys_seconds host_time = clock_();
+  const std::chrono::sys_seconds host_time = now_seconds(clock_);
   const std::chrono::sys_seconds signed_at = host_time + clock_offset();
   sign_request(request, call.query, hash, **keys, where.scope, signed_at);
 
@@ -616,7 +612,7 @@ Result<std::string> S3Client::presign(std::string_view method, std::string_view 
   if (!keys) return std::unexpected(keys.error().with_context("presign s3://" + options_.bucket));
   const Target where = target();
   return presign_url(method, object_url(where.endpoint, key, {}), {}, **keys, where.scope,
-                     clock_() + clock_offset(), expires);
+                     now_seconds(clock_) + clock_offset(), expires);
 }
 
 }  // namespace erp::s3

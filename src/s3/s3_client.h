@@ -25,6 +25,7 @@
 #include <stop_token>
 #include <string>
 
+#include "core/clock.h"
 #include "http/curl_transport.h"
 #include "http/retry.h"
 #include "s3/bucket_configuration.h"
@@ -68,14 +69,11 @@ struct S3ClientOptions {
 // of it (a bucket in virtual-host style). Conditional writes are spelt for GCS there (above).
 bool is_gcs_endpoint(std::string_view endpoint);
 
-using Clock = std::function<std::chrono::sys_seconds()>;
-std::chrono::sys_seconds system_clock_seconds();
-
 class S3Client final : public ObjectStore {
  public:
   // `transports` is borrowed and must outlive the client. `credentials` is asked for the
-  // keys before every request (credentials/provider.h). `clock` gives the signing time;
-  // `sleeper` waits between retries.
+  // keys before every request (credentials/provider.h). `clock` (borrowed, must outlive
+  // the client) gives the signing time; `sleeper` waits between retries.
   //
   // Two refusals are corrected once per request, as the AWS SDKs do: RequestTimeTooSkewed
   // (the server's <ServerTime> or Date header gives the offset; every later request is
@@ -84,11 +82,11 @@ class S3Client final : public ObjectStore {
   // requests sign for it, at s3.<region>.amazonaws.com when the endpoint was the regional
   // default). Each correction is reported through the options' observers.
   S3Client(S3ClientOptions options, std::shared_ptr<CredentialsProvider> credentials,
-           http::TransportPool& transports, Clock clock = system_clock_seconds,
+           http::TransportPool& transports, const Clock& clock = system_clock(),
            http::Sleeper sleeper = http::sleep_for_real);
   // Fixed keys (tests, tools).
   S3Client(S3ClientOptions options, Credentials credentials, http::TransportPool& transports,
-           Clock clock = system_clock_seconds, http::Sleeper sleeper = http::sleep_for_real);
+           const Clock& clock = system_clock(), http::Sleeper sleeper = http::sleep_for_real);
   S3Client(const S3Client&) = delete;
   S3Client& operator=(const S3Client&) = delete;
 
@@ -175,7 +173,7 @@ class S3Client final : public ObjectStore {
   mutable std::mutex target_mutex_;            // guards region_override_
   std::optional<Target> region_override_;      // set once a server named the bucket's region
   http::TransportPool& transports_;
-  Clock clock_;
+  const Clock& clock_;
   http::Sleeper sleeper_;
 };
 

@@ -66,13 +66,6 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-struct FakeClock {
-  std::chrono::sys_seconds now = kStart;
-  SecondsClock function() {
-    return [this] { return now; };
-  }
-};
-
 std::string iso(std::chrono::sys_seconds time) {
   const std::time_t t = std::chrono::system_clock::to_time_t(time);
   std::tm tm{};
@@ -187,13 +180,13 @@ TEST_CASE("a key file that vanishes is an error naming the provider and the vari
 struct WebIdentityHarness {
   TempFile token{"eyJ-token-1\n"};
   Http http;
-  FakeClock clock;
+  FixedClock clock{kStart};
   WebIdentityProvider provider{{.role_arn = "arn:aws:iam::123456789012:role/erp-backup",
                                 .token_file = token.path(),
                                 .session_name = "erp-backup-test",
                                 .sts_endpoint = "https://sts.eu-west-3.amazonaws.com/"},
                                http.config(),
-                               clock.function()};
+                               clock};
 };
 
 TEST_CASE("web identity trades the token file for STS keys with an unsigned form POST") {
@@ -225,12 +218,12 @@ TEST_CASE(
   h.http.transport.push(Reply::ok(sts_reply("ASIAONE", "secret-one", "token-one", kStart + 1h)));
   h.http.transport.push(Reply::ok(sts_reply("ASIATWO", "secret-two", "token-two", kStart + 2h)));
   REQUIRE(h.provider.current().has_value());
-  h.clock.now = kStart + 54min;
+  h.clock.set(kStart + 54min);
   CHECK(h.provider.current().value()->access_key_id == "ASIAONE");
   CHECK(h.http.transport.request_count() == 1);
 
   h.token.rewrite("eyJ-token-2");  // the kubelet rotated the projected token
-  h.clock.now = kStart + 55min;
+  h.clock.set(kStart + 55min);
   const auto refreshed = h.provider.current();
   REQUIRE(refreshed.has_value());
   CHECK((*refreshed)->access_key_id == "ASIATWO");
@@ -244,9 +237,9 @@ TEST_CASE("short-lived web identity keys are refreshed halfway through their lif
   h.http.transport.push(Reply::ok(sts_reply("ASIAONE", "s1", "t1", kStart + 60s)));
   h.http.transport.push(Reply::ok(sts_reply("ASIATWO", "s2", "t2", kStart + 120s)));
   REQUIRE(h.provider.current().has_value());
-  h.clock.now = kStart + 29s;
+  h.clock.set(kStart + 29s);
   CHECK(h.provider.current().value()->access_key_id == "ASIAONE");
-  h.clock.now = kStart + 30s;
+  h.clock.set(kStart + 30s);
   CHECK(h.provider.current().value()->access_key_id == "ASIATWO");
 }
 
@@ -283,7 +276,7 @@ TEST_CASE("a failed refresh is an error, and the next request tries again") {
                                            "</Error></ErrorResponse>"));
   h.http.transport.push(Reply::ok(sts_reply("ASIATWO", "s2", "t2", kStart + 3h)));
   REQUIRE(h.provider.current().has_value());
-  h.clock.now = kStart + 2h;
+  h.clock.set(kStart + 2h);
   const auto failed = h.provider.current();
   REQUIRE_FALSE(failed.has_value());
   CHECK(contains(failed.error().message, "hint: check AWS_ROLE_ARN"));
@@ -297,11 +290,11 @@ TEST_CASE(
     "before Expiration") {
   TempFile token("pod-identity-token-1\n");
   Http http;
-  FakeClock clock;
+  FixedClock clock{kStart};
   ContainerCredentialsProvider provider({.url = "http://169.254.170.23/v1/credentials",
                                          .url_variable = "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                                          .token_file = token.path()},
-                                        http.config(), clock.function());
+                                        http.config(), clock);
   CHECK(provider.name() ==
         "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI, "
         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)");
@@ -318,20 +311,20 @@ TEST_CASE(
   CHECK(first.header("Authorization") == std::string("pod-identity-token-1"));
 
   token.rewrite("pod-identity-token-2");
-  clock.now = kStart + 5h + 54min;
+  clock.set(kStart + 5h + 54min);
   CHECK(provider.current().value()->access_key_id == "ASIACONTAINER1");
-  clock.now = kStart + 5h + 55min;
+  clock.set(kStart + 5h + 55min);
   CHECK(provider.current().value()->access_key_id == "ASIACONTAINER2");
   CHECK(http.transport.request(1).header("Authorization") == std::string("pod-identity-token-2"));
 }
 
 TEST_CASE("a container endpoint refusing the token is an error naming the token variables") {
   Http http;
-  FakeClock clock;
+  FixedClock clock{kStart};
   ContainerCredentialsProvider provider({.url = "http://127.0.0.1:9/creds",
                                          .url_variable = "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                                          .token = Secret("wrong-token")},
-                                        http.config(), clock.function());
+                                        http.config(), clock);
   http.transport.push(Reply::with_status(401, R"({"message":"bad token"})"));
   const auto keys = provider.current();
   REQUIRE_FALSE(keys.has_value());

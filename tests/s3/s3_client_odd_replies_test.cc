@@ -37,15 +37,13 @@ bool contains(std::string_view text, std::string_view part) {
 struct Scripted {
   ScriptedTransport transport;
   http::TransportPool pool{transport.factory()};
+  FixedClock clock{std::chrono::sys_days{std::chrono::year{2026} / 11 / 30}};
   S3Client client{
       S3ClientOptions{.endpoint = "http://127.0.0.1:7480",
                       .bucket = "erp-backups",
                       .scope = {.region = "us-east-1", .service = "s3"},
                       .retry = {.max_attempts = 3, .base_delay = 1ms, .max_delay = 1ms}},
-      Credentials{"AKIDEXAMPLE", Secret(std::string("secret")), Secret()}, pool,
-      [] {
-        return std::chrono::sys_seconds{std::chrono::sys_days{std::chrono::year{2026} / 11 / 30}};
-      },
+      Credentials{"AKIDEXAMPLE", Secret(std::string("secret")), Secret()}, pool, clock,
       [](std::chrono::milliseconds, std::stop_token) { return true; }};
 
   std::size_t count(std::string_view method) const {

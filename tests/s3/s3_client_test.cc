@@ -168,27 +168,26 @@ class Harness {
   explicit Harness(Setup setup = {})
       : setup_(std::move(setup)),
         pool_(transport.factory()),
-        client(
-            S3ClientOptions{.endpoint = setup_.endpoint,
-                            .bucket = "bucket",
-                            .addressing = setup_.addressing,
-                            .scope = kScope,
-                            .payload_signing = setup_.payload_signing,
-                            .retry = {.max_attempts = setup_.max_attempts,
-                                      .base_delay = 100ms,
-                                      .max_delay = 1s},
-                            .stop = setup_.stop,
-                            .on_clock_corrected = setup_.on_clock_corrected,
-                            .on_region_corrected = setup_.on_region_corrected},
-            credentials(setup_.session_token), pool_, [] { return kNow; },
-            [this](std::chrono::milliseconds delay, std::stop_token stop) {
-              {
-                std::lock_guard lock(sleeps_mutex_);
-                sleeps_.push_back(delay);
-              }
-              if (setup_.on_sleep) setup_.on_sleep();
-              return !stop.stop_requested();  // a real sleep ends at once on a stop
-            }) {}
+        client(S3ClientOptions{.endpoint = setup_.endpoint,
+                               .bucket = "bucket",
+                               .addressing = setup_.addressing,
+                               .scope = kScope,
+                               .payload_signing = setup_.payload_signing,
+                               .retry = {.max_attempts = setup_.max_attempts,
+                                         .base_delay = 100ms,
+                                         .max_delay = 1s},
+                               .stop = setup_.stop,
+                               .on_clock_corrected = setup_.on_clock_corrected,
+                               .on_region_corrected = setup_.on_region_corrected},
+               credentials(setup_.session_token), pool_, clock_,
+               [this](std::chrono::milliseconds delay, std::stop_token stop) {
+                 {
+                   std::lock_guard lock(sleeps_mutex_);
+                   sleeps_.push_back(delay);
+                 }
+                 if (setup_.on_sleep) setup_.on_sleep();
+                 return !stop.stop_requested();  // a real sleep ends at once on a stop
+               }) {}
 
   ~Harness() {
     if (std::uncaught_exceptions() > 0) return;  // a REQUIRE already failed the test
@@ -305,6 +304,7 @@ class Harness {
  private:
   Setup setup_;
   http::TransportPool pool_;
+  FixedClock clock_{kNow};
   mutable std::mutex sleeps_mutex_;
   std::vector<std::chrono::milliseconds> sleeps_;
 
@@ -1035,13 +1035,13 @@ TEST_CASE(
   ScriptedTransport transport;
   http::TransportPool pool(transport.factory());
   auto provider = std::make_shared<RotatingProvider>();
-  S3Client client(
-      S3ClientOptions{.endpoint = std::string(kHttpEndpoint),
-                      .bucket = "bucket",
-                      .scope = kScope,
-                      .retry = {.max_attempts = 3}},
-      provider, pool, [] { return kNow; },
-      [](std::chrono::milliseconds, std::stop_token) { return true; });
+  const FixedClock clock{kNow};
+  S3Client client(S3ClientOptions{.endpoint = std::string(kHttpEndpoint),
+                                  .bucket = "bucket",
+                                  .scope = kScope,
+                                  .retry = {.max_attempts = 3}},
+                  provider, pool, clock,
+                  [](std::chrono::milliseconds, std::stop_token) { return true; });
   transport.push(Reply::with_status(204));
   transport.push(Reply::with_status(204));
   REQUIRE(client.delete_object(kKey).has_value());

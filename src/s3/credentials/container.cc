@@ -31,8 +31,8 @@ Result<ExpiringCredentials> parse_container_response(std::string_view body) {
 }
 
 ContainerCredentialsProvider::ContainerCredentialsProvider(ContainerCredentialsConfig config,
-                                                           CredentialsHttp http, SecondsClock clock)
-    : RefreshingProvider(std::move(clock)), config_(std::move(config)), http_(std::move(http)) {
+                                                           CredentialsHttp http, const Clock& clock)
+    : RefreshingProvider(clock), config_(std::move(config)), http_(std::move(http)) {
   name_ = "container credentials (" + config_.url_variable;
   if (!config_.token_file.empty())
     name_ += ", AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";

@@ -23,7 +23,7 @@ struct ContainerCredentialsConfig {
 class ContainerCredentialsProvider final : public RefreshingProvider {
  public:
   ContainerCredentialsProvider(ContainerCredentialsConfig config, CredentialsHttp http,
-                               SecondsClock clock);
+                               const Clock& clock);
   std::string_view name() const override { return name_; }
 
  protected:

@@ -12,7 +12,7 @@ std::chrono::sys_seconds refresh_time(std::chrono::sys_seconds fetched_at,
 
 Result<CredentialsPtr> RefreshingProvider::current() {
   std::lock_guard lock(mutex_);
-  const auto now = clock_();
+  const auto now = now_seconds(clock_);
   if (cached_ && (!refresh_at_ || now < *refresh_at_)) return cached_;
   auto fetched = fetch();
   if (!fetched) return std::unexpected(fetched.error().with_context(name()));

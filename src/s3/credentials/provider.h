@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "s3/sigv4.h"
 
@@ -52,8 +53,6 @@ class FixedCredentialsProvider final : public CredentialsProvider {
   CredentialsPtr credentials_;
 };
 
-using SecondsClock = std::function<std::chrono::sys_seconds()>;
-
 // Temporary keys and when they stop working (nullopt: they do not expire).
 struct ExpiringCredentials {
   Credentials credentials;
@@ -72,7 +71,8 @@ std::chrono::sys_seconds refresh_time(std::chrono::sys_seconds fetched_at,
 // returned to the caller that made it and tried again by the next caller.
 class RefreshingProvider : public CredentialsProvider {
  public:
-  explicit RefreshingProvider(SecondsClock clock) : clock_(std::move(clock)) {}
+  // `clock` is borrowed and must outlive the provider (system_clock() in production).
+  explicit RefreshingProvider(const Clock& clock) : clock_(clock) {}
   Result<CredentialsPtr> current() final;
 
  protected:
@@ -80,7 +80,7 @@ class RefreshingProvider : public CredentialsProvider {
   virtual Result<ExpiringCredentials> fetch() = 0;
 
  private:
-  SecondsClock clock_;
+  const Clock& clock_;
   std::mutex mutex_;
   CredentialsPtr cached_;
   std::optional<std::chrono::sys_seconds> refresh_at_;  // nullopt: never

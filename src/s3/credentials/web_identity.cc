@@ -57,8 +57,8 @@ Result<ExpiringCredentials> parse_assume_role_response(long status, std::string_
 }
 
 WebIdentityProvider::WebIdentityProvider(WebIdentityConfig config, CredentialsHttp http,
-                                         SecondsClock clock)
-    : RefreshingProvider(std::move(clock)), config_(std::move(config)), http_(std::move(http)) {
+                                         const Clock& clock)
+    : RefreshingProvider(clock), config_(std::move(config)), http_(std::move(http)) {
   while (config_.sts_endpoint.ends_with('/')) config_.sts_endpoint.pop_back();
 }
 

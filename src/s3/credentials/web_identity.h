@@ -21,7 +21,7 @@ struct WebIdentityConfig {
 
 class WebIdentityProvider final : public RefreshingProvider {
  public:
-  WebIdentityProvider(WebIdentityConfig config, CredentialsHttp http, SecondsClock clock);
+  WebIdentityProvider(WebIdentityConfig config, CredentialsHttp http, const Clock& clock);
   std::string_view name() const override {
     return "web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)";
   }
