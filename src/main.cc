@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/logger.h"
 #include "http/curl_transport.h"
+#include "http/transport_pool.h"
 #include "s3/credentials/container.h"
 #include "s3/credentials/static_keys.h"
 #include "s3/credentials/web_identity.h"

@@ -21,6 +21,7 @@
 #include "config/s3_config.h"
 #include "doctor/reply_log.h"
 #include "http/curl_transport.h"
+#include "http/transport_pool.h"
 #include "s3/s3_client.h"
 
 namespace erp::doctor {

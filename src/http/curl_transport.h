@@ -7,16 +7,13 @@
 // or exactly the certificates in `ca_bundle` when one is given: the bundle *replaces* the system
 // store (what the AWS CLI and SDKs do with AWS_CA_BUNDLE), so an operator can pin a private CA;
 // one who wants both concatenates the system bundle and the private CA into one file.
-// Not thread-safe: one instance per thread (TransportPool hands them out).
+// Not thread-safe: one instance per thread (a TransportPool, transport_pool.h, hands them out).
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "http/transport.h"
 
@@ -80,39 +77,6 @@ class CurlTransport final : public HttpTransport {
  private:
   TransportOptions options_;
   void* handle_;  // CURL*
-};
-
-// A thread-safe pool of transports: take one for a request, give it back after.
-// Keeps idle transports (and their open connections) for the next caller.
-class TransportPool {
- public:
-  using Factory = std::function<std::unique_ptr<HttpTransport>()>;
-  explicit TransportPool(Factory factory) : factory_(std::move(factory)) {}
-
-  // A borrowed transport returned to the pool when the lease is destroyed.
-  class Lease {
-   public:
-    Lease(TransportPool& pool, std::unique_ptr<HttpTransport> transport)
-        : pool_(&pool), transport_(std::move(transport)) {}
-    Lease(Lease&&) = default;
-    ~Lease() {
-      if (transport_) pool_->give_back(std::move(transport_));
-    }
-    HttpTransport& operator*() { return *transport_; }
-    HttpTransport* operator->() { return transport_.get(); }
-
-   private:
-    TransportPool* pool_;
-    std::unique_ptr<HttpTransport> transport_;
-  };
-
-  Lease take();
-
- private:
-  void give_back(std::unique_ptr<HttpTransport> transport);
-  Factory factory_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<HttpTransport>> idle_;
 };
 
 }  // namespace erp::http

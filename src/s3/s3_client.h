@@ -26,8 +26,8 @@
 #include <string>
 
 #include "core/clock.h"
-#include "http/curl_transport.h"
 #include "http/retry.h"
+#include "http/transport_pool.h"
 #include "s3/bucket_configuration.h"
 #include "s3/credentials/provider.h"
 #include "s3/object_store.h"

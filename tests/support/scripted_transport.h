@@ -29,8 +29,8 @@
 #include <string_view>
 #include <vector>
 
-#include "http/curl_transport.h"
 #include "http/transport.h"
+#include "http/transport_pool.h"
 
 namespace erp::testing {
 

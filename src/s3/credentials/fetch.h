@@ -4,8 +4,8 @@
 
 #include <stop_token>
 
-#include "http/curl_transport.h"
 #include "http/retry.h"
+#include "http/transport_pool.h"
 
 namespace erp::s3 {
 
