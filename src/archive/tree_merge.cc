@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "archive/directory_chain.h"
-#include "archive/owned_fd.h"
+#include "core/owned_fd.h"
 #include "archive/tar_writer.h"
 
 namespace erp::archive {

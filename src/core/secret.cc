@@ -22,12 +22,15 @@ Secret& Secret::operator=(Secret&& other) noexcept {
 }
 
 void Secret::wipe() noexcept {
-  // Wipe the whole capacity: a moved-from or shrunk string may still hold old bytes.
-  if (value_.capacity() > 0) {
-    value_.resize(value_.capacity());
-    OPENSSL_cleanse(value_.data(), value_.size());
+  erp::wipe(value_);
+}
+
+void wipe(std::string& text) noexcept {
+  if (text.capacity() > 0) {
+    text.resize(text.capacity());
+    OPENSSL_cleanse(text.data(), text.size());
   }
-  value_.clear();
+  text.clear();
 }
 
 }  // namespace erp

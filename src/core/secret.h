@@ -32,4 +32,9 @@ class Secret {
   std::string value_;
 };
 
+// Overwrites every byte `text` holds, its whole capacity (a shrunk or moved-from string may
+// still hold old bytes past its size), then empties it. For copies of credentials that live
+// outside a Secret (a child's environment).
+void wipe(std::string& text) noexcept;
+
 }  // namespace erp

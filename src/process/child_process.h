@@ -12,6 +12,10 @@
 // The child runs in its own process group: a Ctrl-C on the terminal reaches only this
 // program, which then stops the child in order (kill()/terminate() signal the whole group,
 // so a script's own children go too).
+//
+// The parts: child_environment.h (the environment), exit_status.h (how it ended, in words),
+// stderr_pump.h (the stderr reader), program_lookup.h and pipes.h (what spawn needs),
+// child_state.h (waiting, signalling and reaping); spawn.cc starts the child.
 #pragma once
 
 #include <sys/types.h>
@@ -28,47 +32,11 @@
 
 #include "core/cancellation.h"
 #include "core/error.h"
-#include "core/secret.h"
+#include "process/child_environment.h"
+#include "process/exit_status.h"
+#include "process/stderr_pump.h"
 
 namespace erp::process {
-
-// The complete environment of a child, in insertion order. Move-only; every entry's bytes
-// are wiped when the environment is destroyed, because some of them are credentials.
-class ChildEnvironment {
- public:
-  ChildEnvironment() = default;
-  ChildEnvironment(ChildEnvironment&&) noexcept = default;
-  ChildEnvironment& operator=(ChildEnvironment&&) noexcept = default;
-  ChildEnvironment(const ChildEnvironment&) = delete;
-  ChildEnvironment& operator=(const ChildEnvironment&) = delete;
-
-  // Sets `name` (replacing an earlier value, keeping its position). `name` must be
-  // non-empty and hold no '=' or NUL; such a name is ignored (it cannot be expressed).
-  void set(std::string_view name, std::string_view value);
-  // Same, for a credential: the value is copied (and wiped with the rest) and redacted().
-  void set_secret(std::string_view name, const Secret& value);
-  void unset(std::string_view name);
-  // The value of `name`; nullopt when unset. Borrowed until the next change.
-  std::optional<std::string_view> get(std::string_view name) const;
-  std::size_t size() const { return entries_.size(); }
-  // "NAME=value" lines for debugging, secret values shown as <redacted>.
-  std::string redacted() const;
-  // NULL-terminated "NAME=value" pointers for execve; borrowed until the next change.
-  std::vector<char*> envp() const;
-
- private:
-  // Each entry stays at one heap address for its life (the vector moves only pointers), so
-  // wiping it in its destructor wipes the only copy.
-  struct Entry {
-    std::string text;  // "NAME=value"
-    std::size_t name_size = 0;
-    bool secret = false;
-    ~Entry();
-  };
-  const Entry* find(std::string_view name) const;
-  void put(std::string_view name, std::string_view value, bool secret);
-  std::vector<std::unique_ptr<Entry>> entries_;
-};
 
 enum class Stdio {
   null,  // /dev/null
@@ -106,24 +74,6 @@ struct SpawnOptions {
   // streamed; costs kernel memory (not RSS) of that size.
   int stdout_pipe_size = 1 << 20;
 };
-
-inline constexpr std::size_t kMaxStderrLine = 4096;
-
-// How a child ended.
-struct ExitStatus {
-  int exit_code = 0;  // the program's exit status, when it exited (signal == 0)
-  int signal = 0;     // the signal that killed it; 0 when it exited
-  bool success() const { return signal == 0 && exit_code == 0; }
-  // "exited with status 1" or "was killed by signal 9 (SIGKILL)".
-  std::string describe() const;
-  friend bool operator==(const ExitStatus&, const ExitStatus&) = default;
-};
-
-// The permanent error for an unsuccessful end: "<name> <status.describe()><detail>: <tail>"
-// (": <tail>" only when `stderr_tail` is non-empty), e.g.
-// "pg_dump exited with status 1: pg_dump: error: connection to server ... failed".
-Error exit_error(std::string_view name, const ExitStatus& status, std::string_view stderr_tail,
-                 std::string_view detail = {});
 
 // A running (or finished, not yet destroyed) child. Non-copyable, movable.
 //
@@ -205,8 +155,5 @@ class ChildProcess {
 // → permanent (the child is terminated).
 Result<std::string> run_to_completion(const SpawnOptions& options,
                                       std::size_t max_stdout = 1 << 20);
-
-// "SIGKILL" for 9; "signal 64" for numbers without a name.
-std::string signal_name(int signal);
 
 }  // namespace erp::process

@@ -1,11 +1,12 @@
-// OwnedFd: a file descriptor closed when the object goes (-1: none). Move-only.
+// OwnedFd: a file descriptor closed when the object goes (-1: none). Move-only; release()
+// hands the descriptor to a new owner (fdopendir, a caller) without closing it.
 #pragma once
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace erp::archive {
+namespace erp {
 
 class OwnedFd {
  public:
@@ -24,9 +25,11 @@ class OwnedFd {
   OwnedFd(const OwnedFd&) = delete;
   OwnedFd& operator=(const OwnedFd&) = delete;
   int get() const { return fd_; }
+  // The descriptor, no longer owned (-1 afterwards).
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
 };
 
-}  // namespace erp::archive
+}  // namespace erp
