@@ -5,7 +5,7 @@
 #include "app/record_check.h"
 #include "app/restore_db_dump.h"
 #include "archive/archive_audit.h"
-#include "archive/tar_writer.h"
+#include "archive/printable_path.h"
 #include "codec/sha256_source.h"
 
 namespace erp::app {

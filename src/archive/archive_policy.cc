@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "archive/tar_writer.h"
+#include "archive/printable_path.h"
 
 namespace erp::archive {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "archive/tar_writer.h"
+#include "archive/printable_path.h"
 #include "core/error.h"
 
 namespace erp::archive {

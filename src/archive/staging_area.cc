@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "archive/directory_chain.h"
-#include "archive/tar_writer.h"
+#include "archive/printable_path.h"
 
 namespace erp::archive {
 namespace {

@@ -73,6 +73,9 @@
 // uselocale(), restored before returning) so that libarchive recognises UTF-8 names whatever
 // the process locale; the process-wide locale is never changed. `root`, `out`, `options` and
 // `cancellation` are borrowed for the duration of the call.
+//
+// The parts: source_tree.h (reading the tree), owner_names.h, pax_stream.h (libarchive),
+// utf8_ctype_scope.h, printable_path.h; tar_writer.cc walks the tree and decides per entry.
 #pragma once
 
 #include <cstddef>
@@ -84,6 +87,7 @@
 #include <vector>
 
 #include "archive/archive_policy.h"
+#include "archive/printable_path.h"
 #include "core/byte_stream.h"
 #include "core/cancellation.h"
 #include "core/error.h"
@@ -138,10 +142,5 @@ struct TarStats {
 
 Result<TarStats> write_tar(const std::filesystem::path& root, ByteSink& out,
                            const TarOptions& options, const Cancellation& cancellation);
-
-// `raw` with every byte that is not part of valid UTF-8, and every control character, written
-// as \xNN (and "\" as "\\"): safe in log lines, error messages and JSON. Used in write_tar's
-// messages; apply it to TarSkip::path before showing or serialising it.
-std::string printable_path(std::string_view raw);
 
 }  // namespace erp::archive

@@ -10,8 +10,8 @@
 #include <cstring>
 
 #include "archive/directory_chain.h"
+#include "archive/printable_path.h"
 #include "core/owned_fd.h"
-#include "archive/tar_writer.h"
 
 namespace erp::archive {
 namespace {
