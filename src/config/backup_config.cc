@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "config/choice_setting.h"
 #include "config/libpq_values.h"
 #include "config/problems.h"
 #include "config/s3_config.h"
@@ -31,14 +32,9 @@ bool parse_int(std::string_view text, int low, int high, int& value) {
 BackupConfig load_backup_config(const Environment& env, Problems& problems) {
   BackupConfig config;
   if (auto dir = env.get("DOCUMENTS_DIR")) config.documents_dir = *dir;
-  if (auto policy = env.get("DOCS_ON_ERROR")) {
-    if (*policy == "fail")
-      config.docs_on_error = DocsOnError::fail;
-    else if (*policy == "skip")
-      config.docs_on_error = DocsOnError::skip;
-    else
-      problems.add("malformed DOCS_ON_ERROR '" + *policy + "' (hint: fail or skip)");
-  }
+  read_choice<DocsOnError>(env, "DOCS_ON_ERROR",
+                           {{"fail", DocsOnError::fail}, {"skip", DocsOnError::skip}},
+                           "fail or skip", config.docs_on_error, problems);
   if (auto level = env.get("DOCS_ZSTD_LEVEL");
       level && !parse_int(*level, 1, 19, config.zstd_level)) {
     problems.add("malformed DOCS_ZSTD_LEVEL '" + *level + "' (hint: 1 to 19, default 3)");
@@ -79,23 +75,10 @@ BackupConfig load_backup_config(const Environment& env, Problems& problems) {
     config.pg.password = Secret(std::move(**password));
   }
   config.child_environment = inherited_child_environment(env);
-  if (auto prune = env.get("PRUNE_AFTER_BACKUP")) {
-    if (*prune == "true")
-      config.prune_after_backup = true;
-    else if (*prune == "false")
-      config.prune_after_backup = false;
-    else
-      problems.add("malformed PRUNE_AFTER_BACKUP '" + *prune + "' (hint: true or false)");
-  }
-  if (auto strict = env.get("BACKUP_REQUIRE_READONLY_ROLE")) {
-    if (*strict == "true")
-      config.require_readonly_role = true;
-    else if (*strict == "false")
-      config.require_readonly_role = false;
-    else
-      problems.add("malformed BACKUP_REQUIRE_READONLY_ROLE '" + *strict +
-                   "' (hint: true to refuse a database role that could write, or false)");
-  }
+  read_switch(env, "PRUNE_AFTER_BACKUP", "true or false", config.prune_after_backup, problems);
+  read_switch(env, "BACKUP_REQUIRE_READONLY_ROLE",
+              "true to refuse a database role that could write, or false",
+              config.require_readonly_role, problems);
   return config;
 }
 
@@ -117,9 +100,7 @@ Result<void> check_documents_dir(const BackupConfig& config) {
 
 Result<BackupConfig> load_backup_config(const Environment& env) {
   Problems problems;
-  BackupConfig config = load_backup_config(env, problems);
-  if (!problems.empty()) return std::unexpected(problems.error());
-  return config;
+  return unless_problems(load_backup_config(env, problems), problems);
 }
 
 }  // namespace erp::config

@@ -1,31 +1,23 @@
 #include "config/log_config.h"
 
+#include "config/choice_setting.h"
+
 namespace erp::config {
 
 Result<LogConfig> load_log_config(const Environment& env) {
   LogConfig config;
-  if (auto format = env.get("LOG_FORMAT")) {
-    if (*format == "text")
-      config.format = LogFormat::text;
-    else if (*format == "json")
-      config.format = LogFormat::json;
-    else
-      return make_error(ErrorKind::config,
-                        "malformed LOG_FORMAT '" + *format + "' (hint: text or json)");
-  }
-  if (auto level = env.get("LOG_LEVEL")) {
-    if (*level == "debug")
-      config.level = LogLevel::debug;
-    else if (*level == "info")
-      config.level = LogLevel::info;
-    else if (*level == "warn")
-      config.level = LogLevel::warn;
-    else if (*level == "error")
-      config.level = LogLevel::error;
-    else
-      return make_error(ErrorKind::config,
-                        "malformed LOG_LEVEL '" + *level + "' (hint: debug, info, warn or error)");
-  }
+  auto format = parse_choice<LogFormat>(
+      env, "LOG_FORMAT", {{"text", LogFormat::text}, {"json", LogFormat::json}}, "text or json");
+  if (!format) return std::unexpected(format.error());
+  if (*format) config.format = **format;
+  auto level = parse_choice<LogLevel>(env, "LOG_LEVEL",
+                                      {{"debug", LogLevel::debug},
+                                       {"info", LogLevel::info},
+                                       {"warn", LogLevel::warn},
+                                       {"error", LogLevel::error}},
+                                      "debug, info, warn or error");
+  if (!level) return std::unexpected(level.error());
+  if (*level) config.level = **level;
   return config;
 }
 

@@ -28,4 +28,12 @@ class Problems {
   std::vector<std::string> lines_;
 };
 
+// The end of a loader that gathers problems: `config` when there were none, else
+// problems.error(). E.g. `return unless_problems(load_x(env, problems), problems);`.
+template <typename Config>
+Result<Config> unless_problems(Config config, const Problems& problems) {
+  if (!problems.empty()) return std::unexpected(problems.error());
+  return config;
+}
+
 }  // namespace erp::config

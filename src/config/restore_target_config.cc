@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "config/choice_setting.h"
 #include "config/libpq_values.h"
 #include "config/s3_config.h"
 
@@ -27,17 +28,7 @@ constexpr TargetVariable kTargetVariables[] = {
 };
 
 bool parse_bool(const Environment& env, const char* name, bool& value, Problems& problems) {
-  const auto text = env.get(name);
-  if (!text) return true;
-  if (*text == "true") {
-    value = true;
-  } else if (*text == "false") {
-    value = false;
-  } else {
-    problems.add("malformed " + std::string(name) + " '" + *text + "' (hint: true or false)");
-    return false;
-  }
-  return true;
+  return read_switch(env, name, "true or false", value, problems);
 }
 
 }  // namespace

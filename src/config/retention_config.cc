@@ -44,9 +44,7 @@ retention::RetentionPolicy load_retention_config(const Environment& env, Problem
 
 Result<retention::RetentionPolicy> load_retention_config(const Environment& env) {
   Problems problems;
-  auto policy = load_retention_config(env, problems);
-  if (!problems.empty()) return std::unexpected(problems.error());
-  return policy;
+  return unless_problems(load_retention_config(env, problems), problems);
 }
 
 }  // namespace erp::config

@@ -2,6 +2,7 @@
 
 #include "core/secret_file.h"
 
+#include "config/choice_setting.h"
 #include "config/problems.h"
 #include "config/url_setting.h"
 #include "upload/part_schedule.h"
@@ -465,37 +466,26 @@ S3Config load_s3_config(const Environment& env, Problems& problems) {
     config.endpoint = "https://s3." + config.region + ".amazonaws.com";
   }
 
-  std::optional<s3::AddressingStyle> requested_style;
-  bool style_valid = true;
-  if (auto style = env.get("S3_ADDRESSING_STYLE")) {
-    if (*style == "path") {
-      requested_style = s3::AddressingStyle::path;
-    } else if (*style == "virtual") {
-      requested_style = s3::AddressingStyle::virtual_host;
-    } else {
-      style_valid = false;
-      problems.add("malformed S3_ADDRESSING_STYLE '" + *style + "' (hint: path or virtual)");
-    }
-  }
-  if (style_valid) {
+  const auto requested_style = parse_choice<s3::AddressingStyle>(
+      env, "S3_ADDRESSING_STYLE",
+      {{"path", s3::AddressingStyle::path}, {"virtual", s3::AddressingStyle::virtual_host}},
+      "path or virtual");
+  if (!requested_style) {
+    problems.add(requested_style.error().message);
+  } else {
     auto style =
-        resolve_addressing(config.bucket, config.endpoint, endpoint.has_value(), requested_style);
+        resolve_addressing(config.bucket, config.endpoint, endpoint.has_value(), *requested_style);
     if (style)
       config.addressing = *style;
     else
       problems.add(style.error().message);
   }
 
-  if (auto mode = env.get("S3_PAYLOAD_SIGNING")) {
-    if (*mode == "auto")
-      config.payload_signing = s3::PayloadSigning::automatic;
-    else if (*mode == "always")
-      config.payload_signing = s3::PayloadSigning::always;
-    else if (*mode == "never")
-      config.payload_signing = s3::PayloadSigning::never;
-    else
-      problems.add("malformed S3_PAYLOAD_SIGNING '" + *mode + "' (hint: auto, always or never)");
-  }
+  read_choice<s3::PayloadSigning>(env, "S3_PAYLOAD_SIGNING",
+                                  {{"auto", s3::PayloadSigning::automatic},
+                                   {"always", s3::PayloadSigning::always},
+                                   {"never", s3::PayloadSigning::never}},
+                                  "auto, always or never", config.payload_signing, problems);
 
   load_credentials(env, config, problems);
 
@@ -554,9 +544,7 @@ S3Config load_s3_config(const Environment& env, Problems& problems) {
 
 Result<S3Config> load_s3_config(const Environment& env) {
   Problems problems;
-  S3Config config = load_s3_config(env, problems);
-  if (!problems.empty()) return std::unexpected(problems.error());
-  return config;
+  return unless_problems(load_s3_config(env, problems), problems);
 }
 
 }  // namespace erp::config

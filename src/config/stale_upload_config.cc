@@ -20,9 +20,7 @@ std::chrono::milliseconds load_stale_upload_age(const Environment& env, Problems
 
 Result<std::chrono::milliseconds> load_stale_upload_age(const Environment& env) {
   Problems problems;
-  const auto age = load_stale_upload_age(env, problems);
-  if (!problems.empty()) return std::unexpected(problems.error());
-  return age;
+  return unless_problems(load_stale_upload_age(env, problems), problems);
 }
 
 }  // namespace erp::config
