@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "archive/printable_path.h"
 #include "core/error.h"
@@ -31,6 +32,15 @@ inline std::unexpected<Error> system_error(const std::string& shown, const char*
   const int code = errno;
   return make_error(ErrorKind::permanent,
                     shown + ": " + call + " " + printable_path(path) + ": " + std::strerror(code));
+}
+
+// Opening the directory `dir` (shown as `what`, e.g. "target directory") failed with `code`:
+// not_found for ENOENT, else permanent; a symbolic link (ELOOP under O_NOFOLLOW) gets a hint.
+inline std::unexpected<Error> directory_open_error(std::string_view what, const std::string& dir,
+                                                   int code) {
+  return make_error(code == ENOENT ? ErrorKind::not_found : ErrorKind::permanent,
+                    std::string(what) + " " + printable_path(dir) + ": " + std::strerror(code) +
+                        (code == ELOOP ? " (it is a symbolic link; name the real directory)" : ""));
 }
 
 }  // namespace erp::archive

@@ -68,13 +68,7 @@ Result<std::unique_ptr<SafeExtractor>> SafeExtractor::open(const std::filesystem
   auto checker = EntryChecker::create(options.absolute_link_roots);
   if (!checker) return std::unexpected(checker.error());
   const int fd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    const int code = errno;
-    return make_error(
-        code == ENOENT ? ErrorKind::not_found : ErrorKind::permanent,
-        "target directory " + printable_path(target.native()) + ": " + std::strerror(code) +
-            (code == ELOOP ? " (it is a symbolic link; name the real directory)" : ""));
-  }
+  if (fd < 0) return directory_open_error("target directory", target.native(), errno);
   return std::unique_ptr<SafeExtractor>(new SafeExtractor(
       fd, std::move(options), std::move(subtree), std::move(*checker), cancellation));
 }

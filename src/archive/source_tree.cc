@@ -68,6 +68,21 @@ void hint_will_need(int dir_fd, const std::string& name) {
   ::close(fd);
 }
 
+std::string_view special_file_kind(mode_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFIFO:
+      return "fifo";
+    case S_IFSOCK:
+      return "socket";
+    case S_IFCHR:
+      return "character device";
+    case S_IFBLK:
+      return "block device";
+    default:
+      return "unknown file type";
+  }
+}
+
 bool same_inode(const struct stat& a, const struct stat& b) {
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -39,6 +40,11 @@ Result<std::vector<std::string>> list_directory(DIR* dir);
 // cannot be opened) is left alone: a hint never blocks, follows a link, opens a device or
 // fails.
 void hint_will_need(int dir_fd, const std::string& name);
+
+// What a file that is neither regular, a directory nor a symbolic link is called where
+// write_tar lists it as left out: "fifo", "socket", "character device", "block device", or
+// "unknown file type".
+std::string_view special_file_kind(mode_t mode);
 
 // Whether two stat results are of the same file (device and inode).
 bool same_inode(const struct stat& a, const struct stat& b);

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "archive/directory_chain.h"
+#include "archive/extract_errors.h"
 #include "archive/printable_path.h"
 
 namespace erp::archive {
@@ -105,13 +106,7 @@ Result<void> remove_tree(int parent_fd, const std::string& name, const std::stri
 
 Result<std::unique_ptr<StagingArea>> StagingArea::open(const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), kDirectoryFlags);
-  if (fd < 0) {
-    const int code = errno;
-    return make_error(
-        code == ENOENT ? ErrorKind::not_found : ErrorKind::permanent,
-        "directory " + printable_path(dir.native()) + ": " + std::strerror(code) +
-            (code == ELOOP ? " (it is a symbolic link; name the real directory)" : ""));
-  }
+  if (fd < 0) return directory_open_error("directory", dir.native(), errno);
   bool locked = true;
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int code = errno;

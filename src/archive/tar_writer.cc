@@ -230,20 +230,8 @@ Result<void> TarWriter::visit(int dir_fd, const std::string& name, const std::st
       return add_directory(dir_fd, name, path, listed);
     case S_IFLNK:
       return add_symlink(dir_fd, name, path, listed);
-    case S_IFIFO:
-      stats_.skipped.push_back(TarSkip{path, "fifo"});
-      return {};
-    case S_IFSOCK:
-      stats_.skipped.push_back(TarSkip{path, "socket"});
-      return {};
-    case S_IFCHR:
-      stats_.skipped.push_back(TarSkip{path, "character device"});
-      return {};
-    case S_IFBLK:
-      stats_.skipped.push_back(TarSkip{path, "block device"});
-      return {};
     default:
-      stats_.skipped.push_back(TarSkip{path, "unknown file type"});
+      stats_.skipped.push_back(TarSkip{path, std::string(special_file_kind(listed.st_mode))});
       return {};
   }
 }

@@ -1,5 +1,7 @@
 #include "catalog/backup_id.h"
 
+#include "core/time_format.h"
+
 #include <cstdio>
 
 namespace erp::catalog {
@@ -48,17 +50,7 @@ Result<std::chrono::sys_seconds> parse_backup_id(std::string_view id) {
 }
 
 std::string format_backup_id(std::chrono::sys_seconds start_time) {
-  using namespace std::chrono;
-  const sys_days day_start = floor<days>(start_time);
-  const year_month_day date{day_start};
-  const hh_mm_ss<seconds> time{start_time - day_start};
-  // g++ 12's libstdc++ has no std::format; snprintf into a buffer big enough for any int year.
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                static_cast<int>(time.seconds().count()));
-  return buffer;
+  return format_basic_iso8601_utc(start_time);
 }
 
 }  // namespace erp::catalog

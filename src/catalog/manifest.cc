@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/enum_names.h"
+
 namespace erp::catalog {
 namespace {
 
@@ -80,23 +82,16 @@ StreamRecord stream_from(const ordered_json& j) {
 
 }  // namespace
 
+constexpr EnumName<StreamStatus> kStatusNames[] = {{StreamStatus::committed, "committed"},
+                                                   {StreamStatus::failed, "failed"},
+                                                   {StreamStatus::not_run, "not-run"}};
+
 std::string_view to_string(StreamStatus status) {
-  switch (status) {
-    case StreamStatus::committed:
-      return "committed";
-    case StreamStatus::failed:
-      return "failed";
-    case StreamStatus::not_run:
-      return "not-run";
-  }
-  return "unknown";
+  return name_of(kStatusNames, status);
 }
 
 Result<StreamStatus> parse_stream_status(std::string_view text) {
-  for (StreamStatus status :
-       {StreamStatus::committed, StreamStatus::failed, StreamStatus::not_run}) {
-    if (text == to_string(status)) return status;
-  }
+  if (auto status = value_named(kStatusNames, text)) return *status;
   return make_error(ErrorKind::corrupt, "unknown stream status '" + std::string(text) + "'");
 }
 

@@ -1,5 +1,6 @@
 #include "core/time_format.h"
 
+#include <cstdio>
 #include <ctime>
 
 namespace erp {
@@ -20,6 +21,20 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(const std
   const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
   return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+std::string format_basic_iso8601_utc(std::chrono::sys_seconds time) {
+  using namespace std::chrono;
+  const sys_days day_start = floor<days>(time);
+  const year_month_day date{day_start};
+  const hh_mm_ss<seconds> clock{time - day_start};
+  // g++ 12's libstdc++ has no std::format; snprintf into a buffer big enough for any int year.
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                static_cast<int>(clock.seconds().count()));
+  return buffer;
 }
 
 }  // namespace erp

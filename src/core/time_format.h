@@ -15,4 +15,8 @@ std::string format_iso8601_utc(std::chrono::system_clock::time_point time);
 // anything else.
 std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(const std::string& text);
 
+// "20261130T020000Z": ISO 8601's basic form, what backup IDs (catalog/backup_id.h) and
+// SigV4's X-Amz-Date are. Years outside 0000-9999 come out with more or fewer digits.
+std::string format_basic_iso8601_utc(std::chrono::sys_seconds time);
+
 }  // namespace erp

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/enum_names.h"
+
 namespace erp::pg {
 namespace {
 
@@ -15,16 +17,12 @@ std::string lower(std::string_view text) {
 
 }  // namespace
 
+constexpr EnumName<ReadOnlyBelt> kBeltNames[] = {{ReadOnlyBelt::in_effect, "in_effect"},
+                                                 {ReadOnlyBelt::refused, "refused"},
+                                                 {ReadOnlyBelt::not_in_effect, "not_in_effect"}};
+
 std::string_view to_string(ReadOnlyBelt belt) {
-  switch (belt) {
-    case ReadOnlyBelt::in_effect:
-      return "in_effect";
-    case ReadOnlyBelt::refused:
-      return "refused";
-    case ReadOnlyBelt::not_in_effect:
-      return "not_in_effect";
-  }
-  return "unknown";
+  return name_of(kBeltNames, belt);
 }
 
 bool refuses_options_parameter(std::string_view error_text) {

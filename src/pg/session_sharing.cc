@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "core/enum_names.h"
+
 namespace erp::pg {
 namespace {
 
@@ -81,16 +83,12 @@ std::optional<std::string> second_pid(const PgSettings& settings, std::chrono::m
 
 }  // namespace
 
+constexpr EnumName<SessionSharing> kSharingNames[] = {{SessionSharing::own, "own"},
+                                                      {SessionSharing::shared, "shared"},
+                                                      {SessionSharing::unknown, "unknown"}};
+
 std::string_view to_string(SessionSharing sharing) {
-  switch (sharing) {
-    case SessionSharing::own:
-      return "own";
-    case SessionSharing::shared:
-      return "shared";
-    case SessionSharing::unknown:
-      return "unknown";
-  }
-  return "unknown";
+  return name_of(kSharingNames, sharing);
 }
 
 Result<SessionSharingProbe> probe_session_sharing(PgSession& session, const PgSettings& settings,

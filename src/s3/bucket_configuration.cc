@@ -4,6 +4,8 @@
 
 #include <pugixml.hpp>
 
+#include "core/enum_names.h"
+
 namespace erp::s3 {
 namespace {
 
@@ -42,16 +44,13 @@ Result<std::optional<int>> positive_number(const pugi::xml_node& parent, const c
 
 }  // namespace
 
+constexpr EnumName<VersioningStatus> kVersioningNames[] = {
+    {VersioningStatus::unversioned, "unversioned"},
+    {VersioningStatus::enabled, "enabled"},
+    {VersioningStatus::suspended, "suspended"}};
+
 std::string_view to_string(VersioningStatus status) {
-  switch (status) {
-    case VersioningStatus::unversioned:
-      return "unversioned";
-    case VersioningStatus::enabled:
-      return "enabled";
-    case VersioningStatus::suspended:
-      return "suspended";
-  }
-  return "unknown";
+  return name_of(kVersioningNames, status);
 }
 
 Result<BucketVersioning> parse_bucket_versioning(std::string_view body) {

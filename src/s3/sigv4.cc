@@ -1,6 +1,7 @@
 #include "s3/sigv4.h"
 
 #include "codec/digest.h"
+#include "core/time_format.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -241,15 +242,7 @@ std::vector<http::Header> headers_to_sign(const http::HttpRequest& request) {
 }  // namespace
 
 std::string amz_date(std::chrono::sys_seconds time) {
-  const auto day = std::chrono::floor<std::chrono::days>(time);
-  const std::chrono::year_month_day date{day};
-  const std::chrono::hh_mm_ss clock{time - day};
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()));
-  return text;
+  return format_basic_iso8601_utc(time);
 }
 
 std::string amz_day(std::chrono::sys_seconds time) {
