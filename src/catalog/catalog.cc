@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "catalog/backup_id.h"
+#include "core/enum_names.h"
 
 namespace erp::catalog {
 namespace {
@@ -154,18 +155,13 @@ Result<void> read_manifest(s3::ObjectStore& store, const KeyLayout& layout, Cata
 
 }  // namespace
 
+constexpr EnumName<SetState> kStateNames[] = {{SetState::complete, "complete"},
+                                              {SetState::partial, "partial"},
+                                              {SetState::incomplete, "incomplete"},
+                                              {SetState::unreadable, "unreadable"}};
+
 std::string_view to_string(SetState state) {
-  switch (state) {
-    case SetState::complete:
-      return "complete";
-    case SetState::partial:
-      return "partial";
-    case SetState::incomplete:
-      return "incomplete";
-    case SetState::unreadable:
-      return "unreadable";
-  }
-  return "unknown";
+  return name_of(kStateNames, state);
 }
 
 Result<std::string> read_small_object(s3::ObjectStore& store, const std::string& key) {
@@ -242,22 +238,13 @@ std::vector<const CatalogObject*> CatalogSet::leftovers() const {
   return result;
 }
 
+constexpr EnumName<ObjectKind> kKindLabels[] = {
+    {ObjectKind::db_dump, "db"},        {ObjectKind::docs_archive, "docs"},
+    {ObjectKind::manifest, "manifest"}, {ObjectKind::last_success, "last-success"},
+    {ObjectKind::lease, "lease"},       {ObjectKind::doctor_probe, "doctor probe"}};
+
 std::string_view kind_label(ObjectKind kind) {
-  switch (kind) {
-    case ObjectKind::db_dump:
-      return "db";
-    case ObjectKind::docs_archive:
-      return "docs";
-    case ObjectKind::manifest:
-      return "manifest";
-    case ObjectKind::last_success:
-      return "last-success";
-    case ObjectKind::lease:
-      return "lease";
-    case ObjectKind::doctor_probe:
-      return "doctor probe";
-  }
-  return "unknown";
+  return name_of(kKindLabels, kind);
 }
 
 Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {

@@ -13,13 +13,14 @@ namespace erp {
 template <typename Enum>
 using EnumName = std::pair<Enum, std::string_view>;
 
-// The name of `value` in `names`; "unknown" for a value the table lacks (a cast integer).
+// The name of `value` in `names`; `fallback` for a value the table lacks (a cast integer).
 template <typename Enum, std::size_t N>
-constexpr std::string_view name_of(const EnumName<Enum> (&names)[N], Enum value) {
+constexpr std::string_view name_of(const EnumName<Enum> (&names)[N], Enum value,
+                                   std::string_view fallback = "unknown") {
   for (const auto& [candidate, name] : names) {
     if (candidate == value) return name;
   }
-  return "unknown";
+  return fallback;
 }
 
 // The value `names` calls `text` (exact match); nullopt for any other text.

@@ -1,23 +1,16 @@
 #include "core/error.h"
 
+#include "core/enum_names.h"
+
 namespace erp {
 
+constexpr EnumName<ErrorKind> kKindNames[] = {
+    {ErrorKind::transient, "transient"}, {ErrorKind::permanent, "permanent"},
+    {ErrorKind::config, "config"},       {ErrorKind::cancelled, "cancelled"},
+    {ErrorKind::corrupt, "corrupt"},     {ErrorKind::not_found, "not_found"}};
+
 std::string_view to_string(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::transient:
-      return "transient";
-    case ErrorKind::permanent:
-      return "permanent";
-    case ErrorKind::config:
-      return "config";
-    case ErrorKind::cancelled:
-      return "cancelled";
-    case ErrorKind::corrupt:
-      return "corrupt";
-    case ErrorKind::not_found:
-      return "not_found";
-  }
-  return "unknown";
+  return name_of(kKindNames, kind);
 }
 
 Error Error::with_context(std::string_view context) const {

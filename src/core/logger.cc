@@ -7,21 +7,18 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "core/enum_names.h"
+
 namespace erp {
 namespace {
 
+constexpr EnumName<LogLevel> kLevelNames[] = {{LogLevel::debug, "debug"},
+                                              {LogLevel::info, "info"},
+                                              {LogLevel::warn, "warn"},
+                                              {LogLevel::error, "error"}};
+
 std::string_view level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::debug:
-      return "debug";
-    case LogLevel::info:
-      return "info";
-    case LogLevel::warn:
-      return "warn";
-    case LogLevel::error:
-      return "error";
-  }
-  return "info";
+  return name_of(kLevelNames, level, "info");
 }
 
 // Values with spaces, quotes or '=' are quoted so key=value lines stay parseable.

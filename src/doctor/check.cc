@@ -2,20 +2,17 @@
 
 #include <algorithm>
 
+#include "core/enum_names.h"
+
 namespace erp::doctor {
 
+constexpr EnumName<CheckResult> kResultNames[] = {{CheckResult::ok, "ok"},
+                                                  {CheckResult::degraded, "degraded"},
+                                                  {CheckResult::failed, "failed"},
+                                                  {CheckResult::skipped, "skipped"}};
+
 std::string_view to_string(CheckResult result) {
-  switch (result) {
-    case CheckResult::ok:
-      return "ok";
-    case CheckResult::degraded:
-      return "degraded";
-    case CheckResult::failed:
-      return "failed";
-    case CheckResult::skipped:
-      return "skipped";
-  }
-  return "unknown";
+  return name_of(kResultNames, result);
 }
 
 const std::vector<CheckSpec>& check_specs() {

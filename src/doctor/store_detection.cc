@@ -5,6 +5,8 @@
 #include <cctype>
 #include <optional>
 
+#include "core/enum_names.h"
+
 namespace erp::doctor {
 namespace {
 
@@ -55,40 +57,24 @@ bool named(const http::Header& header, std::string_view name) {
 
 }  // namespace
 
+constexpr EnumName<StoreKind> kStoreNames[] = {
+    {StoreKind::gcs, "gcs"}, {StoreKind::minio, "minio"}, {StoreKind::rgw, "rgw"},
+    {StoreKind::aws, "aws"}, {StoreKind::moto, "moto"},   {StoreKind::other, "other"}};
+
 std::string_view to_string(StoreKind kind) {
-  switch (kind) {
-    case StoreKind::gcs:
-      return "gcs";
-    case StoreKind::minio:
-      return "minio";
-    case StoreKind::rgw:
-      return "rgw";
-    case StoreKind::aws:
-      return "aws";
-    case StoreKind::moto:
-      return "moto";
-    case StoreKind::other:
-      break;
-  }
-  return "other";
+  return name_of(kStoreNames, kind, "other");
 }
 
+constexpr EnumName<StoreKind> kStoreDisplayNames[] = {
+    {StoreKind::gcs, "Google Cloud Storage (XML API)"},
+    {StoreKind::minio, "MinIO"},
+    {StoreKind::rgw, "Ceph RADOS Gateway"},
+    {StoreKind::aws, "AWS S3"},
+    {StoreKind::moto, "moto"},
+    {StoreKind::other, "unknown"}};
+
 std::string_view display_name(StoreKind kind) {
-  switch (kind) {
-    case StoreKind::gcs:
-      return "Google Cloud Storage (XML API)";
-    case StoreKind::minio:
-      return "MinIO";
-    case StoreKind::rgw:
-      return "Ceph RADOS Gateway";
-    case StoreKind::aws:
-      return "AWS S3";
-    case StoreKind::moto:
-      return "moto";
-    case StoreKind::other:
-      break;
-  }
-  return "unknown";
+  return name_of(kStoreDisplayNames, kind);
 }
 
 bool is_rgw_request_id(std::string_view id) {

@@ -6,6 +6,8 @@
 #include <optional>
 #include <unordered_set>
 
+#include "core/enum_names.h"
+
 namespace erp::retention {
 namespace {
 
@@ -28,30 +30,15 @@ std::unexpected<Error> field_error(std::string_view name, int value, std::option
 
 }  // namespace
 
+constexpr EnumName<ReasonKind> kReasonLabels[] = {
+    {ReasonKind::daily, "daily"},           {ReasonKind::monthly, "monthly"},
+    {ReasonKind::yearly, "yearly"},         {ReasonKind::newest, "newest"},
+    {ReasonKind::min_keep, "min-keep"},     {ReasonKind::incomplete_young, "incomplete-young"},
+    {ReasonKind::unreadable, "unreadable"}, {ReasonKind::run_failed, "run-failed"},
+    {ReasonKind::expired, "expired"},       {ReasonKind::incomplete_expired, "incomplete-expired"}};
+
 std::string_view label(ReasonKind kind) {
-  switch (kind) {
-    case ReasonKind::daily:
-      return "daily";
-    case ReasonKind::monthly:
-      return "monthly";
-    case ReasonKind::yearly:
-      return "yearly";
-    case ReasonKind::newest:
-      return "newest";
-    case ReasonKind::min_keep:
-      return "min-keep";
-    case ReasonKind::incomplete_young:
-      return "incomplete-young";
-    case ReasonKind::unreadable:
-      return "unreadable";
-    case ReasonKind::run_failed:
-      return "run-failed";
-    case ReasonKind::expired:
-      return "expired";
-    case ReasonKind::incomplete_expired:
-      return "incomplete-expired";
-  }
-  return "unknown";
+  return name_of(kReasonLabels, kind);
 }
 
 std::string to_string(const Reason& reason) {
