@@ -41,6 +41,26 @@ std::string_view first_set(const Environment& env, std::string_view a, std::stri
   return env.get(a) ? a : b;
 }
 
+// The endpoint a client of one service uses, as the SDKs pick it: `specific`
+// (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS), else AWS_ENDPOINT_URL, else `fallback` (AWS's
+// regional endpoint). A malformed URL is a problem, quoted with `example`, and leaves `endpoint`
+// alone. True when one of the two variables was set.
+bool read_endpoint(const Environment& env, std::string_view specific, std::string_view example,
+                   std::string fallback, std::string& endpoint, Problems& problems) {
+  const auto value = first_of(env, specific, "AWS_ENDPOINT_URL");
+  if (!value) {
+    endpoint = std::move(fallback);
+    return false;
+  }
+  if (auto problem = url_setting_problem(first_set(env, specific, "AWS_ENDPOINT_URL"), *value,
+                                         {.example = example})) {
+    problems.add(*problem);
+  } else {
+    endpoint = *value;
+  }
+  return true;
+}
+
 // A credential as the signer sends it: one line of printable ASCII. What else turns up in
 // practice is a copy-paste or a mounted file gone wrong (a second line, a blank line after the
 // value, a trailing space, a "\r" pasted into a variable) or a script's placeholder for "no value":
@@ -198,17 +218,8 @@ void load_web_identity(const Environment& env, S3Config& config, Problems& probl
   }
   // Like the SDKs: the STS-specific endpoint, else the global one (MinIO answers STS at its
   // S3 endpoint), else the regional AWS endpoint.
-  if (auto endpoint = first_of(env, "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")) {
-    if (auto problem = url_setting_problem(
-            first_set(env, "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"), *endpoint,
-            {.example = "a URL such as https://sts.eu-west-3.amazonaws.com"})) {
-      problems.add(*problem);
-    } else {
-      web.sts_endpoint = *endpoint;
-    }
-  } else {
-    web.sts_endpoint = "https://sts." + config.region + ".amazonaws.com";
-  }
+  read_endpoint(env, "AWS_ENDPOINT_URL_STS", "a URL such as https://sts.eu-west-3.amazonaws.com",
+                "https://sts." + config.region + ".amazonaws.com", web.sts_endpoint, problems);
 }
 
 // Plain http is only for the agents' link-local and loopback addresses (what the SDKs allow):
@@ -453,18 +464,10 @@ S3Config load_s3_config(const Environment& env, Problems& problems) {
     }
   }
 
-  const auto endpoint = first_of(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
-  if (endpoint) {
-    if (auto problem = url_setting_problem(
-            first_set(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"), *endpoint,
-            {.example = "a URL such as https://storage.googleapis.com or http://127.0.0.1:9000"})) {
-      problems.add(*problem);
-    } else {
-      config.endpoint = *endpoint;
-    }
-  } else {
-    config.endpoint = "https://s3." + config.region + ".amazonaws.com";
-  }
+  const bool explicit_endpoint =
+      read_endpoint(env, "AWS_ENDPOINT_URL_S3",
+                    "a URL such as https://storage.googleapis.com or http://127.0.0.1:9000",
+                    "https://s3." + config.region + ".amazonaws.com", config.endpoint, problems);
 
   const auto requested_style = parse_choice<s3::AddressingStyle>(
       env, "S3_ADDRESSING_STYLE",
@@ -474,7 +477,7 @@ S3Config load_s3_config(const Environment& env, Problems& problems) {
     problems.add(requested_style.error().message);
   } else {
     auto style =
-        resolve_addressing(config.bucket, config.endpoint, endpoint.has_value(), *requested_style);
+        resolve_addressing(config.bucket, config.endpoint, explicit_endpoint, *requested_style);
     if (style)
       config.addressing = *style;
     else

@@ -146,20 +146,25 @@ Result<void> PgSession::execute(const std::string& sql) {
   return {};
 }
 
-std::string PgSession::quote_identifier(std::string_view name) const {
-  char* quoted = PQescapeIdentifier(connection_.get(), name.data(), name.size());
-  if (quoted == nullptr) return {};
-  std::string result(quoted);
-  PQfreemem(quoted);
+namespace {
+
+// A string libpq allocated, copied out and freed; "" for nullptr (out of memory, or text libpq
+// refuses to quote, such as invalid multibyte characters).
+std::string take_libpq_string(char* text) {
+  if (text == nullptr) return {};
+  std::string result(text);
+  PQfreemem(text);
   return result;
 }
 
+}  // namespace
+
+std::string PgSession::quote_identifier(std::string_view name) const {
+  return take_libpq_string(PQescapeIdentifier(connection_.get(), name.data(), name.size()));
+}
+
 std::string PgSession::quote_literal(std::string_view text) const {
-  char* quoted = PQescapeLiteral(connection_.get(), text.data(), text.size());
-  if (quoted == nullptr) return {};
-  std::string result(quoted);
-  PQfreemem(quoted);
-  return result;
+  return take_libpq_string(PQescapeLiteral(connection_.get(), text.data(), text.size()));
 }
 
 std::int64_t to_int64(const std::optional<std::string>& text) {
