@@ -149,7 +149,7 @@ namespace erp::retention {
 using catalog::Stream;
 using catalog::StreamSet;
 
-// One backup set as the catalog sees it (catalog::backup_sets).
+// One backup set as the catalog sees it (retention::backup_sets, backup_sets.h).
 struct BackupSet {
   std::string id;                         // "YYYYMMDDTHHMMSSZ" (backup_id.h), unique in a catalog
   std::chrono::sys_seconds start_time{};  // UTC; its date decides the set's band
