@@ -7,7 +7,7 @@
 Data (bench/bench_data.py, built once and cached under --data-dir, outside git): a --size stream
 of incompressible bytes, a Dolibarr-like documents tree (>= 20,000 files, >= 1.5 GiB: PDFs of
 10-200 KiB partly compressible, notes, multi-MiB scans) and the ERP database of
-tests/support/erp_fixture.py scaled until its `pg_dump -Fc` is >= 200 MiB (restored from the
+tests/fixtures/erp_fixture.py scaled until its `pg_dump -Fc` is >= 200 MiB (restored from the
 cached dump into a throwaway PostgreSQL every run). --quick: 64 MiB / ~1,000 files / ~12 MiB.
 
 Servers, as the tests start them: s3rver behind the signature-verifying front over plain HTTP,
@@ -71,8 +71,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# tests/harness and tests/fixtures (ctest sets PYTHONPATH; this script also runs by hand).
+sys.path[1:1] = [os.path.join(ROOT, "tests", d) for d in ("harness", "fixtures")]
 
 import bench_data  # noqa: E402
 from erp_cli import BINARY, clean_env  # noqa: E402

@@ -5,7 +5,7 @@ Three data sets, each built once per (version, scale) and reused while its compl
 - stream-<bytes>.bin: incompressible bytes from a seeded PRNG (random.Random(11).randbytes), what
   the raw `put` rows stream from;
 - docs-v1-<scale>/: a Dolibarr-like documents tree (see generate_docs);
-- db-v1-<scale>.dump: `pg_dump -Fc` of tests/support/erp_fixture.py's ERP database, scaled with
+- db-v1-<scale>.dump: `pg_dump -Fc` of tests/fixtures/erp_fixture.py's ERP database, scaled with
   its incompressible payload rows until the dump reaches the size asked for. Each run restores it
   into a fresh throwaway PostgreSQL (`pg_restore -j2`, tens of seconds) instead of keeping a data
   directory: the test server picks a new password and port every start.
@@ -168,7 +168,7 @@ def docs_tree(data_dir: str, scale: str) -> tuple[str, dict]:
 def db_dump(data_dir: str, scale: str, pg, log) -> str:
     """The cached dump of the scale's ERP database, generated on `pg` (a started PostgresServer)
     when missing."""
-    from erp_fixture import generate_erp_database  # noqa: E402 (tests/support on sys.path)
+    from erp_fixture import generate_erp_database  # noqa: E402 (tests/fixtures on sys.path)
 
     path = os.path.join(data_dir, f"db-{DB_VERSION}-{scale}.dump")
     if _ready(path):

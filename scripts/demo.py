@@ -15,7 +15,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+# tests/harness and tests/fixtures (ctest sets PYTHONPATH; this script runs by hand, not under ctest).
+sys.path[1:1] = [os.path.join(ROOT, "tests", d) for d in ("harness", "fixtures")]
 
 from docs_fixture import describe_tree, generate_documents_tree  # noqa: E402
 from erp_cli import BINARY, clean_env  # noqa: E402

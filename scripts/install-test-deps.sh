@@ -21,7 +21,7 @@ packages=(
   # sandbox's hybrid cgroups; mmdebstrap makes the Debian 12 base (keyring for Ubuntu hosts).
   # Storage: podman's default driver (native overlayfs, rootful) - no configuration written.
   podman runc mmdebstrap debian-archive-keyring
-  # Ceph's RADOS Gateway, the third real S3 backend (tests/support/rgw_server.py): one mon, one
+  # Ceph's RADOS Gateway, the third real S3 backend (tests/harness/rgw_server.py): one mon, one
   # bluestore OSD on a sparse file and radosgw, on loopback; ceph-base for monmaptool, which the
   # launcher runs itself. No mgr, no ceph-volume.
   radosgw ceph-mon ceph-osd ceph-common ceph-base
@@ -72,7 +72,7 @@ if [[ "$aws_version" != aws-cli/1.45.11\ * ]]; then
   exit 1
 fi
 
-# s3rver, pinned by tests/support/s3rver/package-lock.json.
-(cd "$root/tests/support/s3rver" && npm ci --no-audit --no-fund --loglevel=error)
+# s3rver, pinned by tests/tools/s3rver/package-lock.json.
+(cd "$root/tests/tools/s3rver" && npm ci --no-audit --no-fund --loglevel=error)
 # The offline Kubernetes and Compose schema validator, pinned by its lockfile.
-(cd "$root/tests/support/k8s-validate" && npm ci --no-audit --no-fund --loglevel=error)
+(cd "$root/tests/tools/k8s-validate" && npm ci --no-audit --no-fund --loglevel=error)

@@ -134,7 +134,8 @@ def test_commands(mutant: Mutant) -> list[tuple[str, list[str], str]]:
 
 
 def run_tests(commands) -> list[tuple[str, int, str]]:
-    env = dict(os.environ, ERP_BACKUP_BIN=BINARY, ERP_SOURCE_DIR=ROOT, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, ERP_BACKUP_BIN=BINARY, ERP_SOURCE_DIR=ROOT, PYTHONDONTWRITEBYTECODE="1",
+               PYTHONPATH=os.pathsep.join(os.path.join(ROOT, "tests", d) for d in ("harness", "fixtures")))
     results = []
     for label, argv, cwd in commands:
         done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, timeout=1800)

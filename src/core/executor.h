@@ -1,6 +1,6 @@
 // Where background work runs. The multipart sink hands each part upload to an Executor
 // instead of owning threads itself, so unit tests can run the uploads by hand, one at a
-// time, in a chosen order and without sleeping (tests/support/manual_executor.h), while
+// time, in a chosen order and without sleeping (tests/fakes/manual_executor.h), while
 // production runs them on ThreadExecutor.
 #pragma once
 

@@ -7,7 +7,7 @@
 
 #include "app/preflight.h"
 #include "catalog/key_layout.h"
-#include "support/fake_object_store.h"
+#include "fakes/fake_object_store.h"
 
 namespace erp::app {
 namespace {

@@ -13,9 +13,9 @@
 #include "archive/tar_test_support.h"
 #include "codec/digest.h"
 #include "codec/zstd_sink.h"
-#include "support/fake_object_store.h"
-#include "support/forwarding_object_store.h"
-#include "support/memory_sink.h"
+#include "fakes/fake_object_store.h"
+#include "fakes/forwarding_object_store.h"
+#include "fakes/memory_sink.h"
 
 namespace erp::app {
 namespace {

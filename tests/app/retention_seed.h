@@ -6,8 +6,8 @@
 
 #include "catalog/key_layout.h"
 #include "catalog/manifest.h"
-#include "support/fake_object_store.h"
-#include "support/forwarding_object_store.h"
+#include "fakes/fake_object_store.h"
+#include "fakes/forwarding_object_store.h"
 
 namespace erp::testing {
 

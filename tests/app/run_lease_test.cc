@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "support/fake_object_store.h"
-#include "support/forwarding_object_store.h"
+#include "fakes/fake_object_store.h"
+#include "fakes/forwarding_object_store.h"
 
 using namespace erp;
 using namespace std::chrono;

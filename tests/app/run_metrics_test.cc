@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "support/scripted_transport.h"
-#include "support/temp_dir.h"
+#include "fakes/scripted_transport.h"
+#include "fakes/temp_dir.h"
 
 namespace erp::app {
 namespace {

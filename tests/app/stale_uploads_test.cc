@@ -15,8 +15,8 @@
 
 #include "app/prune.h"
 #include "app/retention_seed.h"
+#include "fakes/fake_object_store.h"
 #include "s3/xml_replies.h"
-#include "support/fake_object_store.h"
 
 using namespace erp;
 using namespace std::chrono;

@@ -9,7 +9,7 @@
 
 #include "archive/tar_test_support.h"
 #include "core/cancellation.h"
-#include "support/memory_sink.h"
+#include "fakes/memory_sink.h"
 
 namespace erp::archive {
 namespace {

@@ -15,7 +15,7 @@
 #include "codec/zstd_sink.h"
 #include "codec/zstd_source.h"
 #include "core/cancellation.h"
-#include "support/memory_sink.h"
+#include "fakes/memory_sink.h"
 
 namespace erp::archive {
 namespace {

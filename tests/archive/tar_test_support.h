@@ -2,7 +2,7 @@
 // O_NOATIME so that taking it changes nothing), running GNU tar / zstd through popen, running
 // code on a thread without the capabilities that let root ignore file permissions, and
 // archives no honest writer makes (hostile_archive).
-// Header-only: only *_test.cc files and tests/support/*.cc are compiled.
+// Header-only: only *_test.cc files and tests/fakes/*.cc are compiled.
 #pragma once
 
 #include <archive.h>
@@ -37,7 +37,7 @@
 
 #include "archive/tar_writer.h"
 #include "core/cancellation.h"
-#include "support/memory_sink.h"
+#include "fakes/memory_sink.h"
 
 namespace erp::testing {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "codec/digest.h"
-#include "support/memory_sink.h"
-#include "support/random_bytes.h"
+#include "fakes/memory_sink.h"
+#include "fakes/random_bytes.h"
 
 namespace erp::codec {
 namespace {

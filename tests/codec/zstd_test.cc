@@ -12,8 +12,8 @@
 
 #include "codec/zstd_sink.h"
 #include "codec/zstd_source.h"
-#include "support/memory_sink.h"
-#include "support/random_bytes.h"
+#include "fakes/memory_sink.h"
+#include "fakes/random_bytes.h"
 
 namespace erp::codec {
 namespace {

@@ -1,7 +1,7 @@
 #include "config/backup_config.h"
 
 #include "config/settings.h"
-#include "support/temp_dir.h"
+#include "fakes/temp_dir.h"
 
 #include <doctest/doctest.h>
 

@@ -4,7 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include "support/temp_dir.h"
+#include "fakes/temp_dir.h"
 
 #include <filesystem>
 #include <fstream>

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "support/manual_executor.h"
+#include "fakes/manual_executor.h"
 
 namespace erp {
 namespace {

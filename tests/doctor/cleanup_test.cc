@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "support/fake_object_store.h"
+#include "fakes/fake_object_store.h"
 
 using namespace erp;
 using namespace erp::doctor;

@@ -11,7 +11,7 @@
 #include <mutex>
 
 #include "codec/digest.h"
-#include "support/scripted_transport.h"
+#include "fakes/scripted_transport.h"
 
 using namespace erp;
 using namespace erp::doctor;

@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "support/scripted_transport.h"
+#include "fakes/scripted_transport.h"
 
 using namespace erp;
 using namespace erp::doctor;

@@ -13,12 +13,9 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from docs_fixture import describe_tree, diff_trees, generate_documents_tree  # noqa: E402
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402

@@ -1,6 +1,6 @@
 """Smoke test of the benchmark driver (bench/bench.py), so that it cannot rot unnoticed.
 
-Run: cd tests/integration && python3 -m unittest -v test_bench
+Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unittest -v test_bench
 
 Runs `bench/bench.py --quick --runs 1 --only put,docs` (64 MiB stream over HTTP and HTTPS, ~1,000
 documents, data in a temporary directory; ~30 s on 2 cores) against the real servers it starts and

@@ -30,8 +30,6 @@ import tempfile
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
 from integration_case import IntegrationCase, remove_tree  # noqa: E402
 

@@ -1,12 +1,12 @@
 """The Helm chart, the plain Kubernetes manifests, the Compose file, and yamllint/shellcheck.
 
-Run: cd tests/integration && python3 -m unittest -v test_chart     (ctest label: chart)
+Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unittest -v test_chart     (ctest label: chart)
 
-Helm itself cannot be installed here, so the chart is rendered by tests/support/helm_render: Go's
+Helm itself cannot be installed here, so the chart is rendered by tests/tools/helm_render: Go's
 text/template with sprig, the engine and function library Helm uses, plus Helm's include, toYaml,
 required and values handling (built from Debian's Go packages, offline). Every rendered object,
 every file of container/k8s/ and the `kubectl run` overrides are validated offline against the
-Kubernetes API schema (kubernetes-models, pinned by tests/support/k8s-validate/package-lock.json),
+Kubernetes API schema (kubernetes-models, pinned by tests/tools/k8s-validate/package-lock.json),
 unknown fields included; container/compose.yaml against the Compose specification's schema. On top
 of the schema, the tests assert what the chart promises: the restricted security context, the
 documents PVC read-only (volume and mount), concurrencyPolicy Forbid, the grace period, credentials
@@ -28,8 +28,6 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-
 from erp_cli import clean_env, run_erp  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402
 
@@ -38,8 +36,8 @@ ROOT = os.path.abspath(os.environ.get("ERP_SOURCE_DIR") or
 CHART = os.path.join(ROOT, "container", "helm", "erp-backup")
 K8S_DIR = os.path.join(ROOT, "container", "k8s")
 COMPOSE = os.path.join(ROOT, "container", "compose.yaml")
-VALIDATOR_DIR = os.path.join(ROOT, "tests", "support", "k8s-validate")
-RENDERER_SRC = os.path.join(ROOT, "tests", "support", "helm_render")
+VALIDATOR_DIR = os.path.join(ROOT, "tests", "tools", "k8s-validate")
+RENDERER_SRC = os.path.join(ROOT, "tests", "tools", "helm_render")
 
 # Variables whose value is a credential: in a rendered pod they may only come from a Secret.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",

@@ -19,7 +19,7 @@ naming the refusal; an exit-0 run's set is complete, `verify ID` passes, and its
 SHA-256s are the ones that run logged and the stored objects have; a pair without a winner left
 no manifest; no lease is left behind. After all pairs, `status` names the last winners.
 
-Run: cd tests/integration && python3 -m unittest -v test_concurrent_runs
+Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unittest -v test_concurrent_runs
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ import time
 import unittest
 
 import boto3
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import BINARY, clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402

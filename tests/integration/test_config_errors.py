@@ -25,8 +25,6 @@ import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-
 from docs_fixture import generate_documents_tree  # noqa: E402
 from erp_cli import BINARY, SecretLeak, clean_env, run_erp  # noqa: E402
 from integration_case import ERP_DB, IntegrationCase  # noqa: E402

@@ -38,8 +38,6 @@ import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-
 from docs_fixture import generate_documents_tree  # noqa: E402
 from erp_cli import clean_env  # noqa: E402
 from erp_fixture import generate_erp_database  # noqa: E402

@@ -23,7 +23,6 @@ import os
 import re
 import secrets
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,8 +32,6 @@ import urllib.request
 import xml.etree.ElementTree as ET
 import datetime as dt
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
 from integration_case import IntegrationCase, remove_tree  # noqa: E402

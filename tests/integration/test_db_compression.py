@@ -14,12 +14,9 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402

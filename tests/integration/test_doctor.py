@@ -20,7 +20,7 @@ Measured behaviour each subclass asserts (the checks' names: src/doctor/check.h)
   GCS front   (s3front --gcs over moto) DeleteObjects 501 NotImplemented (degraded: one DELETE per
               key); x-guploader-uploadid on every answer (store "gcs"). The endpoint is loopback,
               not storage.googleapis.com, so the tool sends If-None-Match (honoured by moto).
-  RGW         (Ceph 16, tests/support/rgw_server.py) answers CompleteMultipartUpload with 200 and
+  RGW         (Ceph 16, tests/harness/rgw_server.py) answers CompleteMultipartUpload with 200 and
               an empty <ETag> (multipart degraded: settled by HEAD, nothing deleted).
 
 The endpoint is plain HTTP in these classes, so `endpoint` is degraded everywhere but in
@@ -42,12 +42,9 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import unittest
 from urllib.parse import parse_qsl, unquote
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402

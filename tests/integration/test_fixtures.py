@@ -1,6 +1,6 @@
 """The test fixtures themselves: a real PostgreSQL with the Dolibarr-like database, and the documents tree.
 
-Run: cd tests/integration && python3 -m unittest -v test_fixtures
+Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unittest -v test_fixtures
 
 These prove that what the backup tests stand on is what they claim: ≥ 295 llx_ tables with keys,
 views, triggers, non-ASCII and binary data, 10^5-row tables; that `pg_dump -Fc` | `pg_restore`
@@ -20,8 +20,6 @@ import sys
 import tempfile
 import time
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from docs_fixture import (NON_UTF8_NAME, OLD_MTIME, SUBSECOND_MTIME_NS, add_special_files,  # noqa: E402
                           describe_tree, diff_trees, generate_documents_tree, make_unreadable,
@@ -276,7 +274,7 @@ class IntegrationCaseLifecycleTest(unittest.TestCase):
 
 
 class ListeningPortTest(unittest.TestCase):
-    """The readiness proof the launchers use (tests/support/listening.py): a port counts only
+    """The readiness proof the launchers use (tests/harness/listening.py): a port counts only
     for the process whose own socket listens on it, never for another process."""
 
     def test_a_port_counts_only_for_the_process_listening_on_it(self):

@@ -1,4 +1,4 @@
-"""The S3 test front (tests/support/s3front.py) can fail: proof before any test leans on it.
+"""The S3 test front (tests/harness/s3front.py) can fail: proof before any test leans on it.
 
 Every integration test that talks S3 goes through s3front, which re-verifies SigV4 with botocore
 in front of moto_server or s3rver (moto's own check re-normalises URLs and rejects correct
@@ -9,7 +9,7 @@ every refusal is listed so a test that did not provoke it fails (every test here
 refusals it provokes, and its tearDown fails on any other), that every fault action does what it
 says (including a lying clock), and that GCS mode refuses what GCS refuses.
 
-Run: cd tests/integration && python3 -m unittest -v test_front
+Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unittest -v test_front
 """
 
 import datetime as dt
@@ -21,14 +21,11 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import unittest
 from unittest import mock
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from botocore.exceptions import ClientError, ReadTimeoutError  # noqa: E402
 from s3_servers import S3Front  # noqa: E402

@@ -1,19 +1,15 @@
-"""The test front's record of writes (tests/support/s3front.py): for every PutObject and
+"""The test front's record of writes (tests/harness/s3front.py): for every PutObject and
 CompleteMultipartUpload, whether the key existed at the backend just before (`existed_before`),
 which test_concurrent_runs uses to prove that no write replaced an object; and, in GCS mode, the
 conditional write GCS spells `x-goog-if-generation-match: 0`. A check that cannot fail proves
 nothing, so the record is shown to say "true" exactly when an object was replaced.
 
-Run: cd tests/integration && python3 -m unittest -v test_front_writes
+Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unittest -v test_front_writes
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from integration_case import IntegrationCase  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 A real Pushgateway (Debian's prometheus-pushgateway, started here on a free port) receives the
 pushes; the textfile is checked with `promtool check metrics` (Debian's prometheus package) and
-with the strict parser in tests/support/pushgateway_server.py. The backup runs against a real
+with the strict parser in tests/harness/pushgateway_server.py. The backup runs against a real
 PostgreSQL (a tiny ERP database) and moto behind the signature-verifying front, and the values
 are compared with what is actually in the bucket: object sizes, the manifest's parts and
 finished_at. A missing Pushgateway or promtool is a failure, not a skip.
@@ -14,12 +14,9 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import unittest
 from datetime import datetime, timezone
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from docs_fixture import generate_documents_tree  # noqa: E402
 from erp_cli import BINARY, clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402

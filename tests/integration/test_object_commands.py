@@ -16,8 +16,6 @@ import sys
 import unittest
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-
 from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
 from inherited_tests import skip_inherited  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402
@@ -335,7 +333,7 @@ def generated_chunks(size: int):
 
 
 class ObjectCommandsOnRgw(ObjectCommandsSpec, unittest.TestCase):
-    """Ceph's RADOS Gateway (tests/support/rgw_server.py) behind the front, which forwards every
+    """Ceph's RADOS Gateway (tests/harness/rgw_server.py) behind the front, which forwards every
     request unchanged, so RGW verifies each signature and payload hash a second time itself.
 
     Where RGW differs from moto and s3rver, and what these tests then show:

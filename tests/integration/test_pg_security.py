@@ -19,11 +19,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import sys
 import time
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp  # noqa: E402
 from erp_fixture import generate_erp_database  # noqa: E402

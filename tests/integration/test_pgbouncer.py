@@ -16,12 +16,8 @@ signature-verifying front (S3Front), the erp-backup binary.
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402

@@ -15,7 +15,7 @@ documents tree). Then the front's GET faults are aimed at the stored objects whi
 Outcomes are asserted, not log wording: restore db and restore docs are being rebuilt (phases,
 stage and swap) and must keep these outcomes whatever they print.
 
-Run: cd tests/integration && python3 -m unittest -v test_read_faults
+Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unittest -v test_read_faults
 """
 
 from __future__ import annotations
@@ -23,11 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from docs_fixture import describe_tree, diff_trees  # noqa: E402
 from erp_cli import clean_env, run_erp  # noqa: E402

@@ -18,7 +18,7 @@ Issue 17 adds the list of every variable the tool reads (src/config/known_variab
 unknown-variable check measures names against: it must equal what src/config reads, both ways (a
 setting missing from it would be refused as a typo), its later-version names must be read by
 nothing, its safety settings and the tool's prefixes must be the ones the README names, and the
-tests' clean environment (tests/support/erp_cli.py) must strip every tool prefix.
+tests' clean environment (tests/harness/erp_cli.py) must strip every tool prefix.
 
 The README side is every Markdown table whose header is `| variable | default |...`; a row names
 each backticked `UPPER_CASE` word of its first cell, must give a default (non-empty second cell),
@@ -31,7 +31,6 @@ from __future__ import annotations
 import glob
 import os
 import re
-import sys
 import unittest
 
 ROOT = os.environ.get("ERP_SOURCE_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -208,10 +207,9 @@ class KnownVariables(unittest.TestCase):
         self.assertIn("BACKUP_", prefixes)
         readme = [n for n in readme_paragraph_names("**Unknown variables**") if n.endswith("_")]
         self.assertEqual(sorted(readme), sorted(prefixes))
-        sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
         from erp_cli import SETTING_PREFIXES
         self.assertEqual([p for p in prefixes if not p.startswith(SETTING_PREFIXES)], [],
-                         "tests/support/erp_cli.py's SETTING_PREFIXES must strip every tool prefix "
+                         "tests/harness/erp_cli.py's SETTING_PREFIXES must strip every tool prefix "
                          "from the environment the tests inherit")
 
 

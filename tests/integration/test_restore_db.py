@@ -1,7 +1,7 @@
 """Issue 17 (WP-A): `restore db` tells the truth, against real PostgreSQL and moto behind the
 signature-verifying front.
 
-Each restore is judged against the source by tests/support/db_catalog.py: schemas, relations,
+Each restore is judged against the source by tests/fixtures/db_catalog.py: schemas, relations,
 columns, rows, indexes, constraints, triggers, sequences (values and owning columns), views,
 partitions, inheritance, functions, types, comments and large objects, compared as sets.
 
@@ -16,9 +16,9 @@ partitions, inheritance, functions, types, comments and large objects, compared 
   --i-know-this-is-the-source, the after-restore hash check, SIGTERM during the restore (143),
   and SIGKILL (the target left closed, the undo statement logged before, the next run naming it).
 
-The small fixture (tests/support/features_fixture.py) is the source where size is not the point;
+The small fixture (tests/fixtures/features_fixture.py) is the source where size is not the point;
 the ERP fixture where RESTORE_MIN_TABLES matters. Moments inside a restore are reached with
-tests/support/pg_restore_gate.py (a PG_RESTORE that waits for real conditions), never with sleeps.
+tests/harness/pg_restore_gate.py (a PG_RESTORE that waits for real conditions), never with sleeps.
 """
 
 from __future__ import annotations
@@ -27,11 +27,8 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from db_catalog import catalog_snapshot, diff_catalogs  # noqa: E402
 from erp_cli import BINARY, SecretLeak, clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402

@@ -15,13 +15,10 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from docs_fixture import describe_tree  # noqa: E402
 from erp_cli import BINARY, clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402

@@ -13,12 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import sys
 import unittest
 from concurrent.futures import ThreadPoolExecutor
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402

@@ -1,6 +1,6 @@
 """Issue 18: `backup` → `verify` → `restore db` → `restore docs` on Ceph's RADOS Gateway.
 
-RGW (Debian's radosgw 16.2, tests/support/rgw_server.py) is a real, independent S3 store run as a
+RGW (Debian's radosgw 16.2, tests/harness/rgw_server.py) is a real, independent S3 store run as a
 one-node Ceph cluster; the test front forwards every request to it unchanged, so RGW checks each
 signature and payload hash itself, and the front still re-verifies them and records every request.
 
@@ -8,7 +8,7 @@ BackupOnRgw runs the backup specification's own tests (test_backup.BackupSpec: `
 last-success.json, verify, restore docs with subtrees and refusals) on RGW — the tests of
 test_backup.py that exercise the store — and one more that walks the whole chain with multipart
 streams: backup → verify → restore db, compared category by category with the source
-(tests/support/db_catalog.py) → restore docs, compared entry by entry. Two spec tests are
+(tests/fixtures/db_catalog.py) → restore docs, compared entry by entry. Two spec tests are
 reported as skipped, each with its reason (that chain covers what they read from the store; the
 rest of them is PostgreSQL's side): ~90 s saved on the 2-core CI machine. The 40 more of
 BackupOnMoto (pg_dump's failure modes, the pre-flight, strace traces, faults) are about the tool
@@ -23,11 +23,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from db_catalog import catalog_snapshot, diff_catalogs  # noqa: E402
 from docs_fixture import describe_tree, diff_trees  # noqa: E402

@@ -16,18 +16,14 @@ s3rver implements no ListMultipartUploads (it answers 501 NotImplemented): there
 Ceph's RADOS Gateway runs the moto tests: its listing reports each upload's real initiation
 time, which the young upload keeps; the old ones' age is set at the front as for moto.
 
-Run: cd tests/integration && python3 -m unittest -v test_stale_uploads
+Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unittest -v test_stale_uploads
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import sys
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from erp_cli import clean_env, run_erp  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402

@@ -19,12 +19,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import unittest
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 from docs_fixture import generate_documents_tree  # noqa: E402
 from erp_cli import BINARY, clean_env  # noqa: E402

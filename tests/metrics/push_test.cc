@@ -5,7 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include "support/scripted_transport.h"
+#include "fakes/scripted_transport.h"
 
 namespace erp::metrics {
 namespace {

@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "support/temp_dir.h"
+#include "fakes/temp_dir.h"
 
 namespace erp::metrics {
 namespace {

@@ -6,10 +6,10 @@
 
 #include <string>
 
+#include "fakes/pg_test_server.h"
 #include "pg/pg_session.h"
 #include "pg/seeded_database.h"
 #include "pg/session_sharing.h"
-#include "support/pg_test_server.h"
 
 namespace erp::pg {
 namespace {

@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "fakes/pg_test_server.h"
 #include "pg/database_info.h"
 #include "pg/seeded_database.h"
-#include "support/pg_test_server.h"
 
 namespace erp::pg {
 namespace {

@@ -32,7 +32,7 @@ namespace erp::pg {
 
 // pg_dump 15's listing of a database with a partitioned table of two partitions, an
 // inheritance parent with a child, an unlogged table and a table in a second schema
-// (tests/support/features_fixture.py, abridged).
+// (tests/fixtures/features_fixture.py, abridged).
 constexpr std::string_view kPartitioned =
     ";\n; Archive created at 2026-11-30 02:00:00 UTC\n;\n"
     "6; 2615 16493 SCHEMA - sales erp_admin\n"

@@ -6,8 +6,8 @@
 
 #include <string>
 
+#include "fakes/pg_test_server.h"
 #include "pg/pg_session.h"
-#include "support/pg_test_server.h"
 
 namespace erp::pg {
 namespace {

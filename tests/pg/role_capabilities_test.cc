@@ -6,9 +6,9 @@
 
 #include <string>
 
+#include "fakes/pg_test_server.h"
 #include "pg/database_info.h"
 #include "pg/seeded_database.h"
-#include "support/pg_test_server.h"
 
 namespace erp::pg {
 namespace {

@@ -3,7 +3,7 @@
 // and a view (not a table). Seeded once per test binary.
 #pragma once
 
-#include "support/pg_test_server.h"
+#include "fakes/pg_test_server.h"
 
 namespace erp::testing {
 

@@ -20,7 +20,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "support/temp_dir.h"
+#include "fakes/temp_dir.h"
 
 namespace erp::process {
 namespace {

@@ -16,11 +16,11 @@
 #include <string_view>
 
 #include "config/s3_config.h"
+#include "fakes/scripted_transport.h"
 #include "s3/credentials/container.h"
 #include "s3/credentials/static_keys.h"
 #include "s3/credentials/web_identity.h"
 #include "s3/uri_encode.h"
-#include "support/scripted_transport.h"
 
 namespace erp::s3 {
 namespace {

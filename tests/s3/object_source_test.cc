@@ -8,7 +8,7 @@
 
 #include "codec/digest.h"
 #include "codec/sha256_source.h"
-#include "support/fake_object_store.h"
+#include "fakes/fake_object_store.h"
 
 namespace erp::s3 {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <string>
 
+#include "fakes/scripted_transport.h"
 #include "s3/s3_client.h"
-#include "support/scripted_transport.h"
 
 using namespace erp;
 using namespace erp::s3;

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "codec/digest.h"
+#include "fakes/random_bytes.h"
+#include "fakes/scripted_transport.h"
 #include "s3/etag.h"
 #include "s3/s3_client.h"
-#include "support/random_bytes.h"
-#include "support/scripted_transport.h"
 #include "upload/buffer_pool.h"
 #include "upload/multipart_sink.h"
 

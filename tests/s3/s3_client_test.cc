@@ -30,10 +30,10 @@
 #include <pugixml.hpp>
 
 #include "codec/digest.h"
+#include "fakes/random_bytes.h"
+#include "fakes/scripted_transport.h"
 #include "s3/uri_encode.h"
 #include "s3/xml_replies.h"
-#include "support/random_bytes.h"
-#include "support/scripted_transport.h"
 
 namespace erp::s3 {
 namespace {

@@ -1,5 +1,5 @@
 // Differential test against botocore, the signer the AWS CLI and our test front use:
-// tests/support/sigv4_botocore_reference.py generates random S3 requests from a fixed
+// tests/fixtures/sigv4_botocore_reference.py generates random S3 requests from a fixed
 // seed (keys with every awkward character, odd queries and headers, both payload
 // modes, tokens, regions) and signs them; each must sign identically here.
 #include <doctest/doctest.h>
@@ -27,7 +27,7 @@ using nlohmann::json;
 // missing botocore shows up in the test output.
 std::vector<json> botocore_reference(const std::string& mode, int count) {
   const std::string command = "PYTHONDONTWRITEBYTECODE=1 python3 '" ERP_SOURCE_DIR
-                              "/tests/support/sigv4_botocore_reference.py' --mode " +
+                              "/tests/fixtures/sigv4_botocore_reference.py' --mode " +
                               mode + " --count " + std::to_string(count) + " --seed 20240229";
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE_MESSAGE(pipe != nullptr, "cannot run: ", command);

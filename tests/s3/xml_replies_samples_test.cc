@@ -2,7 +2,7 @@
 //
 // Sources, named at each sample:
 //   - moto 5.2.1 (moto_server) and s3rver 3.7.1, the suite's backends: captured byte for byte with
-//     tests/support/capture_s3_replies.py (requests sent to the backend itself, not through
+//     tests/harness/capture_s3_replies.py (requests sent to the backend itself, not through
 //     s3front.py), 2026-12-07. Upload ids, tokens and times are those of that capture.
 //   - Ceph RADOS Gateway 16 (pacific, Debian 12's radosgw 16.2.15): written out from what
 //     src/rgw/rgw_rest_s3.cc (send_response of each op) and src/rgw/rgw_rest.cc (dump(), the

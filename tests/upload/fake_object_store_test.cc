@@ -1,6 +1,6 @@
 // The shared in-memory store behaves like S3 where tests of the sink, the catalog and the
 // commands rely on it.
-#include "support/fake_object_store.h"
+#include "fakes/fake_object_store.h"
 
 #include <doctest/doctest.h>
 

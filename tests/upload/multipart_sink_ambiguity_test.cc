@@ -7,9 +7,9 @@
 #include <string>
 
 #include "codec/digest.h"
+#include "fakes/fake_object_store.h"
+#include "fakes/random_bytes.h"
 #include "s3/etag.h"
-#include "support/fake_object_store.h"
-#include "support/random_bytes.h"
 #include "upload/multipart_sink.h"
 
 namespace erp::upload {

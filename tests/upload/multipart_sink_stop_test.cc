@@ -18,10 +18,10 @@
 #include <thread>
 #include <vector>
 
-#include "support/fake_object_store.h"
-#include "support/forwarding_object_store.h"
-#include "support/manual_executor.h"
-#include "support/random_bytes.h"
+#include "fakes/fake_object_store.h"
+#include "fakes/forwarding_object_store.h"
+#include "fakes/manual_executor.h"
+#include "fakes/random_bytes.h"
 #include "upload/multipart_sink.h"
 
 namespace erp::upload {

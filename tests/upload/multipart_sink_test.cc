@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "support/fake_object_store.h"
-#include "support/random_bytes.h"
+#include "fakes/fake_object_store.h"
+#include "fakes/random_bytes.h"
 
 namespace erp::upload {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "support/fake_object_store.h"
-#include "support/random_bytes.h"
+#include "fakes/fake_object_store.h"
+#include "fakes/random_bytes.h"
 #include "upload/multipart_sink.h"
 
 namespace erp::upload {

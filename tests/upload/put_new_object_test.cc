@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "support/fake_object_store.h"
+#include "fakes/fake_object_store.h"
 #include "upload/confirm_write.h"
 
 namespace erp::upload {

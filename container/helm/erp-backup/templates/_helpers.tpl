@@ -1,6 +1,6 @@
 {{/*
 Named templates shared by the CronJobs and the restore Job. The chart keeps to the functions the
-test renderer (tests/support/helm_render) implements besides sprig: include, toYaml, required.
+test renderer (tests/tools/helm_render) implements besides sprig: include, toYaml, required.
 */}}
 
 {{/* The release's full name, at most 45 characters so "-status" and the Job suffix the CronJob

@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "fakes/temp_dir.h"
 #include "pg/pg_settings.h"
-#include "support/temp_dir.h"
 
 namespace erp::testing {
 

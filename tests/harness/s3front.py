@@ -24,7 +24,7 @@ What it does besides
 --------------------
 * Starts the backend itself (moto_server or s3rver) on a free loopback port, polls it until it
   answers (or, --backend-url, fronts a server already running: always so for Ceph's RADOS Gateway,
-  --backend rgw, which tests/support/rgw_server.py runs), binds itself on 127.0.0.1:0 and prints
+  --backend rgw, which tests/harness/rgw_server.py runs), binds itself on 127.0.0.1:0 and prints
   exactly one JSON line on stdout:
   {"endpoint": "http://127.0.0.1:PORT", "backend": "moto"}. It serves until SIGTERM/SIGINT or EOF
   on stdin (unless --ignore-stdin), and kills the backend on exit.
@@ -99,7 +99,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
-from listening import wait_for_listening_port  # tests/support, this script's own directory
+from listening import wait_for_listening_port  # tests/harness, this script's own directory
 
 CONTROL_API_DOC = """\
 control API (unsigned, under /__front__/):
@@ -1231,8 +1231,9 @@ class FrontServer(ThreadingHTTPServer):
 # Backends
 # ---------------------------------------------------------------------------------------------
 
-SUPPORT_DIR = os.path.dirname(os.path.abspath(__file__))
-S3RVER_JS = os.path.join(SUPPORT_DIR, "s3rver", "node_modules", "s3rver", "bin", "s3rver.js")
+HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
+S3RVER_JS = os.path.join(HARNESS_DIR, "..", "tools", "s3rver", "node_modules", "s3rver", "bin",
+                         "s3rver.js")
 
 
 def _die_with_parent():
@@ -1261,7 +1262,7 @@ class Backend:
             raise RuntimeError("s3rver backend: `node` is not on PATH (hint: apt-get install nodejs)")
         if not os.path.exists(S3RVER_JS):
             raise RuntimeError(f"s3rver backend: {S3RVER_JS} is missing "
-                               "(hint: run `npm ci` in tests/support/s3rver)")
+                               "(hint: run `npm ci` in tests/tools/s3rver)")
         data = os.path.join(self.tmp, "data")
         os.makedirs(data, exist_ok=True)
         # s3rver's continuation tokens use a cipher OpenSSL 3 only offers in its legacy provider;
@@ -1381,7 +1382,7 @@ def main(argv=None) -> int:
         tls.load_cert_chain(args.tls_cert, args.tls_key)
 
     if args.backend == "rgw" and not args.backend_url:
-        parser.error("--backend rgw needs --backend-url (tests/support/rgw_server.py runs the cluster)")
+        parser.error("--backend rgw needs --backend-url (tests/harness/rgw_server.py runs the cluster)")
     credentials = load_credentials(args.credentials)
     backend = None
     if args.backend_url:

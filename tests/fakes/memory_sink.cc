@@ -1,4 +1,4 @@
-#include "support/memory_sink.h"
+#include "fakes/memory_sink.h"
 
 #include <algorithm>
 #include <utility>

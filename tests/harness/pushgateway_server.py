@@ -5,9 +5,9 @@
         families = parse_exposition(gateway.metrics_text())
 
 The Pushgateway is real: Debian's `prometheus-pushgateway` (1.5 on Debian 12) on 127.0.0.1 at a
-port it binds itself (port 0, read back from its own listening socket: tests/support/listening.py), without a persistence file (so every start is empty), its log in a temp dir. With
+port it binds itself (port 0, read back from its own listening socket: tests/harness/listening.py), without a persistence file (so every start is empty), its log in a temp dir. With
 `tls=True` it serves HTTPS only (`--web.config.file` with `tls_server_config`), with a server
-certificate for 127.0.0.1 from a CA made for this server (`ca_file`, tests/support/throwaway_ca.py). A missing
+certificate for 127.0.0.1 from a CA made for this server (`ca_file`, tests/harness/throwaway_ca.py). A missing
 binary raises PushgatewayError (a test failure, never a skip). `stop()` sends SIGTERM, then
 SIGKILL after a grace period, and removes the temp dir.
 

@@ -1,4 +1,4 @@
-#include "support/temp_dir.h"
+#include "fakes/temp_dir.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>

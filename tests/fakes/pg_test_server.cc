@@ -1,4 +1,4 @@
-#include "support/pg_test_server.h"
+#include "fakes/pg_test_server.h"
 
 #include <arpa/inet.h>
 #include <libpq-fe.h>

@@ -9,12 +9,12 @@
 The server is real: `initdb` into a fresh temp dir, started with `pg_ctl -w` (which waits until the
 postmaster reports it accepts connections; no sleeps), listening on 127.0.0.1 at a free port (a
 bind failure retries another; the port is accepted only once the postmaster's own socket holds
-it, tests/support/listening.py, and it serves this data directory), with
+it, tests/harness/listening.py, and it serves this data directory), with
 its unix socket inside the temp dir (never /var/run/postgresql). Every connection, TCP or socket,
 is authenticated with SCRAM: the superuser's password is distinctive (`erpTEST-pgpass-<hex>`) so a
 test can grep logs, argv and manifests for it (`secrets()`). Passwords reach psql and pg_dump through
 PGPASSWORD in the environment, never argv. `PostgresServer(tls=True)` takes TCP connections over
-TLS only, with a server certificate from a CA made for this run (tests/support/throwaway_ca.py).
+TLS only, with a server certificate from a CA made for this run (tests/harness/throwaway_ca.py).
 
 Root: PostgreSQL refuses to run as root, so when this process is root, initdb, pg_ctl and the
 server run as the unprivileged `postgres` user (setuid/setgid with no supplementary groups, done by

@@ -8,10 +8,10 @@
             ...
         s3.assert_no_rejections()                     # in every test's tearDown
 
-S3Front starts tests/support/s3front.py, which starts the backend (moto_server or s3rver) on a
+S3Front starts tests/harness/s3front.py, which starts the backend (moto_server or s3rver) on a
 free loopback port and re-verifies every request's SigV4 signature with botocore before
 forwarding it. With backend="rgw" the front starts no server: it forwards to Ceph's RADOS Gateway
-of tests/support/rgw_server.py (the run's shared cluster, or one this process starts), signs as
+of tests/harness/rgw_server.py (the run's shared cluster, or one this process starts), signs as
 that cluster's S3 user, and creates a bucket of its own, removed with everything in it when the
 front stops. RGW then checks every signature a second time itself (the front forwards requests
 unchanged) and verifies body hashes; it ignores x-amz-security-token (STS is off), which the
@@ -56,8 +56,8 @@ from contextlib import contextmanager
 from managed_server import ManagedServer  # noqa: E402
 import rgw_server  # noqa: E402
 
-SUPPORT_DIR = os.path.dirname(os.path.abspath(__file__))
-S3FRONT = os.path.join(SUPPORT_DIR, "s3front.py")
+HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
+S3FRONT = os.path.join(HARNESS_DIR, "s3front.py")
 REGION = "us-east-1"
 ACCESS_KEY = "S3RVER"  # the only key id s3rver 3.7.1 accepts
 READY_TIMEOUT = 60.0

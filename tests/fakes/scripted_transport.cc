@@ -1,4 +1,4 @@
-#include "support/scripted_transport.h"
+#include "fakes/scripted_transport.h"
 
 #include "s3/xml_replies.h"
 

@@ -1,7 +1,7 @@
 """Capture the reply bodies moto and s3rver really send, for the byte-exact samples of
 tests/s3/xml_replies_samples_test.cc.
 
-    cd tests/support && python3 capture_s3_replies.py [moto|s3rver ...] > /tmp/replies.json
+    cd tests/harness && python3 capture_s3_replies.py [moto|s3rver ...] > /tmp/replies.json
 
 Starts each backend behind s3front.py (s3_servers.S3Front) but sends every request to the backend
 itself (health()["backend_url"]), signed with botocore: the front rewrites moto's

@@ -8,7 +8,7 @@
 What one cluster is (RgwCluster.start, ~10 s and ~150 MiB resident on the test machine):
   * one mon, msgr2 only, on a port picked free and named in the monmap (the mon cannot bind port
     0: every client must know its address up front); a bind failure retries another port, and the
-    port is accepted only once the mon's own process holds it (tests/support/listening.py);
+    port is accepted only once the mon's own process holds it (tests/harness/listening.py);
     `ceph -s` must then answer with the mon in quorum;
   * no mgr (RGW and OSD I/O do not need one; `ceph -s` then shows no PG stats, nothing else);
   * one OSD, bluestore on a sparse 20 GiB file in the temp dir (only the written blocks take disk:
@@ -79,7 +79,6 @@ import tempfile
 import time
 import uuid
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from listening import wait_for_listening_port  # noqa: E402
 from managed_server import ManagedServer  # noqa: E402
 

@@ -42,7 +42,7 @@ object under it. A subclass extends setUp/tearDown with super() calls.
 
 What a subclass may set (class attributes; the defaults start a moto front and nothing else):
   backend           "moto" (default), "s3rver" or "rgw" (Ceph's RADOS Gateway: the run's shared
-                    cluster, a bucket per class; tests/support/rgw_server.py)
+                    cluster, a bucket per class; tests/harness/rgw_server.py)
   gcs               the front's GCS mode (no batch delete, checksum headers refused)
   tls               the front serves HTTPS with a throwaway CA (AWS_CA_BUNDLE in front.env())
   session_token     the front's credentials carry a session token (default True)

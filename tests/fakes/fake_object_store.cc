@@ -1,4 +1,4 @@
-#include "support/fake_object_store.h"
+#include "fakes/fake_object_store.h"
 
 #include <openssl/evp.h>
 
