@@ -214,7 +214,7 @@ class ChartRenderTest(Assertions, unittest.TestCase):
         self.assertEqual(pod["terminationGracePeriodSeconds"], 30)
         container = pod["containers"][0]
         self.assertEqual(container["args"], ["backup"])
-        self.assertEqual(container["image"], "ghcr.io/example/erp-backup:0.1.0")
+        self.assertEqual(container["image"], "localhost/erp-backup:0.1.0")
         self.assertEqual(container["resources"], {"requests": {"cpu": "250m", "memory": "128Mi"},
                                                   "limits": {"memory": "256Mi"}})
         env = self.env_of(pod)
@@ -236,7 +236,7 @@ class ChartRenderTest(Assertions, unittest.TestCase):
                     for c in spec["containers"]:
                         self.assertEqual(c["image"].split("@")[0].split(":")[0],
                                          "registry.example.com/erp/erp-backup" if name == "all-on"
-                                         else "ghcr.io/example/erp-backup", where)
+                                         else "localhost/erp-backup", where)
 
     def test_backup_mounts_the_documents_pvc_read_only(self):
         for name, claim in (("required-only", "dolibarr-documents"), ("all-on", "dolibarr-documents")):
