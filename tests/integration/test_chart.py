@@ -4,7 +4,8 @@ Run: cd tests/integration && python3 -m unittest -v test_chart     (ctest label:
 
 Helm itself cannot be installed here, so the chart is rendered by tests/support/helm_render: Go's
 text/template with sprig, the engine and function library Helm uses, plus Helm's include, toYaml,
-required and values handling (built from Debian's Go packages, offline). Every rendered object,
+required and values handling, and the check of the values against the chart's values.schema.json
+(built from Debian's Go packages, offline). Every rendered object,
 every file of container/k8s/ and the `kubectl run` overrides are validated offline against the
 Kubernetes API schema (kubernetes-models, pinned by tests/support/k8s-validate/package-lock.json),
 unknown fields included; container/compose.yaml against the Compose specification's schema. On top
@@ -803,6 +804,25 @@ class RendererTest(unittest.TestCase):
         res = render(chart=bad)
         self.assertEqual(res.returncode, 1)
         self.assertIn("YAML parse error on probe/templates/a.yaml", res.stderr)
+        # values.schema.json is checked against the merged values before any template runs, with
+        # Helm's message; a chart without one is not checked (the probe above).
+        schema = self.chart({"a.yaml": "kind: A\nn: {{ .Values.n }}\n"}, "n: 1\nm: {k: x}\n")
+        with open(os.path.join(schema, "values.schema.json"), "w") as f:
+            json.dump({"type": "object", "additionalProperties": False, "properties": {
+                "n": {"type": "integer"},
+                "m": {"type": "object", "additionalProperties": False, "properties": {"k": {"type": "string"}}}}}, f)
+        self.assertEqual(render(chart=schema).returncode, 0)
+        res = render(chart=schema, sets=("m.kk=y", "n=x"))
+        self.assertEqual(res.returncode, 1)
+        header = "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nprobe:\n"
+        self.assertTrue(res.stderr.startswith(header), res.stderr)
+        # One line per violation, in the library's order (as in Helm).
+        self.assertEqual(sorted(res.stderr[len(header):].splitlines()),
+                         ["- m: Additional property kk is not allowed",
+                          "- n: Invalid type. Expected: integer, given: string"])
+        self.assertEqual(res.stdout, "")
+        res = render(chart=schema, sets=("n=null",))  # a removed key is not a violation
+        self.assertEqual(res.returncode, 0, res.stderr)
         env = self.chart({"a.yaml": "home: {{ env \"HOME\" }}\n"}, "{}\n")
         res = render(chart=env)
         self.assertEqual(res.returncode, 1, "Helm removes sprig's env")
