@@ -33,6 +33,7 @@ command -v npm >/dev/null || packages+=(nodejs npm)
 # (built offline from these packages), every YAML and shell file is linted, and the chart's
 # alert rules are checked with promtool (Debian's prometheus, listed above).
 packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev yamllint shellcheck git)
+packages+=(golang-github-xeipuuv-gojsonschema-dev)   # helm_render checks values.schema.json, as Helm does
 install_missing "${packages[@]}"
 
 # The Python side, pinned: moto's server (a real, independent S3 implementation Debian does not

@@ -4,7 +4,8 @@ Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unitte
 
 Helm itself cannot be installed here, so the chart is rendered by tests/tools/helm_render: Go's
 text/template with sprig, the engine and function library Helm uses, plus Helm's include, toYaml,
-required and values handling (built from Debian's Go packages, offline). Every rendered object,
+required and values handling, and the check of the values against the chart's values.schema.json
+(built from Debian's Go packages, offline). Every rendered object,
 every file of container/k8s/ and the `kubectl run` overrides are validated offline against the
 Kubernetes API schema (kubernetes-models, pinned by tests/tools/k8s-validate/package-lock.json),
 unknown fields included; container/compose.yaml against the Compose specification's schema. On top
@@ -68,7 +69,8 @@ def setUpModule():
                          capture_output=True, text=True, timeout=600)
     if res.returncode != 0:
         raise RuntimeError(f"building helm_render failed: {res.stderr} (hint: install "
-                           "golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)")
+                           "golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev "
+                           "golang-github-xeipuuv-gojsonschema-dev)")
 
 
 def tearDownModule():
@@ -212,7 +214,7 @@ class ChartRenderTest(Assertions, unittest.TestCase):
         self.assertEqual(pod["terminationGracePeriodSeconds"], 30)
         container = pod["containers"][0]
         self.assertEqual(container["args"], ["backup"])
-        self.assertEqual(container["image"], "ghcr.io/example/erp-backup:0.1.0")
+        self.assertEqual(container["image"], "localhost/erp-backup:0.1.0")
         self.assertEqual(container["resources"], {"requests": {"cpu": "250m", "memory": "128Mi"},
                                                   "limits": {"memory": "256Mi"}})
         env = self.env_of(pod)
@@ -234,7 +236,7 @@ class ChartRenderTest(Assertions, unittest.TestCase):
                     for c in spec["containers"]:
                         self.assertEqual(c["image"].split("@")[0].split(":")[0],
                                          "registry.example.com/erp/erp-backup" if name == "all-on"
-                                         else "ghcr.io/example/erp-backup", where)
+                                         else "localhost/erp-backup", where)
 
     def test_backup_mounts_the_documents_pvc_read_only(self):
         for name, claim in (("required-only", "dolibarr-documents"), ("all-on", "dolibarr-documents")):
@@ -248,7 +250,9 @@ class ChartRenderTest(Assertions, unittest.TestCase):
     def test_all_on_uses_every_feature(self):
         objs = self.by_component(self.objects("all-on"))
         self.assertEqual(sorted(objs), [("CronJob", "backup"), ("CronJob", "doctor"), ("CronJob", "status"),
-                                        ("Job", "restore"), ("PrometheusRule", ""), ("ServiceAccount", "")])
+                                        ("Job", "restore"), ("NetworkPolicy", ""),
+                                        ("NetworkPolicy", "database-egress"), ("PrometheusRule", ""),
+                                        ("ServiceAccount", "")])
         sa = objs[("ServiceAccount", "")]
         self.assertEqual(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
                          "arn:aws:iam::123456789012:role/erp-backup")
@@ -432,6 +436,328 @@ class ChartRenderTest(Assertions, unittest.TestCase):
             self.assertEqual(res.returncode, 0, f"{name}: {res.stdout}{res.stderr}")
 
 
+def values_file(name: str, values: dict) -> str:
+    """A -f file (JSON is YAML): lists and numbers as a values file carries them, which --set cannot."""
+    return write(name, json.dumps(values))
+
+
+def load_yaml(path: str):
+    """A YAML file as data, parsed by the validator's pinned `yaml` package (no PyYAML needed)."""
+    res = subprocess.run(["node", "-e", "process.stdout.write(JSON.stringify(require('yaml').parse("
+                          "require('fs').readFileSync(process.argv[1], 'utf8'))))", path],
+                         cwd=VALIDATOR_DIR, capture_output=True, text=True, timeout=60)
+    if res.returncode != 0:
+        raise AssertionError(f"parsing {path}: {res.stderr}")
+    return json.loads(res.stdout)
+
+
+def key_paths(node: dict, prefix: str = "") -> list[str]:
+    """Every key of a values tree as a dotted path."""
+    paths = []
+    for key, value in node.items():
+        paths.append(f"{prefix}{key}")
+        if isinstance(value, dict):
+            paths += key_paths(value, f"{prefix}{key}.")
+    return paths
+
+
+class ChartInterfaceTest(Assertions, unittest.TestCase):
+    """The chart as an interface: its values schema, exact numbers, a database-only deployment,
+    and the knobs operators expect (issue 19)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.required_only = os.path.join(CHART, "ci", "required-only.yaml")
+        cls.all_on = os.path.join(CHART, "ci", "all-on.yaml")
+        with open(os.path.join(CHART, "values.schema.json")) as f:
+            cls.schema = json.load(f)
+
+    def render_objects(self, *files: str, sets: tuple = ()) -> list[dict]:
+        res = render(*files, sets=sets)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        code, docs = validate("k8s", write("interface.yaml", res.stdout))
+        self.assertEqual(code, 0, [(d.get("kind"), d.get("name"), d["errors"]) for d in docs if d["errors"]])
+        return [d["object"] for d in docs]
+
+    def component(self, objects: list[dict], kind: str, component: str) -> dict:
+        found = [o for o in objects if o["kind"] == kind and
+                 o["metadata"]["labels"].get("app.kubernetes.io/component", "") == component]
+        self.assertEqual(len(found), 1, f"{kind} {component}")
+        return found[0]
+
+    def schema_node(self, path: str) -> dict | None:
+        """The schema of a dotted values path; None below a map or Kubernetes type (not ours)."""
+        node = self.schema
+        for key in path.split("."):
+            if "properties" not in node:
+                return None
+            self.assertIn(key, node["properties"], f"{path} is not in values.schema.json")
+            node = node["properties"][key]
+        return node
+
+    def test_the_schema_refuses_a_misspelt_key_or_a_wrong_type(self):
+        cases = {
+            "backup.shedule=0 3 * * *": "- backup: Additional property shedule is not allowed",
+            "backupenv=prod": "- (root): Additional property backupenv is not allowed",
+            "s3.caBundle.confgMap=ca": "- s3.caBundle: Additional property confgMap is not allowed",
+            "restoreJob.target.hots=db": "- restoreJob.target: Additional property hots is not allowed",
+            "networkPolicy.dns.too=x": "- networkPolicy.dns: Additional property too is not allowed",
+            "backup.backoffLimit=once": "- backup.backoffLimit: Invalid type. Expected: integer, given: string",
+            "documents.enabled=yes": "- documents.enabled: Invalid type. Expected: boolean, given: string",
+            "postgres.port=99999": "- postgres.port: Must be less than or equal to 65535",
+            "postgres.sslMode=verify_full": "- postgres.sslMode: postgres.sslMode must be one of the following",
+            "backup.terminationGracePeriodSeconds=5":
+                "- backup.terminationGracePeriodSeconds: Must be greater than or equal to 15",
+            "backupEnv=Prod_1": "- backupEnv: Does not match pattern",
+        }
+        for assignment, message in cases.items():
+            with self.subTest(set=assignment):
+                res = render(self.required_only, sets=(assignment,))
+                self.assertEqual(res.returncode, 1, f"{assignment} was accepted")
+                self.assertIn("Error: values don't meet the specifications of the schema(s) in the following "
+                              "chart(s):\nerp-backup:\n", res.stderr)
+                self.assertIn(message, res.stderr)
+                self.assertEqual(res.stdout, "")
+        # A wrong type from a values file.
+        res = render(self.required_only, values_file("schema-type.yaml", {"status": {"extraArgs": "--json"}}))
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("- status.extraArgs: Invalid type. Expected: array, given: string", res.stderr)
+        # Closed at every level that is the chart's own: each object with properties forbids others.
+        def walk(node: dict, where: str):
+            if "properties" in node:
+                self.assertIs(node.get("additionalProperties"), False, f"{where} is open")
+                for key, child in node["properties"].items():
+                    walk(child, f"{where}.{key}")
+            if isinstance(node.get("items"), dict):
+                walk(node["items"], f"{where}[]")
+        walk(self.schema, "(root)")
+        # Every key of values.yaml and of both ci/ files is in the schema (schema_node asserts it).
+        for path in ("values.yaml", "ci/all-on.yaml", "ci/required-only.yaml"):
+            for key in key_paths(load_yaml(os.path.join(CHART, path))):
+                self.schema_node(key)
+
+    def test_whole_numbers_render_exactly(self):
+        """Values are JSON numbers (float64): Go prints 1000000 as 1e+06 (RendererTest shows Helm's
+        engine doing it), which the API server refuses for an integer and the job for a size."""
+        big = values_file("big-numbers.yaml", {
+            "env": {"S3_PART_SIZE": 104857600, "S3_BUFFER_BUDGET": 1073741824, "DOCS_ZSTD_LEVEL": 3},
+            "backup": {"activeDeadlineSeconds": 1000000, "ttlSecondsAfterFinished": 2592000,
+                       "startingDeadlineSeconds": 1000000},
+            "restoreJob": {"env": {"RESTORE_MIN_TABLES": 1000000}, "activeDeadlineSeconds": 1209600},
+            "prometheusRule": {"backupMaxAgeSeconds": 1000000},
+        })
+        objs = self.render_objects(self.all_on, big)
+        backup = self.component(objs, "CronJob", "backup")
+        self.assertEqual(backup["spec"]["startingDeadlineSeconds"], 1000000)
+        job = backup["spec"]["jobTemplate"]["spec"]
+        self.assertEqual((job["activeDeadlineSeconds"], job["ttlSecondsAfterFinished"]), (1000000, 2592000))
+        env = self.env_of(pod_specs(backup)[0])
+        self.assertEqual(env["S3_PART_SIZE"]["value"], "104857600")
+        self.assertEqual(env["S3_BUFFER_BUDGET"]["value"], "1073741824")
+        self.assertEqual(env["DOCS_ZSTD_LEVEL"]["value"], "3")
+        restore = self.component(objs, "Job", "restore")
+        self.assertEqual(restore["spec"]["activeDeadlineSeconds"], 1209600)
+        self.assertEqual(self.env_of(pod_specs(restore)[0])["RESTORE_MIN_TABLES"]["value"], "1000000")
+        rule = self.component(objs, "PrometheusRule", "")
+        self.assertIn("> 1000000", rule["spec"]["groups"][0]["rules"][0]["expr"])
+        self.assertNotIn("e+0", render(self.all_on, big).stdout)
+        # A fraction stays one.
+        res = render(self.required_only, values_file("fraction.yaml", {"env": {"X_RATIO": 0.25}}))
+        self.assertIn('value: "0.25"', res.stdout)
+
+    def test_documents_disabled_backs_up_and_checks_the_database_only(self):
+        objs = self.render_objects(self.required_only, sets=("documents.enabled=false",))
+        pod = pod_specs(self.component(objs, "CronJob", "backup"))[0]
+        self.assertEqual(pod["containers"][0]["args"], ["backup", "--only", "db"])
+        self.assertNotIn("DOCUMENTS_DIR", self.env_of(pod))
+        self.assertFalse([v for v in pod.get("volumes") or [] if v.get("persistentVolumeClaim")])
+        self.assertFalse([m for m in pod["containers"][0].get("volumeMounts") or [] if m["name"] == "documents"])
+        status = pod_specs(self.component(objs, "CronJob", "status"))[0]
+        self.assertEqual(status["containers"][0]["args"], ["status", "--max-age", "26h", "--only", "db"])
+        # args that already choose a stream are left alone; with the documents on nothing is added.
+        own = values_file("only-db.yaml", {"documents": {"enabled": False},
+                                           "backup": {"args": ["backup", "--only", "db"]},
+                                           "status": {"extraArgs": ["--only", "db", "--json"]}})
+        objs = self.render_objects(self.required_only, own)
+        self.assertEqual(pod_specs(self.component(objs, "CronJob", "backup"))[0]["containers"][0]["args"],
+                         ["backup", "--only", "db"])
+        self.assertEqual(pod_specs(self.component(objs, "CronJob", "status"))[0]["containers"][0]["args"],
+                         ["status", "--max-age", "26h", "--only", "db", "--json"])
+        objs = self.render_objects(self.required_only)
+        self.assertEqual(pod_specs(self.component(objs, "CronJob", "backup"))[0]["containers"][0]["args"],
+                         ["backup"])
+        self.assertEqual(pod_specs(self.component(objs, "CronJob", "status"))[0]["containers"][0]["args"],
+                         ["status", "--max-age", "26h"])
+
+    def test_a_docs_only_restore_has_no_database_target_and_the_restore_its_own_resources(self):
+        docs = values_file("restore-docs.yaml", {"restoreJob": {
+            "name": "restore-docs", "args": ["restore", "docs", "latest"],
+            "target": {"host": None, "database": None, "user": None}}})
+        restore = self.component(self.render_objects(self.all_on, docs), "Job", "restore")
+        pod = pod_specs(restore)[0]
+        self.assertEqual(pod["containers"][0]["args"], ["restore", "docs", "latest"])
+        env = self.env_of(pod)
+        # (PGSSLROOTCERT is all-on's `env`, given to every pod.)
+        self.assertEqual([n for n in env if n.startswith(("RESTORE_PG", "PG")) and n != "PGSSLROOTCERT"], [],
+                         list(env))
+        self.assertEqual(env["RESTORE_DOCUMENTS_DIR"]["value"], "/documents")
+        self.assertIn("AWS_ACCESS_KEY_ID", env)
+        self.assert_restricted(pod, "docs-only restore", 33)
+        # A database restore without its target still fails naming it.
+        res = render(self.all_on, sets=("restoreJob.target.host=null",))
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("restoreJob.target.host is required", res.stderr)
+        # Its own resources (all-on), else the global ones.
+        restore = self.component(self.render_objects(self.all_on), "Job", "restore")
+        self.assertEqual(pod_specs(restore)[0]["containers"][0]["resources"],
+                         {"requests": {"cpu": "1", "memory": "256Mi"}, "limits": {"memory": "512Mi"}})
+        restore = self.component(self.render_objects(self.all_on, sets=("restoreJob.resources=null",)),
+                                 "Job", "restore")
+        self.assertEqual(pod_specs(restore)[0]["containers"][0]["resources"],
+                         {"requests": {"cpu": "250m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}})
+
+    def pod_template(self, obj: dict) -> dict:
+        return obj["spec"]["jobTemplate"]["spec"]["template"] if obj["kind"] == "CronJob" else obj["spec"]["template"]
+
+    def test_operator_knobs(self):
+        objs = self.render_objects(self.all_on)
+        pods = {(o["kind"], o["metadata"]["labels"]["app.kubernetes.io/component"]): o
+                for o in objs if pod_specs(o)}
+        self.assertEqual(sorted(pods), [("CronJob", "backup"), ("CronJob", "doctor"), ("CronJob", "status"),
+                                        ("Job", "restore")])
+        # commonLabels on every object and every pod.
+        for o in objs:
+            self.assertEqual(o["metadata"]["labels"].get("example.com/cost-center"), "erp", o["metadata"]["name"])
+        for key, o in pods.items():
+            self.assertEqual(self.pod_template(o)["metadata"]["labels"]["example.com/cost-center"], "erp", key)
+            # envFrom on every job container.
+            self.assertEqual(pod_specs(o)[0]["containers"][0]["envFrom"],
+                             [{"configMapRef": {"name": "erp-backup-settings"}}], key)
+        backup, status = pods[("CronJob", "backup")], pods[("CronJob", "status")]
+        backup_pod, status_pod = pod_specs(backup)[0], pod_specs(status)[0]
+        # The cloud-sql-proxy native sidecar, in the backup pod only.
+        self.assertEqual([(c["name"], c["restartPolicy"]) for c in backup_pod["initContainers"]],
+                         [("cloud-sql-proxy", "Always")])
+        for key, o in pods.items():
+            if key != ("CronJob", "backup"):
+                self.assertNotIn("initContainers", pod_specs(o)[0], key)
+        # Per-CronJob annotations; pod annotations merged over the global ones; resources and
+        # nodeSelector with the global as default.
+        self.assertEqual(backup["metadata"]["annotations"], {"example.com/runbook": "https://wiki.example.com/erp-backup"})
+        self.assertEqual(status["metadata"]["annotations"],
+                         {"example.com/runbook": "https://wiki.example.com/erp-backup#status"})
+        self.assertNotIn("annotations", pods[("CronJob", "doctor")]["metadata"])
+        backup_annotations = self.pod_template(backup)["metadata"]["annotations"]
+        status_annotations = self.pod_template(status)["metadata"]["annotations"]
+        self.assertEqual(backup_annotations["example.com/component-note"], "nightly")
+        self.assertEqual(backup_annotations["vault.hashicorp.com/role"], "erp-backup")
+        self.assertNotIn("example.com/component-note", status_annotations)
+        self.assertEqual(status_annotations["vault.hashicorp.com/role"], "erp-backup")
+        self.assertEqual(backup_pod["nodeSelector"], {"node-role.example.com/batch": "true"})
+        self.assertEqual(status_pod["nodeSelector"], {"kubernetes.io/os": "linux"})
+        self.assertEqual(backup_pod["containers"][0]["resources"],
+                         {"requests": {"cpu": "500m", "memory": "160Mi"}, "limits": {"memory": "320Mi"}})
+        self.assertEqual(status_pod["containers"][0]["resources"]["limits"], {"memory": "64Mi"})
+        # podFailurePolicy: a configuration error (exit 2) fails the Job without a retry.
+        fail_on_2 = {"action": "FailJob", "onExitCodes": {"containerName": "backup", "operator": "In", "values": [2]}}
+        self.assertIn(fail_on_2, backup["spec"]["jobTemplate"]["spec"]["podFailurePolicy"]["rules"])
+        fail_on_2["onExitCodes"]["containerName"] = "restore"
+        self.assertIn(fail_on_2, pods[("Job", "restore")]["spec"]["podFailurePolicy"]["rules"])
+        # suspend per CronJob.
+        objs = self.render_objects(self.all_on, sets=("status.suspend=true", "doctor.suspend=true"))
+        suspended = {o["metadata"]["labels"]["app.kubernetes.io/component"]: o["spec"]["suspend"]
+                     for o in objs if o["kind"] == "CronJob"}
+        self.assertEqual(suspended, {"backup": False, "status": True, "doctor": True})
+        # Global init and extra containers reach every pod, before the component's own.
+        def container(name: str) -> dict:
+            return {"name": name, "image": "docker.io/library/busybox:1.36", "args": ["true"],
+                    "securityContext": {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+                                        "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},
+                    "resources": {"limits": {"memory": "16Mi"}}}
+        extra = values_file("containers.yaml", {"initContainers": [container("wait")],
+                                                "extraContainers": [container("shipper")]})
+        objs = self.render_objects(self.all_on, extra)
+        for o in objs:
+            for spec in pod_specs(o):
+                where = o["metadata"]["name"]
+                self.assertEqual(spec["initContainers"][0]["name"], "wait", where)
+                self.assertEqual([c["name"] for c in spec["containers"]][1:], ["shipper"], where)
+                self.assert_restricted(spec, where, 33 if o["kind"] == "Job" else 10001)
+        backup_pod = pod_specs(self.component(objs, "CronJob", "backup"))[0]
+        self.assertEqual([c["name"] for c in backup_pod["initContainers"]], ["wait", "cloud-sql-proxy"])
+
+    def test_network_policy_is_off_by_default_and_allows_only_dns_the_store_and_the_database(self):
+        self.assertNotIn("NetworkPolicy", [o["kind"] for o in self.render_objects(self.required_only)])
+        objs = self.render_objects(self.all_on)
+        main = self.component(objs, "NetworkPolicy", "")
+        database = self.component(objs, "NetworkPolicy", "database-egress")
+        self.assertEqual(main["metadata"]["name"], "erp-backup-prod")
+        self.assertEqual(database["metadata"]["name"], "erp-backup-prod-database")
+        # The main policy selects every pod of the release and lets nothing in.
+        selector = main["spec"]["podSelector"]["matchLabels"]
+        self.assertEqual(sorted(selector), ["app.kubernetes.io/instance", "app.kubernetes.io/name"])
+        for o in objs:
+            if pod_specs(o):
+                labels = self.pod_template(o)["metadata"]["labels"]
+                self.assertLessEqual(selector.items(), labels.items(), o["metadata"]["name"])
+        self.assertEqual(main["spec"]["policyTypes"], ["Ingress", "Egress"])
+        self.assertNotIn("ingress", main["spec"])
+        egress = main["spec"]["egress"]
+        self.assertEqual(len(egress), 3)
+        self.assertEqual(egress[0]["ports"], [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}])
+        self.assertEqual(egress[0]["to"][0]["podSelector"], {"matchLabels": {"k8s-app": "kube-dns"}})
+        self.assertEqual(egress[1]["ports"], [{"protocol": "TCP", "port": 9000}])
+        self.assertEqual(egress[1]["to"][0]["podSelector"], {"matchLabels": {"app": "minio"}})
+        self.assertEqual(egress[2]["ports"], [{"protocol": "TCP", "port": 9091}])
+        # The database: the backup and restore pods only, on the source's and the target's ports.
+        spec = database["spec"]
+        self.assertEqual(spec["podSelector"]["matchLabels"], selector)
+        self.assertEqual(spec["podSelector"]["matchExpressions"],
+                         [{"key": "app.kubernetes.io/component", "operator": "In", "values": ["backup", "restore"]}])
+        self.assertEqual(spec["policyTypes"], ["Egress"])
+        self.assertEqual(spec["egress"], [{"to": [{"ipBlock": {"cidr": "10.20.0.0/24"}}],
+                                           "ports": [{"protocol": "TCP", "port": 6432},
+                                                     {"protocol": "TCP", "port": 5432}]}])
+        for part in ("store", "database"):
+            with self.subTest(part=part):
+                res = render(self.all_on, values_file("np-empty.yaml", {"networkPolicy": {part: {"to": []}}}))
+                self.assertEqual(res.returncode, 1)
+                self.assertIn(f"networkPolicy.{part}.to is required", res.stderr)
+
+    def test_the_chart_readme_documents_every_value(self):
+        """container/helm/erp-backup/README.md has a row `key` | type | default | meaning for every
+        key of the schema (down to the maps and Kubernetes types it leaves open), and no other."""
+        with open(os.path.join(CHART, "README.md")) as f:
+            readme = f.read()
+        rows = {}
+        for line in readme.splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if line.startswith("| `") and len(cells) == 4:
+                rows[cells[0].strip("`")] = cells
+        expected = []
+
+        def walk(node: dict, prefix: str):
+            for key, child in node.get("properties", {}).items():
+                expected.append(prefix + key)
+                walk(child, prefix + key + ".")
+        walk(self.schema, "")
+        expected.remove("global")
+        self.assertEqual(sorted(rows), sorted(expected), "README rows and the schema's keys differ")
+        values = load_yaml(os.path.join(CHART, "values.yaml"))
+        for path, cells in rows.items():
+            node = self.schema_node(path)
+            kind = node["type"] if isinstance(node["type"], str) else "/".join(node["type"])
+            self.assertEqual(cells[1], kind, f"{path}: the type column")
+            default = values
+            for key in path.split("."):
+                default = default.get(key) if isinstance(default, dict) else None
+            if not isinstance(default, dict):
+                shown = "" if default is None else json.dumps(default)
+                self.assertEqual(cells[2].strip("`"), shown, f"{path}: the default column")
+        for job in ("erp-backup backup", "erp-backup status", "erp-backup doctor", "restoreJob.args"):
+            self.assertIn(job, readme)
+
+
 class RendererTest(unittest.TestCase):
     """helm_render behaves like `helm template` where a chart could tell the difference."""
 
@@ -476,6 +802,25 @@ class RendererTest(unittest.TestCase):
         res = render(chart=bad)
         self.assertEqual(res.returncode, 1)
         self.assertIn("YAML parse error on probe/templates/a.yaml", res.stderr)
+        # values.schema.json is checked against the merged values before any template runs, with
+        # Helm's message; a chart without one is not checked (the probe above).
+        schema = self.chart({"a.yaml": "kind: A\nn: {{ .Values.n }}\n"}, "n: 1\nm: {k: x}\n")
+        with open(os.path.join(schema, "values.schema.json"), "w") as f:
+            json.dump({"type": "object", "additionalProperties": False, "properties": {
+                "n": {"type": "integer"},
+                "m": {"type": "object", "additionalProperties": False, "properties": {"k": {"type": "string"}}}}}, f)
+        self.assertEqual(render(chart=schema).returncode, 0)
+        res = render(chart=schema, sets=("m.kk=y", "n=x"))
+        self.assertEqual(res.returncode, 1)
+        header = "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nprobe:\n"
+        self.assertTrue(res.stderr.startswith(header), res.stderr)
+        # One line per violation, in the library's order (as in Helm).
+        self.assertEqual(sorted(res.stderr[len(header):].splitlines()),
+                         ["- m: Additional property kk is not allowed",
+                          "- n: Invalid type. Expected: integer, given: string"])
+        self.assertEqual(res.stdout, "")
+        res = render(chart=schema, sets=("n=null",))  # a removed key is not a violation
+        self.assertEqual(res.returncode, 0, res.stderr)
         env = self.chart({"a.yaml": "home: {{ env \"HOME\" }}\n"}, "{}\n")
         res = render(chart=env)
         self.assertEqual(res.returncode, 1, "Helm removes sprig's env")
@@ -620,6 +965,13 @@ class ComposeTest(unittest.TestCase):
                       services["postgres"]["volumes"])
         for path in ("container/sample-db.sql", "container/sample-documents"):
             self.assertTrue(os.path.exists(os.path.join(ROOT, path)), path)
+
+    def test_every_image_is_pinned_by_tag(self):
+        for name, service in self.compose["services"].items():
+            with self.subTest(service=name):
+                image = service.get("image", "")
+                self.assertIn(":", image.rsplit("/", 1)[-1], f"{name}: {image!r} has no tag")
+                self.assertFalse(image.endswith(":latest"), f"{name}: {image}")
 
     def test_schema_refuses_a_misspelt_key(self):
         with open(COMPOSE) as f:

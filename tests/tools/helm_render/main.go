@@ -2,7 +2,8 @@
 // Helm: Go's text/template with sprig (the engine and function library Helm itself uses) plus the
 // Helm functions a chart may use here — include, toYaml, fromYaml, toJson, required, tpl is not
 // offered — and Helm's values handling (values.yaml, then each -f file merged deeply, then
-// --set a.b.c=value).
+// --set a.b.c=value), and the check of the merged values against the chart's values.schema.json
+// that `helm template`/`helm install` make before rendering.
 //
 // Usage: helm_render [--release NAME] [--namespace NS] [--notes] [-f values.yaml]... [--set k.k=v]... CHART_DIR
 //
@@ -18,10 +19,15 @@
 //     then removed from the output;
 //   - toYaml goes through JSON (sigs.k8s.io/yaml), so keys come out sorted, and drops the final
 //     newline;
-//   - the functions "env" and "expandenv" are removed from sprig, as Helm does.
+//   - the functions "env" and "expandenv" are removed from sprig, as Helm does;
+//   - a chart with values.schema.json has its merged values validated against it with
+//     gojsonschema (the library Helm 3 used up to 3.17), and a violation fails before any template
+//     runs with Helm's message: "values don't meet the specifications of the schema(s) in the
+//     following chart(s):\nCHART:\n- FIELD: DESCRIPTION".
 //
 // Built offline from Debian's packages (golang-go, golang-github-masterminds-sprig-dev,
-// golang-gopkg-yaml.v3-dev) in GOPATH mode: GOPATH=/usr/share/gocode GO111MODULE=off.
+// golang-gopkg-yaml.v3-dev, golang-github-xeipuuv-gojsonschema-dev) in GOPATH mode:
+// GOPATH=/usr/share/gocode GO111MODULE=off.
 package main
 
 import (
@@ -40,6 +46,7 @@ import (
 
 	// Debian installs sprig v3 at its GOPATH path without the /v3 suffix.
 	sprig "github.com/Masterminds/sprig"
+	"github.com/xeipuuv/gojsonschema"
 	"gopkg.in/yaml.v3"
 )
 
@@ -202,6 +209,36 @@ func required(message string, v interface{}) (interface{}, error) {
 	return v, nil
 }
 
+// validateSchema is Helm's ValidateAgainstSchema for a chart without subcharts: the values as JSON
+// against values.schema.json when the chart has one; nil when it has none or the values conform.
+func validateSchema(chartDir, chartName string, values map[string]interface{}) error {
+	schema, err := os.ReadFile(filepath.Join(chartDir, "values.schema.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	valuesJSON, err := json.Marshal(values)
+	if err != nil {
+		return err
+	}
+	result, err := gojsonschema.Validate(gojsonschema.NewBytesLoader(schema),
+		gojsonschema.NewBytesLoader(valuesJSON))
+	if err != nil {
+		return fmt.Errorf("%s: values.schema.json: %w", chartName, err)
+	}
+	if result.Valid() {
+		return nil
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "values don't meet the specifications of the schema(s) in the following chart(s):\n%s:\n", chartName)
+	for _, desc := range result.Errors() {
+		fmt.Fprintf(&sb, "- %s\n", desc)
+	}
+	return errors.New(strings.TrimSuffix(sb.String(), "\n"))
+}
+
 type chartMeta struct {
 	Name        string
 	Version     string
@@ -325,6 +362,10 @@ func main() {
 		if err := setValue(values, s); err != nil {
 			fail("%v", err)
 		}
+	}
+
+	if err := validateSchema(chartDir, chart.Name, values); err != nil {
+		fail("%v", err)
 	}
 
 	funcs := sprig.TxtFuncMap()

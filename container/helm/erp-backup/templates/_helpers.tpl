@@ -1,6 +1,7 @@
 {{/*
 Named templates shared by the CronJobs and the restore Job. The chart keeps to the functions the
 test renderer (tests/tools/helm_render) implements besides sprig: include, toYaml, required.
+Integer fields go through int64: a value is a JSON number (float64), which would print as 1e+06.
 */}}
 
 {{/* The release's full name, at most 45 characters so "-status" and the Job suffix the CronJob
@@ -22,12 +23,37 @@ controller adds (11 characters) stay within 63. */}}
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{- define "erp-backup.labels" -}}
+{{/* What selects this release's pods (the NetworkPolicies): a subset of the labels below. */}}
+{{- define "erp-backup.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "erp-backup.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* The labels of every object and pod: the standard ones, then commonLabels. */}}
+{{- define "erp-backup.labels" -}}
+{{ include "erp-backup.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* An object's metadata: name, namespace, labels with its component, its own annotations.
+Args: dict "root" $ "name" NAME "component" NAME-or-"" "annotations" MAP. */}}
+{{- define "erp-backup.objectMeta" -}}
+name: {{ .name }}
+namespace: {{ .root.Release.Namespace }}
+labels:
+  {{- include "erp-backup.labels" .root | nindent 2 }}
+  {{- with .component }}
+  app.kubernetes.io/component: {{ . }}
+  {{- end }}
+{{- with .annotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{- define "erp-backup.serviceAccountName" -}}
@@ -62,8 +88,18 @@ AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CONTAINER_AUTHORIZ
 {{- fail (printf "%s.%s: a credential must not be a value in the chart's values; use existingSecret or secretFiles" $.where $name) }}
 {{- end }}
 - name: {{ $name }}
-  value: {{ $value | toString | quote }}
+  value: {{ include "erp-backup.scalar" $value | quote }}
 {{- end }}
+{{- end -}}
+
+{{/* A value as text, whole numbers exactly: values are JSON numbers (float64), which Go prints
+as 1e+06 from a million on, so S3_PART_SIZE: 104857600 would reach the job as "1.048576e+08". */}}
+{{- define "erp-backup.scalar" -}}
+{{- if and (kindIs "float64" .) (eq . (floor .)) -}}
+{{- int64 . -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -167,33 +203,36 @@ file is refused: the job treats setting both forms as a configuration error.
 {{- end -}}
 
 {{/* Pod-level fields shared by every pod (spec.template.spec minus the security context,
-containers and volumes). */}}
+containers and volumes). The component's nodeSelector replaces the global one when not empty.
+Args: dict "root" $ "c" THE-COMPONENT'S-VALUES. */}}
 {{- define "erp-backup.podCommon" -}}
-serviceAccountName: {{ include "erp-backup.serviceAccountName" . }}
-automountServiceAccountToken: {{ .Values.automountServiceAccountToken }}
+{{- $v := .root.Values -}}
+serviceAccountName: {{ include "erp-backup.serviceAccountName" .root }}
+automountServiceAccountToken: {{ $v.automountServiceAccountToken }}
 restartPolicy: Never
-{{- with .Values.imagePullSecrets }}
+{{- with $v.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.priorityClassName }}
+{{- with $v.priorityClassName }}
 priorityClassName: {{ . }}
 {{- end }}
-{{- with .Values.nodeSelector }}
+{{- with default $v.nodeSelector .c.nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.tolerations }}
+{{- with $v.tolerations }}
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.affinity }}
+{{- with $v.affinity }}
 affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
 
-{{/* Pod metadata: labels and annotations (Vault agent annotations go here). Args: dict "root" $ "component" NAME. */}}
+{{/* Pod metadata: labels and annotations (Vault agent annotations go here): the component's
+podAnnotations merged over the global ones. Args: dict "root" $ "c" VALUES "component" NAME. */}}
 {{- define "erp-backup.podMetadata" -}}
 labels:
   {{- include "erp-backup.labels" .root | nindent 2 }}
@@ -201,10 +240,97 @@ labels:
   {{- with .root.Values.podLabels }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
-{{- with .root.Values.podAnnotations }}
+{{- with mergeOverwrite (deepCopy (default (dict) .root.Values.podAnnotations)) (default (dict) .c.podAnnotations) }}
 annotations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end -}}
+
+{{/*
+A Job's spec: the CronJobs' jobTemplate.spec and the restore Job's spec. The pod runs one job
+container named after the component, after the global and the component's initContainers and
+beside their extraContainers.
+Args: dict "root" $ "c" THE-COMPONENT'S-VALUES "component" NAME "backoffLimit" N "args" LIST
+"env" ENV-YAML "mounts" MOUNTS-YAML "volumes" VOLUMES-YAML "podSecurityContext" MAP "resources" MAP.
+*/}}
+{{- define "erp-backup.jobSpec" -}}
+{{- $v := .root.Values -}}
+{{- $c := .c -}}
+backoffLimit: {{ int64 .backoffLimit }}
+activeDeadlineSeconds: {{ int64 $c.activeDeadlineSeconds }}
+ttlSecondsAfterFinished: {{ int64 $c.ttlSecondsAfterFinished }}
+{{- with $c.podFailurePolicy }}
+podFailurePolicy:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+template:
+  metadata:
+    {{- include "erp-backup.podMetadata" (dict "root" .root "c" $c "component" .component) | nindent 4 }}
+  spec:
+    {{- include "erp-backup.podCommon" (dict "root" .root "c" $c) | nindent 4 }}
+    securityContext:
+      {{- toYaml .podSecurityContext | nindent 6 }}
+    terminationGracePeriodSeconds: {{ int64 $c.terminationGracePeriodSeconds }}
+    {{- with concat (default (list) $v.initContainers) (default (list) $c.initContainers) }}
+    initContainers:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    containers:
+      - name: {{ .component }}
+        image: {{ include "erp-backup.image" .root | quote }}
+        imagePullPolicy: {{ $v.image.pullPolicy }}
+        args:
+          {{- toYaml .args | nindent 10 }}
+        {{- with $v.envFrom }}
+        envFrom:
+          {{- toYaml . | nindent 10 }}
+        {{- end }}
+        env:
+          {{- .env | trim | nindent 10 }}
+        securityContext:
+          {{- toYaml $v.securityContext | nindent 10 }}
+        resources:
+          {{- toYaml .resources | nindent 10 }}
+        {{- with trim .mounts }}
+        volumeMounts:
+          {{- . | nindent 10 }}
+        {{- end }}
+      {{- with concat (default (list) $v.extraContainers) (default (list) $c.extraContainers) }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+    {{- with trim .volumes }}
+    volumes:
+      {{- . | nindent 6 }}
+    {{- end }}
+{{- end -}}
+
+{{/*
+A CronJob running jobSpec. Args: those of jobSpec plus "name" NAME "concurrencyPolicy" POLICY;
+the schedule, time zone, suspend, deadlines and history limits come from the component's values.
+*/}}
+{{- define "erp-backup.cronJob" -}}
+{{- $c := .c -}}
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  {{- include "erp-backup.objectMeta" (dict "root" .root "name" .name "component" .component "annotations" $c.annotations) | nindent 2 }}
+spec:
+  schedule: {{ required (printf "%s.schedule is required" .component) $c.schedule | quote }}
+  {{- with $c.timeZone }}
+  timeZone: {{ . | quote }}
+  {{- end }}
+  suspend: {{ $c.suspend | default false }}
+  concurrencyPolicy: {{ .concurrencyPolicy }}
+  startingDeadlineSeconds: {{ int64 $c.startingDeadlineSeconds }}
+  successfulJobsHistoryLimit: {{ int64 $c.successfulJobsHistoryLimit }}
+  failedJobsHistoryLimit: {{ int64 $c.failedJobsHistoryLimit }}
+  jobTemplate:
+    metadata:
+      labels:
+        {{- include "erp-backup.labels" .root | nindent 8 }}
+        app.kubernetes.io/component: {{ .component }}
+    spec:
+      {{- include "erp-backup.jobSpec" . | nindent 6 }}
 {{- end -}}
 
 {{/* The backup pod's mounts: the documents volume read-only (the mount and, below, the volume). */}}
