@@ -536,7 +536,7 @@ def main() -> int:
               "CPU s/GiB per GiB of input (stream, documents content, pg_dump -Fc size).")
     table = "\n".join(lines)
     settings = f"; extra settings: {' '.join(f'{k}={v}' for k, v in extra_env.items())}" if extra_env else ""
-    # The block between the markers (machine, data, table, verdicts) is what the README quotes.
+    # The block between the markers (machine, data, table, verdicts) is what docs/performance.md quotes.
     head = (f"machine: {machine}\n\ndata: {', '.join(s for s in sizes if s)}; s3rver behind the verifying "
             f"front (HTTP, and HTTPS with a throwaway CA){settings}\n\n```\n{table}\n```\n"
             + "".join(f"\n{n}\n" for n in notes))

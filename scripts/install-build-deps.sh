@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiler, CMake and the -dev packages erp-backup builds against (Debian 12 / Ubuntu).
-# Used by the Containerfile's build stage and by install-test-deps.sh.
+# Used by the Containerfile's build stage and by install-demo-deps.sh (which install-test-deps.sh runs).
 set -euo pipefail
 # shellcheck source=scripts/apt-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"

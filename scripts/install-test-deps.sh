@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Everything the test suite and the demo need on a fresh Debian 12 / Ubuntu machine, as root:
-# the build dependencies, real servers (PostgreSQL, moto_server, s3rver from the npm lockfile,
-# Ceph's RADOS Gateway),
-# the independent clients the tests compare against (aws CLI, botocore), and tools.
+# Everything the test suite needs on a fresh Debian 12 / Ubuntu machine, as root: what the demo
+# needs (install-demo-deps.sh: the build dependencies, PostgreSQL, botocore, s3rver from the npm
+# lockfile), then the other real servers (moto_server, pgbouncer, Ceph's RADOS Gateway), the
+# independent clients the tests compare against (aws CLI, pinned botocore), and tools.
 set -euo pipefail
 # shellcheck source=scripts/apt-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-bash "$here/install-build-deps.sh"
+bash "$here/install-demo-deps.sh"
 
 packages=(
   postgresql postgresql-client pgbouncer zstd tar strace time procps curl
@@ -27,8 +27,6 @@ packages=(
   radosgw ceph-mon ceph-osd ceph-common ceph-base
   util-linux mount   # scripts/mutation-check.py (ctest mutation_check): unshare and an overlay mount
 )
-# Node.js may come from elsewhere (an image's own build); only a missing npm pulls Debian's.
-command -v npm >/dev/null || packages+=(nodejs npm)
 # test_chart: the Helm chart is rendered by a Go program on Debian's text/template + sprig
 # (built offline from these packages), every YAML and shell file is linted, and the chart's
 # alert rules are checked with promtool (Debian's prometheus, listed above).
@@ -73,7 +71,5 @@ if [[ "$aws_version" != aws-cli/1.45.11\ * ]]; then
   exit 1
 fi
 
-# s3rver, pinned by tests/tools/s3rver/package-lock.json.
-(cd "$root/tests/tools/s3rver" && npm ci --no-audit --no-fund --loglevel=error)
 # The offline Kubernetes and Compose schema validator, pinned by its lockfile.
 (cd "$root/tests/tools/k8s-validate" && npm ci --no-audit --no-fund --loglevel=error)

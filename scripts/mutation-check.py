@@ -26,7 +26,7 @@ and the bucket-free servers the tests start are never changed: the overlay holds
 
 Needs root (mount namespaces and overlayfs), like the rest of the suite here; about a minute
 per mutant on 2 cores (one translation unit recompiled, two links, unit filters, at most one
-integration file). The numbers: README, section Tests.
+integration file). The numbers: docs/testing.md.
 """
 
 from __future__ import annotations

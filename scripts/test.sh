@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command (README, .ci/run): installs what is missing, builds, and runs
+# The one test command (README.md, .ci/run): installs what is missing, builds, and runs
 # every test — unit tests and the integration tests against real servers.
 # Arguments go to ctest (e.g. -L unit, -R test_backup, -E test_container). A selection that
 # matches no test fails (ctest --no-tests=error): a run that tested nothing is not a pass.

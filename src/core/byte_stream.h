@@ -1,4 +1,4 @@
-// The two interfaces every pipeline stage speaks (see DESIGN.md):
+// The two interfaces every pipeline stage speaks (see docs/architecture.md):
 // a ByteSink receives a stream of unknown length, a ByteSource produces one.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The program's log: one line per event with key=value context, as text or as one
-// JSON object per line (LOG_FORMAT=json). Only commands log (DESIGN.md); library
+// JSON object per line (LOG_FORMAT=json). Only commands log (docs/architecture.md); library
 // code reports through return values. Thread-safe (spdlog underneath).
 #pragma once
 

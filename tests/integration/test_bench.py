@@ -8,7 +8,7 @@ checks that the table is produced with every row, every run succeeded, and every
 groups got a verdict. It does not judge the targets: one run on tiny data on a shared CI machine
 measures noise, not the tool. The db, restore, verify and full groups need the ERP database
 generated (a minute more on 2 cores), so they are left to the manual smoke run
-`python3 bench/bench.py --quick --runs 1` (about 75 s with cached data; README "Performance").
+`python3 bench/bench.py --quick --runs 1` (about 75 s with cached data; docs/performance.md).
 """
 
 from __future__ import annotations

@@ -306,15 +306,19 @@ class MetricsOnMoto(IntegrationCase, unittest.TestCase):
         self.assertEqual(sample(self.gateway_metrics(), "erp_backup_last_run_success", job="erp-backup",
                                 instance=ENV_NAME, command="backup"), 1)
 
-    def test_f_the_readme_alert_rules_pass_promtool(self):
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md"),
-                  encoding="utf-8") as f:
-            readme = f.read()
-        # Every YAML block of the README that holds alert rules, each cut at its closing fence.
-        blocks = [b.split("```")[0] for b in readme.split("```yaml\n")[1:]]
+    def test_f_the_documented_alert_rules_pass_promtool(self):
+        # The alert rules the docs give: docs/metrics.md (the job's metrics) and docs/kubernetes.md
+        # (the status CronJob's rule).
+        docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs")
+        pages = []
+        for name in ("metrics.md", "kubernetes.md"):
+            with open(os.path.join(docs, name), encoding="utf-8") as f:
+                pages.append(f.read())
+        # Every YAML block of those pages that holds alert rules, each cut at its closing fence.
+        blocks = [b.split("```")[0] for page in pages for b in page.split("```yaml\n")[1:]]
         rule_blocks = [b for b in blocks if b.startswith("groups:")]
         metrics_blocks = [b for b in rule_blocks if "erp_backup_last_success_timestamp_seconds" in b]
-        self.assertEqual(len(metrics_blocks), 1, "the README's metrics alert rules block")
+        self.assertEqual(len(metrics_blocks), 1, "docs/metrics.md's alert rules block")
         self.assertIn("time() - erp_backup_last_success_timestamp_seconds > 26*3600", metrics_blocks[0])
         self.assertGreaterEqual(len(rule_blocks), 2, "the metrics rules and the status CronJob's rule")
         for number, block in enumerate(rule_blocks):

@@ -35,9 +35,9 @@ CERT_ROLE = "erp_cert"    # logs in with a client certificate (`cert` auth), rea
 ROTATING = "erp_rotating"  # its password expires mid-run
 ROTATING_PASSWORD = "erpTEST-rotating-pw-1Vb"
 NO_LO_GRANT = "erp_nolo"  # pg_read_all_data without the large-object grants
-GRANTED = "erp_granted"   # explicit grants instead of pg_read_all_data (the README's SQL for < 14)
+GRANTED = "erp_granted"   # explicit grants instead of pg_read_all_data (docs/postgresql.md's SQL for < 14)
 
-# The README's large-object grants for a dump role.
+# docs/postgresql.md's large-object grants for a dump role.
 LARGE_OBJECT_GRANTS_SQL = """
 DO $$ DECLARE o oid; BEGIN
   FOR o IN SELECT oid FROM pg_largeobject_metadata LOOP
@@ -45,7 +45,7 @@ DO $$ DECLARE o oid; BEGIN
   END LOOP; END $$;
 """
 
-# The README's explicit-grant dump role, as an operator would run it in the ERP database.
+# docs/postgresql.md's explicit-grant dump role, as an operator would run it in the ERP database.
 EXPLICIT_GRANTS_SQL = f"""
 grant connect on database dolibarr to {GRANTED};
 grant usage on schema public, pgbouncer to {GRANTED};
@@ -77,7 +77,7 @@ class PgSecurityOnMoto(IntegrationCase, unittest.TestCase):
                                (ROTATING, ROTATING_PASSWORD), (NO_LO_GRANT, "erpTEST-nolo-pw-6Tr")):
             pg.create_role(role, password)
             pg.psql("postgres", f"grant pg_read_all_data to {role}")
-        # pg_read_all_data covers tables, views and sequences, not large objects (README): without
+        # pg_read_all_data covers tables, views and sequences, not large objects (docs/postgresql.md): without
         # this grant pg_dump fails with "permission denied for large object". The owner of the
         # tables is no exception.
         pg.create_role(GRANTED, "erpTEST-granted-pw-3Lm")
@@ -145,7 +145,7 @@ class PgSecurityOnMoto(IntegrationCase, unittest.TestCase):
     def test_the_server_refuses_connections_without_tls(self):
         # What makes every other test here a TLS test: no TCP connection without TLS is accepted.
         result = self.backup("--only", "db", PGSSLMODE="disable", PGSSLROOTCERT=None)
-        # The db stream fails, and it is the only one: 1 (README, the TLS failure table).
+        # The db stream fails, and it is the only one: 1 (docs/postgresql.md, the TLS failure table).
         self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace")[-4000:])
         self.assertIn(b"no encryption", result.stderr)
         self.assertIn(b"PGSSLMODE=verify-full", result.stderr)  # the hint
@@ -179,7 +179,7 @@ class PgSecurityOnMoto(IntegrationCase, unittest.TestCase):
         self.assert_nothing_uploaded()
 
     def test_a_full_run_with_a_wrong_ca_still_backs_up_the_documents(self):
-        # The README's decision: a server certificate that does not verify fails the db stream
+        # docs/postgresql.md's decision: a server certificate that does not verify fails the db stream
         # like an unreachable database (it may be the server that changed); the documents still
         # go, the set is partial (exit 3), and no dump object exists.
         result = self.backup(PGSSLROOTCERT=self.other_ca.cert)
@@ -277,7 +277,7 @@ class PgSecurityOnMoto(IntegrationCase, unittest.TestCase):
         self.assertEqual(self.pg.table_fingerprints(db), self.source_fingerprints)
 
     def test_pg_read_all_data_alone_cannot_dump_large_objects(self):
-        # Why the README adds per-object grants: pg_read_all_data does not cover large objects.
+        # Why docs/postgresql.md adds per-object grants: pg_read_all_data does not cover large objects.
         result = self.backup("--only", "db", user=NO_LO_GRANT, BACKUP_REQUIRE_READONLY_ROLE="true")
         self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
         self.assertIn(f"permission denied for large object {self.lo_oid}".encode(), result.stderr)

@@ -140,7 +140,7 @@ class ThroughPgBouncer(IntegrationCase, unittest.TestCase):
             self.assertEqual(self.manifest()["status"], "complete")
 
     def test_a_role_level_read_only_default_reaches_through_the_pooler_and_is_logged(self):
-        # What the README recommends through a pooler: the server applies the role's own
+        # What docs/postgresql.md recommends through a pooler: the server applies the role's own
         # setting, so pg_dump's session defaults to read-only although options was refused.
         self.pg.psql("postgres", f"alter role {self.pg.superuser} in database dolibarr "
                                  "set default_transaction_read_only = on")

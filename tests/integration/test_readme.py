@@ -1,7 +1,8 @@
-"""Issue 10, item 7: the README's settings tables and the settings the code reads, both ways.
+"""Issue 10, item 7: the settings tables of docs/configuration.md and the settings the code reads,
+both ways; issue 19: the README is a front page over docs/ whose links all resolve.
 
 Needs no server: it reads the sources. What the code reads is enumerated from src/config, the only
-module that reads the environment (DESIGN.md; checked below: getenv appears nowhere else):
+module that reads the environment (docs/architecture.md; checked below: getenv appears nowhere else):
 
 - every whole string literal in src/config/*.cc and *.h that is an environment variable name
   (`env.get("S3_BUCKET")`, tables such as restore_target_config.cc's, constants such as
@@ -17,13 +18,20 @@ module that reads the environment (DESIGN.md; checked below: getenv appears nowh
 Issue 17 adds the list of every variable the tool reads (src/config/known_variables.cc), which the
 unknown-variable check measures names against: it must equal what src/config reads, both ways (a
 setting missing from it would be refused as a typo), its later-version names must be read by
-nothing, its safety settings and the tool's prefixes must be the ones the README names, and the
-tests' clean environment (tests/harness/erp_cli.py) must strip every tool prefix.
+nothing, its safety settings and the tool's prefixes must be the ones docs/configuration.md names,
+and the tests' clean environment (tests/harness/erp_cli.py) must strip every tool prefix.
 
-The README side is every Markdown table whose header is `| variable | default |...`; a row names
+The documented side is every Markdown table of docs/configuration.md (the settings page; the
+README only links to it) whose header is `| variable | default |...`; a row names
 each backticked `UPPER_CASE` word of its first cell, must give a default (non-empty second cell),
 covers `NAME_FILE` for its names when the row mentions `NAME_FILE`, and covers the whole libpq
 family when its first cell ends with an ellipsis (`PGHOST`, `PGPORT`, ..., `…`).
+
+Issue 19 moved everything but a front page from the README into docs/: the README stays at most
+README_MAX_LINES lines and its table of contents links every docs/*.md page; every relative link
+of the README and of docs/*.md names a file of the repository, and a `#fragment` a heading of the
+page it points at (GitHub's anchors); and no file of the repository points outside it at the
+shared folder the project's notes once lived in.
 """
 
 from __future__ import annotations
@@ -35,6 +43,9 @@ import unittest
 
 ROOT = os.environ.get("ERP_SOURCE_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
+# The page that documents every setting (its tables are what this test holds to the code).
+SETTINGS_PAGE = os.path.join("docs", "configuration.md")
+README_MAX_LINES = 250
 
 
 def read(path: str) -> str:
@@ -82,7 +93,7 @@ def code_settings() -> tuple[set[str], set[str]]:
 
 def readme_rows() -> list[dict]:
     rows = []
-    lines = read("README.md").splitlines()
+    lines = read(SETTINGS_PAGE).splitlines()
     for index, line in enumerate(lines):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) < 2 or cells[0] != "variable" or cells[1] != "default":
@@ -133,21 +144,20 @@ class ReadmeSettingsTable(unittest.TestCase):
                     documented.setdefault(name + "_FILE", row)
         family_rows = [r for r in rows if r["family"] and r["names"] and set(r["names"]) <= family]
         missing = sorted(n for n in explicit if n not in documented)
-        self.assertEqual(missing, [], "read by src/config but in no README settings table (add a row "
+        self.assertEqual(missing, [], "read by src/config but in no settings table of docs/configuration.md (add a row "
                                       "with its default)")
-        self.assertTrue(family_rows, "no README row documents the libpq family (`PGHOST`, …)")
+        self.assertTrue(family_rows, "no row of docs/configuration.md documents the libpq family (`PGHOST`, …)")
         undocumented_family = sorted(n for n in family if n not in documented and not family_rows)
         self.assertEqual(undocumented_family, [])
-        without_default = sorted(f"{n} (README line {documented[n]['line']})" for n in explicit
+        without_default = sorted(f"{n} ({SETTINGS_PAGE} line {documented[n]['line']})" for n in explicit
                                  if not documented[n]["default"])
         self.assertEqual(without_default, [], "a settings row must give the default")
 
     def test_every_readme_table_row_is_read_by_the_code(self):
         explicit, family = code_settings()
-        unread = sorted({f"{n} (README line {row['line']})" for row in readme_rows() for n in row["names"]
+        unread = sorted({f"{n} ({SETTINGS_PAGE} line {row['line']})" for row in readme_rows() for n in row["names"]
                          if n not in explicit and n not in family})
-        # DB_COMPRESSION arrives with the dbzstd branch (README row and reader together).
-        self.assertEqual(unread, [], "documented in a README settings table but never read by src/config")
+        self.assertEqual(unread, [], "documented in a settings table of docs/configuration.md but never read by src/config")
 
 
 def known_list(array: str) -> dict[str, bool]:
@@ -169,11 +179,11 @@ def tool_prefixes() -> list[str]:
 
 
 def readme_paragraph_names(marker: str) -> list[str]:
-    """The backticked names of the README paragraph that starts with `marker`."""
-    text = read("README.md")
+    """The backticked names of the settings page's paragraph that starts with `marker`."""
+    text = read(SETTINGS_PAGE)
     start = text.find("\n" + marker)
     if start < 0:
-        raise AssertionError(f"README.md has no paragraph starting with {marker!r}")
+        raise AssertionError(f"{SETTINGS_PAGE} has no paragraph starting with {marker!r}")
     end = text.find("\n\n", start + 1)
     return re.findall(r"`([A-Z][A-Z0-9_]*)`", text[start:end])
 
@@ -211,6 +221,94 @@ class KnownVariables(unittest.TestCase):
         self.assertEqual([p for p in prefixes if not p.startswith(SETTING_PREFIXES)], [],
                          "tests/harness/erp_cli.py's SETTING_PREFIXES must strip every tool prefix "
                          "from the environment the tests inherit")
+
+
+def github_anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(text: str) -> set[str]:
+    """The anchors of a page's headings (fenced code skipped; a repeated heading gets -1, -2, ...)."""
+    found: set[str] = set()
+    seen: dict[str, int] = {}
+    fenced = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+            continue
+        heading = None if fenced else re.match(r"^#{1,6} (.*)$", line)
+        if heading:
+            anchor = github_anchor(heading.group(1))
+            count = seen.get(anchor, 0)
+            seen[anchor] = count + 1
+            found.add(anchor if count == 0 else f"{anchor}-{count}")
+    return found
+
+
+def markdown_pages() -> list[str]:
+    """README.md and every page of docs/, relative to the repository."""
+    pages = sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    return ["README.md", *pages]
+
+
+def relative_links(text: str) -> list[str]:
+    """The targets of the page's Markdown links that are not URLs (`[text](target)`)."""
+    without_code = re.sub(r"```.*?```", "", text, flags=re.S)
+    return [t for t in re.findall(r"\]\(([^)\s]+)\)", without_code) if not re.match(r"^[a-z][a-z0-9+.-]*:", t)]
+
+
+class FrontPageAndDocs(unittest.TestCase):
+    def test_the_readme_is_a_front_page(self):
+        lines = read("README.md").splitlines()
+        self.assertLessEqual(len(lines), README_MAX_LINES, "the README is the front page: move details to docs/")
+        # The two commands stay the README's first lines after its title.
+        self.assertEqual(lines[2:6], ["```sh", lines[3], lines[4], "```"])
+        self.assertTrue(lines[3].startswith("bash scripts/demo.sh"), lines[3])
+        self.assertTrue(lines[4].startswith("bash scripts/test.sh"), lines[4])
+
+    def test_the_readme_lists_every_docs_page(self):
+        pages = [p for p in markdown_pages() if p != "README.md"]
+        self.assertGreaterEqual(len(pages), 9)
+        contents = read("README.md").split("\n## Documentation\n", 1)
+        self.assertEqual(len(contents), 2, "the README has no `## Documentation` table of contents")
+        listed = set(relative_links(contents[1]))
+        self.assertEqual([p for p in pages if p not in listed], [],
+                         "docs pages missing from the README's table of contents")
+
+    def test_every_relative_link_resolves(self):
+        broken = []
+        for page in markdown_pages():
+            directory = os.path.dirname(os.path.join(ROOT, page))
+            for target in relative_links(read(page)):
+                path, _, fragment = target.partition("#")
+                resolved = os.path.normpath(os.path.join(directory, path)) if path else os.path.join(ROOT, page)
+                if os.path.relpath(resolved, ROOT).split(os.sep)[0] == "..":
+                    broken.append(f"{page}: {target} (outside the repository)")
+                elif not os.path.exists(resolved):
+                    broken.append(f"{page}: {target} (no such file)")
+                elif fragment and resolved.endswith(".md"):
+                    with open(resolved, encoding="utf-8") as f:
+                        if fragment not in anchors(f.read()):
+                            broken.append(f"{page}: {target} (no such heading)")
+        self.assertGreater(sum(len(relative_links(read(p))) for p in markdown_pages()), 50)
+        self.assertEqual(broken, [])
+
+    def test_nothing_points_at_the_old_shared_folder(self):
+        needle = "../" + "shared/"
+        offenders = []
+        for directory, subdirectories, files in os.walk(ROOT):
+            subdirectories[:] = [d for d in subdirectories
+                                 if d not in (".git", "node_modules") and not d.startswith("build")]
+            for name in files:
+                path = os.path.join(directory, name)
+                try:
+                    with open(path, encoding="utf-8") as f:
+                        if needle in f.read():
+                            offenders.append(os.path.relpath(path, ROOT))
+                except (UnicodeDecodeError, OSError):
+                    continue
+        self.assertEqual(offenders, [], "files outside the repository are not documentation: use docs/")
 
 
 if __name__ == "__main__":
