@@ -74,7 +74,7 @@ TEST_CASE("audit_tar reports the links that leave the tree; the roots only tell 
   const std::string archive = testing::hostile_archive({
       {.path = "license.txt", .type = AE_IFLNK, .symlink = "/usr/share/common-licenses/GPL"},
       {.path = "mycompany", .type = AE_IFDIR},
-      {.path = "mycompany/logo-rel.png", .type = AE_IFLNK, .symlink = "../../shared-logo.png"},
+      {.path = "mycompany/logo-rel.png", .type = AE_IFLNK, .symlink = "../../common-logo.png"},
       {.path = "mycompany/inside.png", .type = AE_IFLNK, .symlink = "../license.txt"},
       {.path = "served", .type = AE_IFLNK, .symlink = "/var/www/documents/facture"},
   });
@@ -84,7 +84,7 @@ TEST_CASE("audit_tar reports the links that leave the tree; the roots only tell 
   REQUIRE(result->links_outside.total == 2);
   CHECK(result->links_outside.listed[0].path == "license.txt");
   CHECK(result->links_outside.listed[1].path == "mycompany/logo-rel.png");
-  CHECK(result->links_outside.listed[1].target == "../../shared-logo.png");
+  CHECK(result->links_outside.listed[1].target == "../../common-logo.png");
   auto without_root = audit(archive);
   REQUIRE(without_root.has_value());
   CHECK(without_root->links_outside.total == 3);

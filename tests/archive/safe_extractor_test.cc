@@ -578,7 +578,7 @@ TEST_CASE("links that leave the tree are refused, or kept as links when asked") 
   const std::vector<Entry> entries = {
       {.path = "license.txt", .type = AE_IFLNK, .symlink = "/usr/share/common-licenses/GPL"},
       {.path = "logos", .type = AE_IFDIR},
-      {.path = "logos/logo-rel.png", .type = AE_IFLNK, .symlink = "../../shared-logo.png"}};
+      {.path = "logos/logo-rel.png", .type = AE_IFLNK, .symlink = "../../common-logo.png"}};
   check_refused(entries, {"'license.txt'", "outside the target directory", "--keep-links-outside"});
   TempDir parent;
   std::filesystem::create_directory(parent / "target");
@@ -588,8 +588,8 @@ TEST_CASE("links that leave the tree are refused, or kept as links when asked") 
   const auto tree = testing::snapshot(parent / "target");
   CHECK(tree.at("license.txt").type == S_IFLNK);
   CHECK(tree.at("license.txt").target == "/usr/share/common-licenses/GPL");
-  CHECK(tree.at("logos/logo-rel.png").target == "../../shared-logo.png");
-  CHECK_FALSE(std::filesystem::exists(parent / "shared-logo.png"));  // never written through
+  CHECK(tree.at("logos/logo-rel.png").target == "../../common-logo.png");
+  CHECK_FALSE(std::filesystem::exists(parent / "common-logo.png"));  // never written through
   // Kept links are still only data: nothing goes through them.
   TempDir other;
   auto through = extract(hostile_archive({{.path = "up", .type = AE_IFLNK, .symlink = ".."},

@@ -786,7 +786,7 @@ TEST_CASE("write_tar: links that leave the tree are archived and counted, the fi
   TempDir source;
   std::filesystem::create_directories(source / "mycompany/logos");
   std::filesystem::create_symlink("/usr/share/common-licenses/GPL", source / "license.txt");
-  std::filesystem::create_symlink("../../shared-logo.png", source / "mycompany/logo-rel.png");
+  std::filesystem::create_symlink("../../common-logo.png", source / "mycompany/logo-rel.png");
   std::filesystem::create_symlink("../logo-rel.png", source / "mycompany/logos/inside.png");
   std::filesystem::create_symlink((source / "mycompany").string(), source / "absolute-inside");
   std::filesystem::create_symlink("x/..", source / "unprovable");

@@ -212,7 +212,7 @@ TEST_CASE(
 TEST_CASE("links that leave the documents tree round-trip; a manifest from before has none") {
   Manifest with = full_manifest();
   with.documents->links_outside = {{"license.txt", "/usr/share/common-licenses/GPL"},
-                                   {"mycompany/logo-rel.png", "../../shared-logo.png"}};
+                                   {"mycompany/logo-rel.png", "../../common-logo.png"}};
   with.documents->links_outside_total = 3;  // one more than listed: the list is bounded
   const auto parsed = parse_manifest(to_json(with));
   REQUIRE(parsed.has_value());
@@ -220,7 +220,7 @@ TEST_CASE("links that leave the documents tree round-trip; a manifest from befor
   CHECK(parsed->documents->links_outside_total == 3);
   REQUIRE(parsed->documents->links_outside.size() == 2);
   CHECK(parsed->documents->links_outside[1].path == "mycompany/logo-rel.png");
-  CHECK(parsed->documents->links_outside[1].target == "../../shared-logo.png");
+  CHECK(parsed->documents->links_outside[1].target == "../../common-logo.png");
   CHECK(parsed->documents->entries() == 10 + 4 + 2 + 1);
 
   // Written before the field existed (or by a backup that found none: total 0, written).

@@ -233,7 +233,7 @@ class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
     def test_links_leaving_the_tree_are_recorded_reported_and_refused_before_writing(self):
         docs = self.tree("links", {"mycompany/logos/logo.png": "PNG"})
         os.symlink("/usr/share/common-licenses/GPL", os.path.join(docs, "license.txt"))
-        os.symlink("../../shared-logo.png", os.path.join(docs, "mycompany", "logo-rel.png"))
+        os.symlink("../../common-logo.png", os.path.join(docs, "mycompany", "logo-rel.png"))
         os.symlink("logos/logo.png", os.path.join(docs, "mycompany", "logo-inside.png"))
         backup = self.erp(["backup", "--only", "docs"], docs)
         wait_for_a_new_set_id(backup)
@@ -244,7 +244,7 @@ class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
         self.assertEqual(docs_record["links_outside_total"], 2)
         self.assertEqual(docs_record["links_outside"],
                          [{"path": "license.txt", "target": "/usr/share/common-licenses/GPL"},
-                          {"path": "mycompany/logo-rel.png", "target": "../../shared-logo.png"}])
+                          {"path": "mycompany/logo-rel.png", "target": "../../common-logo.png"}])
 
         verify = self.erp(["verify", manifest["id"]], docs)
         self.assert_exit(verify, 0, b"note:", b"2 symbolic links leave the documents tree",
@@ -252,7 +252,7 @@ class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
 
         absent = self.new_target()
         self.assert_exit(self.restore(docs, manifest["id"], "--target-dir", absent), 1,
-                         b"license.txt", b"../../shared-logo.png", b"nothing was written",
+                         b"license.txt", b"../../common-logo.png", b"nothing was written",
                          b"--keep-links-outside")
         self.assertFalse(os.path.exists(absent), "the refused restore created its target")
         empty = tempfile.mkdtemp(dir=self.workdir)
@@ -263,8 +263,8 @@ class RestoreDocsOnMoto(IntegrationCase, unittest.TestCase):
         kept = self.new_target()
         self.assert_exit(self.restore(docs, manifest["id"], "--target-dir", kept, "--keep-links-outside"), 0)
         self.assertEqual(os.readlink(os.path.join(kept, "license.txt")), "/usr/share/common-licenses/GPL")
-        self.assertEqual(os.readlink(os.path.join(kept, "mycompany", "logo-rel.png")), "../../shared-logo.png")
-        self.assertFalse(os.path.lexists(os.path.join(os.path.dirname(kept), "shared-logo.png")))
+        self.assertEqual(os.readlink(os.path.join(kept, "mycompany", "logo-rel.png")), "../../common-logo.png")
+        self.assertFalse(os.path.lexists(os.path.join(os.path.dirname(kept), "common-logo.png")))
 
     # -- item 6: the manifest's root never widens the absolute-link allowlist -----------------------
     def test_the_manifest_root_never_allows_an_absolute_link(self):
