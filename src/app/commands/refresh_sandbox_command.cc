@@ -22,15 +22,28 @@
 namespace erp::app {
 namespace {
 
-// --from-env ENV (the parser makes sure it is given). Errors: config for no env name.
-Result<std::string> from_env_flag(const Arguments& args) {
+struct RefreshArgs {
+  std::string from_env;                 // --from-env ENV
+  std::filesystem::path documents_dir;  // RESTORE_DOCUMENTS_DIR, absolute
+};
+
+// --from-env (the parser makes sure it is given) and RESTORE_DOCUMENTS_DIR. Errors: config for
+// no env name, or no documents directory.
+Result<RefreshArgs> refresh_args(const Arguments& args, const config::RestoreDocsConfig& config) {
   const std::string env = args.value("--from-env").value_or("");
   if (!config::valid_env_name(env)) {
     return make_error(ErrorKind::config, "--from-env '" + env +
                                              "' is not an env name (hint: lower-case letters, "
                                              "digits and '-', e.g. prod)");
   }
-  return env;
+  if (!config.documents_dir) {
+    return make_error(ErrorKind::config,
+                      "missing RESTORE_DOCUMENTS_DIR (hint: the sandbox's documents directory, "
+                      "whose REFRESH_DOCS_SUBTREE is replaced)");
+  }
+  auto documents_dir = absolute_directory(*config.documents_dir);
+  if (!documents_dir) return std::unexpected(documents_dir.error());
+  return RefreshArgs{.from_env = env, .documents_dir = std::move(*documents_dir)};
 }
 
 const catalog::CatalogSet* newest_full_set(const catalog::Catalog& catalog) {
@@ -85,24 +98,16 @@ Result<void> check_swap(const SubtreePlace& place, const std::filesystem::path& 
 }  // namespace
 
 ExitCode run_refresh_sandbox(Context& context, const Arguments& args) {
+  auto parsed = or_usage(context, refresh_args(args, *context.settings.restore_docs));
+  if (!parsed) return parsed.error();
+  const auto& [from_env, root] = *parsed;
   Logger& log = context.log;
-  auto from_env = or_usage(context, from_env_flag(args));
-  if (!from_env) return from_env.error();
-  const auto& documents_dir = context.settings.restore_docs->documents_dir;
-  if (!documents_dir) {
-    log.error(
-        "missing RESTORE_DOCUMENTS_DIR (hint: the sandbox's documents directory, whose "
-        "REFRESH_DOCS_SUBTREE is replaced)");
-    return ExitCode::usage;
-  }
   std::error_code error;
-  std::filesystem::path root = std::filesystem::absolute(*documents_dir, error).lexically_normal();
-  if (!root.has_filename() && root != root.root_path()) root = root.parent_path();
   const std::string subtree = context.settings.restore_docs->refresh_subtree;
   const std::filesystem::path current = root / subtree;
 
   // 1. The set, from the bucket only.
-  const catalog::KeyLayout layout(context.settings.layout->prefix, *from_env);
+  const catalog::KeyLayout layout(context.settings.layout->prefix, from_env);
   auto catalog = load_env_catalog(context, layout, "refresh refused: cannot list the sets");
   if (!catalog) return catalog.error();
   const catalog::CatalogSet* set = newest_full_set(*catalog);
@@ -113,7 +118,7 @@ ExitCode run_refresh_sandbox(Context& context, const Arguments& args) {
   }
   const catalog::Manifest& manifest = *set->manifest;
   log.info("refresh-sandbox starting",
-           {{"from_env", *from_env}, {"id", set->id}, {"documents_subtree", subtree}});
+           {{"from_env", from_env}, {"id", set->id}, {"documents_subtree", subtree}});
   auto refused = [&](const Error& why) {
     log.error("refresh refused before the database was touched; the sandbox is unchanged",
               {{"id", set->id}, {"documents", current.string()}, {"error", why.message}});
@@ -248,7 +253,7 @@ ExitCode run_refresh_sandbox(Context& context, const Arguments& args) {
         {{"path", staging_path}, {"error", discarded.error().message}});
   }
   const archive::ExtractStats stats = (*staged)->stats();
-  log.info("refresh-sandbox done", {{"from_env", *from_env},
+  log.info("refresh-sandbox done", {{"from_env", from_env},
                                     {"id", set->id},
                                     {"documents", current.string()},
                                     {"files", std::to_string(stats.files)},

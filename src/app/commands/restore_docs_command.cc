@@ -22,14 +22,21 @@ namespace {
 
 struct RestoreDocsArgs {
   std::string which = "latest";
-  std::optional<std::string> target_dir;
+  std::string target_dir;  // --target-dir, else RESTORE_DOCUMENTS_DIR
   bool force = false;
   DocsRestoreRequest request;
 };
 
-Result<RestoreDocsArgs> restore_docs_args(const Arguments& args) {
+Result<RestoreDocsArgs> restore_docs_args(const Arguments& args,
+                                          const config::RestoreDocsConfig& config) {
+  const auto target_dir = args.value("--target-dir").or_else([&] { return config.documents_dir; });
+  if (!target_dir) {
+    return make_error(ErrorKind::config,
+                      "restore docs: no target directory: neither --target-dir nor "
+                      "RESTORE_DOCUMENTS_DIR is set (hint: --target-dir /var/www/documents)");
+  }
   RestoreDocsArgs parsed{.which = args.positional(0).value_or("latest"),
-                         .target_dir = args.value("--target-dir"),
+                         .target_dir = *target_dir,
                          .force = args.has("--force")};
   parsed.request.keep_links_outside = args.has("--keep-links-outside");
   parsed.request.keep_setid = args.has("--keep-setid");
@@ -92,27 +99,16 @@ Result<TargetState> target_state(const std::filesystem::path& dir) {
 
 ExitCode run_restore_docs(Context& context, const Arguments& args) {
   Logger& log = context.log;
-  auto parsed = or_usage(context, restore_docs_args(args));
+  auto parsed = or_usage(context, restore_docs_args(args, *context.settings.restore_docs));
   if (!parsed) return parsed.error();
-  std::optional<std::string> target_dir = parsed->target_dir;
-  if (!target_dir) target_dir = context.settings.restore_docs->documents_dir;
-  if (!target_dir) {
-    log.error(
-        "restore docs: no target directory: neither --target-dir nor RESTORE_DOCUMENTS_DIR is "
-        "set (hint: --target-dir /var/www/documents)");
-    return ExitCode::usage;
-  }
-  std::error_code cwd_error;
-  const std::filesystem::path absolute = std::filesystem::absolute(*target_dir, cwd_error);
-  if (cwd_error) {
+  const std::string& target_dir = parsed->target_dir;
+  const auto absolute = absolute_directory(target_dir);
+  if (!absolute) {
     log.error("restore docs: cannot make the target directory absolute",
-              {{"target", *target_dir}, {"error", cwd_error.message()}});
+              {{"target", target_dir}, {"error", absolute.error().message}});
     return ExitCode::usage;
   }
-  std::filesystem::path target = absolute.lexically_normal();
-  if (target.has_filename() == false && target != target.root_path()) {
-    target = target.parent_path();  // "/x/" → "/x"
-  }
+  const std::filesystem::path& target = *absolute;
   auto state = target_state(target);
   if (!state) {
     log.error("restore docs failed",

@@ -24,6 +24,15 @@ std::vector<std::string> components(const std::string& path) {
 
 }  // namespace
 
+Result<std::filesystem::path> absolute_directory(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::path path = std::filesystem::absolute(dir, error);
+  if (error) return make_error(ErrorKind::config, dir + ": " + error.message());
+  path = path.lexically_normal();
+  if (!path.has_filename() && path != path.root_path()) path = path.parent_path();
+  return path;
+}
+
 archive::ExtractOptions extract_options_for(const catalog::Manifest& manifest,
                                             const std::filesystem::path& final_dir,
                                             const config::RestoreDocsConfig& config,

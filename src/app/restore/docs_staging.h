@@ -41,6 +41,11 @@ struct DocsRestoreRequest {
 
 // The extractor's options for restoring `manifest`'s documents into `final_dir` (absolute).
 // Owners are restored when running as root.
+// `dir` made absolute (against the working directory) and normal, without a trailing '/'
+// ("/x/" → "/x"): the documents directory a restore writes into. Errors: config when the working
+// directory cannot be read.
+Result<std::filesystem::path> absolute_directory(const std::string& dir);
+
 archive::ExtractOptions extract_options_for(const catalog::Manifest& manifest,
                                             const std::filesystem::path& final_dir,
                                             const config::RestoreDocsConfig& config,
