@@ -1,6 +1,6 @@
-// Composition root: command line and environment → configuration → concrete
-// objects → one command → exit code (SPEC §2). Nothing else in the program reads
-// the environment or decides exit codes.
+// Composition root: command line (read against the command table, app/commands/
+// command_table.h) and environment → configuration → concrete objects → one command → exit code
+// (SPEC §2). Nothing else in the program reads the environment.
 #include <iostream>
 #include <string>
 #include <vector>
