@@ -1,5 +1,5 @@
 // audit_tar: reads a whole archive and judges it the way a restore would, writing nothing (for
-// verify, app/verify.h): the counts the manifest records (TarCounts, every content byte read),
+// verify, app/sets/verify.h): the counts the manifest records (TarCounts, every content byte read),
 // every entry through archive/archive_policy.h's EntryChecker — the extractor's own name, type,
 // link and limit checks — and the symbolic links that leave the tree.
 //

@@ -20,7 +20,7 @@
 //     caller names (lexically normalised; a target with '..' never does). Who may name roots is
 //     the caller's contract: restore names the target directory, DOCUMENTS_DIR and each
 //     --absolute-links-under; the backup names the tree it archives; verify names the manifest's
-//     root, and only to report, never to permit anything (app/verify.h).
+//     root, and only to report, never to permit anything (app/sets/verify.h).
 // A link that leaves the tree is not an error here: the verdict says so and why, and the caller
 // decides (the extractor refuses it unless asked to keep it; verify and the backup report it).
 // An empty target, or one longer than kMaxNameBytes, is refused.

@@ -8,7 +8,7 @@
 // restored from). This file adds what only a file system can tell and what extracting means.
 //
 // The commands extract into a fresh staging directory and move the result into place only after
-// the whole object matched its manifest (app/docs_staging.h, archive/tree_merge.h); the
+// the whole object matched its manifest (app/restore/docs_staging.h, archive/tree_merge.h); the
 // extractor itself works in any directory, and with --force semantics in a non-empty one.
 //
 // Every path is reached through a DirectoryChain (archive/directory_chain.h) from the target's

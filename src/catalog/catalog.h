@@ -42,7 +42,7 @@
 // Keys under the env prefix that KeyLayout does not recognise are `foreign`: reported,
 // never deleted. last-success.json is recognised and kept apart; leases (a running backup's
 // claim on its set ID) and doctor's probe objects (`.doctor/<TOKEN>/...`) are recognised and
-// left out: they belong to no set (app/stale_uploads.h removes old ones).
+// left out: they belong to no set (app/backup/stale_uploads.h removes old ones).
 #pragma once
 
 #include <chrono>

@@ -37,7 +37,7 @@ std::optional<ParsedKey> parse_lease(std::string_view rest) {
   return ParsedKey{ObjectKind::lease, std::string(id), std::string(token)};
 }
 
-// "<TOKEN>/<NAME>", NAME not empty (doctor's probe objects: app/doctor_command.h).
+// "<TOKEN>/<NAME>", NAME not empty (doctor's probe objects: app/commands/doctor_command.h).
 std::optional<ParsedKey> parse_doctor_probe(std::string_view rest) {
   const std::size_t slash = rest.find('/');
   if (slash == std::string_view::npos || slash + 1 == rest.size()) return std::nullopt;

@@ -9,14 +9,14 @@
 //   <prefix>/<env>/last-success.json     per stream: id and time of its last success
 //                                        (catalog/last_success.h)
 //   <prefix>/<env>/leases/<ID>/<TOKEN>.json  a running backup's claim on set ID (TOKEN: 32
-//                                        lowercase hex digits, random per run; app/run_lease.h).
+//                                        lowercase hex digits, random per run; app/backup/run_lease.h).
 //                                        Not part of any set: never listed as one, never foreign.
 //   <prefix>/<env>/.doctor/<TOKEN>/<NAME>  a probe object of one `erp-backup doctor` run (TOKEN: 32
 //                                        lowercase hex digits, random per run; NAME: anything
 //                                        non-empty). Doctor removes them before it exits; what a
 //                                        killed run left is not part of any set, never foreign,
 //                                        and removed by prune's stale-upload pass once older than
-//                                        STALE_UPLOAD_AGE (app/stale_uploads.h).
+//                                        STALE_UPLOAD_AGE (app/backup/stale_uploads.h).
 //
 // A key under the env's prefix that does not parse back exactly (a foreign object, a
 // typo, another tool's file) is reported and never deleted.

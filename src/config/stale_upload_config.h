@@ -4,7 +4,7 @@
 //
 // The age must exceed the longest backup run: an upload younger than it may belong to a run
 // still in progress (a second job of the same env, a slow `put`), and aborting that would fail
-// it. A backup run that holds a fresh lease (app/run_lease.h) is protected whatever the age; the
+// it. A backup run that holds a fresh lease (app/backup/run_lease.h) is protected whatever the age; the
 // age still matters for runs without one. A killed run's upload is cleaned up by the first prune
 // after both the age and its lease's staleness have passed.
 #pragma once
@@ -20,7 +20,7 @@ namespace erp::config {
 inline constexpr std::chrono::milliseconds kDefaultStaleUploadAge = std::chrono::hours{24};
 // Below this an age is shorter than many backups run: accepted (tests and small installations
 // use it), but the commands that abort or list uploads warn, naming the risk
-// (app/stale_uploads.h). A run that holds a fresh lease keeps its uploads at any age.
+// (app/backup/stale_uploads.h). A run that holds a fresh lease keeps its uploads at any age.
 inline constexpr std::chrono::milliseconds kShortStaleUploadAge = std::chrono::hours{1};
 
 // The age from STALE_UPLOAD_AGE, or the default when unset. A malformed value is added to

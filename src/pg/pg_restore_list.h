@@ -4,7 +4,7 @@
 // A listing line is "ID; TABLEOID OID DESCRIPTION SCHEMA NAME OWNER", where DESCRIPTION may be
 // several words ("TABLE DATA", "FK CONSTRAINT", "TABLE ATTACH") and SCHEMA is "-" for objects
 // outside a schema ("SCHEMA - sales", "COMMENT - SCHEMA public"); lines starting with ';' are
-// comments. This file reads them; what a restore leaves out is app/restore_db_dump.h.
+// comments. This file reads them; what a restore leaves out is app/restore/restore_db_dump.h.
 #pragma once
 
 #include <map>

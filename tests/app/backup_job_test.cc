@@ -1,11 +1,14 @@
-// The pure phases of `backup` (app/backup_job.h) and the bucket pre-flight (app/preflight.h).
-#include "app/backup_job.h"
+// The pure phases of `backup` (app/backup/backup_job.h) and the bucket pre-flight
+// (app/backup/preflight.h).
+#include "app/backup/backup_job.h"
 
 #include <doctest/doctest.h>
 
 #include <chrono>
 
-#include "app/preflight.h"
+#include "app/backup/preflight.h"
+#include "app/commands/backup_command.h"
+#include "app/commands/command_table.h"
 #include "catalog/key_layout.h"
 #include "fakes/fake_object_store.h"
 
@@ -52,6 +55,17 @@ BackupFacts facts() {
                                 .database_bytes = 1 << 30};
   f.pg_dump_version = "15.18";
   return f;
+}
+
+}  // namespace
+
+namespace {
+
+// `backup`'s words through the command table's parser, then into a selection.
+Result<BackupSelection> parse_backup_args(const std::vector<std::string>& words) {
+  auto args = find_command("backup")->parse(words);
+  if (!args) return std::unexpected(args.error());
+  return backup_selection(*args);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "app/dates.h"
+#include "app/sets/dates.h"
 
 #include <doctest/doctest.h>
 

@@ -2,14 +2,14 @@
 // store: the object is read through the one docs read chain and checked against the manifest
 // (both reads when --subtree needs a second), links the manifest records are refused first,
 // and which absolute links are allowed never depends on the manifest's root.
-#include "app/docs_staging.h"
+#include "app/restore/docs_staging.h"
 
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <string>
 
-#include "app/docs_read_chain.h"
+#include "app/restore/docs_read_chain.h"
 #include "archive/tar_test_support.h"
 #include "codec/digest.h"
 #include "codec/zstd_sink.h"

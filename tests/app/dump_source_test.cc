@@ -1,5 +1,5 @@
-// DumpSource reads a stored dump whichever DB_COMPRESSION wrote it (app/dump_source.h).
-#include "app/dump_source.h"
+// DumpSource reads a stored dump whichever DB_COMPRESSION wrote it (app/restore/dump_source.h).
+#include "app/restore/dump_source.h"
 
 #include <doctest/doctest.h>
 

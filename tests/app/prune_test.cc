@@ -1,4 +1,4 @@
-#include "app/prune.h"
+#include "app/sets/prune.h"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
-// The read-ahead of `restore db` (app/restore_db_read_ahead.h): what fill() holds comes first,
-// then the rest, every byte once, in order.
-#include "app/restore_db_read_ahead.h"
+// The read-ahead of `restore db` (app/restore/restore_db_read_ahead.h): what fill() holds comes
+// first, then the rest, every byte once, in order.
+#include "app/restore/restore_db_read_ahead.h"
 
 #include <doctest/doctest.h>
 

@@ -1,11 +1,11 @@
-// The pure decisions of `restore db` (app/restore_db.h): the use list, the target refusals, the
-// table of contents against the manifest, the guard, and the judgement of a finished restore.
+// The pure decisions of `restore db` (app/restore/restore_db.h): the use list, the target refusals,
+// the table of contents against the manifest, the guard, and the judgement of a finished restore.
 #include <doctest/doctest.h>
 
-#include "app/restore_db_dump.h"
-#include "app/restore_db_guard.h"
-#include "app/restore_db_judge.h"
-#include "app/restore_db_target.h"
+#include "app/restore/restore_db_dump.h"
+#include "app/restore/restore_db_guard.h"
+#include "app/restore/restore_db_judge.h"
+#include "app/restore/restore_db_target.h"
 
 namespace erp::app {
 namespace {

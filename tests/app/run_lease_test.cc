@@ -1,6 +1,6 @@
-// The run lease (app/run_lease.h): one set, one run. Against the in-memory store: what is
+// The run lease (app/backup/run_lease.h): one set, one run. Against the in-memory store: what is
 // written and listed, who refuses whom, the heartbeat and the release.
-#include "app/run_lease.h"
+#include "app/backup/run_lease.h"
 
 #include <doctest/doctest.h>
 

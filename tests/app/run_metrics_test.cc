@@ -1,6 +1,6 @@
-// The metrics every command publishes (app/run_metrics.h): the families a run produces, and
+// The metrics every command publishes (app/report/run_metrics.h): the families a run produces, and
 // where they go, including the rule that a failed run never drops the last success.
-#include "app/run_metrics.h"
+#include "app/report/run_metrics.h"
 
 #include <doctest/doctest.h>
 
@@ -26,7 +26,7 @@ std::chrono::system_clock::time_point at(std::int64_t seconds) {
 
 RunFacts backup_facts(int exit_code) {
   RunFacts facts{.command = "backup",
-                 .exit_code = exit_code,
+                 .exit_code = static_cast<ExitCode>(exit_code),
                  .started = at(1796000000),
                  .finished = at(1796000090)};
   facts.report.streams = {StreamRun{.stream = catalog::Stream::db,
@@ -110,7 +110,8 @@ TEST_CASE(
 }
 
 TEST_CASE("a doctor run: one erp_backup_doctor_check sample per check, its result a label") {
-  RunFacts facts{.command = "doctor", .exit_code = 0, .started = at(10), .finished = at(12)};
+  RunFacts facts{
+      .command = "doctor", .exit_code = ExitCode::ok, .started = at(10), .finished = at(12)};
   facts.report.checks = {{"endpoint", "ok"},
                          {"delete_objects", "degraded"},
                          {"object_lock", "failed"},
@@ -123,13 +124,15 @@ TEST_CASE("a doctor run: one erp_backup_doctor_check sample per check, its resul
                     result + "\"} 1\n") != std::string::npos);
   }
   // Nothing of another command's.
-  RunFacts other{.command = "list", .exit_code = 0, .started = at(10), .finished = at(12)};
+  RunFacts other{
+      .command = "list", .exit_code = ExitCode::ok, .started = at(10), .finished = at(12)};
   CHECK(run_registry(other).render().find("erp_backup_doctor_check") == std::string::npos);
 }
 
 TEST_CASE(
     "a command without streams or prune reports only its run; a dry-run prune deleted nothing") {
-  RunFacts facts{.command = "restore db", .exit_code = 0, .started = at(10), .finished = at(12)};
+  RunFacts facts{
+      .command = "restore db", .exit_code = ExitCode::ok, .started = at(10), .finished = at(12)};
   const std::string text = run_registry(facts).render();
   CHECK(text.find("erp_backup_last_run_success{command=\"restore db\"} 1\n") != std::string::npos);
   CHECK(text.find("erp_backup_stream") == std::string::npos);
@@ -177,7 +180,7 @@ TEST_CASE("the textfile holds the run and the last success; the exit code stays 
   TempDir dir("erp-run-metrics-test-");
   Logger log(LogFormat::text, LogLevel::error);
   const config::MetricsConfig config{.textfile = (dir.path() / "erp.prom").string()};
-  CHECK(publish_metrics(config, backup_facts(0), db_only_success(), log, nullptr) == 0);
+  CHECK(to_int(publish_metrics(config, backup_facts(0), db_only_success(), log, nullptr)) == 0);
   const std::string text = slurp(config.textfile);
   CHECK(text.starts_with("# HELP erp_backup_last_run_duration_seconds"));
   CHECK(text.find("erp_backup_last_success_timestamp_seconds{stream=\"db\"} 1795918449\n") !=
@@ -188,8 +191,8 @@ TEST_CASE("a run that cannot read last-success.json carries the previous file's 
   TempDir dir("erp-run-metrics-test-");
   Logger log(LogFormat::text, LogLevel::error);
   const config::MetricsConfig config{.textfile = (dir.path() / "erp.prom").string()};
-  REQUIRE(publish_metrics(config, backup_facts(0), db_only_success(), log, nullptr) == 0);
-  CHECK(publish_metrics(config, backup_facts(1), std::nullopt, log, nullptr) == 1);
+  REQUIRE(to_int(publish_metrics(config, backup_facts(0), db_only_success(), log, nullptr)) == 0);
+  CHECK(to_int(publish_metrics(config, backup_facts(1), std::nullopt, log, nullptr)) == 1);
   const std::string text = slurp(config.textfile);
   CHECK(text.find("erp_backup_last_run_exit_code{command=\"backup\"} 1\n") != std::string::npos);
   CHECK(text.find("erp_backup_last_success_timestamp_seconds{stream=\"db\"} 1795918449\n") !=
@@ -206,9 +209,9 @@ TEST_CASE(
     "code") {
   Logger log(LogFormat::text, LogLevel::error);
   const config::MetricsConfig config{.textfile = "/nonexistent-dir/erp.prom"};
-  CHECK(publish_metrics(config, backup_facts(0), db_only_success(), log, nullptr) == 1);
-  CHECK(publish_metrics(config, backup_facts(3), db_only_success(), log, nullptr) == 3);
-  CHECK(publish_metrics(config, backup_facts(143), db_only_success(), log, nullptr) == 143);
+  CHECK(to_int(publish_metrics(config, backup_facts(0), db_only_success(), log, nullptr)) == 1);
+  CHECK(to_int(publish_metrics(config, backup_facts(3), db_only_success(), log, nullptr)) == 3);
+  CHECK(to_int(publish_metrics(config, backup_facts(143), db_only_success(), log, nullptr)) == 143);
 }
 
 TEST_CASE("the push puts the run's group and, when known, the last success group apart") {
@@ -217,7 +220,7 @@ TEST_CASE("the push puts the run's group and, when known, the last success group
       .pushgateway_url = "http://pg:9091", .job = "erp-backup", .instance = "prod"};
   ScriptedTransport transport;
   transport.set_responder([](const auto&) { return Reply::with_status(200); });
-  CHECK(publish_metrics(config, backup_facts(0), db_only_success(), log, &transport) == 0);
+  CHECK(to_int(publish_metrics(config, backup_facts(0), db_only_success(), log, &transport)) == 0);
   REQUIRE(transport.request_count() == 2);
   CHECK(transport.request(0).url ==
         "http://pg:9091/metrics/job/erp-backup/instance/prod/command/backup");
@@ -230,7 +233,7 @@ TEST_CASE("the push puts the run's group and, when known, the last success group
   // Unknown last success: that group is not touched, so the Pushgateway keeps its value.
   ScriptedTransport second;
   second.set_responder([](const auto&) { return Reply::with_status(200); });
-  CHECK(publish_metrics(config, backup_facts(1), std::nullopt, log, &second) == 1);
+  CHECK(to_int(publish_metrics(config, backup_facts(1), std::nullopt, log, &second)) == 1);
   REQUIRE(second.request_count() == 1);
   CHECK(second.request(0).url.ends_with("/command/backup"));
 }
@@ -242,7 +245,7 @@ TEST_CASE("after a stop signal each push gets one attempt of at most 5 s") {
   transport.set_responder([](const auto&) { return Reply::with_status(503); });
   RunFacts facts = backup_facts(143);
   facts.stopped = true;
-  CHECK(publish_metrics(config, facts, std::nullopt, log, &transport) == 143);
+  CHECK(to_int(publish_metrics(config, facts, std::nullopt, log, &transport)) == 143);
   REQUIRE(transport.request_count() == 1);  // no retry, and no last success group (unknown)
   CHECK(transport.request(0).timeout == std::chrono::milliseconds(5000));
 }
@@ -252,7 +255,7 @@ TEST_CASE("a refused push makes a successful run exit 1") {
   const config::MetricsConfig config{.pushgateway_url = "http://pg:9091", .instance = "prod"};
   ScriptedTransport transport;
   transport.set_responder([](const auto&) { return Reply::with_status(400, "bad"); });
-  CHECK(publish_metrics(config, backup_facts(0), db_only_success(), log, &transport) == 1);
+  CHECK(to_int(publish_metrics(config, backup_facts(0), db_only_success(), log, &transport)) == 1);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Stale multipart uploads (issue 7): which open uploads prune aborts, decided at a fixed time,
 // and what it does with a store that fails or cannot list uploads at all.
-#include "app/stale_uploads.h"
+#include "app/backup/stale_uploads.h"
 #include "core/time_format.h"
 
 #include <doctest/doctest.h>
@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "app/prune.h"
 #include "app/retention_seed.h"
+#include "app/sets/prune.h"
 #include "fakes/fake_object_store.h"
 #include "s3/xml_replies.h"
 

@@ -1,5 +1,5 @@
-// How `status` judges each stream's last success (app/status.h).
-#include "app/status.h"
+// How `status` judges each stream's last success (app/sets/status.h).
+#include "app/sets/status.h"
 
 #include <functional>
 

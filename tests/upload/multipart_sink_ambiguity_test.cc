@@ -144,7 +144,7 @@ TEST_CASE("an object of another size is another writer's whatever its ETag's sha
 
 TEST_CASE("on a store that ignores the condition the object is replaced: the lease's job") {
   // s3rver: the conditional complete goes through. The sink cannot tell; the backup's lease and
-  // its re-check before the manifest are what keep two runs apart there (app/run_lease.h).
+  // its re-check before the manifest are what keep two runs apart there (app/backup/run_lease.h).
   FakeObjectStore store;
   store.ignore_write_conditions();
   BufferPool pool(1 << 20);

@@ -1,0 +1,155 @@
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "app/commands/common_flags.h"
+#include "app/commands/retention_commands.h"
+#include "app/commands/set_prologue.h"
+#include "app/sets/dates.h"
+#include "app/sets/prune.h"
+
+namespace erp::app {
+namespace {
+
+// {"db": "monthly 2026-03", "docs": "expired"}: the reason per stream the set holds.
+nlohmann::ordered_json stream_reasons_json(const retention::Decision& decision) {
+  auto reasons = nlohmann::ordered_json::object();
+  for (catalog::Stream stream : catalog::kStreams) {
+    if (const auto& reason = decision.of(stream))
+      reasons[std::string(catalog::to_string(stream))] = retention::to_string(*reason);
+  }
+  return reasons;
+}
+
+void print_text(const PruneSummary& summary, std::chrono::year_month_day today) {
+  std::cout << "retention plan as of " << date_text(today)
+            << (summary.dry_run ? " (dry run: nothing is deleted)" : "") << '\n';
+  for (std::size_t i = summary.catalog.sets.size(); i-- > 0;) {
+    const catalog::CatalogSet& set = summary.catalog.sets[i];
+    const retention::Decision& decision = summary.plan.decisions[i];
+    std::cout << set.id << '\t' << (decision.keep() ? "keep" : "delete") << '\t'
+              << retention::to_string(decision.reason);
+    // Per stream held ("db: monthly 2026-03, docs: expired", then the leftovers' reason), and
+    // why the set is not complete.
+    std::string detail = retention::stream_reasons_text(decision);
+    if (!set.problem.empty()) detail += (detail.empty() ? "" : "; ") + set.problem;
+    std::cout << "\t(" << detail << ')';
+    std::cout << '\n';
+  }
+  for (const s3::ObjectInfo& object : summary.catalog.foreign) {
+    std::cout << object.key << "\tforeign (never deleted)\n";
+  }
+}
+
+void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
+                const retention::RetentionPolicy& policy, std::optional<std::string> error) {
+  nlohmann::ordered_json doc;
+  doc["as_of"] = date_text(today);
+  doc["dry_run"] = summary.dry_run;
+  doc["policy"] = {{"daily_days", policy.daily_days},
+                   {"monthly_months", policy.monthly_months},
+                   {"yearly_years", policy.yearly_years},
+                   {"min_keep", policy.min_keep}};
+  auto sets = nlohmann::ordered_json::array();
+  for (std::size_t i = summary.catalog.sets.size(); i-- > 0;) {
+    const catalog::CatalogSet& set = summary.catalog.sets[i];
+    const retention::Decision& decision = summary.plan.decisions[i];
+    nlohmann::ordered_json entry;
+    entry["id"] = set.id;
+    entry["action"] = decision.keep() ? "keep" : "delete";
+    entry["reason"] = retention::to_string(decision.reason);
+    entry["complete"] = set.complete;
+    entry["status"] = catalog::to_string(set.state);
+    if (!set.complete) entry["problem"] = set.problem;
+    entry["streams"] = stream_reasons_json(decision);
+    auto keys = nlohmann::ordered_json::array();
+    for (const auto& object : set.objects) keys.push_back(object.key);
+    entry["objects"] = std::move(keys);
+    if (decision.leftovers) {  // a kept set's objects no held stream accounts for
+      auto leftovers = nlohmann::ordered_json::array();
+      for (const catalog::CatalogObject* object : set.leftovers()) leftovers.push_back(object->key);
+      entry["leftovers"] = {{"action", decision.deletes_leftovers() ? "delete" : "keep"},
+                            {"reason", retention::to_string(*decision.leftovers)},
+                            {"objects", std::move(leftovers)}};
+    }
+    sets.push_back(std::move(entry));
+  }
+  doc["sets"] = std::move(sets);
+  auto foreign = nlohmann::ordered_json::array();
+  for (const s3::ObjectInfo& object : summary.catalog.foreign) foreign.push_back(object.key);
+  doc["foreign"] = std::move(foreign);
+  doc["kept"] = summary.sets_kept;
+  doc["unreadable"] = summary.sets_unreadable;
+  doc["leftovers_expired"] = summary.leftovers_expired;
+  doc["deleted_sets"] = summary.dry_run ? 0 : summary.sets_deleted;
+  doc["planned_deletions"] = summary.sets_deleted;
+  doc["objects_deleted"] = summary.objects_deleted;
+  if (summary.stale_uploads) doc["uploads"] = uploads_json(*summary.stale_uploads);
+  doc["error"] = error ? nlohmann::ordered_json(*error) : nlohmann::ordered_json(nullptr);
+  std::cout << doc.dump(2) << '\n';
+}
+
+}  // namespace
+
+ExitCode run_prune(Context& context, const Arguments& args) {
+  Logger& log = context.log;
+  const auto as_of = or_usage(context, as_of_flag(args));
+  if (!as_of) return as_of.error();
+  const bool dry_run = args.has("--dry-run");
+  const bool json = args.has("--json");
+  const auto& policy = context.settings.retention;
+  const catalog::KeyLayout layout = env_layout(context);
+  const auto today = as_of->value_or(utc_today(context.clock));
+  auto summary = plan_prune(context.s3, layout, *policy, today, retention::OwnBackup::succeeded);
+  if (!summary) {
+    log.error("prune failed",
+              {{"prefix", layout.env_prefix()}, {"error", summary.error().message}});
+    return exit_code_for(summary.error(), context.cancellation);
+  }
+  summary->dry_run = dry_run;
+  if (!json) {
+    print_text(*summary, today);
+    std::cout.flush();
+  }
+  std::optional<Error> failure;
+  if (!dry_run) {
+    if (auto done = execute_prune(context.s3, *summary); !done) failure = done.error();
+  }
+  if (!failure) {  // stale uploads: ages are real time, not --as-of
+    summary->stale_uploads = prune_stale_uploads(
+        context.s3, layout,
+        {.max_age = *context.settings.stale_upload_age, .now = context.clock.now()}, dry_run);
+    if (!json) print_uploads_text(std::cout, *summary->stale_uploads);
+    log_stale_uploads(log, *summary->stale_uploads);
+  }
+  context.report.prune = to_prune_run(*summary);
+  if (json) {
+    print_json(*summary, today, *policy,
+               failure ? std::optional<std::string>(failure->message) : std::nullopt);
+  }
+  std::cout.flush();
+  if (failure) {
+    log.error("prune failed", {{"prefix", layout.env_prefix()},
+                               {"objects_deleted", std::to_string(summary->objects_deleted)},
+                               {"error", failure->message}});
+    return exit_code_for(*failure, context.cancellation);
+  }
+  log.info(dry_run ? "prune dry run" : "prune done",
+           {{"prefix", layout.env_prefix()},
+            {"as_of", date_text(today)},
+            {"kept", std::to_string(summary->sets_kept)},
+            {"deleted_sets", std::to_string(dry_run ? 0 : summary->sets_deleted)},
+            {"planned_deletions", std::to_string(summary->sets_deleted)},
+            {"leftovers_expired", std::to_string(summary->leftovers_expired)},
+            {"objects_deleted", std::to_string(summary->objects_deleted)},
+            {"unreadable", std::to_string(summary->sets_unreadable)},
+            {"foreign", std::to_string(summary->catalog.foreign.size())}});
+  log_unreadable_sets(log, *summary);
+  for (const s3::ObjectInfo& object : summary->catalog.foreign) {
+    log.warn("foreign object under the env prefix (never deleted)", {{"key", object.key}});
+  }
+  return summary->stale_uploads->ok() ? ExitCode::ok : ExitCode::failed;
+}
+
+}  // namespace erp::app
