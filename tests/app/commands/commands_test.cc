@@ -15,8 +15,8 @@
 
 #include "app/commands/command_table.h"
 #include "app/retention_seed.h"
-#include "support/fake_object_store.h"
-#include "support/temp_dir.h"
+#include "fakes/fake_object_store.h"
+#include "fakes/temp_dir.h"
 
 namespace erp::app {
 namespace {
