@@ -38,29 +38,8 @@ install_missing "${packages[@]}"
 # package), botocore (the front's signature oracle) with boto3, and the aws CLI (the independent
 # client the tests compare against). Their behaviour changes between releases (moto's XML and
 # fixed <Initiated>, botocore's canonical requests), so the suite asserts the exact versions it
-# was written against. The python3 first on PATH runs the front and the tests. Missing ones are
-# installed at these versions where pip reaches an index; any other version fails here, naming
-# the one to install.
-python_pins=("moto[server]==5.2.1" "boto3==1.43.11" "botocore==1.43.11" "awscli==1.45.11")
-installed_version() {  # NAME -> its version in the python3 on PATH, or nothing
-  python3 -c 'import importlib.metadata as m, sys
-try: print(m.version(sys.argv[1]))
-except m.PackageNotFoundError: pass' "$1"
-}
-for pin in "${python_pins[@]}"; do
-  name="${pin%%[[=]*}" want="${pin##*==}"
-  if [[ -z "$(installed_version "$name")" ]]; then
-    echo "installing $pin with pip"
-    python3 -m pip install --quiet "$pin" || python3 -m pip install --break-system-packages --quiet "$pin" ||
-      { echo "cannot install $pin for $(command -v python3) (hint: pip install '$pin' from a reachable index)" >&2; exit 1; }
-  fi
-  have="$(installed_version "$name")"
-  if [[ "$have" != "$want" ]]; then
-    echo "$name $have is installed for $(command -v python3); the tests are pinned to $want" \
-         "(hint: python3 -m pip install '$pin')" >&2
-    exit 1
-  fi
-done
+# was written against (install_python_pins, apt-lib.sh; boto3 and botocore are the demo's too).
+install_python_pins "moto[server]==5.2.1" "${botocore_pins[@]}" "awscli==1.45.11"
 python3 -c 'import moto.server, flask' 2>/dev/null ||
   { echo "moto $(installed_version moto) lacks its server extra (hint: python3 -m pip install 'moto[server]==5.2.1')" >&2; exit 1; }
 # `aws` must be that same CLI (a Debian awscli or an AWS v2 installer elsewhere on PATH is not).
