@@ -10,15 +10,11 @@ Also: `restore` alone lists its subcommands (exit 2), and `rm -- --help` is no h
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-
-from erp_cli import BINARY  # noqa: E402
+from erp_cli import BINARY
 
 COMMANDS = [
     ["backup"], ["prune"], ["list"], ["restore"], ["restore", "db"], ["restore", "docs"],
