@@ -264,11 +264,11 @@ Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
         catalog.last_success = std::move(info);
         continue;
       }
-      // A running backup's lease (app/backup/run_lease.h) belongs to no set: it must never make a set
-      // appear, nor be reported as foreign. prune's stale-upload sweep removes old ones.
+      // A running backup's lease (app/backup/run_lease.h) belongs to no set: it must never make a
+      // set appear, nor be reported as foreign. prune's stale-upload sweep removes old ones.
       if (parsed->kind == ObjectKind::lease) continue;
-      // Nor does an object of `erp-backup doctor` (app/commands/doctor_command.h): doctor removes its
-      // own; one a killed run left is removed by prune's stale-upload sweep, like a lease.
+      // Nor does an object of `erp-backup doctor` (app/commands/doctor_command.h): doctor removes
+      // its own; one a killed run left is removed by prune's stale-upload sweep, like a lease.
       if (parsed->kind == ObjectKind::doctor_probe) continue;
       auto start = parse_backup_id(parsed->id);
       if (!start) {  // KeyLayout::parse only accepts valid IDs; stay safe anyway

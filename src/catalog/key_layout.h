@@ -9,8 +9,9 @@
 //   <prefix>/<env>/last-success.json     per stream: id and time of its last success
 //                                        (catalog/last_success.h)
 //   <prefix>/<env>/leases/<ID>/<TOKEN>.json  a running backup's claim on set ID (TOKEN: 32
-//                                        lowercase hex digits, random per run; app/backup/run_lease.h).
-//                                        Not part of any set: never listed as one, never foreign.
+//                                        lowercase hex digits, random per run;
+//                                        app/backup/run_lease.h). Not part of any set: never listed
+//                                        as one, never foreign.
 //   <prefix>/<env>/.doctor/<TOKEN>/<NAME>  a probe object of one `erp-backup doctor` run (TOKEN: 32
 //                                        lowercase hex digits, random per run; NAME: anything
 //                                        non-empty). Doctor removes them before it exits; what a

@@ -4,9 +4,9 @@
 //
 // The age must exceed the longest backup run: an upload younger than it may belong to a run
 // still in progress (a second job of the same env, a slow `put`), and aborting that would fail
-// it. A backup run that holds a fresh lease (app/backup/run_lease.h) is protected whatever the age; the
-// age still matters for runs without one. A killed run's upload is cleaned up by the first prune
-// after both the age and its lease's staleness have passed.
+// it. A backup run that holds a fresh lease (app/backup/run_lease.h) is protected whatever the age;
+// the age still matters for runs without one. A killed run's upload is cleaned up by the first
+// prune after both the age and its lease's staleness have passed.
 #pragma once
 
 #include <chrono>

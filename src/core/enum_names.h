@@ -25,8 +25,7 @@ constexpr std::string_view name_of(const EnumName<Enum> (&names)[N], Enum value,
 
 // The value `names` calls `text` (exact match); nullopt for any other text.
 template <typename Enum, std::size_t N>
-constexpr std::optional<Enum> value_named(const EnumName<Enum> (&names)[N],
-                                          std::string_view text) {
+constexpr std::optional<Enum> value_named(const EnumName<Enum> (&names)[N], std::string_view text) {
   for (const auto& [value, name] : names) {
     if (name == text) return value;
   }

@@ -62,7 +62,8 @@ enum class WriteCondition {
               // answers 412 PreconditionFailed (is_write_conflict() in xml_replies.h) when an
               // object exists; moto on versioned buckets, s3rver and Ceph RGW 16 (on
               // CompleteMultipartUpload) ignore it and replace the object: a caller that must
-              // never replace one makes that impossible by other means too (app/backup/run_lease.h).
+              // never replace one makes that impossible by other means too
+              // (app/backup/run_lease.h).
 };
 
 struct DeleteFailure {
@@ -140,8 +141,8 @@ class ObjectStore {
   // Succeeds when the object is absent too (S3 semantics).
   virtual Result<void> delete_object(std::string_view key) = 0;
   // delete_object as cleanup that must still happen after the job was stopped (a backup run's
-  // lease, app/backup/run_lease.h): like abort_multipart_upload, not ended by the store's stop signal
-  // but bounded by a short deadline of its own. The default calls delete_object, which suits
+  // lease, app/backup/run_lease.h): like abort_multipart_upload, not ended by the store's stop
+  // signal but bounded by a short deadline of its own. The default calls delete_object, which suits
   // stores whose calls cannot stall (in-memory fakes).
   virtual Result<void> delete_object_after_stop(std::string_view key) { return delete_object(key); }
   // Batch delete (up to 1000 keys per request, Content-MD5 sent as required); when the

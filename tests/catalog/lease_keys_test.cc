@@ -1,5 +1,6 @@
-// A running backup's lease (app/backup/run_lease.h) in the catalog: it belongs to no set, so it never
-// makes a set appear (list, prune, verify all read the catalog), and it is not foreign either.
+// A running backup's lease (app/backup/run_lease.h) in the catalog: it belongs to no set, so it
+// never makes a set appear (list, prune, verify all read the catalog), and it is not foreign
+// either.
 #include <doctest/doctest.h>
 
 #include "app/retention_seed.h"

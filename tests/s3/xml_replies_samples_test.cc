@@ -662,7 +662,8 @@ TEST_CASE("a 200 listing that is an <Error> is that error, never an empty listin
 // --- ListMultipartUploads: parse_list_multipart_uploads ------------------------------------------
 
 TEST_CASE("moto's upload listing, with its fixed Initiated of 2010, is read as sent") {
-  // The date is moto's, for every upload; app/backup/stale_uploads.h does not let it age a young set.
+  // The date is moto's, for every upload; app/backup/stale_uploads.h does not let it age a young
+  // set.
   const auto page = parse_list_multipart_uploads(kMotoUploads);
   REQUIRE(page.has_value());
   REQUIRE(page->uploads.size() == 1);
@@ -683,7 +684,8 @@ TEST_CASE("RGW's last page of uploads carries Next markers, which are not follow
 }
 
 TEST_CASE("s3rver has no ListMultipartUploads: its 501 body names NotImplemented") {
-  // S3Client turns the 501 into an error with this code; app/backup/stale_uploads.h warns and goes on.
+  // S3Client turns the 501 into an error with this code; app/backup/stale_uploads.h warns and goes
+  // on.
   const auto page = parse_list_multipart_uploads(kS3rverUploadsNotImplemented);
   REQUIRE_FALSE(page.has_value());
   CHECK(page.error().code == "NotImplemented");
