@@ -132,9 +132,9 @@ namespace {
 
 RestoreFacts good_restore() {
   RestoreFacts facts;
-  facts.key = "erp/prod/db/X.dump";
-  facts.read_bytes = facts.manifest_bytes = 1000;
-  facts.read_sha256 = facts.manifest_sha256 = std::string(64, 'a');
+  facts.dump.key = "erp/prod/db/X.dump";
+  facts.read_bytes = facts.dump.bytes = 1000;
+  facts.read_sha256 = facts.dump.sha256 = std::string(64, 'a');
   facts.restorable.tables = 9;
   facts.restorable.partitions = 2;
   facts.restored.table_count = 9;

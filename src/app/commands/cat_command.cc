@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "app/commands/object_commands.h"
+#include "app/sets/record_check.h"
 #include "catalog/catalog.h"
 #include "catalog/key_layout.h"
 #include "catalog/manifest.h"
@@ -73,11 +74,9 @@ ExitCode run_cat(Context& context, const Arguments& args) {
   if (!*expected) return ExitCode::ok;
   if (auto finished = hashed.finish(); !finished) return fail(finished.error());
   const catalog::StreamRecord& record = **expected;
-  if (hashed.bytes() != record.bytes || hashed.hex() != record.sha256) {
+  if (auto mismatch = record_mismatch(record, hashed.bytes(), hashed.hex())) {
     return fail(Error{ErrorKind::corrupt,
-                      "read " + std::to_string(hashed.bytes()) + " bytes with SHA-256 " +
-                          hashed.hex() + ", its manifest says " + std::to_string(record.bytes) +
-                          " bytes with " + record.sha256 +
+                      *mismatch +
                           " (hint: what reached stdout is not the object as backed up; read it "
                           "again, and run verify on its set)"});
   }

@@ -221,13 +221,11 @@ class RestoreDbJob {
     if (!restored)
       return stop({"restore failed: cannot count the restored tables", restored.error()});
     const auto entries = pg::toc_entries_by_id(toc.listing);
-    RestoreFacts facts{.key = dump_.key,
+    RestoreFacts facts{.dump = dump_,
                        .pg_restore = run.exit_status,
                        .errors_seen = run.errors_seen,
                        .read_bytes = read.bytes(),
                        .read_sha256 = read.hex(),
-                       .manifest_bytes = dump_.bytes,
-                       .manifest_sha256 = dump_.sha256,
                        .restorable = pg::parse_toc(use_list.text),
                        .restored = std::move(*restored),
                        .min_tables = config_.min_tables,

@@ -1,6 +1,7 @@
 #include "app/restore/restore_db_dump.h"
 
 #include "app/restore/dump_source.h"
+#include "app/sets/record_check.h"
 #include "codec/sha256_source.h"
 
 namespace erp::app {
@@ -55,11 +56,10 @@ Result<CheckedDump> check_dump(s3::ObjectStore& store, const catalog::Manifest& 
                           whole ? pg::TocExtent::whole_archive : pg::TocExtent::toc_only);
   if (!toc) return std::unexpected(toc.error().with_context(dump.key));
   const codec::Sha256Source& hashed = (*source)->stored();
-  if (whole && (hashed.bytes() != dump.bytes || hashed.hex() != dump.sha256)) {
-    return make_error(ErrorKind::corrupt, dump.key + ": " + std::to_string(hashed.bytes()) +
-                                              " bytes with SHA-256 " + hashed.hex() +
-                                              ", the manifest says " + std::to_string(dump.bytes) +
-                                              " bytes with " + dump.sha256);
+  if (whole) {
+    if (auto mismatch = record_mismatch(dump, hashed.bytes(), hashed.hex())) {
+      return make_error(ErrorKind::corrupt, *mismatch);
+    }
   }
   if (manifest.database) {
     if (auto problem = toc_table_problem(*toc, *manifest.database, dump.key)) {

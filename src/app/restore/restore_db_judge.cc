@@ -1,5 +1,7 @@
 #include "app/restore/restore_db_judge.h"
 
+#include "app/sets/record_check.h"
+
 namespace erp::app {
 
 RestoreVerdict judge_restore(const RestoreFacts& facts) {
@@ -31,12 +33,9 @@ RestoreVerdict judge_restore(const RestoreFacts& facts) {
     problems.push_back("pg_restore " + facts.pg_restore.describe() + " without an error line");
   }
 
-  if (facts.read_bytes != facts.manifest_bytes || facts.read_sha256 != facts.manifest_sha256) {
-    problems.push_back(facts.key + " read during the restore does not match the manifest (" +
-                       std::to_string(facts.read_bytes) + " bytes with SHA-256 " +
-                       facts.read_sha256 + ", the manifest says " +
-                       std::to_string(facts.manifest_bytes) + " bytes with " +
-                       facts.manifest_sha256 + ")");
+  if (auto mismatch = record_mismatch(facts.dump, facts.read_bytes, facts.read_sha256)) {
+    problems.push_back(facts.dump.key + " read during the restore does not match the manifest (" +
+                       *mismatch + ")");
   }
 
   // Tables and partitions together: a dump of pg_dump before 14 has no TABLE ATTACH entries,

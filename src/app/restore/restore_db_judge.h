@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/restore/restore_db_guard.h"
+#include "catalog/manifest.h"
 #include "pg/database_info.h"
 #include "pg/pg_restore_errors.h"
 #include "pg/pg_restore_list.h"
@@ -25,14 +26,12 @@
 namespace erp::app {
 
 struct RestoreFacts {
-  std::string key;                             // the dump's
+  catalog::StreamRecord dump;                  // the manifest's record of the dump
   process::ExitStatus pg_restore;              // how it ended
   std::vector<pg::JudgedRestoreError> errors;  // each error line, judged
   int errors_seen = 0;                         // all error lines (errors may be capped)
   std::uint64_t read_bytes = 0;                // the stored bytes the restore read, and their hash
   std::string read_sha256;
-  std::uint64_t manifest_bytes = 0;
-  std::string manifest_sha256;
   pg::TocSummary restorable;  // the use list's entries (excluded ones left out)
   pg::DatabaseInfo restored;  // the target afterwards
   int min_tables = 0;         // RESTORE_MIN_TABLES

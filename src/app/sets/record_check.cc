@@ -16,6 +16,15 @@ std::vector<std::string> record_differences(const catalog::StreamRecord& record,
   return differences;
 }
 
+std::optional<std::string> record_mismatch(const catalog::StreamRecord& record, std::uint64_t bytes,
+                                           std::string_view sha256_hex) {
+  const std::vector<std::string> differences = record_differences(record, bytes, sha256_hex);
+  if (differences.empty()) return std::nullopt;
+  std::string text;
+  for (const std::string& difference : differences) text += (text.empty() ? "" : "; ") + difference;
+  return text;
+}
+
 Result<void> check_against_record(const catalog::StreamRecord& record,
                                   const codec::Sha256Source& hashed) {
   if (!hashed.at_end()) {
@@ -24,12 +33,10 @@ Result<void> check_against_record(const catalog::StreamRecord& record,
                           ": the object was not read to its end, so its SHA-256 is "
                           "unknown (a bug: the check came too early)");
   }
-  const std::vector<std::string> differences =
-      record_differences(record, hashed.bytes(), hashed.hex());
-  if (differences.empty()) return {};
-  std::string text;
-  for (const std::string& difference : differences) text += (text.empty() ? "" : "; ") + difference;
-  return make_error(ErrorKind::corrupt, text);
+  if (auto mismatch = record_mismatch(record, hashed.bytes(), hashed.hex())) {
+    return make_error(ErrorKind::corrupt, *mismatch);
+  }
+  return {};
 }
 
 }  // namespace erp::app

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,10 @@ namespace erp::app {
 // match.
 std::vector<std::string> record_differences(const catalog::StreamRecord& record,
                                             std::uint64_t bytes, std::string_view sha256_hex);
+
+// The differences joined by "; ", or nullopt when both match: the one message every command uses.
+std::optional<std::string> record_mismatch(const catalog::StreamRecord& record, std::uint64_t bytes,
+                                           std::string_view sha256_hex);
 
 // `hashed` must have reached the end of its input (Sha256Source::at_end). Errors: corrupt with
 // every difference, joined by "; "; corrupt too when the input was not read to its end.
