@@ -263,6 +263,11 @@ class ConcurrentRunsSpec(IntegrationCase):
             backup.send_signal(signal.SIGTERM)
         finally:
             stdout, stderr = backup.communicate(timeout=120)
+            # The next test's backup must not get this run's set ID (its start second): an upload
+            # this run created while SIGTERM arrived, whose answer it never read, would be counted
+            # as the next run's. Each test's claims are about its own run.
+            wait_for_a_new_set_id(subprocess.CompletedProcess(backup.args, backup.returncode,
+                                                              stdout, stderr))
         self.assertEqual(backup.returncode, 143, stderr.decode(errors="replace")[-3000:])
         requests = self.front.requests(since)
         written = [r["target"].split("?")[0] for r in requests if r["method"] == "PUT" and "/leases/" in r["target"]]
