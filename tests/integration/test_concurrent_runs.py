@@ -37,7 +37,7 @@ import unittest
 
 import boto3
 
-from erp_cli import BINARY, clean_env, run_erp, wait_for_a_new_set_id  # noqa: E402
+from erp_cli import BINARY, clean_env, run_erp, set_id_of, wait_for_a_new_set_id  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402
 
 ENV_NAME = "prod"
@@ -378,13 +378,18 @@ class ConcurrentRunsSpec(IntegrationCase):
         finally:
             stdout, stderr = backup.communicate(timeout=300)
         prune_err = pruned.stderr.decode(errors="replace")
+        # The running backup's docs key. An earlier test's stopped run may have left an upload of
+        # its own set (no lease any more): prune rightly aborts that one; the claim is about this.
+        set_id = set_id_of(subprocess.CompletedProcess(backup.args, backup.returncode, stdout, stderr))
+        self.assertIsNotNone(set_id, stderr.decode(errors="replace")[-3000:])
+        docs_key = f"{PREFIX}docs/{set_id}.tar.zst"
         aborts = [r["target"] for r in self.front.requests(since)
-                  if r["method"] == "DELETE" and "uploadId=" in r["target"]]
+                  if r["method"] == "DELETE" and "uploadId=" in r["target"] and docs_key in r["target"]]
         self.assertEqual(aborts, [], "prune aborted the running backup's upload")
         self.assertEqual(backup.returncode, 0, stderr.decode(errors="replace")[-4000:])
         self.assertEqual(pruned.returncode, 0, prune_err)
         uploads = json.loads(pruned.stdout)["uploads"]["uploads"]
-        docs = [u for u in uploads if "/docs/" in u["key"]]
+        docs = [u for u in uploads if u["key"] == docs_key]
         self.assertEqual(len(docs), 1, uploads)
         self.assertEqual(docs[0]["state"], "in progress")
         self.assertTrue(docs[0]["held_by_lease"])
