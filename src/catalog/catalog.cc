@@ -9,6 +9,7 @@
 
 #include "catalog/backup_id.h"
 #include "core/enum_names.h"
+#include "s3/list_all_objects.h"
 
 namespace erp::catalog {
 namespace {
@@ -250,38 +251,35 @@ std::string_view kind_label(ObjectKind kind) {
 Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
   Catalog catalog;
   std::map<std::string, CatalogSet> sets;
-  std::string token;
-  do {
-    auto page = store.list_objects_v2(layout.env_prefix(), token, "", 0);
-    if (!page) return std::unexpected(page.error().with_context("listing " + layout.env_prefix()));
-    for (s3::ObjectInfo& info : page->objects) {
-      const auto parsed = layout.parse(info.key);
-      if (!parsed) {
-        catalog.foreign.push_back(std::move(info));
-        continue;
-      }
-      if (parsed->kind == ObjectKind::last_success) {
-        catalog.last_success = std::move(info);
-        continue;
-      }
-      // A running backup's lease (app/backup/run_lease.h) belongs to no set: it must never make a
-      // set appear, nor be reported as foreign. prune's stale-upload sweep removes old ones.
-      if (parsed->kind == ObjectKind::lease) continue;
-      // Nor does an object of `erp-backup doctor` (app/commands/doctor_command.h): doctor removes
-      // its own; one a killed run left is removed by prune's stale-upload sweep, like a lease.
-      if (parsed->kind == ObjectKind::doctor_probe) continue;
-      auto start = parse_backup_id(parsed->id);
-      if (!start) {  // KeyLayout::parse only accepts valid IDs; stay safe anyway
-        catalog.foreign.push_back(std::move(info));
-        continue;
-      }
-      CatalogSet& set = sets[parsed->id];
-      set.id = parsed->id;
-      set.start_time = *start;
-      set.objects.push_back({parsed->kind, std::move(info.key), info.size});
+  auto listed = s3::list_all_objects(store, layout.env_prefix());
+  if (!listed)
+    return std::unexpected(listed.error().with_context("listing " + layout.env_prefix()));
+  for (s3::ObjectInfo& info : *listed) {
+    const auto parsed = layout.parse(info.key);
+    if (!parsed) {
+      catalog.foreign.push_back(std::move(info));
+      continue;
     }
-    token = page->next_continuation_token.value_or("");
-  } while (!token.empty());
+    if (parsed->kind == ObjectKind::last_success) {
+      catalog.last_success = std::move(info);
+      continue;
+    }
+    // A running backup's lease (app/backup/run_lease.h) belongs to no set: it must never make a
+    // set appear, nor be reported as foreign. prune's stale-upload sweep removes old ones.
+    if (parsed->kind == ObjectKind::lease) continue;
+    // Nor does an object of `erp-backup doctor` (app/commands/doctor_command.h): doctor removes
+    // its own; one a killed run left is removed by prune's stale-upload sweep, like a lease.
+    if (parsed->kind == ObjectKind::doctor_probe) continue;
+    auto start = parse_backup_id(parsed->id);
+    if (!start) {  // KeyLayout::parse only accepts valid IDs; stay safe anyway
+      catalog.foreign.push_back(std::move(info));
+      continue;
+    }
+    CatalogSet& set = sets[parsed->id];
+    set.id = parsed->id;
+    set.start_time = *start;
+    set.objects.push_back({parsed->kind, std::move(info.key), info.size});
+  }
 
   for (auto& [id, set] : sets) {
     std::ranges::sort(set.objects, {}, &CatalogObject::key);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/stop.h"
+#include "s3/list_all_objects.h"
 #include "s3/xml_replies.h"
 
 namespace erp::doctor {
@@ -11,14 +12,10 @@ namespace {
 
 // Every key under `prefix`, every page; the error of the first page that failed.
 Result<std::vector<std::string>> list_keys(s3::ObjectStore& store, const std::string& prefix) {
+  auto objects = s3::list_all_objects(store, prefix);
+  if (!objects) return std::unexpected(objects.error());
   std::vector<std::string> keys;
-  std::string token;
-  do {
-    auto page = store.list_objects_v2(prefix, token, "", 0);
-    if (!page) return std::unexpected(page.error());
-    for (const s3::ObjectInfo& object : page->objects) keys.push_back(object.key);
-    token = page->next_continuation_token.value_or("");
-  } while (!token.empty());
+  for (const s3::ObjectInfo& object : *objects) keys.push_back(object.key);
   return keys;
 }
 

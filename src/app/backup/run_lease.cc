@@ -10,21 +10,16 @@
 #include <vector>
 
 #include "core/time_format.h"
+#include "s3/list_all_objects.h"
 #include "upload/confirm_write.h"
 
 namespace erp::app {
 namespace {
 
-// Every key under `prefix` (all pages). Errors: the store's.
+// Every key under `prefix` (all pages). Errors: the store's, naming the prefix.
 Result<std::vector<s3::ObjectInfo>> list_all(s3::ObjectStore& store, const std::string& prefix) {
-  std::vector<s3::ObjectInfo> objects;
-  std::string token;
-  do {
-    auto page = store.list_objects_v2(prefix, token, "", 0);
-    if (!page) return std::unexpected(page.error().with_context("listing " + prefix));
-    for (s3::ObjectInfo& info : page->objects) objects.push_back(std::move(info));
-    token = page->next_continuation_token.value_or("");
-  } while (!token.empty());
+  auto objects = s3::list_all_objects(store, prefix);
+  if (!objects) return std::unexpected(objects.error().with_context("listing " + prefix));
   return objects;
 }
 

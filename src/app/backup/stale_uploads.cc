@@ -6,6 +6,7 @@
 #include "app/backup/run_lease.h"
 #include "catalog/backup_id.h"
 #include "core/time_format.h"
+#include "s3/list_all_objects.h"
 #include "s3/xml_replies.h"
 
 namespace erp::app {
@@ -194,31 +195,20 @@ StaleUploadReport survey_uploads(s3::ObjectStore& store, const catalog::KeyLayou
   StaleUploadReport report;
   report.max_age = options.max_age;
   // Leases first: without them no upload can be shown to be stale rather than a live run's.
-  std::vector<s3::ObjectInfo> lease_objects;
-  std::string token;
-  do {
-    auto page = store.list_objects_v2(layout.lease_prefix(), token, "", 0);
-    if (!page) {
-      report.listing_error =
-          page.error().with_context("listing the run leases under " + layout.lease_prefix());
-      return report;
-    }
-    std::ranges::move(page->objects, std::back_inserter(lease_objects));
-    token = page->next_continuation_token.value_or("");
-  } while (!token.empty());
-  report.leases = classify_leases(lease_objects, layout, options);
-  std::vector<s3::ObjectInfo> probe_objects;
-  do {
-    auto page = store.list_objects_v2(layout.doctor_prefix(), token, "", 0);
-    if (!page) {
-      report.listing_error = page.error().with_context("listing the doctor probe objects under " +
-                                                       layout.doctor_prefix());
-      return report;
-    }
-    std::ranges::move(page->objects, std::back_inserter(probe_objects));
-    token = page->next_continuation_token.value_or("");
-  } while (!token.empty());
-  report.doctor_probes = classify_doctor_probes(probe_objects, layout, options);
+  auto lease_objects = s3::list_all_objects(store, layout.lease_prefix());
+  if (!lease_objects) {
+    report.listing_error =
+        lease_objects.error().with_context("listing the run leases under " + layout.lease_prefix());
+    return report;
+  }
+  report.leases = classify_leases(*lease_objects, layout, options);
+  auto probe_objects = s3::list_all_objects(store, layout.doctor_prefix());
+  if (!probe_objects) {
+    report.listing_error = probe_objects.error().with_context(
+        "listing the doctor probe objects under " + layout.doctor_prefix());
+    return report;
+  }
+  report.doctor_probes = classify_doctor_probes(*probe_objects, layout, options);
   auto listed = store.list_multipart_uploads(layout.env_prefix());
   if (!listed) {
     if (s3::is_unsupported_operation_code(listed.error().code)) {
