@@ -311,5 +311,43 @@ class FrontPageAndDocs(unittest.TestCase):
         self.assertEqual(offenders, [], "files outside the repository are not documentation: use docs/")
 
 
+
+def folder_includes(folder: str) -> set[str]:
+    """The other src/ folders that the files of src/<folder>/ include (core/ included)."""
+    found = set()
+    for directory, _, files in os.walk(os.path.join(ROOT, "src", folder)):
+        for name in files:
+            with open(os.path.join(directory, name), encoding="utf-8") as f:
+                found.update(re.findall(r'^#include "([a-z0-9_]+)/', f.read(), flags=re.M))
+    return found - {folder}
+
+
+class Layering(unittest.TestCase):
+    """docs/architecture.md's folder table against the code, both ways: each folder includes
+    core/ and exactly the folders its row names (`src/app/`: only folders above it), so a
+    header that points up a layer fails here instead of growing unnoticed."""
+
+    def test_each_folder_includes_what_the_architecture_page_says(self):
+        rows = re.findall(r"^\| `src/([a-z0-9_]+)/` \|[^|]*\|([^|]*)\|$", read("docs/architecture.md"), flags=re.M)
+        self.assertGreaterEqual(len(rows), 14, "the architecture page's folder table")
+        folders = [folder for folder, _ in rows]
+        self.assertEqual(sorted(folders), sorted(d for d in os.listdir(os.path.join(ROOT, "src"))
+                                                 if os.path.isdir(os.path.join(ROOT, "src", d))))
+        wrong = []
+        for folder, cell in rows:
+            actual = folder_includes(folder) - {"core"}
+            if "everything above" in cell:
+                documented = set(folders[:folders.index(folder)]) - {"core"}
+                extra = actual - documented
+                if extra:
+                    wrong.append(f"src/{folder}/ includes {sorted(extra)}, not above it")
+                continue
+            documented = set(re.findall(r"`([a-z0-9_]+)/`", cell))
+            if actual != documented:
+                wrong.append(f"src/{folder}/ includes {sorted(actual)}, the page says {sorted(documented)}")
+        self.assertEqual(folder_includes("core"), set(), "core/ includes nothing above it")
+        self.assertEqual(wrong, [])
+
+
 if __name__ == "__main__":
     unittest.main()
