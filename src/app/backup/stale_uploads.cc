@@ -224,6 +224,27 @@ StaleUploadReport survey_uploads(s3::ObjectStore& store, const catalog::KeyLayou
   return report;
 }
 
+namespace {
+
+// Deletes each leftover entry (a run lease, a doctor probe object) not removed yet, counting the
+// ones removed; an entry that fails keeps its error for the report and the next pass.
+template <typename Entry>
+void remove_leftovers(s3::ObjectStore& store, std::vector<Entry>& entries,
+                      std::size_t& removed_count) {
+  for (Entry& entry : entries) {
+    if (!entry.leftover || entry.removed) continue;
+    if (auto deleted = store.delete_object(entry.key); deleted) {
+      entry.removed = true;
+      entry.remove_error.reset();
+      ++removed_count;
+    } else {
+      entry.remove_error = deleted.error();
+    }
+  }
+}
+
+}  // namespace
+
 void abort_stale_uploads(s3::ObjectStore& store, StaleUploadReport& report) {
   report.pass = UploadPass::abort;
   for (OpenUpload& upload : report.uploads) {
@@ -238,26 +259,8 @@ void abort_stale_uploads(s3::ObjectStore& store, StaleUploadReport& report) {
       upload.abort_error = done.error();
     }
   }
-  for (LeaseEntry& lease : report.leases) {
-    if (!lease.leftover || lease.removed) continue;
-    if (auto deleted = store.delete_object(lease.key); deleted) {
-      lease.removed = true;
-      lease.remove_error.reset();
-      ++report.leases_removed;
-    } else {
-      lease.remove_error = deleted.error();
-    }
-  }
-  for (DoctorProbe& probe : report.doctor_probes) {
-    if (!probe.leftover || probe.removed) continue;
-    if (auto deleted = store.delete_object(probe.key); deleted) {
-      probe.removed = true;
-      probe.remove_error.reset();
-      ++report.doctor_probes_removed;
-    } else {
-      probe.remove_error = deleted.error();
-    }
-  }
+  remove_leftovers(store, report.leases, report.leases_removed);
+  remove_leftovers(store, report.doctor_probes, report.doctor_probes_removed);
 }
 
 StaleUploadReport prune_stale_uploads(s3::ObjectStore& store, const catalog::KeyLayout& layout,
