@@ -21,6 +21,8 @@
 
 #include "core/byte_stream.h"
 #include "core/error.h"
+#include "s3/bucket_configuration.h"
+#include "s3/object_lock.h"
 
 namespace erp::s3 {
 
@@ -28,6 +30,19 @@ struct ObjectInfo {
   std::string key;
   std::uint64_t size = 0;
   std::string etag;           // as the server sent it, quotes removed
+  std::string last_modified;  // ISO 8601 as the server sent it
+  // Filled by head_object / head_object_version only (listings carry neither):
+  std::string version_id;          // x-amz-version-id; "" on an unversioned bucket
+  std::optional<ObjectLock> lock;  // x-amz-object-lock-mode + -retain-until-date, when both sent
+};
+
+// One entry of ListObjectVersions: an object version or a delete marker.
+struct ObjectVersion {
+  std::string key;
+  std::string version_id;  // "null" for a version written while versioning was off
+  bool delete_marker = false;
+  bool is_latest = false;
+  std::uint64_t size = 0;     // 0 for a delete marker
   std::string last_modified;  // ISO 8601 as the server sent it
 };
 
@@ -91,8 +106,19 @@ class ObjectStore {
     return put_object(key, body);
   }
 
+  // The same, writing the new object with `lock` (x-amz-object-lock-mode and
+  // x-amz-object-lock-retain-until-date; Content-MD5 is sent, as S3 requires for a write that
+  // carries a retention). The default fails with `unsupported_error` (below).
+  virtual Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                         WriteCondition condition, const ObjectLock& lock);
+
   // Returns the upload id.
   virtual Result<std::string> create_multipart_upload(std::string_view key) = 0;
+  // The same, the completed object to carry `lock` (headers as for put_object above). Some
+  // stores accept the headers and drop them (Ceph RGW 16, moto): a caller that needs the lock
+  // reads it back with head_object_version and applies put_object_retention. The default fails
+  // with `unsupported_error`.
+  virtual Result<std::string> create_multipart_upload(std::string_view key, const ObjectLock& lock);
   // Returns the part's ETag. `body` is borrowed until the call returns; retries re-send it.
   virtual Result<std::string> upload_part(std::string_view key, std::string_view upload_id,
                                           int part_number, std::span<const char> body) = 0;
@@ -150,6 +176,30 @@ class ObjectStore {
   // keys the store refused (an empty vector means all deleted).
   virtual Result<std::vector<DeleteFailure>> delete_objects(
       const std::vector<std::string>& keys) = 0;
+
+  // -- Versions and Object Lock (issue 20). Each default fails with `unsupported_error`. --
+  // HEAD of one version (`?versionId=`): size, ETag, version id and its lock. not_found when
+  // that version (or the key) is absent; a delete marker's version is not_found too.
+  virtual Result<ObjectInfo> head_object_version(std::string_view key, std::string_view version_id);
+  // PutObjectRetention on one version (`?retention&versionId=`, Content-MD5 sent). A store
+  // refuses a shorter date or a weaker mode (AccessDenied / InvalidRequest): callers only ever
+  // extend (lock_promotion.h).
+  virtual Result<void> put_object_retention(std::string_view key, std::string_view version_id,
+                                            const ObjectLock& lock);
+  // Every version and delete marker under `prefix` (ListObjectVersions, follows pagination).
+  virtual Result<std::vector<ObjectVersion>> list_object_versions(std::string_view prefix);
+  // DELETE ?versionId=: removes that version for good (a plain DELETE on a versioned bucket only
+  // adds a delete marker). A version under a retention that has not passed is refused:
+  // ErrorKind::permanent with code AccessDenied (AWS, RGW, moto). Succeeds when absent.
+  virtual Result<void> delete_object_version(std::string_view key, std::string_view version_id);
+  // The bucket's settings (bucket_configuration.h). GetObjectLockConfiguration on a bucket
+  // without one answers `enabled == false`, not an error.
+  virtual Result<BucketVersioning> get_bucket_versioning();
+  virtual Result<ObjectLockConfiguration> get_object_lock_configuration();
 };
+
+// What the defaults above return: ErrorKind::permanent, code "NotImplemented" (so
+// is_unsupported_operation_code() in xml_replies.h recognises it), naming `operation`.
+std::unexpected<Error> unsupported_error(std::string_view operation);
 
 }  // namespace erp::s3

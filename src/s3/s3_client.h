@@ -120,10 +120,10 @@ class S3Client final : public ObjectStore {
   // GetBucketVersioning. Errors: the store's (a store without it: NotImplemented, see
   // is_unsupported_operation_code); corrupt when the reply is not a versioning document (s3rver
   // answers with the bucket listing).
-  Result<BucketVersioning> get_bucket_versioning();
+  Result<BucketVersioning> get_bucket_versioning() override;
   // GetObjectLockConfiguration. A bucket without one (ObjectLockConfigurationNotFoundError, 404)
   // is `enabled == false`, not an error. Errors: the store's otherwise; corrupt as above.
-  Result<ObjectLockConfiguration> get_object_lock_configuration();
+  Result<ObjectLockConfiguration> get_object_lock_configuration() override;
 
   // The provider asked for the keys before every request (for reports: its name()).
   const std::shared_ptr<CredentialsProvider>& credentials_provider() const { return credentials_; }

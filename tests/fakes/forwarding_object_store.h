@@ -69,6 +69,35 @@ class ForwardingObjectStore : public s3::ObjectStore {
       const std::vector<std::string>& keys) override {
     return inner_.delete_objects(keys);
   }
+  Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                 s3::WriteCondition condition,
+                                 const s3::ObjectLock& lock) override {
+    return inner_.put_object(key, body, condition, lock);
+  }
+  Result<std::string> create_multipart_upload(std::string_view key,
+                                              const s3::ObjectLock& lock) override {
+    return inner_.create_multipart_upload(key, lock);
+  }
+  Result<s3::ObjectInfo> head_object_version(std::string_view key,
+                                             std::string_view version_id) override {
+    return inner_.head_object_version(key, version_id);
+  }
+  Result<void> put_object_retention(std::string_view key, std::string_view version_id,
+                                    const s3::ObjectLock& lock) override {
+    return inner_.put_object_retention(key, version_id, lock);
+  }
+  Result<std::vector<s3::ObjectVersion>> list_object_versions(std::string_view prefix) override {
+    return inner_.list_object_versions(prefix);
+  }
+  Result<void> delete_object_version(std::string_view key, std::string_view version_id) override {
+    return inner_.delete_object_version(key, version_id);
+  }
+  Result<s3::BucketVersioning> get_bucket_versioning() override {
+    return inner_.get_bucket_versioning();
+  }
+  Result<s3::ObjectLockConfiguration> get_object_lock_configuration() override {
+    return inner_.get_object_lock_configuration();
+  }
 
  protected:
   s3::ObjectStore& inner_;
