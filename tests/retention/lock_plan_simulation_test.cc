@@ -182,6 +182,9 @@ void prune(Simulation& sim, const Options& options, sys_seconds now, std::mt1993
       expected.push_back(i);
   }
   const std::vector<std::size_t> reported = expiring_keepers(requirements, current, now);
+  for (std::size_t i : reported)
+    if (sim.state[i].reached)
+      sim.violation("expiring", sim.catalog[i].id + " reported although promoted");
   if (reported != expected)
     sim.violation("expiring", std::to_string(reported.size()) + " reported, " +
                                   std::to_string(expected.size()) + " expected");
@@ -352,7 +355,7 @@ TEST_CASE("missed nights and failed promotions: only unreached sets lapse, and e
   // promotions failing. A kept set may be found unlocked only after nights without a run or
   // when the last run could not promote it; a final-tier set left with a lock ending within
   // 7 days must be reported by expiring_keepers (checked at every run).
-  for (std::uint32_t seed : {1u, 2u, 3u}) {
+  for (std::uint32_t seed : {1u, 2u}) {
     CAPTURE(seed);
     const Options options{.first = ymd(2015, 11, 27),
                           .day_count = 4018,
@@ -384,6 +387,21 @@ TEST_CASE("random --only db and --only docs runs: both promises hold per stream"
     CHECK(sim.longest_wait <= days{2});
     check_end_state(sim, options.margin);
   }
+}
+
+TEST_CASE("a margin shorter than the time between runs: let-go sets still free, kept ones lapse") {
+  // Twelve hours with one run a day: a daily set's lock ends twelve hours after its last day
+  // in the band began, before the next run, though the set may then still be kept (as its
+  // month's representative); rolling locks end between runs every day. Promise (2) does not
+  // depend on the margin. What lock_plan.h says about choosing the margin.
+  const Simulation sim =
+      simulate({.first = ymd(2025, 1, 1), .day_count = 400, .margin = hours{12}});
+  INFO(report(sim));
+  CHECK(sim.count("next-run") > 300);
+  CHECK(sim.count("lapsed") > 300);
+  CHECK(sim.count("let-go-lock") == 0);
+  CHECK(sim.count("deleted-late") == 0);
+  CHECK(sim.count("same-plan") == 0);
 }
 
 // A mutated rule: every monthly or yearly representative gets its tier's lock at once,
@@ -426,8 +444,8 @@ TEST_CASE(
   // band; locked for 12 months, it stays undeletable long past the margin. Lingering that
   // long, such sets even change what retention keeps: one still there when its month crosses
   // the monthly bound is the newest of its year below it, and kept as yearly again.
-  const Simulation sim = simulate(
-      {.first = ymd(2023, 1, 1), .day_count = 3 * 366, .requirements = eager_requirements});
+  const Simulation sim =
+      simulate({.first = ymd(2023, 1, 1), .day_count = 430, .requirements = eager_requirements});
   INFO(report(sim));
   CHECK(sim.count("let-go-lock") > 300);
   CHECK(sim.count("re-kept") > 0);
