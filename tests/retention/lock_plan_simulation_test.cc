@@ -91,32 +91,12 @@ struct Simulation {
   int expiring_reported = 0;
   std::map<LockTier, int> promotions;  // by the tier that asked for a later date
   seconds longest_wait{0};             // from let go to deleted
-  std::map<std::string, int> violation_counts;
-  std::vector<std::string> first_violations;
+  testing::Violations found;
 
   void violation(const std::string& check, const std::string& what) {
-    ++violation_counts[check];
-    if (first_violations.size() < 8)
-      first_violations.push_back(date_text(last_day) + " " + check + ": " + what);
-  }
-  int count(const std::string& check) const {
-    const auto it = violation_counts.find(check);
-    return it == violation_counts.end() ? 0 : it->second;
-  }
-  int violations() const {
-    int n = 0;
-    for (const auto& [check, count] : violation_counts) n += count;
-    return n;
+    found.add(last_day, check, what);
   }
 };
-
-std::string report(const Simulation& sim) {
-  std::string text = std::to_string(sim.violations()) + " violations";
-  for (const auto& [check, count] : sim.violation_counts)
-    text += " " + check + "=" + std::to_string(count);
-  for (const std::string& line : sim.first_violations) text += "\n  " + line;
-  return text;
-}
 
 std::set<std::string> kept_ids(std::span<const BackupSet> sets, const RetentionPlan& plan) {
   std::set<std::string> ids;
@@ -303,8 +283,8 @@ TEST_CASE(
   // reference case's day.
   const Options options{.first = ymd(2015, 11, 27), .day_count = 4018};
   Simulation sim = simulate(options);  // not const: promotions[] below
-  INFO(report(sim));
-  CHECK(sim.violations() == 0);
+  INFO(sim.found.report());
+  CHECK(sim.found.total() == 0);
   REQUIRE(date_text(sim.last_day) == "2026-11-26");
   CHECK(sim.runs == 4018);
   CHECK(sim.lapses == 0);
@@ -342,8 +322,8 @@ TEST_CASE(
 TEST_CASE("the reference case's 1100 days with Object Lock keep the same 46 sets") {
   const Options options{.first = ymd(2023, 11, 23), .day_count = 1100};
   const Simulation sim = simulate(options);
-  INFO(report(sim));
-  CHECK(sim.violations() == 0);
+  INFO(sim.found.report());
+  CHECK(sim.found.total() == 0);
   REQUIRE(date_text(sim.last_day) == "2026-11-26");
   // 31 daily, 12 monthly, 3 yearly (2023, 2024 final; 2025 rolling).
   CHECK(check_end_state(sim, options.margin) == 46);
@@ -364,8 +344,8 @@ TEST_CASE("missed nights and failed promotions: only unreached sets lapse, and e
                           .outage_per_mille = 6,
                           .unreachable_per_mille = 30};
     const Simulation sim = simulate(options);
-    INFO(report(sim));
-    CHECK(sim.violations() == 0);
+    INFO(sim.found.report());
+    CHECK(sim.found.total() == 0);
     CHECK(sim.missed_nights > 200);
     CHECK(sim.unreached > 1000);
     CHECK(sim.lapses > 0);             // the outages are long enough for rolling locks to end
@@ -380,8 +360,8 @@ TEST_CASE("random --only db and --only docs runs: both promises hold per stream"
     const Options options{
         .first = ymd(2015, 11, 27), .day_count = 4018, .seed = seed, .only_runs = true};
     const Simulation sim = simulate(options);
-    INFO(report(sim));
-    CHECK(sim.violations() == 0);
+    INFO(sim.found.report());
+    CHECK(sim.found.total() == 0);
     CHECK(sim.runs > 4018 + 300);  // the 14:00 runs
     CHECK(sim.lapses == 0);
     CHECK(sim.longest_wait <= days{2});
@@ -396,12 +376,12 @@ TEST_CASE("a margin shorter than the time between runs: let-go sets still free, 
   // depend on the margin. What lock_plan.h says about choosing the margin.
   const Simulation sim =
       simulate({.first = ymd(2025, 1, 1), .day_count = 400, .margin = hours{12}});
-  INFO(report(sim));
-  CHECK(sim.count("next-run") > 300);
-  CHECK(sim.count("lapsed") > 300);
-  CHECK(sim.count("let-go-lock") == 0);
-  CHECK(sim.count("deleted-late") == 0);
-  CHECK(sim.count("same-plan") == 0);
+  INFO(sim.found.report());
+  CHECK(sim.found.count("next-run") > 300);
+  CHECK(sim.found.count("lapsed") > 300);
+  CHECK(sim.found.count("let-go-lock") == 0);
+  CHECK(sim.found.count("deleted-late") == 0);
+  CHECK(sim.found.count("same-plan") == 0);
 }
 
 // A mutated rule: every monthly or yearly representative gets its tier's lock at once,
@@ -446,10 +426,10 @@ TEST_CASE(
   // the monthly bound is the newest of its year below it, and kept as yearly again.
   const Simulation sim =
       simulate({.first = ymd(2023, 1, 1), .day_count = 430, .requirements = eager_requirements});
-  INFO(report(sim));
-  CHECK(sim.count("let-go-lock") > 300);
-  CHECK(sim.count("re-kept") > 0);
-  CHECK(sim.count("same-plan") > 0);
+  INFO(sim.found.report());
+  CHECK(sim.found.count("let-go-lock") > 300);
+  CHECK(sim.found.count("re-kept") > 0);
+  CHECK(sim.found.count("same-plan") > 0);
 }
 
 TEST_CASE("the checks above catch a lock rule without the rolling lock") {
@@ -457,9 +437,9 @@ TEST_CASE("the checks above catch a lock rule without the rolling lock") {
   // two days after it left the daily band: kept, but unlocked at the next run.
   const Simulation sim =
       simulate({.first = ymd(2023, 1, 1), .day_count = 3 * 366, .requirements = no_rolling});
-  INFO(report(sim));
-  CHECK(sim.count("next-run") > 30);
-  CHECK(sim.count("lapsed") > 30);
+  INFO(sim.found.report());
+  CHECK(sim.found.count("next-run") > 30);
+  CHECK(sim.found.count("lapsed") > 30);
 }
 
 }  // namespace
