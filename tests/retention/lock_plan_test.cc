@@ -162,6 +162,19 @@ TEST_CASE("a yearly representative of the year not yet ended is rolling") {
   CHECK(wanted.at("20250601T020000Z") == "yearly 2035-06-03T02:00:00Z");
 }
 
+TEST_CASE("a yearly representative is not final while a set of its year is daily below the bound") {
+  // 90 daily days and 2 months: the daily band reaches below the monthly bound (the monthly
+  // band is empty). On 2026-01-15: daily from 2025-10-17, monthly bound 2025-11-15. 2025-10-10
+  // represents 2025 in the yearly band; 2025-11-01 is daily (though older than the bound) and
+  // takes 2025's place when it leaves the daily band: 2025-10-10 is rolling, not final.
+  const RetentionPolicy policy{.daily_days = 90, .monthly_months = 2};
+  const std::vector<BackupSet> sets{complete_set(at(ymd(2025, 10, 10))),
+                                    complete_set(at(ymd(2025, 11, 1)))};
+  CHECK(expected_text(requirements_by_id(sets, policy, at(ymd(2026, 1, 15), 2, 5))) ==
+        expected_text({{"20251010T020000Z", "rolling 2026-01-17T02:05:00Z"},
+                       {"20251101T020000Z", "daily 2026-02-01T02:00:00Z"}}));  // + 90 d + 2 d
+}
+
 TEST_CASE("newest and min-keep sets are rolling") {
   // Only a daily band, and four sets from 2020: the newest is kept as newest, the next two
   // as min-keep (3), the oldest is deleted.
