@@ -1128,6 +1128,13 @@ class KubernetesManifestsTest(Assertions, unittest.TestCase):
         files = sorted(os.path.join(K8S_DIR, f) for f in os.listdir(K8S_DIR) if f.endswith(".yaml"))
         code, docs = validate("k8s", *files)
         self.assertEqual(code, 0, [(d["file"], d["errors"]) for d in docs if d["errors"]])
+        accounts = sorted(d["object"]["metadata"]["name"] for d in docs if d["kind"] == "ServiceAccount")
+        self.assertEqual(accounts, ["erp-backup", "erp-backup-prune", "erp-backup-read"], "one per scope")
+        settings = {d["object"]["metadata"]["name"]: d["object"]["data"] for d in docs if d["kind"] == "ConfigMap"}
+        self.assertEqual(sorted(settings), ["erp-backup-restore-target", "erp-backup-settings"])
+        for name, data in settings.items():
+            self.assertFalse(CREDENTIALS & set(data), f"{name} holds a credential")
+        self.assertEqual(settings["erp-backup-settings"]["OBJECT_LOCK_MODE"], "off")
         jobs = {d["object"]["metadata"]["generateName"]: d["object"] for d in docs if d["kind"] == "Job"}
         self.assertEqual(sorted(jobs), ["erp-backup-manual-", "erp-backup-refresh-sandbox-"])
         for name, job in jobs.items():
@@ -1137,30 +1144,67 @@ class KubernetesManifestsTest(Assertions, unittest.TestCase):
             self.assert_credentials_by_reference(spec, name)
         backup = pod_specs(jobs["erp-backup-manual-"])[0]
         self.assertEqual(backup["containers"][0]["args"], ["backup"])
+        self.assertEqual(secrets_of(backup), {"AWS_ACCESS_KEY_ID": "erp-backup/AWS_ACCESS_KEY_ID",
+                                              "AWS_SECRET_ACCESS_KEY": "erp-backup/AWS_SECRET_ACCESS_KEY",
+                                              "PGPASSWORD": "erp-backup/PGPASSWORD"})
+        self.assertEqual(self.env_of(backup)["PRUNE_AFTER_BACKUP"]["value"], "false", "the backup key cannot delete")
         self.assert_documents_read_only(backup, "backup-job.yaml", "dolibarr-documents")
         refresh = pod_specs(jobs["erp-backup-refresh-sandbox-"])[0]
         self.assertEqual(refresh["containers"][0]["args"], ["refresh-sandbox", "--from-env", "prod"])
         env = self.env_of(refresh)
+        self.assertEqual(refresh["serviceAccountName"], "erp-backup-read")
+        self.assertEqual(secrets_of(refresh), {"AWS_ACCESS_KEY_ID": "erp-backup-sandbox/AWS_ACCESS_KEY_ID",
+                                               "AWS_SECRET_ACCESS_KEY": "erp-backup-sandbox/AWS_SECRET_ACCESS_KEY",
+                                               "RESTORE_PGPASSWORD": "erp-backup-sandbox/RESTORE_PGPASSWORD"})
         self.assertEqual(env["RESTORE_DOCUMENTS_DIR"]["value"], "/documents")
         self.assertFalse([n for n in env if n.startswith("PG")], "refresh-sandbox gets no source PG* setting")
         self.assertEqual(jobs["erp-backup-refresh-sandbox-"]["spec"]["backoffLimit"], 0)
 
-    def test_kubectl_run_overrides_make_a_restricted_pod(self):
-        with open(os.path.join(K8S_DIR, "kubectl-run-overrides.json")) as f:
-            overrides = json.load(f)
-        # What `kubectl run erp-backup --restart=Never --image=... --override-type=strategic
-        # --overrides=... -- status` creates: its pod, merged with the overrides by container name.
-        pod = copy.deepcopy(overrides)
-        pod.update(kind="Pod", metadata={"name": "erp-backup", "labels": {"run": "erp-backup"}})
-        pod["spec"]["restartPolicy"] = "Never"
-        pod["spec"]["terminationGracePeriodSeconds"] = 30
-        pod["spec"]["containers"][0]["args"] = ["status"]
-        self.assertEqual(pod["spec"]["containers"][0]["name"], "erp-backup",
-                         "the override's container must carry the pod's name to be merged")
-        path = write("kubectl-run-pod.yaml", json.dumps(pod))
-        code, docs = validate("k8s", path)
-        self.assertEqual(code, 0, docs[0]["errors"])
-        self.assert_restricted(pod["spec"], "kubectl run")
+    def test_kubectl_run_overrides_one_per_scope_each_with_only_its_secrets(self):
+        """One override file per credential scope (docs/kubernetes.md says which for which
+        command): each makes a restricted pod, takes its secrets by name (never a whole Secret
+        through envFrom) and carries no database password its commands do not need."""
+        read = {"AWS_ACCESS_KEY_ID": "erp-backup-read/AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY": "erp-backup-read/AWS_SECRET_ACCESS_KEY"}
+        expected = {
+            "read": ("erp-backup-read", read, ["erp-backup-settings"]),
+            "restore": ("erp-backup-read", {**read, "RESTORE_PGPASSWORD": "erp-backup-restore/RESTORE_PGPASSWORD"},
+                        ["erp-backup-settings", "erp-backup-restore-target"]),
+            "backup": ("erp-backup", {"AWS_ACCESS_KEY_ID": "erp-backup/AWS_ACCESS_KEY_ID",
+                                      "AWS_SECRET_ACCESS_KEY": "erp-backup/AWS_SECRET_ACCESS_KEY"},
+                       ["erp-backup-settings"]),
+            "prune": ("erp-backup-prune", {"AWS_ACCESS_KEY_ID": "erp-backup-prune/AWS_ACCESS_KEY_ID",
+                                           "AWS_SECRET_ACCESS_KEY": "erp-backup-prune/AWS_SECRET_ACCESS_KEY"},
+                      ["erp-backup-settings"]),
+        }
+        files = sorted(f for f in os.listdir(K8S_DIR) if f.startswith("kubectl-run"))
+        self.assertEqual(files, sorted(f"kubectl-run-{scope}.json" for scope in expected))
+        with open(os.path.join(ROOT, "docs", "kubernetes.md")) as f:
+            guide = f.read()
+        for scope, (account, secrets, config_maps) in expected.items():
+            with self.subTest(scope=scope):
+                name = f"kubectl-run-{scope}.json"
+                self.assertTrue(f"container/k8s/{name}" in guide, f"docs/kubernetes.md does not name {name}")
+                with open(os.path.join(K8S_DIR, name)) as f:
+                    overrides = json.load(f)
+                # What `kubectl run erp-backup --restart=Never --image=... --override-type=strategic
+                # --overrides=... -- status` creates: its pod, merged with the overrides by container name.
+                pod = copy.deepcopy(overrides)
+                pod.update(kind="Pod", metadata={"name": "erp-backup", "labels": {"run": "erp-backup"}})
+                pod["spec"]["restartPolicy"] = "Never"
+                pod["spec"]["terminationGracePeriodSeconds"] = 30
+                pod["spec"]["containers"][0]["args"] = ["status"]
+                self.assertEqual(pod["spec"]["containers"][0]["name"], "erp-backup",
+                                 "the override's container must carry the pod's name to be merged")
+                path = write(f"kubectl-run-{scope}-pod.yaml", json.dumps(pod))
+                code, docs = validate("k8s", path)
+                self.assertEqual(code, 0, docs[0]["errors"])
+                self.assert_restricted(pod["spec"], name)
+                self.assert_credentials_by_reference(pod["spec"], name)
+                self.assertEqual(pod["spec"]["serviceAccountName"], account)
+                self.assertEqual(secrets_of(pod["spec"]), secrets)
+                self.assertEqual([s["configMapRef"]["name"] for s in pod["spec"]["containers"][0]["envFrom"]],
+                                 config_maps)
 
 
 class ComposeTest(unittest.TestCase):
