@@ -364,8 +364,14 @@ class ChartRenderTest(Assertions, unittest.TestCase):
         rule = self.by_component(self.objects("all-on"))[("PrometheusRule", "")]
         self.assertEqual(rule["metadata"]["labels"]["release"], "kube-prometheus-stack")
         rules = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
-        self.assertEqual(sorted(rules), ["ErpBackupMetricsMissing", "ErpBackupNeverSucceeded", "ErpBackupStale",
+        self.assertEqual(sorted(rules), ["ErpBackupMetricsMissing", "ErpBackupNeverSucceeded",
+                                         "ErpBackupPruneNotPassing", "ErpBackupStale",
                                          "ErpBackupStatusNotPassing", "ErpBackupTooOld"])
+        # The separate prune CronJob (all-on): failing or never succeeded since it was created.
+        prune = rules["ErpBackupPruneNotPassing"]["expr"]
+        self.assertIn('kube_cronjob_status_last_successful_time{namespace="erp", cronjob="erp-backup-prod-prune"}',
+                      prune)
+        self.assertIn('kube_cronjob_created{namespace="erp", cronjob="erp-backup-prod-prune"}', prune)
         status = rules["ErpBackupStatusNotPassing"]["expr"]
         self.assertIn('kube_cronjob_status_last_successful_time{namespace="erp", cronjob="erp-backup-prod-status"}',
                       status)
@@ -377,7 +383,7 @@ class ChartRenderTest(Assertions, unittest.TestCase):
         good = write("rules.yaml", json.dumps({"groups": rule["spec"]["groups"]}))
         res = subprocess.run([promtool, "check", "rules", good], capture_output=True, text=True, timeout=60)
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
-        self.assertIn("SUCCESS: 5 rules found", res.stdout)
+        self.assertIn("SUCCESS: 6 rules found", res.stdout)
         broken = copy.deepcopy(rule["spec"]["groups"])
         broken[0]["rules"][0]["expr"] = "time() - kube_cronjob_status_last_successful_time{ > 1"
         bad = write("rules-bad.yaml", json.dumps({"groups": broken}))
