@@ -106,7 +106,9 @@ as 1e+06 from a million on, so S3_PART_SIZE: 104857600 would reach the job as "1
 The bucket, its credentials and the common settings: what every pod of the chart gets, then the
 plain `env` and the global extraEnv. The secrets follow the pod's credential scope and database
 (_scopes.tpl). The global extraEnv is for non-secret values: a secretKeyRef there would reach
-every pod, so it is refused (a component's extraEnv takes it).
+every pod, so it is refused (a component's extraEnv takes it). OBJECT_LOCK_MODE and
+OBJECT_LOCK_MARGIN in `env` are refused too: objectLock sets them on the pods that use them, and a
+second entry of the same name would be a duplicate.
 Args: dict "root" $ "scope" NAME "database" LIST.
 */}}
 {{- define "erp-backup.commonEnv" -}}
