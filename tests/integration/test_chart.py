@@ -248,14 +248,19 @@ class ChartRenderTest(Assertions, unittest.TestCase):
                 self.assertIs(m.get("readOnly"), True, f"{name}: {m['mountPath']}")
 
     def test_all_on_uses_every_feature(self):
-        objs = self.by_component(self.objects("all-on"))
-        self.assertEqual(sorted(objs), [("CronJob", "backup"), ("CronJob", "doctor"), ("CronJob", "status"),
-                                        ("Job", "restore"), ("NetworkPolicy", ""),
+        objects = self.objects("all-on")
+        objs = self.by_component(objects)
+        self.assertEqual(sorted(objs), [("CronJob", "backup"), ("CronJob", "doctor"), ("CronJob", "prune"),
+                                        ("CronJob", "status"), ("Job", "restore"), ("NetworkPolicy", ""),
                                         ("NetworkPolicy", "database-egress"), ("PrometheusRule", ""),
                                         ("ServiceAccount", "")])
-        sa = objs[("ServiceAccount", "")]
-        self.assertEqual(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+        accounts = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ServiceAccount"}
+        self.assertEqual(sorted(accounts), ["erp-backup-prod", "erp-backup-prod-read"])
+        self.assertEqual(accounts["erp-backup-prod"]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
                          "arn:aws:iam::123456789012:role/erp-backup")
+        self.assertEqual(accounts["erp-backup-prod-read"]["metadata"]["annotations"],
+                         {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/erp-backup-read"})
+        self.assertIs(accounts["erp-backup-prod-read"]["automountServiceAccountToken"], False)
         backup = objs[("CronJob", "backup")]
         self.assertEqual(backup["spec"]["timeZone"], "Europe/Paris")
         pod = pod_specs(backup)[0]
@@ -265,7 +270,8 @@ class ChartRenderTest(Assertions, unittest.TestCase):
         self.assertEqual(env["AWS_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"],
                          {"name": "erp-backup", "key": "access-key-id"})
         self.assertEqual(env["AWS_CA_BUNDLE"]["value"], "/etc/erp-backup/ca/ca.pem")
-        self.assertEqual(env["PUSHGATEWAY_URL"]["value"], "http://pushgateway.monitoring.svc:9091")
+        self.assertEqual(env["PUSHGATEWAY_URL"]["valueFrom"],  # backup.extraEnv: this pod's own secret
+                         {"secretKeyRef": {"name": "erp-backup-pushgateway", "key": "url"}})
         self.assertEqual(env["RETENTION_DAILY_DAYS"]["value"], "30")  # a number in values, a string in env
         self.assertEqual(env["PGPORT"]["value"], "6432")
         self.assertEqual(env["POD_NAME"]["valueFrom"], {"fieldRef": {"fieldPath": "metadata.name"}})
@@ -358,8 +364,14 @@ class ChartRenderTest(Assertions, unittest.TestCase):
         rule = self.by_component(self.objects("all-on"))[("PrometheusRule", "")]
         self.assertEqual(rule["metadata"]["labels"]["release"], "kube-prometheus-stack")
         rules = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
-        self.assertEqual(sorted(rules), ["ErpBackupMetricsMissing", "ErpBackupNeverSucceeded", "ErpBackupStale",
+        self.assertEqual(sorted(rules), ["ErpBackupMetricsMissing", "ErpBackupNeverSucceeded",
+                                         "ErpBackupPruneNotPassing", "ErpBackupStale",
                                          "ErpBackupStatusNotPassing", "ErpBackupTooOld"])
+        # The separate prune CronJob (all-on): failing or never succeeded since it was created.
+        prune = rules["ErpBackupPruneNotPassing"]["expr"]
+        self.assertIn('kube_cronjob_status_last_successful_time{namespace="erp", cronjob="erp-backup-prod-prune"}',
+                      prune)
+        self.assertIn('kube_cronjob_created{namespace="erp", cronjob="erp-backup-prod-prune"}', prune)
         status = rules["ErpBackupStatusNotPassing"]["expr"]
         self.assertIn('kube_cronjob_status_last_successful_time{namespace="erp", cronjob="erp-backup-prod-status"}',
                       status)
@@ -371,7 +383,7 @@ class ChartRenderTest(Assertions, unittest.TestCase):
         good = write("rules.yaml", json.dumps({"groups": rule["spec"]["groups"]}))
         res = subprocess.run([promtool, "check", "rules", good], capture_output=True, text=True, timeout=60)
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
-        self.assertIn("SUCCESS: 5 rules found", res.stdout)
+        self.assertIn("SUCCESS: 6 rules found", res.stdout)
         broken = copy.deepcopy(rule["spec"]["groups"])
         broken[0]["rules"][0]["expr"] = "time() - kube_cronjob_status_last_successful_time{ > 1"
         bad = write("rules-bad.yaml", json.dumps({"groups": broken}))
@@ -601,7 +613,10 @@ class ChartInterfaceTest(Assertions, unittest.TestCase):
         self.assertEqual([n for n in env if n.startswith(("RESTORE_PG", "PG")) and n != "PGSSLROOTCERT"], [],
                          list(env))
         self.assertEqual(env["RESTORE_DOCUMENTS_DIR"]["value"], "/documents")
-        self.assertIn("AWS_ACCESS_KEY_ID", env)
+        # all-on's read scope has its own IRSA service account: no static key at all.
+        self.assertEqual([n for n in env if n.startswith("AWS_") and n not in ("AWS_REGION", "AWS_CA_BUNDLE",
+                                                                               "AWS_ENDPOINT_URL_S3")], [])
+        self.assertEqual(pod["serviceAccountName"], "erp-backup-prod-read")
         self.assert_restricted(pod, "docs-only restore", 33)
         # A database restore without its target still fails naming it.
         res = render(self.all_on, sets=("restoreJob.target.host=null",))
@@ -623,16 +638,18 @@ class ChartInterfaceTest(Assertions, unittest.TestCase):
         objs = self.render_objects(self.all_on)
         pods = {(o["kind"], o["metadata"]["labels"]["app.kubernetes.io/component"]): o
                 for o in objs if pod_specs(o)}
-        self.assertEqual(sorted(pods), [("CronJob", "backup"), ("CronJob", "doctor"), ("CronJob", "status"),
-                                        ("Job", "restore")])
+        self.assertEqual(sorted(pods), [("CronJob", "backup"), ("CronJob", "doctor"), ("CronJob", "prune"),
+                                        ("CronJob", "status"), ("Job", "restore")])
         # commonLabels on every object and every pod.
         for o in objs:
             self.assertEqual(o["metadata"]["labels"].get("example.com/cost-center"), "erp", o["metadata"]["name"])
         for key, o in pods.items():
             self.assertEqual(self.pod_template(o)["metadata"]["labels"]["example.com/cost-center"], "erp", key)
-            # envFrom on every job container.
+            # The global envFrom on every job container, before the component's own (prune's).
             self.assertEqual(pod_specs(o)[0]["containers"][0]["envFrom"],
-                             [{"configMapRef": {"name": "erp-backup-settings"}}], key)
+                             [{"configMapRef": {"name": "erp-backup-settings"}}] +
+                             ([{"configMapRef": {"name": "erp-backup-prune-settings"}}] if key[1] == "prune" else []),
+                             key)
         backup, status = pods[("CronJob", "backup")], pods[("CronJob", "status")]
         backup_pod, status_pod = pod_specs(backup)[0], pod_specs(status)[0]
         # The cloud-sql-proxy native sidecar, in the backup pod only.
@@ -650,9 +667,10 @@ class ChartInterfaceTest(Assertions, unittest.TestCase):
         backup_annotations = self.pod_template(backup)["metadata"]["annotations"]
         status_annotations = self.pod_template(status)["metadata"]["annotations"]
         self.assertEqual(backup_annotations["example.com/component-note"], "nightly")
+        self.assertEqual(backup_annotations["example.com/owner"], "erp-team")
         self.assertEqual(backup_annotations["vault.hashicorp.com/role"], "erp-backup")
         self.assertNotIn("example.com/component-note", status_annotations)
-        self.assertEqual(status_annotations["vault.hashicorp.com/role"], "erp-backup")
+        self.assertEqual(status_annotations, {"example.com/owner": "erp-team"})
         self.assertEqual(backup_pod["nodeSelector"], {"node-role.example.com/batch": "true"})
         self.assertEqual(status_pod["nodeSelector"], {"kubernetes.io/os": "linux"})
         self.assertEqual(backup_pod["containers"][0]["resources"],
@@ -667,7 +685,7 @@ class ChartInterfaceTest(Assertions, unittest.TestCase):
         objs = self.render_objects(self.all_on, sets=("status.suspend=true", "doctor.suspend=true"))
         suspended = {o["metadata"]["labels"]["app.kubernetes.io/component"]: o["spec"]["suspend"]
                      for o in objs if o["kind"] == "CronJob"}
-        self.assertEqual(suspended, {"backup": False, "status": True, "doctor": True})
+        self.assertEqual(suspended, {"backup": False, "status": True, "doctor": True, "prune": False})
         # Global init and extra containers reach every pod, before the component's own.
         def container(name: str) -> dict:
             return {"name": name, "image": "docker.io/library/busybox:1.36", "args": ["true"],
@@ -758,6 +776,222 @@ class ChartInterfaceTest(Assertions, unittest.TestCase):
             self.assertIn(job, readme)
 
 
+def secrets_of(spec: dict) -> dict:
+    """Every secret a pod holds: env from a Secret (VARIABLE: "secret/key"), a secret file
+    (VARIABLE_FILE: its path), a Secret as envFrom ("envFrom": [names]) or as a mounted volume
+    ("volumes": [secret names]). Vault agent annotations are checked apart."""
+    found = {}
+    container = spec["containers"][0]
+    for e in container.get("env") or []:
+        ref = (e.get("valueFrom") or {}).get("secretKeyRef")
+        if ref:
+            found[e["name"]] = f"{ref['name']}/{ref['key']}"
+        elif e["name"].endswith("_FILE"):
+            found[e["name"]] = e["value"]
+    env_from = [s["secretRef"]["name"] for s in container.get("envFrom") or [] if "secretRef" in s]
+    if env_from:
+        found["envFrom"] = env_from
+    mounted = {m["name"] for m in container.get("volumeMounts") or []}
+    volumes = sorted(v["secret"]["secretName"] for v in spec.get("volumes") or []
+                     if "secret" in v and v["name"] in mounted)
+    if volumes:
+        found["volumes"] = volumes
+    return found
+
+
+class CredentialScopeTest(Assertions, unittest.TestCase):
+    """Issue 20: each pod gets the secrets its command needs and no other. The source database's
+    password only the backup pod, RESTORE_PGPASSWORD only the restore Job; the S3 credentials by
+    scope (backup: backup and doctor; prune: the separate prune CronJob; read: status and restore),
+    each with a fallback to the one common Secret."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.required_only = os.path.join(CHART, "ci", "required-only.yaml")
+        cls.all_on = os.path.join(CHART, "ci", "all-on.yaml")
+
+    def pods(self, *files: str, sets: tuple = ()) -> tuple[dict, list[dict]]:
+        """(component -> (the CronJob/Job, its pod spec), every object), validated against the API
+        schema."""
+        res = render(*files, sets=sets)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        code, docs = validate("k8s", write("scopes.yaml", res.stdout))
+        self.assertEqual(code, 0, [(d.get("kind"), d.get("name"), d["errors"]) for d in docs if d["errors"]])
+        found = {}
+        for d in docs:
+            o = d["object"]
+            for spec in pod_specs(o):
+                component = o["metadata"]["labels"]["app.kubernetes.io/component"]
+                self.assertNotIn(component, found)
+                found[component] = (o, spec)
+                self.assert_credentials_by_reference(spec, component)
+        return found, [d["object"] for d in docs]
+
+    def annotations(self, obj: dict) -> dict:
+        template = obj["spec"]["jobTemplate"]["spec"]["template"] if obj["kind"] == "CronJob" else obj["spec"]["template"]
+        return template["metadata"].get("annotations") or {}
+
+    def test_defaults_one_secret_each_pod_its_part(self):
+        common = {"AWS_ACCESS_KEY_ID": "erp-backup/AWS_ACCESS_KEY_ID",
+                  "AWS_SECRET_ACCESS_KEY": "erp-backup/AWS_SECRET_ACCESS_KEY"}
+        pods, objects = self.pods(self.required_only)
+        self.assertEqual(sorted(p for p in pods), ["backup", "status"])
+        self.assertEqual(secrets_of(pods["backup"][1]), {**common, "PGPASSWORD": "erp-backup/PGPASSWORD"})
+        self.assertEqual(secrets_of(pods["status"][1]), common)
+        for name, (_, spec) in pods.items():
+            env = self.env_of(spec)
+            self.assertNotIn("OBJECT_LOCK_MODE", env, f"{name}: objectLock.mode is off by default")
+            self.assertNotIn("PRUNE_AFTER_BACKUP", env, f"{name}: the backup prunes by default")
+            self.assertEqual(spec["serviceAccountName"], "erp-backup", name)
+        # Every component on, still the one Secret: each pod takes only its part of it, also when
+        # the Secret holds the restore target's password (a RESTORE_* key).
+        restore = values_file("scopes-defaults.yaml", {
+            "doctor": {"enabled": True}, "prune": {"separateJob": {"enabled": True}},
+            "existingSecret": {"keys": {"RESTORE_PGPASSWORD": "RESTORE_PGPASSWORD"}},
+            "restoreJob": {"enabled": True, "args": ["restore", "db", "latest"],
+                           "target": {"host": "db.sandbox", "database": "sandbox", "user": "restorer"}}})
+        pods, objects = self.pods(self.required_only, restore)
+        self.assertEqual(sorted(p for p in pods), ["backup", "doctor", "prune", "restore", "status"])
+        expected = {"backup": {**common, "PGPASSWORD": "erp-backup/PGPASSWORD"}, "doctor": common,
+                    "prune": common, "status": common,
+                    "restore": {**common, "RESTORE_PGPASSWORD": "erp-backup/RESTORE_PGPASSWORD"}}
+        for name, secrets in expected.items():
+            self.assertEqual(secrets_of(pods[name][1]), secrets, name)
+        self.assertEqual(self.env_of(pods["backup"][1])["PRUNE_AFTER_BACKUP"]["value"], "false")
+        prune_obj, prune = pods["prune"]
+        self.assertEqual(prune_obj["metadata"]["name"], "erp-backup-prune")
+        self.assertEqual(prune_obj["spec"]["schedule"], "30 4 * * *")
+        self.assertEqual(prune_obj["spec"]["concurrencyPolicy"], "Forbid")
+        self.assertEqual(prune_obj["spec"]["jobTemplate"]["spec"]["backoffLimit"], 0)
+        self.assertEqual(prune["containers"][0]["args"], ["prune"])
+        self.assertEqual([n for n in self.env_of(prune) if n.startswith("PG") or n == "DOCUMENTS_DIR"], [])
+        self.assertFalse([v for v in prune.get("volumes") or [] if v.get("persistentVolumeClaim")])
+        self.assert_restricted(prune, "prune")
+
+    def test_all_on_each_pod_gets_exactly_its_secrets(self):
+        pods, objects = self.pods(self.all_on)
+        backup_common = {"AWS_ACCESS_KEY_ID": "erp-backup/access-key-id",
+                         "AWS_SECRET_ACCESS_KEY": "erp-backup/secret-access-key",
+                         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/secrets/pod-identity/token",
+                         "volumes": ["erp-backup-pod-identity"]}
+        expected = {
+            "backup": {**backup_common, "PGPASSWORD_FILE": "/vault/secrets/pgpassword",
+                       "PUSHGATEWAY_URL": "erp-backup-pushgateway/url"},
+            "doctor": backup_common,
+            "prune": {"AWS_ACCESS_KEY_ID": "erp-backup-prune/access-key-id",
+                      "AWS_SECRET_ACCESS_KEY": "erp-backup-prune/secret-access-key"},
+            "status": {},
+            "restore": {"RESTORE_PGPASSWORD": "erp-backup-sandbox/password"},
+        }
+        self.assertEqual(sorted(p for p in pods), sorted(expected))
+        for name, secrets in expected.items():
+            self.assertEqual(secrets_of(pods[name][1]), secrets, name)
+        accounts = {name: spec["serviceAccountName"] for name, (_, spec) in pods.items()}
+        self.assertEqual(accounts, {"backup": "erp-backup-prod", "doctor": "erp-backup-prod",
+                                    "prune": "erp-backup-prod", "status": "erp-backup-prod-read",
+                                    "restore": "erp-backup-prod-read"})
+        # The Vault agent (the database's password) is the backup pod's only.
+        for name, (obj, _) in pods.items():
+            vault = [a for a in self.annotations(obj) if a.startswith("vault.hashicorp.com/")]
+            self.assertEqual(bool(vault), name == "backup", f"{name}: {vault}")
+        # Object Lock and the separate prune.
+        for name, (_, spec) in pods.items():
+            env = self.env_of(spec)
+            locked = name in ("backup", "prune", "status", "doctor")
+            self.assertEqual(env.get("OBJECT_LOCK_MODE", {}).get("value"), "governance" if locked else None, name)
+            self.assertEqual(env.get("OBJECT_LOCK_MARGIN", {}).get("value"), "3d" if locked else None, name)
+            self.assertEqual(env.get("PRUNE_AFTER_BACKUP", {}).get("value"), "false" if name == "backup" else None)
+        prune_obj, prune = pods["prune"]
+        self.assertEqual(prune["containers"][0]["args"], ["prune", "--json"])
+        self.assertEqual(prune_obj["spec"]["timeZone"], "Europe/Paris")
+
+    def test_scope_secrets_and_service_accounts(self):
+        own = values_file("scopes-own.yaml", {
+            "backup": {"s3Secret": {"name": "erp-backup-writer"}},
+            "prune": {"separateJob": {"enabled": True},
+                      "serviceAccount": {"create": True, "irsaRoleArn": "arn:aws:iam::1:role/prune"}},
+            "readScope": {"s3Secret": {"name": "erp-backup-reader",
+                                       "keys": {"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret",
+                                                "AWS_SESSION_TOKEN": ""}}},
+            "doctor": {"enabled": True}})
+        pods, objects = self.pods(self.required_only, own)
+        writer = {"AWS_ACCESS_KEY_ID": "erp-backup-writer/AWS_ACCESS_KEY_ID",
+                  "AWS_SECRET_ACCESS_KEY": "erp-backup-writer/AWS_SECRET_ACCESS_KEY"}
+        self.assertEqual(secrets_of(pods["backup"][1]), {**writer, "PGPASSWORD": "erp-backup/PGPASSWORD"})
+        self.assertEqual(secrets_of(pods["doctor"][1]), writer)
+        self.assertEqual(secrets_of(pods["status"][1]), {"AWS_ACCESS_KEY_ID": "erp-backup-reader/id",
+                                                         "AWS_SECRET_ACCESS_KEY": "erp-backup-reader/secret"})
+        # Its own service account: its IRSA role and no static key that would win over it.
+        self.assertEqual(secrets_of(pods["prune"][1]), {})
+        self.assertEqual(pods["prune"][1]["serviceAccountName"], "erp-backup-prune")
+        accounts = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ServiceAccount"}
+        self.assertEqual(sorted(accounts), ["erp-backup", "erp-backup-prune"])
+        self.assertEqual(accounts["erp-backup-prune"]["metadata"]["annotations"],
+                         {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/prune"})
+        # An existing account by name; none created. Without the separate job no prune account.
+        pods, objects = self.pods(self.required_only, sets=("readScope.serviceAccount.name=erp-reader",
+                                                   "prune.serviceAccount.create=true"))
+        self.assertEqual(pods["status"][1]["serviceAccountName"], "erp-reader")
+        self.assertEqual(secrets_of(pods["status"][1]), {})
+        self.assertEqual([o["metadata"]["name"] for o in objects if o["kind"] == "ServiceAccount"],
+                         ["erp-backup"])
+
+    def test_a_secret_volume_is_mounted_where_its_files_are_used(self):
+        files = values_file("scopes-volumes.yaml", {
+            "existingSecret": {"keys": {"PGPASSWORD": ""}},
+            "secretFiles": {"env": {"PGPASSWORD": "/secrets/pg/password"},
+                            "volumes": [{"name": "pg", "secretName": "erp-pg", "mountPath": "/secrets/pg"},
+                                        {"name": "other", "secretName": "erp-other", "mountPath": "/secrets/other"}]},
+            "doctor": {"enabled": True}, "prune": {"separateJob": {"enabled": True}}})
+        pods, objects = self.pods(self.required_only, files)
+        for name in ("backup", "status", "doctor", "prune"):
+            secrets = secrets_of(pods[name][1])
+            if name == "backup":
+                self.assertEqual(secrets["PGPASSWORD_FILE"], "/secrets/pg/password")
+                self.assertEqual(secrets["volumes"], ["erp-other", "erp-pg"])
+            else:
+                self.assertNotIn("PGPASSWORD_FILE", secrets, name)
+                # A volume no secretFiles path lies under is used some other way: every pod.
+                self.assertEqual(secrets["volumes"], ["erp-other"], name)
+
+    def test_what_every_pod_gets_refuses_a_secret(self):
+        cases = {
+            "global-extraenv": ({"extraEnv": [{"name": "PGPASSWORD", "valueFrom": {"secretKeyRef": {
+                "name": "db", "key": "password"}}}]}, "extraEnv PGPASSWORD: a secretKeyRef in the global extraEnv"),
+            "global-envfrom": ({"envFrom": [{"secretRef": {"name": "db"}}]},
+                               "envFrom: a secretRef in the global envFrom reaches every pod"),
+            "lock-in-env": ({"env": {"OBJECT_LOCK_MODE": "governance"}}, "env.OBJECT_LOCK_MODE: set objectLock.mode"),
+            "prune-in-env": ({"env": {"PRUNE_AFTER_BACKUP": "true"}, "prune": {"separateJob": {"enabled": True}}},
+                             "env.PRUNE_AFTER_BACKUP: prune.separateJob.enabled sets it"),
+        }
+        for name, (values, message) in cases.items():
+            with self.subTest(case=name):
+                res = render(self.required_only, values_file(f"refuse-{name}.yaml", values))
+                self.assertEqual(res.returncode, 1, f"{name} was accepted")
+                self.assertIn(message, res.stderr)
+        # The same secret in one component's own extraEnv / envFrom: that pod only.
+        own = values_file("scopes-component-env.yaml", {
+            "status": {"extraEnv": [{"name": "PUSHGATEWAY_URL", "valueFrom": {"secretKeyRef": {
+                "name": "pushgateway", "key": "url"}}}], "envFrom": [{"secretRef": {"name": "status-extra"}}]}})
+        pods, objects = self.pods(self.required_only, own)
+        self.assertEqual(secrets_of(pods["status"][1])["PUSHGATEWAY_URL"], "pushgateway/url")
+        self.assertEqual(secrets_of(pods["status"][1])["envFrom"], ["status-extra"])
+        self.assertNotIn("PUSHGATEWAY_URL", secrets_of(pods["backup"][1]))
+        self.assertNotIn("envFrom", secrets_of(pods["backup"][1]))
+        # The schema: a mode that is not one, a database password in a scope's S3 Secret.
+        for assignment, message in (("objectLock.mode=on", "- objectLock.mode: objectLock.mode must be one of"),
+                                    ("objectLock.margin=2 days", "- objectLock.margin: Does not match pattern"),
+                                    ("prune.s3Secret.keys.PGPASSWORD=password", "- prune.s3Secret.keys: ")):
+            with self.subTest(set=assignment):
+                res = render(self.required_only, sets=(assignment,))
+                self.assertEqual(res.returncode, 1, f"{assignment} was accepted")
+                self.assertIn(message, res.stderr)
+        # A bare `off` in a values file is YAML 1.1's false for Helm: the schema refuses it.
+        res = render(self.required_only, write("lock-off.yaml", "objectLock:\n  mode: off\n"))
+        self.assertEqual(res.returncode, 1, "a bare off was accepted")
+        self.assertIn("- objectLock.mode: Invalid type. Expected: string, given: boolean", res.stderr)
+
+
 class RendererTest(unittest.TestCase):
     """helm_render behaves like `helm template` where a chart could tell the difference."""
 
@@ -819,6 +1053,11 @@ class RendererTest(unittest.TestCase):
                          ["- m: Additional property kk is not allowed",
                           "- n: Invalid type. Expected: integer, given: string"])
         self.assertEqual(res.stdout, "")
+        # A values file is YAML 1.1 to Helm: a plain off is false, a quoted one a string.
+        res = render(write("yaml11.yaml", "n: 2\nm: {k: off}\n"), chart=schema)
+        self.assertEqual(res.returncode, 1, "a plain off decoded as a string")
+        self.assertIn("- m.k: Invalid type. Expected: string, given: boolean", res.stderr)
+        self.assertEqual(render(write("yaml11-quoted.yaml", "m: {k: 'off'}\n"), chart=schema).returncode, 0)
         res = render(chart=schema, sets=("n=null",))  # a removed key is not a violation
         self.assertEqual(res.returncode, 0, res.stderr)
         env = self.chart({"a.yaml": "home: {{ env \"HOME\" }}\n"}, "{}\n")
@@ -895,6 +1134,13 @@ class KubernetesManifestsTest(Assertions, unittest.TestCase):
         files = sorted(os.path.join(K8S_DIR, f) for f in os.listdir(K8S_DIR) if f.endswith(".yaml"))
         code, docs = validate("k8s", *files)
         self.assertEqual(code, 0, [(d["file"], d["errors"]) for d in docs if d["errors"]])
+        accounts = sorted(d["object"]["metadata"]["name"] for d in docs if d["kind"] == "ServiceAccount")
+        self.assertEqual(accounts, ["erp-backup", "erp-backup-prune", "erp-backup-read"], "one per scope")
+        settings = {d["object"]["metadata"]["name"]: d["object"]["data"] for d in docs if d["kind"] == "ConfigMap"}
+        self.assertEqual(sorted(settings), ["erp-backup-restore-target", "erp-backup-settings"])
+        for name, data in settings.items():
+            self.assertFalse(CREDENTIALS & set(data), f"{name} holds a credential")
+        self.assertEqual(settings["erp-backup-settings"]["OBJECT_LOCK_MODE"], "off")
         jobs = {d["object"]["metadata"]["generateName"]: d["object"] for d in docs if d["kind"] == "Job"}
         self.assertEqual(sorted(jobs), ["erp-backup-manual-", "erp-backup-refresh-sandbox-"])
         for name, job in jobs.items():
@@ -904,30 +1150,67 @@ class KubernetesManifestsTest(Assertions, unittest.TestCase):
             self.assert_credentials_by_reference(spec, name)
         backup = pod_specs(jobs["erp-backup-manual-"])[0]
         self.assertEqual(backup["containers"][0]["args"], ["backup"])
+        self.assertEqual(secrets_of(backup), {"AWS_ACCESS_KEY_ID": "erp-backup/AWS_ACCESS_KEY_ID",
+                                              "AWS_SECRET_ACCESS_KEY": "erp-backup/AWS_SECRET_ACCESS_KEY",
+                                              "PGPASSWORD": "erp-backup/PGPASSWORD"})
+        self.assertEqual(self.env_of(backup)["PRUNE_AFTER_BACKUP"]["value"], "false", "the backup key cannot delete")
         self.assert_documents_read_only(backup, "backup-job.yaml", "dolibarr-documents")
         refresh = pod_specs(jobs["erp-backup-refresh-sandbox-"])[0]
         self.assertEqual(refresh["containers"][0]["args"], ["refresh-sandbox", "--from-env", "prod"])
         env = self.env_of(refresh)
+        self.assertEqual(refresh["serviceAccountName"], "erp-backup-read")
+        self.assertEqual(secrets_of(refresh), {"AWS_ACCESS_KEY_ID": "erp-backup-sandbox/AWS_ACCESS_KEY_ID",
+                                               "AWS_SECRET_ACCESS_KEY": "erp-backup-sandbox/AWS_SECRET_ACCESS_KEY",
+                                               "RESTORE_PGPASSWORD": "erp-backup-sandbox/RESTORE_PGPASSWORD"})
         self.assertEqual(env["RESTORE_DOCUMENTS_DIR"]["value"], "/documents")
         self.assertFalse([n for n in env if n.startswith("PG")], "refresh-sandbox gets no source PG* setting")
         self.assertEqual(jobs["erp-backup-refresh-sandbox-"]["spec"]["backoffLimit"], 0)
 
-    def test_kubectl_run_overrides_make_a_restricted_pod(self):
-        with open(os.path.join(K8S_DIR, "kubectl-run-overrides.json")) as f:
-            overrides = json.load(f)
-        # What `kubectl run erp-backup --restart=Never --image=... --override-type=strategic
-        # --overrides=... -- status` creates: its pod, merged with the overrides by container name.
-        pod = copy.deepcopy(overrides)
-        pod.update(kind="Pod", metadata={"name": "erp-backup", "labels": {"run": "erp-backup"}})
-        pod["spec"]["restartPolicy"] = "Never"
-        pod["spec"]["terminationGracePeriodSeconds"] = 30
-        pod["spec"]["containers"][0]["args"] = ["status"]
-        self.assertEqual(pod["spec"]["containers"][0]["name"], "erp-backup",
-                         "the override's container must carry the pod's name to be merged")
-        path = write("kubectl-run-pod.yaml", json.dumps(pod))
-        code, docs = validate("k8s", path)
-        self.assertEqual(code, 0, docs[0]["errors"])
-        self.assert_restricted(pod["spec"], "kubectl run")
+    def test_kubectl_run_overrides_one_per_scope_each_with_only_its_secrets(self):
+        """One override file per credential scope (docs/kubernetes.md says which for which
+        command): each makes a restricted pod, takes its secrets by name (never a whole Secret
+        through envFrom) and carries no database password its commands do not need."""
+        read = {"AWS_ACCESS_KEY_ID": "erp-backup-read/AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY": "erp-backup-read/AWS_SECRET_ACCESS_KEY"}
+        expected = {
+            "read": ("erp-backup-read", read, ["erp-backup-settings"]),
+            "restore": ("erp-backup-read", {**read, "RESTORE_PGPASSWORD": "erp-backup-restore/RESTORE_PGPASSWORD"},
+                        ["erp-backup-settings", "erp-backup-restore-target"]),
+            "backup": ("erp-backup", {"AWS_ACCESS_KEY_ID": "erp-backup/AWS_ACCESS_KEY_ID",
+                                      "AWS_SECRET_ACCESS_KEY": "erp-backup/AWS_SECRET_ACCESS_KEY"},
+                       ["erp-backup-settings"]),
+            "prune": ("erp-backup-prune", {"AWS_ACCESS_KEY_ID": "erp-backup-prune/AWS_ACCESS_KEY_ID",
+                                           "AWS_SECRET_ACCESS_KEY": "erp-backup-prune/AWS_SECRET_ACCESS_KEY"},
+                      ["erp-backup-settings"]),
+        }
+        files = sorted(f for f in os.listdir(K8S_DIR) if f.startswith("kubectl-run"))
+        self.assertEqual(files, sorted(f"kubectl-run-{scope}.json" for scope in expected))
+        with open(os.path.join(ROOT, "docs", "kubernetes.md")) as f:
+            guide = f.read()
+        for scope, (account, secrets, config_maps) in expected.items():
+            with self.subTest(scope=scope):
+                name = f"kubectl-run-{scope}.json"
+                self.assertTrue(f"container/k8s/{name}" in guide, f"docs/kubernetes.md does not name {name}")
+                with open(os.path.join(K8S_DIR, name)) as f:
+                    overrides = json.load(f)
+                # What `kubectl run erp-backup --restart=Never --image=... --override-type=strategic
+                # --overrides=... -- status` creates: its pod, merged with the overrides by container name.
+                pod = copy.deepcopy(overrides)
+                pod.update(kind="Pod", metadata={"name": "erp-backup", "labels": {"run": "erp-backup"}})
+                pod["spec"]["restartPolicy"] = "Never"
+                pod["spec"]["terminationGracePeriodSeconds"] = 30
+                pod["spec"]["containers"][0]["args"] = ["status"]
+                self.assertEqual(pod["spec"]["containers"][0]["name"], "erp-backup",
+                                 "the override's container must carry the pod's name to be merged")
+                path = write(f"kubectl-run-{scope}-pod.yaml", json.dumps(pod))
+                code, docs = validate("k8s", path)
+                self.assertEqual(code, 0, docs[0]["errors"])
+                self.assert_restricted(pod["spec"], name)
+                self.assert_credentials_by_reference(pod["spec"], name)
+                self.assertEqual(pod["spec"]["serviceAccountName"], account)
+                self.assertEqual(secrets_of(pod["spec"]), secrets)
+                self.assertEqual([s["configMapRef"]["name"] for s in pod["spec"]["containers"][0]["envFrom"]],
+                                 config_maps)
 
 
 class ComposeTest(unittest.TestCase):

@@ -15,6 +15,9 @@
 // Helm behaviours mimicked on purpose, so the chart breaks here where it would break in Helm:
 //   - values are decoded as JSON would: every number is a float64 (`{{ .Values.n }}` of 1000000
 //     prints 1e+06 in Helm too), maps are map[string]interface{};
+//   - a values file is YAML 1.1 to Helm (sigs.k8s.io/yaml, a go-yaml v2 fork): a plain yes, on,
+//     no or off (in any of YAML 1.1's capitalisations) is a boolean, where yaml.v3 reads a string
+//     (y and n, booleans to some go-yaml v2 releases, stay strings here as before: unverified);
 //   - missing keys render as empty: the template runs with missingkey=zero and "<no value>" is
 //     then removed from the output;
 //   - toYaml goes through JSON (sigs.k8s.io/yaml), so keys come out sorted, and drops the final
@@ -73,13 +76,44 @@ func jsonify(v interface{}) (interface{}, error) {
 	return out, nil
 }
 
+// yaml11Bools are plain scalars go-yaml v2's resolver reads as booleans and yaml.v3 as strings;
+// true/false and their capitalisations are booleans to both.
+var yaml11Bools = map[string]string{
+	"yes": "true", "Yes": "true", "YES": "true", "on": "true", "On": "true", "ON": "true",
+	"no": "false", "No": "false", "NO": "false", "off": "false", "Off": "false", "OFF": "false",
+}
+
+// asYAML11 retags the plain (unquoted) scalar values YAML 1.1 reads as booleans; mapping keys
+// are left alone (sigs.k8s.io/yaml turns a boolean key back into its text anyway).
+func asYAML11(n *yaml.Node) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			asYAML11(c)
+		}
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			asYAML11(n.Content[i])
+		}
+	case yaml.ScalarNode:
+		if b, ok := yaml11Bools[n.Value]; ok && n.Style == 0 && n.Tag == "!!str" {
+			n.Tag, n.Value = "!!bool", b
+		}
+	}
+}
+
 func loadYAMLFile(path string) (map[string]interface{}, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	asYAML11(&doc)
 	var raw interface{}
-	if err := yaml.Unmarshal(data, &raw); err != nil {
+	if err := doc.Decode(&raw); err != nil && doc.Kind != 0 {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if raw == nil {

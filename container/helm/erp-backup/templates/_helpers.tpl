@@ -103,11 +103,13 @@ as 1e+06 from a million on, so S3_PART_SIZE: 104857600 would reach the job as "1
 {{- end -}}
 
 {{/*
-The bucket, its credentials and the common settings: what every pod of the chart needs.
-Args: dict "root" $ "secretPrefixes" LIST "filePrefixes" LIST — only the existingSecret keys and
-secret files whose variable starts with one of the prefixes are passed (the status and restore
-pods never get the source database's PGPASSWORD). A variable given both as a Secret key and as a
-file is refused: the job treats setting both forms as a configuration error.
+The bucket, its credentials and the common settings: what every pod of the chart gets, then the
+plain `env` and the global extraEnv. The secrets follow the pod's credential scope and database
+(_scopes.tpl). The global extraEnv is for non-secret values: a secretKeyRef there would reach
+every pod, so it is refused (a component's extraEnv takes it). OBJECT_LOCK_MODE and
+OBJECT_LOCK_MARGIN in `env` are refused too: objectLock sets them on the pods that use them, and a
+second entry of the same name would be a duplicate.
+Args: dict "root" $ "scope" NAME "database" LIST.
 */}}
 {{- define "erp-backup.commonEnv" -}}
 {{- $v := .root.Values -}}
@@ -135,79 +137,71 @@ file is refused: the job treats setting both forms as a configuration error.
 - name: AWS_CA_BUNDLE
   value: /etc/erp-backup/ca/{{ $v.s3.caBundle.key }}
 {{- end }}
-{{- $prefixes := .secretPrefixes -}}
-{{- if $v.existingSecret.name }}
-{{- range $name, $key := $v.existingSecret.keys }}
-{{- $allowed := false }}
-{{- range $prefixes }}{{ if hasPrefix . $name }}{{ $allowed = true }}{{ end }}{{ end }}
-{{- if and $key $allowed }}
-- name: {{ $name }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ $v.existingSecret.name }}
-      key: {{ $key }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- $prefixes = .filePrefixes -}}
-{{- range $name, $path := $v.secretFiles.env }}
-{{- if and $v.existingSecret.name (get $v.existingSecret.keys $name) }}
-{{- fail (printf "%s is both in existingSecret.keys and in secretFiles.env: give it one way (the job refuses both NAME and NAME_FILE)" $name) }}
-{{- end }}
-{{- $allowed := false }}
-{{- range $prefixes }}{{ if hasPrefix . $name }}{{ $allowed = true }}{{ end }}{{ end }}
-{{- if $allowed }}
-- name: {{ $name }}_FILE
-  value: {{ $path | quote }}
+{{- include "erp-backup.secretEnv" . }}
+{{- range $name := list "OBJECT_LOCK_MODE" "OBJECT_LOCK_MARGIN" }}
+{{- if hasKey (default (dict) $v.env) $name }}
+{{- fail (printf "env.%s: set objectLock.%s instead (the chart gives it to the pods that need it)" $name (ternary "mode" "margin" (eq $name "OBJECT_LOCK_MODE"))) }}
 {{- end }}
 {{- end }}
 {{- include "erp-backup.plainEnv" (dict "env" $v.env "where" "env") }}
+{{- range $v.extraEnv }}
+{{- if get (default (dict) .valueFrom) "secretKeyRef" }}
+{{- fail (printf "extraEnv %s: a secretKeyRef in the global extraEnv reaches every pod; put it in the extraEnv of the component that needs it (backup.extraEnv, ...)" .name) }}
+{{- end }}
+{{- end }}
 {{- with $v.extraEnv }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
 
-{{/* Volumes every pod has: the secret files, the CA bundle, the extra volumes. */}}
+{{/* Volumes every pod has: the secret files it gets (_scopes.tpl), the CA bundle, the extra
+volumes. Args: dict "root" $ "scope" NAME "database" LIST. */}}
 {{- define "erp-backup.commonVolumes" -}}
-{{- range .Values.secretFiles.volumes }}
+{{- $wanted := splitList "\n" (include "erp-backup.secretVolumeNames" .) -}}
+{{- range .root.Values.secretFiles.volumes }}
+{{- if has .name $wanted }}
 - name: {{ .name }}
   secret:
     secretName: {{ required "secretFiles.volumes[].secretName is required" .secretName }}
     # 0444: without fsGroup the files belong to root, and the job's user must read them.
     defaultMode: 292
 {{- end }}
-{{- if .Values.s3.caBundle.configMap }}
+{{- end }}
+{{- if .root.Values.s3.caBundle.configMap }}
 - name: ca-bundle
   configMap:
-    name: {{ .Values.s3.caBundle.configMap }}
+    name: {{ .root.Values.s3.caBundle.configMap }}
 {{- end }}
-{{- with .Values.extraVolumes }}
+{{- with .root.Values.extraVolumes }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
 
 {{- define "erp-backup.commonVolumeMounts" -}}
-{{- range .Values.secretFiles.volumes }}
+{{- $wanted := splitList "\n" (include "erp-backup.secretVolumeNames" .) -}}
+{{- range .root.Values.secretFiles.volumes }}
+{{- if has .name $wanted }}
 - name: {{ .name }}
   mountPath: {{ required "secretFiles.volumes[].mountPath is required" .mountPath }}
   readOnly: true
 {{- end }}
-{{- if .Values.s3.caBundle.configMap }}
+{{- end }}
+{{- if .root.Values.s3.caBundle.configMap }}
 - name: ca-bundle
   mountPath: /etc/erp-backup/ca
   readOnly: true
 {{- end }}
-{{- with .Values.extraVolumeMounts }}
+{{- with .root.Values.extraVolumeMounts }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
 
 {{/* Pod-level fields shared by every pod (spec.template.spec minus the security context,
 containers and volumes). The component's nodeSelector replaces the global one when not empty.
-Args: dict "root" $ "c" THE-COMPONENT'S-VALUES. */}}
+Args: dict "root" $ "c" THE-COMPONENT'S-VALUES "scope" NAME. */}}
 {{- define "erp-backup.podCommon" -}}
 {{- $v := .root.Values -}}
-serviceAccountName: {{ include "erp-backup.serviceAccountName" .root }}
+serviceAccountName: {{ include "erp-backup.scopeServiceAccountName" (dict "root" .root "scope" .scope) }}
 automountServiceAccountToken: {{ $v.automountServiceAccountToken }}
 restartPolicy: Never
 {{- with $v.imagePullSecrets }}
@@ -249,9 +243,11 @@ annotations:
 {{/*
 A Job's spec: the CronJobs' jobTemplate.spec and the restore Job's spec. The pod runs one job
 container named after the component, after the global and the component's initContainers and
-beside their extraContainers.
-Args: dict "root" $ "c" THE-COMPONENT'S-VALUES "component" NAME "backoffLimit" N "args" LIST
-"env" ENV-YAML "mounts" MOUNTS-YAML "volumes" VOLUMES-YAML "podSecurityContext" MAP "resources" MAP.
+beside their extraContainers; its env is ENV-YAML then the component's extraEnv, its envFrom the
+global one (no secretRef: every pod gets it) then the component's.
+Args: dict "root" $ "c" THE-COMPONENT'S-VALUES "component" NAME "scope" CREDENTIAL-SCOPE
+"backoffLimit" N "args" LIST "env" ENV-YAML "mounts" MOUNTS-YAML "volumes" VOLUMES-YAML
+"podSecurityContext" MAP "resources" MAP.
 */}}
 {{- define "erp-backup.jobSpec" -}}
 {{- $v := .root.Values -}}
@@ -267,7 +263,7 @@ template:
   metadata:
     {{- include "erp-backup.podMetadata" (dict "root" .root "c" $c "component" .component) | nindent 4 }}
   spec:
-    {{- include "erp-backup.podCommon" (dict "root" .root "c" $c) | nindent 4 }}
+    {{- include "erp-backup.podCommon" (dict "root" .root "c" $c "scope" .scope) | nindent 4 }}
     securityContext:
       {{- toYaml .podSecurityContext | nindent 6 }}
     terminationGracePeriodSeconds: {{ int64 $c.terminationGracePeriodSeconds }}
@@ -281,12 +277,20 @@ template:
         imagePullPolicy: {{ $v.image.pullPolicy }}
         args:
           {{- toYaml .args | nindent 10 }}
-        {{- with $v.envFrom }}
+        {{- range $v.envFrom }}
+        {{- if hasKey . "secretRef" }}
+        {{- fail "envFrom: a secretRef in the global envFrom reaches every pod; put it in the envFrom of the component that needs it (backup.envFrom, ...)" }}
+        {{- end }}
+        {{- end }}
+        {{- with concat (default (list) $v.envFrom) (default (list) $c.envFrom) }}
         envFrom:
           {{- toYaml . | nindent 10 }}
         {{- end }}
         env:
           {{- .env | trim | nindent 10 }}
+          {{- with $c.extraEnv }}
+          {{- toYaml . | nindent 10 }}
+          {{- end }}
         securityContext:
           {{- toYaml $v.securityContext | nindent 10 }}
         resources:
@@ -333,13 +337,15 @@ spec:
       {{- include "erp-backup.jobSpec" . | nindent 6 }}
 {{- end -}}
 
-{{/* The backup pod's mounts: the documents volume read-only (the mount and, below, the volume). */}}
+{{/* The backup pod's mounts: the documents volume read-only (the mount and, below, the volume).
+Args: as commonVolumes. */}}
 {{- define "erp-backup.backupVolumeMounts" -}}
-{{- if .Values.documents.enabled }}
+{{- $v := .root.Values -}}
+{{- if $v.documents.enabled }}
 - name: documents
-  mountPath: {{ .Values.documents.mountPath }}
+  mountPath: {{ $v.documents.mountPath }}
   readOnly: true
-  {{- with .Values.documents.subPath }}
+  {{- with $v.documents.subPath }}
   subPath: {{ . }}
   {{- end }}
 {{- end }}
@@ -347,10 +353,11 @@ spec:
 {{- end -}}
 
 {{- define "erp-backup.backupVolumes" -}}
-{{- if .Values.documents.enabled }}
+{{- $v := .root.Values -}}
+{{- if $v.documents.enabled }}
 - name: documents
   persistentVolumeClaim:
-    claimName: {{ required "documents.existingClaim is required when documents.enabled (the PVC of the documents volume)" .Values.documents.existingClaim }}
+    claimName: {{ required "documents.existingClaim is required when documents.enabled (the PVC of the documents volume)" $v.documents.existingClaim }}
     readOnly: true
 {{- end }}
 {{- include "erp-backup.commonVolumes" . }}
