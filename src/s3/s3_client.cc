@@ -88,9 +88,18 @@ bool is_aws_endpoint(std::string_view endpoint) {
 
 // The hint that tells an operator which setting to fix. `signed_at` is the time the request
 // was signed with, so a clock-skew refusal can say by how much this host's clock is off.
-std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& headers,
-                     std::chrono::sys_seconds signed_at) {
+std::string hint_for(std::string_view operation, const S3ErrorBody& body,
+                     const std::vector<http::Header>& headers, std::chrono::sys_seconds signed_at) {
   const std::string& code = body.code;
+  // A lock refuses with the same code as a policy (AWS, RGW, moto): both causes are named.
+  if (code == "AccessDenied" && operation == "DeleteObjectVersion") {
+    return " (hint: the version is under an Object Lock retention that has not passed, or the "
+           "credentials lack s3:DeleteObjectVersion)";
+  }
+  if (code == "AccessDenied" && operation == "PutObjectRetention") {
+    return " (hint: a retention can be extended but not shortened or weakened, or the credentials "
+           "lack s3:PutObjectRetention)";
+  }
   if (code == "NoSuchBucket") return " (hint: check S3_BUCKET and the endpoint)";
   if (code == "SignatureDoesNotMatch") {
     return " (hint: check AWS_SECRET_ACCESS_KEY/AWS_SECRET_ACCESS_KEY_FILE, AWS_REGION and "
@@ -215,8 +224,9 @@ Result<http::HttpResponse> S3Client::exchange(const Call& call, const std::strin
                                               ByteSink* body_sink, std::stop_token stop,
                                               bool* corrected) {
   const Target where = target();
-  const std::string described =
+  std::string described =
       call.bucket_level ? "s3://" + options_.bucket : describe(options_.bucket, call.key);
+  if (!call.version_id.empty()) described += " version " + std::string(call.version_id);
   auto keys = credentials_->current();
   if (!keys) {
     Error error = keys.error().with_context(std::string(call.operation) + " " + described);
@@ -257,7 +267,7 @@ Result<http::HttpResponse> S3Client::exchange(const Call& call, const std::strin
   if (body) {
     message += " " + describe_error_body(*body);
     // The hint compares the server's clock with this host's own, not the corrected one.
-    message += hint_for(*body, response->headers, host_time);
+    message += hint_for(call.operation, *body, response->headers, host_time);
   } else {
     message += " (" + describe_unreadable_body(response->body) + ")";
   }
@@ -335,9 +345,30 @@ Result<std::string> S3Client::put_object(std::string_view key, std::span<const c
 
 Result<std::string> S3Client::put_object(std::string_view key, std::span<const char> body,
                                          WriteCondition condition) {
+  return put(key, body, condition, nullptr);
+}
+
+Result<std::string> S3Client::put_object(std::string_view key, std::span<const char> body,
+                                         WriteCondition condition, const ObjectLock& lock) {
+  return put(key, body, condition, &lock);
+}
+
+LockDialect S3Client::lock_dialect() const {
+  return is_gcs_endpoint(options_.endpoint) ? LockDialect::gcs : LockDialect::s3;
+}
+
+Result<std::string> S3Client::put(std::string_view key, std::span<const char> body,
+                                  WriteCondition condition, const ObjectLock* lock) {
   Call call{.operation = "PutObject", .method = "PUT", .key = key};
   call.headers.push_back({"Content-Type", "application/octet-stream"});
   if (condition == WriteCondition::if_absent) call.headers.push_back(if_absent_header());
+  if (lock != nullptr)
+    std::ranges::move(object_lock_headers(*lock, lock_dialect()), std::back_inserter(call.headers));
+  // S3 requires a checksum on a write that carries a retention; computed here, once, so a retry
+  // re-sends it rather than hashing the body again.
+  if (lock != nullptr || options_.content_md5_on_uploads) {
+    call.headers.push_back({"Content-MD5", codec::md5_base64(body)});
+  }
   call.body = body;
   call.has_body = true;
   auto response = execute(call);
@@ -346,9 +377,20 @@ Result<std::string> S3Client::put_object(std::string_view key, std::span<const c
 }
 
 Result<std::string> S3Client::create_multipart_upload(std::string_view key) {
+  return create_upload(key, nullptr);
+}
+
+Result<std::string> S3Client::create_multipart_upload(std::string_view key,
+                                                      const ObjectLock& lock) {
+  return create_upload(key, &lock);
+}
+
+Result<std::string> S3Client::create_upload(std::string_view key, const ObjectLock* lock) {
   Call call{.operation = "CreateMultipartUpload", .method = "POST", .key = key};
   call.query = {{"uploads", ""}};
   call.headers.push_back({"Content-Type", "application/octet-stream"});
+  if (lock != nullptr)
+    std::ranges::move(object_lock_headers(*lock, lock_dialect()), std::back_inserter(call.headers));
   call.has_body = true;
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
@@ -369,6 +411,9 @@ Result<std::string> S3Client::upload_part(std::string_view key, std::string_view
   Call call{.operation = "UploadPart", .method = "PUT", .key = key};
   call.stop = std::move(stop);
   call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", std::string(upload_id)}};
+  // Once per call: a retried part is re-sent with the same header, not hashed again.
+  if (options_.content_md5_on_uploads)
+    call.headers.push_back({"Content-MD5", codec::md5_base64(body)});
   call.body = body;
   call.has_body = true;
   auto response = execute(call);
@@ -478,11 +523,26 @@ Result<ListPage> S3Client::list_objects_v2(std::string_view prefix,
 }
 
 Result<ObjectInfo> S3Client::head_object(std::string_view key) {
-  Call call{.operation = "HeadObject", .method = "HEAD", .key = key};
+  return head(key, "");
+}
+
+Result<ObjectInfo> S3Client::head(std::string_view key, std::string_view version_id) {
+  Call call{.operation = "HeadObject", .method = "HEAD", .key = key, .version_id = version_id};
+  if (!version_id.empty()) {
+    call.query = {{std::string(version_parameter(lock_dialect())), std::string(version_id)}};
+  }
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
   ObjectInfo info;
   info.key = std::string(key);
+  info.version_id = version_id_in(response->headers);
+  if (info.version_id.empty()) info.version_id = std::string(version_id);  // not echoed
+  auto lock = object_lock_in(response->headers);
+  if (!lock) {
+    return std::unexpected(
+        lock.error().with_context("HeadObject " + describe(options_.bucket, key)));
+  }
+  info.lock = *lock;
   info.etag = strip_etag_quotes(http::find_header(response->headers, "ETag").value_or(""));
   info.last_modified =
       std::string(http::find_header(response->headers, "Last-Modified").value_or(""));
