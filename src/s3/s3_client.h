@@ -47,10 +47,6 @@ struct S3ClientOptions {
   // automatic: hash the body over plain HTTP (nothing else protects it), UNSIGNED-PAYLOAD
   // over HTTPS (TLS does, and hashing costs a pass over every byte).
   PayloadSigning payload_signing = PayloadSigning::automatic;
-  // PutObject and UploadPart carry Content-MD5 (OBJECT_LOCK_MODE != off: S3 requires it, or a
-  // checksum header, on an upload to a bucket where a retention applies). Cost: one MD5 pass
-  // over every uploaded byte.
-  bool content_md5_on_uploads = false;
   http::RetryPolicy retry;
   // The job's stop signal (Cancellation::token()). Once requested, every call but
   // abort_multipart_upload ends with `cancelled` within about a second: a transfer on the
