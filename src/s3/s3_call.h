@@ -1,6 +1,6 @@
 // One S3 operation as S3Client sends it: what goes on the wire and how errors describe it.
-// Private to the client's implementation files (s3_client.cc, bucket_configuration.cc), which
-// define S3Client's members; nothing else includes it.
+// Private to the client's implementation files (s3_client.cc, s3_client_bucket.cc,
+// s3_client_versions.cc), which define S3Client's members; nothing else includes it.
 #pragma once
 
 #include <span>
@@ -17,7 +17,8 @@ namespace erp::s3 {
 struct S3Client::Call {
   std::string_view operation;  // S3 API name, for messages
   std::string_view method;
-  std::string_view key;  // empty for bucket-level operations
+  std::string_view key;         // empty for bucket-level operations
+  std::string_view version_id;  // the version addressed (messages only: the query carries it)
   bool bucket_level = false;
   QueryParams query;
   std::vector<http::Header> headers;

@@ -215,8 +215,9 @@ Result<http::HttpResponse> S3Client::exchange(const Call& call, const std::strin
                                               ByteSink* body_sink, std::stop_token stop,
                                               bool* corrected) {
   const Target where = target();
-  const std::string described =
+  std::string described =
       call.bucket_level ? "s3://" + options_.bucket : describe(options_.bucket, call.key);
+  if (!call.version_id.empty()) described += " version " + std::string(call.version_id);
   auto keys = credentials_->current();
   if (!keys) {
     Error error = keys.error().with_context(std::string(call.operation) + " " + described);
@@ -335,9 +336,30 @@ Result<std::string> S3Client::put_object(std::string_view key, std::span<const c
 
 Result<std::string> S3Client::put_object(std::string_view key, std::span<const char> body,
                                          WriteCondition condition) {
+  return put(key, body, condition, nullptr);
+}
+
+Result<std::string> S3Client::put_object(std::string_view key, std::span<const char> body,
+                                         WriteCondition condition, const ObjectLock& lock) {
+  return put(key, body, condition, &lock);
+}
+
+LockDialect S3Client::lock_dialect() const {
+  return is_gcs_endpoint(options_.endpoint) ? LockDialect::gcs : LockDialect::s3;
+}
+
+Result<std::string> S3Client::put(std::string_view key, std::span<const char> body,
+                                  WriteCondition condition, const ObjectLock* lock) {
   Call call{.operation = "PutObject", .method = "PUT", .key = key};
   call.headers.push_back({"Content-Type", "application/octet-stream"});
   if (condition == WriteCondition::if_absent) call.headers.push_back(if_absent_header());
+  if (lock != nullptr)
+    std::ranges::move(object_lock_headers(*lock, lock_dialect()), std::back_inserter(call.headers));
+  // S3 requires a checksum on a write that carries a retention; computed here, once, so a retry
+  // re-sends it rather than hashing the body again.
+  if (lock != nullptr || options_.content_md5_on_uploads) {
+    call.headers.push_back({"Content-MD5", codec::md5_base64(body)});
+  }
   call.body = body;
   call.has_body = true;
   auto response = execute(call);
@@ -346,9 +368,20 @@ Result<std::string> S3Client::put_object(std::string_view key, std::span<const c
 }
 
 Result<std::string> S3Client::create_multipart_upload(std::string_view key) {
+  return create_upload(key, nullptr);
+}
+
+Result<std::string> S3Client::create_multipart_upload(std::string_view key,
+                                                      const ObjectLock& lock) {
+  return create_upload(key, &lock);
+}
+
+Result<std::string> S3Client::create_upload(std::string_view key, const ObjectLock* lock) {
   Call call{.operation = "CreateMultipartUpload", .method = "POST", .key = key};
   call.query = {{"uploads", ""}};
   call.headers.push_back({"Content-Type", "application/octet-stream"});
+  if (lock != nullptr)
+    std::ranges::move(object_lock_headers(*lock, lock_dialect()), std::back_inserter(call.headers));
   call.has_body = true;
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
@@ -369,6 +402,9 @@ Result<std::string> S3Client::upload_part(std::string_view key, std::string_view
   Call call{.operation = "UploadPart", .method = "PUT", .key = key};
   call.stop = std::move(stop);
   call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", std::string(upload_id)}};
+  // Once per call: a retried part is re-sent with the same header, not hashed again.
+  if (options_.content_md5_on_uploads)
+    call.headers.push_back({"Content-MD5", codec::md5_base64(body)});
   call.body = body;
   call.has_body = true;
   auto response = execute(call);
@@ -478,11 +514,26 @@ Result<ListPage> S3Client::list_objects_v2(std::string_view prefix,
 }
 
 Result<ObjectInfo> S3Client::head_object(std::string_view key) {
-  Call call{.operation = "HeadObject", .method = "HEAD", .key = key};
+  return head(key, "");
+}
+
+Result<ObjectInfo> S3Client::head(std::string_view key, std::string_view version_id) {
+  Call call{.operation = "HeadObject", .method = "HEAD", .key = key, .version_id = version_id};
+  if (!version_id.empty()) {
+    call.query = {{std::string(version_parameter(lock_dialect())), std::string(version_id)}};
+  }
   auto response = execute(call);
   if (!response) return std::unexpected(response.error());
   ObjectInfo info;
   info.key = std::string(key);
+  info.version_id = version_id_in(response->headers);
+  if (info.version_id.empty()) info.version_id = std::string(version_id);  // not echoed
+  auto lock = object_lock_in(response->headers);
+  if (!lock) {
+    return std::unexpected(
+        lock.error().with_context("HeadObject " + describe(options_.bucket, key)));
+  }
+  info.lock = *lock;
   info.etag = strip_etag_quotes(http::find_header(response->headers, "ETag").value_or(""));
   info.last_modified =
       std::string(http::find_header(response->headers, "Last-Modified").value_or(""));

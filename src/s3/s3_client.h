@@ -5,7 +5,12 @@
 //
 // The request dialect (SPEC §4) is deliberately minimal so AWS, MinIO and GCS all
 // accept it: no x-amz-checksum-*, no aws-chunked, no STREAMING-* payloads;
-// Content-MD5 only where S3 requires a checksum (DeleteObjects).
+// Content-MD5 only where S3 requires a checksum: DeleteObjects, PutObjectRetention, a PutObject
+// that carries a lock, and, with S3ClientOptions::content_md5_on_uploads, every PutObject and
+// UploadPart (S3 requires one on any upload to a bucket where a retention applies).
+//
+// Object Lock and versions (issue 20): lock headers, version ids and the version query parameter
+// are spelt for S3 or, on GCS, for Google's XML API (object_lock_headers.h).
 //
 // Conditional writes (WriteCondition::if_absent) send `If-None-Match: *`, signed; to Google
 // Cloud Storage (an endpoint whose host is storage.googleapis.com or a subdomain of it, as its
@@ -30,6 +35,7 @@
 #include "http/transport_pool.h"
 #include "s3/bucket_configuration.h"
 #include "s3/credentials/provider.h"
+#include "s3/object_lock_headers.h"
 #include "s3/object_store.h"
 #include "s3/sigv4.h"
 #include "s3/xml_replies.h"
@@ -63,6 +69,12 @@ struct S3ClientOptions {
   // does not log; the composition root hands these to the log.
   std::function<void(std::chrono::seconds offset)> on_clock_corrected;
   std::function<void(const std::string& region)> on_region_corrected;
+  // Content-MD5 (the body's MD5, base64) on every PutObject and UploadPart: AWS refuses an
+  // upload without Content-MD5 or a checksum header to a bucket where a retention applies (Object
+  // Lock with a default retention, or a lock on the write), and the dialect sends no
+  // x-amz-checksum-*. Costs one MD5 pass over each body per call (not per retry). Set when
+  // OBJECT_LOCK_MODE is not off.
+  bool content_md5_on_uploads = false;
 };
 
 // Google Cloud Storage's XML API: an endpoint whose host is storage.googleapis.com or a subdomain
@@ -95,7 +107,14 @@ class S3Client final : public ObjectStore {
   Result<std::string> put_object(std::string_view key, std::span<const char> body) override;
   Result<std::string> put_object(std::string_view key, std::span<const char> body,
                                  WriteCondition condition) override;
+  // With Object Lock: the lock headers (object_lock_headers.h) and Content-MD5, always.
+  Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                 WriteCondition condition, const ObjectLock& lock) override;
   Result<std::string> create_multipart_upload(std::string_view key) override;
+  // The lock headers on the create (no body, so no Content-MD5); the stores that drop them are
+  // listed in docs/s3-stores.md.
+  Result<std::string> create_multipart_upload(std::string_view key,
+                                              const ObjectLock& lock) override;
   Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
                                   std::span<const char> body) override;
   Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
@@ -115,6 +134,21 @@ class S3Client final : public ObjectStore {
   Result<void> delete_object(std::string_view key) override;
   Result<void> delete_object_after_stop(std::string_view key) override;
   Result<std::vector<DeleteFailure>> delete_objects(const std::vector<std::string>& keys) override;
+
+  // -- Versions and Object Lock (object_store.h; defined in s3_client_versions.cc) --
+  // HEAD ?versionId= (GCS: ?generation=). A delete marker's version answers 405 without a body
+  // (AWS, moto): not_found, as object_store.h promises.
+  Result<ObjectInfo> head_object_version(std::string_view key,
+                                         std::string_view version_id) override;
+  // PUT ?retention&versionId= (versionId left out when `version_id` is empty: the current
+  // version), body build_retention (xml_replies.h), Content-MD5.
+  Result<void> put_object_retention(std::string_view key, std::string_view version_id,
+                                    const ObjectLock& lock) override;
+  // GET ?versions&encoding-type=url&prefix=, following key-marker/version-id-marker. Errors:
+  // corrupt for a page that is not a ListVersionsResult or that hands back the markers just sent.
+  Result<std::vector<ObjectVersion>> list_object_versions(std::string_view prefix) override;
+  // DELETE ?versionId=. not_found is success; a lock's refusal is the store's AccessDenied.
+  Result<void> delete_object_version(std::string_view key, std::string_view version_id) override;
 
   // -- Bucket settings, read only (s3/bucket_configuration.h; defined in s3_client_bucket.cc) --
   // GetBucketVersioning. Errors: the store's (a store without it: NotImplemented, see
@@ -166,6 +200,15 @@ class S3Client final : public ObjectStore {
                          const QueryParams& query) const;
   std::string payload_hash(std::span<const char> body) const;
   Result<std::vector<DeleteFailure>> delete_batch(const std::vector<std::string>& keys);
+  // PutObject, with `lock` when not null.
+  Result<std::string> put(std::string_view key, std::span<const char> body,
+                          WriteCondition condition, const ObjectLock* lock);
+  // CreateMultipartUpload, with `lock` when not null.
+  Result<std::string> create_upload(std::string_view key, const ObjectLock* lock);
+  // HeadObject of `key`, of its version `version_id` when not empty.
+  Result<ObjectInfo> head(std::string_view key, std::string_view version_id);
+  // How this endpoint spells lock headers and versions (GCS or S3).
+  LockDialect lock_dialect() const;
 
   S3ClientOptions options_;
   std::shared_ptr<CredentialsProvider> credentials_;

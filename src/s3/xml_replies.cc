@@ -106,17 +106,23 @@ Result<pugi::xml_document> load(std::string_view body, std::string_view operatio
                                             ">, expected " + expected + ": " + what_came(body));
 }
 
-// <IsTruncated> as an XML Schema boolean; nullopt when the element is absent.
-Result<std::optional<bool>> truncated_flag(const pugi::xml_node& root, std::string_view operation) {
-  const pugi::xml_node flag = root.child("IsTruncated");
+// <`name`> under `parent` as an XML Schema boolean; nullopt when the element is absent. `meaning`
+// says what is unknown when it is neither true nor false.
+Result<std::optional<bool>> boolean_child(const pugi::xml_node& parent, const char* name,
+                                          std::string_view operation, std::string_view meaning) {
+  const pugi::xml_node flag = parent.child(name);
   if (!flag) return std::optional<bool>{};
   const std::string_view text = trim(flag.text().as_string());
   if (iequals(text, "true") || text == "1") return std::optional<bool>{true};
   if (iequals(text, "false") || text == "0") return std::optional<bool>{false};
-  return make_error(ErrorKind::corrupt, std::string(operation) + " reply has <IsTruncated>" +
-                                            std::string(text) +
-                                            "</IsTruncated>, neither true nor false: whether "
-                                            "more entries follow is unknown");
+  return make_error(ErrorKind::corrupt, std::string(operation) + " reply has <" + name + ">" +
+                                            std::string(text) + "</" + name +
+                                            ">, neither true nor false: " + std::string(meaning));
+}
+
+// <IsTruncated> as an XML Schema boolean; nullopt when the element is absent.
+Result<std::optional<bool>> truncated_flag(const pugi::xml_node& root, std::string_view operation) {
+  return boolean_child(root, "IsTruncated", operation, "whether more entries follow is unknown");
 }
 
 // A decimal byte count (no sign, no fraction, within 64 bits).
@@ -392,6 +398,79 @@ Result<MultipartUploadPage> parse_list_multipart_uploads(std::string_view body) 
   return page;
 }
 
+namespace {
+
+// One <Version> or <DeleteMarker> of a ListVersionsResult.
+Result<ObjectVersion> read_version(const pugi::xml_node& entry, bool url_encoded) {
+  constexpr std::string_view kOperation = "ListObjectVersions";
+  auto key = listed_name(child_text(entry, "Key"), url_encoded, kOperation, "key");
+  if (!key) return std::unexpected(key.error());
+  ObjectVersion version;
+  version.key = std::move(*key);
+  version.version_id = trimmed_child(entry, "VersionId");
+  version.delete_marker = std::string_view(entry.name()) == "DeleteMarker";
+  const std::string what = version.delete_marker ? "a delete marker" : "a version";
+  if (version.key.empty() || version.version_id.empty()) {
+    // Without both it can be neither judged nor deleted: the listing cannot be trusted.
+    return make_error(ErrorKind::corrupt,
+                      "ListObjectVersions reply lists " + what + " without a " +
+                          (version.key.empty() ? "<Key> (version id " + version.version_id + ")"
+                                               : "<VersionId> (key " + version.key + ")"));
+  }
+  auto latest = boolean_child(
+      entry, "IsLatest", kOperation,
+      "whether " + version.key + " " + version.version_id + " is the current version is unknown");
+  if (!latest) return std::unexpected(latest.error());
+  version.is_latest = latest->value_or(false);
+  version.last_modified = trimmed_child(entry, "LastModified");
+  if (!version.delete_marker) {
+    const pugi::xml_node size = entry.child("Size");
+    const auto bytes = parse_size(size.text().as_string());
+    if (!size || !bytes) {
+      return make_error(ErrorKind::corrupt,
+                        "ListObjectVersions reply has " +
+                            (size ? "a bad Size '" + std::string(size.text().as_string()) + "'"
+                                  : std::string("no Size")) +
+                            " for " + version.key + " version " + version.version_id);
+    }
+    version.size = *bytes;
+  }
+  return version;
+}
+
+}  // namespace
+
+Result<ObjectVersionPage> parse_list_object_versions(std::string_view body) {
+  constexpr std::string_view kOperation = "ListObjectVersions";
+  auto doc = load(body, kOperation, {"ListVersionsResult"});
+  if (!doc) return std::unexpected(doc.error());
+  const pugi::xml_node root = doc->document_element();
+  const bool url_encoded = says_url_encoded(root);
+  ObjectVersionPage page;
+  for (const pugi::xml_node& entry : root.children()) {
+    const std::string_view name = entry.name();
+    if (name != "Version" && name != "DeleteMarker") continue;
+    auto version = read_version(entry, url_encoded);
+    if (!version) return std::unexpected(version.error());
+    page.versions.push_back(std::move(*version));
+  }
+  auto truncated = truncated_flag(root, kOperation);
+  if (!truncated) return std::unexpected(truncated.error());
+  std::string next_key = child_text(root, "NextKeyMarker");
+  if (truncated->value_or(!next_key.empty())) {
+    if (next_key.empty()) {
+      return make_error(ErrorKind::corrupt,
+                        "truncated ListObjectVersions without NextKeyMarker: the rest of it cannot "
+                        "be asked for");
+    }
+    auto decoded = listed_name(std::move(next_key), url_encoded, kOperation, "NextKeyMarker");
+    if (!decoded) return std::unexpected(decoded.error());
+    page.next_key_marker = std::move(*decoded);
+    page.next_version_id_marker = trimmed_child(root, "NextVersionIdMarker");
+  }
+  return page;
+}
+
 Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view body) {
   auto doc = load(body, "DeleteObjects", {"DeleteResult"});
   if (!doc) return std::unexpected(doc.error());
@@ -440,6 +519,12 @@ std::string build_delete_objects(const std::vector<std::string>& keys) {
   for (const std::string& key : keys) xml += "<Object><Key>" + escape_xml(key) + "</Key></Object>";
   xml += "</Delete>";
   return xml;
+}
+
+std::string build_retention(const ObjectLock& lock) {
+  return "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>" +
+         std::string(wire_name(lock.mode)) + "</Mode><RetainUntilDate>" +
+         format_retain_until(lock.retain_until) + "</RetainUntilDate></Retention>";
 }
 
 }  // namespace erp::s3

@@ -7,7 +7,8 @@
 //   - A 200 whose body is an <Error> document is that error: its <Code> as Error::code, the kind
 //     that code calls for (error_code_kind), and "answered HTTP 200 with <Error> CODE" in the text.
 //   - Everything a caller acts on is checked: a listing entry's <Key> and <Size>, an upload's
-//     <Key>, <UploadId> and <Initiated>, <IsTruncated> as an XML boolean ("true"/"false"/"1"/"0",
+//     <Key>, <UploadId> and <Initiated>, a version's <Key> and <VersionId>, <IsTruncated> and
+//     <IsLatest> as XML booleans ("true"/"false"/"1"/"0",
 //     any case, surrounding blanks allowed).
 //   - Everything else may be missing or extra: the root's namespace (AWS, s3rver's
 //     doc.s3.amazonaws.com, none at all), the XML declaration (single-quoted, as GCS writes it; any
@@ -105,6 +106,19 @@ struct MultipartUploadPage {
 };
 Result<MultipartUploadPage> parse_list_multipart_uploads(std::string_view body);
 
+// ListVersionsResult (ListObjectVersions): every <Version> and <DeleteMarker>, in the order sent.
+// Each needs a non-empty <Key> and <VersionId> ("null" for a version written before versioning
+// was enabled); a <Version> a decimal <Size>; <IsLatest> is an XML boolean (absent: false).
+// <LastModified> is taken as sent. Keys and markers are URL-decoded under
+// <EncodingType>url</EncodingType>, as in parse_list_objects_v2. Truncation as for
+// parse_list_multipart_uploads, with <NextKeyMarker> and <NextVersionIdMarker>.
+struct ObjectVersionPage {
+  std::vector<ObjectVersion> versions;
+  std::optional<std::string> next_key_marker;         // set when truncated
+  std::optional<std::string> next_version_id_marker;  // set when truncated ("" when not sent)
+};
+Result<ObjectVersionPage> parse_list_object_versions(std::string_view body);
+
 // DeleteResult: the keys that failed (<Error> entries); <Deleted> entries are not needed (the
 // request asks for quiet mode, whose answer to full success is an empty <DeleteResult/>). An
 // <Error> entry without a <Key> makes the result corrupt (which key failed is unknown). Ceph RGW
@@ -118,6 +132,10 @@ std::string describe_delete_failure(const DeleteFailure& failure);
 std::string build_complete_multipart_upload(const std::vector<CompletedPart>& parts);
 // Quiet mode: the reply lists only failures.
 std::string build_delete_objects(const std::vector<std::string>& keys);
+// PutObjectRetention's body: <Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+// <Mode>GOVERNANCE</Mode><RetainUntilDate>2026-12-09T22:15:00Z</RetainUntilDate></Retention>
+// (GCS's XML API takes the same elements: GOVERNANCE is its "Unlocked", COMPLIANCE its "Locked").
+std::string build_retention(const ObjectLock& lock);
 
 // Text escaped for XML character data: & < > " ' and CR (which a parser would fold).
 std::string escape_xml(std::string_view text);

@@ -109,6 +109,36 @@ TEST_CASE(
       "erp_backup_stream_success{command=\"backup\",stream=\"docs\"} 0\n");
 }
 
+TEST_CASE("Object Lock: the canary's verdict as 1 or 0, no sample when it could not tell") {
+  RunFacts facts = backup_facts(0);
+  for (const auto& [enforced, sample] :
+       {std::pair{std::optional<bool>(true),
+                  "erp_backup_object_lock_enforced{command=\"backup\"} 1\n"},
+        std::pair{std::optional<bool>(false),
+                  "erp_backup_object_lock_enforced{command=\"backup\"} 0\n"}}) {
+    facts.report.object_lock_enforced = enforced;
+    CHECK(run_registry(facts).render().find(sample) != std::string::npos);
+  }
+  facts.report.object_lock_enforced.reset();
+  CHECK(run_registry(facts).render().find("erp_backup_object_lock_enforced") == std::string::npos);
+}
+
+TEST_CASE("a prune's Object Lock numbers and its permission skip") {
+  RunFacts facts = backup_facts(0);
+  facts.report.prune->expiring_keepers = 2;
+  facts.report.prune->promoted_objects = 7;
+  facts.report.prune->skipped_by_permission = true;
+  const std::string text = run_registry(facts).render();
+  CHECK(text.find("erp_backup_object_lock_expiring_keepers{command=\"backup\"} 2\n") !=
+        std::string::npos);
+  CHECK(text.find("erp_backup_object_lock_promoted_objects{command=\"backup\"} 7\n") !=
+        std::string::npos);
+  CHECK(text.find("erp_backup_prune_skipped_by_permission{command=\"backup\"} 1\n") !=
+        std::string::npos);
+  facts.report.prune.reset();  // no prune ran: none of them
+  CHECK(run_registry(facts).render().find("skipped_by_permission") == std::string::npos);
+}
+
 TEST_CASE("a doctor run: one erp_backup_doctor_check sample per check, its result a label") {
   RunFacts facts{
       .command = "doctor", .exit_code = ExitCode::ok, .started = at(10), .finished = at(12)};

@@ -61,6 +61,7 @@ def capture(backend: str) -> dict:
             status, _headers, body = reply
             out[f"{backend} {name}"] = {"status": status, "body": body.decode("utf-8", "replace")}
             return reply
+        keep.out, keep.backend = out, backend
 
         def quoted(key):
             return urllib.parse.quote(key, safe="/")
@@ -98,7 +99,64 @@ def capture(backend: str) -> dict:
             keep(f"DeleteObjects quiet={quiet}",
                  request(front, base, "POST", f"{b}?delete", xml, {"Content-MD5": md5}))
             request(front, base, "PUT", f"{b}/{quoted(SMALL)}", b"{}")
+        capture_versions(front, base, keep, quoted)
     return out
+
+
+LOCKED_BUCKET = "erp-capture-locked"
+RETAIN_UNTIL = "2099-01-01T00:00:00Z"  # far enough that no capture ever sees it lapse
+
+
+def capture_versions(front: S3Front, base: str, keep, quoted) -> None:
+    """Issue 20's replies, on a bucket created with Object Lock (versioning on): a locked PUT,
+    HEAD with and without a lock, ListObjectVersions (one page and paged), the refusal of a
+    locked version's delete, HEAD of a delete marker and the delete of a version that is not there."""
+    b = "/" + LOCKED_BUCKET
+    request(front, base, "PUT", b, headers={"x-amz-bucket-object-lock-enabled": "true"})
+    lock = {"x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": RETAIN_UNTIL}
+
+    def md5(body: bytes) -> str:
+        return base64.b64encode(hashlib.md5(body).digest()).decode()
+
+    def keep_headers(name, reply):
+        status, headers, body = reply
+        wanted = {k: v for k, v in headers.items() if k.startswith("x-amz-") and k != "x-amz-id-2"}
+        out_reply = keep(name, (status, headers, body))
+        keep.out[f"{keep.backend} {name}"]["headers"] = wanted
+        return out_reply
+
+    keep_headers("PutObject locked", request(front, base, "PUT", f"{b}/{quoted(SMALL)}", b"{}",
+                                             dict(lock, **{"Content-MD5": md5(b"{}")})))
+    _, headers, _ = keep_headers("HeadObject locked", request(front, base, "HEAD", f"{b}/{quoted(SMALL)}"))
+    locked_version = headers.get("x-amz-version-id", "")
+    request(front, base, "PUT", f"{b}/{quoted(ODD)}", b"odd")
+    keep_headers("HeadObject unlocked", request(front, base, "HEAD", f"{b}/{quoted(ODD)}"))
+    request(front, base, "PUT", f"{b}/{quoted(ODD)}", b"odd again")
+    _, headers, _ = request(front, base, "DELETE", f"{b}/{quoted(ODD)}")
+    marker = headers.get("x-amz-version-id", "")
+    keep("ListObjectVersions", request(front, base, "GET", f"{b}?versions&prefix=erp%2F"))
+    keep("ListObjectVersions encoding-type=url",
+         request(front, base, "GET", f"{b}?versions&encoding-type=url&prefix=erp%2F"))
+    keep("ListObjectVersions max-keys=1", request(front, base, "GET", f"{b}?versions&max-keys=1&prefix=erp%2F"))
+    keep("DeleteObject locked version",
+         request(front, base, "DELETE", f"{b}/{quoted(SMALL)}?versionId={urllib.parse.quote(locked_version)}"))
+    keep_headers("HeadObject delete marker",
+                 request(front, base, "HEAD", f"{b}/{quoted(ODD)}?versionId={urllib.parse.quote(marker)}"))
+    keep("DeleteObject absent version",
+         request(front, base, "DELETE", f"{b}/{quoted(SMALL)}?versionId=0000000000000000000000000000000a"))
+    # A multipart upload created with the lock headers: which stores carry them to the object.
+    _, _, initiate = request(front, base, "POST", f"{b}/{quoted(KEY)}?uploads", headers=lock)
+    uid = urllib.parse.quote(initiate.decode().split("<UploadId>")[1].split("</UploadId>")[0], safe="")
+    _, headers, _ = request(front, base, "PUT", f"{b}/{quoted(KEY)}?partNumber=1&uploadId={uid}", b"part")
+    request(front, base, "POST", f"{b}/{quoted(KEY)}?uploadId={uid}",
+            (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{headers.get('etag', '')}"
+             "</ETag></Part></CompleteMultipartUpload>").encode())
+    keep_headers("HeadObject multipart created with a lock", request(front, base, "HEAD", f"{b}/{quoted(KEY)}"))
+    retention = (f"<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>{RETAIN_UNTIL}"
+                 "</RetainUntilDate></Retention>").encode()
+    keep("PutObjectRetention without Content-MD5",
+         request(front, base, "PUT", f"{b}/{quoted(SMALL)}?retention&versionId={urllib.parse.quote(locked_version)}",
+                 retention))
 
 
 def main(argv: list[str]) -> int:

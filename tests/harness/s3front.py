@@ -53,8 +53,12 @@ What it does besides
   rejected (400 InvalidArgument), Accept-Encoding and User-Agent are rewritten by the "front end"
   before verification (so signing them fails), multi-object delete answers 501 NotImplemented,
   a write with `x-goog-if-generation-match: 0` to a key that exists answers 412
-  PreconditionFailed without reaching the backend (GCS's "only if no live object exists"), and
-  every answer carries GCS's `x-guploader-uploadid` header.
+  PreconditionFailed without reaching the backend (GCS's "only if no live object exists"),
+  every answer carries GCS's `x-guploader-uploadid` header, and Object Lock and versions must be
+  spelt as GCS's XML API spells them: a request with an x-amz-object-lock-* header or a
+  `versionId` parameter is refused (400 InvalidArgument); in front of moto, x-goog-object-lock-*
+  and `generation` are forwarded as their S3 equivalents, so the backend locks or addresses the
+  version as GCS would (records keep the request as received).
 * Proves that no write replaced an object: every PutObject and CompleteMultipartUpload is
   recorded with "existed_before", whether the key existed at the backend just before the request
   was forwarded (a HEAD to the backend; writes to one key pass the front one at a time, so no
@@ -969,6 +973,16 @@ class FrontHandler(BaseHTTPRequestHandler):
             raise Reject(501, "NotImplemented",
                          "A header or query you provided requested a function that is not implemented.",
                          [("Details", "POST ?delete is not implemented.")])
+        # Object Lock and versions in GCS's own spelling only (docs/s3-stores.md, "Object Lock").
+        amz_lock = sorted(n.lower() for n in self.headers.keys() if n.lower().startswith("x-amz-object-lock-"))
+        if amz_lock:
+            raise Reject(400, "InvalidArgument", "Invalid argument.",
+                         [("Details", f"not supported by this service: {', '.join(amz_lock)} "
+                                      "(GCS spells them x-goog-object-lock-mode / -retain-until-date)")])
+        if b"versionId" in names:
+            raise Reject(400, "InvalidArgument", "Invalid argument.",
+                         [("Details", "versionId is not supported by this service: "
+                                      "a version is addressed by its generation (?generation=)")])
         if record["violations"]:
             raise Reject(400, "InvalidArgument", "Invalid argument.",
                          [("Details", f"not supported by this service: {', '.join(record['violations'])}")])
@@ -1056,9 +1070,25 @@ class FrontHandler(BaseHTTPRequestHandler):
         self.send_s3_error(status, code, message, extra, date=server_time)
 
     # -- forwarding --------------------------------------------------------------------------------
+    def backend_shape(self) -> tuple[str, list[tuple[str, str]]]:
+        """The target and headers sent to the backend: as received, except in GCS mode in front of
+        moto (which checks no signature), where GCS's spelling of versions and locks is translated
+        to S3's so that moto does what GCS would: ?generation= becomes ?versionId=,
+        x-goog-object-lock-* becomes x-amz-object-lock-*."""
+        raw_target = self.requestline.split()[1]
+        headers = [(n, v) for n, v in self.headers.items() if n.lower() not in HOP_BY_HOP]
+        if not (self.state.gcs and self.state.backend == "moto"):
+            return raw_target, headers
+        path, sep, query = raw_target.partition("?")
+        query = "&".join("versionId" + item[len("generation"):] if item.split("=", 1)[0] == "generation" else item
+                         for item in query.split("&"))
+        headers = [("x-amz-" + n[len("x-goog-"):] if n.lower().startswith("x-goog-object-lock-") else n, v)
+                   for n, v in headers]
+        return path + sep + query, headers
+
     def backend_exchange(self, record: dict, body, consume: bool):
         """Send the request to the backend; returns (status, reason, response) or raises Reject."""
-        raw_target = self.requestline.split()[1]
+        raw_target, headers = self.backend_shape()
         for attempt in (1, 2):
             if self.backend_conn is None:
                 host, port = self.server.backend_addr
@@ -1066,9 +1096,8 @@ class FrontHandler(BaseHTTPRequestHandler):
             conn = self.backend_conn
             try:
                 conn.putrequest(self.command, raw_target, skip_host=True, skip_accept_encoding=True)
-                for name, value in self.headers.items():
-                    if name.lower() not in HOP_BY_HOP:
-                        conn.putheader(name, value)
+                for name, value in headers:
+                    conn.putheader(name, value)
                 conn.endheaders()
                 body.seek(0)
                 while chunk := body.read(COPY_CHUNK):

@@ -1,7 +1,8 @@
 """The test front's record of writes (tests/harness/s3front.py): for every PutObject and
 CompleteMultipartUpload, whether the key existed at the backend just before (`existed_before`),
 which test_concurrent_runs uses to prove that no write replaced an object; and, in GCS mode, the
-conditional write GCS spells `x-goog-if-generation-match: 0`. A check that cannot fail proves
+conditional write GCS spells `x-goog-if-generation-match: 0` and its spelling of Object Lock and
+versions (x-goog-object-lock-*, ?generation=). A check that cannot fail proves
 nothing, so the record is shown to say "true" exactly when an object was replaced.
 
 Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unittest -v test_front_writes
@@ -9,6 +10,8 @@ Run: cd tests/integration && PYTHONPATH=../harness:../fixtures python3 -m unitte
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import unittest
 
 from integration_case import IntegrationCase  # noqa: E402
@@ -85,6 +88,73 @@ class FrontWritesGcs(FrontWritesSpec, unittest.TestCase):
         # Without the condition GCS replaces the object, as S3 does.
         self.assertEqual(self.put(PREFIX + "g", b"third", {})[0], 200)
         self.assertEqual(self.get(PREFIX + "g"), b"third")
+
+
+class FrontObjectLockGcs(IntegrationCase, unittest.TestCase):
+    """GCS mode and Object Lock (issue 20): the front refuses S3's spelling of a lock
+    (x-amz-object-lock-*) and of a version (?versionId=), and accepts GCS's
+    (x-goog-object-lock-*, ?generation=), which it hands to moto in S3's words so that the lock is
+    really applied and a version really addressed, as GCS would."""
+    backend = "moto"
+    gcs = True
+    BUCKET = "front-lock-gcs"
+    UNTIL = "2099-01-01T00:00:00Z"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend_client().create_bucket(Bucket=cls.BUCKET, ObjectLockEnabledForBucket=True)
+
+    @classmethod
+    def backend_client(cls):
+        """boto3 straight to moto (no front, no GCS rules): what the backend holds."""
+        import boto3
+        return boto3.client("s3", endpoint_url=cls.front.health()["backend_url"], region_name="us-east-1",
+                            aws_access_key_id="backend", aws_secret_access_key="backend")
+
+    def send(self, method: str, target: str, body: bytes = b"", headers: dict | None = None):
+        headers = dict(headers or {})
+        if body:
+            headers["Content-MD5"] = base64.b64encode(hashlib.md5(body).digest()).decode()
+        return self.front.raw_request(method, f"/{self.BUCKET}/{target}", body, headers)
+
+    def test_lock_and_version_spelt_as_gcs_spells_them(self):
+        lock = {"x-goog-object-lock-mode": "GOVERNANCE", "x-goog-object-lock-retain-until-date": self.UNTIL}
+        status, _, answer = self.send("PUT", "k", b"locked", lock)
+        self.assertEqual(status, 200, answer)
+        head = self.backend_client().head_object(Bucket=self.BUCKET, Key="k")
+        self.assertEqual(head["ObjectLockMode"], "GOVERNANCE")
+        self.assertEqual(head["ObjectLockRetainUntilDate"].year, 2099)
+        version = head["VersionId"]
+
+        # The version by its generation: the lock refuses its delete (moto: 403 AccessDenied).
+        status, _, answer = self.send("DELETE", f"k?generation={version}")
+        self.assertEqual(status, 403, answer)
+        self.assertIn(b"<Code>AccessDenied</Code>", answer)
+        retention = (f"<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>2100-01-01T00:00:00Z"
+                     "</RetainUntilDate></Retention>").encode()
+        status, _, answer = self.send("PUT", f"k?retention&generation={version}", retention)
+        self.assertEqual(status, 200, answer)
+        head = self.backend_client().head_object(Bucket=self.BUCKET, Key="k", VersionId=version)
+        self.assertEqual(head["ObjectLockRetainUntilDate"].year, 2100)
+
+    def test_s3_spelling_is_refused_before_the_backend(self):
+        since = self.front.requests()[-1]["seq"] if self.front.requests() else 0
+        amz_lock = {"x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": self.UNTIL}
+        status, _, answer = self.send("PUT", "refused", b"never stored", amz_lock)
+        self.assertEqual(status, 400, answer)
+        self.assertIn(b"<Code>InvalidArgument</Code>", answer)
+        self.assertIn(b"x-amz-object-lock-mode", answer)
+        self.send("PUT", "plain", b"plain")
+        version = self.backend_client().head_object(Bucket=self.BUCKET, Key="plain")["VersionId"]
+        status, _, answer = self.send("DELETE", f"plain?versionId={version}")
+        self.assertEqual(status, 400, answer)
+        self.assertIn(b"generation", answer)
+        refused = [r for r in self.front.requests(since) if r["status"] == 400]
+        self.assertEqual([r["backend_status"] for r in refused], [None, None])
+        keys = [o["Key"] for o in self.backend_client().list_objects_v2(Bucket=self.BUCKET).get("Contents", [])]
+        self.assertNotIn("refused", keys)
+        self.assertIn("plain", keys)  # the version was not deleted either
 
 
 if __name__ == "__main__":

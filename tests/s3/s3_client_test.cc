@@ -32,71 +32,29 @@
 #include "codec/digest.h"
 #include "fakes/random_bytes.h"
 #include "fakes/scripted_transport.h"
+#include "s3/s3_client_harness.h"
 #include "s3/uri_encode.h"
 #include "s3/xml_replies.h"
 
 namespace erp::s3 {
 namespace {
 
+using namespace client_test;
 using namespace std::chrono_literals;
 using testing::RecordedRequest;
 using testing::Reply;
 using testing::ScriptedTransport;
 
-constexpr std::string_view kKeyId = "AKIDEXAMPLE";
-constexpr std::string_view kSecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-constexpr std::string_view kToken = "FwoGZXIvYXdzEXAMPLE//session+token=";
-constexpr std::string_view kAmzDate = "20260102T030405Z";
-constexpr std::string_view kHttpEndpoint = "http://127.0.0.1:9000";
-constexpr std::string_view kHttpsEndpoint = "https://s3.eu-west-3.amazonaws.com";
 constexpr std::string_view kKey = "erp/prod/db/20260102T030405Z.dump";
 // A key with everything that must be encoded exactly once and never normalised.
 constexpr std::string_view kAwkwardKey = "a b+c/\xC3\xBC//x";
 constexpr std::string_view kAwkwardPath = "a%20b%2Bc/%C3%BC//x";
 
-const std::chrono::sys_seconds kNow =
-    std::chrono::sys_days{std::chrono::year{2026} / 1 / 2} + 3h + 4min + 5s;
-
 bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::span<const char> span_of(std::string_view data) {
-  return {data.data(), data.size()};
-}
-
 using testing::random_bytes;
-
-// The decoded form of a wire query ("a=b&c" -> {{"a","b"},{"c",""}}), in wire order.
-QueryParams decode_query(std::string_view query) {
-  QueryParams params;
-  std::size_t at = 0;
-  while (at < query.size()) {
-    const std::size_t end = std::min(query.find('&', at), query.size());
-    const std::string_view pair = query.substr(at, end - at);
-    const std::size_t equals = pair.find('=');
-    if (equals == std::string_view::npos) {
-      params.emplace_back(uri_decode(pair), "");
-    } else {
-      params.emplace_back(uri_decode(pair.substr(0, equals)), uri_decode(pair.substr(equals + 1)));
-    }
-    at = end + 1;
-  }
-  return params;
-}
 
 // The <Key>s of a DeleteObjects body.
 std::vector<std::string> delete_keys(std::string_view xml) {
@@ -138,178 +96,6 @@ class StringSink final : public ByteSink {
 
  private:
   std::optional<Error> fail_with_;
-};
-
-struct Setup {
-  std::string endpoint = std::string(kHttpEndpoint);
-  AddressingStyle addressing = AddressingStyle::path;
-  PayloadSigning payload_signing = PayloadSigning::automatic;
-  bool session_token = false;
-  int max_attempts = 4;
-  std::stop_token stop;            // the client's stop signal (the job's, in production)
-  std::function<void()> on_sleep;  // runs inside each back-off, e.g. to request the stop
-  // The client may correct its clock or region (skew and region tests): requests may then be
-  // signed at another time or for another region than kNow/us-east-1.
-  bool corrections = false;
-  std::function<void(std::chrono::seconds)> on_clock_corrected;
-  std::function<void(const std::string&)> on_region_corrected;
-};
-
-Credentials credentials(bool with_token) {
-  return {std::string(kKeyId), Secret(std::string(kSecretKey)),
-          with_token ? Secret(std::string(kToken)) : Secret()};
-}
-
-const SigningScope kScope{.region = "us-east-1", .service = "s3"};
-
-// One client over one scripted transport. On destruction checks every request made.
-class Harness {
- public:
-  explicit Harness(Setup setup = {})
-      : setup_(std::move(setup)),
-        pool_(transport.factory()),
-        client(S3ClientOptions{.endpoint = setup_.endpoint,
-                               .bucket = "bucket",
-                               .addressing = setup_.addressing,
-                               .scope = kScope,
-                               .payload_signing = setup_.payload_signing,
-                               .retry = {.max_attempts = setup_.max_attempts,
-                                         .base_delay = 100ms,
-                                         .max_delay = 1s},
-                               .stop = setup_.stop,
-                               .on_clock_corrected = setup_.on_clock_corrected,
-                               .on_region_corrected = setup_.on_region_corrected},
-               credentials(setup_.session_token), pool_, clock_,
-               [this](std::chrono::milliseconds delay, std::stop_token stop) {
-                 {
-                   std::lock_guard lock(sleeps_mutex_);
-                   sleeps_.push_back(delay);
-                 }
-                 if (setup_.on_sleep) setup_.on_sleep();
-                 return !stop.stop_requested();  // a real sleep ends at once on a stop
-               }) {}
-
-  ~Harness() {
-    if (std::uncaught_exceptions() > 0) return;  // a REQUIRE already failed the test
-    for (const RecordedRequest& request : transport.requests()) check_dialect(request);
-  }
-
-  std::vector<std::chrono::milliseconds> sleeps() const {
-    std::lock_guard lock(sleeps_mutex_);
-    return sleeps_;
-  }
-  std::vector<RecordedRequest> requests() const { return transport.requests(); }
-  RecordedRequest request(std::size_t index) const { return transport.request(index); }
-
-  // What x-amz-content-sha256 must say for `request` under this setup.
-  std::string expected_payload_hash(const RecordedRequest& request) const {
-    if (!request.has_body) return std::string(kEmptyPayloadSha256);
-    switch (setup_.payload_signing) {
-      case PayloadSigning::always:
-        return codec::sha256_hex(span_of(request.body));
-      case PayloadSigning::never:
-        return std::string(kUnsignedPayload);
-      case PayloadSigning::automatic:
-        break;
-    }
-    return setup_.endpoint.starts_with("https://") ? std::string(kUnsignedPayload)
-                                                   : codec::sha256_hex(span_of(request.body));
-  }
-
-  // SPEC §4's dialect, for one request.
-  void check_dialect(const RecordedRequest& request) const {
-    CAPTURE(request.method);
-    CAPTURE(request.url);
-    // Header auth with the fixed clock.
-    // CHECK, not REQUIRE: this runs in a destructor.
-    const auto authorization = request.header("Authorization");
-    CHECK(authorization.has_value());
-    if (!authorization) return;
-    if (setup_.corrections) {
-      CHECK(authorization->starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"));
-    } else {
-      CHECK(
-          authorization->starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/"
-                                     "us-east-1/s3/aws4_request, SignedHeaders="));
-      CHECK(request.header("x-amz-date") == std::string(kAmzDate));
-    }
-
-    // The payload hash: the body's over HTTP, UNSIGNED-PAYLOAD over HTTPS, never STREAMING-*.
-    const auto payload_hash = request.header("x-amz-content-sha256");
-    CHECK(payload_hash.has_value());
-    if (!payload_hash) return;
-    CHECK(*payload_hash == expected_payload_hash(request));
-    CHECK_FALSE(payload_hash->starts_with("STREAMING-"));
-
-    // Headers the dialect never sends.
-    for (const http::Header& header : request.headers) {
-      CAPTURE(header.name);
-      CHECK_FALSE(lower(header.name).starts_with("x-amz-checksum-"));
-      CHECK_FALSE(iequals(header.name, "x-amz-sdk-checksum-algorithm"));
-      CHECK_FALSE(iequals(header.name, "x-amz-trailer"));
-      CHECK_FALSE(iequals(header.name, "x-amz-decoded-content-length"));
-      CHECK_FALSE(iequals(header.name, "Content-Encoding"));
-      CHECK(request.header_count(header.name) == 1);  // nothing doubled, even on retries
-    }
-
-    // Content-MD5 only on DeleteObjects, and then the MD5 of the body.
-    const bool delete_objects = request.method == "POST" && request.query() == "delete";
-    CHECK(request.header("Content-MD5").has_value() == delete_objects);
-    if (delete_objects) {
-      CHECK(request.header("Content-MD5") == codec::md5_base64(span_of(request.body)));
-    }
-
-    // The session token, sent and signed, only when there is one.
-    CHECK(request.header("x-amz-security-token").has_value() == setup_.session_token);
-    if (setup_.session_token) {
-      CHECK(request.header("x-amz-security-token") == std::string(kToken));
-    }
-
-    // Signed: host and the amz headers; never User-Agent or Accept-Encoding.
-    const auto signed_headers = request.signed_headers();
-    for (const std::string_view name : {"host", "x-amz-content-sha256", "x-amz-date"}) {
-      CHECK(std::ranges::count(signed_headers, name) == 1);
-    }
-    CHECK(std::ranges::count(signed_headers, "x-amz-security-token") ==
-          (setup_.session_token ? 1 : 0));
-    CHECK(std::ranges::count(signed_headers, "user-agent") == 0);
-    CHECK(std::ranges::count(signed_headers, "accept-encoding") == 0);
-
-    // What was signed is what was sent: signing the recorded request again, with the query
-    // read back from the URL, gives the same Authorization.
-    http::HttpRequest resent{.method = request.method,
-                             .url = request.url,
-                             .headers = request.headers,
-                             .body = span_of(request.body),
-                             .has_body = request.has_body};
-    // A corrected request is signed at its own x-amz-date for the region its scope names.
-    SigningScope scope = kScope;
-    std::chrono::sys_seconds signed_at = kNow;
-    if (setup_.corrections) {
-      const std::string date = request.header("x-amz-date").value_or("");
-      std::tm tm{};
-      REQUIRE(strptime(date.c_str(), "%Y%m%dT%H%M%SZ", &tm) != nullptr);
-      signed_at = std::chrono::sys_seconds{std::chrono::seconds{timegm(&tm)}};
-      const std::size_t day = authorization->find('/') + 1;
-      const std::size_t region = authorization->find('/', day) + 1;
-      scope.region = authorization->substr(region, authorization->find('/', region) - region);
-    }
-    const Signature again = sign_request(resent, decode_query(request.query()), *payload_hash,
-                                         credentials(setup_.session_token), scope, signed_at);
-    CHECK(again.authorization == *authorization);
-  }
-
-  ScriptedTransport transport;
-
- private:
-  Setup setup_;
-  http::TransportPool pool_;
-  FixedClock clock_{kNow};
-  mutable std::mutex sleeps_mutex_;
-  std::vector<std::chrono::milliseconds> sleeps_;
-
- public:
-  S3Client client;
 };
 
 // An object server for HEAD and ranged GETs pinned with If-Match, as S3 answers them.

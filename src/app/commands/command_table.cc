@@ -41,7 +41,12 @@ std::vector<Command> make_table() {
                   "manifest last (BACKUP_ENV, S3_PREFIX, PG*, DOCUMENTS_DIR),\n"
                   "then prunes (PRUNE_AFTER_BACKUP, default true)",
        .flags = {{"--only", "db|docs", "back up only the database or only the documents"}},
-       .needs = {.s3 = true, .layout = true, .backup = true, .retention = true, .writes = true},
+       .needs = {.s3 = true,
+                 .layout = true,
+                 .backup = true,
+                 .retention = true,
+                 .object_lock = true,
+                 .writes = true},
        .run = run_backup,
        .exits = "exit codes: 0 every stream committed, 1 nothing committed (or the prune after it "
                 "failed), 2 usage/configuration,\n3 one stream committed and the other failed "
@@ -52,7 +57,8 @@ std::vector<Command> make_table() {
                   "RETENTION_MONTHLY_MONTHS, RETENTION_YEARLY_YEARS,\n"
                   "RETENTION_MIN_KEEP): delete expired sets, manifest last",
        .flags = {{"--dry-run", "", "print the plan, delete nothing"}, as_of, json},
-       .needs = {.s3 = true, .layout = true, .retention = true, .writes = true},
+       .needs =
+           {.s3 = true, .layout = true, .retention = true, .object_lock = true, .writes = true},
        .run = run_prune,
        .details = "Then aborts the env's multipart uploads older than STALE_UPLOAD_AGE (a "
                   "running backup's are kept)."},
@@ -138,7 +144,7 @@ std::vector<Command> make_table() {
                   "2d"},
                  only,
                  json},
-       .needs = {.s3 = true, .layout = true},
+       .needs = {.s3 = true, .layout = true, .object_lock = true},
        .run = run_status},
       {.name = "verify",
        .group = "checks",
