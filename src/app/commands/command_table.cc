@@ -61,7 +61,12 @@ std::vector<Command> make_table() {
            {.s3 = true, .layout = true, .retention = true, .object_lock = true, .writes = true},
        .run = run_prune,
        .details = "Then aborts the env's multipart uploads older than STALE_UPLOAD_AGE (a "
-                  "running backup's are kept)."},
+                  "running backup's are kept).\n"
+                  "With OBJECT_LOCK_MODE on it deletes every version of an expired set, keeps one "
+                  "whose lock\nhas not ended (\"locked, kept\"), then extends the kept sets' "
+                  "locks to their tier (--dry-run: reads only).\n"
+                  "Exit 1 also when the store refuses the deletes (no delete permission) or a "
+                  "lock could not be extended."},
       {.name = "list",
        .group = "retention",
        .summary = "backup sets, newest first, with sizes and the tier keeping each",
