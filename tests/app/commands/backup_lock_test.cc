@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/commands/command_harness.h"
+#include "app/retention_seed.h"
 #include "catalog/manifest.h"
 #include "fakes/random_bytes.h"
 #include "fakes/temp_dir.h"
@@ -229,6 +230,38 @@ TEST_CASE("a multipart archive whose lock the store dropped is locked afterwards
   REQUIRE(versions.size() == 1);
   CHECK(versions[0].lock == kSetLock);
   CHECK(h.store.count(Op::put_object_retention) == 1);
+}
+
+TEST_CASE("credentials that cannot delete: the backup succeeds and its prune is skipped") {
+  for (const char* mode : {"governance", "off"}) {
+    CAPTURE(mode);
+    LockHarness h(mode);
+    h.settings.backup->prune_after_backup = true;
+    h.settings.retention = retention::RetentionPolicy{.min_keep = 1};
+    h.settings.stale_upload_age = hours(24);
+    // Three sets of one old month: the plan lets at least two of them go.
+    for (const char* id : {"20251001T020000Z", "20251002T020000Z", "20251003T020000Z"})
+      erp::testing::seed_set(h.store, kLayout, id);
+    const auto before = h.store.versioned_keys();
+    // A backup job under least privilege: no s3:DeleteObject, no s3:DeleteObjectVersion.
+    h.store.deny(Op::delete_object);
+    h.store.deny(Op::delete_objects);
+    h.store.deny(Op::delete_object_version);
+    const Ran ran = h.backup();
+    CHECK(ran.code == ExitCode::ok);
+    REQUIRE(h.report.prune.has_value());
+    CHECK(h.report.prune->skipped_by_permission);
+    CHECK(h.report.prune->objects_deleted == 0);
+    for (const std::string& key : before) {
+      CAPTURE(key);
+      CHECK_FALSE(h.store.versions(key).back().delete_marker);  // nothing was deleted
+    }
+    // The lease's delete was refused too: it stays (a later prune removes it once stale).
+    const auto leases = lease_keys(h.store);
+    REQUIRE(leases.size() == 1);
+    CHECK_FALSE(h.store.versions(leases[0]).back().delete_marker);
+    if (std::string_view(mode) == "governance") CHECK(h.report.object_lock_enforced == true);
+  }
 }
 
 TEST_CASE("status --json: object_lock from the newest complete set's manifest; off when off") {
