@@ -10,6 +10,7 @@
 #include "app/commands/command_harness.h"
 #include "app/retention_seed.h"
 #include "catalog/manifest.h"
+#include "fakes/forwarding_object_store.h"
 #include "fakes/random_bytes.h"
 #include "fakes/temp_dir.h"
 
@@ -217,6 +218,38 @@ TEST_CASE("a store that refuses the retention fails the stream whose lock it dro
     if (call.op == Op::delete_object) CHECK(call.key.starts_with(kLayout.lease_prefix()));
   }
   CHECK(h.store.count(Op::delete_object_version) == 0);  // no canary: no manifest to record it
+}
+
+namespace {
+
+// A store that writes manifests without the lock they ask for, and refuses to lock them after.
+class DropsManifestLocks final : public erp::testing::ForwardingObjectStore {
+ public:
+  using ForwardingObjectStore::ForwardingObjectStore;
+  Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                 s3::WriteCondition condition, const ObjectLock& lock) override {
+    if (key.find("/manifests/") != std::string_view::npos) {
+      return ForwardingObjectStore::put_object(key, body, condition);
+    }
+    return ForwardingObjectStore::put_object(key, body, condition, lock);
+  }
+  Result<void> put_object_retention(std::string_view key, std::string_view,
+                                    const ObjectLock&) override {
+    return make_error(ErrorKind::permanent, std::string(key) + ": refused", "AccessDenied");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a manifest that cannot be locked fails the run; last-success.json is not updated") {
+  LockHarness h;
+  DropsManifestLocks store(h.store);
+  h.through = &store;
+  CHECK(h.backup().code == ExitCode::failed);
+  // The set is committed (its manifest is there) but not protected: status keeps alerting.
+  CHECK(h.store.object(kLayout.manifest_key(kId)).has_value());
+  CHECK_FALSE(h.store.object(kLayout.last_success_key()).has_value());
+  CHECK(h.store.versions(kLayout.docs_key(kId)).back().lock == kSetLock);
 }
 
 TEST_CASE("a multipart archive whose lock the store dropped is locked afterwards and committed") {
