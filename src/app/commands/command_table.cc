@@ -48,6 +48,12 @@ std::vector<Command> make_table() {
                  .object_lock = true,
                  .writes = true},
        .run = run_backup,
+       .details = "With OBJECT_LOCK_MODE on: a bucket without Object Lock is refused (exit 2); "
+                  "every object of the set is\nwritten locked until set time + "
+                  "RETENTION_DAILY_DAYS + OBJECT_LOCK_MARGIN and read back; the canary\n"
+                  "(S3_PREFIX/BACKUP_ENV/.lock-canary) checks that these credentials cannot "
+                  "delete a locked version.\nA prune the credentials may not delete for is "
+                  "skipped (exit 0).",
        .exits = "exit codes: 0 every stream committed, 1 nothing committed (or the prune after it "
                 "failed), 2 usage/configuration,\n3 one stream committed and the other failed "
                 "(the manifest says which), 130/143 stopped by signal (uploads aborted)"},
@@ -150,7 +156,11 @@ std::vector<Command> make_table() {
                  only,
                  json},
        .needs = {.s3 = true, .layout = true, .object_lock = true},
-       .run = run_status},
+       .run = run_status,
+       .details = "With OBJECT_LOCK_MODE on, one more line: object_lock, the mode, whether the "
+                  "newest complete set's\ncanary found the lock enforced (enforced, NOT-ENFORCED, "
+                  "unknown), when, and that set's ID;\n--json: \"object_lock\": {mode, enforced, "
+                  "checked_at} ({\"mode\": \"off\"} with the mode off)."},
       {.name = "verify",
        .group = "checks",
        .summary = "read every object of the set back: size and SHA-256 against the\n"
