@@ -101,7 +101,11 @@ erp::app::ExitCode run_command(const erp::config::Environment& environment,
               [&log](const std::string& region) {
                 log.warn("the server named another region for the bucket; signing for it",
                          {{"region", region}});
-              }},
+              },
+          // S3 refuses an upload to a bucket where a retention applies without Content-MD5 (or
+          // a checksum header, which this client never sends).
+          .content_md5_on_uploads =
+              settings->object_lock.has_value() && settings->object_lock->enabled()},
       credentials, transports);
 
   app::Context context{log,

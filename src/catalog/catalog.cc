@@ -239,10 +239,13 @@ std::vector<const CatalogObject*> CatalogSet::leftovers() const {
   return result;
 }
 
-constexpr EnumName<ObjectKind> kKindLabels[] = {
-    {ObjectKind::db_dump, "db"},        {ObjectKind::docs_archive, "docs"},
-    {ObjectKind::manifest, "manifest"}, {ObjectKind::last_success, "last-success"},
-    {ObjectKind::lease, "lease"},       {ObjectKind::doctor_probe, "doctor probe"}};
+constexpr EnumName<ObjectKind> kKindLabels[] = {{ObjectKind::db_dump, "db"},
+                                                {ObjectKind::docs_archive, "docs"},
+                                                {ObjectKind::manifest, "manifest"},
+                                                {ObjectKind::last_success, "last-success"},
+                                                {ObjectKind::lease, "lease"},
+                                                {ObjectKind::doctor_probe, "doctor probe"},
+                                                {ObjectKind::lock_canary, "lock canary"}};
 
 std::string_view kind_label(ObjectKind kind) {
   return name_of(kKindLabels, kind);
@@ -270,6 +273,9 @@ Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
     // Nor does an object of `erp-backup doctor` (app/commands/doctor_command.h): doctor removes
     // its own; one a killed run left is removed by prune's stale-upload sweep, like a lease.
     if (parsed->kind == ObjectKind::doctor_probe) continue;
+    // Nor the Object Lock canary (app/backup/lock_canary.h): it stays for good, and prune, which
+    // deletes only what the catalog puts in a set, never touches it.
+    if (parsed->kind == ObjectKind::lock_canary) continue;
     auto start = parse_backup_id(parsed->id);
     if (!start) {  // KeyLayout::parse only accepts valid IDs; stay safe anyway
       catalog.foreign.push_back(std::move(info));

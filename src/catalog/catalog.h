@@ -42,7 +42,8 @@
 // Keys under the env prefix that KeyLayout does not recognise are `foreign`: reported,
 // never deleted. last-success.json is recognised and kept apart; leases (a running backup's
 // claim on its set ID) and doctor's probe objects (`.doctor/<TOKEN>/...`) are recognised and
-// left out: they belong to no set (app/backup/stale_uploads.h removes old ones).
+// left out: they belong to no set (app/backup/stale_uploads.h removes old ones). So is the
+// Object Lock canary (`.lock-canary`), which nothing deletes.
 #pragma once
 
 #include <chrono>

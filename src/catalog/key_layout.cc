@@ -59,10 +59,17 @@ std::string KeyLayout::docs_key(std::string_view id) const {
   return env_prefix_ + "docs/" + std::string(id) + ".tar.zst";
 }
 std::string KeyLayout::manifest_key(std::string_view id) const {
-  return env_prefix_ + "manifests/" + std::string(id) + ".json";
+  return manifest_prefix() + std::string(id) + ".json";
+}
+std::string KeyLayout::manifest_prefix() const {
+  return env_prefix_ + "manifests/";
 }
 std::string KeyLayout::last_success_key() const {
   return env_prefix_ + "last-success.json";
+}
+
+std::string KeyLayout::lock_canary_key() const {
+  return env_prefix_ + ".lock-canary";
 }
 
 std::string KeyLayout::lease_prefix() const {
@@ -86,6 +93,7 @@ std::optional<ParsedKey> KeyLayout::parse(std::string_view key) const {
   if (!key.starts_with(env_prefix_)) return std::nullopt;
   const std::string_view rest = key.substr(env_prefix_.size());
   if (rest == "last-success.json") return ParsedKey{ObjectKind::last_success, ""};
+  if (rest == ".lock-canary") return ParsedKey{ObjectKind::lock_canary, ""};
   if (rest.starts_with("leases/")) return parse_lease(rest.substr(7));
   if (rest.starts_with(".doctor/")) return parse_doctor_probe(rest.substr(8));
   for (const KindSpelling& spelling : kSpellings) {

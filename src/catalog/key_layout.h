@@ -18,6 +18,10 @@
 //                                        killed run left is not part of any set, never foreign,
 //                                        and removed by prune's stale-upload pass once older than
 //                                        STALE_UPLOAD_AGE (app/backup/stale_uploads.h).
+//   <prefix>/<env>/.lock-canary          the Object Lock canary (app/backup/lock_canary.h): one
+//                                        small locked object each backup with OBJECT_LOCK_MODE
+//                                        on tries to delete. Not part of any set, never foreign,
+//                                        never deleted by prune.
 //
 // A key under the env's prefix that does not parse back exactly (a foreign object, a
 // typo, another tool's file) is reported and never deleted.
@@ -31,7 +35,15 @@ namespace erp::catalog {
 
 // Both db spellings are ObjectKind::db_dump: which one a set holds is the manifest's to say
 // (its db record names the key and the compression), never guessed from the key.
-enum class ObjectKind { db_dump, docs_archive, manifest, last_success, lease, doctor_probe };
+enum class ObjectKind {
+  db_dump,
+  docs_archive,
+  manifest,
+  last_success,
+  lease,
+  doctor_probe,
+  lock_canary,
+};
 
 // How the db stream is compressed (DB_COMPRESSION): by pg_dump itself inside the custom
 // format, or with pg_dump -Z0 wrapped in one zstd frame by this tool.
@@ -39,7 +51,7 @@ enum class DbCompression { pg_dump, zstd };
 
 struct ParsedKey {
   ObjectKind kind;
-  std::string id;     // empty for last_success
+  std::string id;     // empty for last_success, doctor_probe and lock_canary
   std::string token;  // a lease's or doctor probe's run token; empty for every other kind
 };
 
@@ -56,7 +68,11 @@ class KeyLayout {
   std::string db_key(std::string_view id, DbCompression compression = DbCompression::pg_dump) const;
   std::string docs_key(std::string_view id) const;
   std::string manifest_key(std::string_view id) const;
+  // "<prefix>/<env>/manifests/": every manifest of this env.
+  std::string manifest_prefix() const;
   std::string last_success_key() const;
+  // "<prefix>/<env>/.lock-canary".
+  std::string lock_canary_key() const;
   // "<prefix>/<env>/leases/": every lease of this env.
   std::string lease_prefix() const;
   // "<prefix>/<env>/leases/<ID>/": the leases on set ID.

@@ -178,6 +178,14 @@ std::string to_json(const Manifest& m) {
     streams["docs"] = docs;
   }
   j["streams"] = streams;
+  if (m.object_lock) {
+    const ObjectLockRecord& lock = *m.object_lock;
+    j["object_lock"] = {
+        {"mode", lock.mode},
+        {"retain_until", lock.retain_until},
+        {"enforced", lock.enforced ? ordered_json(*lock.enforced) : ordered_json(nullptr)},
+        {"checked_at", lock.checked_at ? ordered_json(*lock.checked_at) : ordered_json(nullptr)}};
+  }
   // Invalid UTF-8 in paths (non-UTF-8 file names) is replaced, not fatal.
   return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
@@ -252,6 +260,20 @@ Result<Manifest> parse_manifest(std::string_view text) {
         }
       }
       m.documents = std::move(d);
+    }
+    if (j.contains("object_lock")) {
+      const auto& lock = j["object_lock"];
+      if (!lock.is_object()) throw std::invalid_argument("\"object_lock\" is not an object");
+      ObjectLockRecord record;
+      record.mode = lock.at("mode").get<std::string>();
+      record.retain_until = lock.value("retain_until", "");
+      if (lock.contains("enforced") && !lock["enforced"].is_null()) {
+        record.enforced = lock["enforced"].get<bool>();
+      }
+      if (lock.contains("checked_at") && !lock["checked_at"].is_null()) {
+        record.checked_at = lock["checked_at"].get<std::string>();
+      }
+      m.object_lock = std::move(record);
     }
     return m;
   } catch (const nlohmann::json::exception& error) {

@@ -122,6 +122,19 @@ struct DocumentsRecord {
   std::uint64_t entries() const { return files + directories + symlinks + hardlinks; }
 };
 
+// How the set's objects were locked (OBJECT_LOCK_MODE, issue 20), and what this run's
+// enforcement canary found (app/backup/lock_canary.h). Optional in the manifest (JSON member
+// "object_lock"; format_version stays 1): absent in a set written with the mode off or by an
+// earlier version, which readers take as "not locked by this tool".
+struct ObjectLockRecord {
+  std::string mode;          // "governance" or "compliance"
+  std::string retain_until;  // ISO 8601 UTC: the lock every object was written with
+  // Whether these credentials were refused the delete of a locked version: true, false, or
+  // nullopt when the canary could not decide (JSON null).
+  std::optional<bool> enforced;
+  std::optional<std::string> checked_at;  // ISO 8601 UTC of that check; nullopt with enforced
+};
+
 struct Manifest {
   int format_version = kManifestFormatVersion;
   std::string id;
@@ -135,6 +148,7 @@ struct Manifest {
   std::optional<StreamRecord> db;
   std::optional<DocumentsRecord> documents;
   std::optional<StreamRecord> docs;
+  std::optional<ObjectLockRecord> object_lock;
 
   // Every stream that ran was committed, and at least one ran.
   bool complete() const;
@@ -146,7 +160,8 @@ std::string to_json(const Manifest& manifest);
 // Errors: corrupt, naming the cause: longer than kMaxManifestBytes, nested deeper than
 // kMaxManifestDepth (both checked before parsing), not JSON, wrong format_version, missing
 // id/streams, a field of the wrong type, a stream other than "db" and "docs" (a newer
-// tool's, or a damaged name: refusing is safer than reading the set as holding less).
+// tool's, or a damaged name: refusing is safer than reading the set as holding less), an
+// "object_lock" member that is not an object of strings (enforced: a boolean or null).
 Result<Manifest> parse_manifest(std::string_view json);
 
 }  // namespace erp::catalog

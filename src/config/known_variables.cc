@@ -41,6 +41,8 @@ constexpr KnownVariable kKnown[] = {
     {"LOG_FORMAT"},
     {"LOG_LEVEL"},
     {"METRICS_TEXTFILE"},
+    {"OBJECT_LOCK_MARGIN", kSafety},
+    {"OBJECT_LOCK_MODE", kSafety},
     {"PGPASSWORD"},
     {"PGPASSWORD_FILE"},
     {"PG_DUMP"},
@@ -92,8 +94,6 @@ constexpr KnownVariable kLater[] = {
     {"BACKUP_ROW_COUNTS"},
     {"DRILL_TARGET"},
     {"DRILL_WORK_DIR"},
-    {"OBJECT_LOCK_MARGIN", kSafety},
-    {"OBJECT_LOCK_MODE", kSafety},
     {"RESTORE_SCRATCH_DIR"},
     {"S3_EXTRA_TARGETS", kSafety},
 };

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string_view>
 
 #include "config/environment.h"
 #include "config/problems.h"
@@ -32,5 +33,9 @@ struct ObjectLockConfig {
 // variable, its value and the accepted forms; a margin under one hour or over 366 days is refused
 // (under an hour a late run finds its keepers unlocked; over a year is a typo for hours).
 ObjectLockConfig load_object_lock_config(const Environment& env, Problems& problems);
+
+// The setting's spelling of a mode: "off" (nullopt), "governance", "compliance" (what the
+// manifest's object_lock record and `status` show).
+std::string_view mode_setting(std::optional<s3::LockMode> mode);
 
 }  // namespace erp::config

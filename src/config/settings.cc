@@ -14,9 +14,13 @@ Result<Settings> load_settings(const Environment& env, Needs needs) {
     settings.layout = load_prefix_config(env, problems);
   }
   if (needs.backup) settings.backup = load_backup_config(env, problems);
-  // A backup that will not prune does not read the retention settings, so they cannot stop it.
-  const bool prunes = !settings.backup || settings.backup->prune_after_backup;
-  if (needs.retention && prunes) {
+  if (needs.object_lock) settings.object_lock = load_object_lock_config(env, problems);
+  // A backup that will not prune does not read the retention settings, so they cannot stop it;
+  // unless it locks its objects: their retain-until is RETENTION_DAILY_DAYS ahead
+  // (retention/lock_plan.h).
+  const bool reads_retention = !settings.backup || settings.backup->prune_after_backup ||
+                               (settings.object_lock && settings.object_lock->enabled());
+  if (needs.retention && reads_retention) {
     settings.retention = load_retention_config(env, problems);
     settings.stale_upload_age = load_stale_upload_age(env, problems);
   }

@@ -22,6 +22,7 @@
 #include "config/backup_config.h"
 #include "config/environment.h"
 #include "config/layout_config.h"
+#include "config/object_lock_config.h"
 #include "config/restore_docs_config.h"
 #include "config/restore_target_config.h"
 #include "config/retention_config.h"
@@ -38,7 +39,9 @@ struct Needs {
   bool prefix = false;          // S3_PREFIX alone (the env comes from the command line)
   bool backup = false;          // DOCUMENTS_DIR, DOCS_*, PG_DUMP, PG*, PRUNE_AFTER_BACKUP
   bool retention = false;       // RETENTION_*, STALE_UPLOAD_AGE (for backup: only while
-                                // PRUNE_AFTER_BACKUP is true)
+                                // PRUNE_AFTER_BACKUP is true or OBJECT_LOCK_MODE is on: a new
+                                // set's lock reaches RETENTION_DAILY_DAYS ahead)
+  bool object_lock = false;     // OBJECT_LOCK_MODE, OBJECT_LOCK_MARGIN (backup, prune, status)
   bool tools = false;           // PG_RESTORE and what children inherit (verify, restore)
   bool restore_target = false;  // RESTORE_PG*, RESTORE_ROLE, RESTORE_* options (restore db)
   bool restore_docs = false;    // RESTORE_DOCUMENTS_DIR (restore docs)
@@ -57,6 +60,7 @@ struct Settings {
   std::optional<RestoreTargetConfig> restore_target;
   std::optional<RestoreDocsConfig> restore_docs;
   std::optional<std::chrono::milliseconds> stale_upload_age;  // with `retention`
+  std::optional<ObjectLockConfig> object_lock;
   // Unknown variables that do not stop this command, one message each, for it to log.
   std::vector<std::string> warnings;
 };

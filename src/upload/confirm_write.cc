@@ -86,11 +86,13 @@ Result<Settled> settle_write(s3::ObjectStore& store, const std::string& key,
 }
 
 Result<std::string> put_new_object(s3::ObjectStore& store, const std::string& key,
-                                   std::span<const char> body) {
-  auto settled = settle_write(store, key,
-                              store.put_object(key, body, s3::WriteCondition::if_absent), key, [&] {
-                                return ExpectedObject{body.size(), codec::md5_hex(body)};
-                              });
+                                   std::span<const char> body,
+                                   const std::optional<s3::ObjectLock>& lock) {
+  auto answer = lock ? store.put_object(key, body, s3::WriteCondition::if_absent, *lock)
+                     : store.put_object(key, body, s3::WriteCondition::if_absent);
+  auto settled = settle_write(store, key, std::move(answer), key, [&] {
+    return ExpectedObject{body.size(), codec::md5_hex(body)};
+  });
   if (!settled) return std::unexpected(settled.error());
   return std::move(settled->etag);
 }

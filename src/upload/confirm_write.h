@@ -84,7 +84,10 @@ Result<Settled> settle_write(s3::ObjectStore& store, const std::string& key,
 // Returns the object's ETag (HEAD's, when the PUT's answer had none). Errors: the PUT's
 // (cancelled as it came; any other with what HEAD found added: "…; KEY holds another object
 // (…); it was left untouched"); the HEAD's, when it could not tell. Never deletes anything.
+// With `lock`, the PUT carries it (ObjectStore::put_object's lock overload; reading it back is
+// the caller's: upload/lock_check.h).
 Result<std::string> put_new_object(s3::ObjectStore& store, const std::string& key,
-                                   std::span<const char> body);
+                                   std::span<const char> body,
+                                   const std::optional<s3::ObjectLock>& lock = std::nullopt);
 
 }  // namespace erp::upload

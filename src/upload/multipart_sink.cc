@@ -62,6 +62,7 @@ MultipartSink::MultipartSink(s3::ObjectStore& store, BufferPool& pool, std::stri
       concurrency_(std::max(1, options.concurrency)),
       job_stop_(options.stop),
       condition_(options.condition),
+      lock_(options.lock),
       shared_(std::make_shared<Shared>(store, key_, name_)),
       executor_(options.executor) {
   forward_job_stop_.emplace(job_stop_, RequestStop{&shared_->cancel});
@@ -244,7 +245,8 @@ Result<void> MultipartSink::send_current_part() {
 }
 
 Result<void> MultipartSink::create_upload() {
-  auto id = store_.create_multipart_upload(key_);
+  auto id =
+      lock_ ? store_.create_multipart_upload(key_, *lock_) : store_.create_multipart_upload(key_);
   if (!id) return std::unexpected(id.error().with_context(name_ + ": create_multipart_upload"));
   upload_id_ = std::move(*id);
   shared_->upload_id = upload_id_;  // before any task exists
@@ -280,7 +282,9 @@ Result<void> MultipartSink::complete_upload() {
 
 Result<void> MultipartSink::put_single(std::span<const char> body) {
   stats_.parts = 1;
-  return settle(store_.put_object(key_, body, condition_), name_ + ": put_object", [&] {
+  auto put = lock_ ? store_.put_object(key_, body, condition_, *lock_)
+                   : store_.put_object(key_, body, condition_);
+  return settle(std::move(put), name_ + ": put_object", [&] {
     return ExpectedObject{body.size(), codec::md5_hex(body)};
   });
 }

@@ -83,6 +83,10 @@ struct MultipartSinkOptions {
   // The final write (single PUT or complete): `if_absent` never replaces an object at the key
   // where the store honours it (backups); `none` replaces one (`erp-backup put`).
   s3::WriteCondition condition = s3::WriteCondition::none;
+  // Set: the object is written under this Object Lock (OBJECT_LOCK_MODE, issue 20): the lock
+  // overloads of put_object and create_multipart_upload. The sink does not read the lock back
+  // (a store may drop it on multipart): the caller does, upload/lock_check.h.
+  std::optional<s3::ObjectLock> lock;
 };
 
 // What the sink did; read it from the producer thread between calls.
@@ -183,6 +187,7 @@ class MultipartSink final : public ByteSink {
   const int concurrency_;
   const std::stop_token job_stop_;
   const s3::WriteCondition condition_;
+  const std::optional<s3::ObjectLock> lock_;
 
   // Producer thread only.
   enum class State { open, finished, aborted };

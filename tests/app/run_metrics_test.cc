@@ -76,6 +76,19 @@ TEST_CASE(
       "# HELP erp_backup_last_run_timestamp_seconds Unix time the last run of the command ended.\n"
       "# TYPE erp_backup_last_run_timestamp_seconds gauge\n"
       "erp_backup_last_run_timestamp_seconds{command=\"backup\"} 1796000090\n"
+      "# HELP erp_backup_object_lock_expiring_keepers Kept backup sets whose Object Lock ends "
+      "within 7 days although their retention tier keeps them longer (a promotion failed or was "
+      "not allowed).\n"
+      "# TYPE erp_backup_object_lock_expiring_keepers gauge\n"
+      "erp_backup_object_lock_expiring_keepers{command=\"backup\"} 0\n"
+      "# HELP erp_backup_object_lock_promoted_objects Objects whose Object Lock the last run's "
+      "prune extended to their tier's horizon.\n"
+      "# TYPE erp_backup_object_lock_promoted_objects gauge\n"
+      "erp_backup_object_lock_promoted_objects{command=\"backup\"} 0\n"
+      "# HELP erp_backup_prune_skipped_by_permission 1 when the last run's prune stopped because "
+      "the credentials may not delete, else 0.\n"
+      "# TYPE erp_backup_prune_skipped_by_permission gauge\n"
+      "erp_backup_prune_skipped_by_permission{command=\"backup\"} 0\n"
       "# HELP erp_backup_pruned_bytes Bytes of the objects deleted by the last run's prune.\n"
       "# TYPE erp_backup_pruned_bytes gauge\n"
       "erp_backup_pruned_bytes{command=\"backup\"} 4096\n"
@@ -107,6 +120,36 @@ TEST_CASE(
       "# TYPE erp_backup_stream_success gauge\n"
       "erp_backup_stream_success{command=\"backup\",stream=\"db\"} 1\n"
       "erp_backup_stream_success{command=\"backup\",stream=\"docs\"} 0\n");
+}
+
+TEST_CASE("Object Lock: the canary's verdict as 1 or 0, no sample when it could not tell") {
+  RunFacts facts = backup_facts(0);
+  for (const auto& [enforced, sample] :
+       {std::pair{std::optional<bool>(true),
+                  "erp_backup_object_lock_enforced{command=\"backup\"} 1\n"},
+        std::pair{std::optional<bool>(false),
+                  "erp_backup_object_lock_enforced{command=\"backup\"} 0\n"}}) {
+    facts.report.object_lock_enforced = enforced;
+    CHECK(run_registry(facts).render().find(sample) != std::string::npos);
+  }
+  facts.report.object_lock_enforced.reset();
+  CHECK(run_registry(facts).render().find("erp_backup_object_lock_enforced") == std::string::npos);
+}
+
+TEST_CASE("a prune's Object Lock numbers and its permission skip") {
+  RunFacts facts = backup_facts(0);
+  facts.report.prune->expiring_keepers = 2;
+  facts.report.prune->promoted_objects = 7;
+  facts.report.prune->skipped_by_permission = true;
+  const std::string text = run_registry(facts).render();
+  CHECK(text.find("erp_backup_object_lock_expiring_keepers{command=\"backup\"} 2\n") !=
+        std::string::npos);
+  CHECK(text.find("erp_backup_object_lock_promoted_objects{command=\"backup\"} 7\n") !=
+        std::string::npos);
+  CHECK(text.find("erp_backup_prune_skipped_by_permission{command=\"backup\"} 1\n") !=
+        std::string::npos);
+  facts.report.prune.reset();  // no prune ran: none of them
+  CHECK(run_registry(facts).render().find("skipped_by_permission") == std::string::npos);
 }
 
 TEST_CASE("a doctor run: one erp_backup_doctor_check sample per check, its result a label") {

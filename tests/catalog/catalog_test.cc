@@ -80,6 +80,18 @@ TEST_CASE("a doctor run's leftover probe objects are neither a set nor foreign")
   CHECK(catalog->foreign[0].key == "erp/prod/.doctor/notes.txt");
 }
 
+TEST_CASE("the Object Lock canary is neither a set nor foreign") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_set(store, layout, "20261126T020000Z");
+  store.seed(layout.lock_canary_key(), "{}");
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  REQUIRE(catalog->sets.size() == 1);
+  CHECK(catalog->sets[0].objects.size() == 3);
+  CHECK(catalog->foreign.empty());
+}
+
 TEST_CASE("incomplete sets say why") {
   FakeObjectStore store;
   const KeyLayout layout("erp", "prod");

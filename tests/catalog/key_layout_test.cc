@@ -124,3 +124,18 @@ TEST_CASE("doctor probe keys: under .doctor/<TOKEN>/, parsed with the run token,
     CHECK_FALSE(layout.parse(key).has_value());
   }
 }
+
+TEST_CASE("the Object Lock canary: one key per env, no set ID") {
+  const KeyLayout layout("erp", "prod");
+  CHECK(layout.lock_canary_key() == "erp/prod/.lock-canary");
+  CHECK(layout.manifest_prefix() == "erp/prod/manifests/");
+  const auto parsed = layout.parse("erp/prod/.lock-canary");
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->kind == ObjectKind::lock_canary);
+  CHECK(parsed->id.empty());
+  for (const char* key : {"erp/prod/.lock-canary/x", "erp/prod/lock-canary",
+                          "erp/prod/.lock-canary.json", "erp/prod-old/.lock-canary"}) {
+    CAPTURE(key);
+    CHECK_FALSE(layout.parse(key).has_value());
+  }
+}

@@ -234,3 +234,38 @@ TEST_CASE("links that leave the documents tree round-trip; a manifest from befor
   none.documents->links_outside_total = 0;
   CHECK(parse_manifest(to_json(none))->documents->links_outside_total == 0);
 }
+
+TEST_CASE("the object_lock record round-trips; enforced may be null; absent means not locked") {
+  Manifest m = full_manifest();
+  CHECK(parse_manifest(to_json(m))->object_lock == std::nullopt);  // mode off: no member
+  CHECK(to_json(m).find("object_lock") == std::string::npos);
+  m.object_lock = ObjectLockRecord{.mode = "governance",
+                                   .retain_until = "2027-01-08T02:00:00Z",
+                                   .enforced = true,
+                                   .checked_at = "2026-12-07T02:00:05Z"};
+  auto parsed = parse_manifest(to_json(m));
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->object_lock.has_value());
+  CHECK(parsed->object_lock->mode == "governance");
+  CHECK(parsed->object_lock->retain_until == "2027-01-08T02:00:00Z");
+  CHECK(parsed->object_lock->enforced == true);
+  CHECK(parsed->object_lock->checked_at == "2026-12-07T02:00:05Z");
+  m.object_lock = ObjectLockRecord{.mode = "compliance", .retain_until = "2027-01-08T02:00:00Z"};
+  const std::string undecided = to_json(m);
+  CHECK(undecided.find("\"enforced\": null") != std::string::npos);
+  CHECK(undecided.find("\"checked_at\": null") != std::string::npos);
+  parsed = parse_manifest(undecided);
+  REQUIRE(parsed.has_value());
+  CHECK_FALSE(parsed->object_lock->enforced.has_value());
+  CHECK_FALSE(parsed->object_lock->checked_at.has_value());
+  // A record of the wrong shape is refused like any other field of the wrong type.
+  for (const char* lock :
+       {R"("yes")", R"({"mode": 1})", R"({"mode": "governance", "enforced": "x"})"}) {
+    CAPTURE(lock);
+    const std::string text = std::string(R"({"format_version": 1, "id": "x", "streams": {}, )") +
+                             R"("object_lock": )" + lock + "}";
+    const auto refused = parse_manifest(text);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().kind == erp::ErrorKind::corrupt);
+  }
+}

@@ -39,6 +39,27 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+Error access_denied(std::string_view what) {
+  return Error{ErrorKind::permanent, std::string(what) + ": HTTP 403 AccessDenied: Access Denied",
+               "AccessDenied"};
+}
+
+Error invalid_request(std::string_view what, std::string_view why) {
+  return Error{ErrorKind::permanent,
+               std::string(what) + ": HTTP 400 InvalidRequest: " + std::string(why),
+               "InvalidRequest"};
+}
+
+// Whether `wanted` may replace `held` without bypassing governance: a later or equal date, and
+// never compliance -> governance.
+bool extends(const std::optional<s3::ObjectLock>& held, const s3::ObjectLock& wanted) {
+  if (!held) return true;
+  if (held->mode == s3::LockMode::compliance && wanted.mode != s3::LockMode::compliance) {
+    return false;
+  }
+  return wanted.retain_until >= held->retain_until;
+}
+
 }  // namespace
 
 std::string_view to_string(FakeObjectStore::Op op) {
@@ -66,6 +87,18 @@ std::string_view to_string(FakeObjectStore::Op op) {
       return "delete_object";
     case Op::delete_objects:
       return "delete_objects";
+    case Op::head_object_version:
+      return "head_object_version";
+    case Op::put_object_retention:
+      return "put_object_retention";
+    case Op::list_object_versions:
+      return "list_object_versions";
+    case Op::delete_object_version:
+      return "delete_object_version";
+    case Op::get_bucket_versioning:
+      return "get_bucket_versioning";
+    case Op::get_object_lock_configuration:
+      return "get_object_lock_configuration";
   }
   return "unknown";
 }
@@ -98,40 +131,143 @@ std::optional<Error> FakeObjectStore::write_conflict(const Call& call) const {
                "PreconditionFailed"};
 }
 
+std::optional<Error> FakeObjectStore::refusal(const Call& call) const {
+  const std::string what = std::string(to_string(call.op)) + " " + call.key;
+  if (std::ranges::find(denied_, call.op) != denied_.end()) return access_denied(what);
+  const bool lock_asked = call.op == Op::put_object_retention ||
+                          ((call.op == Op::put_object || call.op == Op::create_multipart_upload) &&
+                           call.lock.has_value());
+  if (lock_asked && !object_lock_) {
+    return invalid_request(what, "Bucket is missing Object Lock Configuration");
+  }
+  return std::nullopt;
+}
+
+std::string FakeObjectStore::next_version_id() {
+  // Opaque to callers, as S3's are; zero-padded so they also sort by age in messages.
+  std::string digits = std::to_string(next_version_++);
+  return "v" + std::string(digits.size() < 6 ? 6 - digits.size() : 0, '0') + digits;
+}
+
+std::string FakeObjectStore::store_object(std::string_view key, Object object) {
+  if (!versioning_) {
+    objects_.insert_or_assign(std::string(key), std::move(object));
+    return "";
+  }
+  object.version_id = next_version_id();
+  std::string id = object.version_id;
+  versions_[std::string(key)].push_back(Version{object, false});
+  objects_.insert_or_assign(std::string(key), std::move(object));
+  return id;
+}
+
+std::string FakeObjectStore::remove_current(std::string_view key) {
+  if (!versioning_) {
+    if (auto it = objects_.find(key); it != objects_.end()) objects_.erase(it);
+    return "";
+  }
+  Version marker;
+  marker.delete_marker = true;
+  marker.object.version_id = next_version_id();
+  marker.object.last_modified = last_modified_;
+  std::string id = marker.object.version_id;
+  versions_[std::string(key)].push_back(std::move(marker));
+  if (auto it = objects_.find(key); it != objects_.end()) objects_.erase(it);
+  return id;
+}
+
+void FakeObjectStore::refresh_current(const std::string& key) {
+  auto it = versions_.find(key);
+  if (it == versions_.end() || it->second.empty() || it->second.back().delete_marker) {
+    objects_.erase(key);
+    if (it != versions_.end() && it->second.empty()) versions_.erase(it);
+    return;
+  }
+  objects_.insert_or_assign(key, it->second.back().object);
+}
+
+FakeObjectStore::Version* FakeObjectStore::find_version(std::string_view key,
+                                                        std::string_view version_id) {
+  if (!versioning_) {
+    // An unversioned object answers to version "null", as on S3: a copy (nothing that changes
+    // a version applies to an unversioned store: put_object_retention needs Object Lock).
+    static thread_local Version unversioned;
+    auto it = objects_.find(key);
+    if (version_id != "null" || it == objects_.end()) return nullptr;
+    unversioned = Version{it->second, false};
+    unversioned.object.version_id = "null";
+    return &unversioned;
+  }
+  auto it = versions_.find(key);
+  if (it == versions_.end()) return nullptr;
+  for (Version& version : it->second) {
+    if (version.object.version_id == version_id) return &version;
+  }
+  return nullptr;
+}
+
 Result<std::string> FakeObjectStore::put_object(std::string_view key, std::span<const char> body) {
-  return put_object(key, body, s3::WriteCondition::none);
+  return put(key, body, s3::WriteCondition::none, std::nullopt);
 }
 
 Result<std::string> FakeObjectStore::put_object(std::string_view key, std::span<const char> body,
                                                 s3::WriteCondition condition) {
-  Object object{std::string(body.data(), body.size()), "", ""};
+  return put(key, body, condition, std::nullopt);
+}
+
+Result<std::string> FakeObjectStore::put_object(std::string_view key, std::span<const char> body,
+                                                s3::WriteCondition condition,
+                                                const s3::ObjectLock& lock) {
+  return put(key, body, condition, lock);
+}
+
+Result<std::string> FakeObjectStore::put(std::string_view key, std::span<const char> body,
+                                         s3::WriteCondition condition,
+                                         std::optional<s3::ObjectLock> lock) {
+  Object object{std::string(body.data(), body.size()), "", "", "", lock};
   object.etag = hex(md5_binary(object.data));
-  std::lock_guard lock(mutex_);
-  const Call call{Op::put_object,
-                  std::string(key),
-                  "",
-                  0,
-                  body.size(),
-                  condition == s3::WriteCondition::if_absent};
+  std::lock_guard guard(mutex_);
+  Call call{Op::put_object,
+            std::string(key),
+            "",
+            0,
+            body.size(),
+            condition == s3::WriteCondition::if_absent};
+  call.lock = lock;
   calls_.push_back(call);
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
   if (auto conflict = write_conflict(call)) return std::unexpected(std::move(*conflict));
   object.last_modified = last_modified_;
   std::string etag = object.etag;
-  objects_.insert_or_assign(std::string(key), std::move(object));
+  store_object(key, std::move(object));
   if (failure) return std::unexpected(injected(*failure, call));
   return etag;
 }
 
 Result<std::string> FakeObjectStore::create_multipart_upload(std::string_view key) {
-  std::lock_guard lock(mutex_);
-  const Call call{Op::create_multipart_upload, std::string(key)};
+  return create_upload(key, std::nullopt);
+}
+
+Result<std::string> FakeObjectStore::create_multipart_upload(std::string_view key,
+                                                             const s3::ObjectLock& lock) {
+  return create_upload(key, lock);
+}
+
+Result<std::string> FakeObjectStore::create_upload(std::string_view key,
+                                                   std::optional<s3::ObjectLock> lock) {
+  std::lock_guard guard(mutex_);
+  Call call{Op::create_multipart_upload, std::string(key)};
+  call.lock = lock;
   calls_.push_back(call);
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
   std::string id = "upload-" + std::to_string(next_upload_id_++);
-  uploads_.emplace(id, Upload{std::string(key), {}, upload_initiated_});
+  // RGW 16 and moto accept the headers and complete the object without them.
+  if (drop_lock_on_multipart_) lock.reset();
+  uploads_.emplace(id, Upload{std::string(key), {}, upload_initiated_, lock});
   if (failure) return std::unexpected(injected(*failure, call));
   return id;
 }
@@ -161,6 +297,7 @@ Result<std::string> FakeObjectStore::upload_part(std::string_view key, std::stri
 
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
   auto upload = uploads_.find(upload_id);
   if (upload == uploads_.end() || upload->second.key != key) {
     return make_error(ErrorKind::not_found, "upload_part " + std::string(key) + ": NoSuchUpload " +
@@ -195,6 +332,7 @@ Result<std::string> FakeObjectStore::complete_multipart_upload(
   calls_.push_back(call);
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
   const std::string where = "complete_multipart_upload " + std::string(key) + ": ";
   auto upload = uploads_.find(upload_id);
   if (upload == uploads_.end() || upload->second.key != key) {
@@ -223,8 +361,9 @@ Result<std::string> FakeObjectStore::complete_multipart_upload(
   }
   object.etag = hex(md5_binary(md5s)) + "-" + std::to_string(parts.size());
   object.last_modified = last_modified_;
+  object.lock = upload->second.lock;
   std::string etag = object.etag;
-  objects_.insert_or_assign(std::string(key), std::move(object));
+  store_object(key, std::move(object));
   uploads_.erase(upload);
   if (failure) return std::unexpected(injected(*failure, call));
   return etag;
@@ -237,6 +376,7 @@ Result<void> FakeObjectStore::abort_multipart_upload(std::string_view key,
   calls_.push_back(call);
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
   auto upload = uploads_.find(upload_id);
   if (upload == uploads_.end() || upload->second.key != key) {
     return make_error(ErrorKind::not_found, "abort_multipart_upload " + std::string(key) +
@@ -255,6 +395,7 @@ Result<std::vector<s3::MultipartUpload>> FakeObjectStore::list_multipart_uploads
   if (const Failure* failure = take_failure(call)) {
     return std::unexpected(injected(*failure, call));
   }
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
   return uploads_under(prefix);
 }
 
@@ -281,6 +422,7 @@ Result<s3::ListPage> FakeObjectStore::list_objects_v2(std::string_view prefix,
   if (const Failure* failure = take_failure(call)) {
     return std::unexpected(injected(*failure, call));
   }
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
   const std::size_t limit = max_keys <= 0 ? 1000 : static_cast<std::size_t>(max_keys);
   // The token is the last key or common prefix returned; a page resumes after it, and after
   // every key under it when it is a common prefix.
@@ -326,12 +468,17 @@ Result<s3::ObjectInfo> FakeObjectStore::head_object(std::string_view key) {
   if (const Failure* failure = take_failure(call)) {
     return std::unexpected(injected(*failure, call));
   }
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
   auto it = objects_.find(key);
   if (it == objects_.end()) {
     return make_error(ErrorKind::not_found, "head_object " + std::string(key) + ": NoSuchKey");
   }
-  return s3::ObjectInfo{it->first, it->second.data.size(), it->second.etag,
-                        it->second.last_modified};
+  return s3::ObjectInfo{it->first,
+                        it->second.data.size(),
+                        it->second.etag,
+                        it->second.last_modified,
+                        it->second.version_id,
+                        it->second.lock};
 }
 
 Result<void> FakeObjectStore::get_object(std::string_view key, ByteSink& sink,
@@ -345,6 +492,7 @@ Result<void> FakeObjectStore::get_object(std::string_view key, ByteSink& sink,
     if (const Failure* failure = take_failure(call)) {
       return std::unexpected(injected(*failure, call));
     }
+    if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
     auto it = objects_.find(key);
     if (it == objects_.end()) {
       return make_error(ErrorKind::not_found, "get_object " + std::string(key) + ": NoSuchKey");
@@ -379,7 +527,8 @@ Result<void> FakeObjectStore::delete_object(std::string_view key) {
   calls_.push_back(call);
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
-  if (auto it = objects_.find(key); it != objects_.end()) objects_.erase(it);
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
+  remove_current(key);
   if (failure) return std::unexpected(injected(*failure, call));
   return {};
 }
@@ -396,23 +545,192 @@ Result<std::vector<s3::DeleteFailure>> FakeObjectStore::delete_objects(
       return std::unexpected(injected(failure, call));
     }
   }
+  // A credential without s3:DeleteObject: S3 answers 200 with an <Error> per key.
+  const bool denied = std::ranges::find(denied_, Op::delete_objects) != denied_.end();
   std::vector<s3::DeleteFailure> refused;
   for (const std::string& key : keys) {
     const Call per_key{Op::delete_objects, key};
+    if (denied) {
+      refused.push_back({key, "AccessDenied", "Access Denied"});
+      continue;
+    }
     if (const Failure* failure = take_failure(per_key)) {
       refused.push_back({key, "AccessDenied", failure->error.message});
       continue;
     }
-    if (auto it = objects_.find(key); it != objects_.end()) objects_.erase(it);
+    remove_current(key);
   }
   return refused;
 }
 
+Result<s3::ObjectInfo> FakeObjectStore::head_object_version(std::string_view key,
+                                                            std::string_view version_id) {
+  std::lock_guard guard(mutex_);
+  Call call{Op::head_object_version, std::string(key)};
+  call.version_id = version_id;
+  calls_.push_back(call);
+  if (const Failure* failure = take_failure(call)) {
+    return std::unexpected(injected(*failure, call));
+  }
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
+  const Version* version = find_version(key, version_id);
+  if (version == nullptr || version->delete_marker) {
+    return make_error(ErrorKind::not_found, "head_object_version " + std::string(key) + " " +
+                                                std::string(version_id) + ": NoSuchVersion");
+  }
+  const Object& object = version->object;
+  return s3::ObjectInfo{std::string(key),     object.data.size(), object.etag,
+                        object.last_modified, object.version_id,  object.lock};
+}
+
+Result<void> FakeObjectStore::put_object_retention(std::string_view key,
+                                                   std::string_view version_id,
+                                                   const s3::ObjectLock& lock) {
+  std::lock_guard guard(mutex_);
+  Call call{Op::put_object_retention, std::string(key)};
+  call.version_id = version_id;
+  call.lock = lock;
+  calls_.push_back(call);
+  const std::string what =
+      "put_object_retention " + std::string(key) + " " + std::string(version_id);
+  const Failure* failure = take_failure(call);
+  if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
+  Version* version = find_version(key, version_id);
+  if (version == nullptr || version->delete_marker) {
+    return make_error(ErrorKind::not_found, what + ": NoSuchVersion");
+  }
+  if (lock.retain_until <= now_) {
+    return std::unexpected(invalid_request(what, "the retain until date must be in the future"));
+  }
+  if (!extends(version->object.lock, lock)) return std::unexpected(access_denied(what));
+  version->object.lock = lock;
+  refresh_current(std::string(key));
+  if (failure) return std::unexpected(injected(*failure, call));
+  return {};
+}
+
+Result<std::vector<s3::ObjectVersion>> FakeObjectStore::list_object_versions(
+    std::string_view prefix) {
+  std::lock_guard guard(mutex_);
+  const Call call{Op::list_object_versions, std::string(prefix)};
+  calls_.push_back(call);
+  if (const Failure* failure = take_failure(call)) {
+    return std::unexpected(injected(*failure, call));
+  }
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
+  std::vector<s3::ObjectVersion> result;
+  if (!versioning_) {
+    for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
+      if (!starts_with(it->first, prefix)) break;
+      result.push_back(
+          {it->first, "null", false, true, it->second.data.size(), it->second.last_modified});
+    }
+    return result;
+  }
+  // S3's order: by key, the newest version of each first.
+  for (auto it = versions_.lower_bound(prefix); it != versions_.end(); ++it) {
+    if (!starts_with(it->first, prefix)) break;
+    const auto& versions = it->second;
+    for (auto v = versions.rbegin(); v != versions.rend(); ++v) {
+      result.push_back({it->first, v->object.version_id, v->delete_marker, v == versions.rbegin(),
+                        v->object.data.size(), v->object.last_modified});
+    }
+  }
+  return result;
+}
+
+Result<void> FakeObjectStore::delete_object_version(std::string_view key,
+                                                    std::string_view version_id) {
+  std::lock_guard guard(mutex_);
+  Call call{Op::delete_object_version, std::string(key)};
+  call.version_id = version_id;
+  calls_.push_back(call);
+  const Failure* failure = take_failure(call);
+  if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
+  const Version* version = find_version(key, version_id);
+  if (version != nullptr) {
+    if (version->object.lock && version->object.lock->retain_until > now_) {
+      return std::unexpected(access_denied("delete_object_version " + std::string(key) + " " +
+                                           std::string(version_id)));
+    }
+    if (!versioning_) {
+      objects_.erase(objects_.find(key));
+    } else {
+      auto& versions = versions_.find(key)->second;
+      std::erase_if(versions, [&](const Version& v) { return v.object.version_id == version_id; });
+      refresh_current(std::string(key));
+    }
+  }
+  if (failure) return std::unexpected(injected(*failure, call));
+  return {};
+}
+
+Result<s3::BucketVersioning> FakeObjectStore::get_bucket_versioning() {
+  std::lock_guard guard(mutex_);
+  const Call call{Op::get_bucket_versioning};
+  calls_.push_back(call);
+  if (const Failure* failure = take_failure(call)) {
+    return std::unexpected(injected(*failure, call));
+  }
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
+  return s3::BucketVersioning{versioning_ ? s3::VersioningStatus::enabled
+                                          : s3::VersioningStatus::unversioned};
+}
+
+Result<s3::ObjectLockConfiguration> FakeObjectStore::get_object_lock_configuration() {
+  std::lock_guard guard(mutex_);
+  const Call call{Op::get_object_lock_configuration};
+  calls_.push_back(call);
+  if (const Failure* failure = take_failure(call)) {
+    return std::unexpected(injected(*failure, call));
+  }
+  if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
+  return s3::ObjectLockConfiguration{.enabled = object_lock_};
+}
+
 void FakeObjectStore::seed(std::string key, std::string data) {
-  std::lock_guard lock(mutex_);
-  Object object{std::move(data), "", last_modified_};
+  seed_version(std::move(key), std::move(data));
+}
+
+std::string FakeObjectStore::seed_version(std::string key, std::string data,
+                                          std::optional<s3::ObjectLock> lock) {
+  std::lock_guard guard(mutex_);
+  Object object{std::move(data), "", last_modified_, "", lock};
   object.etag = hex(md5_binary(object.data));
-  objects_.insert_or_assign(std::move(key), std::move(object));
+  return store_object(key, std::move(object));
+}
+
+std::string FakeObjectStore::seed_delete_marker(std::string key) {
+  std::lock_guard guard(mutex_);
+  return remove_current(key);
+}
+
+void FakeObjectStore::enable_versioning() {
+  std::lock_guard guard(mutex_);
+  versioning_ = true;
+}
+
+void FakeObjectStore::enable_object_lock() {
+  std::lock_guard guard(mutex_);
+  versioning_ = true;
+  object_lock_ = true;
+}
+
+void FakeObjectStore::drop_lock_on_multipart() {
+  std::lock_guard guard(mutex_);
+  drop_lock_on_multipart_ = true;
+}
+
+void FakeObjectStore::deny(Op op) {
+  std::lock_guard guard(mutex_);
+  denied_.push_back(op);
+}
+
+void FakeObjectStore::set_now(std::chrono::sys_seconds now) {
+  std::lock_guard guard(mutex_);
+  now_ = now;
 }
 
 void FakeObjectStore::set_last_modified(std::string iso8601) {
@@ -516,6 +834,28 @@ std::vector<s3::MultipartUpload> FakeObjectStore::open_uploads() const {
 int FakeObjectStore::max_concurrent_upload_parts() const {
   std::lock_guard lock(mutex_);
   return max_active_upload_parts_;
+}
+
+std::vector<FakeObjectStore::StoredVersion> FakeObjectStore::versions(std::string_view key) const {
+  std::lock_guard lock(mutex_);
+  std::vector<StoredVersion> result;
+  if (auto it = versions_.find(key); it != versions_.end()) {
+    for (const Version& v : it->second) {
+      result.push_back({v.object.version_id, v.delete_marker, v.object.lock, v.object.data});
+    }
+  }
+  return result;
+}
+
+std::vector<std::string> FakeObjectStore::versioned_keys() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> result;
+  if (!versioning_) {
+    for (const auto& [key, object] : objects_) result.push_back(key);
+    return result;
+  }
+  for (const auto& [key, versions] : versions_) result.push_back(key);
+  return result;
 }
 
 }  // namespace erp::testing

@@ -17,6 +17,22 @@
 //     the object instead, as s3rver does (Call::if_absent still records what was asked).
 //     A completed upload is gone: completing it again answers NoSuchUpload (not_found).
 //
+// Versions and Object Lock (issue 20), off unless a test turns them on; an unversioned store
+// behaves as before:
+//   - enable_versioning(): every put / complete / seed makes a new version (unique id),
+//     delete_object and delete_objects add a delete marker, head_object answers the latest
+//     version (not_found behind a delete marker), list_object_versions lists every version and
+//     marker, delete_object_version removes one for good;
+//   - enable_object_lock() (implies versioning): writes may carry a lock (without it a locked
+//     write is refused with InvalidRequest 400, as S3 does); put_object_retention only extends
+//     (a shorter date or compliance -> governance: AccessDenied 403); delete_object_version of a
+//     version whose retain-until is after set_now() is refused with AccessDenied;
+//     drop_lock_on_multipart() makes completed multipart objects unlocked (RGW 16, moto);
+//   - deny(op): that operation always answers AccessDenied, as for a credential without the
+//     permission; for delete_objects each key is refused in the reply (S3's per-key <Error>).
+// Unversioned, list_object_versions reports each object as version "null", which
+// head_object_version and delete_object_version accept.
+//
 // Thread-safe: every method may be called from any thread.
 #pragma once
 
@@ -48,6 +64,12 @@ class FakeObjectStore final : public s3::ObjectStore {
     get_object,
     delete_object,
     delete_objects,
+    head_object_version,
+    put_object_retention,
+    list_object_versions,
+    delete_object_version,
+    get_bucket_versioning,
+    get_object_lock_configuration,
   };
 
   struct Call {
@@ -57,6 +79,17 @@ class FakeObjectStore final : public s3::ObjectStore {
     int part_number = 0;      // upload_part
     std::uint64_t bytes = 0;  // body size for put_object / upload_part; part count for complete
     bool if_absent = false;   // put_object / complete: asked with WriteCondition::if_absent
+    std::string version_id;   // the version operations
+    // put_object / create_multipart_upload with a lock, put_object_retention: the lock asked for
+    std::optional<s3::ObjectLock> lock;
+  };
+
+  // One stored version or delete marker, as the inspectors report it.
+  struct StoredVersion {
+    std::string version_id;
+    bool delete_marker = false;
+    std::optional<s3::ObjectLock> lock;
+    std::string data;
   };
 
   struct Failure {
@@ -75,7 +108,11 @@ class FakeObjectStore final : public s3::ObjectStore {
   Result<std::string> put_object(std::string_view key, std::span<const char> body) override;
   Result<std::string> put_object(std::string_view key, std::span<const char> body,
                                  s3::WriteCondition condition) override;
+  Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                 s3::WriteCondition condition, const s3::ObjectLock& lock) override;
   Result<std::string> create_multipart_upload(std::string_view key) override;
+  Result<std::string> create_multipart_upload(std::string_view key,
+                                              const s3::ObjectLock& lock) override;
   Result<std::string> upload_part(std::string_view key, std::string_view upload_id, int part_number,
                                   std::span<const char> body) override;
   Result<std::string> complete_multipart_upload(
@@ -94,6 +131,14 @@ class FakeObjectStore final : public s3::ObjectStore {
   Result<void> delete_object(std::string_view key) override;
   Result<std::vector<s3::DeleteFailure>> delete_objects(
       const std::vector<std::string>& keys) override;
+  Result<s3::ObjectInfo> head_object_version(std::string_view key,
+                                             std::string_view version_id) override;
+  Result<void> put_object_retention(std::string_view key, std::string_view version_id,
+                                    const s3::ObjectLock& lock) override;
+  Result<std::vector<s3::ObjectVersion>> list_object_versions(std::string_view prefix) override;
+  Result<void> delete_object_version(std::string_view key, std::string_view version_id) override;
+  Result<s3::BucketVersioning> get_bucket_versioning() override;
+  Result<s3::ObjectLockConfiguration> get_object_lock_configuration() override;
 
   // --- Setting up ---
   // Stores an object directly (no call is recorded).
@@ -113,6 +158,20 @@ class FakeObjectStore final : public s3::ObjectStore {
   void inject_failure(Failure failure);
   // From now on conditional writes replace an existing object, as s3rver does (default: refuse).
   void ignore_write_conditions();
+  // Versions and Object Lock (see the top of this file). Turn them on before seeding.
+  void enable_versioning();
+  void enable_object_lock();  // implies enable_versioning()
+  void drop_lock_on_multipart();
+  // `op` answers AccessDenied from now on.
+  void deny(Op op);
+  // The time retain-until dates are compared with (default 2026-01-01T00:00:00Z).
+  void set_now(std::chrono::sys_seconds now);
+  // Stores a new version directly (no call is recorded), locked when `lock` is given (needs
+  // enable_object_lock()). Returns its version id ("" on an unversioned store).
+  std::string seed_version(std::string key, std::string data,
+                           std::optional<s3::ObjectLock> lock = std::nullopt);
+  // Adds a delete marker directly (no call is recorded; needs versioning). Returns its id.
+  std::string seed_delete_marker(std::string key);
 
   // --- Gate for upload_part ---
   // From now on upload_part calls wait (counted as in flight) until release_upload_parts().
@@ -132,12 +191,22 @@ class FakeObjectStore final : public s3::ObjectStore {
   // The pending uploads as list_multipart_uploads("") lists them (no call is recorded).
   std::vector<s3::MultipartUpload> open_uploads() const;
   int max_concurrent_upload_parts() const;
+  // Every version and delete marker of `key`, oldest first (empty when unversioned).
+  std::vector<StoredVersion> versions(std::string_view key) const;
+  // Every key with at least one version or delete marker (unversioned: keys()).
+  std::vector<std::string> versioned_keys() const;
 
  private:
   struct Object {
     std::string data;
     std::string etag;
     std::string last_modified;
+    std::string version_id;  // "" on an unversioned store
+    std::optional<s3::ObjectLock> lock;
+  };
+  struct Version {
+    Object object;  // a delete marker's data and etag are empty
+    bool delete_marker = false;
   };
   struct Part {
     std::string data;
@@ -147,13 +216,32 @@ class FakeObjectStore final : public s3::ObjectStore {
     std::string key;
     std::map<int, Part> parts;
     std::chrono::system_clock::time_point initiated;
+    std::optional<s3::ObjectLock> lock;  // what the completed object is to carry
   };
+
+  Result<std::string> put(std::string_view key, std::span<const char> body,
+                          s3::WriteCondition condition, std::optional<s3::ObjectLock> lock);
+  Result<std::string> create_upload(std::string_view key, std::optional<s3::ObjectLock> lock);
 
   // The 412 a conditional write gets when `key` is taken; nullopt when it may go ahead.
   // Caller holds mutex_.
   std::optional<Error> write_conflict(const Call& call) const;
   // Caller holds mutex_.
   std::vector<s3::MultipartUpload> uploads_under(std::string_view prefix) const;
+  // Makes `object` the key's current object: a new version when versioned, else a replacement.
+  // Returns the version id given. Caller holds mutex_.
+  std::string store_object(std::string_view key, Object object);
+  // A plain DELETE: a delete marker when versioned, else the object goes. Caller holds mutex_.
+  std::string remove_current(std::string_view key);
+  // objects_[key] from the newest version, or erased behind a marker. Caller holds mutex_.
+  void refresh_current(const std::string& key);
+  // The stored version (unversioned: the object as version "null"); nullptr when absent.
+  // Caller holds mutex_.
+  Version* find_version(std::string_view key, std::string_view version_id);
+  // AccessDenied when deny(call.op) was set; InvalidRequest for a lock on a bucket without
+  // Object Lock. Caller holds mutex_.
+  std::optional<Error> refusal(const Call& call) const;
+  std::string next_version_id();
 
   // Records the call, then looks for a matching injected failure. Caller holds mutex_.
   const Failure* take_failure(const Call& call);
@@ -164,6 +252,7 @@ class FakeObjectStore final : public s3::ObjectStore {
   mutable std::condition_variable changed_;
   std::map<std::string, Object, std::less<>> objects_;
   std::map<std::string, Upload, std::less<>> uploads_;
+  std::map<std::string, std::vector<Version>, std::less<>> versions_;  // oldest first
   std::vector<Call> calls_;
   std::vector<Failure> failures_;
   std::string last_modified_ = "2026-01-01T00:00:00.000Z";
@@ -173,6 +262,12 @@ class FakeObjectStore final : public s3::ObjectStore {
   std::size_t get_chunk_size_ = 64 * 1024;
   std::uint64_t next_upload_id_ = 1;
   bool ignore_conditions_ = false;
+  bool versioning_ = false;
+  bool object_lock_ = false;
+  bool drop_lock_on_multipart_ = false;
+  std::vector<Op> denied_;
+  std::chrono::sys_seconds now_ = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
+  std::uint64_t next_version_ = 1;
   bool holding_ = false;
   int held_ = 0;
   int active_upload_parts_ = 0;

@@ -5,6 +5,7 @@
 #include <thread>
 #include <tuple>
 
+#include "app/backup/lock_canary.h"
 #include "app/backup/preflight.h"
 #include "app/backup/progress_reporter.h"
 #include "app/backup/run_lease.h"
@@ -15,7 +16,9 @@
 #include "catalog/last_success.h"
 #include "core/time_format.h"
 #include "pg/pg_dump.h"
+#include "retention/lock_plan.h"
 #include "upload/confirm_write.h"
+#include "upload/lock_check.h"
 #include "upload/part_schedule.h"
 
 namespace erp::app {
@@ -63,7 +66,8 @@ class BackupJob {
         config_(*context.settings.backup),
         layout_(context.settings.layout->prefix, context.settings.layout->env),
         selection_(selection),
-        schedule_(context.s3_config.part_size, context.s3_config.buffer_budget) {}
+        schedule_(context.s3_config.part_size, context.s3_config.buffer_budget),
+        lock_config_(context.settings.object_lock.value_or(config::ObjectLockConfig{})) {}
 
   Outcome run() {
     Outcome outcome = run_phases();
@@ -99,6 +103,19 @@ class BackupJob {
 
     if (auto bucket = check_bucket(context_.s3, layout_); !bucket) {
       return refuse("backup refused before anything started", bucket.error());
+    }
+    if (auto lock = check_object_lock(context_.s3, lock_config_); !lock) {
+      return refuse("backup refused before anything started", lock.error());
+    }
+    if (lock_config_.enabled()) {
+      // settings.h loads the retention settings whenever the mode is on.
+      lock_ = s3::ObjectLock{*lock_config_.mode,
+                             retention::initial_retain_until(
+                                 std::chrono::time_point_cast<std::chrono::seconds>(facts_.started),
+                                 *context_.settings.retention, lock_config_.margin)};
+      log_.info("every object of the set is written locked",
+                {{"mode", std::string(s3::wire_name(lock_->mode))},
+                 {"retain_until", s3::format_retain_until(lock_->retain_until)}});
     }
     if (!selection_.db) return std::nullopt;
 
@@ -264,7 +281,8 @@ class BackupJob {
                                  .concurrency = context_.s3_config.upload_concurrency,
                                  .stop = context_.cancellation.token(),
                                  // Where the store honours it, never replace an object.
-                                 .condition = s3::WriteCondition::if_absent}};
+                                 .condition = s3::WriteCondition::if_absent,
+                                 .lock = lock_}};
     std::optional<StreamSpec> db_spec;
     std::optional<StreamSpec> docs_spec;
     if (selection_.db) {
@@ -383,15 +401,26 @@ class BackupJob {
         return finish(ExitCode::failed, "backup failed");
       }
     }
+    if (lock_) check_canary();
     const catalog::Manifest manifest = assemble_manifest(facts_, db_, docs_);
     const std::string manifest_key = layout_.manifest_key(facts_.id);
     // Never replaces a manifest (If-None-Match: * where the store honours it); an ambiguous
     // answer is resolved by reading the key (upload/confirm_write.h).
     const std::string manifest_text = catalog::to_json(manifest);
-    if (auto written = upload::put_new_object(context_.s3, manifest_key, manifest_text); !written) {
+    if (auto written = upload::put_new_object(context_.s3, manifest_key, manifest_text, lock_);
+        !written) {
       log_.error("writing the manifest failed; the set is incomplete",
                  {{"key", manifest_key}, {"error", written.error().message}});
       return finish(ExitCode::failed, "backup failed");
+    }
+    if (lock_) {
+      if (auto locked = upload::ensure_locked(context_.s3, manifest_key, *lock_); !locked) {
+        // The set is committed but not protected: the run fails, and last-success.json keeps
+        // its older entries so that `status` reports the streams stale until a run locks.
+        log_.error("the manifest could not be locked; the set is committed but not protected",
+                   {{"key", manifest_key}, {"error", locked.error().message}});
+        return finish(ExitCode::failed, "backup failed: the manifest is not locked");
+      }
     }
     // A partial set's committed stream is real, restorable data (retention keeps it as a
     // candidate of its stream's tiers), so it is recorded too; the failed stream keeps its
@@ -414,7 +443,8 @@ class BackupJob {
         prune(context_.s3, layout_, *context_.settings.retention, utc_today(context_.clock),
               /*dry_run=*/false, retention::OwnBackup::succeeded,
               StaleUploadOptions{.max_age = *context_.settings.stale_upload_age,
-                                 .now = context_.clock.now()});
+                                 .now = context_.clock.now()},
+              PruneLocking{.config = lock_config_, .now = now_seconds(context_.clock)});
     if (!pruned) {
       log_.error("prune after backup failed",
                  {{"id", facts_.id}, {"error", pruned.error().message}});
@@ -425,13 +455,65 @@ class BackupJob {
               {{"kept", std::to_string(pruned->sets_kept)},
                {"deleted_sets", std::to_string(pruned->sets_deleted)},
                {"objects_deleted", std::to_string(pruned->objects_deleted)},
+               {"locked_kept", std::to_string(pruned->sets_locked_kept)},
+               {"promoted_objects", std::to_string(pruned->promoted_objects)},
                {"foreign", std::to_string(pruned->catalog.foreign.size())}});
-    log_unreadable_sets(log_, *pruned);  // another set's bad manifest is reported, not fatal
+    // Another set's bad manifest, locked sets kept, promotion failures, expiring keepers:
+    // reported, not fatal (the backup itself is done).
+    log_prune_findings(log_, *pruned);
+    // Credentials without delete permission (least privilege: a prune job of its own deletes)
+    // are not a failed backup.
+    if (pruned->skipped_by_permission) {
+      return finish(ExitCode::ok, "backup done, prune skipped: no delete permission");
+    }
     // Stale uploads whose abort failed linger like the streams' own: counted in the summary,
     // logged with key and upload id; the exit code stays the streams'.
-    log_stale_uploads(log_, *pruned->stale_uploads);
-    failed_aborts_ += static_cast<int>(pruned->stale_uploads->failures().size());
+    if (pruned->stale_uploads) {
+      log_stale_uploads(log_, *pruned->stale_uploads);
+      failed_aborts_ += static_cast<int>(pruned->stale_uploads->failures().size());
+    }
     return finish(ExitCode::ok, "backup done");
+  }
+
+  // The enforcement canary (lock_canary.h), before the manifest that records its verdict: logged
+  // (an error when a locked version could be deleted), into the facts and the metrics.
+  void check_canary() {
+    const auto now = now_seconds(context_.clock);
+    const CanaryResult canary =
+        check_lock_canary(context_.s3, layout_, lock_->mode, lock_config_.margin, now);
+    catalog::ObjectLockRecord record{.mode = std::string(config::mode_setting(lock_->mode)),
+                                     .retain_until = s3::format_retain_until(lock_->retain_until),
+                                     .enforced = canary.enforced};
+    if (canary.enforced) record.checked_at = format_iso8601_utc(now);
+    facts_.object_lock = record;
+    context_.report.object_lock_enforced = canary.enforced;
+    const std::vector<LogField> where = {{"key", canary.key}, {"version_id", canary.version_id}};
+    if (!canary.enforced) {
+      std::vector<LogField> fields = where;
+      fields.emplace_back("error", canary.problem ? canary.problem->message : "unknown");
+      log_.warn("could not tell whether Object Lock is enforced (the canary check failed)", fields);
+      return;
+    }
+    if (*canary.enforced) {
+      log_.info(
+          "Object Lock is enforced: these credentials were refused the delete of a locked "
+          "version",
+          where);
+      return;
+    }
+    std::vector<LogField> fields = where;
+    fields.emplace_back("hint",
+                        "the store ignores Object Lock, or these credentials may bypass it "
+                        "(s3:BypassGovernanceRetention): whoever holds them can destroy the "
+                        "backups; use a store that enforces it, or credentials without that right");
+    log_.error(
+        "Object Lock is NOT enforced: these credentials deleted a locked version of the "
+        "canary",
+        fields);
+    if (canary.problem) {
+      log_.warn("writing the canary again failed; the next backup writes it",
+                {{"key", canary.key}, {"error", canary.problem->message}});
+    }
   }
 
   // Records each stream this run committed in last-success.json, keeping the other stream's
@@ -483,6 +565,8 @@ class BackupJob {
   const catalog::KeyLayout layout_;
   const BackupSelection selection_;
   const upload::PartSchedule schedule_;  // what the sinks will use: the budget caps every part
+  const config::ObjectLockConfig lock_config_;
+  std::optional<s3::ObjectLock> lock_;  // every object of the set is written so (mode on)
 
   BackupFacts facts_;
   std::unique_ptr<RunLease> lease_;  // held from claim_set() until run() returns
@@ -556,6 +640,7 @@ catalog::Manifest assemble_manifest(const BackupFacts& facts,
     manifest.docs = docs->record;
     if (facts.documents) manifest.documents = facts.documents;
   }
+  manifest.object_lock = facts.object_lock;
   return manifest;
 }
 

@@ -20,6 +20,19 @@
 //                  conditional too), then last-success.json with each committed stream
 //                  (a partial set's too: its failed stream keeps its older entry)
 //   5. follow-ups  prune, only when every stream committed; the lease is deleted on every path
+//                  (a refused delete, credentials without s3:DeleteObject, is a warning: the
+//                  lease goes stale and a prune with its own credentials removes it)
+//
+// With OBJECT_LOCK_MODE on (issue 20): the pre-flight also reads the bucket's Object Lock
+// configuration (check_object_lock, app/backup/preflight.h); every object of the set (dumps,
+// documents archive, manifest) is written under {mode, retention::initial_retain_until(start,
+// policy, margin)} and read back (upload/lock_check.h: a stream whose object cannot be locked
+// fails; a manifest that cannot be locked fails the run, exit 1, and last-success.json is not
+// updated); before the manifest the enforcement canary runs (app/backup/lock_canary.h) and its
+// verdict goes into the manifest's "object_lock" record and the metrics. last-success.json and
+// the lease are never locked. A prune after the backup that the credentials may not delete for
+// (skipped by permission) leaves the exit code 0: the backup job is meant to hold no delete
+// permission when a prune job of its own does the deleting.
 //
 // Exit codes: 0 every stream committed; 3 one committed and the other failed (the manifest
 // says which; the set is partial, its committed stream restorable); 1 nothing committed (no
@@ -61,10 +74,11 @@ struct BackupFacts {
   std::chrono::system_clock::time_point finished;
   std::string tool_version;
   std::string host;
-  std::optional<pg::DatabaseInfo> database;           // when the db pre-flight succeeded
-  std::optional<catalog::SourceRecord> source;        // the dumped database's identity
-  std::string pg_dump_version;                        // when pg_dump ran
-  std::optional<catalog::DocumentsRecord> documents;  // when the docs stream ran
+  std::optional<pg::DatabaseInfo> database;              // when the db pre-flight succeeded
+  std::optional<catalog::SourceRecord> source;           // the dumped database's identity
+  std::string pg_dump_version;                           // when pg_dump ran
+  std::optional<catalog::DocumentsRecord> documents;     // when the docs stream ran
+  std::optional<catalog::ObjectLockRecord> object_lock;  // OBJECT_LOCK_MODE on
 };
 
 // The manifest of a set, from the facts and the outcome of each stream that was selected

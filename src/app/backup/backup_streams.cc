@@ -6,6 +6,7 @@
 #include "codec/sha256_tap.h"
 #include "core/counting_sink.h"
 #include "pg/pg_dump.h"
+#include "upload/lock_check.h"
 
 namespace erp::app {
 
@@ -48,6 +49,15 @@ StreamOutcome run_stream(const StreamEnvironment& env, const StreamSpec& spec,
     outcome.record.producer_exit_status = exit_status;
     outcome.abort_error = sink.stats().abort_error;
     return outcome;
+  }
+  // With Object Lock on, a stream is committed only once its object is locked as asked: the
+  // store may have dropped the lock headers (multipart on RGW 16 and moto).
+  if (const auto& lock = env.sink_options.lock) {
+    if (auto locked = upload::ensure_locked(env.store, spec.key, *lock); !locked) {
+      StreamOutcome outcome = not_started(spec, locked.error());
+      outcome.record.producer_exit_status = exit_status;
+      return outcome;
+    }
   }
   StreamOutcome outcome;
   outcome.record.key = spec.key;

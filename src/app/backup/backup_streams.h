@@ -11,7 +11,11 @@
 // run_stream() runs one stream to the end on the calling thread (run several on their own
 // threads for concurrency; they share the buffer pool) and never throws. On any failure the
 // upload is aborted and nothing that looks complete is left: the outcome says "failed" with
-// the reason. Everything passed in is borrowed for the duration of the call.
+// the reason. With sink_options.lock (OBJECT_LOCK_MODE on) the object is written under that lock
+// and read back once written (upload/lock_check.h: HEAD, PutObjectRetention where the store
+// dropped it, HEAD of the version); an object that cannot be locked fails the stream (it stays
+// in the store, named by no manifest as committed; nothing is deleted). Everything passed in is
+// borrowed for the duration of the call.
 #pragma once
 
 #include <functional>

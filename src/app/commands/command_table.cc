@@ -41,8 +41,19 @@ std::vector<Command> make_table() {
                   "manifest last (BACKUP_ENV, S3_PREFIX, PG*, DOCUMENTS_DIR),\n"
                   "then prunes (PRUNE_AFTER_BACKUP, default true)",
        .flags = {{"--only", "db|docs", "back up only the database or only the documents"}},
-       .needs = {.s3 = true, .layout = true, .backup = true, .retention = true, .writes = true},
+       .needs = {.s3 = true,
+                 .layout = true,
+                 .backup = true,
+                 .retention = true,
+                 .object_lock = true,
+                 .writes = true},
        .run = run_backup,
+       .details = "With OBJECT_LOCK_MODE on: a bucket without Object Lock is refused (exit 2); "
+                  "every object of the set is\nwritten locked until set time + "
+                  "RETENTION_DAILY_DAYS + OBJECT_LOCK_MARGIN and read back; the canary\n"
+                  "(S3_PREFIX/BACKUP_ENV/.lock-canary) checks that these credentials cannot "
+                  "delete a locked version.\nA prune the credentials may not delete for is "
+                  "skipped (exit 0).",
        .exits = "exit codes: 0 every stream committed, 1 nothing committed (or the prune after it "
                 "failed), 2 usage/configuration,\n3 one stream committed and the other failed "
                 "(the manifest says which), 130/143 stopped by signal (uploads aborted)"},
@@ -52,10 +63,16 @@ std::vector<Command> make_table() {
                   "RETENTION_MONTHLY_MONTHS, RETENTION_YEARLY_YEARS,\n"
                   "RETENTION_MIN_KEEP): delete expired sets, manifest last",
        .flags = {{"--dry-run", "", "print the plan, delete nothing"}, as_of, json},
-       .needs = {.s3 = true, .layout = true, .retention = true, .writes = true},
+       .needs =
+           {.s3 = true, .layout = true, .retention = true, .object_lock = true, .writes = true},
        .run = run_prune,
        .details = "Then aborts the env's multipart uploads older than STALE_UPLOAD_AGE (a "
-                  "running backup's are kept)."},
+                  "running backup's are kept).\n"
+                  "With OBJECT_LOCK_MODE on it deletes every version of an expired set, keeps one "
+                  "whose lock\nhas not ended (\"locked, kept\"), then extends the kept sets' "
+                  "locks to their tier (--dry-run: reads only).\n"
+                  "Exit 1 also when the store refuses the deletes (no delete permission) or a "
+                  "lock could not be extended."},
       {.name = "list",
        .group = "retention",
        .summary = "backup sets, newest first, with sizes and the tier keeping each",
@@ -138,8 +155,12 @@ std::vector<Command> make_table() {
                   "2d"},
                  only,
                  json},
-       .needs = {.s3 = true, .layout = true},
-       .run = run_status},
+       .needs = {.s3 = true, .layout = true, .object_lock = true},
+       .run = run_status,
+       .details = "With OBJECT_LOCK_MODE on, one more line: object_lock, the mode, whether the "
+                  "newest complete set's\ncanary found the lock enforced (enforced, NOT-ENFORCED, "
+                  "unknown), when, and that set's ID;\n--json: \"object_lock\": {mode, enforced, "
+                  "checked_at} ({\"mode\": \"off\"} with the mode off)."},
       {.name = "verify",
        .group = "checks",
        .summary = "read every object of the set back: size and SHA-256 against the\n"

@@ -3,11 +3,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "app/backup/preflight.h"
 #include "app/commands/common_flags.h"
 #include "app/commands/retention_commands.h"
 #include "app/commands/set_prologue.h"
 #include "app/sets/dates.h"
 #include "app/sets/prune.h"
+#include "s3/object_lock.h"
 
 namespace erp::app {
 namespace {
@@ -40,6 +42,40 @@ void print_text(const PruneSummary& summary, std::chrono::year_month_day today) 
   for (const s3::ObjectInfo& object : summary.catalog.foreign) {
     std::cout << object.key << "\tforeign (never deleted)\n";
   }
+}
+
+// What Object Lock made of the run: locked sets kept, locks extended, keepers about to lose
+// theirs, and a skip for want of delete permission (either mode).
+void print_lock_text(const PruneSummary& summary) {
+  for (const LockedKeptSet& set : summary.locked_kept) {
+    std::cout << set.id << "\tlocked, kept (retain-until "
+              << s3::format_retain_until(set.retain_until) << "; deletable after that)\n";
+  }
+  if (summary.locking) {
+    std::cout << (summary.dry_run ? "object lock: would extend " : "object lock: extended ")
+              << summary.promoted_objects << " object lock(s)";
+    if (summary.promotion_failures > 0)
+      std::cout << ", " << summary.promotion_failures << " failed";
+    std::cout << '\n';
+  }
+  for (const std::string& id : summary.expiring_keepers) {
+    std::cout << id << "\texpiring keeper: its lock ends within 7 days, short of its tier\n";
+  }
+  if (summary.skipped_by_permission) {
+    std::cout << "prune skipped: no delete permission (s3:DeleteObject / s3:DeleteObjectVersion)\n";
+  }
+}
+
+nlohmann::ordered_json lock_json(const PruneSummary& summary) {
+  auto locked = nlohmann::ordered_json::array();
+  for (const LockedKeptSet& set : summary.locked_kept) {
+    locked.push_back({{"id", set.id}, {"retain_until", s3::format_retain_until(set.retain_until)}});
+  }
+  return {{"locked_kept", std::move(locked)},
+          {"versions_deleted", summary.versions_deleted},
+          {"promoted_objects", summary.promoted_objects},
+          {"promotion_failures", summary.promotion_failures},
+          {"expiring_keepers", summary.expiring_keepers}};
 }
 
 void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
@@ -85,6 +121,8 @@ void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
   doc["deleted_sets"] = summary.dry_run ? 0 : summary.sets_deleted;
   doc["planned_deletions"] = summary.sets_deleted;
   doc["objects_deleted"] = summary.objects_deleted;
+  doc["skipped_by_permission"] = summary.skipped_by_permission;
+  if (summary.locking) doc["object_lock"] = lock_json(summary);
   if (summary.stale_uploads) doc["uploads"] = uploads_json(*summary.stale_uploads);
   doc["error"] = error ? nlohmann::ordered_json(*error) : nlohmann::ordered_json(nullptr);
   std::cout << doc.dump(2) << '\n';
@@ -101,6 +139,14 @@ ExitCode run_prune(Context& context, const Arguments& args) {
   const auto& policy = context.settings.retention;
   const catalog::KeyLayout layout = env_layout(context);
   const auto today = as_of->value_or(utc_today(context.clock));
+  const PruneLocking locking{context.settings.object_lock.value_or(config::ObjectLockConfig{}),
+                             now_seconds(context.clock)};
+  // With the mode on, a bucket without Object Lock (or versioning) is refused before anything
+  // is read or deleted: exit 2, naming OBJECT_LOCK_MODE and how to fix it.
+  if (auto lock = check_object_lock(context.s3, locking.config); !lock) {
+    log.error("prune failed", {{"prefix", layout.env_prefix()}, {"error", lock.error().message}});
+    return exit_code_for(lock.error(), context.cancellation);
+  }
   auto summary = plan_prune(context.s3, layout, *policy, today, retention::OwnBackup::succeeded);
   if (!summary) {
     log.error("prune failed",
@@ -113,9 +159,12 @@ ExitCode run_prune(Context& context, const Arguments& args) {
     std::cout.flush();
   }
   std::optional<Error> failure;
-  if (!dry_run) {
-    if (auto done = execute_prune(context.s3, *summary); !done) failure = done.error();
+  // A dry run deletes and writes nothing; with locking it still reads the locks (HEAD) to say
+  // which expired sets stay locked and which locks it would extend.
+  if (auto done = apply_prune(context.s3, layout, *policy, *summary, locking); !done) {
+    failure = done.error();
   }
+  if (!json && !failure) print_lock_text(*summary);
   if (!failure) {  // stale uploads: ages are real time, not --as-of
     summary->stale_uploads = prune_stale_uploads(
         context.s3, layout,
@@ -144,12 +193,19 @@ ExitCode run_prune(Context& context, const Arguments& args) {
             {"leftovers_expired", std::to_string(summary->leftovers_expired)},
             {"objects_deleted", std::to_string(summary->objects_deleted)},
             {"unreadable", std::to_string(summary->sets_unreadable)},
-            {"foreign", std::to_string(summary->catalog.foreign.size())}});
-  log_unreadable_sets(log, *summary);
+            {"foreign", std::to_string(summary->catalog.foreign.size())},
+            {"locked_kept", std::to_string(summary->sets_locked_kept)},
+            {"versions_deleted", std::to_string(summary->versions_deleted)},
+            {"promoted_objects", std::to_string(summary->promoted_objects)}});
+  log_prune_findings(log, *summary);
   for (const s3::ObjectInfo& object : summary->catalog.foreign) {
     log.warn("foreign object under the env prefix (never deleted)", {{"key", object.key}});
   }
-  return summary->stale_uploads->ok() ? ExitCode::ok : ExitCode::failed;
+  // A prune that could not delete for want of permission, or left a keeper's lock short, did
+  // not do its job: exit 1 (a backup's own prune reports the same and exits 0).
+  const bool done = summary->stale_uploads->ok() && !summary->skipped_by_permission &&
+                    summary->promotion_failures == 0;
+  return done ? ExitCode::ok : ExitCode::failed;
 }
 
 }  // namespace erp::app

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands/set_prologue.h"
+#include "app/sets/lock_status.h"
 #include "app/sets/status.h"
 #include "catalog/catalog.h"
 #include "config/s3_config.h"
@@ -101,6 +102,27 @@ ExitCode run_status(Context& context, const Arguments& args) {
     }
   }
   doc["streams"] = std::move(streams);
+  auto lock = lock_status(context.s3, layout,
+                          context.settings.object_lock.value_or(config::ObjectLockConfig{}));
+  if (!lock) {
+    log.error("status failed", {{"error", lock.error().message}});
+    return exit_code_for(lock.error(), context.cancellation);
+  }
+  nlohmann::ordered_json object_lock = {{"mode", lock->mode}};
+  if (lock->mode != config::mode_setting(std::nullopt)) {
+    object_lock["enforced"] =
+        lock->enforced ? nlohmann::ordered_json(*lock->enforced) : nlohmann::ordered_json(nullptr);
+    object_lock["checked_at"] = lock->checked_at ? nlohmann::ordered_json(*lock->checked_at)
+                                                 : nlohmann::ordered_json(nullptr);
+    if (!parsed->json) std::cout << lock_status_line(*lock) << '\n';
+    if (lock->enforced == false) {
+      log.error(
+          "Object Lock is NOT enforced: the newest backup's credentials deleted a locked "
+          "version of the canary",
+          {{"set", lock->set_id}, {"checked_at", lock->checked_at.value_or("")}});
+    }
+  }
+  doc["object_lock"] = std::move(object_lock);
   doc["ok"] = healthy;
   if (parsed->json) std::cout << doc.dump(2) << '\n';
   std::cout.flush();

@@ -81,6 +81,28 @@ metrics::Registry run_registry(const RunFacts& facts) {
                        static_cast<double>(prune->stale_uploads_aborted));
   }
 
+  declare(registry, "erp_backup_prune_skipped_by_permission",
+          "1 when the last run's prune stopped because the credentials may not delete, else 0.");
+  declare(registry, "erp_backup_object_lock_expiring_keepers",
+          "Kept backup sets whose Object Lock ends within 7 days although their retention tier "
+          "keeps them longer (a promotion failed or was not allowed).");
+  declare(registry, "erp_backup_object_lock_promoted_objects",
+          "Objects whose Object Lock the last run's prune extended to their tier's horizon.");
+  if (const auto& prune = facts.report.prune) {
+    (void)registry.set("erp_backup_prune_skipped_by_permission", {command},
+                       prune->skipped_by_permission ? 1 : 0);
+    (void)registry.set("erp_backup_object_lock_expiring_keepers", {command},
+                       static_cast<double>(prune->expiring_keepers));
+    (void)registry.set("erp_backup_object_lock_promoted_objects", {command},
+                       static_cast<double>(prune->promoted_objects));
+  }
+  declare(registry, "erp_backup_object_lock_enforced",
+          "1 when the last backup's credentials were refused the delete of a locked version "
+          "(the canary), 0 when they deleted it: Object Lock does not protect the backups.");
+  if (const auto& enforced = facts.report.object_lock_enforced) {
+    (void)registry.set("erp_backup_object_lock_enforced", {command}, *enforced ? 1 : 0);
+  }
+
   // One sample per check, its result a label: a Pushgateway group and a textfile are replaced
   // whole, so a check that changes result leaves no stale series behind.
   declare(registry, "erp_backup_doctor_check",

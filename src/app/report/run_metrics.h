@@ -14,6 +14,16 @@
 //   erp_backup_stream_duration_seconds{command,stream}  backup: every stream that ran
 //   erp_backup_pruned_sets / _objects / _bytes{command} prune (and backup's prune): deleted
 //   erp_backup_stale_uploads_aborted{command}           prune: multipart uploads aborted
+//   erp_backup_prune_skipped_by_permission{command}     prune: 1 when deletes were refused
+//                                                       for want of permission (none made)
+//   erp_backup_object_lock_expiring_keepers{command}    prune: kept sets whose lock ends
+//                                                       within 7 days short of their horizon
+//   erp_backup_object_lock_promoted_objects{command}    prune: objects whose lock this run
+//                                                       extended
+//   erp_backup_object_lock_enforced{command}            backup with OBJECT_LOCK_MODE on: 1 when
+//                                                       the canary's locked version could not
+//                                                       be deleted, 0 when it could (no sample
+//                                                       when the canary could not tell)
 //   erp_backup_doctor_check{command,check,result}        doctor: 1 per check, labelled with its
 //                                                       result (ok, degraded, failed, skipped)
 //

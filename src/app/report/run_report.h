@@ -29,6 +29,12 @@ struct PruneRun {
   std::uint64_t objects_deleted = 0;
   std::uint64_t bytes_deleted = 0;
   std::uint64_t stale_uploads_aborted = 0;
+  // Object Lock (issue 20): kept sets whose lock ends within 7 days short of their tier's
+  // horizon, objects whose lock this run extended, and whether the deletes were refused for want
+  // of permission (prune then stopped deleting).
+  std::uint64_t expiring_keepers = 0;
+  std::uint64_t promoted_objects = 0;
+  bool skipped_by_permission = false;
 };
 
 // One check of a doctor run (doctor/check.h): its name and result ("ok", "degraded",
@@ -42,6 +48,9 @@ struct RunReport {
   std::vector<StreamRun> streams;
   std::optional<PruneRun> prune;
   std::vector<CheckRun> checks;  // doctor: every check, in report order
+  // backup with OBJECT_LOCK_MODE on: the canary's verdict (app/backup/lock_canary.h); nullopt
+  // when the mode is off or the canary could not decide (then no sample is published).
+  std::optional<bool> object_lock_enforced;
 };
 
 }  // namespace erp::app

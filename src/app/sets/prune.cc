@@ -1,15 +1,32 @@
 #include "app/sets/prune.h"
 
+#include <algorithm>
+
+#include "app/sets/lock_promotion.h"
+#include "app/sets/prune_by_version.h"
 #include "retention/backup_sets.h"
+#include "s3/object_lock.h"
 #include "s3/xml_replies.h"
 
 namespace erp::app {
 namespace {
 
-Result<std::size_t> delete_keys(s3::ObjectStore& store, const std::vector<std::string>& keys) {
+constexpr std::string_view kAccessDenied = "AccessDenied";
+
+// How many keys went; nullopt when the store refused them all for want of permission (the whole
+// request answered AccessDenied, or every key's <Error> did).
+Result<std::optional<std::size_t>> delete_keys(s3::ObjectStore& store,
+                                               const std::vector<std::string>& keys) {
   if (keys.empty()) return std::size_t{0};
   auto refused = store.delete_objects(keys);
-  if (!refused) return std::unexpected(refused.error());
+  if (!refused) {
+    if (refused.error().code == kAccessDenied) return std::nullopt;
+    return std::unexpected(refused.error());
+  }
+  const bool all_denied =
+      refused->size() == keys.size() &&
+      std::ranges::all_of(*refused, [](const auto& f) { return f.code == kAccessDenied; });
+  if (all_denied) return std::nullopt;
   if (!refused->empty()) {
     std::string message =
         "the store refused to delete " + std::to_string(refused->size()) + " object(s):";
@@ -32,13 +49,37 @@ void log_unreadable_sets(Logger& log, const PruneSummary& summary) {
   }
 }
 
+void log_prune_findings(Logger& log, const PruneSummary& summary) {
+  log_unreadable_sets(log, summary);
+  for (const LockedKeptSet& set : summary.locked_kept) {
+    log.info("backup set locked, kept: retention lets it go, its Object Lock does not yet",
+             {{"id", set.id}, {"retain_until", s3::format_retain_until(set.retain_until)}});
+  }
+  if (summary.skipped_by_permission) {
+    log.warn(
+        "prune skipped: no delete permission (the store refused the deletes with "
+        "AccessDenied; prune needs s3:DeleteObject and s3:DeleteObjectVersion, a backup "
+        "job's credentials should not have them)",
+        {{"objects_deleted", std::to_string(summary.objects_deleted)}});
+  }
+  for (const Error& error : summary.promotion_errors) {
+    log.error("extending a kept set's Object Lock failed", {{"error", error.message}});
+  }
+  for (const std::string& id : summary.expiring_keepers) {
+    log.warn("kept backup set's Object Lock ends within 7 days and was not extended", {{"id", id}});
+  }
+}
+
 PruneRun to_prune_run(const PruneSummary& summary) {
   return PruneRun{
       .dry_run = summary.dry_run,
       .sets_deleted = summary.sets_deleted,
       .objects_deleted = summary.objects_deleted,
       .bytes_deleted = summary.bytes_deleted,
-      .stale_uploads_aborted = summary.stale_uploads ? summary.stale_uploads->aborted : 0};
+      .stale_uploads_aborted = summary.stale_uploads ? summary.stale_uploads->aborted : 0,
+      .expiring_keepers = summary.expiring_keepers.size(),
+      .promoted_objects = summary.promoted_objects,
+      .skipped_by_permission = summary.skipped_by_permission};
 }
 
 std::chrono::year_month_day utc_today(const Clock& clock) {
@@ -97,14 +138,42 @@ Result<void> execute_prune(s3::ObjectStore& store, PruneSummary& summary) {
   // still has its manifest naming a missing object, i.e. it is visibly incomplete.
   auto deleted = delete_keys(store, data);
   if (!deleted) return std::unexpected(deleted.error().with_context("deleting expired sets"));
-  summary.objects_deleted += *deleted;
+  if (!*deleted) {
+    summary.skipped_by_permission = true;
+    return {};
+  }
+  summary.objects_deleted += **deleted;
   summary.bytes_deleted += data_bytes;
   deleted = delete_keys(store, manifests);
   if (!deleted) {
     return std::unexpected(deleted.error().with_context("deleting manifests of expired sets"));
   }
-  summary.objects_deleted += *deleted;
+  if (!*deleted) {
+    summary.skipped_by_permission = true;
+    return {};
+  }
+  summary.objects_deleted += **deleted;
   summary.bytes_deleted += manifest_bytes;
+  return {};
+}
+
+Result<void> apply_prune(s3::ObjectStore& store, const catalog::KeyLayout& layout,
+                         const retention::RetentionPolicy& policy, PruneSummary& summary,
+                         const PruneLocking& locking) {
+  if (!locking.config.enabled()) {
+    if (summary.dry_run) return {};
+    return execute_prune(store, summary);
+  }
+  summary.locking = true;
+  if (auto deleted = prune_by_version(store, layout, summary, locking.now); !deleted) {
+    return deleted;
+  }
+  PromotionOutcome promotion = promote_locks(store, summary.catalog, summary.plan, policy,
+                                             locking.config, locking.now, summary.dry_run);
+  summary.promoted_objects = promotion.promoted;
+  summary.promotion_failures = promotion.failures.size();
+  summary.promotion_errors = std::move(promotion.failures);
+  summary.expiring_keepers = std::move(promotion.expiring);
   return {};
 }
 
@@ -112,12 +181,13 @@ Result<PruneSummary> prune(s3::ObjectStore& store, const catalog::KeyLayout& lay
                            const retention::RetentionPolicy& policy,
                            std::chrono::year_month_day today, bool dry_run,
                            retention::OwnBackup own_backup,
-                           const std::optional<StaleUploadOptions>& stale_uploads) {
+                           const std::optional<StaleUploadOptions>& stale_uploads,
+                           const PruneLocking& locking) {
   auto summary = plan_prune(store, layout, policy, today, own_backup);
   if (!summary) return summary;
   summary->dry_run = dry_run;
-  if (!dry_run) {
-    if (auto done = execute_prune(store, *summary); !done) return std::unexpected(done.error());
+  if (auto done = apply_prune(store, layout, policy, *summary, locking); !done) {
+    return std::unexpected(done.error());
   }
   if (stale_uploads) {
     summary->stale_uploads = prune_stale_uploads(store, layout, *stale_uploads, dry_run);

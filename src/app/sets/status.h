@@ -19,6 +19,9 @@
 // The manifest need not say the whole set was complete: a stream committed in a partial set
 // was backed up. Any failed check is that stream's ERROR (exit 1, the message names the key
 // and the timestamp). Cost: per expected stream one manifest GET and one HEAD.
+//
+// With OBJECT_LOCK_MODE on, `status` also says whether the newest backup found Object Lock
+// enforced (app/sets/lock_status.h); that line does not change the exit code.
 #pragma once
 
 #include <chrono>
