@@ -114,7 +114,26 @@ class ConfigErrorsOnMoto(IntegrationCase, unittest.TestCase):
 
     def test_a_setting_of_a_later_version_is_named_as_such(self):
         self.assert_refused_before_anything_started(
-            ["backup"], "OBJECT_LOCK_MODE is a setting of a later erp-backup", OBJECT_LOCK_MODE="compliance")
+            ["backup"], "AGE_RECIPIENTS is a setting of a later erp-backup", AGE_RECIPIENTS="age1x")
+
+    def test_object_lock_settings_are_checked_before_anything_starts(self):
+        self.assert_refused_before_anything_started(
+            ["backup"], "malformed OBJECT_LOCK_MODE 'Compliance' (hint: off, governance or compliance",
+            OBJECT_LOCK_MODE="Compliance")
+        self.assert_refused_before_anything_started(
+            ["prune"], "malformed OBJECT_LOCK_MARGIN '30m'", OBJECT_LOCK_MODE="governance",
+            OBJECT_LOCK_MARGIN="30m")
+
+    def test_object_lock_on_a_bucket_without_it_is_refused_before_pg_dump(self):
+        # The bucket pre-flight asks the store, so requests are sent; nothing is written.
+        result = self.erp("backup", OBJECT_LOCK_MODE="governance")
+        stderr = result.stderr.decode()
+        self.assertEqual(result.returncode, 2, stderr)
+        self.assertIn("OBJECT_LOCK_MODE=GOVERNANCE", stderr)
+        self.assertIn("does not have Object Lock enabled", stderr)
+        self.assertIn("--object-lock-enabled-for-bucket", stderr)
+        self.assertFalse(os.path.exists(self.pg_dump_mark))
+        self.assertEqual(self.keys(), [])
 
     # -- malformed values: exit 2 before anything starts -----------------------------------------
     def test_malformed_source_database_settings_stop_the_backup_before_pg_dump(self):

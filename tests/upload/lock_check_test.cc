@@ -59,11 +59,10 @@ class IgnoresRetention final : public testing::ForwardingObjectStore {
   int calls = 0;
 };
 
-FakeObjectStore locked_store() {
-  FakeObjectStore store;
+// A bucket with Object Lock (so versioned), its clock at kStart.
+void lock_bucket(FakeObjectStore& store) {
   store.enable_object_lock();
   store.set_now(kStart);
-  return store;
 }
 
 }  // namespace
@@ -89,7 +88,8 @@ TEST_CASE("a lock covers another when its date is no earlier and its mode no wea
 }
 
 TEST_CASE("an object written with its lock costs one HEAD and no retention call") {
-  FakeObjectStore store = locked_store();
+  FakeObjectStore store;
+  lock_bucket(store);
   REQUIRE(store.put_object(kKey, std::string("dump"), s3::WriteCondition::if_absent, kWanted));
   const auto before = store.calls().size();
   const auto locked = ensure_locked(store, kKey, kWanted);
@@ -101,7 +101,8 @@ TEST_CASE("an object written with its lock costs one HEAD and no retention call"
 }
 
 TEST_CASE("a multipart object whose lock the store dropped gets PutObjectRetention, verified") {
-  FakeObjectStore store = locked_store();
+  FakeObjectStore store;
+  lock_bucket(store);
   store.drop_lock_on_multipart();  // RGW 16, moto
   BufferPool pool(1 << 20);
   MultipartSinkOptions options{.first_part_size = 1024, .concurrency = 2, .lock = kWanted};
@@ -138,7 +139,8 @@ TEST_CASE("a multipart object whose lock the store dropped gets PutObjectRetenti
 }
 
 TEST_CASE("the sink's single PUT carries the lock; without one it asks for none") {
-  FakeObjectStore store = locked_store();
+  FakeObjectStore store;
+  lock_bucket(store);
   BufferPool pool(1 << 20);
   {
     MultipartSink sink(
@@ -162,7 +164,8 @@ TEST_CASE("the sink's single PUT carries the lock; without one it asks for none"
 }
 
 TEST_CASE("put_new_object writes the manifest with the lock it is given") {
-  FakeObjectStore store = locked_store();
+  FakeObjectStore store;
+  lock_bucket(store);
   REQUIRE(put_new_object(store, kKey, std::string("{}"), kWanted).has_value());
   const auto puts = calls_of(store, Op::put_object);
   REQUIRE(puts.size() == 1);
@@ -171,7 +174,8 @@ TEST_CASE("put_new_object writes the manifest with the lock it is given") {
 }
 
 TEST_CASE("a lock is only ever extended: a longer compliance lock stays, a weaker one is raised") {
-  FakeObjectStore store = locked_store();
+  FakeObjectStore store;
+  lock_bucket(store);
   const ObjectLock longer{LockMode::compliance, kStart + std::chrono::days{400}};
   store.seed_version(kKey, "dump", longer);
   auto kept = ensure_locked(store, kKey, kWanted);
@@ -179,7 +183,8 @@ TEST_CASE("a lock is only ever extended: a longer compliance lock stays, a weake
   CHECK(kept->lock == longer);
   CHECK(store.count(Op::put_object_retention) == 0);
 
-  FakeObjectStore short_store = locked_store();
+  FakeObjectStore short_store;
+  lock_bucket(short_store);
   short_store.seed_version(kKey, "dump", ObjectLock{LockMode::governance, kStart + 24h});
   const ObjectLock compliance{LockMode::compliance, kStart + std::chrono::days{32}};
   auto raised = ensure_locked(short_store, kKey, compliance);
@@ -188,7 +193,8 @@ TEST_CASE("a lock is only ever extended: a longer compliance lock stays, a weake
 }
 
 TEST_CASE("a store that refuses the retention fails the object, naming key and version") {
-  FakeObjectStore store = locked_store();
+  FakeObjectStore store;
+  lock_bucket(store);
   const std::string version = store.seed_version(kKey, "dump");  // written unlocked
   store.deny(Op::put_object_retention);
   const auto refused = ensure_locked(store, kKey, kWanted);
@@ -199,7 +205,8 @@ TEST_CASE("a store that refuses the retention fails the object, naming key and v
 }
 
 TEST_CASE("a store that accepts the retention and keeps nothing fails the object") {
-  FakeObjectStore inner = locked_store();
+  FakeObjectStore inner;
+  lock_bucket(inner);
   inner.seed_version(kKey, "dump");
   IgnoresRetention store(inner);
   const auto ignored = ensure_locked(store, kKey, kWanted);

@@ -443,7 +443,8 @@ class BackupJob {
         prune(context_.s3, layout_, *context_.settings.retention, utc_today(context_.clock),
               /*dry_run=*/false, retention::OwnBackup::succeeded,
               StaleUploadOptions{.max_age = *context_.settings.stale_upload_age,
-                                 .now = context_.clock.now()});
+                                 .now = context_.clock.now()},
+              PruneLocking{.config = lock_config_, .now = now_seconds(context_.clock)});
     if (!pruned) {
       log_.error("prune after backup failed",
                  {{"id", facts_.id}, {"error", pruned.error().message}});
@@ -454,12 +455,23 @@ class BackupJob {
               {{"kept", std::to_string(pruned->sets_kept)},
                {"deleted_sets", std::to_string(pruned->sets_deleted)},
                {"objects_deleted", std::to_string(pruned->objects_deleted)},
+               {"locked_kept", std::to_string(pruned->sets_locked_kept)},
+               {"promoted_objects", std::to_string(pruned->promoted_objects)},
                {"foreign", std::to_string(pruned->catalog.foreign.size())}});
-    log_unreadable_sets(log_, *pruned);  // another set's bad manifest is reported, not fatal
+    // Another set's bad manifest, locked sets kept, promotion failures, expiring keepers:
+    // reported, not fatal (the backup itself is done).
+    log_prune_findings(log_, *pruned);
+    // Credentials without delete permission (least privilege: a prune job of its own deletes)
+    // are not a failed backup.
+    if (pruned->skipped_by_permission) {
+      return finish(ExitCode::ok, "backup done, prune skipped: no delete permission");
+    }
     // Stale uploads whose abort failed linger like the streams' own: counted in the summary,
     // logged with key and upload id; the exit code stays the streams'.
-    log_stale_uploads(log_, *pruned->stale_uploads);
-    failed_aborts_ += static_cast<int>(pruned->stale_uploads->failures().size());
+    if (pruned->stale_uploads) {
+      log_stale_uploads(log_, *pruned->stale_uploads);
+      failed_aborts_ += static_cast<int>(pruned->stale_uploads->failures().size());
+    }
     return finish(ExitCode::ok, "backup done");
   }
 

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "app/commands/command_harness.h"
+#include "app/retention_seed.h"
 #include "catalog/manifest.h"
+#include "fakes/forwarding_object_store.h"
 #include "fakes/random_bytes.h"
 #include "fakes/temp_dir.h"
 
@@ -218,6 +220,38 @@ TEST_CASE("a store that refuses the retention fails the stream whose lock it dro
   CHECK(h.store.count(Op::delete_object_version) == 0);  // no canary: no manifest to record it
 }
 
+namespace {
+
+// A store that writes manifests without the lock they ask for, and refuses to lock them after.
+class DropsManifestLocks final : public erp::testing::ForwardingObjectStore {
+ public:
+  using ForwardingObjectStore::ForwardingObjectStore;
+  Result<std::string> put_object(std::string_view key, std::span<const char> body,
+                                 s3::WriteCondition condition, const ObjectLock& lock) override {
+    if (key.find("/manifests/") != std::string_view::npos) {
+      return ForwardingObjectStore::put_object(key, body, condition);
+    }
+    return ForwardingObjectStore::put_object(key, body, condition, lock);
+  }
+  Result<void> put_object_retention(std::string_view key, std::string_view,
+                                    const ObjectLock&) override {
+    return make_error(ErrorKind::permanent, std::string(key) + ": refused", "AccessDenied");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a manifest that cannot be locked fails the run; last-success.json is not updated") {
+  LockHarness h;
+  DropsManifestLocks store(h.store);
+  h.through = &store;
+  CHECK(h.backup().code == ExitCode::failed);
+  // The set is committed (its manifest is there) but not protected: status keeps alerting.
+  CHECK(h.store.object(kLayout.manifest_key(kId)).has_value());
+  CHECK_FALSE(h.store.object(kLayout.last_success_key()).has_value());
+  CHECK(h.store.versions(kLayout.docs_key(kId)).back().lock == kSetLock);
+}
+
 TEST_CASE("a multipart archive whose lock the store dropped is locked afterwards and committed") {
   LockHarness h;
   h.s3_config.part_size = 1024;
@@ -229,6 +263,38 @@ TEST_CASE("a multipart archive whose lock the store dropped is locked afterwards
   REQUIRE(versions.size() == 1);
   CHECK(versions[0].lock == kSetLock);
   CHECK(h.store.count(Op::put_object_retention) == 1);
+}
+
+TEST_CASE("credentials that cannot delete: the backup succeeds and its prune is skipped") {
+  for (const char* mode : {"governance", "off"}) {
+    CAPTURE(mode);
+    LockHarness h(mode);
+    h.settings.backup->prune_after_backup = true;
+    h.settings.retention = retention::RetentionPolicy{.min_keep = 1};
+    h.settings.stale_upload_age = hours(24);
+    // Three sets of one old month: the plan lets at least two of them go.
+    for (const char* id : {"20251001T020000Z", "20251002T020000Z", "20251003T020000Z"})
+      erp::testing::seed_set(h.store, kLayout, id);
+    const auto before = h.store.versioned_keys();
+    // A backup job under least privilege: no s3:DeleteObject, no s3:DeleteObjectVersion.
+    h.store.deny(Op::delete_object);
+    h.store.deny(Op::delete_objects);
+    h.store.deny(Op::delete_object_version);
+    const Ran ran = h.backup();
+    CHECK(ran.code == ExitCode::ok);
+    REQUIRE(h.report.prune.has_value());
+    CHECK(h.report.prune->skipped_by_permission);
+    CHECK(h.report.prune->objects_deleted == 0);
+    for (const std::string& key : before) {
+      CAPTURE(key);
+      CHECK_FALSE(h.store.versions(key).back().delete_marker);  // nothing was deleted
+    }
+    // The lease's delete was refused too: it stays (a later prune removes it once stale).
+    const auto leases = lease_keys(h.store);
+    REQUIRE(leases.size() == 1);
+    CHECK_FALSE(h.store.versions(leases[0]).back().delete_marker);
+    if (std::string_view(mode) == "governance") CHECK(h.report.object_lock_enforced == true);
+  }
 }
 
 TEST_CASE("status --json: object_lock from the newest complete set's manifest; off when off") {

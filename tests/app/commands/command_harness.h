@@ -71,6 +71,8 @@ struct Harness {
   FixedClock clock{sys_days{2026y / January / 10} + 12h};
   RunReport report;
   Signing signing;
+  // Set: the commands talk to this store (a decorator over `store`) instead of `store` itself.
+  s3::ObjectStore* through = nullptr;
 
   Harness() {
     s3_config.part_size = 5 << 20;
@@ -89,7 +91,8 @@ struct Harness {
     REQUIRE(command != nullptr);
     auto args = command->parse(words);
     REQUIRE_MESSAGE(args.has_value(), args.error().message);
-    Context context{log, s3_config, store, cancellation, settings, clock, report, signing};
+    s3::ObjectStore& used = through != nullptr ? *through : store;
+    Context context{log, s3_config, used, cancellation, settings, clock, report, signing};
     CaptureStdout out;
     const ExitCode code = command->run(context, *args);
     return {code, out.text()};
