@@ -195,20 +195,24 @@ class IntegrationCase:
         self.pg.create_database(user, owner=user)
         return user, user, password
 
-    def lock_of(self, key: str, version_id: str | None = None) -> tuple[str | None, "dt.datetime | None"]:
+    @classmethod
+    def lock_of(cls, key: str, version_id: str | None = None) -> tuple[str | None, "dt.datetime | None"]:
         """(ObjectLockMode, ObjectLockRetainUntilDate as an aware UTC datetime) a HEAD of `key` (or
-        of that version) through the front shows; (None, None) when it shows no lock."""
+        of that version) through the front shows; (None, None) when it shows no lock. A class
+        method, like versions(): a class that runs its scenario in setUpClass reads with it too."""
         extra = {"VersionId": version_id} if version_id else {}
-        head = self.client().head_object(Bucket=self.front.bucket, Key=key, **extra)
+        head = cls.front.boto3_client().head_object(Bucket=cls.front.bucket, Key=key, **extra)
         until = head.get("ObjectLockRetainUntilDate")
         return head.get("ObjectLockMode"), until.astimezone(dt.timezone.utc) if until else None
 
-    def versions(self, prefix: str) -> list[dict]:
+    @classmethod
+    def versions(cls, prefix: str) -> list[dict]:
         """Every version and delete marker under `prefix` (ListObjectVersions through the front):
         {"key", "version_id", "delete_marker", "latest"}, in the listing's order."""
         found = []
-        for page in self.client().get_paginator("list_object_versions").paginate(Bucket=self.front.bucket,
-                                                                                Prefix=prefix):
+        pages = cls.front.boto3_client().get_paginator("list_object_versions").paginate(Bucket=cls.front.bucket,
+                                                                                       Prefix=prefix)
+        for page in pages:
             for kind, marker in (("Versions", False), ("DeleteMarkers", True)):
                 found += [{"key": v["Key"], "version_id": v["VersionId"], "delete_marker": marker,
                            "latest": v["IsLatest"]} for v in page.get(kind, [])]

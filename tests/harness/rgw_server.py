@@ -283,13 +283,15 @@ class ClusterAccess:
 
     def create_user(self, name: str) -> "S3User":
         """A new S3 user (`radosgw-admin user create`) with distinctive keys: uid
-        `erp-NAME-<hex>`, access key `ERPTEST<NAME><HEX>`, secret `erpTEST-s3secret-<hex>` (a test
+        `erp-NAME-<hex>`, access key `ERPTESTU<NAME><HEX>`, secret `erpTEST-s3secret-<hex>` (a test
         greps the tool's output for it). It owns no bucket and may do nothing in another user's
         bucket until that bucket's policy grants it something (bucket_policy_for). Users outlive
         the bucket they were made for; they go with the cluster. Raises RgwError."""
         tag = _secrets.token_hex(4)
+        # ERPTESTU... sorts after the cluster user's ERPTESTRGW...: a front signs its own HEADs
+        # (s3front.py backend_has) with the first of its keys, which stays the bucket's owner.
         user = S3User(uid=f"erp-{name}-{tag}",
-                      access_key=f"ERPTEST{name.upper().replace('-', '')}{tag.upper()}"[:20],
+                      access_key=f"ERPTESTU{name.upper().replace('-', '')[:4]}{tag.upper()}",
                       secret_key=f"erpTEST-s3secret-{_secrets.token_hex(12)}")
         self.cli("radosgw-admin", "user", "create", f"--uid={user.uid}", f"--display-name=erp-backup tests {name}",
                  f"--access-key={user.access_key}", f"--secret-key={user.secret_key}")

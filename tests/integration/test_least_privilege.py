@@ -1,0 +1,177 @@
+"""Issue 20: least privilege per job, on Ceph's RADOS Gateway (the one server here that enforces
+bucket policies for several users: moto runs without IAM, s3rver checks no policy).
+
+Three RGW users, each granted one credential scope of the contract on the env's prefix by the
+bucket's policy (tests/harness/rgw_server.py SCOPES, bucket_policy_for; what RGW enforces is in
+docs/testing.md): backup (put, get, list, abort, put-retention; no delete), prune (adds deletes,
+no put), restore (get and list of the env's prefix only). The bucket is lock-enabled and every
+run has OBJECT_LOCK_MODE=governance, as a production bucket would.
+
+One scenario, run once in setUpClass and read by every test: three planted sets (test_object_lock
+planted_sets: MONTHLY a final monthly keeper with a short lock, EXPIRED_LOCKED expired but locked,
+EXPIRED expired and unlocked), then
+  1. `backup` with the backup user and PRUNE_AFTER_BACKUP=true: exit 0, its prune skipped by
+     permission (every delete refused: nothing deleted), the keeper's lock still extended (the
+     backup scope may put retentions), the canary enforced (here the policy refuses the delete);
+  2. `prune` with the prune user: exit 0, EXPIRED gone by version (no version, no delete marker),
+     EXPIRED_LOCKED kept whole ("locked, kept"), the new set and the keeper untouched;
+  3. the restore user: `status --json` and `verify latest` work; `put`, and boto3's PutObject
+     and DeleteObject, are refused AccessDenied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import unittest
+
+from botocore.exceptions import ClientError
+
+from erp_cli import clean_env, run_erp, set_id_of  # noqa: E402
+from integration_case import IntegrationCase  # noqa: E402
+from test_object_lock import (MARGIN, MONTHLY_MONTHS, metric, now, plant_set, planted_sets, plus_months,  # noqa: E402
+                              start_of)
+from test_retention import ENV_NAME, PREFIX, keys_of  # noqa: E402
+
+
+class LeastPrivilegeOnRgw(IntegrationCase, unittest.TestCase):
+    backend = "rgw"
+    object_lock = True
+    workdir_prefix = "erp-scopes-test-"
+    postgres = True
+    erp_scale = "tiny"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.docs = os.path.join(cls.workdir, "documents")
+        os.makedirs(cls.docs)
+        with open(os.path.join(cls.docs, "contrat.pdf"), "wb") as f:
+            f.write(b"%PDF-1.4 contrat\n" * 32)
+        cls.users = {scope: cls.front.add_scoped_user(scope, PREFIX) for scope in ("backup", "prune", "restore")}
+        planted = planted_sets(now().date())
+        cls.planted = {role: planted[role] for role in ("MONTHLY", "EXPIRED_LOCKED", "EXPIRED")}
+        cls.planted_lock = now() + dt.timedelta(days=3)
+        client = cls.front.boto3_client()  # the bucket's owner
+        for role, i in cls.planted.items():
+            plant_set(client, cls.front.bucket, i, None if role == "EXPIRED" else cls.planted_lock)
+        cls.planted_versions = {i: cls.versions_of(i) for i in cls.planted.values()}
+
+        cls.backup_since = cls.last_seq()
+        cls.backup_run = cls.run_as("backup", "backup", PRUNE_AFTER_BACKUP="true",
+                                    METRICS_TEXTFILE=os.path.join(cls.workdir, "backup.prom"))
+        cls.new_id = set_id_of(cls.backup_run)
+        cls.after_backup = {i: cls.versions_of(i) for i in cls.planted.values()}
+        cls.keeper_after_backup = [cls.lock_of(key) for key in keys_of(cls.planted["MONTHLY"])]
+        cls.prune_since = cls.last_seq()
+        cls.prune_run = cls.run_as("prune", "prune")
+        cls.restore_since = cls.last_seq()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    @classmethod
+    def run_as(cls, scope: str, *args, input: bytes | None = None, **extra):
+        settings = {**cls.front.env_as(cls.users[scope]), **cls.pg.env("dolibarr"), "BACKUP_ENV": ENV_NAME,
+                    "DOCUMENTS_DIR": cls.docs, "S3_MAX_ATTEMPTS": "3", "PRUNE_AFTER_BACKUP": "false",
+                    "OBJECT_LOCK_MODE": "governance"}
+        settings.update(extra)
+        return run_erp(list(args), clean_env(settings), cls.front.secrets() + cls.pg.secrets(), input=input,
+                       timeout=300)
+
+    @classmethod
+    def last_seq(cls) -> int:
+        records = cls.front.requests()
+        return records[-1]["seq"] if records else 0
+
+    @classmethod
+    def versions_of(cls, set_id_: str) -> list[dict]:
+        return [v for v in cls.versions(PREFIX) if f"/{set_id_}." in v["key"]]
+
+    def requests_by(self, scope: str, since: int, until: int | None = None) -> list[dict]:
+        """The requests signed with that user's key after `since`, up to `until`."""
+        key = self.users[scope].access_key
+        return [r for r in self.front.requests(since) if r["access_key"] == key and (until is None or r["seq"] <= until)]
+
+    def assert_ran(self, run, code: int = 0):
+        self.assertEqual(run.returncode, code, run.stderr.decode(errors="replace")[-4000:])
+
+    # -- 1. backup: cannot delete, succeeds --------------------------------------------------------------
+    def test_a_backup_that_cannot_delete_succeeds_and_reports_its_prune_skipped(self):
+        self.assert_ran(self.backup_run)
+        stderr = self.backup_run.stderr.decode(errors="replace")
+        self.assertIn("prune skipped", stderr)
+        self.assertIn("s3:DeleteObject", stderr, "the warning names the permission")
+        with open(os.path.join(self.workdir, "backup.prom")) as f:
+            metrics = f.read()
+        self.assertEqual(metric(metrics, "erp_backup_prune_skipped_by_permission"), 1)
+        self.assertEqual(metric(metrics, "erp_backup_object_lock_enforced"), 1)
+        # Nothing was deleted: every DELETE the backup user sent was refused by the policy.
+        deletes = [r for r in self.requests_by("backup", self.backup_since, self.prune_since)
+                   if r["method"] == "DELETE" or (r["method"] == "POST" and "delete" in r["target"].partition("?")[2])]
+        self.assertTrue(deletes, "the backup's prune tried to delete (and the canary too)")
+        self.assertEqual({r["status"] for r in deletes}, {403}, [r["target"] for r in deletes])
+        self.assertEqual(self.after_backup, self.planted_versions, "every planted version is still there")
+        # The new set is complete and locked; the canary was refused by the policy: enforced.
+        manifest = json.loads(self.get(f"{PREFIX}manifests/{self.new_id}.json"))
+        self.assertEqual(manifest["status"], "complete")
+        self.assertIs(manifest["object_lock"]["enforced"], True)
+        for stream in ("db", "docs"):
+            self.assertEqual(self.lock_of(manifest["streams"][stream]["key"])[0], "GOVERNANCE", stream)
+
+    def test_the_backup_credentials_still_extend_a_keepers_lock(self):
+        # The backup scope may put retentions: its prune, skipped for deletes, still promotes.
+        self.assert_ran(self.backup_run)
+        monthly = self.planted["MONTHLY"]
+        horizon = plus_months(start_of(monthly), MONTHLY_MONTHS) + MARGIN
+        self.assertEqual(self.keeper_after_backup, [("GOVERNANCE", horizon)] * 3)
+        retentions = [r for r in self.requests_by("backup", self.backup_since, self.prune_since)
+                      if r["method"] == "PUT" and "retention" in r["target"] and f"/{monthly}." in r["target"]]
+        self.assertEqual(len(retentions), 3)
+        self.assertEqual({r["status"] for r in retentions}, {200})
+
+    # -- 2. prune with its own credentials -------------------------------------------------------------------
+    def test_prune_with_its_own_credentials_deletes_what_retention_allows(self):
+        self.assert_ran(self.prune_run)
+        self.assertEqual(self.versions_of(self.planted["EXPIRED"]), [], "no version and no delete marker left")
+        locked = self.planted["EXPIRED_LOCKED"]
+        self.assertEqual(self.versions_of(locked), self.planted_versions[locked], "locked, kept")
+        for i in (self.planted["MONTHLY"], self.new_id):
+            self.assertTrue(self.versions_of(i), i)
+        deletes = [r for r in self.requests_by("prune", self.prune_since, self.restore_since) if r["method"] == "DELETE"]
+        self.assertEqual(len(deletes), 3, [r["target"] for r in deletes])
+        for r in deletes:
+            self.assertIn("versionId=", r["target"])
+            self.assertIn(f"/{self.planted['EXPIRED']}.", r["target"])
+            self.assertEqual(r["status"], 204)
+        # The prune user never writes an object.
+        self.assertEqual([r["target"] for r in self.requests_by("prune", self.prune_since, self.restore_since)
+                          if r["method"] in ("PUT", "POST") and "retention" not in r["target"]], [])
+
+    # -- 3. restore reads, cannot write ------------------------------------------------------------------------
+    def test_restore_credentials_read_the_env_but_cannot_write(self):
+        self.assert_ran(self.backup_run)
+        status = self.run_as("restore", "status", "--json")
+        self.assert_ran(status)
+        self.assertIs(json.loads(status.stdout)["object_lock"]["enforced"], True)
+        self.assert_ran(self.run_as("restore", "verify", "latest"))
+        key = f"{PREFIX}notes.txt"
+        put = self.run_as("restore", "put", key, input=b"not allowed")
+        self.assertNotEqual(put.returncode, 0)
+        self.assertIn("AccessDenied", put.stderr.decode(errors="replace"))
+        client = self.front.boto3_client_as(self.users["restore"])
+        for what, call in (("PutObject", lambda: client.put_object(Bucket=self.front.bucket, Key=key, Body=b"x")),
+                           ("DeleteObject", lambda: client.delete_object(
+                               Bucket=self.front.bucket, Key=f"{PREFIX}manifests/{self.new_id}.json"))):
+            with self.subTest(what):
+                with self.assertRaises(ClientError) as refused:
+                    call()
+                self.assertEqual(refused.exception.response["Error"]["Code"], "AccessDenied")
+        self.assertEqual([v for v in self.versions(PREFIX) if v["key"] == key], [])
+        self.assertEqual([v["key"] for v in self.versions(PREFIX) if v["delete_marker"]], [])
+        # Whatever the restore user's key was let do was a read.
+        allowed = {r["method"] for r in self.requests_by("restore", self.restore_since) if r["status"] < 300}
+        self.assertTrue(allowed)
+        self.assertLessEqual(allowed, {"GET", "HEAD"})
+
+if __name__ == "__main__":
+    unittest.main()
