@@ -30,8 +30,8 @@ from botocore.exceptions import ClientError
 
 from erp_cli import clean_env, run_erp, set_id_of  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402
-from test_object_lock import (MARGIN, MONTHLY_MONTHS, metric, now, plant_set, planted_sets, plus_months,  # noqa: E402
-                              start_of)
+from test_object_lock import (DATABASE, MARGIN, MONTHLY_MONTHS, make_database, metric, now, plant_set,  # noqa: E402
+                              planted_sets, plus_months, start_of)
 from test_retention import ENV_NAME, PREFIX, keys_of  # noqa: E402
 
 
@@ -40,11 +40,11 @@ class LeastPrivilegeOnRgw(IntegrationCase, unittest.TestCase):
     object_lock = True
     workdir_prefix = "erp-scopes-test-"
     postgres = True
-    erp_scale = "tiny"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        make_database(cls.pg, DATABASE, 256 << 10)
         cls.docs = os.path.join(cls.workdir, "documents")
         os.makedirs(cls.docs)
         with open(os.path.join(cls.docs, "contrat.pdf"), "wb") as f:
@@ -71,9 +71,12 @@ class LeastPrivilegeOnRgw(IntegrationCase, unittest.TestCase):
     # -- helpers ---------------------------------------------------------------------------------
     @classmethod
     def run_as(cls, scope: str, *args, input: bytes | None = None, **extra):
-        settings = {**cls.front.env_as(cls.users[scope]), **cls.pg.env("dolibarr"), "BACKUP_ENV": ENV_NAME,
+        settings = {**cls.front.env_as(cls.users[scope]), **cls.pg.env(DATABASE), "BACKUP_ENV": ENV_NAME,
                     "DOCUMENTS_DIR": cls.docs, "S3_MAX_ATTEMPTS": "3", "PRUNE_AFTER_BACKUP": "false",
-                    "OBJECT_LOCK_MODE": "governance"}
+                    "OBJECT_LOCK_MODE": "governance",
+                    # Two sets are kept by their tiers (the new one, MONTHLY): with the default
+                    # floor of 3, EXPIRED_LOCKED would be kept as min-keep, not for its lock.
+                    "RETENTION_MIN_KEEP": "1"}
         settings.update(extra)
         return run_erp(list(args), clean_env(settings), cls.front.secrets() + cls.pg.secrets(), input=input,
                        timeout=300)
