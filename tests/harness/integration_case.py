@@ -59,7 +59,7 @@ Helpers: secrets() (the front's and PostgreSQL's: none may show in the tool's ou
 (boto3 through the front), bucket_keys(prefix), keys() (under clear_prefix), clear_bucket(), get(key),
 restore_target(prefix) (a fresh database owned by a fresh non-superuser role), lock_of(key,
 version_id) (the mode and retain-until a HEAD shows), versions(prefix) (every version and delete
-marker, as list_object_versions shows them).
+marker, as list_object_versions shows them), last_seq() (the front's newest record).
 
 A server that does not start raises from setUpClass: the class fails, it is never skipped.
 """
@@ -217,3 +217,10 @@ class IntegrationCase:
                 found += [{"key": v["Key"], "version_id": v["VersionId"], "delete_marker": marker,
                            "latest": v["IsLatest"]} for v in page.get(kind, [])]
         return found
+
+    @classmethod
+    def last_seq(cls) -> int:
+        """The seq of the front's newest recorded request (0 before any): front.requests(since=it)
+        is then what came after this moment."""
+        records = cls.front.requests()
+        return records[-1]["seq"] if records else 0

@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 from erp_cli import clean_env, run_erp, set_id_of  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402
 from test_object_lock import (DATABASE, MARGIN, MONTHLY_MONTHS, make_database, metric, now, plant_set,  # noqa: E402
-                              planted_sets, plus_months, start_of)
+                              planted_sets, plus_months, start_of, versions_of_set)
 from test_retention import ENV_NAME, PREFIX, keys_of  # noqa: E402
 
 
@@ -82,13 +82,8 @@ class LeastPrivilegeOnRgw(IntegrationCase, unittest.TestCase):
                        timeout=300)
 
     @classmethod
-    def last_seq(cls) -> int:
-        records = cls.front.requests()
-        return records[-1]["seq"] if records else 0
-
-    @classmethod
     def versions_of(cls, set_id_: str) -> list[dict]:
-        return [v for v in cls.versions(PREFIX) if f"/{set_id_}." in v["key"]]
+        return versions_of_set(cls, set_id_)
 
     def requests_by(self, scope: str, since: int, until: int | None = None) -> list[dict]:
         """The requests signed with that user's key after `since`, up to `until`."""

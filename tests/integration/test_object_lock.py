@@ -110,6 +110,12 @@ def make_database(pg, name: str, payload_bytes: int) -> None:
                (f"{i}\t\\\\x{os.urandom(row).hex()}\n".encode() for i in range(max(1, payload_bytes // row))))
 
 
+def versions_of_set(case, set_id_: str) -> list[dict]:
+    """Every version and delete marker of the set's keys (set_id_ is in each key), as the
+    IntegrationCase `case` lists them."""
+    return [v for v in case.versions(PREFIX) if f"/{set_id_}." in v["key"]]
+
+
 def metric(text: str, name: str) -> float | None:
     """The value of the unlabelled-or-labelled sample `name` in a textfile, or None."""
     found = re.search(rf"^{re.escape(name)}(?:\{{[^}}]*\}})? (\S+)$", text, re.MULTILINE)
@@ -173,14 +179,8 @@ class ObjectLockSpec(IntegrationCase):
             return f.read()
 
     @classmethod
-    def last_seq(cls) -> int:
-        records = cls.front.requests()
-        return records[-1]["seq"] if records else 0
-
-    @classmethod
     def versions_of(cls, set_id_: str) -> list[dict]:
-        """Every version and delete marker of the set's keys (set_id_ is in each key)."""
-        return [v for v in cls.versions(PREFIX) if f"/{set_id_}." in v["key"]]
+        return versions_of_set(cls, set_id_)
 
     def tool_requests(self, since: int, until: int | None = None) -> list[dict]:
         """What erp-backup sent (by its User-Agent) after request `since`, up to `until`."""
