@@ -218,6 +218,16 @@ SCOPES = {
 }
 
 
+def owner_reads(bucket: str) -> dict:
+    """The statement that lets the cluster's own user (the owner of every bucket a front creates)
+    read every object of `bucket`, whoever wrote it: on RGW an object belongs to the user who
+    wrote it, and the bucket's owner may not even GET or HEAD it unless a policy grants that
+    (measured: AccessDenied). The tests' own checks read as the owner."""
+    return {"Sid": "owner-reads", "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam:::user/{USER}"]},
+            "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention"],
+            "Resource": [f"arn:aws:s3:::{bucket}/*"]}
+
+
 def bucket_policy_for(scope: str, user: S3User, bucket: str, prefix: str) -> list[dict]:
     """The bucket-policy statements that grant `user` the `scope` (SCOPES) on `prefix` (e.g.
     "erp/prod/") of `bucket`: object actions on `bucket/prefix*`, bucket actions on the bucket,

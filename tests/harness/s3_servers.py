@@ -313,14 +313,16 @@ class S3Front(ManagedServer):
     def add_scoped_user(self, scope: str, prefix: str) -> "rgw_server.S3User":
         """backend="rgw": a new RGW user granted `scope` ("backup", "prune", "restore": the
         credential scopes of rgw_server.SCOPES) on `prefix` of this front's bucket by the bucket's
-        policy (the statements of every user added so far, put again as one policy by the owner),
+        policy (the statements of every user added so far, put again as one policy by the owner,
+        with rgw_server.owner_reads: the owner's boto3 checks still read what the users write),
         and accepted by this front (no session token: RGW knows none). Its secret joins
         secrets(). env_as(user) and boto3_client_as(user) sign as it."""
         if self.rgw is None:
             raise ValueError("add_scoped_user: only RGW enforces the bucket policies (moto runs without "
                              "IAM, s3rver checks no policy at all)")
         user = self.rgw.create_user(scope)
-        self.policy += rgw_server.bucket_policy_for(scope, user, self.bucket, prefix)
+        self.policy = (self.policy or [rgw_server.owner_reads(self.bucket)]) + rgw_server.bucket_policy_for(
+            scope, user, self.bucket, prefix)
         self.rgw.put_bucket_policy(self.bucket, self.policy)
         self.set_credentials({user.access_key: {"secret": user.secret_key}})
         self.users.append(user)
