@@ -46,6 +46,7 @@ What a subclass may set (class attributes; the defaults start a moto front and n
   gcs               the front's GCS mode (no batch delete, checksum headers refused)
   tls               the front serves HTTPS with a throwaway CA (AWS_CA_BUNDLE in front.env())
   session_token     the front's credentials carry a session token (default True)
+  object_lock       the front's bucket is created with Object Lock enabled (and so versioned)
   postgres          start a PostgresServer as cls.pg (default False: cls.pg is None)
   postgres_options  its keyword arguments, e.g. {"tls": True, "cert_auth_roles": ("role",)}
   workdir_prefix    make cls.workdir (removed after `chmod -R u+rwx`: fixtures hold unreadable files)
@@ -56,13 +57,16 @@ binary is part of what it checks, and belongs next to it.
 
 Helpers: secrets() (the front's and PostgreSQL's: none may show in the tool's output), client()
 (boto3 through the front), bucket_keys(prefix), keys() (under clear_prefix), clear_bucket(), get(key),
-restore_target(prefix) (a fresh database owned by a fresh non-superuser role).
+restore_target(prefix) (a fresh database owned by a fresh non-superuser role), lock_of(key,
+version_id) (the mode and retain-until a HEAD shows), versions(prefix) (every version and delete
+marker, as list_object_versions shows them), last_seq() (the front's newest record).
 
 A server that does not start raises from setUpClass: the class fails, it is never skipped.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import shutil
 import subprocess
@@ -94,6 +98,7 @@ class IntegrationCase:
     erp_scale: str | None = None
     erp_target_bytes: int | None = None
     clear_prefix: str | None = None
+    object_lock = False
 
     pg: PostgresServer | None = None
 
@@ -108,7 +113,8 @@ class IntegrationCase:
         if cls.postgres:
             cls.pg = cls.start_class_server(PostgresServer(**cls.postgres_options))
         cls.front = cls.start_class_server(S3Front(backend=cls.backend, gcs=cls.gcs, tls=cls.tls,
-                                                   session_token=cls.session_token))
+                                                   session_token=cls.session_token,
+                                                   object_lock=cls.object_lock))
         if cls.erp_scale is not None:
             cls.db_summary = generate_erp_database(cls.pg, ERP_DB, scale=cls.erp_scale,
                                                    target_bytes=cls.erp_target_bytes)
@@ -188,3 +194,33 @@ class IntegrationCase:
         self.pg.create_role(user, password)
         self.pg.create_database(user, owner=user)
         return user, user, password
+
+    @classmethod
+    def lock_of(cls, key: str, version_id: str | None = None) -> tuple[str | None, "dt.datetime | None"]:
+        """(ObjectLockMode, ObjectLockRetainUntilDate as an aware UTC datetime) a HEAD of `key` (or
+        of that version) through the front shows; (None, None) when it shows no lock. A class
+        method, like versions(): a class that runs its scenario in setUpClass reads with it too."""
+        extra = {"VersionId": version_id} if version_id else {}
+        head = cls.front.boto3_client().head_object(Bucket=cls.front.bucket, Key=key, **extra)
+        until = head.get("ObjectLockRetainUntilDate")
+        return head.get("ObjectLockMode"), until.astimezone(dt.timezone.utc) if until else None
+
+    @classmethod
+    def versions(cls, prefix: str) -> list[dict]:
+        """Every version and delete marker under `prefix` (ListObjectVersions through the front):
+        {"key", "version_id", "delete_marker", "latest"}, in the listing's order."""
+        found = []
+        pages = cls.front.boto3_client().get_paginator("list_object_versions").paginate(Bucket=cls.front.bucket,
+                                                                                       Prefix=prefix)
+        for page in pages:
+            for kind, marker in (("Versions", False), ("DeleteMarkers", True)):
+                found += [{"key": v["Key"], "version_id": v["VersionId"], "delete_marker": marker,
+                           "latest": v["IsLatest"]} for v in page.get(kind, [])]
+        return found
+
+    @classmethod
+    def last_seq(cls) -> int:
+        """The seq of the front's newest recorded request (0 before any): front.requests(since=it)
+        is then what came after this moment."""
+        records = cls.front.requests()
+        return records[-1]["seq"] if records else 0

@@ -53,6 +53,14 @@ a bucket of its own (S3Front creates it and removes it with everything in it whe
     that is still alive only if the ctest it watched is gone (a live one means another run owns
     it: `up` fails), removes the dead cluster's temp dir, and starts a fresh cluster.
 
+Further S3 users (issue 20's credential scopes): `create_user(name)` makes one with
+`radosgw-admin user create`; `bucket_policy_for(scope, user, bucket, prefix)` gives the bucket-
+policy statements of the backup, prune or restore scope (SCOPES), which `put_bucket_policy` puts
+as the bucket's owner; `s3_client(user)` signs straight to radosgw as the owner or a user.
+S3Front.add_scoped_user does all three for a front's bucket. What RGW enforces of Object Lock
+and of those policies, measured: docs/testing.md, "Object Lock and bucket policies on the test
+servers".
+
 Command line (what the ctest entries run):
     rgw_server.py up --state FILE     start a supervised cluster, print its figures, exit 0/1
     rgw_server.py down --state FILE   stop it (exit 1 if it cannot be stopped)
@@ -168,6 +176,73 @@ def run_tool(argv: list[str], what: str, timeout: float = CLI_TIMEOUT, context=l
     return done.stdout.decode(errors="replace")
 
 
+# ---------------------------------------------------------------------------------------------
+# S3 users and the three credential scopes of issue 20 (docs/testing.md "Object Lock on the test
+# servers" has what RGW and moto enforce, measured)
+# ---------------------------------------------------------------------------------------------
+
+class S3User:
+    """An RGW user ClusterAccess.create_user made: uid, access_key, secret_key; `arn` is what a
+    bucket policy's Principal names (`arn:aws:iam:::user/UID`: no tenant)."""
+
+    def __init__(self, uid: str, access_key: str, secret_key: str):
+        self.uid, self.access_key, self.secret_key = uid, access_key, secret_key
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam:::user/{self.uid}"
+
+
+# What each job may do (issue 20's contract, "Credential scopes"), as S3 actions. Bucket-level
+# actions apply to the bucket's ARN, object-level ones to the env prefix's objects.
+# s3:GetObjectVersion is in both writing scopes although the contract's lists leave it out:
+# HEAD ?versionId= (head_object_version: the writer's check after PutObjectRetention, prune's
+# HEAD of every version) needs it, on AWS as on RGW. RGW lets the user who wrote an object HEAD
+# its versions without it (the object's ACL), so the backup scope gets by there; prune, HEADing
+# versions another user wrote, is refused 403 without it (measured on radosgw 16.2.15).
+# s3:GetObjectRetention: without it RGW answers HEAD without the x-amz-object-lock-* headers, so
+# a writer could not see the lock it just applied.
+BACKUP_BUCKET_ACTIONS = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads",
+                         "s3:GetBucketObjectLockConfiguration", "s3:GetBucketVersioning"]
+BACKUP_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:AbortMultipartUpload",
+                         "s3:PutObjectRetention", "s3:GetObjectRetention"]
+SCOPES = {
+    # no s3:DeleteObject, no s3:DeleteObjectVersion: the job that writes cannot destroy
+    "backup": (BACKUP_BUCKET_ACTIONS, BACKUP_OBJECT_ACTIONS),
+    # backup's list and read rights, deletes, promotion (PutObjectRetention), aborts; no PutObject
+    "prune": (BACKUP_BUCKET_ACTIONS, ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention",
+                                      "s3:PutObjectRetention", "s3:AbortMultipartUpload", "s3:DeleteObject",
+                                      "s3:DeleteObjectVersion"]),
+    # restore, refresh-sandbox, verify, drill, status: read the env's prefix, nothing else
+    "restore": (["s3:ListBucket"], ["s3:GetObject"]),
+}
+
+
+def owner_reads(bucket: str) -> dict:
+    """The statement that lets the cluster's own user (the owner of every bucket a front creates)
+    read every object of `bucket`, whoever wrote it: on RGW an object belongs to the user who
+    wrote it, and the bucket's owner may not even GET or HEAD it unless a policy grants that
+    (measured: AccessDenied). The tests' own checks read as the owner."""
+    return {"Sid": "owner-reads", "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam:::user/{USER}"]},
+            "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention"],
+            "Resource": [f"arn:aws:s3:::{bucket}/*"]}
+
+
+def bucket_policy_for(scope: str, user: S3User, bucket: str, prefix: str) -> list[dict]:
+    """The bucket-policy statements that grant `user` the `scope` (SCOPES) on `prefix` (e.g.
+    "erp/prod/") of `bucket`: object actions on `bucket/prefix*`, bucket actions on the bucket,
+    listing limited to the prefix (condition s3:prefix) for the restore scope. Nothing is denied
+    explicitly: what is not allowed is refused because a non-owner has no other grant."""
+    bucket_actions, object_actions = SCOPES[scope]
+    listing = {"Effect": "Allow", "Principal": {"AWS": [user.arn]}, "Action": bucket_actions,
+               "Resource": [f"arn:aws:s3:::{bucket}"]}
+    if scope == "restore":
+        listing["Condition"] = {"StringLike": {"s3:prefix": [f"{prefix}*"]}}
+    return [{"Sid": f"{scope}-bucket-{user.uid}", **listing},
+            {"Sid": f"{scope}-objects-{user.uid}", "Effect": "Allow", "Principal": {"AWS": [user.arn]},
+             "Action": object_actions, "Resource": [f"arn:aws:s3:::{bucket}/{prefix}*"]}]
+
+
 class ClusterAccess:
     """What a test needs of a running cluster, wherever it runs: endpoint, S3 keys, ceph.conf.
 
@@ -186,20 +261,62 @@ class ClusterAccess:
     def ceph_json(self, *args: str):
         return json.loads(self.cli("ceph", "--connect-timeout", "20", *args, "--format", "json"))
 
-    def list_buckets_status(self) -> int:
-        """A ListBuckets signed with the user's keys, straight to radosgw: its HTTP status."""
+    def s3_client(self, user: "S3User | None" = None, **config):
+        """A boto3 S3 client straight to radosgw (no front), signed as `user` or as the cluster's
+        own user (the owner of every bucket a front creates). Path style, checksums only when
+        required, one attempt; keyword arguments go to botocore.config.Config.
+
+        What goes straight to radosgw rather than through a front: set-up a test is not about
+        (bucket policies, planted retention) whose boto3 requests carry the x-amz-checksum-*
+        headers the front records as violations (PutBucketPolicy and PutObjectRetention always
+        do: their API model requires a checksum, and botocore no longer sends Content-MD5)."""
         import boto3
         from botocore.config import Config
+
+        settings = dict(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, connect_timeout=5,
+                        read_timeout=30, request_checksum_calculation="when_required",
+                        response_checksum_validation="when_required")
+        settings.update(config)
+        access_key, secret_key = (user.access_key, user.secret_key) if user else (self.access_key, self.secret_key)
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                            config=Config(**settings))
+
+    def list_buckets_status(self) -> int:
+        """A ListBuckets signed with the user's keys, straight to radosgw: its HTTP status."""
         from botocore.exceptions import ClientError
 
-        client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
-                              aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key,
-                              config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
-                                            connect_timeout=5, read_timeout=30))
         try:
-            return client.list_buckets()["ResponseMetadata"]["HTTPStatusCode"]
+            return self.s3_client().list_buckets()["ResponseMetadata"]["HTTPStatusCode"]
         except ClientError as exc:
             return exc.response["ResponseMetadata"]["HTTPStatusCode"]
+
+    def create_user(self, name: str) -> "S3User":
+        """A new S3 user (`radosgw-admin user create`) with distinctive keys: uid
+        `erp-NAME-<hex>`, access key `ERPTESTU<NAME><HEX>`, secret `erpTEST-s3secret-<hex>` (a test
+        greps the tool's output for it). It owns no bucket and may do nothing in another user's
+        bucket until that bucket's policy grants it something (bucket_policy_for). Users outlive
+        the bucket they were made for; they go with the cluster. Raises RgwError."""
+        tag = _secrets.token_hex(4)
+        # ERPTESTU... sorts after the cluster user's ERPTESTRGW...: a front signs its own HEADs
+        # (s3front.py backend_has) with the first of its keys, which stays the bucket's owner.
+        user = S3User(uid=f"erp-{name}-{tag}",
+                      access_key=f"ERPTESTU{name.upper().replace('-', '')[:4]}{tag.upper()}",
+                      secret_key=f"erpTEST-s3secret-{_secrets.token_hex(12)}")
+        self.cli("radosgw-admin", "user", "create", f"--uid={user.uid}", f"--display-name=erp-backup tests {name}",
+                 f"--access-key={user.access_key}", f"--secret-key={user.secret_key}")
+        return user
+
+    def put_bucket_policy(self, bucket: str, statements: list[dict]) -> None:
+        """Replaces `bucket`'s policy with these statements, as the bucket's owner (the cluster's
+        user), straight to radosgw. Raises botocore's ClientError when RGW refuses it."""
+        self.s3_client().put_bucket_policy(Bucket=bucket, Policy=json.dumps(
+            {"Version": "2012-10-17", "Statement": statements}))
+
+    def object_lock_enabled(self, bucket: str) -> bool:
+        """Whether GetObjectLockConfiguration answers ObjectLockEnabled=Enabled (asked as the owner)."""
+        answer = self.s3_client().get_object_lock_configuration(Bucket=bucket)
+        return answer.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
 
     def remove_bucket(self, bucket: str) -> None:
         """Removes `bucket` with every object, version and multipart upload in it, bypassing the

@@ -139,12 +139,15 @@ class S3Front(ManagedServer):
 
     def __init__(self, backend: str = "moto", gcs: bool = False, record_file: str | None = None,
                  session_token: bool = True, region: str = REGION, bucket: str | None = None,
-                 share_backend_with: "S3Front | None" = None, tls: bool = False):
+                 share_backend_with: "S3Front | None" = None, tls: bool = False, object_lock: bool = False):
         """region: the signing region the front accepts (any other is refused with
         AuthorizationHeaderMalformed), handed to the tool by env() and used by boto3_client().
         share_backend_with: front the backend another running S3Front started (saves starting a
         second server, e.g. for a GCS-mode front); this front still creates its own bucket.
-        tls: serve HTTPS with a throwaway CA's certificate; env() then carries AWS_CA_BUNDLE."""
+        tls: serve HTTPS with a throwaway CA's certificate; env() then carries AWS_CA_BUNDLE.
+        object_lock: create the bucket with Object Lock enabled (x-amz-bucket-object-lock-enabled,
+        which also turns versioning on); the start fails unless GetObjectLockConfiguration then
+        answers Enabled."""
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r} ({', '.join(BACKENDS)})")
         self.backend, self.gcs, self.record_file, self.region = backend, gcs, record_file, region
@@ -164,6 +167,9 @@ class S3Front(ManagedServer):
         self.log_path = None
         self.rgw: rgw_server.ClusterAccess | None = None  # backend="rgw": the cluster behind the front
         self.bucket_created = False
+        self.object_lock = object_lock
+        self.users: list[rgw_server.S3User] = []  # add_scoped_user's, in order
+        self.policy: list[dict] = []  # the bucket policy's statements add_scoped_user put
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -201,12 +207,17 @@ class S3Front(ManagedServer):
         self.endpoint = ready["endpoint"]
         if ready.get("backend") != self.backend:
             raise RuntimeError(f"s3front started backend {ready.get('backend')!r}, wanted {self.backend!r}")
-        if self.region == "us-east-1":
-            self.boto3_client().create_bucket(Bucket=self.bucket)
-        else:  # S3 wants the location spelled out outside us-east-1
-            self.boto3_client().create_bucket(Bucket=self.bucket,
-                                              CreateBucketConfiguration={"LocationConstraint": self.region})
+        where = {} if self.region == "us-east-1" else {  # S3 wants the location spelled out outside us-east-1
+            "CreateBucketConfiguration": {"LocationConstraint": self.region}}
+        if self.object_lock:
+            where["ObjectLockEnabledForBucket"] = True
+        self.boto3_client().create_bucket(Bucket=self.bucket, **where)
         self.bucket_created = True
+        if self.object_lock:
+            answer = self.boto3_client().get_object_lock_configuration(Bucket=self.bucket)
+            if answer.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") != "Enabled":
+                raise RuntimeError(f"s3front ({self.backend}): bucket {self.bucket} was created with Object Lock "
+                                   f"but GetObjectLockConfiguration answers {answer.get('ObjectLockConfiguration')}")
 
     def _read_ready_line(self) -> dict:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -273,7 +284,7 @@ class S3Front(ManagedServer):
 
     def secrets(self) -> list[str]:
         """The strings that must never show up in logs, argv, errors or manifests."""
-        return [s for s in (self.secret_key, self.session_token) if s]
+        return [s for s in (self.secret_key, self.session_token) if s] + [u.secret_key for u in self.users]
 
     # -- clients ------------------------------------------------------------------------------------
     def boto3_client(self, **config):
@@ -282,6 +293,9 @@ class S3Front(ManagedServer):
         Keyword arguments go to botocore.config.Config (e.g. retries={"max_attempts": 1},
         read_timeout=1) and override the defaults.
         """
+        return self._client(self.access_key, self.secret_key, self.session_token, config)
+
+    def _client(self, access_key: str, secret_key: str, session_token: str | None, config: dict):
         import boto3
         from botocore.config import Config
 
@@ -291,9 +305,47 @@ class S3Front(ManagedServer):
                         retries={"max_attempts": 3, "mode": "standard"})
         settings.update(config)
         return boto3.client("s3", endpoint_url=self.endpoint, region_name=self.region,
-                            aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key,
-                            aws_session_token=self.session_token, config=Config(**settings),
+                            aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                            aws_session_token=session_token, config=Config(**settings),
                             verify=self.tls_ca.ca_file if self.tls_ca is not None else None)
+
+    # -- further S3 users (RGW) and their scopes ------------------------------------------------------
+    def add_scoped_user(self, scope: str, prefix: str) -> "rgw_server.S3User":
+        """backend="rgw": a new RGW user granted `scope` ("backup", "prune", "restore": the
+        credential scopes of rgw_server.SCOPES) on `prefix` of this front's bucket by the bucket's
+        policy (the statements of every user added so far, put again as one policy by the owner,
+        with rgw_server.owner_reads: the owner's boto3 checks still read what the users write),
+        and accepted by this front (no session token: RGW knows none). Its secret joins
+        secrets(). env_as(user) and boto3_client_as(user) sign as it."""
+        if self.rgw is None:
+            raise ValueError("add_scoped_user: only RGW enforces the bucket policies (moto runs without "
+                             "IAM, s3rver checks no policy at all)")
+        user = self.rgw.create_user(scope)
+        self.policy = (self.policy or [rgw_server.owner_reads(self.bucket)]) + rgw_server.bucket_policy_for(
+            scope, user, self.bucket, prefix)
+        self.rgw.put_bucket_policy(self.bucket, self.policy)
+        self.set_credentials({user.access_key: {"secret": user.secret_key}})
+        self.users.append(user)
+        return user
+
+    def env_as(self, user: "rgw_server.S3User") -> dict:
+        """env() with `user`'s keys and without a session token."""
+        env = self.env()
+        env.pop("AWS_SESSION_TOKEN", None)
+        env.update(AWS_ACCESS_KEY_ID=user.access_key, AWS_SECRET_ACCESS_KEY=user.secret_key)
+        return env
+
+    def boto3_client_as(self, user: "rgw_server.S3User", **config):
+        """A boto3 client through the front signed as `user` (see boto3_client)."""
+        return self._client(user.access_key, user.secret_key, None, config)
+
+    def backend_client(self, **config):
+        """backend="rgw": boto3 straight to radosgw as the bucket's owner, past the front, for
+        set-up whose requests boto3 sends with x-amz-checksum-* headers (PutObjectRetention,
+        PutBucketPolicy), which the front records as violations of what erp-backup may send."""
+        if self.rgw is None:
+            raise ValueError("backend_client: RGW only (the front starts moto and s3rver itself)")
+        return self.rgw.s3_client(**config)
 
     def _write_aws_config(self) -> None:
         self.aws_config = os.path.join(self.workdir, "aws-config")
