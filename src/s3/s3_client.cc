@@ -526,7 +526,8 @@ Result<ObjectInfo> S3Client::head_object(std::string_view key) {
   return head(key, "");
 }
 
-Result<ObjectInfo> S3Client::head(std::string_view key, std::string_view version_id) {
+Result<ObjectInfo> S3Client::head(std::string_view key, std::string_view version_id,
+                                  bool read_lock) {
   Call call{.operation = "HeadObject", .method = "HEAD", .key = key, .version_id = version_id};
   if (!version_id.empty()) {
     call.query = {{std::string(version_parameter(lock_dialect())), std::string(version_id)}};
@@ -537,12 +538,14 @@ Result<ObjectInfo> S3Client::head(std::string_view key, std::string_view version
   info.key = std::string(key);
   info.version_id = version_id_in(response->headers);
   if (info.version_id.empty()) info.version_id = std::string(version_id);  // not echoed
-  auto lock = object_lock_in(response->headers);
-  if (!lock) {
-    return std::unexpected(
-        lock.error().with_context("HeadObject " + describe(options_.bucket, key)));
+  if (read_lock) {
+    auto lock = object_lock_in(response->headers);
+    if (!lock) {
+      return std::unexpected(
+          lock.error().with_context("HeadObject " + describe(options_.bucket, key)));
+    }
+    info.lock = *lock;
   }
-  info.lock = *lock;
   info.etag = strip_etag_quotes(http::find_header(response->headers, "ETag").value_or(""));
   info.last_modified =
       std::string(http::find_header(response->headers, "Last-Modified").value_or(""));
@@ -559,7 +562,7 @@ Result<void> S3Client::get_object(std::string_view key, ByteSink& sink,
                                   std::optional<ByteRange> range) {
   // HEAD first: it pins the ETag (a resumed request must read the same object, not a
   // newer one) and gives the size, so a body cut short is detected, not passed on.
-  auto info = head_object(key);
+  auto info = head(key, "", /*read_lock=*/false);
   if (!info) return std::unexpected(info.error());
   const std::uint64_t first = range ? range->first : 0;
   std::uint64_t last = info->size == 0 ? 0 : info->size - 1;

@@ -205,8 +205,9 @@ class S3Client final : public ObjectStore {
                           WriteCondition condition, const ObjectLock* lock);
   // CreateMultipartUpload, with `lock` when not null.
   Result<std::string> create_upload(std::string_view key, const ObjectLock* lock);
-  // HeadObject of `key`, of its version `version_id` when not empty.
-  Result<ObjectInfo> head(std::string_view key, std::string_view version_id);
+  // HeadObject of `key`, of its version `version_id` when not empty. `read_lock` false: the lock
+  // headers are not read (get_object's HEAD: a restore never depends on how a store spells them).
+  Result<ObjectInfo> head(std::string_view key, std::string_view version_id, bool read_lock = true);
   // How this endpoint spells lock headers and versions (GCS or S3).
   LockDialect lock_dialect() const;
 

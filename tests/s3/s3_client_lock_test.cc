@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fakes/memory_sink.h"
 #include "s3/s3_client.h"
 #include "s3/s3_client_harness.h"
 
@@ -215,6 +216,17 @@ TEST_CASE("HeadObject with a malformed retain-until date is corrupt, naming the 
   CHECK(info.error().kind == ErrorKind::corrupt);
   CHECK(info.error().message.find(std::string(kKey)) != std::string::npos);
   CHECK(info.error().message.find("soon") != std::string::npos);
+}
+
+TEST_CASE("GetObject does not read the lock: a restore never fails on how a store spells it") {
+  Harness harness;
+  harness.transport.push(head_with(
+      {{"x-amz-object-lock-mode", "GOVERNANCE"}, {"x-amz-object-lock-retain-until-date", "soon"}}));
+  harness.transport.push(
+      Reply::with_status(206, std::string(kBody), {{"Content-Range", "bytes 0-10/11"}}));
+  testing::MemorySink sink;
+  REQUIRE(harness.client.get_object(kKey, sink, std::nullopt).has_value());
+  CHECK(sink.data() == kBody);
 }
 
 TEST_CASE("head_object_version: HEAD ?versionId=, the lock of that version") {
