@@ -107,8 +107,9 @@ class ObjectStore {
   }
 
   // The same, writing the new object with `lock` (x-amz-object-lock-mode and
-  // x-amz-object-lock-retain-until-date; Content-MD5 is sent, as S3 requires for a write that
-  // carries a retention). The default fails with `unsupported_error` (below).
+  // x-amz-object-lock-retain-until-date, on GCS x-goog-object-lock-*; Content-MD5 is sent, as S3
+  // requires for a write that carries a retention). The default fails with `unsupported_error`
+  // (below).
   virtual Result<std::string> put_object(std::string_view key, std::span<const char> body,
                                          WriteCondition condition, const ObjectLock& lock);
 
@@ -181,9 +182,12 @@ class ObjectStore {
   // HEAD of one version (`?versionId=`): size, ETag, version id and its lock. not_found when
   // that version (or the key) is absent; a delete marker's version is not_found too.
   virtual Result<ObjectInfo> head_object_version(std::string_view key, std::string_view version_id);
-  // PutObjectRetention on one version (`?retention&versionId=`, Content-MD5 sent). A store
-  // refuses a shorter date or a weaker mode (AccessDenied / InvalidRequest): callers only ever
-  // extend (lock_promotion.h).
+  // PutObjectRetention on one version (`?retention&versionId=`, Content-MD5 sent; an empty
+  // `version_id` addresses the current version). Without a governance bypass (never sent) Ceph
+  // RGW 16 refuses, with AccessDenied, a shorter date and also a change from GOVERNANCE to
+  // COMPLIANCE (as GCS documents, and AWS for any override of a governance retention): extend
+  // the date, keep the mode. moto 5 accepts every change. Callers only ever extend
+  // (lock_promotion.h).
   virtual Result<void> put_object_retention(std::string_view key, std::string_view version_id,
                                             const ObjectLock& lock);
   // Every version and delete marker under `prefix` (ListObjectVersions, follows pagination).

@@ -88,9 +88,18 @@ bool is_aws_endpoint(std::string_view endpoint) {
 
 // The hint that tells an operator which setting to fix. `signed_at` is the time the request
 // was signed with, so a clock-skew refusal can say by how much this host's clock is off.
-std::string hint_for(const S3ErrorBody& body, const std::vector<http::Header>& headers,
-                     std::chrono::sys_seconds signed_at) {
+std::string hint_for(std::string_view operation, const S3ErrorBody& body,
+                     const std::vector<http::Header>& headers, std::chrono::sys_seconds signed_at) {
   const std::string& code = body.code;
+  // A lock refuses with the same code as a policy (AWS, RGW, moto): both causes are named.
+  if (code == "AccessDenied" && operation == "DeleteObjectVersion") {
+    return " (hint: the version is under an Object Lock retention that has not passed, or the "
+           "credentials lack s3:DeleteObjectVersion)";
+  }
+  if (code == "AccessDenied" && operation == "PutObjectRetention") {
+    return " (hint: a retention can be extended but not shortened or weakened, or the credentials "
+           "lack s3:PutObjectRetention)";
+  }
   if (code == "NoSuchBucket") return " (hint: check S3_BUCKET and the endpoint)";
   if (code == "SignatureDoesNotMatch") {
     return " (hint: check AWS_SECRET_ACCESS_KEY/AWS_SECRET_ACCESS_KEY_FILE, AWS_REGION and "
@@ -258,7 +267,7 @@ Result<http::HttpResponse> S3Client::exchange(const Call& call, const std::strin
   if (body) {
     message += " " + describe_error_body(*body);
     // The hint compares the server's clock with this host's own, not the corrected one.
-    message += hint_for(*body, response->headers, host_time);
+    message += hint_for(call.operation, *body, response->headers, host_time);
   } else {
     message += " (" + describe_unreadable_body(response->body) + ")";
   }

@@ -134,6 +134,19 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   return value;
 }
 
+// A listing entry's <Size> as a decimal byte count. Errors: corrupt, "<says> a bad Size 'x' for
+// <what>" or "<says> no Size for <what>".
+Result<std::uint64_t> entry_size(const pugi::xml_node& entry, std::string_view says,
+                                 std::string_view what) {
+  const pugi::xml_node size = entry.child("Size");
+  if (const auto bytes = parse_size(size.text().as_string()); size && bytes) return *bytes;
+  return make_error(ErrorKind::corrupt,
+                    std::string(says) +
+                        (size ? " a bad Size '" + std::string(size.text().as_string()) + "'"
+                              : std::string(" no Size")) +
+                        " for " + std::string(what));
+}
+
 // Decodes listed `text` when the listing says it is URL-encoded; `what` names it in the error.
 Result<std::string> listed_name(std::string text, bool url_encoded, std::string_view operation,
                                 std::string_view what) {
@@ -319,16 +332,9 @@ Result<ListPage> parse_list_objects_v2(std::string_view body) {
     }
     ObjectInfo info;
     info.key = std::move(*key);
-    const pugi::xml_node size = item.child("Size");
-    const auto bytes = parse_size(size.text().as_string());
-    if (!size || !bytes) {
-      return make_error(ErrorKind::corrupt,
-                        "listing has " +
-                            (size ? "a bad Size '" + std::string(size.text().as_string()) + "'"
-                                  : std::string("no Size")) +
-                            " for key " + info.key);
-    }
-    info.size = *bytes;
+    auto size = entry_size(item, "listing has", "key " + info.key);
+    if (!size) return std::unexpected(size.error());
+    info.size = *size;
     info.etag = strip_etag_quotes(trimmed_child(item, "ETag"));
     info.last_modified = trimmed_child(item, "LastModified");
     page.objects.push_back(std::move(info));
@@ -424,16 +430,10 @@ Result<ObjectVersion> read_version(const pugi::xml_node& entry, bool url_encoded
   version.is_latest = latest->value_or(false);
   version.last_modified = trimmed_child(entry, "LastModified");
   if (!version.delete_marker) {
-    const pugi::xml_node size = entry.child("Size");
-    const auto bytes = parse_size(size.text().as_string());
-    if (!size || !bytes) {
-      return make_error(ErrorKind::corrupt,
-                        "ListObjectVersions reply has " +
-                            (size ? "a bad Size '" + std::string(size.text().as_string()) + "'"
-                                  : std::string("no Size")) +
-                            " for " + version.key + " version " + version.version_id);
-    }
-    version.size = *bytes;
+    auto size = entry_size(entry, "ListObjectVersions reply has",
+                           version.key + " version " + version.version_id);
+    if (!size) return std::unexpected(size.error());
+    version.size = *size;
   }
   return version;
 }

@@ -702,6 +702,15 @@ std::string FakeObjectStore::seed_version(std::string key, std::string data,
   return store_object(key, std::move(object));
 }
 
+std::string FakeObjectStore::seed_lock(std::string key, s3::ObjectLock lock) {
+  std::string data;
+  {
+    std::lock_guard guard(mutex_);
+    if (auto it = objects_.find(key); it != objects_.end()) data = it->second.data;
+  }
+  return seed_version(std::move(key), std::move(data), lock);
+}
+
 std::string FakeObjectStore::seed_delete_marker(std::string key) {
   std::lock_guard guard(mutex_);
   return remove_current(key);

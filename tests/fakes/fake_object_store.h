@@ -170,6 +170,9 @@ class FakeObjectStore final : public s3::ObjectStore {
   // enable_object_lock()). Returns its version id ("" on an unversioned store).
   std::string seed_version(std::string key, std::string data,
                            std::optional<s3::ObjectLock> lock = std::nullopt);
+  // seed_version of the key's current bytes under `lock`: what a locked write leaves, or one
+  // whose lock was extended since. Returns the new version's id.
+  std::string seed_lock(std::string key, s3::ObjectLock lock);
   // Adds a delete marker directly (no call is recorded; needs versioning). Returns its id.
   std::string seed_delete_marker(std::string key);
 

@@ -297,6 +297,7 @@ TEST_CASE("put_object_retention: a refusal (shortening, AccessDenied) is permane
   CHECK(result.error().code == "AccessDenied");
   CHECK(result.error().message.find("PutObjectRetention") != std::string::npos);
   CHECK(result.error().message.find("version v1") != std::string::npos);
+  CHECK(result.error().message.find("extended but not shortened") != std::string::npos);
   CHECK(harness.transport.request_count() == 1);
 }
 
@@ -388,6 +389,9 @@ TEST_CASE("delete_object_version: a locked version's refusal is permanent Access
   CHECK(result.error().kind == ErrorKind::permanent);
   CHECK(result.error().code == "AccessDenied");
   CHECK(result.error().message.find(std::string(kKey) + " version v1") != std::string::npos);
+  CHECK(result.error().message.find("forbidden by object lock") != std::string::npos);
+  CHECK(result.error().message.find("Object Lock retention that has not passed") !=
+        std::string::npos);
   CHECK(harness.transport.request_count() == 1);
 }
 

@@ -23,7 +23,9 @@
 // One HEAD per object of each kept set (about 3 x 44 with the default policy after a year,
 // +3 a year after that), plus one PutObjectRetention per object promoted (three per set on the
 // day it becomes a final monthly or yearly representative, otherwise none). kPromotionWorkers
-// HEADs are in flight at once, as the catalog reads manifests (catalog.h).
+// HEADs are in flight at once, as the catalog reads manifests (catalog.h). Measured on the fake
+// store with 20 ms per HEAD, 400 daily sets (44 kept, 132 objects): 2.76 s one at a time, 0.67 s
+// with 4 workers.
 #pragma once
 
 #include <chrono>

@@ -32,9 +32,8 @@ void setup(Harness& h) {
 
 // The expired set's dump under a lock that ends tomorrow.
 void lock_expired_set(Harness& h) {
-  const std::string key = kLayout.db_key(kExpired);
-  h.store.seed_version(key, h.store.object(key).value_or(""),
-                       s3::ObjectLock{s3::LockMode::governance, now_seconds(h.clock) + days{1}});
+  h.store.seed_lock(kLayout.db_key(kExpired),
+                    s3::ObjectLock{s3::LockMode::governance, now_seconds(h.clock) + days{1}});
 }
 
 bool has(const std::string& text, const std::string& part) {

@@ -58,10 +58,6 @@ struct Bucket {
     seed_set(store, layout, kMonthly);
     seed_set(store, layout, kYearly);
   }
-  // A new version of `key` with the same bytes under `lock`, as a locked write leaves it.
-  void relock(const std::string& key, ObjectLock lock) {
-    store.seed_version(key, store.object(key).value_or(""), lock);
-  }
   std::optional<ObjectLock> lock_of(const std::string& key) {
     auto head = store.head_object(key);
     REQUIRE(head.has_value());
@@ -136,9 +132,10 @@ TEST_CASE(
 TEST_CASE("promotion never shortens a lock and keeps compliance") {
   Bucket b;
   const ObjectLock later{LockMode::governance, at(year{2030} / 1 / 1, 0)};
-  b.relock(b.layout.db_key(kMonthly), later);
-  b.relock(b.layout.docs_key(kMonthly), ObjectLock{LockMode::compliance, kNow + days{10}});
-  b.relock(b.layout.manifest_key(kMonthly), ObjectLock{LockMode::governance, kNow + days{10}});
+  b.store.seed_lock(b.layout.db_key(kMonthly), later);
+  b.store.seed_lock(b.layout.docs_key(kMonthly), ObjectLock{LockMode::compliance, kNow + days{10}});
+  b.store.seed_lock(b.layout.manifest_key(kMonthly),
+                    ObjectLock{LockMode::governance, kNow + days{10}});
   auto summary = prune(b.store, b.layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded,
                        std::nullopt, locking(LockMode::governance));
   REQUIRE(summary.has_value());
@@ -150,7 +147,7 @@ TEST_CASE("promotion never shortens a lock and keeps compliance") {
 
   // With the setting at compliance, a governance lock that needs extending becomes compliance.
   Bucket c;
-  c.relock(c.layout.db_key(kYearly), ObjectLock{LockMode::governance, kNow + days{10}});
+  c.store.seed_lock(c.layout.db_key(kYearly), ObjectLock{LockMode::governance, kNow + days{10}});
   REQUIRE(prune(c.store, c.layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded,
                 std::nullopt, locking(LockMode::compliance))
               .has_value());
@@ -161,7 +158,7 @@ TEST_CASE("promotion refused: counted, not fatal, and a keeper whose lock ends s
   Bucket b;
   b.store.deny(Op::put_object_retention);
   for (const std::string& key : set_keys(b.layout, kMonthly)) {
-    b.relock(key, ObjectLock{LockMode::governance, kNow + days{3}});
+    b.store.seed_lock(key, ObjectLock{LockMode::governance, kNow + days{3}});
   }
   auto summary = prune(b.store, b.layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded,
                        std::nullopt, locking());

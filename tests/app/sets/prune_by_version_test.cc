@@ -57,11 +57,6 @@ std::vector<FakeObjectStore::Call> calls_of(const FakeObjectStore& store, Op op)
   return result;
 }
 
-// A new version of `key` with the same bytes under `lock`.
-void relock(FakeObjectStore& store, const std::string& key, s3::ObjectLock lock) {
-  store.seed_version(key, store.object(key).value_or(""), lock);
-}
-
 struct LockedStore {
   FakeObjectStore store;
   KeyLayout layout{"erp", "prod"};
@@ -137,7 +132,7 @@ TEST_CASE("prune by version: a set with one locked version is kept whole and rep
   const std::string locked = id_days_ago(33);
   const sys_seconds until = kNow + days{1};
   // The docs archive's current version is still under a lock (its lock was extended by hand).
-  relock(s.store, s.layout.docs_key(locked), s3::ObjectLock{s3::LockMode::governance, until});
+  s.store.seed_lock(s.layout.docs_key(locked), s3::ObjectLock{s3::LockMode::governance, until});
 
   auto summary = prune(s.store, s.layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded,
                        std::nullopt, governance());
@@ -228,8 +223,8 @@ TEST_CASE("prune by version: a dry run reads locks and deletes nor writes anythi
   LockedStore s;
   seed_daily(s.store, s.layout, 40);
   const std::string locked = id_days_ago(33);
-  relock(s.store, s.layout.db_key(locked),
-         s3::ObjectLock{s3::LockMode::governance, kNow + days{1}});
+  s.store.seed_lock(s.layout.db_key(locked),
+                    s3::ObjectLock{s3::LockMode::governance, kNow + days{1}});
   auto summary = prune(s.store, s.layout, RetentionPolicy{}, kToday, true, OwnBackup::succeeded,
                        std::nullopt, governance());
   REQUIRE(summary.has_value());
