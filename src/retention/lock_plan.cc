@@ -1,6 +1,5 @@
 #include "retention/lock_plan.h"
 
-#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -26,7 +25,7 @@ sys_days date_of(sys_seconds time) {
 // `time` moved by whole calendar months (years), its date clamped to the target month's last
 // day and its time of day kept: 2026-01-31T02:00Z + 1 month = 2026-02-28T02:00Z. The same
 // clamp as the retention bands (minus_months with a negative count), so a set locked "for M
-// months" is locked until the date its monthly band ends, not a few days into the next month.
+// months" is locked until the last date its monthly band keeps it, not into the next month.
 sys_seconds plus_months(sys_seconds time, int n) {
   const sys_days date = date_of(time);
   return sys_days{minus_months(year_month_day{date}, std::chrono::months{-n})} + (time - date);
@@ -36,8 +35,8 @@ sys_seconds plus_years(sys_seconds time, int n) {
   return sys_days{minus_years(year_month_day{date}, std::chrono::years{-n})} + (time - date);
 }
 
-// What rules 1-5 decided per stream, read for finality: which months (years) still have an
-// s-set where a newer representative could come from.
+// Per stream s, the months (years) whose representative is not final: they still have an s-set
+// from which a newer representative can come.
 struct OpenPeriods {
   // (stream, year*12 + month-1) of every s-set in the daily band: its month's monthly
   // representative may still change once that set leaves the daily band.

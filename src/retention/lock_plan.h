@@ -23,6 +23,12 @@
 // ## The two promises (tests/retention/lock_plan_simulation_test.cc checks them over 11 years)
 // With one run a day: (1) no set the plan keeps is ever unlocked at a run; (2) a set the plan
 // lets go becomes deletable within `margin` of that day.
+// (1) needs a margin longer than the time from one run to the next (plus a run's duration): a
+// daily set's lock ends `margin` after its last day in the band, a rolling one `margin` after
+// the run that asked for it. Runs that do not happen (an outage longer than the margin) leave
+// the rolling-locked sets unlocked until the next run; final-tier locks do not depend on runs.
+// (2) holds for any margin: the last lock a let-go set was given is either rolling (from an
+// earlier run) or ends where its tier ended.
 #pragma once
 
 #include <chrono>

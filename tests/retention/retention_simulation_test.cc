@@ -157,26 +157,16 @@ struct Simulation {
   std::map<year, sys_days> newest_of_year_by_stream[2];  // the same, per stream (index())
   int only_runs[2] = {0, 0};                             // --only db, --only docs made
   int split_months = 0;  // months (summed over days) whose db and docs sets differ
-  std::map<std::string, int> violation_counts;  // by check
-  std::vector<std::string> first_violations;    // the first few, for the report
+  testing::Violations found;
   year_month_day last_day{};
   int prunes = 0;
   int deleted = 0;
 
   void violation(const std::string& check, const std::string& what) {
-    ++violation_counts[check];
-    if (first_violations.size() < 8)
-      first_violations.push_back(date_text(last_day) + " " + check + ": " + what);
+    found.add(last_day, check, what);
   }
-  int count(const std::string& check) const {
-    const auto it = violation_counts.find(check);
-    return it == violation_counts.end() ? 0 : it->second;
-  }
-  int violations() const {
-    int n = 0;
-    for (const auto& [check, count] : violation_counts) n += count;
-    return n;
-  }
+  int count(const std::string& check) const { return found.count(check); }
+  int violations() const { return found.total(); }
 };
 
 // Band checks after a prune on `today`. Every expectation comes from `history` and §5,
@@ -534,9 +524,7 @@ Planner oldest_instead_of_newest(Band band) {
 }
 
 std::string report(const Simulation& sim) {
-  std::string text = std::to_string(sim.violations()) + " violations";
-  for (const std::string& line : sim.first_violations) text += "\n  " + line;
-  return text;
+  return sim.found.report();
 }
 
 TEST_CASE("eleven years of nightly backups and prunes keep every promise of §5 every day") {

@@ -116,6 +116,34 @@ inline std::map<std::string, std::string> stream_reasons_by_id(const RetentionPl
   return reasons;
 }
 
+// What a day-by-day simulation found wrong: a count per check, and the first few findings with
+// their day for the failure message (one broken rule must not print thousands of lines).
+struct Violations {
+  std::map<std::string, int> counts;  // by check
+  std::vector<std::string> first;     // "YYYY-MM-DD check: what", the first few
+
+  void add(std::chrono::year_month_day day, const std::string& check, const std::string& what) {
+    ++counts[check];
+    if (first.size() < 8) first.push_back(date_text(day) + " " + check + ": " + what);
+  }
+  int count(const std::string& check) const {
+    const auto it = counts.find(check);
+    return it == counts.end() ? 0 : it->second;
+  }
+  int total() const {
+    int n = 0;
+    for (const auto& [check, count] : counts) n += count;
+    return n;
+  }
+  // "N violations check=n ...", then the first findings, one a line.
+  std::string report() const {
+    std::string text = std::to_string(total()) + " violations";
+    for (const auto& [check, count] : counts) text += " " + check + "=" + std::to_string(count);
+    for (const std::string& line : first) text += "\n  " + line;
+    return text;
+  }
+};
+
 // Counts decisions whose reason has `kind`.
 inline int count_kind(const RetentionPlan& plan, ReasonKind kind) {
   int n = 0;
