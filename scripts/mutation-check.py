@@ -117,6 +117,19 @@ MUTANTS = [
            "manifest replaces the first one's where the store honours If-None-Match",
            unit=("--source-file=*tests/upload/put_new_object_test.cc", "--source-file=*tests/app/run_lease_test.cc"),
            integration=("test_concurrent_runs.ConcurrentRunsOnMoto.test_a_manifest_another_writer_put_first_is_never_replaced",)),
+    Mutant("prune-lock-read", "src/app/sets/prune_by_version.cc",
+           "      if (head->lock && head->lock->retain_until > now) {",
+           "      if (false) {",
+           "an expired set with a version still locked is taken for an unlocked one: its delete is "
+           "refused and read as a missing permission, half of it may go, and no set is reported "
+           "locked, kept",
+           unit=("--source-file=*tests/app/sets/prune_by_version_test.cc",)),
+    Mutant("promotion-never-shortens", "src/app/sets/lock_promotion.cc",
+           "  if (held && held->retain_until >= required) return std::nullopt;",
+           "  if (false) return std::nullopt;",
+           "promotion asks for a lock it need not (every run rewrites every kept object's retention) "
+           "and for a shorter one where the object holds a longer lock",
+           unit=("--source-file=*tests/app/sets/lock_promotion_test.cc",)),
 ]
 
 

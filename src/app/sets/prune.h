@@ -61,7 +61,7 @@ struct PruneSummary {
   std::size_t sets_deleted = 0;  // planned for deletion (deleted unless dry_run); not locked_kept
   std::size_t leftovers_expired = 0;  // objects of kept sets planned for deletion (rule 6)
   std::size_t sets_unreadable = 0;    // kept because their manifest cannot be trusted
-  std::size_t objects_deleted = 0;    // actually deleted
+  std::size_t objects_deleted = 0;    // actually deleted (with locking: object versions)
   std::uint64_t bytes_deleted = 0;    // the listed sizes of the objects actually deleted
   // The env's open multipart uploads and what prune() did about them (stale_uploads.h);
   // nullopt when prune() was not given StaleUploadOptions. Failed aborts do not fail prune():
