@@ -23,11 +23,6 @@ struct Job {
   bool promoted = false;
 };
 
-s3::LockMode stronger(s3::LockMode a, s3::LockMode b) {
-  return a == s3::LockMode::compliance || b == s3::LockMode::compliance ? s3::LockMode::compliance
-                                                                        : s3::LockMode::governance;
-}
-
 void promote(s3::ObjectStore& store, Job& job, s3::LockMode mode, bool dry_run) {
   auto head = store.head_object(*job.key);
   if (!head) {
@@ -72,7 +67,10 @@ std::vector<Job> jobs_for(const catalog::Catalog& catalog,
 std::optional<s3::ObjectLock> promotion_for(const std::optional<s3::ObjectLock>& held,
                                             sys_seconds required, s3::LockMode configured) {
   if (held && held->retain_until >= required) return std::nullopt;
-  return s3::ObjectLock{held ? stronger(held->mode, configured) : configured, required};
+  // A held lock keeps its mode: changing it (governance to compliance included) needs
+  // s3:BypassGovernanceRetention and the bypass header on AWS, RGW and GCS, which the tool never
+  // sends; RGW 16 refuses it with AccessDenied even with a later date (docs/s3-stores.md).
+  return s3::ObjectLock{held ? held->mode : configured, required};
 }
 
 PromotionOutcome promote_locks(s3::ObjectStore& store, const catalog::Catalog& catalog,

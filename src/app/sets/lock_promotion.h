@@ -9,7 +9,8 @@
 // stream or the manifest accounts for (leftovers are not: they are on their way out) is HEADed:
 // where its lock is absent (an object written before locking was turned on) or ends before the
 // requirement, PutObjectRetention on that version sets {mode, required}, where mode is the
-// stronger of the object's and the configured one (compliance > governance: never weakened).
+// object's own when it holds a lock (a mode change needs the governance bypass the tool never
+// sends: RGW refuses even governance -> compliance), the configured one when it holds none.
 // A lock that already reaches the requirement is left alone, so a second run sends nothing.
 //
 // ## Failures
@@ -47,8 +48,8 @@ inline constexpr std::chrono::days kExpiringWindow{7};
 inline constexpr std::size_t kPromotionWorkers = 4;
 
 // The lock to set on an object holding `held` so that it lasts until `required`: nullopt when
-// `held` already reaches it (never shortened). The mode is the stronger of held's and
-// `configured`. Pure.
+// `held` already reaches it (never shortened). The mode is held's, or `configured` for an object
+// without a lock. Pure.
 std::optional<s3::ObjectLock> promotion_for(const std::optional<s3::ObjectLock>& held,
                                             std::chrono::sys_seconds required,
                                             s3::LockMode configured);

@@ -78,7 +78,7 @@ const sys_seconds kYearlyUntil = at(year{2035} / 6 / 30, 2) + kMargin;   // + 10
 
 }  // namespace
 
-TEST_CASE("promotion_for: extends to the requirement, never shortens, never weakens") {
+TEST_CASE("promotion_for: extends to the requirement, never shortens, keeps a held mode") {
   const sys_seconds required = kNow + days{30};
   CHECK(promotion_for(std::nullopt, required, LockMode::governance) ==
         ObjectLock{LockMode::governance, required});
@@ -90,8 +90,9 @@ TEST_CASE("promotion_for: extends to the requirement, never shortens, never weak
                             LockMode::governance));
   CHECK(promotion_for(ObjectLock{LockMode::compliance, required - days{1}}, required,
                       LockMode::governance) == ObjectLock{LockMode::compliance, required});
+  // A held mode is kept: changing it needs the governance bypass (refused by RGW otherwise).
   CHECK(promotion_for(ObjectLock{LockMode::governance, required - days{1}}, required,
-                      LockMode::compliance) == ObjectLock{LockMode::compliance, required});
+                      LockMode::compliance) == ObjectLock{LockMode::governance, required});
 }
 
 TEST_CASE(
@@ -145,13 +146,15 @@ TEST_CASE("promotion never shortens a lock and keeps compliance") {
   CHECK(b.lock_of(b.layout.manifest_key(kMonthly)) ==
         ObjectLock{LockMode::governance, kMonthlyUntil});
 
-  // With the setting at compliance, a governance lock that needs extending becomes compliance.
+  // With the setting at compliance, a governance lock that needs extending stays governance (a
+  // mode change needs the bypass the tool never sends); its date is extended.
   Bucket c;
   c.store.seed_lock(c.layout.db_key(kYearly), ObjectLock{LockMode::governance, kNow + days{10}});
   REQUIRE(prune(c.store, c.layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded,
                 std::nullopt, locking(LockMode::compliance))
               .has_value());
-  CHECK(c.lock_of(c.layout.db_key(kYearly)) == ObjectLock{LockMode::compliance, kYearlyUntil});
+  CHECK(c.lock_of(c.layout.db_key(kYearly)) == ObjectLock{LockMode::governance, kYearlyUntil});
+  CHECK(c.lock_of(c.layout.docs_key(kYearly)) == ObjectLock{LockMode::compliance, kYearlyUntil});
 }
 
 TEST_CASE("promotion refused: counted, not fatal, and a keeper whose lock ends soon is reported") {
