@@ -7,7 +7,9 @@
 namespace erp::config {
 namespace {
 
-constexpr std::chrono::seconds kMinMargin = std::chrono::hours{1};
+// Under a day a daily run finds its rolling-locked keepers unlocked for part of every day
+// (retention/lock_plan.h: the margin must outlast the time between runs).
+constexpr std::chrono::seconds kMinMargin = std::chrono::hours{24};
 constexpr std::chrono::seconds kMaxMargin = std::chrono::days{366};
 
 }  // namespace
@@ -35,7 +37,7 @@ ObjectLockConfig load_object_lock_config(const Environment& env, Problems& probl
     auto margin = parse_duration(*text);
     if (!margin || *margin < kMinMargin || *margin > kMaxMargin) {
       problems.add("malformed OBJECT_LOCK_MARGIN '" + *text +
-                   "' (hint: a duration such as 2d or 36h, from 1h to 366d; default 2d)");
+                   "' (hint: a duration such as 2d or 36h, from 1d to 366d; default 2d)");
     } else {
       config.margin = std::chrono::duration_cast<std::chrono::seconds>(*margin);
     }

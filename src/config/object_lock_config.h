@@ -30,8 +30,8 @@ struct ObjectLockConfig {
 };
 
 // The settings, or the defaults when unset. A malformed value is added to `problems` naming the
-// variable, its value and the accepted forms; a margin under one hour or over 366 days is refused
-// (under an hour a late run finds its keepers unlocked; over a year is a typo for hours).
+// variable, its value and the accepted forms; a margin under one day or over 366 days is refused
+// (under a day a daily run finds its keepers unlocked part of each day; over a year is a typo).
 ObjectLockConfig load_object_lock_config(const Environment& env, Problems& problems);
 
 // The setting's spelling of a mode: "off" (nullopt), "governance", "compliance" (what the

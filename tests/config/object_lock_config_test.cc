@@ -55,22 +55,22 @@ TEST_CASE("OBJECT_LOCK_MODE takes off, governance or compliance, exactly") {
   }
 }
 
-TEST_CASE("OBJECT_LOCK_MARGIN is a duration from one hour to 366 days") {
+TEST_CASE("OBJECT_LOCK_MARGIN is a duration from one day to 366 days") {
   const std::pair<const char*, std::chrono::seconds> good[] = {
-      {"1h", 1h}, {"36h", 36h}, {"2d", 48h}, {"366d", std::chrono::days{366}}, {"90m", 90min}};
+      {"1d", 24h}, {"24h", 24h}, {"36h", 36h}, {"2d", 48h}, {"366d", std::chrono::days{366}}};
   for (const auto& [text, expected] : good) {
     CAPTURE(text);
     Problems problems;
     CHECK(load({{"OBJECT_LOCK_MARGIN", text}}, problems).margin == expected);
     CHECK(problems.empty());
   }
-  for (const char* text : {"59m", "367d", "0", "2 days", "-1d", "soon"}) {
+  for (const char* text : {"23h", "1h", "367d", "0", "2 days", "-1d", "soon"}) {
     CAPTURE(text);
     Problems problems;
     CHECK(load({{"OBJECT_LOCK_MARGIN", text}}, problems).margin == 48h);
     REQUIRE(problems.size() == 1);
     CHECK(mentions(problems, std::string("malformed OBJECT_LOCK_MARGIN '") + text + "'"));
-    CHECK(mentions(problems, "from 1h to 366d"));
+    CHECK(mentions(problems, "from 1d to 366d"));
   }
 }
 

@@ -51,6 +51,14 @@ void print_lock_text(const PruneSummary& summary) {
     std::cout << set.id << "\tlocked, kept (retain-until "
               << s3::format_retain_until(set.retain_until) << "; deletable after that)\n";
   }
+  for (const OverwrittenSet& set : summary.overwritten_kept) {
+    std::cout << set.id << "\toverwritten, kept (" << set.key
+              << " holds versions of different content)\n";
+  }
+  if (!summary.hidden_keys.empty()) {
+    std::cout << "hidden behind delete markers (kept): " << summary.hidden_keys.size()
+              << " key(s), e.g. " << summary.hidden_keys.front() << '\n';
+  }
   if (summary.locking) {
     std::cout << (summary.dry_run ? "object lock: would extend " : "object lock: extended ")
               << summary.promoted_objects << " object lock(s)";
@@ -71,7 +79,13 @@ nlohmann::ordered_json lock_json(const PruneSummary& summary) {
   for (const LockedKeptSet& set : summary.locked_kept) {
     locked.push_back({{"id", set.id}, {"retain_until", s3::format_retain_until(set.retain_until)}});
   }
+  auto overwritten = nlohmann::ordered_json::array();
+  for (const OverwrittenSet& set : summary.overwritten_kept) {
+    overwritten.push_back({{"id", set.id}, {"key", set.key}});
+  }
   return {{"locked_kept", std::move(locked)},
+          {"overwritten_kept", std::move(overwritten)},
+          {"hidden_keys", summary.hidden_keys},
           {"versions_deleted", summary.versions_deleted},
           {"promoted_objects", summary.promoted_objects},
           {"promotion_failures", summary.promotion_failures},
@@ -204,7 +218,7 @@ ExitCode run_prune(Context& context, const Arguments& args) {
   // A prune that could not delete for want of permission, or left a keeper's lock short, did
   // not do its job: exit 1 (a backup's own prune reports the same and exits 0).
   const bool done = summary->stale_uploads->ok() && !summary->skipped_by_permission &&
-                    summary->promotion_failures == 0;
+                    summary->promotion_failures == 0 && summary->overwritten_kept.empty();
   return done ? ExitCode::ok : ExitCode::failed;
 }
 

@@ -55,6 +55,21 @@ void log_prune_findings(Logger& log, const PruneSummary& summary) {
     log.info("backup set locked, kept: retention lets it go, its Object Lock does not yet",
              {{"id", set.id}, {"retain_until", s3::format_retain_until(set.retain_until)}});
   }
+  for (const OverwrittenSet& set : summary.overwritten_kept) {
+    log.error(
+        "backup set kept: one of its keys holds versions of different content (something wrote "
+        "over the tool's object; its first version is the backup). Not deleted: look at the "
+        "versions, and at who holds s3:PutObject",
+        {{"id", set.id}, {"key", set.key}});
+  }
+  if (!summary.hidden_keys.empty()) {
+    log.warn(
+        "keys of backup sets hidden behind a delete marker (a plain DELETE on a versioned bucket): "
+        "kept, never deleted by version; remove the marker to restore them, or delete the "
+        "versions by hand",
+        {{"keys", std::to_string(summary.hidden_keys.size())},
+         {"first", summary.hidden_keys.front()}});
+  }
   if (summary.skipped_by_permission) {
     log.warn(
         "prune skipped: no delete permission (the store refused the deletes with "

@@ -44,6 +44,13 @@ struct LockedKeptSet {
   std::chrono::sys_seconds retain_until{};  // the latest lock among its versions
 };
 
+// A set kept because one of its keys holds versions of different content (prune_by_version.h,
+// "Overwritten keys"): someone wrote over the tool's object.
+struct OverwrittenSet {
+  std::string id;
+  std::string key;  // the first such key
+};
+
 // What prune needs of OBJECT_LOCK_MODE / OBJECT_LOCK_MARGIN. The default (mode off) is the
 // behaviour before issue 20.
 struct PruneLocking {
@@ -74,6 +81,11 @@ struct PruneSummary {
   std::size_t sets_locked_kept = 0;
   std::vector<LockedKeptSet> locked_kept;
   std::size_t versions_deleted = 0;  // versions and delete markers deleted for good
+  // Sets the plan lets go (or leftovers) kept because a key was overwritten: an error to look at.
+  std::vector<OverwrittenSet> overwritten_kept;
+  // Keys of sets the catalog no longer sees (hidden behind a delete marker): reported, never
+  // deleted by version (prune_by_version.h, "Hidden keys").
+  std::vector<std::string> hidden_keys;
   // The store refused a delete with AccessDenied: deleting stopped (see the top of this file).
   bool skipped_by_permission = false;
   std::size_t promoted_objects = 0;  // locks extended (dry run: to be extended)

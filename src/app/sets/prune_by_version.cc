@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "catalog/backup_id.h"
-
 namespace erp::app {
 namespace {
 
@@ -24,12 +22,12 @@ struct KeyVersions {
 // What is deleted together, or not at all.
 struct Group {
   std::string set_id;
-  // true: a locked version keeps every key of the group (an expired set, a leftover key);
-  // false: only that version is kept (what a plain DELETE left behind).
-  bool whole = true;
   bool expired_set = false;  // a set the plan lets go: reported when locked
   std::vector<KeyVersions> keys;
   std::optional<sys_seconds> locked_until;  // the latest retain-until after now
+  // A key holds versions of different content (ETag or size): see "Overwritten keys" in the
+  // header. The whole group is kept.
+  std::optional<std::string> overwritten_key;
 };
 
 bool is_set_object(catalog::ObjectKind kind) {
@@ -42,16 +40,10 @@ bool hidden(const std::vector<s3::ObjectVersion>& versions) {
       versions, [](const s3::ObjectVersion& v) { return v.is_latest && v.delete_marker; });
 }
 
-// Before the daily band: older than any set the plan could still keep as daily, so a hidden
-// key of it is no run in progress and no set a later plan could want back.
-bool before_daily_band(const std::string& id, const retention::RetentionBands& bands) {
-  auto start = catalog::parse_backup_id(id);
-  return start && std::chrono::floor<std::chrono::days>(*start) < bands.daily_from;
-}
-
 // The groups of keys to delete, from the version listing and the plan.
 std::vector<Group> group_versions(const std::vector<s3::ObjectVersion>& listed,
-                                  const catalog::KeyLayout& layout, const PruneSummary& summary) {
+                                  const catalog::KeyLayout& layout, const PruneSummary& summary,
+                                  std::vector<std::string>& hidden_keys) {
   std::map<std::string, std::vector<s3::ObjectVersion>> by_key;
   for (const s3::ObjectVersion& version : listed) by_key[version.key].push_back(version);
 
@@ -64,7 +56,7 @@ std::vector<Group> group_versions(const std::vector<s3::ObjectVersion>& listed,
     const retention::Decision& decision = summary.plan.decisions[i];
     if (!decision.keep()) {
       expired_group.emplace(set.id, groups.size());
-      groups.push_back({.set_id = set.id, .whole = true, .expired_set = true});
+      groups.push_back({.set_id = set.id, .expired_set = true});
       continue;
     }
     kept.insert(set.id);
@@ -80,20 +72,20 @@ std::vector<Group> group_versions(const std::vector<s3::ObjectVersion>& listed,
     if (auto it = expired_group.find(parsed->id); it != expired_group.end()) {
       groups[it->second].keys.push_back(std::move(entry));
     } else if (leftover_keys.contains(key)) {
-      groups.push_back({.set_id = parsed->id, .whole = true, .keys = {std::move(entry)}});
-    } else if (!kept.contains(parsed->id) && hidden(entry.versions) &&
-               before_daily_band(parsed->id, summary.plan.bands)) {
-      groups.push_back({.set_id = parsed->id, .whole = false, .keys = {std::move(entry)}});
+      groups.push_back({.set_id = parsed->id, .keys = {std::move(entry)}});
+    } else if (!kept.contains(parsed->id) && hidden(entry.versions)) {
+      hidden_keys.push_back(key);  // reported, never deleted: see "Hidden keys" in the header
     }
   }
   return groups;
 }
 
-// HEADs every object version of `group`: drops the versions already gone and, in a group that
-// is not deleted whole, the locked ones; records a whole group's latest lock.
+// HEADs every object version of `group`: drops the versions already gone, records the group's
+// latest lock and the first key whose versions differ in content.
 Result<void> check_locks(s3::ObjectStore& store, Group& group, sys_seconds now) {
   for (KeyVersions& entry : group.keys) {
     std::vector<s3::ObjectVersion> deletable;
+    std::optional<std::pair<std::string, std::uint64_t>> content;  // ETag and size of a version
     for (s3::ObjectVersion& version : entry.versions) {
       if (version.delete_marker) {  // a marker carries no lock
         deletable.push_back(std::move(version));
@@ -105,8 +97,12 @@ Result<void> check_locks(s3::ObjectStore& store, Group& group, sys_seconds now) 
         return std::unexpected(head.error().with_context("reading the lock of " + entry.key +
                                                          " version " + version.version_id));
       }
+      const std::pair<std::string, std::uint64_t> this_content{head->etag, head->size};
+      if (content && *content != this_content && !group.overwritten_key) {
+        group.overwritten_key = entry.key;
+      }
+      content = this_content;
       if (head->lock && head->lock->retain_until > now) {
-        if (!group.whole) continue;  // kept; its unlocked siblings still go
         group.locked_until = std::max(group.locked_until.value_or(head->lock->retain_until),
                                       head->lock->retain_until);
       }
@@ -132,20 +128,26 @@ Result<void> prune_by_version(s3::ObjectStore& store, const catalog::KeyLayout& 
     return std::unexpected(
         listed.error().with_context("listing the versions under " + layout.env_prefix()));
   }
-  std::vector<Group> groups = group_versions(*listed, layout, summary);
+  std::vector<Group> groups = group_versions(*listed, layout, summary, summary.hidden_keys);
   for (Group& group : groups) {
     if (auto checked = check_locks(store, group, now); !checked) return checked;
-    if (group.locked_until && group.expired_set) {
+    if (group.overwritten_key) {
+      summary.overwritten_kept.push_back({group.set_id, *group.overwritten_key});
+    } else if (group.locked_until && group.expired_set) {
       summary.locked_kept.push_back({group.set_id, *group.locked_until});
     }
   }
   summary.sets_locked_kept = summary.locked_kept.size();
-  summary.sets_deleted -= std::min(summary.sets_deleted, summary.sets_locked_kept);
+  std::size_t expired_overwritten = 0;
+  for (const Group& group : groups)
+    expired_overwritten += group.overwritten_key && group.expired_set;
+  summary.sets_deleted -=
+      std::min(summary.sets_deleted, summary.sets_locked_kept + expired_overwritten);
   if (summary.dry_run) return {};
 
   std::vector<Target> targets;
   for (const Group& group : groups) {
-    if (group.locked_until) continue;
+    if (group.locked_until || group.overwritten_key) continue;
     for (const KeyVersions& entry : group.keys) {
       for (const s3::ObjectVersion& version : entry.versions) {
         targets.push_back(

@@ -6,11 +6,22 @@
 // ## What is deleted
 //   - every set the plan does not keep: all versions and markers of every key that
 //     KeyLayout::parse reads as that set's db dump, docs archive or manifest (hidden ones too);
-//   - the expired leftovers of kept sets (retention_plan.h rule 6), key by key;
-//   - what a plain DELETE left behind: keys whose newest entry is a delete marker (so
-//     ListObjectsV2 and the catalog no longer see them), read as an object of a set the plan
-//     does not keep (or of no listed set at all), dated before the daily band. Of those, only
-//     the versions that are not locked.
+//   - the expired leftovers of kept sets (retention_plan.h rule 6), key by key.
+//
+// ## Hidden keys: reported, never deleted
+// A key whose newest entry is a delete marker (a plain DELETE, `aws s3 rm`) is invisible to
+// ListObjectsV2, so its set is in no catalog and no plan: nothing can tell whether retention
+// would keep it. Anyone with s3:DeleteObject can hide a set that way; deleting what is hidden
+// once its lock ran out would turn that into a loss. Such keys are listed in
+// PruneSummary::hidden_keys (a warning), and left alone: removing the marker brings the set back.
+//
+// ## Overwritten keys: the set is kept
+// The tool writes each key of a set once. A key whose object versions differ in content (ETag
+// or size, from the HEADs) was written over: with s3:PutObject alone (the backup scope) someone
+// can make a set look incomplete or expired that way, and the version that holds the backup
+// would then go once its lock ended. Such a set (or leftover key) is kept whole, named in
+// PruneSummary::overwritten_kept and logged as an error; `prune` exits 1. Versions of equal
+// content (a retried write the store did not refuse) are no sign of that.
 // Foreign keys, last-success.json, leases, doctor probes and the lock canary never parse as a
 // set's object, so they are never touched.
 //
@@ -23,8 +34,7 @@
 // key is kept likewise, silently.
 //
 // ## Order
-// Data objects first, manifests last (prune.h); within each, versions before delete markers,
-// so a hidden key stays hidden until it is gone.
+// Data objects first, manifests last (prune.h); within each, versions before delete markers.
 //
 // ## Permission
 // A delete refused with AccessDenied (a version HEAD said is unlocked, or a marker) is a
@@ -43,7 +53,8 @@
 namespace erp::app {
 
 // One ListObjectVersions of the env prefix, HEADs, then (unless summary.dry_run) the deletes.
-// Fills summary's locked_kept, sets_locked_kept (and takes them out of sets_deleted),
+// Fills summary's locked_kept, sets_locked_kept, overwritten_kept (both taken out of
+// sets_deleted), hidden_keys,
 // versions_deleted, objects_deleted (object versions, not markers), bytes_deleted (their
 // listed sizes) and skipped_by_permission. A dry run reads (listing, HEADs) and deletes nothing.
 Result<void> prune_by_version(s3::ObjectStore& store, const catalog::KeyLayout& layout,

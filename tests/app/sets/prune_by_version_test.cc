@@ -75,7 +75,7 @@ TEST_CASE("prune by version: every version and delete marker of an expired set g
   const std::string rewritten = id_days_ago(36);
   // Older versions under a manifest and a marker hiding the docs archive: both go too.
   const std::string manifest = s.store.object(s.layout.manifest_key(rewritten)).value_or("");
-  s.store.seed_version(s.layout.manifest_key(rewritten), "an overwritten manifest");
+  s.store.seed_version(s.layout.manifest_key(rewritten), manifest);  // a retried write
   s.store.seed_version(s.layout.manifest_key(rewritten), manifest);
   s.store.seed_delete_marker(s.layout.docs_key(expired));
 
@@ -158,36 +158,67 @@ TEST_CASE("prune by version: a set with one locked version is kept whole and rep
   CHECK(version_count(s.store, set_keys(s.layout, locked)) == 0);
 }
 
-TEST_CASE("prune by version: what plain deletes left behind is cleaned, unlocked versions only") {
+TEST_CASE("prune by version: keys hidden behind delete markers are reported, never deleted") {
   LockedStore s;
   seed_daily(s.store, s.layout, 31);
-  // A set deleted by an earlier, plain prune: every key hidden behind a marker, no catalog set.
+  // A set hidden by plain DELETEs (anyone with s3:DeleteObject can do that): no catalog set, so
+  // no plan can say whether retention keeps it; deleting it once its lock ran out would be a loss.
   const std::string hidden = "20250301T020000Z";
   seed_set(s.store, s.layout, hidden);
   for (const std::string& key : set_keys(s.layout, hidden)) s.store.seed_delete_marker(key);
-  // One of its keys has an older version still locked: that version stays, the rest goes.
-  const std::string locked_version =
-      s.store.seed_version(s.layout.db_key("20250302T020000Z"), "d",
-                           s3::ObjectLock{s3::LockMode::governance, kNow + days{2}});
-  s.store.seed_delete_marker(s.layout.db_key("20250302T020000Z"));
-  // A hidden key of a set dated in the daily band may be a run in progress's: untouched.
-  const std::string young = id_days_ago(2);
-  s.store.seed_delete_marker(s.layout.docs_key(young));
-  // Foreign keys behind markers are never touched.
+  // Foreign keys behind markers are never touched, nor reported.
   s.store.seed("erp/prod/notes.txt", "n");
   s.store.seed_delete_marker("erp/prod/notes.txt");
 
   auto summary = prune(s.store, s.layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded,
                        std::nullopt, governance());
   REQUIRE(summary.has_value());
-  CHECK(version_count(s.store, set_keys(s.layout, hidden)) == 0);
-  const auto left = s.store.versions(s.layout.db_key("20250302T020000Z"));
-  REQUIRE(left.size() == 1);
-  CHECK(left[0].version_id == locked_version);
-  CHECK(s.store.versions(s.layout.docs_key(young)).size() == 2);
+  CHECK(version_count(s.store, set_keys(s.layout, hidden)) ==
+        2 * set_keys(s.layout, hidden).size());
   CHECK(s.store.versions("erp/prod/notes.txt").size() == 2);
-  CHECK(summary->versions_deleted == 3 + 3 + 1);  // hidden's versions and markers, 02's marker
-  CHECK(summary->sets_locked_kept == 0);          // leftovers are no sets to report
+  CHECK(summary->hidden_keys.size() == set_keys(s.layout, hidden).size());
+  CHECK(summary->versions_deleted == 0);
+  CHECK(calls_of(s.store, Op::delete_object_version).empty());
+}
+
+TEST_CASE("prune by version: an expired set with an overwritten key is kept whole and named") {
+  LockedStore s;
+  seed_daily(s.store, s.layout, 40);
+  // A write-only credential put other bytes over an old set's manifest, then the original back:
+  // the set looks complete and expired, but its history holds a version that is not the tool's.
+  const std::string target = id_days_ago(35);
+  const std::string original = *s.store.object(s.layout.manifest_key(target));
+  s.store.seed_version(s.layout.manifest_key(target), R"({"not":"the manifest"})", std::nullopt);
+  s.store.seed_version(s.layout.manifest_key(target), original, std::nullopt);
+  // Other bytes over a dump make the set unreadable (the manifest records another size): the
+  // plan keeps it for good, nothing of it is deleted either.
+  const std::string unreadable = id_days_ago(37);
+  s.store.seed_version(s.layout.db_key(unreadable), "not the dump", std::nullopt);
+  // The same bytes written twice (a retried write) are no overwrite: that set is deleted.
+  const std::string retried = id_days_ago(36);
+  const std::string same = *s.store.object(s.layout.db_key(retried));
+  s.store.seed_version(s.layout.db_key(retried), same, std::nullopt);
+
+  auto summary = prune(s.store, s.layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded,
+                       std::nullopt, governance());
+  REQUIRE(summary.has_value());
+  for (const auto& v : s.store.versions(s.layout.db_key(target))) MESSAGE(v.version_id);
+  MESSAGE(summary->sets_deleted);
+  for (std::size_t i = 0; i < summary->catalog.sets.size(); ++i)
+    if (summary->catalog.sets[i].id == target)
+      MESSAGE(retention::to_string(summary->plan.decisions[i].reason));
+  REQUIRE(summary->overwritten_kept.size() == 1);
+  CHECK(summary->overwritten_kept[0].id == target);
+  CHECK(summary->overwritten_kept[0].key == s.layout.manifest_key(target));
+  CHECK(version_count(s.store, set_keys(s.layout, target)) ==
+        set_keys(s.layout, target).size() + 2);
+  CHECK(version_count(s.store, set_keys(s.layout, unreadable)) ==
+        set_keys(s.layout, unreadable).size() + 1);
+  for (const auto& call : calls_of(s.store, Op::delete_object_version)) {
+    CHECK(call.key.find(target) == std::string::npos);
+    CHECK(call.key.find(unreadable) == std::string::npos);
+  }
+  CHECK(version_count(s.store, set_keys(s.layout, retried)) == 0);
 }
 
 TEST_CASE("prune by version: AccessDenied on a delete skips the prune, nothing else is deleted") {
