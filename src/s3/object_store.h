@@ -198,7 +198,7 @@ class ObjectStore {
   virtual Result<void> delete_object_version(std::string_view key, std::string_view version_id);
   // delete_object_version asking the store to override a GOVERNANCE retention
   // (`x-amz-bypass-governance-retention: true`; GCS: x-goog-). Only the enforcement canary
-  // (app/sets/lock_canary.h) sends it: a success proves these credentials hold
+  // (app/backup/lock_canary.h) sends it: a success proves these credentials hold
   // s3:BypassGovernanceRetention (or the store ignores locks), so a governance lock does not
   // protect the backups from them. A COMPLIANCE retention refuses it like any delete
   // (AccessDenied); so does a credential without that permission.
