@@ -14,7 +14,8 @@
 //      (delete_object_version_bypassing_governance), since a credential with
 //      s3:BypassGovernanceRetention removes a governance lock by just adding that header; in
 //      compliance mode without it (nothing can bypass a compliance lock, so asking proves
-//      nothing more):
+//      nothing more). Ceph RGW 16 grants that bypass to every credential that may delete the
+//      version, the owner included, unless a policy denies it explicitly (docs/s3-stores.md):
 //        refused (AccessDenied, or MinIO's ObjectLocked)  enforced = true
 //        deleted                                          enforced = false, and step 1 runs
 //                                                         again, so the next run checks again
