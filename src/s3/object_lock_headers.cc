@@ -18,6 +18,12 @@ std::vector<http::Header> object_lock_headers(const ObjectLock& lock, LockDialec
           {prefix + "object-lock-retain-until-date", format_retain_until(lock.retain_until)}};
 }
 
+http::Header governance_bypass_header(LockDialect dialect) {
+  return {dialect == LockDialect::gcs ? "x-goog-bypass-governance-retention"
+                                      : "x-amz-bypass-governance-retention",
+          "true"};
+}
+
 std::string_view version_parameter(LockDialect dialect) {
   return dialect == LockDialect::gcs ? "generation" : "versionId";
 }

@@ -28,6 +28,11 @@ enum class LockDialect { s3, gcs };
 // The two request headers that make a write (PutObject, CreateMultipartUpload) carry `lock`.
 std::vector<http::Header> object_lock_headers(const ObjectLock& lock, LockDialect dialect);
 
+// The request header that asks a DELETE of a version to override a GOVERNANCE retention:
+// x-amz-bypass-governance-retention: true (S3), x-goog-bypass-governance-retention: true (GCS's
+// XML API spelling of it).
+http::Header governance_bypass_header(LockDialect dialect);
+
 // The query parameter naming one version: "versionId" (S3) or "generation" (GCS).
 std::string_view version_parameter(LockDialect dialect);
 

@@ -35,6 +35,11 @@ Result<void> ObjectStore::delete_object_version(std::string_view, std::string_vi
   return unsupported_error("DeleteObject of a version");
 }
 
+Result<void> ObjectStore::delete_object_version_bypassing_governance(std::string_view,
+                                                                     std::string_view) {
+  return unsupported_error("DeleteObject of a version bypassing governance retention");
+}
+
 Result<BucketVersioning> ObjectStore::get_bucket_versioning() {
   return unsupported_error("GetBucketVersioning");
 }

@@ -196,6 +196,14 @@ class ObjectStore {
   // adds a delete marker). A version under a retention that has not passed is refused:
   // ErrorKind::permanent with code AccessDenied (AWS, RGW, moto). Succeeds when absent.
   virtual Result<void> delete_object_version(std::string_view key, std::string_view version_id);
+  // delete_object_version asking the store to override a GOVERNANCE retention
+  // (`x-amz-bypass-governance-retention: true`; GCS: x-goog-). Only the enforcement canary
+  // (app/backup/lock_canary.h) sends it: a success proves these credentials hold
+  // s3:BypassGovernanceRetention (or the store ignores locks), so a governance lock does not
+  // protect the backups from them. A COMPLIANCE retention refuses it like any delete
+  // (AccessDenied); so does a credential without that permission.
+  virtual Result<void> delete_object_version_bypassing_governance(std::string_view key,
+                                                                  std::string_view version_id);
   // The bucket's settings (bucket_configuration.h). GetObjectLockConfiguration on a bucket
   // without one answers `enabled == false`, not an error.
   virtual Result<BucketVersioning> get_bucket_versioning();

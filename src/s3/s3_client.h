@@ -149,6 +149,9 @@ class S3Client final : public ObjectStore {
   Result<std::vector<ObjectVersion>> list_object_versions(std::string_view prefix) override;
   // DELETE ?versionId=. not_found is success; a lock's refusal is the store's AccessDenied.
   Result<void> delete_object_version(std::string_view key, std::string_view version_id) override;
+  // The same with `x-amz-bypass-governance-retention: true` (GCS: x-goog-), signed.
+  Result<void> delete_object_version_bypassing_governance(std::string_view key,
+                                                          std::string_view version_id) override;
 
   // -- Bucket settings, read only (s3/bucket_configuration.h; defined in s3_client_bucket.cc) --
   // GetBucketVersioning. Errors: the store's (a store without it: NotImplemented, see
@@ -208,6 +211,9 @@ class S3Client final : public ObjectStore {
   // HeadObject of `key`, of its version `version_id` when not empty. `read_lock` false: the lock
   // headers are not read (get_object's HEAD: a restore never depends on how a store spells them).
   Result<ObjectInfo> head(std::string_view key, std::string_view version_id, bool read_lock = true);
+  // DeleteObject ?versionId=, with the governance bypass header when `bypass_governance`.
+  Result<void> delete_version(std::string_view key, std::string_view version_id,
+                              bool bypass_governance);
   // How this endpoint spells lock headers and versions (GCS or S3).
   LockDialect lock_dialect() const;
 

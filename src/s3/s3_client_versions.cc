@@ -74,15 +74,26 @@ Result<std::vector<ObjectVersion>> S3Client::list_object_versions(std::string_vi
   return versions;
 }
 
-Result<void> S3Client::delete_object_version(std::string_view key, std::string_view version_id) {
+Result<void> S3Client::delete_version(std::string_view key, std::string_view version_id,
+                                      bool bypass_governance) {
   Call call{
       .operation = "DeleteObjectVersion", .method = "DELETE", .key = key, .version_id = version_id};
   call.query = {{std::string(version_parameter(lock_dialect())), std::string(version_id)}};
+  if (bypass_governance) call.headers.push_back(governance_bypass_header(lock_dialect()));
   auto response = execute(call);
   if (!response && response.error().kind != ErrorKind::not_found) {
     return std::unexpected(response.error());
   }
   return {};
+}
+
+Result<void> S3Client::delete_object_version(std::string_view key, std::string_view version_id) {
+  return delete_version(key, version_id, false);
+}
+
+Result<void> S3Client::delete_object_version_bypassing_governance(std::string_view key,
+                                                                  std::string_view version_id) {
+  return delete_version(key, version_id, true);
 }
 
 }  // namespace erp::s3

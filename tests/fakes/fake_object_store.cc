@@ -95,6 +95,8 @@ std::string_view to_string(FakeObjectStore::Op op) {
       return "list_object_versions";
     case Op::delete_object_version:
       return "delete_object_version";
+    case Op::delete_object_version_bypassing_governance:
+      return "delete_object_version_bypassing_governance";
     case Op::get_bucket_versioning:
       return "get_bucket_versioning";
     case Op::get_object_lock_configuration:
@@ -134,6 +136,10 @@ std::optional<Error> FakeObjectStore::write_conflict(const Call& call) const {
 std::optional<Error> FakeObjectStore::refusal(const Call& call) const {
   const std::string what = std::string(to_string(call.op)) + " " + call.key;
   if (std::ranges::find(denied_, call.op) != denied_.end()) return access_denied(what);
+  if (call.op == Op::delete_object_version_bypassing_governance &&
+      std::ranges::find(denied_, Op::delete_object_version) != denied_.end()) {
+    return access_denied(what);
+  }
   const bool lock_asked = call.op == Op::put_object_retention ||
                           ((call.op == Op::put_object || call.op == Op::create_multipart_upload) &&
                            call.lock.has_value());
@@ -642,18 +648,34 @@ Result<std::vector<s3::ObjectVersion>> FakeObjectStore::list_object_versions(
 
 Result<void> FakeObjectStore::delete_object_version(std::string_view key,
                                                     std::string_view version_id) {
-  std::lock_guard guard(mutex_);
   Call call{Op::delete_object_version, std::string(key)};
   call.version_id = version_id;
+  return delete_version(std::move(call));
+}
+
+Result<void> FakeObjectStore::delete_object_version_bypassing_governance(
+    std::string_view key, std::string_view version_id) {
+  Call call{Op::delete_object_version_bypassing_governance, std::string(key)};
+  call.version_id = version_id;
+  return delete_version(std::move(call));
+}
+
+Result<void> FakeObjectStore::delete_version(Call call) {
+  std::lock_guard guard(mutex_);
+  const std::string& key = call.key;
+  const std::string& version_id = call.version_id;
   calls_.push_back(call);
   const Failure* failure = take_failure(call);
   if (failure && !failure->after_apply) return std::unexpected(injected(*failure, call));
   if (auto refused = refusal(call)) return std::unexpected(std::move(*refused));
   const Version* version = find_version(key, version_id);
   if (version != nullptr) {
-    if (version->object.lock && version->object.lock->retain_until > now_) {
-      return std::unexpected(access_denied("delete_object_version " + std::string(key) + " " +
-                                           std::string(version_id)));
+    const auto& lock = version->object.lock;
+    const bool bypassed = call.op == Op::delete_object_version_bypassing_governance &&
+                          governance_bypass_ && lock && lock->mode == s3::LockMode::governance;
+    if (lock && lock->retain_until > now_ && !bypassed) {
+      return std::unexpected(
+          access_denied(std::string(to_string(call.op)) + " " + key + " " + version_id));
     }
     if (!versioning_) {
       objects_.erase(objects_.find(key));
@@ -735,6 +757,11 @@ void FakeObjectStore::drop_lock_on_multipart() {
 void FakeObjectStore::deny(Op op) {
   std::lock_guard guard(mutex_);
   denied_.push_back(op);
+}
+
+void FakeObjectStore::grant_governance_bypass() {
+  std::lock_guard guard(mutex_);
+  governance_bypass_ = true;
 }
 
 void FakeObjectStore::set_now(std::chrono::sys_seconds now) {

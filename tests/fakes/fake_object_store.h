@@ -28,8 +28,13 @@
 //     (a shorter date or compliance -> governance: AccessDenied 403); delete_object_version of a
 //     version whose retain-until is after set_now() is refused with AccessDenied;
 //     drop_lock_on_multipart() makes completed multipart objects unlocked (RGW 16, moto);
+//     delete_object_version_bypassing_governance deletes a GOVERNANCE-locked version only after
+//     grant_governance_bypass() (a credential holding s3:BypassGovernanceRetention); by default it
+//     is refused with AccessDenied like any locked delete, and a COMPLIANCE lock always refuses;
 //   - deny(op): that operation always answers AccessDenied, as for a credential without the
 //     permission; for delete_objects each key is refused in the reply (S3's per-key <Error>).
+//     deny(delete_object_version) refuses the bypassing delete too (it needs
+//     s3:DeleteObjectVersion as well).
 // Unversioned, list_object_versions reports each object as version "null", which
 // head_object_version and delete_object_version accept.
 //
@@ -68,6 +73,7 @@ class FakeObjectStore final : public s3::ObjectStore {
     put_object_retention,
     list_object_versions,
     delete_object_version,
+    delete_object_version_bypassing_governance,
     get_bucket_versioning,
     get_object_lock_configuration,
   };
@@ -137,6 +143,8 @@ class FakeObjectStore final : public s3::ObjectStore {
                                     const s3::ObjectLock& lock) override;
   Result<std::vector<s3::ObjectVersion>> list_object_versions(std::string_view prefix) override;
   Result<void> delete_object_version(std::string_view key, std::string_view version_id) override;
+  Result<void> delete_object_version_bypassing_governance(std::string_view key,
+                                                          std::string_view version_id) override;
   Result<s3::BucketVersioning> get_bucket_versioning() override;
   Result<s3::ObjectLockConfiguration> get_object_lock_configuration() override;
 
@@ -164,6 +172,9 @@ class FakeObjectStore final : public s3::ObjectStore {
   void drop_lock_on_multipart();
   // `op` answers AccessDenied from now on.
   void deny(Op op);
+  // From now on delete_object_version_bypassing_governance overrides GOVERNANCE retentions
+  // (s3:BypassGovernanceRetention granted; default: refused).
+  void grant_governance_bypass();
   // The time retain-until dates are compared with (default 2026-01-01T00:00:00Z).
   void set_now(std::chrono::sys_seconds now);
   // Stores a new version directly (no call is recorded), locked when `lock` is given (needs
@@ -245,6 +256,8 @@ class FakeObjectStore final : public s3::ObjectStore {
   // Object Lock. Caller holds mutex_.
   std::optional<Error> refusal(const Call& call) const;
   std::string next_version_id();
+  // delete_object_version and its governance-bypassing form (call.op tells which).
+  Result<void> delete_version(Call call);
 
   // Records the call, then looks for a matching injected failure. Caller holds mutex_.
   const Failure* take_failure(const Call& call);
@@ -269,6 +282,7 @@ class FakeObjectStore final : public s3::ObjectStore {
   bool object_lock_ = false;
   bool drop_lock_on_multipart_ = false;
   std::vector<Op> denied_;
+  bool governance_bypass_ = false;
   std::chrono::sys_seconds now_ = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
   std::uint64_t next_version_ = 1;
   bool holding_ = false;

@@ -92,6 +92,10 @@ class ForwardingObjectStore : public s3::ObjectStore {
   Result<void> delete_object_version(std::string_view key, std::string_view version_id) override {
     return inner_.delete_object_version(key, version_id);
   }
+  Result<void> delete_object_version_bypassing_governance(std::string_view key,
+                                                          std::string_view version_id) override {
+    return inner_.delete_object_version_bypassing_governance(key, version_id);
+  }
   Result<s3::BucketVersioning> get_bucket_versioning() override {
     return inner_.get_bucket_versioning();
   }

@@ -228,6 +228,16 @@ def owner_reads(bucket: str) -> dict:
             "Resource": [f"arn:aws:s3:::{bucket}/*"]}
 
 
+def nobody_bypasses(bucket: str) -> dict:
+    """The statement that denies s3:BypassGovernanceRetention on every object of `bucket` to
+    everyone, the owner included (docs/least-privilege.md, "NobodyBypasses"). RGW 16 needs it:
+    without an explicit Deny it lets any credential that may delete a version (the owner, a
+    prune scope) remove a GOVERNANCE version by adding x-amz-bypass-governance-retention: true
+    (measured), which the enforcement canary then rightly reports as NOT enforced."""
+    return {"Sid": "nobody-bypasses", "Effect": "Deny", "Principal": {"AWS": ["*"]},
+            "Action": ["s3:BypassGovernanceRetention"], "Resource": [f"arn:aws:s3:::{bucket}/*"]}
+
+
 def bucket_policy_for(scope: str, user: S3User, bucket: str, prefix: str) -> list[dict]:
     """The bucket-policy statements that grant `user` the `scope` (SCOPES) on `prefix` (e.g.
     "erp/prod/") of `bucket`: object actions on `bucket/prefix*`, bucket actions on the bucket,

@@ -314,15 +314,16 @@ class S3Front(ManagedServer):
         """backend="rgw": a new RGW user granted `scope` ("backup", "prune", "restore": the
         credential scopes of rgw_server.SCOPES) on `prefix` of this front's bucket by the bucket's
         policy (the statements of every user added so far, put again as one policy by the owner,
-        with rgw_server.owner_reads: the owner's boto3 checks still read what the users write),
+        with rgw_server.owner_reads: the owner's boto3 checks still read what the users write, and
+        rgw_server.nobody_bypasses: no one may bypass a GOVERNANCE lock, as least-privilege.md asks),
         and accepted by this front (no session token: RGW knows none). Its secret joins
         secrets(). env_as(user) and boto3_client_as(user) sign as it."""
         if self.rgw is None:
             raise ValueError("add_scoped_user: only RGW enforces the bucket policies (moto runs without "
                              "IAM, s3rver checks no policy at all)")
         user = self.rgw.create_user(scope)
-        self.policy = (self.policy or [rgw_server.owner_reads(self.bucket)]) + rgw_server.bucket_policy_for(
-            scope, user, self.bucket, prefix)
+        base = [rgw_server.owner_reads(self.bucket), rgw_server.nobody_bypasses(self.bucket)]
+        self.policy = (self.policy or base) + rgw_server.bucket_policy_for(scope, user, self.bucket, prefix)
         self.rgw.put_bucket_policy(self.bucket, self.policy)
         self.set_credentials({user.access_key: {"secret": user.secret_key}})
         self.users.append(user)

@@ -30,8 +30,8 @@ from botocore.exceptions import ClientError
 
 from erp_cli import clean_env, run_erp, set_id_of  # noqa: E402
 from integration_case import IntegrationCase  # noqa: E402
-from test_object_lock import (DATABASE, MARGIN, MONTHLY_MONTHS, make_database, metric, now, plant_set,  # noqa: E402
-                              planted_sets, plus_months, start_of, versions_of_set)
+from test_object_lock import (CANARY, DATABASE, MARGIN, MONTHLY_MONTHS, headers_of, make_database, metric,  # noqa: E402
+                              now, plant_set, planted_sets, plus_months, start_of, versions_of_set)
 from test_retention import ENV_NAME, PREFIX, keys_of  # noqa: E402
 
 
@@ -135,12 +135,22 @@ class LeastPrivilegeOnRgw(IntegrationCase, unittest.TestCase):
         self.assertEqual(self.versions_of(locked), self.planted_versions[locked], "locked, kept")
         for i in (self.planted["MONTHLY"], self.new_id):
             self.assertTrue(self.versions_of(i), i)
-        deletes = [r for r in self.requests_by("prune", self.prune_since, self.restore_since) if r["method"] == "DELETE"]
+        deletes = [r for r in self.requests_by("prune", self.prune_since, self.restore_since)
+                   if r["method"] == "DELETE" and CANARY not in r["target"]]
         self.assertEqual(len(deletes), 3, [r["target"] for r in deletes])
         for r in deletes:
             self.assertIn("versionId=", r["target"])
             self.assertIn(f"/{self.planted['EXPIRED']}.", r["target"])
             self.assertEqual(r["status"], 204)
+        # Its canary: the prune credentials may delete versions, so only their refusal proves the
+        # lock holds. Asked with the governance bypass, refused (the bucket policy denies
+        # s3:BypassGovernanceRetention to everyone): enforced, exit 0.
+        [canary] = [r for r in self.requests_by("prune", self.prune_since, self.restore_since)
+                    if r["method"] == "DELETE" and CANARY in r["target"]]
+        self.assertIn("versionId=", canary["target"])
+        self.assertEqual(headers_of(canary).get("x-amz-bypass-governance-retention"), "true")
+        self.assertEqual(canary["status"], 403)
+        self.assertIn("Object Lock is enforced", self.prune_run.stderr.decode(errors="replace"))
         # The prune user never writes an object.
         self.assertEqual([r["target"] for r in self.requests_by("prune", self.prune_since, self.restore_since)
                           if r["method"] in ("PUT", "POST") and "retention" not in r["target"]], [])

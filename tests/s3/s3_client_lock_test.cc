@@ -414,5 +414,44 @@ TEST_CASE("delete_object_version on GCS deletes the generation") {
   CHECK(harness.request(0).query() == "generation=1733782500123456");
 }
 
+TEST_CASE("delete_object_version_bypassing_governance: the bypass header, signed") {
+  Harness harness;
+  harness.transport.push(Reply::with_status(204));
+  harness.transport.push(Reply::with_status(204));
+  REQUIRE(harness.client.delete_object_version_bypassing_governance(kKey, "v1").has_value());
+  REQUIRE(harness.client.delete_object_version(kKey, "v1").has_value());
+  const RecordedRequest bypassing = harness.request(0);
+  CHECK(bypassing.method == "DELETE");
+  CHECK(bypassing.path() == "/bucket/" + std::string(kKey));
+  CHECK(bypassing.query() == "versionId=v1");
+  CHECK(bypassing.header("x-amz-bypass-governance-retention") == "true");
+  CHECK(signs(bypassing, "x-amz-bypass-governance-retention"));
+  CHECK_FALSE(bypassing.has_body);
+  // The plain delete never asks for it.
+  CHECK_FALSE(harness.request(1).header("x-amz-bypass-governance-retention").has_value());
+}
+
+TEST_CASE("delete_object_version_bypassing_governance: a refusal is permanent AccessDenied") {
+  Harness harness;
+  harness.transport.push(Reply::s3_error(403, "AccessDenied", "forbidden by object lock"));
+  const auto result = harness.client.delete_object_version_bypassing_governance(kKey, "v1");
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().kind == ErrorKind::permanent);
+  CHECK(result.error().code == "AccessDenied");
+  CHECK(harness.transport.request_count() == 1);
+}
+
+TEST_CASE("delete_object_version_bypassing_governance on GCS: x-goog- spelling, generation") {
+  Harness harness({.endpoint = std::string(kGcsEndpoint)});
+  harness.transport.push(Reply::with_status(204));
+  REQUIRE(harness.client.delete_object_version_bypassing_governance(kKey, "1733782500123456")
+              .has_value());
+  const RecordedRequest request = harness.request(0);
+  CHECK(request.query() == "generation=1733782500123456");
+  CHECK(request.header("x-goog-bypass-governance-retention") == "true");
+  CHECK(signs(request, "x-goog-bypass-governance-retention"));
+  CHECK_FALSE(request.header("x-amz-bypass-governance-retention").has_value());
+}
+
 }  // namespace
 }  // namespace erp::s3

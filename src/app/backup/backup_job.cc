@@ -487,33 +487,7 @@ class BackupJob {
     if (canary.enforced) record.checked_at = format_iso8601_utc(now);
     facts_.object_lock = record;
     context_.report.object_lock_enforced = canary.enforced;
-    const std::vector<LogField> where = {{"key", canary.key}, {"version_id", canary.version_id}};
-    if (!canary.enforced) {
-      std::vector<LogField> fields = where;
-      fields.emplace_back("error", canary.problem ? canary.problem->message : "unknown");
-      log_.warn("could not tell whether Object Lock is enforced (the canary check failed)", fields);
-      return;
-    }
-    if (*canary.enforced) {
-      log_.info(
-          "Object Lock is enforced: these credentials were refused the delete of a locked "
-          "version",
-          where);
-      return;
-    }
-    std::vector<LogField> fields = where;
-    fields.emplace_back("hint",
-                        "the store ignores Object Lock, or these credentials may bypass it "
-                        "(s3:BypassGovernanceRetention): whoever holds them can destroy the "
-                        "backups; use a store that enforces it, or credentials without that right");
-    log_.error(
-        "Object Lock is NOT enforced: these credentials deleted a locked version of the "
-        "canary",
-        fields);
-    if (canary.problem) {
-      log_.warn("writing the canary again failed; the next backup writes it",
-                {{"key", canary.key}, {"error", canary.problem->message}});
-    }
+    log_canary(log_, canary);
   }
 
   // Records each stream this run committed in last-success.json, keeping the other stream's

@@ -1,6 +1,7 @@
 #include "app/backup/lock_canary.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "core/time_format.h"
 #include "upload/lock_check.h"
@@ -57,7 +58,11 @@ CanaryResult check_lock_canary(s3::ObjectStore& store, const catalog::KeyLayout&
                                         "locked version can be tried"};
     return result;
   }
-  auto deleted = store.delete_object_version(result.key, result.version_id);
+  // Governance: as an attacker with these credentials would (see the header).
+  auto deleted =
+      mode == s3::LockMode::governance
+          ? store.delete_object_version_bypassing_governance(result.key, result.version_id)
+          : store.delete_object_version(result.key, result.version_id);
   if (deleted) {
     result.enforced = false;
     // Locked again for the next run's check.
@@ -73,6 +78,36 @@ CanaryResult check_lock_canary(s3::ObjectStore& store, const catalog::KeyLayout&
   result.problem =
       deleted.error().with_context("deleting the canary's locked version " + result.version_id);
   return result;
+}
+
+void log_canary(Logger& log, const CanaryResult& canary) {
+  const std::vector<LogField> where = {{"key", canary.key}, {"version_id", canary.version_id}};
+  if (!canary.enforced) {
+    std::vector<LogField> fields = where;
+    fields.emplace_back("error", canary.problem ? canary.problem->message : "unknown");
+    log.warn("could not tell whether Object Lock is enforced (the canary check failed)", fields);
+    return;
+  }
+  if (*canary.enforced) {
+    log.info(
+        "Object Lock is enforced: these credentials were refused the delete of a locked "
+        "version",
+        where);
+    return;
+  }
+  std::vector<LogField> fields = where;
+  fields.emplace_back("hint",
+                      "the store ignores Object Lock, or these credentials may bypass it "
+                      "(s3:BypassGovernanceRetention): whoever holds them can destroy the "
+                      "backups; use a store that enforces it, or credentials without that right");
+  log.error(
+      "Object Lock is NOT enforced: these credentials deleted a locked version of the "
+      "canary",
+      fields);
+  if (canary.problem) {
+    log.warn("writing the canary again failed; the next run writes it",
+             {{"key", canary.key}, {"error", canary.problem->message}});
+  }
 }
 
 }  // namespace erp::app

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "app/backup/lock_canary.h"
 #include "app/backup/preflight.h"
 #include "app/commands/common_flags.h"
 #include "app/commands/retention_commands.h"
@@ -46,7 +47,14 @@ void print_text(const PruneSummary& summary, std::chrono::year_month_day today) 
 
 // What Object Lock made of the run: locked sets kept, locks extended, keepers about to lose
 // theirs, and a skip for want of delete permission (either mode).
-void print_lock_text(const PruneSummary& summary) {
+void print_lock_text(const PruneSummary& summary, std::optional<bool> enforced) {
+  if (summary.locking && !summary.dry_run) {
+    std::cout << "object lock: "
+              << (!enforced   ? "could not tell whether it is enforced (the canary check failed)"
+                  : *enforced ? "enforced (these credentials were refused the canary's delete)"
+                              : "NOT enforced: these credentials deleted a locked version")
+              << '\n';
+  }
   for (const LockedKeptSet& set : summary.locked_kept) {
     std::cout << set.id << "\tlocked, kept (retain-until "
               << s3::format_retain_until(set.retain_until) << "; deletable after that)\n";
@@ -74,7 +82,8 @@ void print_lock_text(const PruneSummary& summary) {
   }
 }
 
-nlohmann::ordered_json lock_json(const PruneSummary& summary) {
+// `enforced`: the canary's verdict; null on a dry run (no canary) or when it could not tell.
+nlohmann::ordered_json lock_json(const PruneSummary& summary, std::optional<bool> enforced) {
   auto locked = nlohmann::ordered_json::array();
   for (const LockedKeptSet& set : summary.locked_kept) {
     locked.push_back({{"id", set.id}, {"retain_until", s3::format_retain_until(set.retain_until)}});
@@ -89,11 +98,13 @@ nlohmann::ordered_json lock_json(const PruneSummary& summary) {
           {"versions_deleted", summary.versions_deleted},
           {"promoted_objects", summary.promoted_objects},
           {"promotion_failures", summary.promotion_failures},
-          {"expiring_keepers", summary.expiring_keepers}};
+          {"expiring_keepers", summary.expiring_keepers},
+          {"enforced", enforced ? nlohmann::ordered_json(*enforced) : nullptr}};
 }
 
 void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
-                const retention::RetentionPolicy& policy, std::optional<std::string> error) {
+                const retention::RetentionPolicy& policy, std::optional<bool> enforced,
+                std::optional<std::string> error) {
   nlohmann::ordered_json doc;
   doc["as_of"] = date_text(today);
   doc["dry_run"] = summary.dry_run;
@@ -136,7 +147,7 @@ void print_json(const PruneSummary& summary, std::chrono::year_month_day today,
   doc["planned_deletions"] = summary.sets_deleted;
   doc["objects_deleted"] = summary.objects_deleted;
   doc["skipped_by_permission"] = summary.skipped_by_permission;
-  if (summary.locking) doc["object_lock"] = lock_json(summary);
+  if (summary.locking) doc["object_lock"] = lock_json(summary, enforced);
   if (summary.stale_uploads) doc["uploads"] = uploads_json(*summary.stale_uploads);
   doc["error"] = error ? nlohmann::ordered_json(*error) : nlohmann::ordered_json(nullptr);
   std::cout << doc.dump(2) << '\n';
@@ -161,6 +172,17 @@ ExitCode run_prune(Context& context, const Arguments& args) {
     log.error("prune failed", {{"prefix", layout.env_prefix()}, {"error", lock.error().message}});
     return exit_code_for(lock.error(), context.cancellation);
   }
+  // The enforcement canary (lock_canary.h) with prune's credentials, the ones that CAN delete:
+  // before anything is deleted, so an operator learns of a store that ignores locks even when
+  // this run deletes nothing. A dry run writes and deletes nothing, so it has no canary.
+  std::optional<bool> enforced;
+  if (locking.config.enabled() && !dry_run) {
+    const CanaryResult canary = check_lock_canary(context.s3, layout, *locking.config.mode,
+                                                  locking.config.margin, locking.now);
+    enforced = canary.enforced;
+    context.report.object_lock_enforced = canary.enforced;
+    log_canary(log, canary);
+  }
   auto summary = plan_prune(context.s3, layout, *policy, today, retention::OwnBackup::succeeded);
   if (!summary) {
     log.error("prune failed",
@@ -178,7 +200,7 @@ ExitCode run_prune(Context& context, const Arguments& args) {
   if (auto done = apply_prune(context.s3, layout, *policy, *summary, locking); !done) {
     failure = done.error();
   }
-  if (!json && !failure) print_lock_text(*summary);
+  if (!json && !failure) print_lock_text(*summary, enforced);
   if (!failure) {  // stale uploads: ages are real time, not --as-of
     summary->stale_uploads = prune_stale_uploads(
         context.s3, layout,
@@ -188,7 +210,7 @@ ExitCode run_prune(Context& context, const Arguments& args) {
   }
   context.report.prune = to_prune_run(*summary);
   if (json) {
-    print_json(*summary, today, *policy,
+    print_json(*summary, today, *policy, enforced,
                failure ? std::optional<std::string>(failure->message) : std::nullopt);
   }
   std::cout.flush();
@@ -216,9 +238,12 @@ ExitCode run_prune(Context& context, const Arguments& args) {
     log.warn("foreign object under the env prefix (never deleted)", {{"key", object.key}});
   }
   // A prune that could not delete for want of permission, or left a keeper's lock short, did
-  // not do its job: exit 1 (a backup's own prune reports the same and exits 0).
+  // not do its job: exit 1 (a backup's own prune reports the same and exits 0). So does one
+  // whose canary found the lock NOT enforced: its credentials can destroy locked backups, and an
+  // operator must act (undecided is only the warning).
   const bool done = summary->stale_uploads->ok() && !summary->skipped_by_permission &&
-                    summary->promotion_failures == 0 && summary->overwritten_kept.empty();
+                    summary->promotion_failures == 0 && summary->overwritten_kept.empty() &&
+                    enforced != false;
   return done ? ExitCode::ok : ExitCode::failed;
 }
 

@@ -97,8 +97,9 @@ metrics::Registry run_registry(const RunFacts& facts) {
                        static_cast<double>(prune->promoted_objects));
   }
   declare(registry, "erp_backup_object_lock_enforced",
-          "1 when the last backup's credentials were refused the delete of a locked version "
-          "(the canary), 0 when they deleted it: Object Lock does not protect the backups.");
+          "1 when the last run's credentials were refused the delete of a locked version "
+          "(the canary; governance: even with the bypass header), 0 when they deleted it: Object "
+          "Lock does not protect the backups from them.");
   if (const auto& enforced = facts.report.object_lock_enforced) {
     (void)registry.set("erp_backup_object_lock_enforced", {command}, *enforced ? 1 : 0);
   }

@@ -20,10 +20,12 @@
 //                                                       within 7 days short of their horizon
 //   erp_backup_object_lock_promoted_objects{command}    prune: objects whose lock this run
 //                                                       extended
-//   erp_backup_object_lock_enforced{command}            backup with OBJECT_LOCK_MODE on: 1 when
-//                                                       the canary's locked version could not
-//                                                       be deleted, 0 when it could (no sample
-//                                                       when the canary could not tell)
+//   erp_backup_object_lock_enforced{command}            backup and prune (not a dry run) with
+//                                                       OBJECT_LOCK_MODE on: 1 when the canary's
+//                                                       locked version could not be deleted
+//                                                       (governance: even asking for the bypass),
+//                                                       0 when it could (no sample when the
+//                                                       canary could not tell)
 //   erp_backup_doctor_check{command,check,result}        doctor: 1 per check, labelled with its
 //                                                       result (ok, degraded, failed, skipped)
 //

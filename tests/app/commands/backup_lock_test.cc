@@ -116,7 +116,9 @@ TEST_CASE("the canary: enforced when these credentials are refused the delete of
   const auto versions = h.store.versions(canary);
   REQUIRE(versions.size() == 1);  // written once, locked, still there
   CHECK(versions[0].lock == (ObjectLock{LockMode::governance, kNow + hours(48)}));
-  REQUIRE(h.store.count(Op::delete_object_version) == 1);
+  // Governance: the delete asks for the bypass, as an attacker with these credentials would.
+  REQUIRE(h.store.count(Op::delete_object_version_bypassing_governance) == 1);
+  CHECK(h.store.count(Op::delete_object_version) == 0);
   const catalog::Manifest manifest = h.manifest();
   REQUIRE(manifest.object_lock.has_value());
   CHECK(manifest.object_lock->mode == "governance");
@@ -162,12 +164,21 @@ TEST_CASE("the canary: NOT enforced when the locked version could be deleted, an
   const auto versions = h.store.versions(kLayout.lock_canary_key());
   REQUIRE(versions.size() == 1);
   CHECK(versions[0].lock.has_value());
-  CHECK(h.store.count(Op::delete_object_version) == 1);
+  CHECK(h.store.count(Op::delete_object_version_bypassing_governance) == 1);
+}
+
+TEST_CASE("the canary: NOT enforced when these credentials may bypass governance retention") {
+  LockHarness h;
+  h.store.grant_governance_bypass();  // s3:BypassGovernanceRetention: the lock holds, for others
+  CHECK(h.backup().code == ExitCode::ok);
+  CHECK(h.report.object_lock_enforced == false);
+  REQUIRE(h.manifest().object_lock.has_value());
+  CHECK(h.manifest().object_lock->enforced == false);
 }
 
 TEST_CASE("the canary: undecided when the delete fails otherwise; the backup goes on") {
   LockHarness h;
-  h.store.inject_failure({.op = Op::delete_object_version,
+  h.store.inject_failure({.op = Op::delete_object_version_bypassing_governance,
                           .error = {ErrorKind::transient, "gave up after 7 attempts", "SlowDown"}});
   CHECK(h.backup().code == ExitCode::ok);
   CHECK_FALSE(h.report.object_lock_enforced.has_value());
@@ -193,7 +204,7 @@ TEST_CASE(
   REQUIRE(h.backup().code == ExitCode::ok);
   CHECK(h.store.count(Op::get_object_lock_configuration) == 1);
   for (const auto& call : h.store.calls()) CHECK_FALSE(call.lock.has_value());
-  CHECK(h.store.count(Op::delete_object_version) == 0);  // no canary
+  CHECK(h.store.count(Op::delete_object_version_bypassing_governance) == 0);  // no canary
 }
 
 TEST_CASE("the lock pre-flight: a store that cannot say is exit 2 before anything is written") {
@@ -217,7 +228,8 @@ TEST_CASE("a store that refuses the retention fails the stream whose lock it dro
   for (const auto& call : h.store.calls()) {
     if (call.op == Op::delete_object) CHECK(call.key.starts_with(kLayout.lease_prefix()));
   }
-  CHECK(h.store.count(Op::delete_object_version) == 0);  // no canary: no manifest to record it
+  // No canary: no manifest to record it.
+  CHECK(h.store.count(Op::delete_object_version_bypassing_governance) == 0);
 }
 
 namespace {

@@ -2,6 +2,8 @@
 // locked bucket: what it prints, its exit code, and a dry run that writes nothing.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/commands/command_harness.h"
@@ -96,6 +98,70 @@ TEST_CASE("prune exits 1 when a kept set's lock could not be extended, naming th
   CHECK(ran.code == ExitCode::failed);
   CHECK(has(ran.out, "3 failed"));
   CHECK(has(ran.out, kKept + "\texpiring keeper"));
+}
+
+TEST_CASE("prune runs the canary with its own credentials: refused the bypass -> enforced") {
+  Harness h;
+  setup(h);
+  const Ran ran = h.run("prune", {"--json"});
+  CHECK(ran.code == ExitCode::ok);
+  CHECK(h.store.count(Op::delete_object_version_bypassing_governance) == 1);
+  CHECK(h.report.object_lock_enforced == true);
+  const auto doc = nlohmann::json::parse(ran.out);
+  CHECK(doc["object_lock"]["enforced"] == true);
+  CHECK(h.store.versions(kLayout.lock_canary_key()).size() == 1);  // never pruned
+  // Before anything was deleted.
+  const auto calls = h.store.calls();
+  const auto canary = std::ranges::find(calls, Op::delete_object_version_bypassing_governance,
+                                        &testing::FakeObjectStore::Call::op);
+  const auto first_delete =
+      std::ranges::find(calls, Op::delete_object_version, &testing::FakeObjectStore::Call::op);
+  REQUIRE(first_delete != calls.end());
+  CHECK(canary < first_delete);
+}
+
+TEST_CASE("prune exits 1 when its canary finds Object Lock NOT enforced, and still prunes") {
+  Harness h;
+  setup(h);
+  h.store.grant_governance_bypass();  // prune's credentials may bypass governance
+  const Ran ran = h.run("prune", {});
+  CHECK(ran.code == ExitCode::failed);
+  CHECK(has(ran.out, "object lock: NOT enforced"));
+  CHECK(h.report.object_lock_enforced == false);
+  CHECK(h.store.versions(kLayout.manifest_key(kOtherExpired)).empty());  // retention applied
+  // The canary is locked again for the next check.
+  const auto versions = h.store.versions(kLayout.lock_canary_key());
+  REQUIRE(versions.size() == 1);
+  CHECK(versions[0].lock.has_value());
+
+  Harness json;
+  setup(json);
+  json.store.grant_governance_bypass();
+  const Ran reported = json.run("prune", {"--json"});
+  CHECK(reported.code == ExitCode::failed);
+  CHECK(nlohmann::json::parse(reported.out)["object_lock"]["enforced"] == false);
+}
+
+TEST_CASE("prune in compliance mode: the canary's delete asks for no bypass") {
+  Harness h;
+  setup(h);
+  h.settings.object_lock->mode = s3::LockMode::compliance;
+  h.store.grant_governance_bypass();  // useless against compliance
+  const Ran ran = h.run("prune", {});
+  CHECK(ran.code == ExitCode::ok);
+  CHECK(h.store.count(Op::delete_object_version_bypassing_governance) == 0);
+  CHECK(h.report.object_lock_enforced == true);
+}
+
+TEST_CASE("prune --dry-run runs no canary: enforced is null") {
+  Harness h;
+  setup(h);
+  const Ran ran = h.run("prune", {"--dry-run", "--json"});
+  CHECK(ran.code == ExitCode::ok);
+  CHECK(h.store.count(Op::delete_object_version_bypassing_governance) == 0);
+  CHECK(h.store.versions(kLayout.lock_canary_key()).empty());
+  CHECK(nlohmann::json::parse(ran.out)["object_lock"]["enforced"].is_null());
+  CHECK_FALSE(h.report.object_lock_enforced.has_value());
 }
 
 TEST_CASE("prune with the mode on refuses a bucket without Object Lock before reading anything") {
