@@ -740,17 +740,28 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
 
     def test_prune_follows_a_successful_backup_and_its_failure_fails_the_job(self):
         old = self.seed_old_docs_set("20150101T020000Z")
+        # Deletes refused with AccessDenied: credentials without delete permission (issue 20's
+        # least-privilege backup scope). The backup stands, exit 0, and says the prune was skipped.
         self.front.set_faults([{"method": "POST", "query_contains": "delete", "times": -1, "action": "403"},
                                {"method": "DELETE", "times": -1, "action": "403"}])
         result = self.backup("--only", "docs", PRUNE_AFTER_BACKUP="true", RETENTION_MIN_KEEP="1")
         self.front.set_faults([])
+        stderr = result.stderr.decode(errors="replace")
+        self.assertEqual(result.returncode, 0, stderr)
+        self.assertIn("prune skipped: no delete permission", stderr)
+        # Deletes that fail otherwise (the store keeps answering 500): the job fails.
+        self.front.set_faults([{"method": "POST", "query_contains": "delete", "times": -1, "action": "500"},
+                               {"method": "DELETE", "times": -1, "action": "500"}])
+        result = self.backup("--only", "docs", PRUNE_AFTER_BACKUP="true", RETENTION_MIN_KEEP="1")
+        self.front.set_faults([])
         self.assertEqual(result.returncode, 1, result.stderr.decode(errors="replace"))
+        self.assertIn(b"backup complete", result.stderr, "the run committed; its prune failed")
         self.assertIn(b"prune", result.stderr.lower())
         keys = self.keys()
         for key in old:
             self.assertIn(key, keys, "the refused deletes left the old set")
         new_manifests = [k for k in keys if "/manifests/" in k and "20150101" not in k]
-        self.assertEqual(len(new_manifests), 1, "the new set is committed and untouched")
+        self.assertEqual(len(new_manifests), 2, "both new sets are committed and untouched")
         self.assertIn(PREFIX + "last-success.json", keys)
         # Once the store accepts deletes again, the same plan removes the expired set and
         # keeps the new one.
@@ -759,7 +770,7 @@ class BackupOnMoto(BackupSpec, unittest.TestCase):
         keys = self.keys()
         for key in old:
             self.assertNotIn(key, keys, "the expired set was pruned")
-        self.assertEqual(len([k for k in keys if "/manifests/" in k]), 1)
+        self.assertEqual(len([k for k in keys if "/manifests/" in k]), 2)
 
     def test_a_successful_backup_aborts_stale_uploads_and_counts_a_failed_abort(self):
         # Two uploads a killed run could have left; real time passes the (short) age.
