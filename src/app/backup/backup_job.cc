@@ -461,16 +461,16 @@ class BackupJob {
     // Another set's bad manifest, locked sets kept, promotion failures, expiring keepers:
     // reported, not fatal (the backup itself is done).
     log_prune_findings(log_, *pruned);
-    // Credentials without delete permission (least privilege: a prune job of its own deletes)
-    // are not a failed backup.
-    if (pruned->skipped_by_permission) {
-      return finish(ExitCode::ok, "backup done, prune skipped: no delete permission");
-    }
     // Stale uploads whose abort failed linger like the streams' own: counted in the summary,
     // logged with key and upload id; the exit code stays the streams'.
     if (pruned->stale_uploads) {
       log_stale_uploads(log_, *pruned->stale_uploads);
       failed_aborts_ += static_cast<int>(pruned->stale_uploads->failures().size());
+    }
+    // Credentials without delete permission (least privilege: a prune job of its own deletes)
+    // are not a failed backup.
+    if (pruned->skipped_by_permission) {
+      return finish(ExitCode::ok, "backup done, prune skipped: no delete permission");
     }
     return finish(ExitCode::ok, "backup done");
   }
