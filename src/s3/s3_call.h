@@ -3,8 +3,11 @@
 // s3_client_versions.cc), which define S3Client's members; nothing else includes it.
 #pragma once
 
+#include <iterator>
+#include <optional>
 #include <span>
 #include <stop_token>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,5 +31,43 @@ struct S3Client::Call {
   std::stop_token stop;    // the caller's own stop, on top of the client's
   bool cleanup = false;    // abort: runs after a stop, once, within abort_timeout
 };
+
+// ListMultipartUploads (second marker upload-id-marker) and ListObjectVersions
+// (version-id-marker): `call` without markers is sent page after page with key-marker and the
+// second marker from the page before, each body parsed by `parse` into a Page whose `items` are
+// collected. A page whose next markers are the ones just sent would list the same page for ever:
+// corrupt.
+template <typename Page, typename Item, typename Parse>
+Result<std::vector<Item>> S3Client::list_by_markers(Call call, std::string_view second_marker,
+                                                    std::vector<Item> Page::*items,
+                                                    std::optional<std::string> Page::*next_second,
+                                                    Parse parse) {
+  std::vector<Item> listed;
+  std::string key_marker;
+  std::string second;
+  const QueryParams query = call.query;
+  for (;;) {
+    call.query = query;
+    if (!key_marker.empty()) call.query.emplace_back("key-marker", key_marker);
+    if (!second.empty()) call.query.emplace_back(std::string(second_marker), second);
+    auto response = execute(call);
+    if (!response) return std::unexpected(response.error());
+    Result<Page> page = parse(response->body);
+    if (!page) return std::unexpected(page.error().with_context("s3://" + bucket()));
+    std::ranges::move((*page).*items, std::back_inserter(listed));
+    if (!page->next_key_marker) break;
+    const std::string next = ((*page).*next_second).value_or("");
+    if (*page->next_key_marker == key_marker && next == second) {
+      return make_error(ErrorKind::corrupt,
+                        std::string(call.operation) + " s3://" + bucket() +
+                            ": pagination does not advance (the next markers are the ones just "
+                            "sent: key '" +
+                            key_marker + "', " + std::string(second_marker) + " '" + second + "')");
+    }
+    key_marker = *page->next_key_marker;
+    second = next;
+  }
+  return listed;
+}
 
 }  // namespace erp::s3

@@ -466,31 +466,11 @@ Result<void> S3Client::abort_multipart_upload(std::string_view key, std::string_
 }
 
 Result<std::vector<MultipartUpload>> S3Client::list_multipart_uploads(std::string_view prefix) {
-  std::vector<MultipartUpload> uploads;
-  std::string key_marker;
-  std::string upload_id_marker;
-  for (;;) {
-    Call call{.operation = "ListMultipartUploads", .method = "GET", .bucket_level = true};
-    call.query = {{"uploads", ""}};
-    if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
-    if (!key_marker.empty()) call.query.emplace_back("key-marker", key_marker);
-    if (!upload_id_marker.empty()) call.query.emplace_back("upload-id-marker", upload_id_marker);
-    auto response = execute(call);
-    if (!response) return std::unexpected(response.error());
-    auto page = parse_list_multipart_uploads(response->body);
-    if (!page) {
-      return std::unexpected(page.error().with_context("s3://" + options_.bucket));
-    }
-    std::ranges::move(page->uploads, std::back_inserter(uploads));
-    if (!page->next_key_marker) break;
-    if (*page->next_key_marker == key_marker && page->next_upload_id_marker == upload_id_marker) {
-      return make_error(ErrorKind::corrupt, "ListMultipartUploads s3://" + options_.bucket +
-                                                ": pagination does not advance");
-    }
-    key_marker = *page->next_key_marker;
-    upload_id_marker = page->next_upload_id_marker.value_or("");
-  }
-  return uploads;
+  Call call{.operation = "ListMultipartUploads", .method = "GET", .bucket_level = true};
+  call.query = {{"uploads", ""}};
+  if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
+  return list_by_markers(std::move(call), "upload-id-marker", &MultipartUploadPage::uploads,
+                         &MultipartUploadPage::next_upload_id_marker, parse_list_multipart_uploads);
 }
 
 Result<ListPage> S3Client::list_objects_v2(std::string_view prefix,

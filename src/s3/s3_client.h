@@ -176,6 +176,12 @@ class S3Client final : public ObjectStore {
  private:
   struct Call;  // one S3 operation: what to send and how to describe it in errors
   Result<http::HttpResponse> execute(const Call& call, ByteSink* body_sink = nullptr);
+  // Every page of a listing paged by <NextKeyMarker> and a second marker (s3_call.h).
+  template <typename Page, typename Item, typename Parse>
+  Result<std::vector<Item>> list_by_markers(Call call, std::string_view second_marker,
+                                            std::vector<Item> Page::*items,
+                                            std::optional<std::string> Page::*next_second,
+                                            Parse parse);
   // Runs `try_once(stop)` under the retry policy, with `stop` requested on the client's stop
   // or the call's own. A cleanup call ignores the client's stop and gets one attempt.
   template <typename T, typename Attempt>

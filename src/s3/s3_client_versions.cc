@@ -1,7 +1,5 @@
 // S3Client's version and Object Lock operations (s3_client.h, "Versions and Object Lock"), kept
 // out of s3_client.cc: they share only the Call machinery (s3_call.h) with the object operations.
-#include <iterator>
-
 #include "codec/digest.h"
 #include "s3/object_lock_headers.h"
 #include "s3/s3_call.h"
@@ -43,35 +41,12 @@ Result<void> S3Client::put_object_retention(std::string_view key, std::string_vi
 }
 
 Result<std::vector<ObjectVersion>> S3Client::list_object_versions(std::string_view prefix) {
-  std::vector<ObjectVersion> versions;
-  std::string key_marker;
-  std::string version_id_marker;
-  for (;;) {
-    Call call{.operation = "ListObjectVersions", .method = "GET", .bucket_level = true};
-    // encoding-type=url as for ListObjectsV2: XML 1.0 cannot carry every byte a key may hold.
-    call.query = {{"versions", ""}, {"encoding-type", "url"}};
-    if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
-    if (!key_marker.empty()) call.query.emplace_back("key-marker", key_marker);
-    if (!version_id_marker.empty()) call.query.emplace_back("version-id-marker", version_id_marker);
-    auto response = execute(call);
-    if (!response) return std::unexpected(response.error());
-    auto page = parse_list_object_versions(response->body);
-    if (!page) return std::unexpected(page.error().with_context("s3://" + bucket()));
-    std::ranges::move(page->versions, std::back_inserter(versions));
-    if (!page->next_key_marker) break;
-    // Markers that do not move would list the same page for ever.
-    const std::string next_version = page->next_version_id_marker.value_or("");
-    if (*page->next_key_marker == key_marker && next_version == version_id_marker) {
-      return make_error(ErrorKind::corrupt,
-                        "ListObjectVersions s3://" + bucket() + " prefix '" + std::string(prefix) +
-                            "': pagination does not advance (the next markers are the ones just "
-                            "sent: key '" +
-                            key_marker + "', version '" + version_id_marker + "')");
-    }
-    key_marker = *page->next_key_marker;
-    version_id_marker = next_version;
-  }
-  return versions;
+  Call call{.operation = "ListObjectVersions", .method = "GET", .bucket_level = true};
+  // encoding-type=url as for ListObjectsV2: XML 1.0 cannot carry every byte a key may hold.
+  call.query = {{"versions", ""}, {"encoding-type", "url"}};
+  if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
+  return list_by_markers(std::move(call), "version-id-marker", &ObjectVersionPage::versions,
+                         &ObjectVersionPage::next_version_id_marker, parse_list_object_versions);
 }
 
 Result<void> S3Client::delete_version(std::string_view key, std::string_view version_id,
