@@ -70,12 +70,43 @@ enum class StoredCompression { none, zstd };
 // it), so that a reader never feeds bytes it cannot decode to pg_restore or tar.
 Result<StoredCompression> stored_compression(const StreamRecord& record);
 
+// One table's rows as the backup counted them (pg/row_counts.h names the tables).
+struct TableRowsRecord {
+  std::string table;                 // "schema.table", quote_ident() per part
+  std::optional<std::int64_t> rows;  // nullopt: an estimate the server did not have (JSON null)
+};
+
+// Row counts taken while the dump ran (issue 21), JSON "database.row_counts"; absent with
+// BACKUP_ROW_COUNTS=off and in manifests written before the field.
+//   {"method": "exact", "snapshot": "dump", "tables": {"public.llx_societe": 12, ...},
+//    "large_objects": 3, "tables_omitted": 0, "fallback_reason": ""}
+// `snapshot` says what the counts may be compared with:
+//   "dump"  counted in the very snapshot pg_dump dumped (pg_export_snapshot + pg_dump
+//           --snapshot): a restore must hold exactly these rows ("exact"), or non-empty
+//           tables where the estimate was above zero ("estimate");
+//   "own"   the snapshot could not be shared (a pooler, a refusal: `fallback_reason` says
+//           which); counted in a transaction of their own just before pg_dump started: a
+//           restore is held to "non-empty where the count was above zero", and differences
+//           are reported, not failed.
+// The tables list is cut at kMaxRowCountBytes of names (the rest counted in tables_omitted,
+// never compared), so a database of many thousand tables cannot make the manifest unreadable.
+struct RowCountsRecord {
+  std::string method = "exact";         // "exact" | "estimate"
+  std::string snapshot = "dump";        // "dump" | "own"
+  std::string fallback_reason;          // why not "dump" ("" when it was)
+  std::vector<TableRowsRecord> tables;  // sorted by name
+  std::int64_t large_objects = 0;
+  std::uint64_t tables_omitted = 0;
+};
+inline constexpr std::size_t kMaxRowCountBytes = 128 * 1024;
+
 struct DatabaseRecord {
   std::string server_version;
   std::string pg_dump_version;
   std::string database;
   int tables = 0;
   int llx_tables = 0;
+  std::optional<RowCountsRecord> row_counts;
 };
 
 // Which database was dumped, so that a restore can refuse to drop it (SPEC §6): the host and

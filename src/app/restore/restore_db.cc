@@ -64,7 +64,7 @@ class RestoreDbJob {
   RestoreDbJob(Context& context, const catalog::CatalogSet& set, const RestoreDbOptions& request)
       : context_(context),
         log_(context.log),
-        config_(*context.settings.restore_target),
+        config_(request.target ? *request.target : *context.settings.restore_target),
         set_(set),
         dump_(*set.manifest->db),
         request_(request),
@@ -287,7 +287,7 @@ class RestoreDbJob {
 }  // namespace
 
 Outcome restore_set_db(Context& context, const catalog::CatalogSet& set,
-                       const RestoreDbOptions& request) {
+                       const RestoreDbOptions& request, RestoreDbReport* /*report*/) {
   return RestoreDbJob(context, set, request).run();
 }
 

@@ -33,23 +33,63 @@
 // connection limit restored, the target's state logged).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "app/commands/context.h"
 #include "catalog/catalog.h"
+#include "config/restore_target_config.h"
 
 namespace erp::app {
 
 struct RestoreDbOptions {
   bool force_drop_owned = false;  // refresh-sandbox: always drop first (RESTORE_DROP_OWNED or not)
   bool source_override = false;   // --i-know-this-is-the-source
+  // The target and its rules; null: context.settings.restore_target (RESTORE_PG*). The drill
+  // passes its embedded cluster's (pg/embedded_cluster.h).
+  const config::RestoreTargetConfig* target = nullptr;
+  // --jobs N (issue 21): 1 streams the dump into pg_restore (the default); N > 1 downloads it
+  // into `scratch_dir` first (app/restore/dump_download.h: parallel ranged GETs, checked
+  // against the manifest's size and SHA-256 while written, the file gone at the end on every
+  // path) and runs pg_restore -j N from the file.
+  int jobs = 1;
+  std::filesystem::path scratch_dir;  // RESTORE_SCRATCH_DIR; required when jobs > 1
+  // Names pg_restore's sessions (application_name "erp-backup <label> <pid>").
+  std::string label = "restore";
 };
 
-// Phases 2 to 6 above for `set` (complete, with a committed dump), into the RESTORE_PG* target
-// of `context`; a failure carries the exit code above (and is logged). Used by `restore db` and
-// `refresh-sandbox`.
+// Row counts compared after a restore (app/restore/row_count_check.h).
+struct RowCountMismatch {
+  std::string table;                     // "schema.table", or "(large objects)"
+  std::optional<std::int64_t> expected;  // the manifest's
+  std::int64_t restored = 0;
+  bool failing = true;  // false: reported only (estimate or "own"-snapshot counts)
+};
+
+// What one restore measured and found, for the drill's evidence (and the log of every restore).
+struct RestoreDbReport {
+  std::chrono::milliseconds download{0};  // --jobs: GETs into the scratch file; else 0
+  std::chrono::milliseconds restore{0};   // pg_restore (streaming: includes the download)
+  std::chrono::milliseconds check{0};     // judging, row counting included
+  std::uint64_t dump_bytes = 0;           // stored bytes read
+  int jobs = 1;
+  int tables_compared = 0;                   // tables whose row counts were compared
+  std::vector<RowCountMismatch> mismatches;  // failing and reported-only
+  std::string target_server_version;         // SHOW server_version of the target
+  std::string pg_restore_version;            // "15.10"
+};
+
+// Phases 2 to 6 above for `set` (complete, with a committed dump), into options.target (or
+// the RESTORE_PG* target of `context`); a failure carries the exit code above (and is logged).
+// When the manifest holds row counts, phase 6 counts the target's rows (pg/row_counts.h, same
+// method) and compares them (app/restore/row_count_check.h): a failing mismatch fails the
+// restore, naming each table. `report`, when given, is filled as far as the restore got (also
+// on failure). Used by `restore db`, `refresh-sandbox` and `drill`.
 Outcome restore_set_db(Context& context, const catalog::CatalogSet& set,
-                       const RestoreDbOptions& options);
+                       const RestoreDbOptions& options, RestoreDbReport* report = nullptr);
 
 }  // namespace erp::app
