@@ -44,6 +44,16 @@ struct CheckRun {
   std::string result;
 };
 
+// A drill (issue 21): this run's verdict and measured recovery time, and when the newest passing
+// drill ran (this one, or the newest passing evidence in the bucket): a failed drill still
+// publishes when the last good one was, so the alert on a drill older than 8 days holds.
+struct DrillRun {
+  std::string set_id;
+  bool passed = false;
+  std::chrono::duration<double> duration{0};  // end to end: the measured recovery time
+  std::optional<std::chrono::system_clock::time_point> last_success;
+};
+
 struct RunReport {
   std::vector<StreamRun> streams;
   std::optional<PruneRun> prune;
@@ -51,6 +61,7 @@ struct RunReport {
   // backup with OBJECT_LOCK_MODE on: the canary's verdict (app/backup/lock_canary.h); nullopt
   // when the mode is off or the canary could not decide (then no sample is published).
   std::optional<bool> object_lock_enforced;
+  std::optional<DrillRun> drill;  // drill: filled by the drill command
 };
 
 }  // namespace erp::app
