@@ -53,6 +53,15 @@ RestoreTargetConfig load_restore_target_config(const Environment& env, Problems&
     config.target.password = Secret(std::move(**password));
   }
   if (auto role = env.get("RESTORE_ROLE")) config.role = *role;
+  if (auto scratch = env.get("RESTORE_SCRATCH_DIR")) {
+    if (scratch->empty() || scratch->front() != '/') {
+      problems.add("malformed RESTORE_SCRATCH_DIR '" + *scratch +
+                   "' (hint: an absolute path to a directory with room for the dump, used by "
+                   "restore db --jobs N)");
+    } else {
+      config.scratch_dir = *scratch;
+    }
+  }
   if (auto text = env.get("RESTORE_MIN_TABLES")) {
     int value = 0;
     const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);

@@ -2,6 +2,7 @@
 // (a restore that fell back to PGHOST would empty production), plus how to restore into it.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct RestoreTargetConfig {
   std::vector<std::string> exclude;
   // RESTORE_REQUIRE_EXCLUSIVE: refuse while other sessions are connected to the target.
   bool require_exclusive = true;
+  // RESTORE_SCRATCH_DIR: where `restore db --jobs N` (N > 1) downloads the dump for pg_restore
+  // -j (app/restore/dump_download.h); no default, required only then. Must be an absolute path.
+  std::filesystem::path scratch_dir;
 };
 
 RestoreTargetConfig load_restore_target_config(const Environment& env, Problems& problems);
