@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 
@@ -78,6 +79,7 @@ struct RestoreChild {
         std::lock_guard lock(mutex);
         kind = reader.feed(line);
       }
+      if (kind == RestoreLogReader::Line::warning) note_reported_errors(line);
       if (on_line) on_line(line, kind);
     };
   }
@@ -87,8 +89,22 @@ struct RestoreChild {
     return RestoreRun{.exit_status = status,
                       .errors = reader.errors(),
                       .errors_seen = reader.errors_seen(),
-                      .warnings = reader.warnings()};
+                      .warnings = reader.warnings(),
+                      .errors_reported = errors_reported};
   }
+
+  void note_reported_errors(std::string_view line) {
+    constexpr std::string_view kIgnored = "pg_restore: warning: errors ignored on restore: ";
+    if (!line.starts_with(kIgnored)) return;
+    line.remove_prefix(kIgnored.size());
+    int count = 0;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), count);
+    if (ec != std::errc() || end != line.data() + line.size()) return;
+    std::lock_guard lock(mutex);
+    errors_reported = count;
+  }
+
+  std::optional<int> errors_reported;
 };
 
 }  // namespace
