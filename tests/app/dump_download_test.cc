@@ -7,9 +7,8 @@
 #include <string>
 
 #include "codec/digest.h"
-#include "codec/zstd_sink.h"
 #include "fakes/fake_object_store.h"
-#include "fakes/memory_sink.h"
+#include "fakes/stored_dump.h"
 #include "fakes/temp_dir.h"
 
 namespace erp::app {
@@ -18,30 +17,11 @@ namespace {
 using testing::FakeObjectStore;
 
 std::string archive_bytes() {
-  std::string data = "PGDMP\x01\x0f\x00";
-  for (int row = 0; data.size() < 300'000; ++row) {
-    data += std::to_string(row) + "\tFA2601-" + std::to_string(row % 9973) + "\t1234.50\tEUR\n";
-  }
-  return data;
-}
-
-std::string zstd_frame(const std::string& data) {
-  testing::MemorySink out;
-  auto sink = codec::ZstdSink::create(out, {.level = 3, .workers = 0});
-  REQUIRE(sink.has_value());
-  REQUIRE((*sink)->write({data.data(), data.size()}).has_value());
-  REQUIRE((*sink)->finish().has_value());
-  return out.data();
+  return testing::dump_archive_bytes(300'000);
 }
 
 catalog::StreamRecord record(std::string key, std::string compression, const std::string& stored) {
-  catalog::StreamRecord r;
-  r.key = std::move(key);
-  r.status = catalog::StreamStatus::committed;
-  r.bytes = stored.size();
-  r.sha256 = codec::sha256_hex({stored.data(), stored.size()});
-  r.compression = std::move(compression);
-  return r;
+  return testing::stored_dump_record(std::move(key), std::move(compression), stored);
 }
 
 std::string file_content(const ScratchDump& dump) {
@@ -95,7 +75,7 @@ TEST_CASE("a dump is downloaded whole into a file without a name, checked agains
 
 TEST_CASE("a zstd-stored dump is decoded into the file; the hash is of the stored bytes") {
   const std::string archive = archive_bytes();
-  const std::string frame = zstd_frame(archive);
+  const std::string frame = testing::zstd_frame(archive);
   FakeObjectStore store;
   store.seed(kZstdKey, frame);
   testing::TempDir dir;

@@ -141,6 +141,15 @@ END $$;
 """
 
 
+def _wait_for_session(config: dict, child: subprocess.Popen) -> bool:
+    """Until pg_restore's session (its PGAPPNAME) shows in the target."""
+    app = os.environ.get("PGAPPNAME") or "pg_restore"
+    sessions = (f"select count(*) from pg_stat_activity where datname = {quote_literal(config['target_db'])} "
+                f"and application_name = {quote_literal(app)}")
+    return _wait_for("pg_restore's session", lambda: _psql(config, config["probe_env"], sessions).stdout.strip() != "0",
+                     child)
+
+
 def _intrude(config: dict, child: subprocess.Popen) -> None:
     intruder = config["intruder"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
@@ -191,11 +200,7 @@ def main() -> int:
         child.stdin.flush()
     except BrokenPipeError:
         return child.wait()
-    app = os.environ.get("PGAPPNAME") or "pg_restore"
-    sessions = (f"select count(*) from pg_stat_activity where datname = {quote_literal(config['target_db'])} "
-                f"and application_name = {quote_literal(app)}")
-    if not _wait_for("pg_restore's session", lambda: _psql(config, config["probe_env"], sessions).stdout.strip() != "0",
-                     child):
+    if not _wait_for_session(config, child):
         return child.wait()
     if config["intruder"]:
         _intrude(config, child)
@@ -212,11 +217,7 @@ def main() -> int:
 
 def _from_file(config: dict, args: list[str]) -> int:
     child = subprocess.Popen([config["real"], *args], pass_fds=(3,))  # stdin: the use list
-    app = os.environ.get("PGAPPNAME") or "pg_restore"
-    sessions = (f"select count(*) from pg_stat_activity where datname = {quote_literal(config['target_db'])} "
-                f"and application_name = {quote_literal(app)}")
-    if not _wait_for("pg_restore's session", lambda: _psql(config, config["probe_env"], sessions).stdout.strip() != "0",
-                     child):
+    if not _wait_for_session(config, child):
         return child.wait()
     if config["hold_last_byte"]:
         def resume_and_end(signum, frame):
