@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <mutex>
-#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -12,6 +11,7 @@
 #include "core/cancellation.h"
 #include "fakes/fake_object_store.h"
 #include "fakes/forwarding_object_store.h"
+#include "fakes/random_bytes.h"
 
 namespace erp::s3 {
 namespace {
@@ -19,10 +19,7 @@ namespace {
 using testing::FakeObjectStore;
 
 std::string random_bytes(std::size_t size) {
-  std::mt19937_64 random(21);
-  std::string data(size, '\0');
-  for (char& c : data) c = static_cast<char>(random());
-  return data;
+  return testing::random_bytes(size, 21);
 }
 
 Result<std::string> read_all(ByteSource& source, std::size_t chunk) {
