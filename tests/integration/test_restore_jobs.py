@@ -7,6 +7,8 @@ PostgreSQL and moto behind the signature-verifying front, one server set for the
   - a dump object overwritten with other bytes of the same size is refused before the target is
     touched (a non-empty target with RESTORE_DROP_OWNED keeps its table);
   - a scratch filesystem too small (a 1 MiB tmpfs) is exit 2 naming RESTORE_SCRATCH_DIR;
+  - pg_restore -j's sessions are let in, and any other session that gets in through the open door
+    fails the restore, named;
   - SIGTERM while pg_restore -j runs is 143, the target reopened, the scratch directory empty
     (the moment reached with tests/harness/pg_restore_gate.py, no sleeps);
   - --jobs without RESTORE_SCRATCH_DIR, or out of 1..32, is exit 2.
@@ -22,7 +24,7 @@ import tempfile
 import time
 import unittest
 
-from erp_cli import BINARY, run_erp  # noqa: E402
+from erp_cli import BINARY, clean_env, run_erp  # noqa: E402
 from features_fixture import generate_features_database  # noqa: E402
 from test_restore_db import SOURCE_DB, RestoreDbSpec  # noqa: E402
 
@@ -50,8 +52,7 @@ class RestoreJobsOnMoto(RestoreDbSpec, unittest.TestCase):
         return json.loads(client.get_object(Bucket=cls.front.bucket, Key=key)["Body"].read())
 
     def scratch(self) -> str:
-        path = tempfile.mkdtemp(prefix="scratch-", dir=self.workdir)
-        return path
+        return tempfile.mkdtemp(prefix="scratch-", dir=self.workdir)
 
     def assert_empty_dir(self, path: str):
         self.assertEqual(os.listdir(path), [], f"{path} is not empty")
@@ -68,7 +69,8 @@ class RestoreJobsOnMoto(RestoreDbSpec, unittest.TestCase):
         self.assert_exit(result, 0)
         log = self.log(result)
         self.assertIn("restore db dump downloaded", log)
-        self.assertIn("O_TMPFILE", log)  # tmpfs and ext4 both have it: the file never had a name
+        # Never a name: O_TMPFILE (ext4, tmpfs, overlayfs on recent kernels), else unlinked at once.
+        self.assertRegex(log, r'file="an (unnamed file \(O_TMPFILE\)|unlinked file) in ' + scratch + '"')
         self.assertIn("pg_restore_errors=0", log)
         self.assertIn("entering main parallel loop", log)  # pg_restore ran with -j from the file
         self.assertEqual(self.pg.table_fingerprints(db), self.source_tables)
@@ -138,6 +140,50 @@ class RestoreJobsOnMoto(RestoreDbSpec, unittest.TestCase):
         self.assertIn("malformed RESTORE_SCRATCH_DIR", self.log(result))
         self.assert_untouched(db)
 
+    # -- the guard -----------------------------------------------------------------------------
+    def test_pg_restore_j_sessions_are_let_in_and_any_other_session_fails_the_restore(self):
+        db, user, password = self.restore_target("jobsintruder")
+        scratch = self.scratch()
+        gate = self.gate(db, hold_last_byte=True)
+        env = self.restore_env(db, user, password, PG_RESTORE=gate.program, RESTORE_SCRATCH_DIR=scratch)
+        proc = subprocess.Popen([BINARY, "restore", "db", "--jobs", "2"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        self.wait_for_marker(proc, gate)
+        # The door stays open for pg_restore -j's sessions: the application, same role, gets in ...
+        intruder = subprocess.Popen([self.pg.bin("psql"), "-X", "-q", "-w", "-c", "select pg_sleep(120)"],
+                                    env={**clean_env({}), **self.pg.env(db, user=user, password=password),
+                                         "PGAPPNAME": "dolibarr-web"},
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(intruder.stderr.close)
+        self.addCleanup(lambda: intruder.poll() is None and (intruder.kill(), intruder.wait()))
+        deadline = time.monotonic() + 60
+        while self.pg.scalar(db, "select count(*) from pg_stat_activity where application_name = 'dolibarr-web'") != "1":
+            self.assertIsNone(intruder.poll(), intruder.stderr.read().decode(errors="replace") if intruder.poll() else "")
+            self.assertLess(time.monotonic(), deadline, "the intruder never connected")
+            time.sleep(0.02)
+        # ... and pg_restore, let go, finishes with both workers; the intruder fails the restore.
+        with open(gate.pid_file) as f:
+            gate_pid = int(f.read().split()[0])
+        with open(f"/proc/{gate_pid}/task/{gate_pid}/children") as f:
+            leader = int(f.read().split()[0])
+        os.kill(leader, signal.SIGCONT)
+        stdout, stderr = proc.communicate(timeout=120)
+        log = stderr.decode(errors="replace")
+        self.assertEqual(proc.returncode, 1, log[-4000:])
+        self.assertIn("another session was connected to the target during the restore", log)
+        self.assertIn("application_name=dolibarr-web", log)
+        self.assertIn("pg_restore_errors=0", log)  # pg_restore itself (both workers) was fine
+        self.assertEqual(self.connection_limit(db), -1)
+        self.assert_empty_dir(scratch)
+
+    def wait_for_marker(self, proc: subprocess.Popen, gate):
+        deadline = time.monotonic() + 60
+        while not os.path.exists(gate.marker):  # pg_restore -j connected, and held
+            self.assertIsNone(proc.poll(), proc.stderr.read().decode(errors="replace") if proc.poll() else "")
+            self.assertLess(time.monotonic(), deadline, "pg_restore never got going")
+            time.sleep(0.02)
+
     # -- a stop ---------------------------------------------------------------------------------
     def test_sigterm_while_pg_restore_j_runs_exits_143_reopens_the_target_and_empties_the_scratch(self):
         db, user, password = self.restore_target("jobsstopped")
@@ -147,11 +193,7 @@ class RestoreJobsOnMoto(RestoreDbSpec, unittest.TestCase):
         proc = subprocess.Popen([BINARY, "restore", "db", "--jobs", "2"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         try:
-            deadline = time.monotonic() + 60
-            while not os.path.exists(gate.marker):  # pg_restore -j connected, and held
-                self.assertIsNone(proc.poll(), proc.stderr.read().decode(errors="replace") if proc.poll() else "")
-                self.assertLess(time.monotonic(), deadline, "pg_restore never got going")
-                time.sleep(0.02)
+            self.wait_for_marker(proc, gate)
             # The dump is there, in a file without a name in the scratch directory.
             held = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
             self.assertTrue(any(link.startswith(scratch + "/") and link.endswith("(deleted)") for link in held), held)
