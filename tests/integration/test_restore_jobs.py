@@ -142,14 +142,7 @@ class RestoreJobsOnMoto(RestoreDbSpec, unittest.TestCase):
 
     # -- the guard -----------------------------------------------------------------------------
     def test_pg_restore_j_sessions_are_let_in_and_any_other_session_fails_the_restore(self):
-        db, user, password = self.restore_target("jobsintruder")
-        scratch = self.scratch()
-        gate = self.gate(db, hold_last_byte=True)
-        env = self.restore_env(db, user, password, PG_RESTORE=gate.program, RESTORE_SCRATCH_DIR=scratch)
-        proc = subprocess.Popen([BINARY, "restore", "db", "--jobs", "2"], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
-        self.wait_for_marker(proc, gate)
+        db, user, password, scratch, gate, proc = self.start_held_restore("jobsintruder")
         # The door stays open for pg_restore -j's sessions: the application, same role, gets in ...
         intruder = subprocess.Popen([self.pg.bin("psql"), "-X", "-q", "-w", "-c", "select pg_sleep(120)"],
                                     env={**clean_env({}), **self.pg.env(db, user=user, password=password),
@@ -177,34 +170,33 @@ class RestoreJobsOnMoto(RestoreDbSpec, unittest.TestCase):
         self.assertEqual(self.connection_limit(db), -1)
         self.assert_empty_dir(scratch)
 
-    def wait_for_marker(self, proc: subprocess.Popen, gate):
-        deadline = time.monotonic() + 60
-        while not os.path.exists(gate.marker):  # pg_restore -j connected, and held
-            self.assertIsNone(proc.poll(), proc.stderr.read().decode(errors="replace") if proc.poll() else "")
-            self.assertLess(time.monotonic(), deadline, "pg_restore never got going")
-            time.sleep(0.02)
-
-    # -- a stop ---------------------------------------------------------------------------------
-    def test_sigterm_while_pg_restore_j_runs_exits_143_reopens_the_target_and_empties_the_scratch(self):
-        db, user, password = self.restore_target("jobsstopped")
+    def start_held_restore(self, prefix: str):
+        """`restore db --jobs 2` into a fresh target, running until pg_restore -j's leader is
+        connected and held by the gate: (db, user, password, scratch, gate, proc)."""
+        db, user, password = self.restore_target(prefix)
         scratch = self.scratch()
         gate = self.gate(db, hold_last_byte=True)
         env = self.restore_env(db, user, password, PG_RESTORE=gate.program, RESTORE_SCRATCH_DIR=scratch)
         proc = subprocess.Popen([BINARY, "restore", "db", "--jobs", "2"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
-        try:
-            self.wait_for_marker(proc, gate)
-            # The dump is there, in a file without a name in the scratch directory.
-            held = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
-            self.assertTrue(any(link.startswith(scratch + "/") and link.endswith("(deleted)") for link in held), held)
-            self.assert_empty_dir(scratch)
-            self.assertTrue(any("--jobs=2" in call for call in gate.calls()), gate.calls())
-            proc.send_signal(signal.SIGTERM)
-            stdout, stderr = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
+        deadline = time.monotonic() + 60
+        while not os.path.exists(gate.marker):
+            self.assertIsNone(proc.poll(), proc.stderr.read().decode(errors="replace") if proc.poll() else "")
+            self.assertLess(time.monotonic(), deadline, "pg_restore never got going")
+            time.sleep(0.02)
+        return db, user, password, scratch, gate, proc
+
+    # -- a stop ---------------------------------------------------------------------------------
+    def test_sigterm_while_pg_restore_j_runs_exits_143_reopens_the_target_and_empties_the_scratch(self):
+        db, user, password, scratch, gate, proc = self.start_held_restore("jobsstopped")
+        # The dump is there, in a file without a name in the scratch directory.
+        held = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
+        self.assertTrue(any(link.startswith(scratch + "/") and link.endswith("(deleted)") for link in held), held)
+        self.assert_empty_dir(scratch)
+        self.assertTrue(any("--jobs=2" in call for call in gate.calls()), gate.calls())
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
         log = stderr.decode(errors="replace")
         self.assertEqual(proc.returncode, 143, log[-4000:])
         self.assertIn("the target holds an unfinished or failed restore", log)
