@@ -23,6 +23,7 @@ and the bucket-free servers the tests start are never changed: the overlay holds
     scripts/mutation-check.py --list          # the catalog
     scripts/mutation-check.py stale-age-inverted extractor-stop-between-entries
     scripts/mutation-check.py --unit-only     # each mutant's unit tests only (CI: ctest mutation_check)
+    scripts/mutation-check.py --jobs 2        # two mutants at a time (each in its own overlay)
 
 Needs root (mount namespaces and overlayfs), like the rest of the suite here; about a minute
 per mutant on 2 cores (one translation unit recompiled, two links, unit filters, at most one
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -220,6 +222,10 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="print the catalog and exit")
     parser.add_argument("--unit-only", action="store_true",
                         help="run only each mutant's unit tests (CI's ctest entry `mutation_check`)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="mutants tried at once (default 1); each has its own overlay, so they "
+                             "never see each other's edits or objects. Integration tests share "
+                             "nothing either: each run starts its own servers")
     parser.add_argument("--inside", help=argparse.SUPPRESS)
     parser.add_argument("--upper", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -242,6 +248,8 @@ def main() -> int:
         without_unit = [m.name for m in chosen if not m.unit]
         if without_unit:
             parser.error(f"--unit-only: {without_unit} have no unit tests to catch them")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
     if os.geteuid() != 0:
         print("mutation-check: needs root (unshare --mount, overlayfs)", file=sys.stderr)
         return 2
@@ -265,16 +273,20 @@ def main() -> int:
         return 1
     print(f"baseline: {len(commands)} test run(s) pass unmutated ({time.monotonic() - started:.0f} s)", flush=True)
 
-    rows = []
-    for mutant in chosen:
+    def timed(mutant: Mutant) -> tuple[Mutant, dict, float]:
         began = time.monotonic()
         outcome = try_mutant(mutant)
         seconds = time.monotonic() - began
-        rows.append((mutant, outcome, seconds))
         shown = {"caught": "caught", "missed": "MISSED", "error": "ERROR"}[outcome["outcome"]]
-        print(f"{mutant.name}: {shown} ({seconds:.0f} s)", flush=True)
+        line = f"{mutant.name}: {shown} ({seconds:.0f} s)"
         if outcome["outcome"] != "caught":
-            print("  " + outcome["detail"].replace("\n", "\n  "), flush=True)
+            line += "\n  " + outcome["detail"].replace("\n", "\n  ")
+        print(line, flush=True)  # one print per mutant: concurrent mutants' lines never interleave
+        return mutant, outcome, seconds
+
+    # The table below keeps the catalog's order whatever order the mutants finish in.
+    with ThreadPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(timed, chosen))
 
     width = max(len(m.name) for m, _, _ in rows)
     print(f"\n{'mutant'.ljust(width)}  result  seconds  caught by / what it stands for")

@@ -16,9 +16,13 @@ IntegrationCase is a mixin: list it before unittest.TestCase (and after a mixin 
 s3_servers.EveryPutUnsigned), so a shared specification class (`class BackupSpec(IntegrationCase)`,
 run by `class BackupOnMoto(BackupSpec, unittest.TestCase)`) is not collected as a test itself.
 
-What setUpClass starts, once per class, in this order (nothing is shared across classes or files):
+What setUpClass starts, once per class, in this order (nothing is shared across files; across the
+classes of one file only the PostgreSQL server of a class that sets `share_postgres`):
   1. `cls.workdir`, a temp dir (only when `workdir_prefix` is set);
-  2. `cls.pg`, a PostgresServer(**postgres_options) (only when `postgres` is true);
+  2. `cls.pg`, a PostgresServer(**postgres_options) (only when `postgres` is true); with
+     `share_postgres`, the first class of the file starts it (and fills the fixture of step 4),
+     the file's later classes with the same postgres_options/erp_scale/erp_target_bytes reuse it,
+     and it stops when the file's last class has ended (a module cleanup);
   3. `cls.front`, an S3Front(backend, gcs, tls, session_token);
   4. the ERP fixture database `ERP_DB` in cls.pg, filled by erp_fixture.generate_erp_database at
      `erp_scale` (and `erp_target_bytes`), its summary in `cls.db_summary` (only when `erp_scale`
@@ -49,6 +53,12 @@ What a subclass may set (class attributes; the defaults start a moto front and n
   object_lock       the front's bucket is created with Object Lock enabled (and so versioned)
   postgres          start a PostgresServer as cls.pg (default False: cls.pg is None)
   postgres_options  its keyword arguments, e.g. {"tls": True, "cert_auth_roles": ("role",)}
+  share_postgres    reuse the server (and ERP fixture) an earlier class of the same file started
+                    with the same settings (default False). Only for classes that vary the S3 side
+                    and leave the PostgreSQL side as they found it apart from uniquely named
+                    objects (restore_target() names are unique in the run): a fixture of 340 tables
+                    is then built once per file instead of once per class. `cls.pg_reused` says
+                    whether this class got a server an earlier class had used.
   workdir_prefix    make cls.workdir (removed after `chmod -R u+rwx`: fixtures hold unreadable files)
   erp_scale         "tiny" or "small": fill ERP_DB (needs postgres); erp_target_bytes: its dump size
   clear_prefix      the key prefix the class's tests write under, emptied before each test
@@ -72,6 +82,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import unittest
 
 from erp_fixture import generate_erp_database
 from postgres_server import PostgresServer
@@ -79,12 +90,19 @@ from s3_servers import S3Front
 
 ERP_DB = "dolibarr"  # the database the ERP fixture fills
 _restore_targets = itertools.count(1)  # restore_target() names, unique in the run
+# share_postgres: (module, postgres_options, erp_scale, erp_target_bytes) -> (server, db_summary)
+_shared_postgres: dict = {}
 
 
 def remove_tree(path: str) -> None:
     """rm -rf that also gets through the directories a fixture made unreadable or unwritable."""
     subprocess.run(["chmod", "-R", "u+rwx", path], capture_output=True)
     shutil.rmtree(path, ignore_errors=True)
+
+
+def _stop_shared_postgres(key, server: PostgresServer) -> None:
+    _shared_postgres.pop(key, None)
+    server.__exit__(None, None, None)
 
 
 class IntegrationCase:
@@ -99,8 +117,10 @@ class IntegrationCase:
     erp_target_bytes: int | None = None
     clear_prefix: str | None = None
     object_lock = False
+    share_postgres = False
 
     pg: PostgresServer | None = None
+    pg_reused = False
 
     @classmethod
     def setUpClass(cls):
@@ -110,14 +130,28 @@ class IntegrationCase:
         if cls.workdir_prefix is not None:
             cls.workdir = tempfile.mkdtemp(prefix=cls.workdir_prefix)
             cls.addClassCleanup(remove_tree, cls.workdir)
-        if cls.postgres:
-            cls.pg = cls.start_class_server(PostgresServer(**cls.postgres_options))
+        shared_key = (cls.__module__, repr(sorted(cls.postgres_options.items())), cls.erp_scale,
+                      cls.erp_target_bytes)
+        shared = _shared_postgres.get(shared_key) if cls.share_postgres else None
+        if shared is not None:
+            cls.pg, cls.db_summary = shared
+            cls.pg_reused = True
+        elif cls.postgres:
+            if cls.share_postgres:
+                # Stopped when the file's classes are done, even if this class fails half-way.
+                cls.pg = PostgresServer(**cls.postgres_options)
+                cls.pg.__enter__()
+                unittest.addModuleCleanup(_stop_shared_postgres, shared_key, cls.pg)
+            else:
+                cls.pg = cls.start_class_server(PostgresServer(**cls.postgres_options))
         cls.front = cls.start_class_server(S3Front(backend=cls.backend, gcs=cls.gcs, tls=cls.tls,
                                                    session_token=cls.session_token,
                                                    object_lock=cls.object_lock))
-        if cls.erp_scale is not None:
+        if cls.erp_scale is not None and shared is None:
             cls.db_summary = generate_erp_database(cls.pg, ERP_DB, scale=cls.erp_scale,
                                                    target_bytes=cls.erp_target_bytes)
+        if cls.share_postgres and cls.postgres and shared is None:
+            _shared_postgres[shared_key] = (cls.pg, getattr(cls, "db_summary", None))
 
     @classmethod
     def start_class_server(cls, server):

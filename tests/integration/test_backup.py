@@ -1,7 +1,7 @@
 """Issue 3: `erp-backup backup` end to end against real PostgreSQL and real S3 servers.
 
-The source database (an ERP-like schema of 340+ llx_ tables) and the documents tree are
-generated once per class; each test runs the real binary with only environment settings,
+The source database (an ERP-like schema of 340+ llx_ tables) is generated once per file, in
+one PostgreSQL the classes share, and the documents tree once per class; each test runs the real binary with only environment settings,
 then checks the bucket with independent tools: the aws CLI and boto3 through the
 signature-verifying front, pg_restore into a fresh database, the zstd CLI and GNU tar.
 """
@@ -36,12 +36,16 @@ class BackupSpec(IntegrationCase):
     postgres = True
     erp_scale = "small"
     clear_prefix = PREFIX
+    # The three classes vary the S3 side only: one PostgreSQL with the fixture serves them in turn
+    # (restore targets are uniquely named; "restored" is dropped by the test that makes it).
+    share_postgres = True
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         # A large object (an attachment stored in the database): dumps and restores carry them too.
-        cls.pg.psql("dolibarr", "select lo_from_bytea(0, convert_to(repeat('facture PDF ', 5000), 'UTF8'))")
+        if not cls.pg_reused:
+            cls.pg.psql("dolibarr", "select lo_from_bytea(0, convert_to(repeat('facture PDF ', 5000), 'UTF8'))")
         cls.docs = os.path.join(cls.workdir, "documents")
         cls.docs_summary = generate_documents_tree(cls.docs)
         cls.source_fingerprints = cls.pg.table_fingerprints("dolibarr")

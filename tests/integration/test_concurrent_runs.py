@@ -97,15 +97,18 @@ class ConcurrentRunsSpec(IntegrationCase):
     postgres = True
     clear_prefix = PREFIX
     pairs_per_mode = PAIRS_PER_MODE
+    # The classes vary the S3 side and only read DATABASE: one server serves them in turn.
+    share_postgres = True
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.faketime = libfaketime()
         # A tiny database and tree: the point is the timing, and 48 runs must stay quick.
-        cls.pg.create_database(DATABASE)
-        cls.pg.psql(DATABASE, "create table invoice (id int primary key, total numeric);"
-                              "insert into invoice select i, i * 1.5 from generate_series(1, 200) i")
+        if not cls.pg_reused:
+            cls.pg.create_database(DATABASE)
+            cls.pg.psql(DATABASE, "create table invoice (id int primary key, total numeric);"
+                                  "insert into invoice select i, i * 1.5 from generate_series(1, 200) i")
         cls.docs = os.path.join(cls.workdir, "documents")
         os.makedirs(os.path.join(cls.docs, "mycompany"))
         for name, body in (("a.txt", b"facture 1\n"), ("mycompany/b.pdf", os.urandom(2048))):

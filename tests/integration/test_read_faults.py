@@ -57,6 +57,8 @@ class ReadFaultsSpec(IntegrationCase):
     workdir_prefix = "erp-read-faults-"
     postgres = True
     erp_scale = "tiny"
+    # Both classes read the fixture and restore into uniquely named targets: one server serves both.
+    share_postgres = True
 
     @classmethod
     def setUpClass(cls):
