@@ -69,6 +69,7 @@ constexpr KnownVariable kKnown[] = {
     {"RESTORE_PGUSER"},
     {"RESTORE_REQUIRE_EXCLUSIVE", kSafety},
     {"RESTORE_ROLE"},
+    {"RESTORE_SCRATCH_DIR"},
     {"RETENTION_DAILY_DAYS", kSafety},
     {"RETENTION_MIN_KEEP", kSafety},
     {"RETENTION_MONTHLY_MONTHS", kSafety},
@@ -94,7 +95,6 @@ constexpr KnownVariable kLater[] = {
     {"BACKUP_ROW_COUNTS"},
     {"DRILL_TARGET"},
     {"DRILL_WORK_DIR"},
-    {"RESTORE_SCRATCH_DIR"},
     {"S3_EXTRA_TARGETS", kSafety},
 };
 

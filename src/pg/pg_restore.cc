@@ -36,6 +36,61 @@ std::string param(const PgSettings& settings, const char* keyword) {
   return found == settings.params.end() ? std::string() : found->second;
 }
 
+// What both ways share: the spawn options (the connection and the environment, --verbose,
+// --no-owner, the role) and the stderr reader.
+struct RestoreChild {
+  std::mutex mutex;
+  RestoreLogReader reader;
+  process::SpawnOptions spawn;
+
+  RestoreChild(const PgRestoreOptions& options,
+               std::function<void(std::string_view, RestoreLogReader::Line)> on_line) {
+    spawn.program = options.program;
+    spawn.display_name = "pg_restore";
+    spawn.hint = "install postgresql-client or set PG_RESTORE";
+    // Explicit target, never libpq defaults; --no-owner: a non-superuser owning only the target
+    // database cannot give objects to the source's roles; no --exit-on-error: one harmless
+    // error must not stop the rest (every error is judged afterwards); --verbose: each error is
+    // preceded by the TOC entry it was raised for.
+    spawn.arguments = {"--no-owner",
+                       "--no-password",
+                       "--verbose",
+                       "-h",
+                       param(options.target, "host"),
+                       "-p",
+                       param(options.target, "port"),
+                       "-U",
+                       param(options.target, "user"),
+                       "-d",
+                       param(options.target, "dbname")};
+    if (!options.role.empty()) spawn.arguments.push_back("--role=" + options.role);
+    for (const auto& [name, value] : options.base_environment) spawn.environment.set(name, value);
+    if (!options.application_name.empty()) {
+      spawn.environment.set("PGAPPNAME", options.application_name);
+    }
+    spawn.stdout_mode = process::Stdio::null;
+    spawn.terminate_grace = options.terminate_grace;
+    const Secret& password = options.target.password;
+    spawn.on_stderr_line = [this, &password, on_line = std::move(on_line)](std::string_view raw) {
+      const std::string line = redact_password(std::string(raw), password);
+      RestoreLogReader::Line kind;
+      {
+        std::lock_guard lock(mutex);
+        kind = reader.feed(line);
+      }
+      if (on_line) on_line(line, kind);
+    };
+  }
+
+  RestoreRun result(process::ExitStatus status) {
+    std::lock_guard lock(mutex);
+    return RestoreRun{.exit_status = status,
+                      .errors = reader.errors(),
+                      .errors_seen = reader.errors_seen(),
+                      .warnings = reader.warnings()};
+  }
+};
+
 }  // namespace
 
 Result<RestoreRun> run_pg_restore(
@@ -51,52 +106,14 @@ Result<RestoreRun> run_pg_restore(
     ~Closer() { ::close(fd); }
   } closer{*list};
 
-  process::SpawnOptions spawn;
-  spawn.program = options.program;
-  spawn.display_name = "pg_restore";
-  spawn.hint = "install postgresql-client or set PG_RESTORE";
-  // Explicit target, never libpq defaults; --no-owner: a non-superuser owning only the target
-  // database cannot give objects to the source's roles; no --exit-on-error: one harmless error
-  // must not stop the rest (every error is judged afterwards); --verbose: each error is
-  // preceded by the TOC entry it was raised for.
-  spawn.arguments = {"--no-owner",
-                     "--no-password",
-                     "--verbose",
-                     "-h",
-                     param(options.target, "host"),
-                     "-p",
-                     param(options.target, "port"),
-                     "-U",
-                     param(options.target, "user"),
-                     "-d",
-                     param(options.target, "dbname"),
-                     "-L",
-                     "/dev/fd/3"};
-  if (!options.role.empty()) spawn.arguments.push_back("--role=" + options.role);
-  for (const auto& [name, value] : options.base_environment) spawn.environment.set(name, value);
+  RestoreChild restore(options, std::move(on_line));
+  process::SpawnOptions& spawn = restore.spawn;
+  spawn.arguments.insert(spawn.arguments.end(), {"-L", "/dev/fd/3"});
   if (auto added = options.target.add_to_environment(spawn.environment); !added) {
     return std::unexpected(added.error());
   }
-  if (!options.application_name.empty()) {
-    spawn.environment.set("PGAPPNAME", options.application_name);
-  }
   spawn.stdin_mode = process::Stdio::pipe;
-  spawn.stdout_mode = process::Stdio::null;
   spawn.inherit_as_fd3 = *list;
-  spawn.terminate_grace = options.terminate_grace;
-
-  std::mutex mutex;
-  RestoreLogReader reader;
-  const Secret& password = options.target.password;
-  spawn.on_stderr_line = [&](std::string_view raw) {
-    const std::string line = redact_password(std::string(raw), password);
-    RestoreLogReader::Line kind;
-    {
-      std::lock_guard lock(mutex);
-      kind = reader.feed(line);
-    }
-    if (on_line) on_line(line, kind);
-  };
 
   auto child = process::ChildProcess::spawn(spawn);
   if (!child) return std::unexpected(child.error());
@@ -124,11 +141,62 @@ Result<RestoreRun> run_pg_restore(
     child->terminate();
     return std::unexpected(status.error());
   }
-  std::lock_guard lock(mutex);
-  return RestoreRun{.exit_status = *status,
-                    .errors = reader.errors(),
-                    .errors_seen = reader.errors_seen(),
-                    .warnings = reader.warnings()};
+  return restore.result(*status);
+}
+
+Result<RestoreRun> run_pg_restore_file(
+    const PgRestoreOptions& options,
+    std::function<void(std::string_view, RestoreLogReader::Line)> on_line,
+    const Cancellation& cancellation) {
+  if (cancellation.cancelled())
+    return make_error(ErrorKind::cancelled, "pg_restore not started: cancelled");
+  if (options.archive_fd < 0 || options.jobs < 1) {
+    return make_error(ErrorKind::permanent, "pg_restore from a file: no file or no jobs (a bug)");
+  }
+  RestoreChild restore(options, std::move(on_line));
+  process::SpawnOptions& spawn = restore.spawn;
+  if (options.jobs > 1) spawn.arguments.push_back("--jobs=" + std::to_string(options.jobs));
+  spawn.arguments.insert(spawn.arguments.end(), {"-L", "/dev/stdin", "/dev/fd/3"});
+  if (auto added = options.target.add_to_environment(spawn.environment); !added) {
+    return std::unexpected(added.error());
+  }
+  spawn.stdin_mode = process::Stdio::pipe;
+  spawn.inherit_as_fd3 = options.archive_fd;
+
+  auto child = process::ChildProcess::spawn(spawn);
+  if (!child) return std::unexpected(child.error());
+  // A pg_restore that fails before reading its use list closes its stdin: its exit status and
+  // stderr say why, so a refused write is not an error of its own.
+  (void)child->write_stdin({options.use_list.data(), options.use_list.size()});
+  child->close_stdin();
+  auto status = child->wait(cancellation);
+  if (!status) {
+    child->terminate();
+    return std::unexpected(status.error());
+  }
+  return restore.result(*status);
+}
+
+Result<std::string> pg_restore_version(const std::string& program,
+                                       const std::map<std::string, std::string>& environment) {
+  process::SpawnOptions options;
+  options.program = program;
+  options.display_name = "pg_restore";
+  options.arguments = {"--version"};
+  for (const auto& [name, value] : environment) options.environment.set(name, value);
+  options.hint = "install postgresql-client or set PG_RESTORE";
+  auto output = process::run_to_completion(options, 64 * 1024);
+  if (!output) return std::unexpected(output.error());
+  const std::string_view text(*output);
+  const std::string_view product = "(PostgreSQL)";
+  const auto at = text.find(product);
+  const auto start =
+      at == std::string_view::npos ? at : text.find_first_of("0123456789", at + product.size());
+  if (start == std::string_view::npos) {
+    return make_error(ErrorKind::config, program + " --version printed no PostgreSQL version");
+  }
+  const std::string_view rest = text.substr(start);
+  return std::string(rest.substr(0, rest.find_first_of(" \t\r\n")));
 }
 
 }  // namespace erp::pg

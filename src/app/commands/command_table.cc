@@ -88,10 +88,15 @@ std::vector<Command> make_table() {
                   "non-empty target (unless RESTORE_DROP_OWNED) and while other\n"
                   "sessions are connected, keeps new ones out, RESTORE_EXCLUDE;\n"
                   "judged by every pg_restore error and the restored tables\n"
-                  "(RESTORE_MIN_TABLES)",
+                  "(RESTORE_MIN_TABLES); --jobs N downloads the dump into\n"
+                  "RESTORE_SCRATCH_DIR (space checked, never left there) for\n"
+                  "pg_restore -j N",
        .positionals = {which},
        .flags = {{"--i-know-this-is-the-source", "",
-                  "allow RESTORE_DROP_OWNED into the backup's own source database"}},
+                  "allow RESTORE_DROP_OWNED into the backup's own source database"},
+                 {"--jobs", "N",
+                  "pg_restore -j N (1-32; 1, the default, streams): from a checked copy in "
+                  "RESTORE_SCRATCH_DIR"}},
        .needs = {.s3 = true, .layout = true, .tools = true, .restore_target = true, .writes = true},
        .run = run_restore_db,
        .exits = "exit codes: 0 restored and judged good, 1 refused (other sessions) or failed, "
