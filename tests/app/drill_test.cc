@@ -4,46 +4,23 @@
 #include <filesystem>
 #include <string>
 
+#include "app/docs_archive_support.h"
 #include "app/drill/drill_docs.h"
 #include "app/drill/drill_record.h"
 #include "app/drill/evidence_write.h"
 #include "app/drill/private_dir.h"
 #include "archive/tar_test_support.h"
-#include "codec/digest.h"
-#include "codec/zstd_sink.h"
 #include "config/restore_target_config.h"
 #include "fakes/fake_object_store.h"
-#include "fakes/memory_sink.h"
 
 namespace erp::app {
 namespace {
 
 using testing::TempDir;
 
-constexpr std::string_view kKey = "erp/prod/docs/20261130T020000Z.tar.zst";
-
-std::string zstd_of(const std::string& plain) {
-  testing::MemorySink stored;
-  auto zstd = codec::ZstdSink::create(stored, {.level = 3, .workers = 0});
-  REQUIRE(zstd.has_value());
-  REQUIRE((*zstd)->write(std::span<const char>(plain.data(), plain.size())).has_value());
-  REQUIRE((*zstd)->finish().has_value());
-  return stored.data();
-}
-
-catalog::Manifest manifest_for(const std::string& stored, std::uint64_t files,
-                               std::uint64_t content_bytes) {
-  catalog::Manifest manifest;
-  manifest.id = "20261130T020000Z";
-  manifest.docs = catalog::StreamRecord{.key = std::string(kKey),
-                                        .status = catalog::StreamStatus::committed,
-                                        .bytes = stored.size(),
-                                        .sha256 = codec::sha256_hex(std::span<const char>(stored)),
-                                        .compression = "zstd"};
-  manifest.documents = catalog::DocumentsRecord{
-      .root = "/var/www/documents", .files = files, .uncompressed_bytes = content_bytes};
-  return manifest;
-}
+using testing::manifest_for;
+using testing::zstd_of;
+constexpr std::string_view kKey = testing::kDocsKey;
 
 bool empty_dir(const std::filesystem::path& dir) {
   return std::filesystem::is_empty(dir);
@@ -112,7 +89,8 @@ TEST_CASE("the evidence takes the restore's mismatches, and only failing ones fa
   CHECK(evidence.source_server_version == "15.8");
   RestoreDbReport report;
   report.tables_compared = 3;
-  report.mismatches = {{.table = "public.llx_bank", .expected = 5, .restored = 4, .failing = false}};
+  report.mismatches = {
+      {.table = "public.llx_bank", .expected = 5, .restored = 4, .failing = false}};
   record_restore(evidence, report);
   CHECK(evidence.tables_compared == 3);
   CHECK(evidence_passes(evidence));
