@@ -36,6 +36,11 @@ struct RestoreTargetConfig {
 
 RestoreTargetConfig load_restore_target_config(const Environment& env, Problems& problems);
 
+// RESTORE_SCRATCH_DIR alone (empty when unset; a relative path is a problem): for a command
+// that restores elsewhere than the RESTORE_PG* target and so does not load the group above (the
+// drill into its embedded cluster).
+std::filesystem::path load_restore_scratch_dir(const Environment& env, Problems& problems);
+
 // Only the rules a restore into a target of its own follows (the drill's embedded PostgreSQL,
 // issue 21): RESTORE_MIN_TABLES, RESTORE_EXCLUDE and RESTORE_SCRATCH_DIR, read and checked as
 // above; nothing else is read (no RESTORE_PG* is needed), the rest keeps its defaults.

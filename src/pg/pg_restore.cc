@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 
@@ -78,8 +79,30 @@ struct RestoreChild {
         std::lock_guard lock(mutex);
         kind = reader.feed(line);
       }
+      if (kind == RestoreLogReader::Line::warning) note_reported_errors(line);
       if (on_line) on_line(line, kind);
     };
+  }
+
+  // Spawns it, `fd3` as its fd 3 and a pipe on its stdin.
+  Result<process::ChildProcess> start(const PgRestoreOptions& options, int fd3) {
+    if (auto added = options.target.add_to_environment(spawn.environment); !added) {
+      return std::unexpected(added.error());
+    }
+    spawn.stdin_mode = process::Stdio::pipe;
+    spawn.inherit_as_fd3 = fd3;
+    return process::ChildProcess::spawn(spawn);
+  }
+
+  // Its stdin closed, waits for it (stopped on cancellation).
+  Result<RestoreRun> finish(process::ChildProcess& child, const Cancellation& cancellation) {
+    child.close_stdin();
+    auto status = child.wait(cancellation);
+    if (!status) {
+      child.terminate();
+      return std::unexpected(status.error());
+    }
+    return result(*status);
   }
 
   RestoreRun result(process::ExitStatus status) {
@@ -87,8 +110,22 @@ struct RestoreChild {
     return RestoreRun{.exit_status = status,
                       .errors = reader.errors(),
                       .errors_seen = reader.errors_seen(),
-                      .warnings = reader.warnings()};
+                      .warnings = reader.warnings(),
+                      .errors_reported = errors_reported};
   }
+
+  void note_reported_errors(std::string_view line) {
+    constexpr std::string_view kIgnored = "pg_restore: warning: errors ignored on restore: ";
+    if (!line.starts_with(kIgnored)) return;
+    line.remove_prefix(kIgnored.size());
+    int count = 0;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), count);
+    if (ec != std::errc() || end != line.data() + line.size()) return;
+    std::lock_guard lock(mutex);
+    errors_reported = count;
+  }
+
+  std::optional<int> errors_reported;
 };
 
 }  // namespace
@@ -109,13 +146,7 @@ Result<RestoreRun> run_pg_restore(
   RestoreChild restore(options, std::move(on_line));
   process::SpawnOptions& spawn = restore.spawn;
   spawn.arguments.insert(spawn.arguments.end(), {"-L", "/dev/fd/3"});
-  if (auto added = options.target.add_to_environment(spawn.environment); !added) {
-    return std::unexpected(added.error());
-  }
-  spawn.stdin_mode = process::Stdio::pipe;
-  spawn.inherit_as_fd3 = *list;
-
-  auto child = process::ChildProcess::spawn(spawn);
+  auto child = restore.start(options, *list);
   if (!child) return std::unexpected(child.error());
 
   std::vector<char> buffer(256 * 1024);
@@ -135,13 +166,7 @@ Result<RestoreRun> run_pg_restore(
     // is still read so that the dump's hash covers every byte.
     if (feeding && !child->write_stdin({buffer.data(), *got})) feeding = false;
   }
-  child->close_stdin();
-  auto status = child->wait(cancellation);
-  if (!status) {
-    child->terminate();
-    return std::unexpected(status.error());
-  }
-  return restore.result(*status);
+  return restore.finish(*child, cancellation);
 }
 
 Result<RestoreRun> run_pg_restore_file(
@@ -157,24 +182,12 @@ Result<RestoreRun> run_pg_restore_file(
   process::SpawnOptions& spawn = restore.spawn;
   if (options.jobs > 1) spawn.arguments.push_back("--jobs=" + std::to_string(options.jobs));
   spawn.arguments.insert(spawn.arguments.end(), {"-L", "/dev/stdin", "/dev/fd/3"});
-  if (auto added = options.target.add_to_environment(spawn.environment); !added) {
-    return std::unexpected(added.error());
-  }
-  spawn.stdin_mode = process::Stdio::pipe;
-  spawn.inherit_as_fd3 = options.archive_fd;
-
-  auto child = process::ChildProcess::spawn(spawn);
+  auto child = restore.start(options, options.archive_fd);
   if (!child) return std::unexpected(child.error());
   // A pg_restore that fails before reading its use list closes its stdin: its exit status and
   // stderr say why, so a refused write is not an error of its own.
   (void)child->write_stdin({options.use_list.data(), options.use_list.size()});
-  child->close_stdin();
-  auto status = child->wait(cancellation);
-  if (!status) {
-    child->terminate();
-    return std::unexpected(status.error());
-  }
-  return restore.result(*status);
+  return restore.finish(*child, cancellation);
 }
 
 Result<std::string> pg_restore_version(const std::string& program,

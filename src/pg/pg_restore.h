@@ -16,6 +16,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,10 @@ struct RestoreRun {
   std::vector<RestoreError> errors;  // every "error:" line with its TOC entry (up to a cap)
   int errors_seen = 0;               // all of them, kept or not
   int warnings = 0;                  // lines "pg_restore: warning: ..."
+  // What pg_restore itself counted ("warning: errors ignored on restore: N", printed by its
+  // leader alone at the end), when it said; pg_restore -j's workers write their lines in pieces
+  // that interleave, so an error line can be garbled beyond recognition: the caller compares.
+  std::optional<int> errors_reported;
 };
 
 // Feeds all of `dump` to pg_restore (draining what it no longer reads, so a hashing stage in

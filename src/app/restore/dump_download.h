@@ -45,11 +45,11 @@ inline constexpr std::uint64_t kScratchMargin = 64u << 20;
 inline constexpr std::uint64_t kZstdScratchFactor = 4;
 
 struct DumpDownloadOptions {
-  std::filesystem::path scratch_dir;   // RESTORE_SCRATCH_DIR: must exist and be writable
-  std::string set_id;                  // names the fallback file while it has a name
-  int concurrency = 4;                 // ranged GETs in flight (S3_UPLOAD_CONCURRENCY)
-  std::size_t range_bytes = 16 << 20;  // bytes per ranged GET
-  bool allow_tmpfile = true;           // false: the named fallback (tests)
+  std::filesystem::path scratch_dir;  // RESTORE_SCRATCH_DIR: must exist and be writable
+  std::string set_id;                 // names the fallback file while it has a name
+  int concurrency = 4;                // ranged GETs in flight (S3_UPLOAD_CONCURRENCY)
+  std::size_t range_bytes = 8 << 20;  // bytes per ranged GET
+  bool allow_tmpfile = true;          // false: the named fallback (tests)
 };
 
 // Bytes the scratch file needs for `record` (before the margin). Pure.

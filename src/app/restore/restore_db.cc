@@ -280,6 +280,18 @@ class RestoreDbJob {
         std::chrono::steady_clock::now() - started);
     watch_ = guard.stop_watch();
     if (!run) return std::unexpected(Stop{"restore failed", run.error()});
+    // -j's workers write their lines in pieces that interleave: an error line garbled beyond
+    // recognition would go unjudged. pg_restore's own count, printed when it alone runs, says.
+    if (run->errors_reported && *run->errors_reported > run->errors_seen) {
+      return std::unexpected(
+          Stop{"restore failed",
+               Error{ErrorKind::permanent,
+                     "pg_restore counted " + std::to_string(*run->errors_reported) + " errors, " +
+                         std::to_string(run->errors_seen) +
+                         " error lines could be read from the log its parallel workers share (each "
+                         "is judged; the others cannot be) (hint: the lines logged as pg_restore "
+                         "stderr hold them; --jobs 1 logs them one by one)"}});
+    }
     return std::move(*run);
   }
 

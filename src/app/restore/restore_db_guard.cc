@@ -203,7 +203,8 @@ WatchReport TargetGuard::stop_watch() {
   stopped_ = true;
   poll();  // after pg_restore: whoever is connected now
   if (door_open_) {
-    // pg_restore never showed (it failed before connecting, or came and went between polls).
+    // pg_restore never showed (it failed before connecting, or came and went between polls),
+    // or pg_restore -j's door, open until it ended.
     if (auto closed = pg::set_connection_limit(session_, state_.database, 0); !closed) {
       if (report_.error.empty()) report_.error = closed.error().message;
     } else {
