@@ -32,6 +32,7 @@ constexpr KnownVariable kKnown[] = {
     {"AWS_WEB_IDENTITY_TOKEN_FILE"},
     {"BACKUP_ENV"},
     {"BACKUP_REQUIRE_READONLY_ROLE", kSafety},
+    {"BACKUP_ROW_COUNTS"},
     {"DB_COMPRESSION"},
     {"DB_ZSTD_LEVEL"},
     {"DOCS_ON_ERROR", kSafety},
