@@ -38,6 +38,9 @@ constexpr KnownVariable kKnown[] = {
     {"DOCS_ZSTD_LEVEL"},
     {"DOCS_ZSTD_THREADS"},
     {"DOCUMENTS_DIR"},
+    {"DRILL_PG_BINDIR"},
+    {"DRILL_TARGET"},
+    {"DRILL_WORK_DIR"},
     {"LOG_FORMAT"},
     {"LOG_LEVEL"},
     {"METRICS_TEXTFILE"},
@@ -92,8 +95,6 @@ constexpr KnownVariable kLater[] = {
     {"AGE_RECIPIENTS", kSafety},
     {"AGE_RECIPIENTS_FILE", kSafety},
     {"BACKUP_ROW_COUNTS"},
-    {"DRILL_TARGET"},
-    {"DRILL_WORK_DIR"},
     {"RESTORE_SCRATCH_DIR"},
     {"S3_EXTRA_TARGETS", kSafety},
 };
