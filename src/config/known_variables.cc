@@ -39,6 +39,9 @@ constexpr KnownVariable kKnown[] = {
     {"DOCS_ZSTD_LEVEL"},
     {"DOCS_ZSTD_THREADS"},
     {"DOCUMENTS_DIR"},
+    {"DRILL_PG_BINDIR"},
+    {"DRILL_TARGET"},
+    {"DRILL_WORK_DIR"},
     {"LOG_FORMAT"},
     {"LOG_LEVEL"},
     {"METRICS_TEXTFILE"},
@@ -94,8 +97,6 @@ constexpr KnownVariable kLater[] = {
     {"AGE_RECIPIENTS", kSafety},
     {"AGE_RECIPIENTS_FILE", kSafety},
     {"BACKUP_ROW_COUNTS"},
-    {"DRILL_TARGET"},
-    {"DRILL_WORK_DIR"},
     {"S3_EXTRA_TARGETS", kSafety},
 };
 

@@ -36,6 +36,7 @@ ExitCode run_drill(Context& context, const Arguments& args) {
                                       .bin_dir = drill.bin_dir,
                                       .base_environment = context.settings.tools->child_environment,
                                       .rules = &*context.settings.restore_target};
+  request.scratch_dir = context.settings.restore_target->scratch_dir;
   return run_drill_job(context, request);
 }
 
