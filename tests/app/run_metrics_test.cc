@@ -152,6 +152,50 @@ TEST_CASE("a prune's Object Lock numbers and its permission skip") {
   CHECK(run_registry(facts).render().find("skipped_by_permission") == std::string::npos);
 }
 
+TEST_CASE("a drill run: its verdict, duration, time per GiB and the last passing drill") {
+  RunFacts facts{
+      .command = "drill", .exit_code = ExitCode::ok, .started = at(100), .finished = at(400)};
+  facts.report.drill = DrillRun{.set_id = "20261129T020000Z",
+                                .passed = true,
+                                .duration = 300s,
+                                .last_success = at(1796000400),
+                                .stored_bytes = 2ULL * 1024 * 1024 * 1024};
+  std::string text = run_registry(facts).render();
+  CHECK(text.find("erp_backup_drill_success{command=\"drill\"} 1\n") != std::string::npos);
+  CHECK(text.find("erp_backup_drill_duration_seconds{command=\"drill\"} 300\n") !=
+        std::string::npos);
+  CHECK(text.find("erp_backup_drill_rto_seconds_per_gib{command=\"drill\"} 150\n") !=
+        std::string::npos);
+  CHECK(text.find("erp_backup_last_drill_success_timestamp_seconds{command=\"drill\"} "
+                  "1796000400\n") != std::string::npos);
+
+  // A failed drill: 0, no time per GiB, and the last good drill's time still published.
+  facts.report.drill->passed = false;
+  facts.report.drill->last_success = at(1795400000);
+  text = run_registry(facts).render();
+  CHECK(text.find("erp_backup_drill_success{command=\"drill\"} 0\n") != std::string::npos);
+  CHECK(text.find("erp_backup_drill_rto_seconds_per_gib{") == std::string::npos);
+  CHECK(text.find("erp_backup_last_drill_success_timestamp_seconds{command=\"drill\"} "
+                  "1795400000\n") != std::string::npos);
+  // No drill ever passed: no timestamp sample (0 would read as "1970", not "never").
+  facts.report.drill->last_success.reset();
+  CHECK(run_registry(facts).render().find("erp_backup_last_drill_success_timestamp_seconds{") ==
+        std::string::npos);
+}
+
+TEST_CASE("status publishes the last passing drill from the bucket, and no drill verdict") {
+  RunFacts facts{
+      .command = "status", .exit_code = ExitCode::failed, .started = at(10), .finished = at(12)};
+  CHECK(run_registry(facts).render().find("erp_backup_last_drill_success_timestamp_seconds{") ==
+        std::string::npos);
+  facts.report.last_drill_success = at(1796000400);
+  const std::string text = run_registry(facts).render();
+  CHECK(text.find("erp_backup_last_drill_success_timestamp_seconds{command=\"status\"} "
+                  "1796000400\n") != std::string::npos);
+  CHECK(text.find("erp_backup_drill_success{") == std::string::npos);
+  CHECK(text.find("erp_backup_drill_duration_seconds{") == std::string::npos);
+}
+
 TEST_CASE("a doctor run: one erp_backup_doctor_check sample per check, its result a label") {
   RunFacts facts{
       .command = "doctor", .exit_code = ExitCode::ok, .started = at(10), .finished = at(12)};

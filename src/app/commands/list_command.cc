@@ -7,6 +7,7 @@
 #include "app/commands/retention_commands.h"
 #include "app/commands/set_prologue.h"
 #include "app/sets/dates.h"
+#include "app/sets/drill_status.h"
 #include "app/sets/prune.h"
 #include "core/time_format.h"
 
@@ -47,6 +48,17 @@ ExitCode run_list(Context& context, const Arguments& args) {
     return retention::keeps(reason->kind) ? retention::to_string(*reason) : std::string("expires");
   };
   if (json) {
+    // The newest passing drill's time per GiB predicts each set's recovery time (drill_status.h);
+    // a drill look that fails costs the prediction (null), not the listing.
+    DrillStatus drills;
+    if (auto looked = drill_status(context.s3, layout); looked) {
+      drills = std::move(*looked);
+    } else {
+      log.warn("list: the drill evidence cannot be read",
+               {{"prefix", layout.drill_prefix()}, {"error", looked.error().message}});
+    }
+    for (const std::string& unreadable : drills.unreadable)
+      log.warn("list: drill evidence is unreadable, passed over", {{"evidence", unreadable}});
     nlohmann::ordered_json doc;
     doc["as_of"] = date_text(today);
     auto rows = nlohmann::ordered_json::array();
@@ -66,6 +78,11 @@ ExitCode run_list(Context& context, const Arguments& args) {
       row["db_bytes"] = set.bytes(catalog::ObjectKind::db_dump);
       row["docs_bytes"] = set.bytes(catalog::ObjectKind::docs_archive);
       row["total_bytes"] = set.total_bytes();
+      const auto predicted =
+          predicted_rto_seconds(drills, set.bytes(catalog::ObjectKind::db_dump) +
+                                            set.bytes(catalog::ObjectKind::docs_archive));
+      row["predicted_rto_seconds"] =
+          predicted ? nlohmann::ordered_json(*predicted) : nlohmann::ordered_json(nullptr);
       row["tier"] = tier(i);
       auto tiers = nlohmann::ordered_json::object();  // per stream the plan decided for
       for (catalog::Stream stream : catalog::kStreams)

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands/set_prologue.h"
+#include "app/sets/drill_status.h"
 #include "app/sets/lock_status.h"
 #include "app/sets/status.h"
 #include "catalog/catalog.h"
@@ -38,6 +39,63 @@ Result<StatusArgs> status_args(const Arguments& args) {
     parsed.expected = catalog::StreamSet::only(*stream);
   }
   return parsed;
+}
+
+nlohmann::ordered_json optional_number(const std::optional<double>& value) {
+  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
+// The "drill" member of status --json (app/sets/drill_status.h), and its one text line:
+//   drill<TAB>passed|FAILED<TAB>DRILLED_AT<TAB>ID<TAB>TOTAL s<TAB>predicted RTO s|-
+// null / "drill<TAB>never" without evidence. Never changes the exit code: status's alerting
+// stays about backups; the drill metrics alert on drills. Fills the run's last drill success
+// for the metrics.
+nlohmann::ordered_json report_drill(Context& context, const catalog::KeyLayout& layout, bool json) {
+  auto drills = drill_status(context.s3, layout);
+  if (!drills) {
+    context.log.warn("status: the drill evidence cannot be read",
+                     {{"prefix", layout.drill_prefix()}, {"error", drills.error().message}});
+    return nullptr;
+  }
+  for (const std::string& unreadable : drills->unreadable)
+    context.log.warn("status: drill evidence is unreadable, passed over",
+                     {{"evidence", unreadable}});
+  if (!drills->newest) {
+    if (!json) std::cout << "drill\tnever\n";
+    return nullptr;
+  }
+  std::optional<double> predicted;
+  std::optional<std::string> last_success_at;
+  if (drills->last_passed) {
+    if (const auto when = drill_success_time(*drills->last_passed)) {
+      context.report.last_drill_success = *when;
+      last_success_at = format_iso8601_utc(*when);
+    }
+    auto newest_bytes = newest_complete_set_bytes(context.s3, layout);
+    if (!newest_bytes) {
+      context.log.warn("status: the newest complete set cannot be read for the predicted RTO",
+                       {{"error", newest_bytes.error().message}});
+    } else if (*newest_bytes) {
+      predicted = predicted_rto_seconds(*drills, **newest_bytes);
+    }
+  }
+  const catalog::DrillEvidence& newest = *drills->newest;
+  if (!json) {
+    std::cout << "drill\t" << (newest.passed ? "passed" : "FAILED") << '\t' << newest.drilled_at
+              << '\t' << newest.set_id << '\t' << newest.total_seconds << "s\t"
+              << (predicted ? std::to_string(static_cast<long long>(*predicted)) + "s" : "-")
+              << '\n';
+  }
+  return {
+      {"set_id", newest.set_id},
+      {"drilled_at", newest.drilled_at},
+      {"passed", newest.passed},
+      {"total_seconds", newest.total_seconds},
+      {"seconds_per_gib",
+       optional_number(drills->last_passed ? seconds_per_gib(*drills->last_passed) : std::nullopt)},
+      {"last_success_at", last_success_at ? nlohmann::ordered_json(*last_success_at)
+                                          : nlohmann::ordered_json(nullptr)},
+      {"predicted_rto_seconds", optional_number(predicted)}};
 }
 
 }  // namespace
@@ -123,6 +181,7 @@ ExitCode run_status(Context& context, const Arguments& args) {
     }
   }
   doc["object_lock"] = std::move(object_lock);
+  doc["drill"] = report_drill(context, layout, parsed->json);
   doc["ok"] = healthy;
   if (parsed->json) std::cout << doc.dump(2) << '\n';
   std::cout.flush();

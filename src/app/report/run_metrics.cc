@@ -104,6 +104,32 @@ metrics::Registry run_registry(const RunFacts& facts) {
     (void)registry.set("erp_backup_object_lock_enforced", {command}, *enforced ? 1 : 0);
   }
 
+  declare(registry, "erp_backup_drill_success",
+          "1 when the last restore drill passed (every count and digest matched), else 0.");
+  declare(registry, "erp_backup_drill_duration_seconds",
+          "End-to-end time of the last restore drill: the measured recovery time.");
+  declare(registry, "erp_backup_drill_rto_seconds_per_gib",
+          "Recovery seconds per GiB stored, measured by the last passing restore drill.");
+  declare(registry, kLastDrillSuccessMetric,
+          "Unix time the newest passing restore drill passed (drill evidence in the bucket).");
+  if (const auto& drill = facts.report.drill) {
+    (void)registry.set("erp_backup_drill_success", {command}, drill->passed ? 1 : 0);
+    (void)registry.set("erp_backup_drill_duration_seconds", {command}, drill->duration.count());
+    if (drill->passed && drill->stored_bytes > 0) {
+      const double gib = static_cast<double>(drill->stored_bytes) / (1024.0 * 1024.0 * 1024.0);
+      (void)registry.set("erp_backup_drill_rto_seconds_per_gib", {command},
+                         drill->duration.count() / gib);
+    }
+  }
+  // A failed drill still publishes when the last good one was (run_report.h DrillRun), and
+  // status publishes it from the bucket: the alert on an old drill then never goes silent.
+  const auto last_drill_success =
+      facts.report.drill ? facts.report.drill->last_success : facts.report.last_drill_success;
+  if (last_drill_success) {
+    (void)registry.set(std::string(kLastDrillSuccessMetric), {command},
+                       unix_seconds(*last_drill_success));
+  }
+
   // One sample per check, its result a label: a Pushgateway group and a textfile are replaced
   // whole, so a check that changes result leaves no stale series behind.
   declare(registry, "erp_backup_doctor_check",

@@ -28,6 +28,12 @@
 //                                                       canary could not tell)
 //   erp_backup_doctor_check{command,check,result}        doctor: 1 per check, labelled with its
 //                                                       result (ok, degraded, failed, skipped)
+//   erp_backup_drill_success{command}                   drill: 1 passed, 0 failed
+//   erp_backup_drill_duration_seconds{command}          drill: end to end (the measured RTO)
+//   erp_backup_drill_rto_seconds_per_gib{command}       drill, when it passed: duration per GiB
+//                                                       stored of the drilled set
+//   erp_backup_last_drill_success_timestamp_seconds{command}  drill and status: when the newest
+//                                                       passing drill passed (no sample: never)
 //
 // ## Why the last success lives apart, and survives a failed run
 // A Pushgateway PUT replaces its whole group, and a textfile is replaced whole. If a failed
@@ -59,6 +65,8 @@
 namespace erp::app {
 
 inline constexpr std::string_view kLastSuccessMetric = "erp_backup_last_success_timestamp_seconds";
+inline constexpr std::string_view kLastDrillSuccessMetric =
+    "erp_backup_last_drill_success_timestamp_seconds";
 
 struct RunFacts {
   std::string command;  // "backup", "restore db", ...

@@ -52,6 +52,9 @@ struct DrillRun {
   bool passed = false;
   std::chrono::duration<double> duration{0};  // end to end: the measured recovery time
   std::optional<std::chrono::system_clock::time_point> last_success;
+  // Stored bytes of the drilled set (the evidence's dump_bytes + docs_bytes): with a passing
+  // drill, duration / GiB is erp_backup_drill_rto_seconds_per_gib (0: not published).
+  std::uint64_t stored_bytes = 0;
 };
 
 struct RunReport {
@@ -62,6 +65,9 @@ struct RunReport {
   // when the mode is off or the canary could not decide (then no sample is published).
   std::optional<bool> object_lock_enforced;
   std::optional<DrillRun> drill;  // drill: filled by the drill command
+  // status: when the newest passing drill in the bucket passed (app/sets/drill_status.h), so the
+  // alert on a drill older than 8 days also works from status's metrics; nullopt when none.
+  std::optional<std::chrono::system_clock::time_point> last_drill_success;
 };
 
 }  // namespace erp::app
