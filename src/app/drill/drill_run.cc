@@ -11,6 +11,7 @@
 #include "app/drill/drill_summary.h"
 #include "app/drill/evidence_write.h"
 #include "app/drill/private_dir.h"
+#include "app/sets/drill_status.h"
 #include "catalog/drill_evidence.h"
 #include "core/time_format.h"
 
@@ -82,7 +83,7 @@ class DrillJob {
                    ? stopped_by(context_.cancellation.signal_number())
                    : ExitCode::failed;
     }
-    report(set.id);
+    report(set.id, layout);
     if (request_.json) {
       std::cout << catalog::to_json(evidence_) << '\n';
     } else {
@@ -161,14 +162,18 @@ class DrillJob {
   }
 
   // RunReport::drill for the metrics: a failed drill still says when the last good one was.
-  void report(const std::string& set_id) {
+  void report(const std::string& set_id, const catalog::KeyLayout& layout) {
     DrillRun run{.set_id = set_id,
                  .passed = evidence_.passed,
                  .duration = std::chrono::duration<double>(evidence_.total_seconds)};
     if (evidence_.passed) {
       run.last_success = context_.clock.now();
+    } else if (auto status = drill_status(context_.s3, layout); !status) {
+      log_.warn("drill: cannot read the last passing drill's evidence",
+                {{"error", status.error().message}});
+    } else if (status->last_passed) {
+      run.last_success = drill_success_time(*status->last_passed);
     }
-    // TODO(drill): a failed drill: the newest passing evidence's time (app/sets/drill_status.h).
     context_.report.drill = run;
   }
 
