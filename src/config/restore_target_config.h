@@ -41,4 +41,9 @@ RestoreTargetConfig load_restore_target_config(const Environment& env, Problems&
 // drill into its embedded cluster).
 std::filesystem::path load_restore_scratch_dir(const Environment& env, Problems& problems);
 
+// Only the rules a restore into a target of its own follows (the drill's embedded PostgreSQL,
+// issue 21): RESTORE_MIN_TABLES, RESTORE_EXCLUDE and RESTORE_SCRATCH_DIR, read and checked as
+// above; nothing else is read (no RESTORE_PG* is needed), the rest keeps its defaults.
+RestoreTargetConfig load_restore_rules(const Environment& env, Problems& problems);
+
 }  // namespace erp::config

@@ -25,7 +25,17 @@ Result<Settings> load_settings(const Environment& env, Needs needs) {
     settings.stale_upload_age = load_stale_upload_age(env, problems);
   }
   if (needs.tools) settings.tools = load_tools_config(env, problems);
-  if (needs.restore_target) settings.restore_target = load_restore_target_config(env, problems);
+  if (needs.drill) settings.drill = load_drill_config(env, problems);
+  // A drill into RESTORE_PG* needs that target's settings; the embedded one does not read them
+  // (a drill must not be stopped by a restore target it will not use).
+  const bool drill_restores = settings.drill && settings.drill->target == DrillTarget::restore;
+  if (needs.restore_target || drill_restores) {
+    settings.restore_target = load_restore_target_config(env, problems);
+  } else if (settings.drill) {
+    // Into its own cluster the drill still follows the restore rules (RESTORE_MIN_TABLES,
+    // RESTORE_EXCLUDE, RESTORE_SCRATCH_DIR); the target in this group is then empty, unused.
+    settings.restore_target = load_restore_rules(env, problems);
+  }
   if (needs.restore_docs) settings.restore_docs = load_restore_docs_config(env, problems);
   for (const UnknownVariable& unknown : find_unknown_variables(env)) {
     if (needs.writes || unknown.safety)

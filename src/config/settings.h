@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "config/backup_config.h"
+#include "config/drill_config.h"
 #include "config/environment.h"
 #include "config/layout_config.h"
 #include "config/object_lock_config.h"
@@ -45,6 +46,10 @@ struct Needs {
   bool tools = false;           // PG_RESTORE and what children inherit (verify, restore)
   bool restore_target = false;  // RESTORE_PG*, RESTORE_ROLE, RESTORE_* options (restore db)
   bool restore_docs = false;    // RESTORE_DOCUMENTS_DIR (restore docs)
+  // DRILL_TARGET, DRILL_WORK_DIR, DRILL_PG_BINDIR (drill); with DRILL_TARGET=restore the
+  // restore target's group too, as if restore_target were set; else only the restore rules
+  // (RESTORE_MIN_TABLES, RESTORE_EXCLUDE, RESTORE_SCRATCH_DIR: config::load_restore_rules).
+  bool drill = false;
   // The command changes the bucket or a database (backup, prune, restore, put, rm, ...): every
   // unknown prefixed variable is a problem (exit 2), not a warning.
   bool writes = false;
@@ -59,6 +64,7 @@ struct Settings {
   std::optional<ToolsConfig> tools;
   std::optional<RestoreTargetConfig> restore_target;
   std::optional<RestoreDocsConfig> restore_docs;
+  std::optional<DrillConfig> drill;
   std::optional<std::chrono::milliseconds> stale_upload_age;  // with `retention`
   std::optional<ObjectLockConfig> object_lock;
   // Unknown variables that do not stop this command, one message each, for it to log.

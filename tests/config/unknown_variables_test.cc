@@ -134,17 +134,17 @@ TEST_CASE("Kubernetes service links are not settings") {
 }
 
 TEST_CASE("a setting of a later version is reported as such, not as a typo") {
-  const auto unknown = unknown_in({{"AGE_RECIPIENTS", "age1..."}, {"DRILL_TARGET", "x"}});
+  const auto unknown = unknown_in({{"AGE_RECIPIENTS", "age1..."}, {"AGE_IDENTITY_FILE", "x"}});
   REQUIRE(unknown.size() == 2);
-  CHECK(unknown[0].name == "AGE_RECIPIENTS");
-  CHECK(unknown[0].later_version);
-  CHECK(unknown[0].safety);  // an encryption the operator believes in is a guarantee
-  CHECK(unknown[0].suggestion.empty());
-  CHECK(contains(unknown[0].message(), "AGE_RECIPIENTS is a setting of a later erp-backup"));
-  CHECK(contains(unknown[0].message(), "the deployment is newer than the image"));
-  CHECK(unknown[1].name == "DRILL_TARGET");
+  CHECK(unknown[1].name == "AGE_RECIPIENTS");
   CHECK(unknown[1].later_version);
-  CHECK_FALSE(unknown[1].safety);
+  CHECK(unknown[1].safety);  // an encryption the operator believes in is a guarantee
+  CHECK(unknown[1].suggestion.empty());
+  CHECK(contains(unknown[1].message(), "AGE_RECIPIENTS is a setting of a later erp-backup"));
+  CHECK(contains(unknown[1].message(), "the deployment is newer than the image"));
+  CHECK(unknown[0].name == "AGE_IDENTITY_FILE");
+  CHECK(unknown[0].later_version);
+  CHECK_FALSE(unknown[0].safety);
 }
 
 TEST_CASE("a RESTORE_PG variable the restore target does not map says which ones it maps") {

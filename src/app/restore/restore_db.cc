@@ -4,6 +4,7 @@
 
 #include "app/restore/dump_download.h"
 #include "app/restore/dump_source.h"
+#include "app/restore/restore_db_counts.h"
 #include "app/restore/restore_db_dump.h"
 #include "app/restore/restore_db_guard.h"
 #include "app/restore/restore_db_judge.h"
@@ -329,9 +330,22 @@ class RestoreDbJob {
               {{"version", *version}, {"jobs", std::to_string(request_.jobs)}});
   }
 
+  // 6, its row counts (app/restore/restore_db_counts.h), while the target is still guarded:
+  // failing mismatches become problems; the report gets what was compared.
+  void count_restored_rows(TargetGuard& guard, const UseList& use_list, RestoreVerdict& verdict,
+                           const std::string& server_version) {
+    RestoredRowCounts counts =
+        check_restored_rows(guard.session(), *set_.manifest, use_list, log_, context_.cancellation);
+    verdict.problems.insert(verdict.problems.end(), counts.problems.begin(), counts.problems.end());
+    report_.tables_compared = counts.tables_compared;
+    report_.mismatches = std::move(counts.mismatches);
+    report_.target_server_version = server_version;
+  }
+
   // 6. What was restored decides; the target reopened either way.
   Outcome judge(TargetGuard& guard, const pg::RestoreRun& run, const codec::Sha256Source& read,
                 const pg::TocSummary& toc, const UseList& use_list) {
+    const auto judging = std::chrono::steady_clock::now();
     auto restored = pg::inspect_session(guard.session());
     if (!restored)
       return stop({"restore failed: cannot count the restored tables", restored.error()});
@@ -350,6 +364,7 @@ class RestoreDbJob {
       facts.errors.push_back(pg::judge_restore_error(error, entries, config_.exclude));
     }
     RestoreVerdict verdict = judge_restore(facts);
+    count_restored_rows(guard, use_list, verdict, facts.restored.server_version);
     for (const pg::JudgedRestoreError& error : facts.errors) {
       if (error.verdict == pg::RestoreErrorVerdict::failing) {
         log_.error("pg_restore error", {{"toc_entry", error.entry}, {"error", error.message}});
@@ -372,6 +387,8 @@ class RestoreDbJob {
         {"pg_restore_errors_tolerated", std::to_string(verdict.harmless + verdict.excluded)},
         {"pg_restore_warnings", std::to_string(run.warnings)},
         {"guard", std::string(to_string(guard.mode()))}};
+    report_.check = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - judging);
     if (verdict.ok()) {
       log_.info("restore db done", summary);
       return {};

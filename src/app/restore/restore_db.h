@@ -71,8 +71,10 @@ struct RestoreDbOptions {
 struct RowCountMismatch {
   std::string table;                     // "schema.table", or "(large objects)"
   std::optional<std::int64_t> expected;  // the manifest's
+  // The target's count; -1 when unknown (an estimate the target does not have, or missing).
   std::int64_t restored = 0;
-  bool failing = true;  // false: reported only (estimate or "own"-snapshot counts)
+  bool failing = true;   // false: reported only (estimate or "own"-snapshot counts)
+  bool missing = false;  // the table is not in the target at all
 };
 
 // What one restore measured and found, for the drill's evidence (and the log of every restore).
