@@ -86,17 +86,14 @@ constexpr KnownVariable kKnown[] = {
     {"S3_STALL_TIMEOUT"},
     {"S3_UPLOAD_CONCURRENCY"},
     {"STALE_UPLOAD_AGE", kSafety},
+    {"TMPDIR"},  // only as the default of DRILL_WORK_DIR
 };
 
 // SPEC §3's settings of features to come. A lock, an encryption recipient or an off-site target
 // the operator believes in but this binary ignores is a guarantee silently missing: safety.
 constexpr KnownVariable kLater[] = {
-    {"AGE_IDENTITY_FILE"},
-    {"AGE_RECIPIENTS", kSafety},
-    {"AGE_RECIPIENTS_FILE", kSafety},
-    {"BACKUP_ROW_COUNTS"},
-    {"RESTORE_SCRATCH_DIR"},
-    {"S3_EXTRA_TARGETS", kSafety},
+    {"AGE_IDENTITY_FILE"}, {"AGE_RECIPIENTS", kSafety}, {"AGE_RECIPIENTS_FILE", kSafety},
+    {"BACKUP_ROW_COUNTS"}, {"RESTORE_SCRATCH_DIR"},     {"S3_EXTRA_TARGETS", kSafety},
 };
 
 constexpr std::array<std::string_view, 15> kPrefixes = {
