@@ -26,7 +26,8 @@ Rows, per group (each group alternates its rows within every run; the figure is 
 - db: `erp-backup backup --only db` (and with DB_COMPRESSION=zstd), `pg_dump -Fc | aws s3 cp -`,
   `pg_dump -Fc > /dev/null`;
 - restore: `erp-backup restore db` (and of the zstd set), `aws s3 cp - | pg_restore`, `pg_restore`
-  from a local file, each into a fresh database;
+  from a local file, each into a fresh database; `erp-backup restore db --jobs 2` (downloaded into
+  DATA_DIR/restore-scratch, checked empty after) against `pg_restore -j2` from the local file;
 - verify: `erp-backup verify` of a set holding the db and docs streams (throughput of stored bytes);
 - full: `erp-backup backup` (db and docs streams at once), for its memory bound (issue 2/3: peak
   RSS <= 160 MiB); with --upload-delay S the front holds every UploadPart answer S seconds during
@@ -413,14 +414,22 @@ def main() -> int:
                 pg.drop_database(target)
                 return result
 
-            def erp_restore(i, suffix=""):
-                target = f"bench_restore_erp{suffix.replace('-', '_')}_{i}"
+            scratch = os.path.join(args.data_dir, "restore-scratch")  # --jobs: the dump's copy, never left
+            os.makedirs(scratch, exist_ok=True)
+
+            def erp_restore(i, suffix="", jobs=1):
+                target = f"bench_restore_erp{suffix.replace('-', '_')}_j{jobs}_{i}"
                 pg.create_database(target)
                 env = erp_env(http, f"bench-restore-src{suffix}", RESTORE_PGHOST=pg.host, RESTORE_PGPORT=str(pg.port),
-                              RESTORE_PGDATABASE=target, RESTORE_PGUSER=pg.superuser, RESTORE_PGPASSWORD=pg.password)
+                              RESTORE_PGDATABASE=target, RESTORE_PGUSER=pg.superuser, RESTORE_PGPASSWORD=pg.password,
+                              RESTORE_SCRATCH_DIR=scratch)
                 for name in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"):
                     env.pop(name, None)  # a restore reads RESTORE_PG* only
-                return restored(target, measure([BINARY, "restore", "db", "latest"], env))
+                result = restored(target, measure([BINARY, "restore", "db", "latest",
+                                                   *(["--jobs", str(jobs)] if jobs > 1 else [])], env))
+                if result["ok"] and os.listdir(scratch):
+                    result.update(ok=False, error=f"{scratch} is not empty after the restore: {os.listdir(scratch)}")
+                return result
 
             def aws_restore(i):
                 target = f"bench_restore_aws_{i}"
@@ -429,10 +438,11 @@ def main() -> int:
                 return restored(target, measure(pipefail(
                     f"{aws(http)} s3 cp s3://{bucket}/{dump_key} - | {shlex.quote(pg_restore)} --no-owner -w -d {target}"), env))
 
-            def local_restore(i):
-                target = f"bench_restore_local_{i}"
+            def local_restore(i, jobs=1):
+                target = f"bench_restore_local_j{jobs}_{i}"
                 pg.create_database(target)
-                return restored(target, measure([pg_restore, "--no-owner", "-w", "-d", target, dump_file],
+                parallel = [f"--jobs={jobs}"] if jobs > 1 else []
+                return restored(target, measure([pg_restore, "--no-owner", "-w", *parallel, "-d", target, dump_file],
                                                 {**aws_env(http), **pg.env(target)}))
 
             rows.append(Row("restore", "erp-backup restore db", erp_restore, dump_size, erp=True))
@@ -441,6 +451,10 @@ def main() -> int:
                                 lambda i: erp_restore(i, "-zstd"), dump_size, erp=True))
             rows.append(Row("restore", "aws s3 cp - | pg_restore", aws_restore, dump_size, reference=True))
             rows.append(Row("restore", "pg_restore < local file", local_restore, dump_size))
+            # Issue 21: the parallel restore against pg_restore -j2 from a local copy of the dump.
+            rows.append(Row("restore", "erp-backup restore db --jobs 2", lambda i: erp_restore(i, jobs=2), dump_size,
+                            erp=True))
+            rows.append(Row("restore", "pg_restore -j2 local file", lambda i: local_restore(i, jobs=2), dump_size))
 
         # -- verify ---------------------------------------------------------------------------------
         verify_bytes = 0
@@ -581,6 +595,10 @@ def main() -> int:
     if erp and ref:
         checks.append((f"restore: erp wall {erp.median('wall'):.2f} s <= 1.1 x local pg_restore {ref.median('wall'):.2f} s",
                        erp.median("wall") <= 1.1 * ref.median("wall")))
+    erp, ref = find("restore", "erp-backup restore db --jobs 2"), find("restore", "pg_restore -j2")
+    if erp and ref:
+        checks.append((f"restore --jobs 2: erp wall {erp.median('wall'):.2f} s <= 1.1 x local pg_restore -j2 "
+                       f"{ref.median('wall'):.2f} s (issue 21)", erp.median("wall") <= 1.1 * ref.median("wall")))
     if "micro" in only and any(n.startswith("micro_bench (") for n in notes):
         checks.append((f"part pipeline into a null transport, payload signing off: "
                        f"{micro_rate if micro_rate is not None else 0:.2f} GiB/s >= 2", (micro_rate or 0) >= 2))

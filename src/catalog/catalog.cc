@@ -245,7 +245,8 @@ constexpr EnumName<ObjectKind> kKindLabels[] = {{ObjectKind::db_dump, "db"},
                                                 {ObjectKind::last_success, "last-success"},
                                                 {ObjectKind::lease, "lease"},
                                                 {ObjectKind::doctor_probe, "doctor probe"},
-                                                {ObjectKind::lock_canary, "lock canary"}};
+                                                {ObjectKind::lock_canary, "lock canary"},
+                                                {ObjectKind::drill_evidence, "drill evidence"}};
 
 std::string_view kind_label(ObjectKind kind) {
   return name_of(kKindLabels, kind);
@@ -276,6 +277,9 @@ Result<Catalog> load_catalog(s3::ObjectStore& store, const KeyLayout& layout) {
     // Nor the Object Lock canary (app/backup/lock_canary.h): it stays for good, and prune, which
     // deletes only what the catalog puts in a set, never touches it.
     if (parsed->kind == ObjectKind::lock_canary) continue;
+    // Nor a drill's evidence (catalog/drill_evidence.h): an audit record that outlives the set
+    // it drilled. Kept out of every set, prune never deletes it (app/sets/drill_status.h reads it).
+    if (parsed->kind == ObjectKind::drill_evidence) continue;
     auto start = parse_backup_id(parsed->id);
     if (!start) {  // KeyLayout::parse only accepts valid IDs; stay safe anyway
       catalog.foreign.push_back(std::move(info));

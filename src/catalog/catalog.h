@@ -43,7 +43,8 @@
 // never deleted. last-success.json is recognised and kept apart; leases (a running backup's
 // claim on its set ID) and doctor's probe objects (`.doctor/<TOKEN>/...`) are recognised and
 // left out: they belong to no set (app/backup/stale_uploads.h removes old ones). So is the
-// Object Lock canary (`.lock-canary`), which nothing deletes.
+// Object Lock canary (`.lock-canary`), which nothing deletes, and a drill's evidence
+// (`drills/<ID>-<DRILLTIME>.json`), an audit record nothing deletes either.
 #pragma once
 
 #include <chrono>

@@ -46,6 +46,17 @@ std::optional<ParsedKey> parse_doctor_probe(std::string_view rest) {
   return ParsedKey{ObjectKind::doctor_probe, "", std::string(token)};
 }
 
+// "<ID>-<DRILLTIME>.json", both strict backup IDs.
+std::optional<ParsedKey> parse_drill_evidence_key(std::string_view rest) {
+  constexpr std::size_t kIdSize = 16;  // YYYYMMDDTHHMMSSZ
+  if (rest.size() != 2 * kIdSize + 1 + 5 || rest[kIdSize] != '-' || !rest.ends_with(".json"))
+    return std::nullopt;
+  const std::string_view id = rest.substr(0, kIdSize);
+  const std::string_view drill_id = rest.substr(kIdSize + 1, kIdSize);
+  if (!parse_backup_id(id) || !parse_backup_id(drill_id)) return std::nullopt;
+  return ParsedKey{ObjectKind::drill_evidence, std::string(id), std::string(drill_id)};
+}
+
 }  // namespace
 
 KeyLayout::KeyLayout(std::string prefix, std::string env)
@@ -89,6 +100,13 @@ std::string KeyLayout::doctor_run_prefix(std::string_view token) const {
   return doctor_prefix() + std::string(token) + "/";
 }
 
+std::string KeyLayout::drill_prefix() const {
+  return env_prefix_ + "drills/";
+}
+std::string KeyLayout::drill_evidence_key(std::string_view id, std::string_view drill_id) const {
+  return drill_prefix() + std::string(id) + "-" + std::string(drill_id) + ".json";
+}
+
 std::optional<ParsedKey> KeyLayout::parse(std::string_view key) const {
   if (!key.starts_with(env_prefix_)) return std::nullopt;
   const std::string_view rest = key.substr(env_prefix_.size());
@@ -96,6 +114,7 @@ std::optional<ParsedKey> KeyLayout::parse(std::string_view key) const {
   if (rest == ".lock-canary") return ParsedKey{ObjectKind::lock_canary, ""};
   if (rest.starts_with("leases/")) return parse_lease(rest.substr(7));
   if (rest.starts_with(".doctor/")) return parse_doctor_probe(rest.substr(8));
+  if (rest.starts_with("drills/")) return parse_drill_evidence_key(rest.substr(7));
   for (const KindSpelling& spelling : kSpellings) {
     if (!rest.starts_with(spelling.folder) || !rest.ends_with(spelling.suffix)) continue;
     const std::string_view id = rest.substr(

@@ -22,6 +22,12 @@
 //                                        small locked object each backup with OBJECT_LOCK_MODE
 //                                        on tries to delete. Not part of any set, never foreign,
 //                                        never deleted by prune.
+//   <prefix>/<env>/drills/<ID>-<DRILLTIME>.json  a drill's evidence (catalog/drill_evidence.h; both
+//                                        YYYYMMDDTHHMMSSZ): an audit record written once by
+//                                        `erp-backup drill`. Not part of any set (it outlives the
+//                                        set it drilled), never foreign, never locked, never
+//                                        deleted by prune: a few hundred in ten years; a bucket
+//                                        lifecycle rule can expire them if wanted.
 //
 // A key under the env's prefix that does not parse back exactly (a foreign object, a
 // typo, another tool's file) is reported and never deleted.
@@ -43,6 +49,7 @@ enum class ObjectKind {
   lease,
   doctor_probe,
   lock_canary,
+  drill_evidence,
 };
 
 // How the db stream is compressed (DB_COMPRESSION): by pg_dump itself inside the custom
@@ -51,8 +58,10 @@ enum class DbCompression { pg_dump, zstd };
 
 struct ParsedKey {
   ObjectKind kind;
-  std::string id;     // empty for last_success, doctor_probe and lock_canary
-  std::string token;  // a lease's or doctor probe's run token; empty for every other kind
+  std::string id;     // empty for last_success, doctor_probe and lock_canary; the drilled set's
+                      // ID for drill_evidence
+  std::string token;  // a lease's or doctor probe's run token, a drill evidence's DRILLTIME;
+                      // empty for every other kind
 };
 
 class KeyLayout {
@@ -84,6 +93,12 @@ class KeyLayout {
   std::string doctor_prefix() const;
   // "<prefix>/<env>/.doctor/<token>/": one doctor run's probe objects.
   std::string doctor_run_prefix(std::string_view token) const;
+
+  // "<prefix>/<env>/drills/": every drill evidence of this env.
+  std::string drill_prefix() const;
+  // "<prefix>/<env>/drills/<ID>-<drill_id>.json": the evidence of the drill that started at
+  // drill_id (YYYYMMDDTHHMMSSZ, like a set ID) on set ID.
+  std::string drill_evidence_key(std::string_view id, std::string_view drill_id) const;
 
   // The kind and ID of one of the tool's keys; nullopt for anything else, including keys
   // of other envs and IDs that are not exactly YYYYMMDDTHHMMSSZ.

@@ -80,6 +80,54 @@ StreamRecord stream_from(const ordered_json& j) {
   return s;
 }
 
+// The row counts' JSON with the first tables whose names fit `budget` bytes of text; the
+// others are counted in tables_omitted (see RowCountsRecord). An entry costs its name (escapes
+// included), its number and the pretty print's indentation.
+ordered_json row_counts_json(const RowCountsRecord& counts, std::size_t budget) {
+  ordered_json tables = ordered_json::object();
+  std::size_t used = 0;
+  std::uint64_t omitted = counts.tables_omitted;
+  for (std::size_t i = 0; i < counts.tables.size(); ++i) {
+    const TableRowsRecord& table = counts.tables[i];
+    const std::size_t cost = ordered_json(table.table)
+                                 .dump(-1, ' ', false, ordered_json::error_handler_t::replace)
+                                 .size() +
+                             34;
+    if (used + cost > budget) {
+      omitted += counts.tables.size() - i;
+      break;
+    }
+    used += cost;
+    tables[table.table] = table.rows ? ordered_json(*table.rows) : ordered_json(nullptr);
+  }
+  return {{"method", counts.method},
+          {"snapshot", counts.snapshot},
+          {"tables", std::move(tables)},
+          {"large_objects", counts.large_objects},
+          {"tables_omitted", omitted},
+          {"fallback_reason", bounded(counts.fallback_reason, kMaxErrorBytes)}};
+}
+
+RowCountsRecord row_counts_from(const ordered_json& j) {
+  if (!j.is_object()) throw std::invalid_argument("\"row_counts\" is not an object");
+  RowCountsRecord counts;
+  counts.method = j.at("method").get<std::string>();
+  counts.snapshot = j.value("snapshot", "");
+  counts.fallback_reason = j.value("fallback_reason", "");
+  counts.large_objects = j.value("large_objects", std::int64_t{0});
+  counts.tables_omitted = j.value("tables_omitted", std::uint64_t{0});
+  if (j.contains("tables")) {
+    const auto& tables = j["tables"];
+    if (!tables.is_object()) throw std::invalid_argument("\"row_counts.tables\" is not an object");
+    for (const auto& [name, rows] : tables.items()) {
+      TableRowsRecord table{.table = name};
+      if (!rows.is_null()) table.rows = rows.get<std::int64_t>();
+      counts.tables.push_back(std::move(table));
+    }
+  }
+  return counts;
+}
+
 }  // namespace
 
 constexpr EnumName<StreamStatus> kStatusNames[] = {{StreamStatus::committed, "committed"},
@@ -186,6 +234,16 @@ std::string to_json(const Manifest& m) {
         {"enforced", lock.enforced ? ordered_json(*lock.enforced) : ordered_json(nullptr)},
         {"checked_at", lock.checked_at ? ordered_json(*lock.checked_at) : ordered_json(nullptr)}};
   }
+  if (m.database && m.database->row_counts) {
+    // Last, into what the rest leaves of kMaxManifestBytes: a documents tree whose skipped and
+    // link lists took their whole shares leaves less than kMaxRowCountBytes (kept: room for the
+    // record's own members, its fallback_reason cut to kMaxErrorBytes).
+    const std::size_t rest = j.dump(2, ' ', false, ordered_json::error_handler_t::replace).size();
+    const std::size_t kept = rest + kMaxErrorBytes + 1024;
+    const std::size_t left = kept < kMaxManifestBytes ? kMaxManifestBytes - kept : 0;
+    j["database"]["row_counts"] =
+        row_counts_json(*m.database->row_counts, std::min(kMaxRowCountBytes, left));
+  }
   // Invalid UTF-8 in paths (non-UTF-8 file names) is replaced, not fatal.
   return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
@@ -221,6 +279,8 @@ Result<Manifest> parse_manifest(std::string_view text) {
       m.database =
           DatabaseRecord{d.value("server_version", ""), d.value("pg_dump_version", ""),
                          d.value("database", ""), d.value("tables", 0), d.value("llx_tables", 0)};
+      // Absent with BACKUP_ROW_COUNTS=off, after a failed count, and before issue 21.
+      if (d.contains("row_counts")) m.database->row_counts = row_counts_from(d["row_counts"]);
     }
     if (j.contains("source")) {
       const auto& source = j["source"];

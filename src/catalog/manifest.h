@@ -89,7 +89,9 @@ struct TableRowsRecord {
 //           restore is held to "non-empty where the count was above zero", and differences
 //           are reported, not failed.
 // The tables list is cut at kMaxRowCountBytes of names (the rest counted in tables_omitted,
-// never compared), so a database of many thousand tables cannot make the manifest unreadable.
+// never compared), so a database of many thousand tables cannot make the manifest unreadable;
+// to_json cuts it shorter when the documents' skipped and link lists (64 KiB each, and their
+// JSON) leave less than that of kMaxManifestBytes. `fallback_reason` is cut to kMaxErrorBytes.
 struct RowCountsRecord {
   std::string method = "exact";         // "exact" | "estimate"
   std::string snapshot = "dump";        // "dump" | "own"

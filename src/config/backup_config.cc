@@ -79,6 +79,12 @@ BackupConfig load_backup_config(const Environment& env, Problems& problems) {
   read_switch(env, "BACKUP_REQUIRE_READONLY_ROLE",
               "true to refuse a database role that could write, or false",
               config.require_readonly_role, problems);
+  read_choice<pg::RowCountMethod>(env, "BACKUP_ROW_COUNTS",
+                                  {{"exact", pg::RowCountMethod::exact},
+                                   {"estimate", pg::RowCountMethod::estimate},
+                                   {"off", pg::RowCountMethod::off}},
+                                  "exact (the default), estimate or off", config.row_counts,
+                                  problems);
   return config;
 }
 

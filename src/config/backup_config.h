@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/secret.h"
 #include "pg/pg_settings.h"
+#include "pg/row_counts.h"
 
 namespace erp::config {
 
@@ -49,6 +50,10 @@ struct BackupConfig {
   // could write to the database (pg/role_capabilities.h). Default false so that existing
   // deployments keep running; recommended true with a dedicated dump role.
   bool require_readonly_role = false;
+  // BACKUP_ROW_COUNTS (issue 21): exact (count(*) of every table in the dump's own snapshot,
+  // beside pg_dump), estimate (pg_class.reltuples: free, approximate, for very large databases)
+  // or off (no snapshot export, no counts in the manifest; restores then compare none).
+  pg::RowCountMethod row_counts = pg::RowCountMethod::exact;
 };
 
 // Adds every missing or malformed variable to `problems`, by name with a hint; the value is

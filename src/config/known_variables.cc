@@ -32,6 +32,7 @@ constexpr KnownVariable kKnown[] = {
     {"AWS_WEB_IDENTITY_TOKEN_FILE"},
     {"BACKUP_ENV"},
     {"BACKUP_REQUIRE_READONLY_ROLE", kSafety},
+    {"BACKUP_ROW_COUNTS"},
     {"DB_COMPRESSION"},
     {"DB_ZSTD_LEVEL"},
     {"DOCS_ON_ERROR", kSafety},
@@ -72,6 +73,7 @@ constexpr KnownVariable kKnown[] = {
     {"RESTORE_PGUSER"},
     {"RESTORE_REQUIRE_EXCLUSIVE", kSafety},
     {"RESTORE_ROLE"},
+    {"RESTORE_SCRATCH_DIR"},
     {"RETENTION_DAILY_DAYS", kSafety},
     {"RETENTION_MIN_KEEP", kSafety},
     {"RETENTION_MONTHLY_MONTHS", kSafety},
@@ -92,8 +94,10 @@ constexpr KnownVariable kKnown[] = {
 // SPEC §3's settings of features to come. A lock, an encryption recipient or an off-site target
 // the operator believes in but this binary ignores is a guarantee silently missing: safety.
 constexpr KnownVariable kLater[] = {
-    {"AGE_IDENTITY_FILE"}, {"AGE_RECIPIENTS", kSafety}, {"AGE_RECIPIENTS_FILE", kSafety},
-    {"BACKUP_ROW_COUNTS"}, {"RESTORE_SCRATCH_DIR"},     {"S3_EXTRA_TARGETS", kSafety},
+    {"AGE_IDENTITY_FILE"},
+    {"AGE_RECIPIENTS", kSafety},
+    {"AGE_RECIPIENTS_FILE", kSafety},
+    {"S3_EXTRA_TARGETS", kSafety},
 };
 
 constexpr std::array<std::string_view, 15> kPrefixes = {

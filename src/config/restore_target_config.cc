@@ -31,28 +31,10 @@ bool parse_bool(const Environment& env, const char* name, bool& value, Problems&
   return read_switch(env, name, "true or false", value, problems);
 }
 
-}  // namespace
-
-RestoreTargetConfig load_restore_target_config(const Environment& env, Problems& problems) {
-  RestoreTargetConfig config;
-  for (const TargetVariable& variable : kTargetVariables) {
-    if (auto value = env.get(variable.variable)) {
-      if (auto hint = libpq_value_hint(variable.keyword, *value)) {
-        problems.add("malformed " + std::string(variable.variable) + " '" + *value +
-                     "' (hint: " + *hint + ")");
-      }
-      config.target.params[variable.keyword] = *value;
-    } else if (variable.required) {
-      problems.add("missing " + std::string(variable.variable) + " (hint: " + variable.hint +
-                   "; a restore never falls back to the source's PG* settings)");
-    }
-  }
-  if (auto password = read_value_or_file(env, "RESTORE_PGPASSWORD"); !password) {
-    problems.add(password.error().message);
-  } else if (*password) {
-    config.target.password = Secret(std::move(**password));
-  }
-  if (auto role = env.get("RESTORE_ROLE")) config.role = *role;
+// RESTORE_SCRATCH_DIR, RESTORE_MIN_TABLES and RESTORE_EXCLUDE: the rules any restore follows,
+// whatever its target.
+void read_rules(const Environment& env, RestoreTargetConfig& config, Problems& problems) {
+  config.scratch_dir = load_restore_scratch_dir(env, problems);
   if (auto text = env.get("RESTORE_MIN_TABLES")) {
     int value = 0;
     const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
@@ -63,8 +45,6 @@ RestoreTargetConfig load_restore_target_config(const Environment& env, Problems&
       config.min_tables = value;
     }
   }
-  parse_bool(env, "RESTORE_DROP_OWNED", config.drop_owned, problems);
-  parse_bool(env, "RESTORE_REQUIRE_EXCLUSIVE", config.require_exclusive, problems);
   if (auto text = env.get("RESTORE_EXCLUDE")) {
     std::string item;
     auto flush = [&] {
@@ -93,6 +73,51 @@ RestoreTargetConfig load_restore_target_config(const Environment& env, Problems&
     }
     flush();
   }
+}
+
+}  // namespace
+
+std::filesystem::path load_restore_scratch_dir(const Environment& env, Problems& problems) {
+  const auto scratch = env.get("RESTORE_SCRATCH_DIR");
+  if (!scratch) return {};
+  if (scratch->empty() || scratch->front() != '/') {
+    problems.add("malformed RESTORE_SCRATCH_DIR '" + *scratch +
+                 "' (hint: an absolute path to a directory with room for the dump, used by "
+                 "restore db --jobs N)");
+    return {};
+  }
+  return *scratch;
+}
+
+RestoreTargetConfig load_restore_rules(const Environment& env, Problems& problems) {
+  RestoreTargetConfig config;
+  read_rules(env, config, problems);
+  return config;
+}
+
+RestoreTargetConfig load_restore_target_config(const Environment& env, Problems& problems) {
+  RestoreTargetConfig config;
+  for (const TargetVariable& variable : kTargetVariables) {
+    if (auto value = env.get(variable.variable)) {
+      if (auto hint = libpq_value_hint(variable.keyword, *value)) {
+        problems.add("malformed " + std::string(variable.variable) + " '" + *value +
+                     "' (hint: " + *hint + ")");
+      }
+      config.target.params[variable.keyword] = *value;
+    } else if (variable.required) {
+      problems.add("missing " + std::string(variable.variable) + " (hint: " + variable.hint +
+                   "; a restore never falls back to the source's PG* settings)");
+    }
+  }
+  if (auto password = read_value_or_file(env, "RESTORE_PGPASSWORD"); !password) {
+    problems.add(password.error().message);
+  } else if (*password) {
+    config.target.password = Secret(std::move(**password));
+  }
+  if (auto role = env.get("RESTORE_ROLE")) config.role = *role;
+  parse_bool(env, "RESTORE_DROP_OWNED", config.drop_owned, problems);
+  parse_bool(env, "RESTORE_REQUIRE_EXCLUSIVE", config.require_exclusive, problems);
+  read_rules(env, config, problems);
   return config;
 }
 

@@ -2,6 +2,7 @@
 // (a restore that fell back to PGHOST would empty production), plus how to restore into it.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,21 @@ struct RestoreTargetConfig {
   std::vector<std::string> exclude;
   // RESTORE_REQUIRE_EXCLUSIVE: refuse while other sessions are connected to the target.
   bool require_exclusive = true;
+  // RESTORE_SCRATCH_DIR: where `restore db --jobs N` (N > 1) downloads the dump for pg_restore
+  // -j (app/restore/dump_download.h); no default, required only then. Must be an absolute path.
+  std::filesystem::path scratch_dir;
 };
 
 RestoreTargetConfig load_restore_target_config(const Environment& env, Problems& problems);
+
+// RESTORE_SCRATCH_DIR alone (empty when unset; a relative path is a problem): for a command
+// that restores elsewhere than the RESTORE_PG* target and so does not load the group above (the
+// drill into its embedded cluster).
+std::filesystem::path load_restore_scratch_dir(const Environment& env, Problems& problems);
+
+// Only the rules a restore into a target of its own follows (the drill's embedded PostgreSQL,
+// issue 21): RESTORE_MIN_TABLES, RESTORE_EXCLUDE and RESTORE_SCRATCH_DIR, read and checked as
+// above; nothing else is read (no RESTORE_PG* is needed), the rest keeps its defaults.
+RestoreTargetConfig load_restore_rules(const Environment& env, Problems& problems);
 
 }  // namespace erp::config

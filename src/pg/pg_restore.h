@@ -1,7 +1,12 @@
-// pg_restore into a target database from a stream (SPEC §6 `restore db`): the dump is piped
-// into its stdin, the use list (which TOC entries to restore) is an in-memory file it reads as
-// /dev/fd/3, and the password reaches it only through its environment. Nothing is staged on
-// disk.
+// pg_restore into a target database (SPEC §6 `restore db`), two ways:
+//   - run_pg_restore: from a stream, piped into its stdin; the use list (which TOC entries to
+//     restore) is an in-memory file it reads as /dev/fd/3. Nothing is staged on disk.
+//   - run_pg_restore_file (`restore db --jobs N`, issue 21): from a file the caller downloaded
+//     (app/restore/dump_download.h), handed over as its fd 3 and named /dev/fd/3, so that an
+//     unnamed file works, with -j N: pg_restore's forked workers reopen /dev/fd/3, each with an
+//     offset of its own (pg_restore refuses -j on stdin and on unseekable input); the use list
+//     is then piped into its stdin (-L /dev/stdin), read once by the leader before it forks.
+// The password reaches it only through its environment.
 //
 // pg_restore runs with --verbose so that each error names its TOC entry; its exit status is not
 // trusted alone (it is non-zero on errors that may be harmless): the result reports the status
@@ -11,6 +16,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +41,10 @@ struct PgRestoreOptions {
   // pg_restore's session from any other; "" leaves pg_restore's own ("pg_restore").
   std::string application_name;
   std::chrono::milliseconds terminate_grace{5000};
+  // run_pg_restore_file only: the dump (a regular file, seekable; the caller keeps it open until
+  // the call returns) and pg_restore's -j (1..32; 1 runs it without -j).
+  int archive_fd = -1;
+  int jobs = 1;
 };
 
 struct RestoreRun {
@@ -42,6 +52,10 @@ struct RestoreRun {
   std::vector<RestoreError> errors;  // every "error:" line with its TOC entry (up to a cap)
   int errors_seen = 0;               // all of them, kept or not
   int warnings = 0;                  // lines "pg_restore: warning: ..."
+  // What pg_restore itself counted ("warning: errors ignored on restore: N", printed by its
+  // leader alone at the end), when it said; pg_restore -j's workers write their lines in pieces
+  // that interleave, so an error line can be garbled beyond recognition: the caller compares.
+  std::optional<int> errors_reported;
 };
 
 // Feeds all of `dump` to pg_restore (draining what it no longer reads, so a hashing stage in
@@ -53,5 +67,17 @@ Result<RestoreRun> run_pg_restore(
     const PgRestoreOptions& options, ByteSource& dump,
     std::function<void(std::string_view, RestoreLogReader::Line)> on_line,
     const Cancellation& cancellation);
+
+// Runs pg_restore -j options.jobs on the file options.archive_fd and waits for it. Same
+// on_line, errors and RestoreRun as run_pg_restore (no `dump` errors: the file was checked).
+Result<RestoreRun> run_pg_restore_file(
+    const PgRestoreOptions& options,
+    std::function<void(std::string_view, RestoreLogReader::Line)> on_line,
+    const Cancellation& cancellation);
+
+// `<program> --version` ("pg_restore (PostgreSQL) 15.10 (Debian ...)") → "15.10".
+// Errors: config when it cannot be run or printed no version.
+Result<std::string> pg_restore_version(const std::string& program,
+                                       const std::map<std::string, std::string>& environment);
 
 }  // namespace erp::pg

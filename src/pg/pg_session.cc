@@ -2,6 +2,9 @@
 
 #include <libpq-fe.h>
 
+#include <poll.h>
+
+#include <cerrno>
 #include <charconv>
 #include <string_view>
 
@@ -114,30 +117,94 @@ int PgSession::server_version() const {
   return PQserverVersion(connection_.get());
 }
 
-Result<PgSession::Rows> PgSession::query(const std::string& sql) {
-  QueryResult result(PQexec(connection_.get(), sql.c_str()));
-  const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    return make_error(ErrorKind::permanent, "querying database \"" + settings_->database() +
-                                                "\" at " + settings_->target() + ": " +
-                                                libpq_error(connection_.get(), *settings_));
-  }
-  Rows rows;
-  const int count = PQntuples(result.get());
-  const int columns = PQnfields(result.get());
+namespace {
+
+PgSession::Rows rows_of(const PGresult* result) {
+  PgSession::Rows rows;
+  const int count = PQntuples(result);
+  const int columns = PQnfields(result);
   rows.reserve(static_cast<std::size_t>(count));
   for (int r = 0; r < count; ++r) {
     std::vector<std::optional<std::string>> row;
     for (int c = 0; c < columns; ++c) {
-      if (PQgetisnull(result.get(), r, c)) {
+      if (PQgetisnull(result, r, c)) {
         row.emplace_back(std::nullopt);
       } else {
-        row.emplace_back(PQgetvalue(result.get(), r, c));
+        row.emplace_back(PQgetvalue(result, r, c));
       }
     }
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+bool succeeded(const PGresult* result) {
+  const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+}
+
+// Asks the server to cancel what `connection` runs. Blocking (it connects to the server), so
+// called on the querying thread, never from a stop callback. Best effort: a cancel that does not
+// reach the server leaves the query to finish by itself.
+void request_cancel(PGconn* connection) {
+  PGcancel* cancel = PQgetCancel(connection);
+  if (cancel == nullptr) return;
+  char error[256];
+  PQcancel(cancel, error, sizeof error);
+  PQfreeCancel(cancel);
+}
+
+}  // namespace
+
+Result<PgSession::Rows> PgSession::query(const std::string& sql) {
+  QueryResult result(PQexec(connection_.get(), sql.c_str()));
+  if (!succeeded(result.get())) return std::unexpected(query_error());
+  return rows_of(result.get());
+}
+
+Result<PgSession::Rows> PgSession::query(const std::string& sql, const Cancellation& cancellation) {
+  PGconn* connection = connection_.get();
+  const auto stopped = [this] {
+    return make_error(ErrorKind::cancelled, "querying database \"" + settings_->database() +
+                                                "\" at " + settings_->target() + ": stopped");
+  };
+  if (cancellation.cancelled()) return stopped();
+  if (PQsendQuery(connection, sql.c_str()) == 0) return std::unexpected(query_error());
+  bool cancel_sent = false;
+  while (PQisBusy(connection) != 0) {
+    pollfd fds[2] = {{PQsocket(connection), POLLIN, 0}, {cancellation.wait_fd(), POLLIN, 0}};
+    if (::poll(fds, cancel_sent ? 1 : 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      request_cancel(connection);
+      cancel_sent = true;  // the answer still has to be read for the session to stay usable
+      continue;
+    }
+    if (!cancel_sent && (fds[1].revents & POLLIN) != 0) {
+      request_cancel(connection);
+      cancel_sent = true;
+    }
+    if (fds[0].revents != 0 && PQconsumeInput(connection) == 0) break;  // the connection broke
+  }
+  // Every result of the query, so that the connection is idle again; the first failure wins.
+  QueryResult kept;
+  bool failed = false;
+  while (PGresult* next = PQgetResult(connection)) {
+    if (failed) {
+      PQclear(next);
+      continue;
+    }
+    kept.reset(next);
+    failed = !succeeded(next);
+  }
+  if (cancel_sent && (failed || cancellation.cancelled())) return stopped();
+  if (failed || !kept) return std::unexpected(query_error());
+  return rows_of(kept.get());
+}
+
+Error PgSession::query_error() const {
+  return Error{ErrorKind::permanent, "querying database \"" + settings_->database() + "\" at " +
+                                         settings_->target() + ": " +
+                                         libpq_error(connection_.get(), *settings_)};
 }
 
 Result<void> PgSession::execute(const std::string& sql) {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/cancellation.h"
 #include "core/error.h"
 #include "pg/pg_settings.h"
 
@@ -32,6 +33,11 @@ class PgSession {
   int server_version() const;  // PQserverVersion: 150004 for 15.4
   // Runs `sql` (one statement, or several without results) and returns its rows.
   Result<Rows> query(const std::string& sql);
+  // The same, but a long query can be stopped: while the server works the session waits on its
+  // socket and on `cancellation`; once cancelled it asks the server to cancel the query
+  // (PQcancel, from this thread: a stop callback must not block on the network), reads what is
+  // left of its answer and returns cancelled. The session stays usable after a cancel.
+  Result<Rows> query(const std::string& sql, const Cancellation& cancellation);
   Result<void> execute(const std::string& sql);
   // "name" quoted as an SQL identifier for this connection.
   std::string quote_identifier(std::string_view name) const;
@@ -43,6 +49,8 @@ class PgSession {
     void operator()(pg_conn* connection) const;
   };
   explicit PgSession(const PgSettings& settings);
+  // The last failure's words, as query() reports them.
+  Error query_error() const;
 
   const PgSettings* settings_;
   std::unique_ptr<pg_conn, ConnectionDeleter> connection_;

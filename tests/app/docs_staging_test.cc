@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "app/docs_archive_support.h"
 #include "app/restore/docs_read_chain.h"
 #include "archive/tar_test_support.h"
 #include "codec/digest.h"
@@ -23,33 +24,9 @@ namespace {
 using testing::ArchiveEntry;
 using testing::TempDir;
 
-constexpr std::string_view kKey = "erp/prod/docs/20261130T020000Z.tar.zst";
-
-std::string zstd_of(const std::string& plain) {
-  testing::MemorySink stored;
-  auto zstd = codec::ZstdSink::create(stored, {.level = 3, .workers = 0});
-  REQUIRE(zstd.has_value());
-  REQUIRE((*zstd)->write(std::span<const char>(plain.data(), plain.size())).has_value());
-  REQUIRE((*zstd)->finish().has_value());
-  return stored.data();
-}
-
-// A manifest whose docs record matches `stored` (size, SHA-256) with the given counts.
-catalog::Manifest manifest_for(const std::string& stored, std::uint64_t files,
-                               std::uint64_t content_bytes, std::uint64_t other_entries = 0) {
-  catalog::Manifest manifest;
-  manifest.id = "20261130T020000Z";
-  manifest.docs = catalog::StreamRecord{.key = std::string(kKey),
-                                        .status = catalog::StreamStatus::committed,
-                                        .bytes = stored.size(),
-                                        .sha256 = codec::sha256_hex(std::span<const char>(stored)),
-                                        .compression = "zstd"};
-  manifest.documents = catalog::DocumentsRecord{.root = "/var/www/documents",
-                                                .files = files,
-                                                .directories = other_entries,
-                                                .uncompressed_bytes = content_bytes};
-  return manifest;
-}
+using testing::manifest_for;
+using testing::zstd_of;
+constexpr std::string_view kKey = testing::kDocsKey;
 
 // A store whose object is replaced by `replacement` when a second read of it starts.
 class SwappedOnSecondRead final : public testing::ForwardingObjectStore {

@@ -5,33 +5,13 @@
 
 #include <string>
 
-#include "codec/digest.h"
-#include "codec/zstd_sink.h"
 #include "fakes/fake_object_store.h"
-#include "fakes/memory_sink.h"
+#include "fakes/stored_dump.h"
 
 namespace erp::app {
 namespace {
 
 using testing::FakeObjectStore;
-
-// A stand-in for pg_dump's output: the signature, then compressible "table data".
-std::string archive_bytes() {
-  std::string data = "PGDMP\x01\x0f\x00";
-  for (int row = 0; data.size() < 2'000'000; ++row) {
-    data += std::to_string(row) + "\tFA2601-" + std::to_string(row % 9973) + "\t1234.50\tEUR\n";
-  }
-  return data;
-}
-
-std::string zstd_frame(const std::string& data) {
-  testing::MemorySink out;
-  auto sink = codec::ZstdSink::create(out, {.level = 3, .workers = 0});
-  REQUIRE(sink.has_value());
-  REQUIRE((*sink)->write({data.data(), data.size()}).has_value());
-  REQUIRE((*sink)->finish().has_value());
-  return out.data();
-}
 
 Result<std::string> read_all(ByteSource& source) {
   std::string out;
@@ -45,20 +25,14 @@ Result<std::string> read_all(ByteSource& source) {
 }
 
 catalog::StreamRecord record(std::string key, std::string compression, const std::string& stored) {
-  catalog::StreamRecord r;
-  r.key = std::move(key);
-  r.status = catalog::StreamStatus::committed;
-  r.bytes = stored.size();
-  r.sha256 = codec::sha256_hex({stored.data(), stored.size()});
-  r.compression = std::move(compression);
-  return r;
+  return testing::stored_dump_record(std::move(key), std::move(compression), stored);
 }
 
 }  // namespace
 
 TEST_CASE("a dump is read back as pg_dump wrote it, whichever compression stored it") {
-  const std::string archive = archive_bytes();
-  const std::string frame = zstd_frame(archive);
+  const std::string archive = testing::dump_archive_bytes();
+  const std::string frame = testing::zstd_frame(archive);
   REQUIRE(frame.size() < archive.size() / 4);
   FakeObjectStore store;
   store.set_get_chunk_size(65'521);
@@ -86,7 +60,7 @@ TEST_CASE("a dump is read back as pg_dump wrote it, whichever compression stored
 }
 
 TEST_CASE("a damaged or truncated zstd dump is corrupt; an unknown compression is refused") {
-  const std::string frame = zstd_frame(archive_bytes());
+  const std::string frame = testing::zstd_frame(testing::dump_archive_bytes());
   FakeObjectStore store;
   std::string flipped = frame;
   flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 0x20);

@@ -120,6 +120,22 @@ TEST_CASE("foreign objects, last-success and other envs are never deleted") {
   }
 }
 
+TEST_CASE("drill evidence is never deleted by prune, not even that of a deleted set") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  const auto ids = seed_daily(store, layout, 200);
+  const std::string old_drill = layout.drill_evidence_key(ids.back(), "20260520T030000Z");
+  const std::string new_drill = layout.drill_evidence_key(ids.front(), "20261126T030000Z");
+  store.seed(old_drill, "{}");
+  store.seed(new_drill, "{}");
+  auto summary = prune(store, layout, RetentionPolicy{}, kToday, false, OwnBackup::succeeded);
+  REQUIRE(summary.has_value());
+  CHECK_FALSE(set_ids(store, layout).contains(ids.back()));  // its set went
+  CHECK(summary->catalog.foreign.empty());
+  CHECK(store.object(old_drill).has_value());
+  CHECK(store.object(new_drill).has_value());
+}
+
 TEST_CASE("incomplete sets: young ones kept, old ones deleted; unreadable ones never") {
   // 2025-01-01's manifest is not JSON. Before issue 17 it was deleted with its set as an
   // old incomplete one; now it is the set's problem, reported and kept (SPEC §5: never an

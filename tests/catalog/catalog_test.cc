@@ -92,6 +92,22 @@ TEST_CASE("the Object Lock canary is neither a set nor foreign") {
   CHECK(catalog->foreign.empty());
 }
 
+TEST_CASE("drill evidence is neither a set nor foreign, even when its set is gone") {
+  FakeObjectStore store;
+  const KeyLayout layout("erp", "prod");
+  seed_set(store, layout, "20261126T020000Z");
+  store.seed(layout.drill_evidence_key("20261126T020000Z", "20261129T030000Z"), "{}");
+  store.seed(layout.drill_evidence_key("20250101T020000Z", "20250102T030000Z"), "{}");
+  // Not the evidence spelling: another tool's file under drills/, still foreign.
+  store.seed(layout.drill_prefix() + "notes.txt", "z");
+  auto catalog = catalog::load_catalog(store, layout);
+  REQUIRE(catalog.has_value());
+  REQUIRE(catalog->sets.size() == 1);
+  CHECK(catalog->sets[0].objects.size() == 3);
+  REQUIRE(catalog->foreign.size() == 1);
+  CHECK(catalog->foreign[0].key == "erp/prod/drills/notes.txt");
+}
+
 TEST_CASE("incomplete sets say why") {
   FakeObjectStore store;
   const KeyLayout layout("erp", "prod");

@@ -139,3 +139,28 @@ TEST_CASE("the Object Lock canary: one key per env, no set ID") {
     CHECK_FALSE(layout.parse(key).has_value());
   }
 }
+
+TEST_CASE("drill evidence keys: drills/<ID>-<DRILLTIME>.json, parsed with both, never a set key") {
+  const KeyLayout layout("erp", "prod");
+  CHECK(layout.drill_prefix() == "erp/prod/drills/");
+  const std::string key = layout.drill_evidence_key("20261126T020000Z", "20261129T030000Z");
+  CHECK(key == "erp/prod/drills/20261126T020000Z-20261129T030000Z.json");
+  const auto parsed = layout.parse(key);
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->kind == ObjectKind::drill_evidence);
+  CHECK(parsed->id == "20261126T020000Z");
+  CHECK(parsed->token == "20261129T030000Z");
+  for (const char* bad : {
+           "erp/prod/drills/20261126T020000Z.json",                    // no drill time
+           "erp/prod/drills/20261126T020000Z-20261129T030000Z.json~",  // suffix
+           "erp/prod/drills/20261126T020000Z_20261129T030000Z.json",   // separator
+           "erp/prod/drills/20261126T020000Z-20261129t030000Z.json",   // lower-case t
+           "erp/prod/drills/20261126T020000Z-20261329T030000Z.json",   // month 13
+           "erp/prod/drills/x/20261126T020000Z-20261129T030000Z.json",
+           "erp/prod/drills/",
+           "erp/prod-old/drills/20261126T020000Z-20261129T030000Z.json",
+       }) {
+    CAPTURE(bad);
+    CHECK_FALSE(layout.parse(bad).has_value());
+  }
+}

@@ -269,3 +269,78 @@ TEST_CASE("the object_lock record round-trips; enforced may be null; absent mean
     CHECK(refused.error().kind == erp::ErrorKind::corrupt);
   }
 }
+
+TEST_CASE("row counts: written under database, read back, absent when not counted") {
+  Manifest m = full_manifest();
+  CHECK(to_json(m).find("row_counts") == std::string::npos);
+  const auto without = parse_manifest(to_json(m));
+  REQUIRE(without.has_value());
+  CHECK_FALSE(without->database->row_counts.has_value());  // an older manifest, or off
+
+  m.database->row_counts = RowCountsRecord{.method = "estimate",
+                                           .snapshot = "own",
+                                           .fallback_reason = "pg_export_snapshot() was refused",
+                                           .tables = {{"\"Odd\".\"a.b\"", 3},
+                                                      {"public.llx_societe", 12},
+                                                      {"public.never_analysed", std::nullopt}},
+                                           .large_objects = 2};
+  const std::string text = to_json(m);
+  CHECK(text.find(R"("public.never_analysed": null)") != std::string::npos);
+  const auto parsed = parse_manifest(text);
+  REQUIRE_MESSAGE(parsed.has_value(), parsed.error().message);
+  const RowCountsRecord& counts = *parsed->database->row_counts;
+  CHECK(counts.method == "estimate");
+  CHECK(counts.snapshot == "own");
+  CHECK(counts.fallback_reason == "pg_export_snapshot() was refused");
+  CHECK(counts.large_objects == 2);
+  CHECK(counts.tables_omitted == 0);
+  REQUIRE(counts.tables.size() == 3);
+  CHECK(counts.tables[0].table == "\"Odd\".\"a.b\"");
+  CHECK(counts.tables[1].rows == 12);
+  CHECK_FALSE(counts.tables[2].rows.has_value());
+
+  // A count of the wrong type is corrupt, like any other field.
+  const auto wrong = parse_manifest(
+      R"({"format_version": 1, "id": "x", "streams": {}, "database": {"row_counts": )"
+      R"({"method": "exact", "tables": {"public.t": "12"}}}})");
+  CHECK_FALSE(wrong.has_value());
+}
+
+TEST_CASE("row counts of many thousand tables are cut to fit, the rest counted as omitted") {
+  Manifest m = full_manifest();
+  RowCountsRecord counts;
+  for (int i = 0; i < 20'000; ++i) {
+    counts.tables.push_back({"public.llx_table_with_a_long_name_" + std::to_string(100000 + i), i});
+  }
+  m.database->row_counts = counts;
+  const std::string text = to_json(m);
+  CHECK(text.size() <= kMaxManifestBytes);
+  const auto parsed = parse_manifest(text);
+  REQUIRE_MESSAGE(parsed.has_value(), parsed.error().message);
+  const RowCountsRecord& read = *parsed->database->row_counts;
+  CHECK(read.tables.size() > 1000);
+  CHECK(read.tables.size() + read.tables_omitted == 20'000);
+  CHECK(read.tables.front().table == counts.tables.front().table);  // the first ones are kept
+  std::size_t names = 0;
+  for (const auto& table : read.tables) names += table.table.size();
+  CHECK(names <= kMaxRowCountBytes);
+
+  // With the documents' lists at their full budgets the counts get what is left, and the
+  // manifest still parses.
+  for (int i = 0; i < 100'000; ++i) {
+    m.documents->skipped.push_back({"invoices/" + std::string(200, 'x') + std::to_string(i),
+                                    "cannot open: Permission denied"});
+  }
+  for (int i = 0; i < 1000; ++i) {
+    m.documents->links_outside.push_back(
+        {"l/" + std::string(30, 'p') + std::to_string(i), "/elsewhere/" + std::string(20, 't')});
+  }
+  m.documents->links_outside_total = 1000;
+  const std::string crowded = to_json(m);
+  CHECK(crowded.size() <= kMaxManifestBytes);
+  const auto reread = parse_manifest(crowded);
+  REQUIRE_MESSAGE(reread.has_value(), reread.error().message);
+  const RowCountsRecord& fewer = *reread->database->row_counts;
+  CHECK(fewer.tables.size() < read.tables.size());
+  CHECK(fewer.tables.size() + fewer.tables_omitted == 20'000);
+}

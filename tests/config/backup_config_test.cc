@@ -180,3 +180,16 @@ TEST_CASE("DOCUMENTS_DIR must name a directory this process can open") {
     CHECK(checked.error().message.find("backup --only db") != std::string::npos);
   }
 }
+
+TEST_CASE("BACKUP_ROW_COUNTS is exact by default, estimate or off; anything else is named") {
+  const auto defaults = load({});
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->row_counts == erp::pg::RowCountMethod::exact);
+  CHECK(load({{"BACKUP_ROW_COUNTS", "estimate"}})->row_counts == erp::pg::RowCountMethod::estimate);
+  CHECK(load({{"BACKUP_ROW_COUNTS", "off"}})->row_counts == erp::pg::RowCountMethod::off);
+  const auto wrong = load({{"BACKUP_ROW_COUNTS", "Exact"}});
+  REQUIRE_FALSE(wrong.has_value());
+  CHECK(wrong.error().message.find(
+            "malformed BACKUP_ROW_COUNTS 'Exact' (hint: exact (the default), estimate or off)") !=
+        std::string::npos);
+}

@@ -18,6 +18,11 @@ any index or key. Then, in order:
   4. with `hold_last_byte` the last byte is never fed (pg_restore stays mid-restore until it is
      killed), else it is, and the gate exits with pg_restore's status.
 Every wait polls a real condition with a deadline (60 s) and gives up when pg_restore has exited.
+
+A restore from a file (`restore db --jobs N`: `--jobs=N -L /dev/stdin /dev/fd/3`) runs the real
+pg_restore with the same descriptors; once its session shows, `hold_last_byte` stops its leader
+(SIGSTOP: it holds its session and cannot finish) before the marker is created; a SIGTERM to the
+gate continues it, so that the SIGTERM the tool sent to the whole group ends it at once.
 """
 
 from __future__ import annotations
@@ -136,6 +141,15 @@ END $$;
 """
 
 
+def _wait_for_session(config: dict, child: subprocess.Popen) -> bool:
+    """Until pg_restore's session (its PGAPPNAME) shows in the target."""
+    app = os.environ.get("PGAPPNAME") or "pg_restore"
+    sessions = (f"select count(*) from pg_stat_activity where datname = {quote_literal(config['target_db'])} "
+                f"and application_name = {quote_literal(app)}")
+    return _wait_for("pg_restore's session", lambda: _psql(config, config["probe_env"], sessions).stdout.strip() != "0",
+                     child)
+
+
 def _intrude(config: dict, child: subprocess.Popen) -> None:
     intruder = config["intruder"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
@@ -177,6 +191,8 @@ def main() -> int:
         os.execv(config["real"], [config["real"], *args])
     with open(config["pids"], "a") as f:
         f.write(f"{os.getpid()}\n")
+    if any(arg.startswith("--jobs") for arg in args):
+        return _from_file(config, args)
     dump = sys.stdin.buffer.read()
     child = subprocess.Popen([config["real"], *args], stdin=subprocess.PIPE, pass_fds=(3,))
     try:
@@ -184,11 +200,7 @@ def main() -> int:
         child.stdin.flush()
     except BrokenPipeError:
         return child.wait()
-    app = os.environ.get("PGAPPNAME") or "pg_restore"
-    sessions = (f"select count(*) from pg_stat_activity where datname = {quote_literal(config['target_db'])} "
-                f"and application_name = {quote_literal(app)}")
-    if not _wait_for("pg_restore's session", lambda: _psql(config, config["probe_env"], sessions).stdout.strip() != "0",
-                     child):
+    if not _wait_for_session(config, child):
         return child.wait()
     if config["intruder"]:
         _intrude(config, child)
@@ -200,6 +212,20 @@ def main() -> int:
         child.stdin.close()
     except BrokenPipeError:
         pass
+    return child.wait()
+
+
+def _from_file(config: dict, args: list[str]) -> int:
+    child = subprocess.Popen([config["real"], *args], pass_fds=(3,))  # stdin: the use list
+    if not _wait_for_session(config, child):
+        return child.wait()
+    if config["hold_last_byte"]:
+        def resume_and_end(signum, frame):
+            os.kill(child.pid, signal.SIGCONT)  # the group's SIGTERM, pending, then ends it
+            os._exit(128 + signum)
+        signal.signal(signal.SIGTERM, resume_and_end)
+        os.kill(child.pid, signal.SIGSTOP)
+    open(config["marker"], "w").close()
     return child.wait()
 
 

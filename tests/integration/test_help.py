@@ -19,7 +19,7 @@ from erp_cli import BINARY
 COMMANDS = [
     ["backup"], ["prune"], ["list"], ["restore"], ["restore", "db"], ["restore", "docs"],
     ["refresh-sandbox"], ["doctor"], ["status"], ["verify"], ["put"], ["cat"], ["ls"], ["rm"],
-    ["presign"],
+    ["presign"], ["drill"],
 ]
 
 

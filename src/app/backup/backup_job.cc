@@ -288,7 +288,7 @@ class BackupJob {
     if (selection_.db) {
       db_spec = db_stream_spec(config_, log_, context_.cancellation,
                                layout_.db_key(facts_.id, config_.db_compression),
-                               facts_.pg_dump_version, read_only_default_);
+                               facts_.pg_dump_version, read_only_default_, &facts_.row_counts);
     }
     if (selection_.docs) {
       documents_.emplace();
@@ -604,9 +604,11 @@ catalog::Manifest assemble_manifest(const BackupFacts& facts,
   manifest.host = facts.host;
   if (facts.database) {
     manifest.database = catalog::DatabaseRecord{facts.database->server_version,
-                                                facts.pg_dump_version, facts.database->database,
+                                                facts.pg_dump_version,
+                                                facts.database->database,
                                                 static_cast<int>(facts.database->table_count),
-                                                static_cast<int>(facts.database->llx_table_count)};
+                                                static_cast<int>(facts.database->llx_table_count),
+                                                facts.row_counts};
   }
   manifest.source = facts.source;
   if (db) manifest.db = db->record;

@@ -77,6 +77,7 @@ struct BackupFacts {
   std::optional<pg::DatabaseInfo> database;              // when the db pre-flight succeeded
   std::optional<catalog::SourceRecord> source;           // the dumped database's identity
   std::string pg_dump_version;                           // when pg_dump ran
+  std::optional<catalog::RowCountsRecord> row_counts;    // when counted (BACKUP_ROW_COUNTS)
   std::optional<catalog::DocumentsRecord> documents;     // when the docs stream ran
   std::optional<catalog::ObjectLockRecord> object_lock;  // OBJECT_LOCK_MODE on
 };

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "app/backup/dump_row_counts.h"
 #include "archive/tar_writer.h"
 #include "codec/sha256_tap.h"
 #include "core/counting_sink.h"
@@ -74,7 +75,8 @@ StreamOutcome run_stream(const StreamEnvironment& env, const StreamSpec& spec,
 
 StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
                           const Cancellation& cancellation, std::string key,
-                          std::string& pg_dump_version, bool read_only_default) {
+                          std::string& pg_dump_version, bool read_only_default,
+                          std::optional<catalog::RowCountsRecord>* row_counts) {
   StreamSpec spec;
   spec.stream = catalog::Stream::db;
   spec.key = std::move(key);
@@ -88,25 +90,32 @@ StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
   } else {
     spec.compression = "none";  // the custom format compresses table data itself
   }
-  spec.produce = [&config, &log, &cancellation, &pg_dump_version, read_only_default,
-                  zstd](ByteSink& head) -> Result<std::optional<int>> {
-    pg::PgDumpOptions options;
-    // The PGDMP signature check in run_pg_dump still sees pg_dump's own bytes: it runs before
-    // the zstd stage.
-    if (zstd) options.extra_arguments = {"--compress=0"};
-    options.read_only_default = read_only_default;
-    options.settings = config.pg.clone();
-    options.program = config.pg_dump;
-    options.base_environment = config.child_environment;
-    auto dump = pg::run_pg_dump(
-        options, head,
-        [&log](std::string_view line) {
-          log.warn("pg_dump", {{"stderr", std::string(line)}});
-        },
-        cancellation);
-    if (!dump) return std::unexpected(dump.error());
-    pg_dump_version = dump->pg_dump_version;
-    return std::optional<int>(dump->exit_status.exit_code);
+  spec.produce = [&config, &log, &cancellation, &pg_dump_version, read_only_default, zstd,
+                  row_counts](ByteSink& head) -> Result<std::optional<int>> {
+    const DumpRun run =
+        [&](const std::optional<std::string>& snapshot) -> Result<std::optional<int>> {
+      pg::PgDumpOptions options;
+      // The PGDMP signature check in run_pg_dump still sees pg_dump's own bytes: it runs before
+      // the zstd stage.
+      if (zstd) options.extra_arguments = {"--compress=0"};
+      // The snapshot the row counts read (pg/dump_snapshot.h).
+      if (snapshot) options.extra_arguments.push_back("--snapshot=" + *snapshot);
+      options.read_only_default = read_only_default;
+      options.settings = config.pg.clone();
+      options.program = config.pg_dump;
+      options.base_environment = config.child_environment;
+      auto dump = pg::run_pg_dump(
+          options, head,
+          [&log](std::string_view line) {
+            log.warn("pg_dump", {{"stderr", std::string(line)}});
+          },
+          cancellation);
+      if (!dump) return std::unexpected(dump.error());
+      pg_dump_version = dump->pg_dump_version;
+      return std::optional<int>(dump->exit_status.exit_code);
+    };
+    if (row_counts == nullptr) return run(std::nullopt);
+    return dump_with_row_counts(config, read_only_default, log, cancellation, *row_counts, run);
   };
   return spec;
 }

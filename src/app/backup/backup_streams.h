@@ -78,9 +78,12 @@ StreamOutcome not_started(const StreamSpec& spec, const Error& error);
 // .dump.zst key: KeyLayout::db_key(id, DbCompression::zstd)). The dump's stderr is logged
 // line by line; its version is stored in `pg_dump_version` (borrowed until the stream ends).
 // `read_only_default`: PgDumpOptions::read_only_default, as the pre-flight decided it.
+// `row_counts` (borrowed until the stream ends; null: none taken): the rows counted beside
+// pg_dump in its snapshot per config.row_counts (app/backup/dump_row_counts.h).
 StreamSpec db_stream_spec(const config::BackupConfig& config, Logger& log,
                           const Cancellation& cancellation, std::string key,
-                          std::string& pg_dump_version, bool read_only_default = true);
+                          std::string& pg_dump_version, bool read_only_default = true,
+                          std::optional<catalog::RowCountsRecord>* row_counts = nullptr);
 
 // A pax tar of config.documents_dir, zstd-compressed, into `key`. What the walk found
 // (counts, skipped entries, links that leave the tree) is stored in `documents` (borrowed until

@@ -4,6 +4,7 @@
 
 #include "app/commands/backup_command.h"
 #include "app/commands/doctor_command.h"
+#include "app/commands/drill_command.h"
 #include "app/commands/object_commands.h"
 #include "app/commands/refresh_sandbox_command.h"
 #include "app/commands/restore_db_command.h"
@@ -87,10 +88,15 @@ std::vector<Command> make_table() {
                   "non-empty target (unless RESTORE_DROP_OWNED) and while other\n"
                   "sessions are connected, keeps new ones out, RESTORE_EXCLUDE;\n"
                   "judged by every pg_restore error and the restored tables\n"
-                  "(RESTORE_MIN_TABLES)",
+                  "(RESTORE_MIN_TABLES); --jobs N downloads the dump into\n"
+                  "RESTORE_SCRATCH_DIR (space checked, never left there) for\n"
+                  "pg_restore -j N",
        .positionals = {which},
        .flags = {{"--i-know-this-is-the-source", "",
-                  "allow RESTORE_DROP_OWNED into the backup's own source database"}},
+                  "allow RESTORE_DROP_OWNED into the backup's own source database"},
+                 {"--jobs", "N",
+                  "pg_restore -j N (1-32; 1, the default, streams): from a checked copy in "
+                  "RESTORE_SCRATCH_DIR"}},
        .needs = {.s3 = true, .layout = true, .tools = true, .restore_target = true, .writes = true},
        .run = run_restore_db,
        .exits = "exit codes: 0 restored and judged good, 1 refused (other sessions) or failed, "
@@ -133,6 +139,27 @@ std::vector<Command> make_table() {
        .exits = "exit codes: 0 refreshed, 1 failed (the sandbox unchanged), 2 usage/configuration,"
                 "\n3 the database was refreshed and the documents were not, 130/143 stopped by "
                 "signal"},
+      {.name = "drill",
+       .group = "restore",
+       .summary = "prove a set restores: into a PostgreSQL of its own (initdb in\n"
+                  "DRILL_WORK_DIR; not as root) or RESTORE_PG* (DRILL_TARGET=restore),\n"
+                  "every table's row count and the documents compared with the\n"
+                  "manifest, timed; evidence in S3_PREFIX/BACKUP_ENV/drills/",
+       .positionals = {which},
+       .flags = {{"--jobs", "N",
+                  "pg_restore -j N from a downloaded copy (RESTORE_SCRATCH_DIR, else the work "
+                  "dir)"},
+                 {"--json", "", "print the evidence (JSON) instead of the summary"}},
+       .needs = {.s3 = true, .layout = true, .tools = true, .drill = true, .writes = true},
+       .run = run_drill,
+       .details = "Latest: the newest complete set holding a dump. The work dir must hold the "
+                  "restored database, the\ndocuments and, with --jobs, the dump; it is left "
+                  "empty and the PostgreSQL stopped on every path but SIGKILL.\nThe evidence "
+                  "(drills/<ID>-<DRILL TIME>.json) is written for a failed drill too, never "
+                  "overwritten.",
+       .exits = "exit codes: 0 passed, 1 a mismatch (each table named) or any other failure, "
+                "2 usage/configuration (root with the\nembedded target, no server programs, "
+                "no work dir), 130/143 stopped by signal (no evidence)"},
       {.name = "doctor",
        .group = "checks",
        .summary = "probe the store and credentials (run it first on a new bucket):\n"

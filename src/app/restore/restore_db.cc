@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include "app/restore/dump_download.h"
 #include "app/restore/dump_source.h"
+#include "app/restore/restore_db_counts.h"
 #include "app/restore/restore_db_dump.h"
 #include "app/restore/restore_db_guard.h"
 #include "app/restore/restore_db_judge.h"
@@ -61,7 +63,8 @@ struct Stop {
 // returns what the next needs, or a Stop; run() logs a Stop with the state of the target.
 class RestoreDbJob {
  public:
-  RestoreDbJob(Context& context, const catalog::CatalogSet& set, const RestoreDbOptions& request)
+  RestoreDbJob(Context& context, const catalog::CatalogSet& set, const RestoreDbOptions& request,
+               RestoreDbReport& report)
       : context_(context),
         log_(context.log),
         config_(request.target ? *request.target : *context.settings.restore_target),
@@ -69,7 +72,11 @@ class RestoreDbJob {
         dump_(*set.manifest->db),
         request_(request),
         drop_owned_(config_.drop_owned || request.force_drop_owned),
-        tool_{context.settings.tools->pg_restore, context.settings.tools->child_environment} {}
+        tool_{context.settings.tools->pg_restore, context.settings.tools->child_environment},
+        application_("erp-backup " + request.label + " " + std::to_string(::getpid())),
+        report_(report) {
+    report_.jobs = request_.jobs;
+  }
 
   Outcome run() {
     log_.info("restore db starting", {{"id", set_.id},
@@ -91,11 +98,21 @@ class RestoreDbJob {
     }
     for (const std::string& line : use_list.excluded) log_.info("excluded", {{"entry", line}});
 
-    TargetGuard guard(log_, std::move(*session), config_.require_exclusive, application_);
+    TargetGuard guard(log_, std::move(*session), config_.require_exclusive, application_,
+                      request_.jobs);
     if (auto guarded = guard_target(guard, *facts); !guarded) return stop(guarded.error());
+    note_pg_restore_version();
+    if (scratch_) {
+      // --jobs N: the file, checked whole in phase 3, read by pg_restore -j N.
+      auto run = restore_file(guard, use_list);
+      scratch_->close_file();  // its space back before the judging
+      if (!run) return stop(run.error());
+      return judge(guard, *run, *scratch_stored_, checked->toc, use_list);
+    }
     auto source = DumpSource::open(context_.s3, dump_);
     if (!source) return stop({"restore failed", source.error()});
     auto run = restore(guard, use_list, (*source)->archive());
+    report_.dump_bytes = (*source)->stored().bytes();
     if (!run) return stop(run.error());
     return judge(guard, *run, (*source)->stored(), checked->toc, use_list);
   }
@@ -136,6 +153,7 @@ class RestoreDbJob {
   // drop-owned drops) every byte is checked first; into an empty target the restore's own read
   // is the one full read, hashed and judged all the same.
   std::expected<CheckedDump, Stop> check_dump(const TargetFacts& facts) {
+    if (request_.jobs > 1) return download_dump();
     const bool whole = drop_owned_ || !facts.contents.empty();
     auto checked =
         app::check_dump(context_.s3, *set_.manifest, tool_, context_.cancellation, whole);
@@ -191,6 +209,94 @@ class RestoreDbJob {
       return std::unexpected(Stop{"restore failed: cannot let pg_restore in", watching.error()});
     }
     touched_ = Touched::restoring;
+    const auto started = std::chrono::steady_clock::now();
+    auto run = pg::run_pg_restore(pg_restore_options(use_list), archive, log_pg_restore(),
+                                  context_.cancellation);
+    report_.restore = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    watch_ = guard.stop_watch();
+    if (!run) return std::unexpected(Stop{"restore failed", run.error()});
+    return std::move(*run);
+  }
+
+  // 3 with --jobs N: the dump downloaded into the scratch directory, its size and SHA-256
+  // matched while written: the whole dump checked before anything changes, whatever the target
+  // holds; then its TOC read from the file.
+  std::expected<CheckedDump, Stop> download_dump() {
+    const std::string refused = "restore refused: the dump cannot be used";
+    if (request_.scratch_dir.empty()) {
+      return std::unexpected(
+          Stop{refused, Error{ErrorKind::config,
+                              "--jobs " + std::to_string(request_.jobs) +
+                                  " needs RESTORE_SCRATCH_DIR (hint: a directory with room for the "
+                                  "dump; or --jobs 1 to stream it)"}});
+    }
+    const DumpDownloadOptions options{
+        .scratch_dir = request_.scratch_dir,
+        .set_id = set_.id,
+        .concurrency = context_.settings.s3 ? context_.settings.s3->upload_concurrency : 4};
+    auto downloaded = app::download_dump(context_.s3, dump_, options, context_.cancellation);
+    if (!downloaded) return std::unexpected(Stop{refused, downloaded.error()});
+    scratch_ = std::move(*downloaded);
+    scratch_stored_ = &scratch_->stored();
+    report_.download = scratch_->elapsed;
+    report_.dump_bytes = scratch_stored_->bytes();
+    log_.info("restore db dump downloaded",
+              {{"key", dump_.key},
+               {"file", scratch_->description()},
+               {"stored_bytes", std::to_string(scratch_stored_->bytes())},
+               {"bytes", std::to_string(scratch_->bytes)},
+               {"ranges", std::to_string(scratch_->ranges)},
+               {"seconds", std::to_string(scratch_->elapsed.count() / 1000.0)}});
+    ScratchReader file(*scratch_);
+    auto toc = pg::list_toc(file, tool_, context_.cancellation, pg::TocExtent::toc_only);
+    if (!toc) return std::unexpected(Stop{refused, toc.error().with_context(dump_.key)});
+    if (set_.manifest->database) {
+      if (auto problem = toc_table_problem(*toc, *set_.manifest->database, dump_.key)) {
+        return std::unexpected(Stop{refused, Error{ErrorKind::corrupt, *problem}});
+      }
+    }
+    log_.info("restore db dump checked",
+              {{"key", dump_.key},
+               {"tables", std::to_string(toc->tables)},
+               {"partitions", std::to_string(toc->partitions)},
+               {"read",
+                "whole dump (size, SHA-256 while downloaded; TOC from the file) before "
+                "anything changes"}});
+    return CheckedDump{.toc = std::move(*toc), .whole = true};
+  }
+
+  // 5 with --jobs N: pg_restore -j N from the scratch file, watched.
+  std::expected<pg::RestoreRun, Stop> restore_file(TargetGuard& guard, const UseList& use_list) {
+    if (auto watching = guard.start_watch(); !watching) {
+      return std::unexpected(Stop{"restore failed: cannot let pg_restore in", watching.error()});
+    }
+    touched_ = Touched::restoring;
+    pg::PgRestoreOptions options = pg_restore_options(use_list);
+    options.archive_fd = scratch_->fd();
+    options.jobs = request_.jobs;
+    const auto started = std::chrono::steady_clock::now();
+    auto run = pg::run_pg_restore_file(options, log_pg_restore(), context_.cancellation);
+    report_.restore = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    watch_ = guard.stop_watch();
+    if (!run) return std::unexpected(Stop{"restore failed", run.error()});
+    // -j's workers write their lines in pieces that interleave: an error line garbled beyond
+    // recognition would go unjudged. pg_restore's own count, printed when it alone runs, says.
+    if (run->errors_reported && *run->errors_reported > run->errors_seen) {
+      return std::unexpected(
+          Stop{"restore failed",
+               Error{ErrorKind::permanent,
+                     "pg_restore counted " + std::to_string(*run->errors_reported) + " errors, " +
+                         std::to_string(run->errors_seen) +
+                         " error lines could be read from the log its parallel workers share (each "
+                         "is judged; the others cannot be) (hint: the lines logged as pg_restore "
+                         "stderr hold them; --jobs 1 logs them one by one)"}});
+    }
+    return std::move(*run);
+  }
+
+  pg::PgRestoreOptions pg_restore_options(const UseList& use_list) const {
     pg::PgRestoreOptions options;
     options.program = tool_.program;
     options.base_environment = tool_.environment;
@@ -198,25 +304,48 @@ class RestoreDbJob {
     options.role = config_.role;
     options.use_list = use_list.text;
     options.application_name = application_;
-    Logger& log = log_;
-    auto run = pg::run_pg_restore(
-        options, archive,
-        [&log](std::string_view line, pg::RestoreLogReader::Line kind) {
-          if (kind == pg::RestoreLogReader::Line::progress) {
-            log.debug("pg_restore", {{"stderr", std::string(line)}});
-          } else {
-            log.info("pg_restore", {{"stderr", std::string(line)}});
-          }
-        },
-        context_.cancellation);
-    watch_ = guard.stop_watch();
-    if (!run) return std::unexpected(Stop{"restore failed", run.error()});
-    return std::move(*run);
+    return options;
+  }
+
+  std::function<void(std::string_view, pg::RestoreLogReader::Line)> log_pg_restore() {
+    return [&log = log_](std::string_view line, pg::RestoreLogReader::Line kind) {
+      if (kind == pg::RestoreLogReader::Line::progress) {
+        log.debug("pg_restore", {{"stderr", std::string(line)}});
+      } else {
+        log.info("pg_restore", {{"stderr", std::string(line)}});
+      }
+    };
+  }
+
+  // For the report and the log; a pg_restore that cannot say is no reason to stop here (one
+  // that cannot run fails phase 5 with its own error).
+  void note_pg_restore_version() {
+    auto version = pg::pg_restore_version(tool_.program, tool_.environment);
+    if (!version) {
+      log_.warn("cannot read pg_restore's version", {{"error", version.error().message}});
+      return;
+    }
+    report_.pg_restore_version = *version;
+    log_.info("restore db pg_restore",
+              {{"version", *version}, {"jobs", std::to_string(request_.jobs)}});
+  }
+
+  // 6, its row counts (app/restore/restore_db_counts.h), while the target is still guarded:
+  // failing mismatches become problems; the report gets what was compared.
+  void count_restored_rows(TargetGuard& guard, const UseList& use_list, RestoreVerdict& verdict,
+                           const std::string& server_version) {
+    RestoredRowCounts counts =
+        check_restored_rows(guard.session(), *set_.manifest, use_list, log_, context_.cancellation);
+    verdict.problems.insert(verdict.problems.end(), counts.problems.begin(), counts.problems.end());
+    report_.tables_compared = counts.tables_compared;
+    report_.mismatches = std::move(counts.mismatches);
+    report_.target_server_version = server_version;
   }
 
   // 6. What was restored decides; the target reopened either way.
   Outcome judge(TargetGuard& guard, const pg::RestoreRun& run, const codec::Sha256Source& read,
                 const pg::TocSummary& toc, const UseList& use_list) {
+    const auto judging = std::chrono::steady_clock::now();
     auto restored = pg::inspect_session(guard.session());
     if (!restored)
       return stop({"restore failed: cannot count the restored tables", restored.error()});
@@ -235,6 +364,7 @@ class RestoreDbJob {
       facts.errors.push_back(pg::judge_restore_error(error, entries, config_.exclude));
     }
     RestoreVerdict verdict = judge_restore(facts);
+    count_restored_rows(guard, use_list, verdict, facts.restored.server_version);
     for (const pg::JudgedRestoreError& error : facts.errors) {
       if (error.verdict == pg::RestoreErrorVerdict::failing) {
         log_.error("pg_restore error", {{"toc_entry", error.entry}, {"error", error.message}});
@@ -257,6 +387,8 @@ class RestoreDbJob {
         {"pg_restore_errors_tolerated", std::to_string(verdict.harmless + verdict.excluded)},
         {"pg_restore_warnings", std::to_string(run.warnings)},
         {"guard", std::string(to_string(guard.mode()))}};
+    report_.check = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - judging);
     if (verdict.ok()) {
       log_.info("restore db done", summary);
       return {};
@@ -278,17 +410,23 @@ class RestoreDbJob {
   const RestoreDbOptions request_;
   const bool drop_owned_;
   const pg::PgRestoreTool tool_;
-  // pg_restore's application_name: the guard tells its session from any other by it.
-  const std::string application_ = "erp-backup restore " + std::to_string(::getpid());
+  // pg_restore's application_name: the guard tells its sessions from any other by it.
+  const std::string application_;
+  RestoreDbReport& report_;
   Touched touched_ = Touched::nothing;
   WatchReport watch_;
+  // --jobs N: the downloaded dump (gone with this job, or once pg_restore ended), and its
+  // hashing stage (kept by the file, judged in phase 6).
+  std::unique_ptr<ScratchDump> scratch_;
+  const codec::Sha256Source* scratch_stored_ = nullptr;
 };
 
 }  // namespace
 
 Outcome restore_set_db(Context& context, const catalog::CatalogSet& set,
-                       const RestoreDbOptions& request, RestoreDbReport* /*report*/) {
-  return RestoreDbJob(context, set, request).run();
+                       const RestoreDbOptions& request, RestoreDbReport* report) {
+  RestoreDbReport unused;
+  return RestoreDbJob(context, set, request, report ? *report : unused).run();
 }
 
 }  // namespace erp::app

@@ -22,6 +22,11 @@
 //                      else the user) CASCADE when asked;
 //   5. restore         pg_restore --no-owner --verbose [--role] -L <use list>, the dump on its
 //                      stdin, hashed on the way (pg/pg_restore.h);
+//   3/5 with --jobs N  the dump downloaded into the scratch directory first, space checked,
+//                      size and SHA-256 matched while written (app/restore/dump_download.h): the
+//                      whole dump checked before anything changes, whatever the target; its TOC
+//                      read from the file; then pg_restore -j N from the file, the guard
+//                      admitting its N+1 sessions; the file gone on every path;
 //   6. judge           every pg_restore error line, the hash, the restored tables and
 //                      partitions against the TOC, RESTORE_MIN_TABLES, the watch
 //                      (app/restore/restore_db_judge.h); failing errors are logged with their TOC
@@ -66,8 +71,10 @@ struct RestoreDbOptions {
 struct RowCountMismatch {
   std::string table;                     // "schema.table", or "(large objects)"
   std::optional<std::int64_t> expected;  // the manifest's
+  // The target's count; -1 when unknown (an estimate the target does not have, or missing).
   std::int64_t restored = 0;
-  bool failing = true;  // false: reported only (estimate or "own"-snapshot counts)
+  bool failing = true;   // false: reported only (estimate or "own"-snapshot counts)
+  bool missing = false;  // the table is not in the target at all
 };
 
 // What one restore measured and found, for the drill's evidence (and the log of every restore).

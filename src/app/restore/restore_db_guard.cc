@@ -1,5 +1,6 @@
 #include "app/restore/restore_db_guard.h"
 
+#include <algorithm>
 #include <condition_variable>
 
 namespace erp::app {
@@ -32,11 +33,12 @@ GuardMode choose_guard_mode(bool require_exclusive, const pg::ConnectionLimitSta
 }
 
 TargetGuard::TargetGuard(Logger& log, pg::PgSession session, bool require_exclusive,
-                         std::string pg_restore_application)
+                         std::string pg_restore_application, int pg_restore_jobs)
     : log_(log),
       session_(std::move(session)),
       require_exclusive_(require_exclusive),
-      pg_restore_application_(std::move(pg_restore_application)) {}
+      pg_restore_application_(std::move(pg_restore_application)),
+      pg_restore_jobs_(std::max(pg_restore_jobs, 1)) {}
 
 TargetGuard::~TargetGuard() {
   stop_watch();
@@ -139,15 +141,18 @@ Result<void> TargetGuard::start_watch() {
   if (mode_ == GuardMode::limit) {
     auto now = pg::connection_limit_state(session_);
     if (!now) return std::unexpected(now.error());
-    // Every backend PostgreSQL counts now (this session, an autovacuum worker) plus one:
-    // pg_restore's.
-    const std::int64_t door = now->counted + 1;
+    // Every backend PostgreSQL counts now (this session, an autovacuum worker) plus
+    // pg_restore's: one, or with -j N its N workers and its leader (header).
+    const std::int64_t door = now->counted + (pg_restore_jobs_ == 1 ? 1 : pg_restore_jobs_ + 1);
     if (auto opened = pg::set_connection_limit(session_, state_.database, door); !opened) {
       return std::unexpected(opened.error());
     }
     door_open_ = true;
-    log_.info("the target admits one more session, for pg_restore",
-              {{"database", state_.database}, {"connection_limit", std::to_string(door)}});
+    log_.info(pg_restore_jobs_ == 1 ? "the target admits one more session, for pg_restore"
+                                    : "the target admits pg_restore -j's sessions until it ends",
+              {{"database", state_.database},
+               {"connection_limit", std::to_string(door)},
+               {"jobs", std::to_string(pg_restore_jobs_)}});
   }
   watched_ = true;
   watcher_ = std::jthread([this](std::stop_token stop) { watch(stop); });
@@ -163,7 +168,8 @@ void TargetGuard::poll() {
     return;
   }
   for (const pg::OtherSession& other : *found) intruders_.emplace(other.pid, other);
-  if (door_open_ && report_.pg_restore_seen) {
+  // pg_restore -j reconnects during its run: its door stays open until it ended.
+  if (door_open_ && report_.pg_restore_seen && pg_restore_jobs_ == 1) {
     if (auto closed = pg::set_connection_limit(session_, state_.database, 0); !closed) {
       report_.error = closed.error().message;
       return;
@@ -182,7 +188,8 @@ void TargetGuard::watch(std::stop_token stop) {
     bool open;
     {
       std::lock_guard lock(mutex_);
-      open = door_open_ && report_.error.empty();
+      open = door_open_ && report_.error.empty() &&
+             (pg_restore_jobs_ == 1 || !report_.pg_restore_seen);
     }
     std::unique_lock lock(wait_mutex);
     wake.wait_for(lock, stop, open ? kDoorPoll : kWatchPoll, [] { return false; });
@@ -196,7 +203,8 @@ WatchReport TargetGuard::stop_watch() {
   stopped_ = true;
   poll();  // after pg_restore: whoever is connected now
   if (door_open_) {
-    // pg_restore never showed (it failed before connecting, or came and went between polls).
+    // pg_restore never showed (it failed before connecting, or came and went between polls),
+    // or pg_restore -j's door, open until it ended.
     if (auto closed = pg::set_connection_limit(session_, state_.database, 0); !closed) {
       if (report_.error.empty()) report_.error = closed.error().message;
     } else {

@@ -15,6 +15,13 @@
 //              so that pg_restore, and nobody after it, can connect; the watch thread closes it
 //              again (0) as soon as pg_restore's session (its application_name) shows in
 //              pg_stat_activity;
+//              pg_restore -j N (`restore db --jobs N`) connects once, disconnects, forks N
+//              workers that connect, and reconnects once they ended: its sessions come and go
+//              during the whole run, and a backend that just disconnected may still be counted
+//              while the next connects. So the door is the backends connected now + N + 1 and
+//              stays open until pg_restore ended; every session with its application_name is
+//              pg_restore's, any other is an intruder (seen at the next poll: a session that comes
+//              and goes between two polls through a free slot is not seen — the price of -j);
 //   watch      during the restore, pg_stat_activity is read every kWatchPoll (kDoorPoll while the
 //              door is open): any other client session, of any role, is an intruder and fails
 //              the restore; then once more after pg_restore has ended;
@@ -69,9 +76,10 @@ class TargetGuard {
   static constexpr std::chrono::milliseconds kDoorPoll{20};
 
   // Takes `session` (connected to the target); `pg_restore_application` is the
-  // application_name pg_restore's session will carry. Changes nothing yet.
+  // application_name pg_restore's sessions will carry; `pg_restore_jobs` its -j (1: one
+  // session, the door closed behind it). Changes nothing yet.
   TargetGuard(Logger& log, pg::PgSession session, bool require_exclusive,
-              std::string pg_restore_application);
+              std::string pg_restore_application, int pg_restore_jobs = 1);
   ~TargetGuard();  // stop_watch() and reopen() when still due (their outcome logged)
   TargetGuard(const TargetGuard&) = delete;
   TargetGuard& operator=(const TargetGuard&) = delete;
@@ -103,6 +111,7 @@ class TargetGuard {
   pg::PgSession session_;
   bool require_exclusive_;
   std::string pg_restore_application_;
+  int pg_restore_jobs_ = 1;
   GuardMode mode_ = GuardMode::unguarded;
   pg::ConnectionLimitState state_;  // as close() found it
   bool limit_changed_ = false;      // reopen() is due

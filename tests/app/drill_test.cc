@@ -1,0 +1,134 @@
+// The drill's pure parts and its documents check (app/drill/*), against the fake store.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "app/docs_archive_support.h"
+#include "app/drill/drill_docs.h"
+#include "app/drill/drill_record.h"
+#include "app/drill/evidence_write.h"
+#include "app/drill/private_dir.h"
+#include "archive/tar_test_support.h"
+#include "config/restore_target_config.h"
+#include "fakes/fake_object_store.h"
+
+namespace erp::app {
+namespace {
+
+using testing::TempDir;
+
+using testing::manifest_for;
+using testing::zstd_of;
+constexpr std::string_view kKey = testing::kDocsKey;
+
+bool empty_dir(const std::filesystem::path& dir) {
+  return std::filesystem::is_empty(dir);
+}
+
+}  // namespace
+
+TEST_CASE("the drill's documents check compares counts and bytes and leaves the work dir empty") {
+  const std::string stored = zstd_of(testing::hostile_archive(
+      {{.path = "facture/FA1.pdf", .content = "invoice"}, {.path = "ecm/a.txt", .content = "a"}}));
+  testing::FakeObjectStore store;
+  store.seed(std::string(kKey), stored);
+  TempDir work;
+  Cancellation cancellation;
+
+  SUBCASE("matching") {
+    auto checked = check_set_docs(store, manifest_for(stored, 2, 8), work.path(), cancellation);
+    REQUIRE_MESSAGE(checked.has_value(), checked.error().message);
+    CHECK(checked->ok());
+    CHECK(checked->stored_bytes == stored.size());
+  }
+  SUBCASE("a file fewer than the manifest says: a mismatch naming the count") {
+    auto checked = check_set_docs(store, manifest_for(stored, 3, 8), work.path(), cancellation);
+    REQUIRE(checked.has_value());
+    CHECK_FALSE(checked->ok());
+    REQUIRE(checked->mismatches.size() == 1);
+    CHECK(checked->mismatches[0].what == "docs files");
+    CHECK(checked->mismatches[0].expected == "3");
+    CHECK(checked->mismatches[0].found == "2");
+  }
+  SUBCASE("another SHA-256 in the manifest: a problem naming the key") {
+    catalog::Manifest manifest = manifest_for(stored, 2, 8);
+    manifest.docs->sha256 = std::string(64, '0');
+    auto checked = check_set_docs(store, manifest, work.path(), cancellation);
+    REQUIRE(checked.has_value());
+    REQUIRE(checked->problems.size() == 1);
+    CHECK(checked->problems[0].contains(std::string(kKey)));
+  }
+  CHECK(empty_dir(work.path()));
+}
+
+TEST_CASE("a private dir of a missing work dir is a configuration error naming DRILL_WORK_DIR") {
+  TempDir work;
+  auto made = PrivateDir::make(work.path() / "missing", "docs");
+  REQUIRE_FALSE(made.has_value());
+  CHECK(made.error().kind == ErrorKind::config);
+  CHECK(made.error().message.contains("DRILL_WORK_DIR"));
+  {
+    auto dir = PrivateDir::make(work.path(), "scratch");
+    REQUIRE(dir.has_value());
+    CHECK((*dir)->path().filename().string().starts_with("erp-drill-scratch-"));
+    std::filesystem::create_directories((*dir)->path() / "a" / "b");
+  }
+  CHECK(empty_dir(work.path()));
+}
+
+TEST_CASE("the evidence takes the restore's mismatches, and only failing ones fail it") {
+  catalog::Manifest manifest;
+  manifest.id = "20261130T020000Z";
+  manifest.database = catalog::DatabaseRecord{.server_version = "15.8"};
+  manifest.db = catalog::StreamRecord{.bytes = 1234};
+  catalog::DrillEvidence evidence;
+  record_set(evidence, manifest);
+  CHECK(evidence.row_count_method == "none");
+  CHECK(evidence.dump_bytes == 1234);
+  CHECK(evidence.source_server_version == "15.8");
+  RestoreDbReport report;
+  report.tables_compared = 3;
+  report.mismatches = {
+      {.table = "public.llx_bank", .expected = 5, .restored = 4, .failing = false}};
+  record_restore(evidence, report);
+  CHECK(evidence.tables_compared == 3);
+  CHECK(evidence_passes(evidence));
+  report.mismatches = {{.table = "(large objects)", .expected = 2, .restored = 0}};
+  record_restore(evidence, report);
+  REQUIRE(evidence.mismatches.size() == 2);
+  CHECK(evidence.mismatches[0].what == "rows public.llx_bank");
+  CHECK(evidence.mismatches[1].what == "large objects");
+  CHECK(evidence.mismatches[1].expected == "2");
+  CHECK_FALSE(evidence_passes(evidence));
+}
+
+TEST_CASE("evidence is written once: a second write to its key fails, the first one stays") {
+  testing::FakeObjectStore store;
+  catalog::DrillEvidence evidence;
+  evidence.set_id = "20261130T020000Z";
+  const std::string key = "erp/prod/drills/20261130T020000Z-20261201T040000Z.json";
+  REQUIRE(write_evidence(store, key, evidence).has_value());
+  evidence.passed = true;
+  auto again = write_evidence(store, key, evidence);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().message.contains("never overwritten"));
+  auto stored = catalog::parse_drill_evidence(store.object(key).value_or(""));
+  REQUIRE(stored.has_value());
+  CHECK_FALSE(stored->passed);
+}
+
+TEST_CASE("the restore rules are read without any RESTORE_PG*") {
+  config::MapEnvironment env(
+      {{"RESTORE_MIN_TABLES", "3"}, {"RESTORE_EXCLUDE", "FUNCTION pgbouncer user_lookup"}});
+  config::Problems problems;
+  const config::RestoreTargetConfig rules = config::load_restore_rules(env, problems);
+  CHECK(problems.empty());
+  CHECK(rules.min_tables == 3);
+  CHECK(rules.exclude == std::vector<std::string>{"FUNCTION pgbouncer user_lookup"});
+  config::MapEnvironment bad({{"RESTORE_MIN_TABLES", "many"}, {"RESTORE_ROLE", "x"}});
+  (void)config::load_restore_rules(bad, problems);
+  CHECK(problems.size() == 1);
+}
+
+}  // namespace erp::app
