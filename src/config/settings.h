@@ -46,8 +46,9 @@ struct Needs {
   bool tools = false;           // PG_RESTORE and what children inherit (verify, restore)
   bool restore_target = false;  // RESTORE_PG*, RESTORE_ROLE, RESTORE_* options (restore db)
   bool restore_docs = false;    // RESTORE_DOCUMENTS_DIR (restore docs)
-  // DRILL_TARGET, DRILL_WORK_DIR, DRILL_PG_BINDIR (drill); with DRILL_TARGET=restore the
-  // restore target's group too, as if restore_target were set.
+  // DRILL_TARGET, DRILL_WORK_DIR, DRILL_PG_BINDIR (drill), and `restore_target`: with
+  // DRILL_TARGET=restore the whole group, as if restore_target were set; with the embedded
+  // target only the rules (RESTORE_MIN_TABLES, RESTORE_EXCLUDE, RESTORE_SCRATCH_DIR).
   bool drill = false;
   // The command changes the bucket or a database (backup, prune, restore, put, rm, ...): every
   // unknown prefixed variable is a problem (exit 2), not a warning.

@@ -69,7 +69,7 @@ TEST_CASE("drill: malformed settings are each named, with a hint") {
         std::string::npos);
 }
 
-TEST_CASE("drill's settings group reads the restore target only for DRILL_TARGET=restore") {
+TEST_CASE("drill's settings group reads the whole restore target only for DRILL_TARGET=restore") {
   const Needs drill{.s3 = true, .layout = true, .tools = true, .drill = true, .writes = true};
   Values values = valid_s3();
   values["RESTORE_PGPORT"] = "not-a-port";  // unused by the embedded target: must not stop it
@@ -77,7 +77,13 @@ TEST_CASE("drill's settings group reads the restore target only for DRILL_TARGET
   REQUIRE_MESSAGE(embedded.has_value(), embedded.error().message);
   REQUIRE(embedded->drill.has_value());
   CHECK(embedded->drill->target == DrillTarget::embedded);
-  CHECK_FALSE(embedded->restore_target.has_value());
+  REQUIRE(embedded->restore_target.has_value());  // the rules only: no RESTORE_PG* read
+  CHECK(embedded->restore_target->target.params.empty());
+  CHECK(embedded->restore_target->min_tables == 250);
+  values["RESTORE_MIN_TABLES"] = "3";
+  embedded = load_settings(MapEnvironment(values), drill);
+  REQUIRE_MESSAGE(embedded.has_value(), embedded.error().message);
+  CHECK(embedded->restore_target->min_tables == 3);
 
   values["DRILL_TARGET"] = "restore";
   auto restore = load_settings(MapEnvironment(values), drill);
