@@ -88,6 +88,7 @@ constexpr KnownVariable kKnown[] = {
     {"S3_STALL_TIMEOUT"},
     {"S3_UPLOAD_CONCURRENCY"},
     {"STALE_UPLOAD_AGE", kSafety},
+    {"TMPDIR"},  // only as the default of DRILL_WORK_DIR
 };
 
 // SPEC §3's settings of features to come. A lock, an encryption recipient or an off-site target
@@ -96,7 +97,6 @@ constexpr KnownVariable kLater[] = {
     {"AGE_IDENTITY_FILE"},
     {"AGE_RECIPIENTS", kSafety},
     {"AGE_RECIPIENTS_FILE", kSafety},
-    {"BACKUP_ROW_COUNTS"},
     {"S3_EXTRA_TARGETS", kSafety},
 };
 

@@ -26,8 +26,8 @@ Result<Settings> load_settings(const Environment& env, Needs needs) {
   }
   if (needs.tools) settings.tools = load_tools_config(env, problems);
   if (needs.drill) settings.drill = load_drill_config(env, problems);
-  // A drill into RESTORE_PG* needs that target's settings; the embedded one does not read them
-  // (a drill must not be stopped by a restore target it will not use).
+  // A drill into RESTORE_PG* needs that target's settings; the embedded one reads only the
+  // rules every restore follows (a drill must not be stopped by a target it will not use).
   const bool drill_restores = settings.drill && settings.drill->target == DrillTarget::restore;
   if (needs.restore_target || drill_restores) {
     settings.restore_target = load_restore_target_config(env, problems);
