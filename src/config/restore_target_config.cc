@@ -33,6 +33,18 @@ bool parse_bool(const Environment& env, const char* name, bool& value, Problems&
 
 }  // namespace
 
+std::filesystem::path load_restore_scratch_dir(const Environment& env, Problems& problems) {
+  const auto scratch = env.get("RESTORE_SCRATCH_DIR");
+  if (!scratch) return {};
+  if (scratch->empty() || scratch->front() != '/') {
+    problems.add("malformed RESTORE_SCRATCH_DIR '" + *scratch +
+                 "' (hint: an absolute path to a directory with room for the dump, used by "
+                 "restore db --jobs N)");
+    return {};
+  }
+  return *scratch;
+}
+
 RestoreTargetConfig load_restore_target_config(const Environment& env, Problems& problems) {
   RestoreTargetConfig config;
   for (const TargetVariable& variable : kTargetVariables) {
@@ -53,15 +65,7 @@ RestoreTargetConfig load_restore_target_config(const Environment& env, Problems&
     config.target.password = Secret(std::move(**password));
   }
   if (auto role = env.get("RESTORE_ROLE")) config.role = *role;
-  if (auto scratch = env.get("RESTORE_SCRATCH_DIR")) {
-    if (scratch->empty() || scratch->front() != '/') {
-      problems.add("malformed RESTORE_SCRATCH_DIR '" + *scratch +
-                   "' (hint: an absolute path to a directory with room for the dump, used by "
-                   "restore db --jobs N)");
-    } else {
-      config.scratch_dir = *scratch;
-    }
-  }
+  config.scratch_dir = load_restore_scratch_dir(env, problems);
   if (auto text = env.get("RESTORE_MIN_TABLES")) {
     int value = 0;
     const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);

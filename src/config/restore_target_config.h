@@ -36,4 +36,9 @@ struct RestoreTargetConfig {
 
 RestoreTargetConfig load_restore_target_config(const Environment& env, Problems& problems);
 
+// RESTORE_SCRATCH_DIR alone (empty when unset; a relative path is a problem): for a command
+// that restores elsewhere than the RESTORE_PG* target and so does not load the group above (the
+// drill into its embedded cluster).
+std::filesystem::path load_restore_scratch_dir(const Environment& env, Problems& problems);
+
 }  // namespace erp::config

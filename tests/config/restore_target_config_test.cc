@@ -63,3 +63,24 @@ TEST_CASE("each RESTORE_EXCLUDE item has a description, a schema and a name") {
 
 }  // namespace
 }  // namespace erp::config
+
+namespace erp::config {
+
+TEST_CASE("RESTORE_SCRATCH_DIR is optional, and absolute when given") {
+  Problems problems;
+  CHECK(load_restore_target_config(MapEnvironment(target({})), problems).scratch_dir.empty());
+  const auto config = load_restore_target_config(
+      MapEnvironment(target({{"RESTORE_SCRATCH_DIR", "/var/tmp/restore"}})), problems);
+  CHECK(problems.empty());
+  CHECK(config.scratch_dir == "/var/tmp/restore");
+  CHECK(load_restore_scratch_dir(MapEnvironment(Vars{{"RESTORE_SCRATCH_DIR", "/scratch"}}),
+                                 problems) == "/scratch");
+  CHECK(problems.empty());
+  CHECK(load_restore_scratch_dir(MapEnvironment(Vars{{"RESTORE_SCRATCH_DIR", "scratch"}}), problems)
+            .empty());
+  REQUIRE(problems.size() == 1);
+  CHECK(problems.error().message.find("malformed RESTORE_SCRATCH_DIR 'scratch'") !=
+        std::string::npos);
+}
+
+}  // namespace erp::config
