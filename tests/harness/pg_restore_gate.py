@@ -20,9 +20,14 @@ any index or key. Then, in order:
 Every wait polls a real condition with a deadline (60 s) and gives up when pg_restore has exited.
 
 A restore from a file (`restore db --jobs N`: `--jobs=N -L /dev/stdin /dev/fd/3`) runs the real
-pg_restore with the same descriptors; once its session shows, `hold_last_byte` stops its leader
-(SIGSTOP: it holds its session and cannot finish) before the marker is created; a SIGTERM to the
-gate continues it, so that the SIGTERM the tool sent to the whole group ends it at once.
+pg_restore with the same descriptors. With `hold_last_byte` its leader is stopped (SIGSTOP) the
+moment it holds its first socket, i.e. while connecting to the target, before it can restore
+anything: a small dump restores in a fraction of a second, faster than a psql poll of
+pg_stat_activity could see it (such a poll raced and lost under load), so the gate watches the
+leader's descriptors in /proc instead. Stopped there it cannot finish (the server waits
+authentication_timeout, 60 s, far longer than a test holds it); the marker is then created. A
+SIGTERM to the gate continues it, so that the SIGTERM the tool sent to the whole group ends it at
+once. Without `hold_last_byte` the gate waits for its session to show, as for a stream.
 """
 
 from __future__ import annotations
@@ -215,9 +220,37 @@ def main() -> int:
     return child.wait()
 
 
+def _holds_a_socket(pid: int) -> bool:
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _wait_for_socket(child: subprocess.Popen) -> bool:
+    """Until pg_restore's leader holds a socket (its first connection), polled every millisecond."""
+    deadline = time.monotonic() + DEADLINE
+    while not _holds_a_socket(child.pid):
+        if child.poll() is not None:
+            return False
+        if time.monotonic() > deadline:
+            sys.stderr.write("pg_restore gate: gave up waiting for pg_restore to connect\n")
+            return False
+        time.sleep(0.001)
+    return True
+
+
 def _from_file(config: dict, args: list[str]) -> int:
     child = subprocess.Popen([config["real"], *args], pass_fds=(3,))  # stdin: the use list
-    if not _wait_for_session(config, child):
+    waited = _wait_for_socket(child) if config["hold_last_byte"] else _wait_for_session(config, child)
+    if not waited:
         return child.wait()
     if config["hold_last_byte"]:
         def resume_and_end(signum, frame):
