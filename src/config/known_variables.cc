@@ -93,7 +93,6 @@ constexpr KnownVariable kLater[] = {
     {"AGE_IDENTITY_FILE"},
     {"AGE_RECIPIENTS", kSafety},
     {"AGE_RECIPIENTS_FILE", kSafety},
-    {"BACKUP_ROW_COUNTS"},
     {"DRILL_TARGET"},
     {"DRILL_WORK_DIR"},
     {"S3_EXTRA_TARGETS", kSafety},
