@@ -28,6 +28,8 @@ Rows, per group (each group alternates its rows within every run; the figure is 
 - restore: `erp-backup restore db` (and of the zstd set), `aws s3 cp - | pg_restore`, `pg_restore`
   from a local file, each into a fresh database; `erp-backup restore db --jobs 2` (downloaded into
   DATA_DIR/restore-scratch, checked empty after) against `pg_restore -j2` from the local file;
+  `erp-backup drill` of the same set, streamed and with --jobs 2 (its own PostgreSQL in
+  DATA_DIR/drill-work, as the PostgreSQL user: initdb, restore, row counts, evidence, cleanup);
 - verify: `erp-backup verify` of a set holding the db and docs streams (throughput of stored bytes);
 - full: `erp-backup backup` (db and docs streams at once), for its memory bound (issue 2/3: peak
   RSS <= 160 MiB); with --upload-delay S the front holds every UploadPart answer S seconds during
@@ -61,6 +63,7 @@ import argparse
 import json
 import os
 import platform
+import pwd
 import re
 import shlex
 import shutil
@@ -458,6 +461,32 @@ def main() -> int:
             rows.append(Row("restore", "erp-backup restore db --jobs 2", lambda i: erp_restore(i, jobs=2), dump_size,
                             erp=True))
             rows.append(Row("restore", "pg_restore -j2 local file", lambda i: local_restore(i, jobs=2), dump_size))
+
+            # The drill of the same set: initdb of its own PostgreSQL, the restore, the row counts
+            # compared, evidence written, the cluster removed. PostgreSQL refuses root, so it runs
+            # as the unprivileged user the test server runs as, in a work dir that user owns.
+            runner = pwd.getpwnam(os.environ.get("ERP_TEST_PG_USER") or "postgres")
+            drill_dir = os.path.join(args.data_dir, "drill-work")
+
+            def erp_drill(i, jobs=1):
+                shutil.rmtree(drill_dir, ignore_errors=True)
+                os.makedirs(drill_dir)
+                os.chown(drill_dir, runner.pw_uid, runner.pw_gid)
+                env = erp_env(http, "bench-restore-src", DRILL_WORK_DIR=drill_dir, RESTORE_SCRATCH_DIR=drill_dir,
+                              DRILL_PG_BINDIR=os.path.dirname(pg_restore), HOME=drill_dir)
+                for name in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"):
+                    env.pop(name, None)
+                argv = ["setpriv", f"--reuid={runner.pw_uid}", f"--regid={runner.pw_gid}", "--clear-groups",
+                        BINARY, "drill", "latest", *(["--jobs", str(jobs)] if jobs > 1 else [])]
+                result = measure(argv, env)
+                if result["ok"] and os.listdir(drill_dir):
+                    result.update(ok=False, error=f"{drill_dir} is not empty after the drill: {os.listdir(drill_dir)}")
+                return result
+
+            rows.append(Row("restore", "erp-backup drill (own PostgreSQL, counts checked)", erp_drill, dump_size,
+                            erp=True))
+            rows.append(Row("restore", "erp-backup drill --jobs 2", lambda i: erp_drill(i, jobs=2), dump_size,
+                            erp=True))
 
         # -- verify ---------------------------------------------------------------------------------
         verify_bytes = 0

@@ -2,6 +2,7 @@
 // every command without settings, `--`, did-you-mean, missing and unexpected arguments, and the
 // spellings the commands accepted before the table existed.
 #include "app/commands/command_table.h"
+#include "app/commands/common_flags.h"
 
 #include <doctest/doctest.h>
 
@@ -196,6 +197,28 @@ TEST_CASE("nearest: close names only") {
   CHECK(nearest("--jsno", names) == "--json");
   CHECK(nearest("--asof", names) == "--as-of");
   CHECK(nearest("--verbose", names).empty());
+}
+
+TEST_CASE("--jobs of restore db and drill: 1 when absent, 1 to 32, else refused naming the value") {
+  for (std::string_view command : {"restore db", "drill"}) {
+    auto absent = parse(command, {"latest"});
+    REQUIRE(absent.has_value());
+    CHECK(jobs_flag(*absent, "restore") == 1);
+    for (const char* good : {"1", "2", "32"}) {
+      auto parsed = parse(command, {"--jobs", good});
+      REQUIRE(parsed.has_value());
+      CHECK(jobs_flag(*parsed, "drill") == std::stoi(good));
+    }
+    for (const char* bad : {"0", "33", "two", "2x", "-1"}) {
+      auto parsed = parse(command, {"--jobs", bad});
+      REQUIRE(parsed.has_value());
+      auto jobs = jobs_flag(*parsed, "drill");
+      REQUIRE_FALSE(jobs.has_value());
+      CHECK(jobs.error().kind == ErrorKind::config);
+      CHECK(jobs.error().message.find("drill refused: --jobs '" + std::string(bad) + "'") == 0);
+      CHECK(jobs.error().message.find("--jobs takes 1 to 32") != std::string::npos);
+    }
+  }
 }
 
 }  // namespace erp::app
