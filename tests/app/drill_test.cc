@@ -103,6 +103,45 @@ TEST_CASE("the evidence takes the restore's mismatches, and only failing ones fa
   CHECK_FALSE(evidence_passes(evidence));
 }
 
+TEST_CASE("a drill cannot pass a set whose manifest leaves tables' data uncompared") {
+  catalog::Manifest manifest;
+  manifest.id = "20261130T020000Z";
+  manifest.db = catalog::StreamRecord{.bytes = 1234};
+  // No database record or no row counts (BACKUP_ROW_COUNTS=off, a failed count, an older set).
+  auto none = unproven_by_manifest(manifest);
+  REQUIRE(none.size() == 1);
+  CHECK(none[0].find("has none") != std::string::npos);
+  CHECK(none[0].find("BACKUP_ROW_COUNTS") != std::string::npos);
+  manifest.database = catalog::DatabaseRecord{.server_version = "15.8"};
+  CHECK(unproven_by_manifest(manifest).size() == 1);
+  // Counts for every table: nothing unproven.
+  manifest.database->row_counts = catalog::RowCountsRecord{.method = "exact", .snapshot = "dump"};
+  CHECK(unproven_by_manifest(manifest).empty());
+  // Tables cut from the manifest by its size limit were never compared.
+  manifest.database->row_counts->tables_omitted = 17;
+  auto omitted = unproven_by_manifest(manifest);
+  REQUIRE(omitted.size() == 1);
+  CHECK(omitted[0].find("17 tables") != std::string::npos);
+  // A documents-only set has no database to prove.
+  manifest.db.reset();
+  CHECK(unproven_by_manifest(manifest).empty());
+  // And each is a problem: the evidence fails with it.
+  catalog::DrillEvidence evidence;
+  evidence.problems = none;
+  CHECK_FALSE(evidence_passes(evidence));
+}
+
+TEST_CASE("a mismatch's found value says missing or unknown, never -1") {
+  catalog::DrillEvidence evidence;
+  RestoreDbReport report;
+  report.mismatches = {{.table = "public.gone", .expected = 5, .restored = -1, .missing = true},
+                       {.table = "public.unset", .expected = 5, .restored = -1}};
+  record_restore(evidence, report);
+  REQUIRE(evidence.mismatches.size() == 2);
+  CHECK(evidence.mismatches[0].found == "missing");
+  CHECK(evidence.mismatches[1].found == "unknown");
+}
+
 TEST_CASE("evidence is written once: a second write to its key fails, the first one stays") {
   testing::FakeObjectStore store;
   catalog::DrillEvidence evidence;

@@ -22,6 +22,30 @@ catalog::RowCountsRecord to_record(const pg::RowCounts& counts, std::string snap
   return record;
 }
 
+namespace {
+
+// count_rows inside a savepoint of the exporting transaction: a count that fails (a table the
+// role may not read, a cancelled query) aborts only the savepoint, which is rolled back at
+// once, so the transaction and the snapshot pg_dump may not have imported yet stay valid, and
+// a counting problem never becomes a failed dump.
+Result<pg::RowCounts> count_in_savepoint(pg::PgSession& session, pg::RowCountMethod method,
+                                         const Cancellation& cancellation, Logger& log) {
+  if (auto opened = session.query("SAVEPOINT erp_backup_row_counts", cancellation); !opened) {
+    return std::unexpected(opened.error().with_context("opening the counting savepoint"));
+  }
+  auto counted = pg::count_rows(session, method, cancellation);
+  if (!counted) {
+    // Not cancellable: it must run also once counting was cancelled.
+    if (auto rolled = session.query("ROLLBACK TO SAVEPOINT erp_backup_row_counts"); !rolled) {
+      log.warn("row counts: the counting savepoint could not be rolled back",
+               {{"error", rolled.error().message}});
+    }
+  }
+  return counted;
+}
+
+}  // namespace
+
 Result<std::optional<int>> dump_with_row_counts(const config::BackupConfig& config,
                                                 bool read_only_default, Logger& log,
                                                 const Cancellation& cancellation,
@@ -57,7 +81,7 @@ Result<std::optional<int>> dump_with_row_counts(const config::BackupConfig& conf
   {
     std::jthread counter([&] {
       const auto started = std::chrono::steady_clock::now();
-      counted = pg::count_rows(snapshot->session(), config.row_counts, stop_counting);
+      counted = count_in_savepoint(snapshot->session(), config.row_counts, stop_counting, log);
       took = std::chrono::steady_clock::now() - started;
     });
     dumped = dump(snapshot->shared_id());

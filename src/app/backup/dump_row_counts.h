@@ -9,7 +9,9 @@
 //      session is held until both ended;
 //   3. the counts become the manifest's database.row_counts.
 // Counting never fails the stream: a session that cannot be opened or a count that fails is a
-// warning, and the manifest then has no row counts (restores and drills say the set has none).
+// warning, and the manifest then has no row counts (restores say the set has none; a drill of
+// it fails, having nothing to compare). The counts run in a savepoint of the exporting
+// transaction, so a failed count does not end the snapshot pg_dump may still have to import.
 // A stop (the job's cancellation) or pg_dump's failure cancels a count still running (PQcancel).
 #pragma once
 

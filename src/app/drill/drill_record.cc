@@ -21,6 +21,24 @@ void record_set(catalog::DrillEvidence& evidence, const catalog::Manifest& manif
   evidence.docs_bytes = manifest.docs ? manifest.docs->bytes : 0;
 }
 
+std::vector<std::string> unproven_by_manifest(const catalog::Manifest& manifest) {
+  std::vector<std::string> problems;
+  if (!manifest.db) return problems;
+  if (!manifest.database || !manifest.database->row_counts) {
+    problems.push_back(
+        "row counts: the set's manifest has none (made with BACKUP_ROW_COUNTS=off, after a count "
+        "that failed during the backup, or before row counts existed): the tables' data cannot "
+        "be compared (hint: drill a set made with BACKUP_ROW_COUNTS=exact or estimate)");
+    return problems;
+  }
+  if (const std::uint64_t omitted = manifest.database->row_counts->tables_omitted; omitted > 0) {
+    problems.push_back("row counts: " + std::to_string(omitted) +
+                       " tables' counts were left out of the manifest (its size limit): their "
+                       "data cannot be compared");
+  }
+  return problems;
+}
+
 void record_restore(catalog::DrillEvidence& evidence, const RestoreDbReport& report) {
   evidence.jobs = report.jobs;
   evidence.pg_restore_version = report.pg_restore_version;
@@ -33,7 +51,9 @@ void record_restore(catalog::DrillEvidence& evidence, const RestoreDbReport& rep
     evidence.mismatches.push_back(catalog::DrillCheck{
         .what = mismatch.table == "(large objects)" ? "large objects" : "rows " + mismatch.table,
         .expected = mismatch.expected ? std::to_string(*mismatch.expected) : "unknown",
-        .found = std::to_string(mismatch.restored),
+        .found = mismatch.missing        ? "missing"
+                 : mismatch.restored < 0 ? "unknown"
+                                         : std::to_string(mismatch.restored),
         .failing = mismatch.failing});
   }
 }

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "app/drill/drill_docs.h"
 #include "app/restore/restore_db.h"
@@ -13,6 +15,12 @@ namespace erp::app {
 // The set's side: IDs, versions, the stored sizes the RTO per GiB is reckoned on, the method
 // its row counts were taken with ("none" when the manifest holds none).
 void record_set(catalog::DrillEvidence& evidence, const catalog::Manifest& manifest);
+
+// What the set's manifest keeps the drill from proving, as problems (each fails the drill): a
+// dump without row counts (BACKUP_ROW_COUNTS=off, a count that failed during the backup, or a
+// set older than row counts), and tables whose counts the manifest left out (tables_omitted).
+// A drill passes only when every table's data was compared.
+std::vector<std::string> unproven_by_manifest(const catalog::Manifest& manifest);
 
 // The database restore's side: versions, jobs, durations, the row counts compared and each
 // mismatch ("rows schema.table", "large objects").

@@ -120,6 +120,9 @@ class DrillJob {
       scratch = std::move(*made);
       options.scratch_dir = scratch->path();
     }
+    for (std::string& problem : unproven_by_manifest(manifest)) {
+      evidence_.problems.push_back(std::move(problem));
+    }
     RestoreDbReport restored;
     restored.jobs = request_.jobs;
     auto outcome = restore_set_db(context_, set, options, &restored);
@@ -165,7 +168,8 @@ class DrillJob {
   void report(const std::string& set_id, const catalog::KeyLayout& layout) {
     DrillRun run{.set_id = set_id,
                  .passed = evidence_.passed,
-                 .duration = std::chrono::duration<double>(evidence_.total_seconds)};
+                 .duration = std::chrono::duration<double>(evidence_.total_seconds),
+                 .stored_bytes = evidence_.dump_bytes + evidence_.docs_bytes};
     if (evidence_.passed) {
       run.last_success = context_.clock.now();
     } else if (auto status = drill_status(context_.s3, layout); !status) {

@@ -20,9 +20,11 @@ RestoredRowCounts check_restored_rows(pg::PgSession& session, const catalog::Man
   const pg::RowCountMethod method =
       expected.method == "estimate" ? pg::RowCountMethod::estimate : pg::RowCountMethod::exact;
   if (method == pg::RowCountMethod::estimate) {
+    // Without it the target's estimates are unset and no table could be shown non-empty.
     if (auto analysed = session.query("ANALYZE", cancellation); !analysed) {
-      log.warn("ANALYZE of the target failed: its estimates may be missing",
-               {{"error", analysed.error().message}});
+      result.problems.push_back("cannot ANALYZE the target for its row estimates: " +
+                                analysed.error().message);
+      return result;
     }
   }
   auto counted = pg::count_rows(session, method, cancellation);

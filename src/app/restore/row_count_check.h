@@ -3,8 +3,8 @@
 // For each table the manifest counted, unless RESTORE_EXCLUDE left it (or its data) out:
 //   - absent from the target → failing ("missing")
 //   - method exact, snapshot "dump": restored != expected → failing
-//   - method estimate, or snapshot "own": expected > 0 and restored == 0 → failing; any other
-//     difference → reported only
+//   - method estimate, or snapshot "own": expected > 0 and restored == 0 or unknown (an
+//     estimate the target does not have) → failing; any other difference → reported only
 // Large objects: compared like a table named "(large objects)" (exact when snapshot "dump").
 // Tables in the target the manifest did not count are ignored (extensions' tables, or beyond
 // tables_omitted).
