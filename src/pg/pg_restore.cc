@@ -65,6 +65,7 @@ struct RestoreChild {
                        "-d",
                        param(options.target, "dbname")};
     if (!options.role.empty()) spawn.arguments.push_back("--role=" + options.role);
+    if (options.no_privileges) spawn.arguments.push_back("--no-privileges");
     for (const auto& [name, value] : options.base_environment) spawn.environment.set(name, value);
     if (!options.application_name.empty()) {
       spawn.environment.set("PGAPPNAME", options.application_name);

@@ -35,7 +35,10 @@ struct PgRestoreOptions {
   std::map<std::string, std::string> base_environment;  // PATH, HOME, LANG, ...
   // -h/-p/-U/-d come from here, explicitly, and the password through PGPASSWORD.
   PgSettings target;
-  std::string role;      // --role when not empty
+  std::string role;  // --role when not empty
+  // --no-privileges: no GRANT/REVOKE (ACL, DEFAULT ACL entries), for a target that has none of
+  // the source's roles (the drill's own cluster: a pg_dump holds no roles).
+  bool no_privileges = false;
   std::string use_list;  // the -L file's content (pg_restore --list format)
   // PGAPPNAME of its session (pg_stat_activity.application_name), so that the caller can tell
   // pg_restore's session from any other; "" leaves pg_restore's own ("pg_restore").

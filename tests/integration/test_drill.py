@@ -5,10 +5,12 @@ from the same binaries, DRILL_PG_BINDIR) and moto behind the signature-verifying
 drill's PostgreSQL refuses root, so erp-backup runs as the unprivileged `postgres` user here,
 in a DRILL_WORK_DIR that user owns.
 
-  - a good set (database + documents) passes: exit 0, evidence in drills/ (read back, fields
-    checked), --json prints that evidence, `status --json` shows the drill, the work dir is empty;
+  - a good set (database with a GRANT to a role the drill's cluster lacks, documents) passes:
+    exit 0, evidence in drills/ (read back, fields checked), --json prints that evidence,
+    `status --json` shows the drill, the work dir is empty;
   - a dump that lacks one table's data (a PG_DUMP wrapper adding --exclude-table-data) fails the
     drill (exit 1) naming the table, and its evidence says passed=false naming it;
+  - a set made with BACKUP_ROW_COUNTS=off fails the drill (nothing proves its data), saying why;
   - rows inserted while the backup runs (between the snapshot's export and pg_dump's start, held
     there by a PG_DUMP wrapper) never fail the drill: the counts are the dump's snapshot's;
   - as root: exit 2 with a clear message, nothing left behind;
@@ -52,6 +54,10 @@ class DrillOnMoto(IntegrationCase, unittest.TestCase):
             f"insert into {t} (label) select 'row ' || g from generate_series(1, {n}) g;"
             for t, n in TABLES.items()))
         cls.pg.psql(SOURCE_DB, "select lo_from_bytea(0, 'a large object')")
+        # A privilege for a role only the source's cluster has (as a real ERP's GRANTs to its
+        # application and reporting roles): the drill's own PostgreSQL has no such role.
+        cls.pg.psql(SOURCE_DB, "create role erp_drill_reporting nologin;"
+                               "grant select on llx_facture to erp_drill_reporting;")
         cls.documents = os.path.join(cls.workdir, "documents")
         os.makedirs(os.path.join(cls.documents, "mycompany", "logos"))
         for name, body in (("mycompany/logos/logo.png", b"\x89PNG" * 100), ("invoice.pdf", b"%PDF-1.4 x")):
@@ -202,6 +208,20 @@ class DrillOnMoto(IntegrationCase, unittest.TestCase):
         failing = [m for m in evidence["mismatches"] if m["failing"]]
         self.assertEqual([(m["what"], m["expected"], m["found"]) for m in failing],
                          [("rows public.llx_facture", str(TABLES["llx_facture"]), "0")])
+
+    def test_a_set_without_row_counts_fails_the_drill_saying_why(self):
+        set_id = self.backup_class_source("uncounted", BACKUP_ROW_COUNTS="off")
+        work_dir = self.work_dir()
+        result = self.drill(work_dir, backup_env="uncounted")
+        self.assert_exit(result, 1)
+        self.assertIn("the set's manifest has none", self.log(result))
+        self.assert_left_nothing(work_dir)
+        (_, evidence), = self.evidence("uncounted")
+        self.assertEqual(evidence["set_id"], set_id)
+        self.assertIs(evidence["passed"], False)
+        self.assertEqual(evidence["row_count_method"], "none")
+        self.assertEqual(evidence["mismatches"], [])  # it restored; nothing could be compared
+        self.assertTrue(any("BACKUP_ROW_COUNTS" in p for p in evidence["problems"]), evidence["problems"])
 
     def test_rows_written_during_the_backup_never_fail_the_drill(self):
         marker, go = os.path.join(self.workdir, "dump-started"), os.path.join(self.workdir, "dump-go")

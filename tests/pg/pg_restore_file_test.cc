@@ -67,6 +67,7 @@ TEST_CASE("pg_restore -j reads the file as /dev/fd/3 and the use list on its std
   REQUIRE_MESSAGE(run.has_value(), run.error().message);
   CHECK(read_text(dir.path() / "args").find("--jobs=2 -L /dev/stdin /dev/fd/3") !=
         std::string::npos);
+  CHECK(read_text(dir.path() / "args").find("--no-privileges") == std::string::npos);
   CHECK(read_text(dir.path() / "use-list") == options.use_list);
   CHECK(read_text(dir.path() / "archive") == archive);
   CHECK(read_text(dir.path() / "archive-again") == archive);  // reopened from its start
@@ -89,6 +90,20 @@ TEST_CASE("pg_restore's own count is reported even when fewer error lines could 
   REQUIRE_MESSAGE(run.has_value(), run.error().message);
   CHECK(run->errors_seen == 1);
   CHECK(run->errors_reported == std::optional<int>(3));
+}
+
+TEST_CASE("pg_restore --no-privileges only when asked (the drill's own cluster has no roles)") {
+  testing::TempDir dir;
+  const int fd = ::open(dir.path().c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  REQUIRE(fd >= 0);
+  PgRestoreOptions options = options_for(fake_pg_restore(dir, 0, 0), fd);
+  options.no_privileges = true;
+  Cancellation cancellation;
+  auto run = run_pg_restore_file(options, nullptr, cancellation);
+  ::close(fd);
+  REQUIRE_MESSAGE(run.has_value(), run.error().message);
+  CHECK(read_text(dir.path() / "args").find("--no-owner --no-password") == 0);
+  CHECK(read_text(dir.path() / "args").find("--no-privileges") != std::string::npos);
 }
 
 }  // namespace erp::pg

@@ -110,7 +110,8 @@ class DrillJob {
     RestoreDbOptions options{.target = &(*target)->config(),
                              .jobs = request_.jobs,
                              .scratch_dir = request_.scratch_dir,
-                             .label = "drill"};
+                             .label = "drill",
+                             .no_privileges = request_.target.embedded};
     if (request_.jobs > 1 && options.scratch_dir.empty()) {
       auto made = PrivateDir::make(request_.target.work_dir, "scratch");
       if (!made) {

@@ -302,6 +302,7 @@ class RestoreDbJob {
     options.base_environment = tool_.environment;
     options.target = config_.target.clone();
     options.role = config_.role;
+    options.no_privileges = request_.no_privileges;
     options.use_list = use_list.text;
     options.application_name = application_;
     return options;

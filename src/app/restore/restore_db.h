@@ -65,6 +65,9 @@ struct RestoreDbOptions {
   std::filesystem::path scratch_dir;  // RESTORE_SCRATCH_DIR; required when jobs > 1
   // Names pg_restore's sessions (application_name "erp-backup <label> <pid>").
   std::string label = "restore";
+  // pg_restore --no-privileges: the drill's own PostgreSQL has none of the source's roles, so
+  // every GRANT to one of them would fail the restore; what a drill proves is the data.
+  bool no_privileges = false;
 };
 
 // Row counts compared after a restore (app/restore/row_count_check.h).
