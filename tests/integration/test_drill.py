@@ -10,6 +10,7 @@ in a DRILL_WORK_DIR that user owns.
     `status --json` shows the drill, the work dir is empty;
   - a dump that lacks one table's data (a PG_DUMP wrapper adding --exclude-table-data) fails the
     drill (exit 1) naming the table, and its evidence says passed=false naming it;
+  - a restore that fails its checks (RESTORE_MIN_TABLES) fails the drill, the evidence saying why;
   - a set made with BACKUP_ROW_COUNTS=off fails the drill (nothing proves its data), saying why;
   - rows inserted while the backup runs (between the snapshot's export and pg_dump's start, held
     there by a PG_DUMP wrapper) never fail the drill: the counts are the dump's snapshot's;
@@ -93,8 +94,8 @@ class DrillOnMoto(IntegrationCase, unittest.TestCase):
         return path
 
     def drill_env(self, work_dir: str, backup_env: str = "prod", **extra) -> dict:
-        env = self.env(backup_env, DRILL_WORK_DIR=work_dir, DRILL_PG_BINDIR=self.pg.bindir,
-                       RESTORE_MIN_TABLES=str(len(TABLES)), **extra)
+        env = self.env(backup_env, **{"DRILL_WORK_DIR": work_dir, "DRILL_PG_BINDIR": self.pg.bindir,
+                                      "RESTORE_MIN_TABLES": str(len(TABLES)), **extra})
         for name in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "DOCUMENTS_DIR", "PG_DUMP"):
             env.pop(name, None)  # a drill reads none of the source's settings
         env["HOME"] = work_dir
@@ -222,6 +223,17 @@ class DrillOnMoto(IntegrationCase, unittest.TestCase):
         self.assertEqual(evidence["row_count_method"], "none")
         self.assertEqual(evidence["mismatches"], [])  # it restored; nothing could be compared
         self.assertTrue(any("BACKUP_ROW_COUNTS" in p for p in evidence["problems"]), evidence["problems"])
+
+    def test_a_failed_restore_says_why_in_the_evidence(self):
+        work_dir = self.work_dir()
+        before = {key for key, _ in self.evidence()}
+        result = self.drill(work_dir, self.good_id, RESTORE_MIN_TABLES=str(len(TABLES) + 1))
+        self.assert_exit(result, 1)
+        self.assert_left_nothing(work_dir)
+        (_, evidence), = [(k, e) for k, e in self.evidence() if k not in before]
+        self.assertIs(evidence["passed"], False)
+        self.assertTrue(any(p.startswith("restore: ") and "RESTORE_MIN_TABLES" in p for p in evidence["problems"]),
+                        evidence["problems"])
 
     def test_rows_written_during_the_backup_never_fail_the_drill(self):
         marker, go = os.path.join(self.workdir, "dump-started"), os.path.join(self.workdir, "dump-go")

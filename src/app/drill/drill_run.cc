@@ -130,7 +130,12 @@ class DrillJob {
     record_restore(evidence_, restored);
     ExitCode code = ExitCode::ok;
     if (!outcome) {
-      evidence_.problems.push_back(outcome.error().what);
+      // What failed, as the restore found it; its bare verdict only when it said nothing more
+      // (a failing row count alone: that is in the mismatches).
+      if (restored.problems.empty()) evidence_.problems.push_back(outcome.error().what);
+      for (const std::string& problem : restored.problems) {
+        evidence_.problems.push_back("restore: " + problem);
+      }
       code = outcome.error().code;
     }
     scratch.reset();

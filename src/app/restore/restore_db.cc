@@ -121,6 +121,7 @@ class RestoreDbJob {
   std::unexpected<Failure> stop(const Stop& stop) {
     log_.error(stop.what, {{"error", stop.error.message},
                            {"target_state", target_state(touched_, drop_owned_)}});
+    report_.problems.push_back(stop.what + ": " + stop.error.message);
     return std::unexpected(Failure{exit_code_for(stop.error, context_.cancellation), stop.what});
   }
 
@@ -343,6 +344,12 @@ class RestoreDbJob {
     report_.target_server_version = server_version;
   }
 
+  void report_problem(std::string problem) {
+    if (report_.problems.size() < kMaxReportedProblems) {
+      report_.problems.push_back(std::move(problem));
+    }
+  }
+
   // 6. What was restored decides; the target reopened either way.
   Outcome judge(TargetGuard& guard, const pg::RestoreRun& run, const codec::Sha256Source& read,
                 const pg::TocSummary& toc, const UseList& use_list) {
@@ -396,6 +403,12 @@ class RestoreDbJob {
     }
     for (const std::string& problem : verdict.problems) {
       log_.error("restore check failed", {{"problem", problem}});
+      if (!problem.starts_with(kRowCountMismatchProblem)) report_problem(problem);
+    }
+    for (const pg::JudgedRestoreError& error : facts.errors) {
+      if (error.verdict == pg::RestoreErrorVerdict::failing) {
+        report_problem("pg_restore error at " + error.entry + ": " + error.message);
+      }
     }
     summary.emplace_back("target_state", target_state(touched_, drop_owned_));
     log_.error("restore db failed", summary);

@@ -91,7 +91,12 @@ struct RestoreDbReport {
   std::vector<RowCountMismatch> mismatches;  // failing and reported-only
   std::string target_server_version;         // SHOW server_version of the target
   std::string pg_restore_version;            // "15.10"
+  // Why it failed, one line each, for the drill's evidence: pg_restore's failing errors with
+  // their TOC entries (the first kMaxReportedProblems), the checks that failed, or the step that
+  // stopped it. Row count mismatches are in `mismatches`, not here. Empty on success.
+  std::vector<std::string> problems;
 };
+inline constexpr std::size_t kMaxReportedProblems = 20;
 
 // Phases 2 to 6 above for `set` (complete, with a committed dump), into options.target (or
 // the RESTORE_PG* target of `context`); a failure carries the exit code above (and is logged).

@@ -43,7 +43,7 @@ RestoredRowCounts check_restored_rows(pg::PgSession& session, const catalog::Man
     if (mismatch.failing) {
       ++failing;
       log.error("row count mismatch", {{"table", mismatch.table}, {"mismatch", line}});
-      result.problems.push_back("row count mismatch: " + line);
+      result.problems.push_back(std::string(kRowCountMismatchProblem) + line);
     } else {
       log.warn("row count differs (reported only: " + expected.method + " counts, snapshot " +
                    expected.snapshot + ")",

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/restore/restore_db.h"
@@ -21,6 +22,9 @@
 #include "pg/pg_session.h"
 
 namespace erp::app {
+
+// How each failing mismatch's line in RestoredRowCounts::problems starts.
+inline constexpr std::string_view kRowCountMismatchProblem = "row count mismatch: ";
 
 struct RestoredRowCounts {
   bool compared = false;  // the manifest had counts and the target was counted
