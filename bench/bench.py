@@ -598,7 +598,7 @@ def main() -> int:
 
     # -- the targets ----------------------------------------------------------------------------
     def find(group: str, prefix: str) -> Row | None:
-        return next((r for r in rows if r.group == group and r.name.startswith(prefix) and r.results), None)
+        return next((r for r in rows if r.group == group and r.name.startswith(prefix) and r.ok), None)  # a failed row is no figure
 
     checks: list[tuple[str, bool]] = []
     for proto in ("http", "https"):
