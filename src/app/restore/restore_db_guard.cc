@@ -188,8 +188,9 @@ void TargetGuard::watch(std::stop_token stop) {
     bool open;
     {
       std::lock_guard lock(mutex_);
-      open = door_open_ && report_.error.empty() &&
-             (pg_restore_jobs_ == 1 || !report_.pg_restore_seen);
+      // While the door is open (for pg_restore -j: until it ended) a session could come and go
+      // between two slow polls: the quick one the whole time.
+      open = door_open_ && report_.error.empty();
     }
     std::unique_lock lock(wait_mutex);
     wake.wait_for(lock, stop, open ? kDoorPoll : kWatchPoll, [] { return false; });

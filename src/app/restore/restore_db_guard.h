@@ -20,8 +20,9 @@
 //              during the whole run, and a backend that just disconnected may still be counted
 //              while the next connects. So the door is the backends connected now + N + 1 and
 //              stays open until pg_restore ended; every session with its application_name is
-//              pg_restore's, any other is an intruder (seen at the next poll: a session that comes
-//              and goes between two polls through a free slot is not seen — the price of -j);
+//              pg_restore's, any other is an intruder (seen at the next poll, kDoorPoll apart for
+//              as long as the door is open: a session that comes and goes within one such gap
+//              through a free slot is not seen — the price of -j);
 //   watch      during the restore, pg_stat_activity is read every kWatchPoll (kDoorPoll while the
 //              door is open): any other client session, of any role, is an intruder and fails
 //              the restore; then once more after pg_restore has ended;
