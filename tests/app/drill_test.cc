@@ -12,6 +12,8 @@
 #include "archive/tar_test_support.h"
 #include "config/restore_target_config.h"
 #include "fakes/fake_object_store.h"
+#include "pg/cluster_leftovers.h"
+#include "pg/drill_dir_lock.h"
 
 namespace erp::app {
 namespace {
@@ -74,6 +76,26 @@ TEST_CASE("a private dir of a missing work dir is a configuration error naming D
     CHECK((*dir)->path().filename().string().starts_with("erp-drill-scratch-"));
     std::filesystem::create_directories((*dir)->path() / "a" / "b");
   }
+  CHECK(empty_dir(work.path()));
+}
+
+TEST_CASE("a private dir holds its lock while it lives: a sweep leaves it, and removes it after") {
+  TempDir work;
+  auto dir = PrivateDir::make(work.path(), "docs");
+  REQUIRE(dir.has_value());
+  const std::filesystem::path path = (*dir)->path();
+  CHECK(std::filesystem::exists(path / pg::kDrillLockName));
+  CHECK(pg::remove_drill_leftovers(work.path()).empty());  // in use (same pid, lock held)
+  CHECK(std::filesystem::exists(path));
+  // What a SIGKILL leaves: the directory, its lock free (the process's descriptors closed).
+  std::filesystem::copy(path, work.path() / (path.filename().string() + "k"),
+                        std::filesystem::copy_options::recursive);
+  std::filesystem::permissions(work.path() / (path.filename().string() + "k"),
+                               std::filesystem::perms::owner_all);
+  const auto removed = pg::remove_drill_leftovers(work.path());
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].directory.filename() == path.filename().string() + "k");
+  dir->reset();
   CHECK(empty_dir(work.path()));
 }
 
