@@ -112,4 +112,16 @@ std::vector<LeftoverRemoval> remove_drill_leftovers(const fs::path& work_dir) {
   return removed;
 }
 
+void sweep_drill_leftovers(const fs::path& work_dir, Logger& log) {
+  for (const LeftoverRemoval& leftover : remove_drill_leftovers(work_dir)) {
+    if (leftover.problem.empty()) {
+      log.info("drill: removed the directory a stopped drill left",
+               {{"directory", leftover.directory.string()}});
+    } else {
+      log.warn("drill: could not remove the directory a stopped drill left",
+               {{"directory", leftover.directory.string()}, {"error", leftover.problem}});
+    }
+  }
+}
+
 }  // namespace erp::pg

@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "core/logger.h"
+
 namespace erp::pg {
 
 inline constexpr std::string_view kClusterDirPrefix = "erp-drill-";
@@ -39,5 +41,10 @@ struct LeftoverRemoval {
 // dir gives nothing (creating the new directory then reports it). The directories of this
 // process are locked by it, so they are never taken for leftovers.
 std::vector<LeftoverRemoval> remove_drill_leftovers(const std::filesystem::path& work_dir);
+
+// remove_drill_leftovers, each removal logged (info; warn when it failed). Called before a drill
+// makes its first directory, whichever DRILL_TARGET: EmbeddedCluster::start, and
+// app/drill/drill_target.h for DRILL_TARGET=restore (which still extracts the documents there).
+void sweep_drill_leftovers(const std::filesystem::path& work_dir, Logger& log);
 
 }  // namespace erp::pg

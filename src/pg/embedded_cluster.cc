@@ -207,15 +207,7 @@ Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::start(
   if (cancellation.cancelled())
     return make_error(ErrorKind::cancelled, "the drill's PostgreSQL: not started, cancelled");
 
-  for (const LeftoverRemoval& leftover : remove_drill_leftovers(options.work_dir)) {
-    if (leftover.problem.empty()) {
-      log.info("drill: removed the directory a stopped drill left",
-               {{"directory", leftover.directory.string()}});
-    } else {
-      log.warn("drill: could not remove the directory a stopped drill left",
-               {{"directory", leftover.directory.string()}, {"error", leftover.problem}});
-    }
-  }
+  sweep_drill_leftovers(options.work_dir, log);
 
   std::string pattern =
       (options.work_dir / (std::string(kClusterDirPrefix) + std::to_string(::getpid()) + "-XXXXXX"))

@@ -1,4 +1,6 @@
 // The drill's pure parts and its documents check (app/drill/*), against the fake store.
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -7,6 +9,7 @@
 #include "app/docs_archive_support.h"
 #include "app/drill/drill_docs.h"
 #include "app/drill/drill_record.h"
+#include "app/drill/drill_target.h"
 #include "app/drill/evidence_write.h"
 #include "app/drill/private_dir.h"
 #include "archive/tar_test_support.h"
@@ -96,6 +99,24 @@ TEST_CASE("a private dir holds its lock while it lives: a sweep leaves it, and r
   REQUIRE(removed.size() == 1);
   CHECK(removed[0].directory.filename() == path.filename().string() + "k");
   dir->reset();
+  CHECK(empty_dir(work.path()));
+}
+
+TEST_CASE("DRILL_TARGET=restore still removes a killed drill's extracted documents") {
+  TempDir work;
+  // What a SIGKILLed drill left: its documents directory, lock free (it died), mode 0700.
+  const std::filesystem::path left =
+      work.path() / ("erp-drill-docs-" + std::to_string(::getpid()) + "-zz9");
+  std::filesystem::create_directory(left);
+  std::filesystem::permissions(left, std::filesystem::perms::owner_all);
+  REQUIRE(pg::DrillDirLock::create(left));  // created, then released at once
+  DrillTargetRequest request;
+  request.embedded = false;
+  request.work_dir = work.path();
+  Logger log(LogFormat::text, LogLevel::error);
+  Cancellation cancellation;
+  auto target = DrillTarget::open(request, catalog::Manifest{}, log, cancellation);
+  REQUIRE(target.has_value());
   CHECK(empty_dir(work.path()));
 }
 
