@@ -8,12 +8,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <system_error>
 
 #include "pg/cluster_leftovers.h"
+#include "pg/drill_dir_lock.h"
 #include "pg/pg_session.h"
 #include "pg/server_programs.h"
 #include "process/child_process.h"
@@ -27,24 +26,6 @@ namespace fs = std::filesystem;
 constexpr int kPort = 5432;
 // How often readiness is probed while the postmaster starts.
 constexpr int kReadyPollMs = 50;
-
-// The directories of the clusters this process runs (cluster_leftovers.h must not take one for
-// a leftover when every run is pid 1).
-std::mutex g_in_use_mutex;
-std::set<fs::path> g_in_use;
-
-std::set<fs::path> in_use() {
-  std::lock_guard lock(g_in_use_mutex);
-  return g_in_use;
-}
-
-void mark_in_use(const fs::path& directory, bool used) {
-  std::lock_guard lock(g_in_use_mutex);
-  if (used)
-    g_in_use.insert(directory);
-  else
-    g_in_use.erase(directory);
-}
 
 // What initdb and postgres inherit: the base environment minus libpq's PG* (a PGDATA or
 // PGPORT of the source must not steer the drill's own server).
@@ -94,6 +75,7 @@ Result<void> check_work_dir(const fs::path& work_dir) {
 struct EmbeddedCluster::State {
   Logger* log = nullptr;
   fs::path directory;  // erp-drill-<pid>-<random>, 0700: the socket directory too
+  DrillDirLock lock;   // its kDrillLockName, held until the directory is removed
   std::string user;
   std::string database;
   std::string version;
@@ -225,15 +207,7 @@ Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::start(
   if (cancellation.cancelled())
     return make_error(ErrorKind::cancelled, "the drill's PostgreSQL: not started, cancelled");
 
-  for (const LeftoverRemoval& leftover : remove_cluster_leftovers(options.work_dir, in_use())) {
-    if (leftover.problem.empty()) {
-      log.info("drill: removed the directory a stopped drill left",
-               {{"directory", leftover.directory.string()}});
-    } else {
-      log.warn("drill: could not remove the directory a stopped drill left",
-               {{"directory", leftover.directory.string()}, {"error", leftover.problem}});
-    }
-  }
+  sweep_drill_leftovers(options.work_dir, log);
 
   std::string pattern =
       (options.work_dir / (std::string(kClusterDirPrefix) + std::to_string(::getpid()) + "-XXXXXX"))
@@ -242,13 +216,19 @@ Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::start(
     return make_error(ErrorKind::config,
                       "DRILL_WORK_DIR: cannot create " + pattern + ": " + std::strerror(errno));
   }
+  auto lock = DrillDirLock::create(pattern);
+  if (!lock) {
+    std::error_code ignored;
+    fs::remove_all(pattern, ignored);
+    return std::unexpected(lock.error().with_context("the drill's PostgreSQL"));
+  }
   auto state = std::make_unique<State>();
   state->log = &log;
   state->directory = pattern;
+  state->lock = std::move(*lock);
   state->user = *user;
   state->database = options.database;
   state->stop_grace = options.stop_grace;
-  mark_in_use(state->directory, true);
   // From here on the destructor stops what runs and removes the directory, on every error.
   std::unique_ptr<EmbeddedCluster> cluster(new EmbeddedCluster(std::move(state)));
   State& s = *cluster->state_;
@@ -321,7 +301,7 @@ Result<void> EmbeddedCluster::stop() {
     result = make_error(ErrorKind::permanent, "the drill's PostgreSQL: removing " +
                                                   s.directory.string() + ": " + error.message());
   }
-  mark_in_use(s.directory, false);
+  s.lock.release();  // only now: a sweep taking it would remove the directory
   s.stopped = result;
   return result;
 }

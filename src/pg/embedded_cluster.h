@@ -4,9 +4,10 @@
 // loopback TCP; the socket directory is mode 0700), trust authentication for the OS user
 // running erp-backup, fsync off (a drill proves the backup, not durability), stopped (fast
 // shutdown, then SIGKILL after a grace) and its directory removed when the object is
-// destroyed — on success, on failure and on cancellation (SIGTERM). A SIGKILLed erp-backup
-// leaves the directory: the next start() removes leftovers of its own (a directory named
-// "erp-drill-<pid>-*" whose pid is not alive) and logs them.
+// destroyed — on success, on failure and on cancellation (SIGTERM). The directory holds a
+// lock file locked for the object's lifetime (pg/drill_dir_lock.h). A SIGKILLed erp-backup
+// leaves the directory: the next start() removes this user's drill leftovers (cluster,
+// documents and scratch directories whose lock is free; pg/cluster_leftovers.h) and logs them.
 //
 // Not for root: initdb and postgres refuse to run as root, so start() refuses first with a
 // config error ("drill runs its own PostgreSQL, which refuses to run as root (uid 0): run as a

@@ -1,4 +1,6 @@
 // The drill's pure parts and its documents check (app/drill/*), against the fake store.
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -7,11 +9,14 @@
 #include "app/docs_archive_support.h"
 #include "app/drill/drill_docs.h"
 #include "app/drill/drill_record.h"
+#include "app/drill/drill_target.h"
 #include "app/drill/evidence_write.h"
 #include "app/drill/private_dir.h"
 #include "archive/tar_test_support.h"
 #include "config/restore_target_config.h"
 #include "fakes/fake_object_store.h"
+#include "pg/cluster_leftovers.h"
+#include "pg/drill_dir_lock.h"
 
 namespace erp::app {
 namespace {
@@ -74,6 +79,44 @@ TEST_CASE("a private dir of a missing work dir is a configuration error naming D
     CHECK((*dir)->path().filename().string().starts_with("erp-drill-scratch-"));
     std::filesystem::create_directories((*dir)->path() / "a" / "b");
   }
+  CHECK(empty_dir(work.path()));
+}
+
+TEST_CASE("a private dir holds its lock while it lives: a sweep leaves it, and removes it after") {
+  TempDir work;
+  auto dir = PrivateDir::make(work.path(), "docs");
+  REQUIRE(dir.has_value());
+  const std::filesystem::path path = (*dir)->path();
+  CHECK(std::filesystem::exists(path / pg::kDrillLockName));
+  CHECK(pg::remove_drill_leftovers(work.path()).empty());  // in use (same pid, lock held)
+  CHECK(std::filesystem::exists(path));
+  // What a SIGKILL leaves: the directory, its lock free (the process's descriptors closed).
+  std::filesystem::copy(path, work.path() / (path.filename().string() + "k"),
+                        std::filesystem::copy_options::recursive);
+  std::filesystem::permissions(work.path() / (path.filename().string() + "k"),
+                               std::filesystem::perms::owner_all);
+  const auto removed = pg::remove_drill_leftovers(work.path());
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].directory.filename() == path.filename().string() + "k");
+  dir->reset();
+  CHECK(empty_dir(work.path()));
+}
+
+TEST_CASE("DRILL_TARGET=restore still removes a killed drill's extracted documents") {
+  TempDir work;
+  // What a SIGKILLed drill left: its documents directory, lock free (it died), mode 0700.
+  const std::filesystem::path left =
+      work.path() / ("erp-drill-docs-" + std::to_string(::getpid()) + "-zz9");
+  std::filesystem::create_directory(left);
+  std::filesystem::permissions(left, std::filesystem::perms::owner_all);
+  REQUIRE(pg::DrillDirLock::create(left));  // created, then released at once
+  DrillTargetRequest request;
+  request.embedded = false;
+  request.work_dir = work.path();
+  Logger log(LogFormat::text, LogLevel::error);
+  Cancellation cancellation;
+  auto target = DrillTarget::open(request, catalog::Manifest{}, log, cancellation);
+  REQUIRE(target.has_value());
   CHECK(empty_dir(work.path()));
 }
 

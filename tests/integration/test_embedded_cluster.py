@@ -10,8 +10,8 @@ postgres_server.py runs its servers; the refusal itself is checked by running it
 What must hold: the server is reachable only through its private 0700 socket directory (no TCP
 listener of any of its processes); a stop, and a SIGTERM to the driver, leave no postgres process
 and an empty work dir; root is a clear config error (exit 2) before anything is created; a bin dir
-without the programs names DRILL_PG_BINDIR; a dead run's "erp-drill-<pid>-*" directory is removed
-by the next start. Synchronised on the driver's lines and on process exits, never on sleeps.
+without the programs names DRILL_PG_BINDIR; a dead run's "erp-drill-<pid>-*" and
+"erp-drill-docs-<pid>-*" directories (this user's, mode 0700) are removed by the next start. Synchronised on the driver's lines and on process exits, never on sleeps.
 """
 
 from __future__ import annotations
@@ -124,11 +124,21 @@ class EmbeddedClusterTest(unittest.TestCase):
         self.assertEqual(os.listdir(self.work_dir), [])
 
     def test_serves_its_socket_only_and_a_stop_leaves_nothing(self):
-        # A dead run's directory, its server long gone: removed by this start.
+        # A dead run's directories, its server long gone: removed by this start. As mkdtemp made
+        # them (mode 0700; the sweep touches nothing else); the documents' one with its lock file
+        # (free: its run is gone), the cluster's without one (a run before locks: its pid decides).
         leftover = os.path.join(self.work_dir, f"erp-drill-{dead_pid()}-abc123")
+        docs_leftover = os.path.join(self.work_dir, f"erp-drill-docs-{dead_pid()}-def456")
         os.makedirs(os.path.join(leftover, "data"))
+        os.makedirs(docs_leftover)
+        for name in ("erp-drill.lock", "payroll.pdf"):
+            with open(os.path.join(docs_leftover, name), "w"):
+                pass
+        os.chmod(leftover, 0o700)
+        os.chmod(docs_leftover, 0o700)
         if self.run_as is not None:  # a dead run of the same user left it
-            for path in (leftover, os.path.join(leftover, "data")):
+            for path in (leftover, os.path.join(leftover, "data"), docs_leftover,
+                         *(os.path.join(docs_leftover, n) for n in os.listdir(docs_leftover))):
                 os.chown(path, self.run_as.pw_uid, self.run_as.pw_gid)
         probe = self.start()
         info = self.ready(probe)
@@ -138,6 +148,7 @@ class EmbeddedClusterTest(unittest.TestCase):
         self.assertEqual(os.path.dirname(directory), self.work_dir)
         self.assertTrue(os.path.basename(directory).startswith(f"erp-drill-{probe.pid}-"))
         self.assertFalse(os.path.exists(leftover), "the dead run's directory was left")
+        self.assertFalse(os.path.exists(docs_leftover), "the dead run's documents were left")
         mode = os.stat(directory).st_mode
         self.assertEqual(stat.S_IMODE(mode), 0o700)
         self.assertTrue(stat.S_ISSOCK(os.stat(os.path.join(directory, ".s.PGSQL.5432")).st_mode))

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "pg/cluster_leftovers.h"
+
 namespace erp::app {
 namespace {
 
@@ -23,6 +25,9 @@ Result<std::unique_ptr<DrillTarget>> DrillTarget::open(const DrillTargetRequest&
                                                        const Cancellation& cancellation) {
   std::unique_ptr<DrillTarget> target(new DrillTarget());
   if (!request.embedded) {
+    // No cluster here, but the documents are still extracted into DRILL_WORK_DIR: a killed
+    // run's extracted documents (personal data) go now, not never.
+    pg::sweep_drill_leftovers(request.work_dir, log);
     target->rules_ = request.rules;
     return target;
   }

@@ -3,7 +3,9 @@
 //             initdb, a Unix socket only, stopped and removed when this object goes — on every
 //             path, SIGTERM included); its server must be at least the backup's major version;
 //   restore   the RESTORE_PG* target, with every guard of `restore db` (a non-empty target
-//             refused unless RESTORE_DROP_OWNED, other sessions refused, the source refused).
+//             refused unless RESTORE_DROP_OWNED, other sessions refused, the source refused);
+//             open() first removes a killed drill's leftovers in DRILL_WORK_DIR, as the
+//             embedded start does (pg/cluster_leftovers.h).
 // Either way the restore rules RESTORE_MIN_TABLES and RESTORE_EXCLUDE apply.
 #pragma once
 

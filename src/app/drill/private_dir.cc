@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <system_error>
 
 #include "archive/staging_area.h"
 
@@ -26,7 +27,13 @@ Result<std::unique_ptr<PrivateDir>> PrivateDir::make(const std::filesystem::path
                                 " (hint: DRILL_WORK_DIR must be an existing directory this user "
                                 "may write)");
   }
-  return std::unique_ptr<PrivateDir>(new PrivateDir(pattern));
+  auto lock = pg::DrillDirLock::create(pattern);
+  if (!lock) {
+    std::error_code ignored;
+    std::filesystem::remove_all(pattern, ignored);
+    return std::unexpected(lock.error());
+  }
+  return std::unique_ptr<PrivateDir>(new PrivateDir(pattern, std::move(*lock)));
 }
 
 PrivateDir::~PrivateDir() {
@@ -43,7 +50,10 @@ Result<void> PrivateDir::remove() {
   }
   auto removed = archive::remove_tree(parent_fd, path_.filename().string(), path_.string());
   ::close(parent_fd);
-  if (removed) removed_ = true;
+  if (removed) {
+    removed_ = true;
+    lock_.release();  // only now: a sweep taking it would remove the directory
+  }
   return removed;
 }
 
