@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "app/sets/newest_manifest.h"
 #include "catalog/catalog.h"
 #include "catalog/manifest.h"
 #include "core/time_format.h"
@@ -79,26 +80,9 @@ std::optional<double> predicted_rto_seconds(const DrillStatus& status, std::uint
 
 Result<std::optional<std::uint64_t>> newest_complete_set_bytes(s3::ObjectStore& store,
                                                                const catalog::KeyLayout& layout) {
-  const std::string folder = layout.manifest_prefix();
-  auto listed = s3::list_all_objects(store, folder);
-  if (!listed) return std::unexpected(listed.error().with_context("listing " + folder));
-  std::vector<std::string> ids;
-  for (const s3::ObjectInfo& object : *listed) {
-    const auto parsed = layout.parse(object.key);
-    if (parsed && parsed->kind == catalog::ObjectKind::manifest) ids.push_back(parsed->id);
-  }
-  std::ranges::sort(ids, std::greater<>());  // an ID is its UTC start time: newest first
-  if (ids.size() > static_cast<std::size_t>(kDrillEvidenceReads)) ids.resize(kDrillEvidenceReads);
-  for (const std::string& id : ids) {
-    const std::string key = layout.manifest_key(id);
-    auto text = catalog::read_small_object(store, key);
-    if (!text) {
-      if (object_problem(text.error())) continue;
-      return std::unexpected(text.error().with_context("reading " + key));
-    }
-    auto manifest = catalog::parse_manifest(*text);
-    if (!manifest || !catalog::trust_problem(*manifest, layout, id).empty()) continue;
-    if (!manifest->complete()) continue;
+  auto newest = newest_complete_manifest(store, layout, kDrillEvidenceReads);
+  if (!newest) return std::unexpected(newest.error());
+  if (const auto& manifest = *newest) {
     std::uint64_t bytes = 0;
     if (manifest->db) bytes += manifest->db->bytes;
     if (manifest->docs) bytes += manifest->docs->bytes;
