@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "config/path_setting.h"
+
 namespace erp::config {
 
 RestoreDocsConfig load_restore_docs_config(const Environment& env, Problems& problems) {
@@ -19,17 +21,12 @@ RestoreDocsConfig load_restore_docs_config(const Environment& env, Problems& pro
                    "' (hint: a relative path inside the documents tree, e.g. mycompany)");
     }
   }
-  if (auto dir = env.get("DOCUMENTS_DIR")) {
-    const std::filesystem::path path(*dir);
-    bool valid = path.is_absolute();
-    for (const auto& part : path) valid = valid && part != "..";
-    if (valid) {
-      config.link_root = path.lexically_normal().string();
-    } else {
-      problems.add("malformed DOCUMENTS_DIR '" + *dir +
-                   "' (hint: restore allows absolute links into it, so it must be an absolute "
-                   "path without '..', e.g. /var/www/documents)");
-    }
+  if (auto root = read_plain_absolute_path(
+          env, "DOCUMENTS_DIR",
+          "hint: restore allows absolute links into it, so it must be an absolute path without "
+          "'..', e.g. /var/www/documents",
+          problems)) {
+    config.link_root = root->string();
   }
   return config;
 }
