@@ -1,8 +1,10 @@
 // Writing a drill's evidence (catalog/drill_evidence.h) to
-// <prefix>/<env>/drills/<ID>-<DRILL TIME>.json, once: with If-None-Match: * (the store's
-// conditional put), so a second drill of the same set in the same second cannot replace the
-// first one's record — it fails instead, naming the key. A store that ignores the condition
-// replaces nothing either in practice: the key carries the second the drill started.
+// <prefix>/<env>/drills/<ID>-<DRILL TIME>.json, once: upload::put_new_object (If-None-Match: *,
+// and an ambiguous answer settled by reading the key back), so a second drill of the same set in
+// the same second cannot replace the first one's record on a store that honours the condition
+// — it fails instead, naming the key — and a retried PUT that met its own first attempt is a
+// success. A store that ignores the condition (s3rver, moto on a versioned bucket) would let
+// two drills of one set started in the same second replace one another's record.
 #pragma once
 
 #include <string>
